@@ -1,0 +1,52 @@
+"""The one exception tree of healthqa.
+
+Every error that healthqa raises on purpose derives from :class:`HealthQAError`, so a caller
+can catch one class. The tree::
+
+    HealthQAError
+    ├── ConfigError          a setting (environment variable, option) is unusable
+    ├── BadInputError        an input file or value cannot be read; names the input and the reason
+    │   └── UnknownFormatError   no reader recognises the input
+    ├── StoreError           the knowledge base cannot be opened, migrated or written
+    │   └── NotFoundError        an id that the knowledge base does not hold
+    └── FetchError           a download failed or did not verify; nothing was left behind
+
+The CLI prints ``str(error)`` on one line; the API maps each class to one HTTP status.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class HealthQAError(Exception):
+    """Base class of every error healthqa raises on purpose."""
+
+
+class ConfigError(HealthQAError):
+    """A configuration value cannot be used."""
+
+
+class BadInputError(HealthQAError):
+    """An input cannot be read. ``str()`` names the input and says why."""
+
+    def __init__(self, source: str | Path, reason: str) -> None:
+        self.source = str(source)
+        self.reason = reason
+        super().__init__(f"{self.source}: {reason}")
+
+
+class UnknownFormatError(BadInputError):
+    """No reader recognises the input."""
+
+
+class StoreError(HealthQAError):
+    """The knowledge base cannot be opened, migrated or written."""
+
+
+class NotFoundError(StoreError):
+    """The knowledge base holds nothing under the requested id."""
+
+
+class FetchError(HealthQAError):
+    """A download failed or did not verify."""

@@ -1,0 +1,177 @@
+"""The data model shared by the readers, the store and the answering engine.
+
+Readers turn files into :class:`ParsedDocument` values; the store keeps them; everything
+downstream reads them back. Passages keep their source's exact words: nothing here rewrites text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+
+
+class Tier(StrEnum):
+    """How much a source's text can be trusted, best first."""
+
+    GOVERNMENT_REVIEWED = "government_reviewed"
+    REVIEWED_PUBLISHER = "reviewed_publisher"
+    UNREVIEWED = "unreviewed"
+
+
+class SectionType(StrEnum):
+    """The fixed vocabulary of question types, shared by passages, questions and the question parser.
+
+    It is MedQuAD's vocabulary (diseases and drugs) plus the headings of encyclopedia pages.
+    """
+
+    INFORMATION = "information"
+    CAUSES = "causes"
+    SYMPTOMS = "symptoms"
+    EXAMS_AND_TESTS = "exams and tests"
+    TREATMENT = "treatment"
+    OUTLOOK = "outlook"
+    INHERITANCE = "inheritance"
+    GENETIC_CHANGES = "genetic changes"
+    FREQUENCY = "frequency"
+    COMPLICATIONS = "complications"
+    PREVENTION = "prevention"
+    SUSCEPTIBILITY = "susceptibility"
+    RESEARCH = "research"
+    SUPPORT_GROUPS = "support groups"
+    WHEN_TO_CONTACT = "when to contact a medical professional"
+    CONSIDERATIONS = "considerations"
+    STAGES = "stages"
+    LEARN_MORE = "how can i learn more"
+    # Drugs, herbs and supplements (MedlinePlus Drugs / Herbs collections).
+    USAGE = "usage"
+    INDICATION = "indication"
+    HOW_IT_WORKS = "how does it work"
+    HOW_EFFECTIVE = "how effective is it"
+    DOSE = "dose"
+    FORGET_A_DOSE = "forget a dose"
+    SIDE_EFFECTS = "side effects"
+    SEVERE_REACTION = "severe reaction"
+    IMPORTANT_WARNING = "important warning"
+    PRECAUTIONS = "precautions"
+    CONTRAINDICATION = "contraindication"
+    INTERACTIONS_WITH_MEDICATIONS = "interactions with medications"
+    INTERACTIONS_WITH_HERBS = "interactions with herbs and supplements"
+    INTERACTIONS_WITH_FOODS = "interactions with foods"
+    DIETARY = "dietary"
+    EMERGENCY_OR_OVERDOSE = "emergency or overdose"
+    STORAGE_AND_DISPOSAL = "storage and disposal"
+    BRAND_NAMES = "brand names"
+    BRAND_NAMES_OF_COMBINATIONS = "brand names of combination products"
+    OTHER_INFORMATION = "other information"
+    WHY_GET_VACCINATED = "why get vaccinated"
+
+    @classmethod
+    def parse(cls, value: str | None) -> SectionType:
+        """Map a source's label to the vocabulary; unknown labels fall back to ``information``."""
+        if not value:
+            return cls.INFORMATION
+        key = " ".join(value.strip().lower().split())
+        try:
+            return cls(key)
+        except ValueError:
+            return _SECTION_ALIASES.get(key, cls.INFORMATION)
+
+
+_SECTION_ALIASES: dict[str, SectionType] = {
+    "exams": SectionType.EXAMS_AND_TESTS,
+    "diagnosis": SectionType.EXAMS_AND_TESTS,
+    "tests": SectionType.EXAMS_AND_TESTS,
+    "prognosis": SectionType.OUTLOOK,
+    "outlook (prognosis)": SectionType.OUTLOOK,
+    "possible complications": SectionType.COMPLICATIONS,
+    "cause": SectionType.CAUSES,
+    "treatments": SectionType.TREATMENT,
+    "interactions with drugs": SectionType.INTERACTIONS_WITH_MEDICATIONS,
+    "interactions with food": SectionType.INTERACTIONS_WITH_FOODS,
+    "how it works": SectionType.HOW_IT_WORKS,
+    "when to contact a health care provider": SectionType.WHEN_TO_CONTACT,
+}
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    """Who published a document, under which licence, and how far it can be trusted."""
+
+    name: str
+    publisher: str
+    url: str
+    licence: str
+    tier: Tier
+
+
+@dataclass
+class Passage:
+    """A span of a source's own text, typed by the question it answers."""
+
+    text: str
+    section: SectionType
+    public_id: str
+    heading: str = ""
+    updated: str | None = None  # ISO date (YYYY-MM-DD) when the source dates this passage
+    # Higher precedence wins when two passages share a public id or the same text
+    # (e.g. the LiveQA judged text of an answer over today's MedQuAD XML text).
+    precedence: int = 0
+
+
+@dataclass
+class QAPair:
+    """A question a source asks of itself; ``answer_id`` is the public id of its answer passage."""
+
+    text: str
+    qtype: SectionType
+    public_id: str
+    answer_id: str | None = None
+
+
+@dataclass
+class Organisation:
+    name: str
+    address: str = ""
+    phone: str = ""
+    email: str = ""
+    url: str = ""
+
+
+@dataclass
+class DrugMention:
+    brand: str
+    generic: str
+
+
+@dataclass
+class ParsedDocument:
+    """One topic of one source, as a reader produced it; the unit the store replaces."""
+
+    source: SourceInfo
+    key: str  # stable across re-ingests: the store replaces the document with the same key
+    title: str
+    url: str = ""
+    focus: list[str] = field(default_factory=list)
+    synonyms: list[str] = field(default_factory=list)
+    codes: list[tuple[str, str]] = field(default_factory=list)  # (system, code), e.g. ("UMLS", "C0022541")
+    updated: str | None = None  # ISO date of the last update or review
+    reviewer: str = ""
+    passages: list[Passage] = field(default_factory=list)
+    questions: list[QAPair] = field(default_factory=list)
+    organisations: list[Organisation] = field(default_factory=list)
+    drugs: list[DrugMention] = field(default_factory=list)
+    references: list[str] = field(default_factory=list)
+    origin: str = ""  # the file it came from
+
+    def content_hash(self) -> str:
+        """A digest of everything the store keeps, to skip unchanged documents."""
+        payload = json.dumps(asdict(self), sort_keys=True, ensure_ascii=False, default=str)
+        return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def match_key(text: str) -> str:
+    """A digest that equates two copies of one answer despite spacing and a stray closing ')'."""
+    normal = " ".join(text.split()).rstrip(") ").lower()
+    return hashlib.sha1(normal.encode("utf-8")).hexdigest()

@@ -1,0 +1,39 @@
+"""The knowledge base: one interface (:class:`Store`), one backend per URL scheme."""
+
+from __future__ import annotations
+
+from healthqa.errors import ConfigError
+from healthqa.store.base import (
+    DocumentRecord,
+    IngestStats,
+    IngestTransaction,
+    PassageRecord,
+    QuestionRecord,
+    SourceSummary,
+    Store,
+)
+from healthqa.store.sqlite import SQLiteStore
+
+__all__ = [
+    "DocumentRecord",
+    "IngestStats",
+    "IngestTransaction",
+    "PassageRecord",
+    "QuestionRecord",
+    "SQLiteStore",
+    "SourceSummary",
+    "Store",
+    "open_store",
+]
+
+
+def open_store(url: str | None = None) -> Store:
+    """Open the knowledge base at ``url`` (a file path), or at ``HEALTHQA_DB`` / the default."""
+    from healthqa.config import database_url
+
+    target = url or database_url()
+    if target.startswith(("postgresql://", "postgres://")):
+        raise ConfigError(f"HEALTHQA_DB={target!r}: the PostgreSQL backend is not available in this version")
+    if target.startswith("sqlite:///"):
+        target = target[len("sqlite:///"):]
+    return SQLiteStore(target)

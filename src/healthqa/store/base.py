@@ -1,0 +1,134 @@
+"""What every knowledge-base backend offers, and the records it returns.
+
+The SQLite backend implements it today; a PostgreSQL backend implements the same protocol.
+Everything above the store (ingest, answering, API) talks to this interface only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from healthqa.models import DrugMention, Organisation, ParsedDocument
+
+
+@dataclass(frozen=True)
+class SourceSummary:
+    name: str
+    publisher: str
+    url: str
+    licence: str
+    tier: str
+    documents: int
+    passages: int
+    questions: int
+    newest: str | None
+
+
+@dataclass(frozen=True)
+class PassageRecord:
+    """A passage with the provenance an answer must show."""
+
+    rowid: int
+    public_id: str
+    text: str
+    section: str
+    heading: str
+    updated: str | None
+    document_id: int
+    document_key: str
+    title: str
+    url: str
+    source: str
+    tier: str
+    licence: str
+
+
+@dataclass(frozen=True)
+class QuestionRecord:
+    rowid: int
+    public_id: str
+    text: str
+    qtype: str
+    answer_id: str | None
+    document_id: int
+
+
+@dataclass(frozen=True)
+class DocumentRecord:
+    id: int
+    key: str
+    title: str
+    url: str
+    updated: str | None
+    reviewer: str
+    source: str
+    tier: str
+    licence: str
+    origin: str
+    names: list[tuple[str, str]] = field(default_factory=list)  # (name, kind)
+    codes: list[tuple[str, str]] = field(default_factory=list)
+    passages: list[PassageRecord] = field(default_factory=list)
+    questions: list[QuestionRecord] = field(default_factory=list)
+    organisations: list[Organisation] = field(default_factory=list)
+    drugs: list[DrugMention] = field(default_factory=list)
+    references: list[str] = field(default_factory=list)
+
+
+@dataclass
+class IngestStats:
+    documents_added: int = 0
+    documents_replaced: int = 0
+    documents_unchanged: int = 0
+    documents_removed: int = 0
+    files_skipped_unchanged: int = 0
+
+
+class IngestTransaction(Protocol):
+    """Writes of one ingest; all of them land together at commit, or none do."""
+
+    stats: IngestStats
+
+    def file_unchanged(self, path: str, digest: str) -> bool: ...
+
+    def record_file(self, path: str, digest: str) -> None: ...
+
+    def put_document(self, document: ParsedDocument) -> None: ...
+
+    def documents_from(self, origin_prefix: str) -> list[tuple[str, str]]:
+        """(key, origin) of stored documents whose origin starts with the prefix."""
+        ...
+
+    def remove_document(self, key: str) -> None: ...
+
+    def forget_file(self, path: str) -> None: ...
+
+
+class Store(Protocol):
+    url: str
+
+    def ingest(self) -> AbstractContextManager[IngestTransaction]: ...
+
+    def sources(self) -> list[SourceSummary]: ...
+
+    def passage(self, public_id: str) -> PassageRecord: ...
+
+    def document(self, ref: str | int) -> DocumentRecord: ...
+
+    def search_passages(self, query: str, limit: int = 20) -> list[tuple[PassageRecord, float]]: ...
+
+    def search_questions(self, query: str, limit: int = 20) -> list[tuple[QuestionRecord, float]]: ...
+
+    def passages_by_ids(self, rowids: Sequence[int]) -> list[PassageRecord]: ...
+
+    def iter_passages(self) -> Iterator[PassageRecord]: ...
+
+    def iter_names(self) -> Iterator[tuple[int, str, str]]:
+        """(document id, name, kind) for every title, focus and synonym."""
+        ...
+
+    def healthy(self) -> bool: ...
+
+    def close(self) -> None: ...

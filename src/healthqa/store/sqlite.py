@@ -1,0 +1,392 @@
+"""The embedded SQLite backend: WAL mode, FTS5 indexes, versioned migrations."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from importlib import resources
+from pathlib import Path
+
+from healthqa.errors import NotFoundError, StoreError
+from healthqa.models import DrugMention, Organisation, ParsedDocument, match_key
+from healthqa.store.base import (
+    DocumentRecord,
+    IngestStats,
+    PassageRecord,
+    QuestionRecord,
+    SourceSummary,
+)
+
+_PASSAGE_COLUMNS = """
+    p.id, p.public_id, p.text, p.section, p.heading, COALESCE(p.updated, d.updated), d.id, d.key,
+    d.title, d.url, s.name, s.tier, s.licence
+"""
+_PASSAGE_FROM = """
+    passage p JOIN document d ON d.id = p.document_id JOIN source s ON s.id = d.source_id
+"""
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def _migrations() -> list[tuple[int, str]]:
+    folder = resources.files("healthqa.store") / "migrations"
+    found = []
+    for entry in folder.iterdir():
+        if entry.name.endswith(".sql"):
+            found.append((int(entry.name.split("_", 1)[0]), entry.read_text(encoding="utf-8")))
+    return sorted(found)
+
+
+def fts_query(text: str) -> str:
+    """An FTS5 query matching any word of ``text``; user text never reaches FTS5 syntax."""
+    words = [w for w in _WORD.findall(text.lower()) if len(w) > 1 or w.isdigit()]
+    return " OR ".join(f'"{w}"' for w in dict.fromkeys(words))
+
+
+class SQLiteStore:
+    """A knowledge base in one SQLite file."""
+
+    schema_version = max(number for number, _ in _migrations())
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.url = str(self.path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA foreign_keys=ON")
+            self._db.execute("PRAGMA busy_timeout=30000")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._migrate()
+        except sqlite3.DatabaseError as error:
+            raise StoreError(f"{self.path}: cannot open the knowledge base: {error}") from error
+
+    # -- schema -----------------------------------------------------------------------------
+
+    def _migrate(self) -> None:
+        current = self._db.execute("PRAGMA user_version").fetchone()[0]
+        if current > self.schema_version:
+            raise StoreError(
+                f"{self.path}: schema version {current} is newer than this healthqa ({self.schema_version})"
+            )
+        for number, script in _migrations():
+            if number <= current:
+                continue
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                for statement in _split_sql(script):
+                    self._db.execute(statement)
+                self._db.execute(f"PRAGMA user_version={number}")
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+
+    # -- writing ----------------------------------------------------------------------------
+
+    @contextmanager
+    def ingest(self) -> Iterator[_SQLiteIngest]:
+        """One write transaction; readers keep seeing the previous state until it commits."""
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as error:
+            raise StoreError(f"{self.path}: cannot start an ingest: {error}") from error
+        transaction = _SQLiteIngest(self._db)
+        try:
+            yield transaction
+            transaction.reconcile()
+            self._db.execute("COMMIT")
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def sources(self) -> list[SourceSummary]:
+        rows = self._db.execute(
+            """
+            SELECT s.name, s.publisher, s.url, s.licence, s.tier,
+                   (SELECT COUNT(*) FROM document d WHERE d.source_id = s.id),
+                   (SELECT COUNT(*) FROM passage p JOIN document d ON d.id = p.document_id
+                     WHERE d.source_id = s.id AND p.superseded_by IS NULL),
+                   (SELECT COUNT(DISTINCT q.public_id) FROM question q JOIN document d ON d.id = q.document_id
+                     WHERE d.source_id = s.id),
+                   (SELECT MAX(d.updated) FROM document d WHERE d.source_id = s.id)
+            FROM source s ORDER BY s.name
+            """
+        ).fetchall()
+        return [SourceSummary(*row) for row in rows]
+
+    def passage(self, public_id: str) -> PassageRecord:
+        row = self._db.execute(
+            f"""SELECT {_PASSAGE_COLUMNS} FROM {_PASSAGE_FROM}
+                WHERE p.public_id = ? ORDER BY p.superseded_by IS NOT NULL, p.precedence DESC LIMIT 1""",
+            (public_id,),
+        ).fetchone()
+        if row is None:
+            raise NotFoundError(f"no passage with id {public_id!r}")
+        record = PassageRecord(*row)
+        winner = self._db.execute(
+            "SELECT superseded_by FROM passage WHERE id = ?", (record.rowid,)
+        ).fetchone()[0]
+        if winner is not None:
+            return self.passages_by_ids([winner])[0]
+        return record
+
+    def passages_by_ids(self, rowids: Sequence[int]) -> list[PassageRecord]:
+        if not rowids:
+            return []
+        marks = ",".join("?" * len(rowids))
+        rows = self._db.execute(
+            f"SELECT {_PASSAGE_COLUMNS} FROM {_PASSAGE_FROM} WHERE p.id IN ({marks})", list(rowids)
+        ).fetchall()
+        by_id = {row[0]: PassageRecord(*row) for row in rows}
+        return [by_id[rowid] for rowid in rowids if rowid in by_id]
+
+    def iter_passages(self) -> Iterator[PassageRecord]:
+        cursor = self._db.execute(
+            f"SELECT {_PASSAGE_COLUMNS} FROM {_PASSAGE_FROM} WHERE p.superseded_by IS NULL ORDER BY p.id"
+        )
+        for row in cursor:
+            yield PassageRecord(*row)
+
+    def iter_names(self) -> Iterator[tuple[int, str, str]]:
+        yield from self._db.execute("SELECT document_id, name, kind FROM document_name")
+
+    def document(self, ref: str | int) -> DocumentRecord:
+        column = "d.id" if isinstance(ref, int) or str(ref).isdigit() else "d.key"
+        value: str | int = int(ref) if column == "d.id" else ref
+        row = self._db.execute(
+            f"""SELECT d.id, d.key, d.title, d.url, d.updated, d.reviewer, s.name, s.tier, s.licence, d.origin
+                FROM document d JOIN source s ON s.id = d.source_id WHERE {column} = ?""",
+            (value,),
+        ).fetchone()
+        if row is None:
+            raise NotFoundError(f"no document with id {ref!r}")
+        doc_id = row[0]
+        db = self._db
+        passages = db.execute(
+            f"""SELECT {_PASSAGE_COLUMNS} FROM {_PASSAGE_FROM}
+                WHERE p.document_id = ? AND p.superseded_by IS NULL ORDER BY p.ordinal""",
+            (doc_id,),
+        ).fetchall()
+        return DocumentRecord(
+            *row,
+            names=db.execute("SELECT name, kind FROM document_name WHERE document_id = ?", (doc_id,)).fetchall(),
+            codes=db.execute("SELECT system, code FROM document_code WHERE document_id = ?", (doc_id,)).fetchall(),
+            passages=[PassageRecord(*p) for p in passages],
+            questions=[
+                QuestionRecord(*q)
+                for q in db.execute(
+                    """SELECT id, public_id, text, qtype, answer_id, document_id FROM question
+                       WHERE document_id = ? ORDER BY id""",
+                    (doc_id,),
+                )
+            ],
+            organisations=[
+                Organisation(*o)
+                for o in db.execute(
+                    "SELECT name, address, phone, email, url FROM organisation WHERE document_id = ? ORDER BY id",
+                    (doc_id,),
+                )
+            ],
+            drugs=[
+                DrugMention(*m)
+                for m in db.execute(
+                    "SELECT brand, generic FROM drug_mention WHERE document_id = ? ORDER BY id", (doc_id,)
+                )
+            ],
+            references=[
+                r[0]
+                for r in db.execute("SELECT text FROM reference WHERE document_id = ? ORDER BY id", (doc_id,))
+            ],
+        )
+
+    def search_passages(self, query: str, limit: int = 20) -> list[tuple[PassageRecord, float]]:
+        match = fts_query(query)
+        if not match:
+            return []
+        rows = self._db.execute(
+            f"""SELECT {_PASSAGE_COLUMNS}, -bm25(passage_fts, 2.0, 2.0, 1.0) AS score
+                FROM passage_fts f JOIN {_PASSAGE_FROM} ON p.id = f.rowid
+                WHERE passage_fts MATCH ? AND p.superseded_by IS NULL
+                ORDER BY bm25(passage_fts, 2.0, 2.0, 1.0) LIMIT ?""",
+            (match, limit),
+        ).fetchall()
+        return [(PassageRecord(*row[:-1]), float(row[-1])) for row in rows]
+
+    def search_questions(self, query: str, limit: int = 20) -> list[tuple[QuestionRecord, float]]:
+        match = fts_query(query)
+        if not match:
+            return []
+        rows = self._db.execute(
+            """SELECT q.id, q.public_id, q.text, q.qtype, q.answer_id, q.document_id, -bm25(question_fts)
+               FROM question_fts f JOIN question q ON q.id = f.rowid
+               WHERE question_fts MATCH ? ORDER BY bm25(question_fts) LIMIT ?""",
+            (match, limit),
+        ).fetchall()
+        return [(QuestionRecord(*row[:-1]), float(row[-1])) for row in rows]
+
+    def healthy(self) -> bool:
+        try:
+            self._db.execute("SELECT COUNT(*) FROM source").fetchone()
+        except sqlite3.Error:
+            return False
+        return True
+
+    def close(self) -> None:
+        self._db.close()
+
+
+class _SQLiteIngest:
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self._db = db
+        self._source_ids: dict[str, int] = {}
+        self.stats = IngestStats()
+
+    def file_unchanged(self, path: str, digest: str) -> bool:
+        row = self._db.execute("SELECT digest FROM ingested_file WHERE path = ?", (path,)).fetchone()
+        return row is not None and row[0] == digest
+
+    def record_file(self, path: str, digest: str) -> None:
+        self._db.execute(
+            "INSERT INTO ingested_file(path, digest) VALUES (?, ?) "
+            "ON CONFLICT(path) DO UPDATE SET digest = excluded.digest",
+            (path, digest),
+        )
+
+    def forget_file(self, path: str) -> None:
+        self._db.execute("DELETE FROM ingested_file WHERE path = ?", (path,))
+
+    def documents_from(self, origin_prefix: str) -> list[tuple[str, str]]:
+        escaped = origin_prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        return self._db.execute(
+            "SELECT key, origin FROM document WHERE origin LIKE ? ESCAPE '\\'", (escaped + "%",)
+        ).fetchall()
+
+    def _source_id(self, document: ParsedDocument) -> int:
+        info = document.source
+        if info.name not in self._source_ids:
+            self._db.execute(
+                """INSERT INTO source(name, publisher, url, licence, tier) VALUES (?, ?, ?, ?, ?)
+                   ON CONFLICT(name) DO UPDATE SET publisher = excluded.publisher, url = excluded.url,
+                   licence = excluded.licence, tier = excluded.tier""",
+                (info.name, info.publisher, info.url, info.licence, info.tier.value),
+            )
+            row = self._db.execute("SELECT id FROM source WHERE name = ?", (info.name,)).fetchone()
+            self._source_ids[info.name] = row[0]
+        return self._source_ids[info.name]
+
+    def remove_document(self, key: str) -> None:
+        row = self._db.execute("SELECT id FROM document WHERE key = ?", (key,)).fetchone()
+        if row is None:
+            return
+        self._delete(row[0])
+        self.stats.documents_removed += 1
+
+    def _delete(self, doc_id: int) -> None:
+        db = self._db
+        db.execute("DELETE FROM passage_fts WHERE rowid IN (SELECT id FROM passage WHERE document_id = ?)", (doc_id,))
+        db.execute(
+            "DELETE FROM question_fts WHERE rowid IN (SELECT id FROM question WHERE document_id = ?)", (doc_id,)
+        )
+        db.execute("UPDATE passage SET superseded_by = NULL WHERE superseded_by IN "
+                   "(SELECT id FROM passage WHERE document_id = ?)", (doc_id,))
+        db.execute("DELETE FROM document WHERE id = ?", (doc_id,))
+
+    def put_document(self, document: ParsedDocument) -> None:
+        db = self._db
+        digest = document.content_hash()
+        existing = db.execute("SELECT id, content_hash FROM document WHERE key = ?", (document.key,)).fetchone()
+        if existing is not None and existing[1] == digest:
+            self.stats.documents_unchanged += 1
+            return
+        if existing is not None:
+            self._delete(existing[0])
+            self.stats.documents_replaced += 1
+        else:
+            self.stats.documents_added += 1
+        cursor = db.execute(
+            """INSERT INTO document(source_id, key, title, url, updated, reviewer, origin, content_hash)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
+            (
+                self._source_id(document), document.key, document.title, document.url, document.updated,
+                document.reviewer, document.origin, digest,
+            ),
+        )
+        doc_id = cursor.lastrowid
+        names = [(document.title, "title")]
+        names += [(name, "focus") for name in document.focus]
+        names += [(name, "synonym") for name in document.synonyms]
+        db.executemany(
+            "INSERT INTO document_name(document_id, name, kind) VALUES (?, ?, ?)",
+            [(doc_id, name, kind) for name, kind in dict.fromkeys(names) if name],
+        )
+        db.executemany(
+            "INSERT INTO document_code(document_id, system, code) VALUES (?, ?, ?)",
+            [(doc_id, system, code) for system, code in dict.fromkeys(document.codes)],
+        )
+        for ordinal, passage in enumerate(document.passages):
+            row = db.execute(
+                """INSERT INTO passage(document_id, public_id, ordinal, section, heading, text, text_key,
+                   updated, precedence) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                (
+                    doc_id, passage.public_id, ordinal, passage.section.value, passage.heading, passage.text,
+                    match_key(passage.text), passage.updated, passage.precedence,
+                ),
+            )
+            db.execute(
+                "INSERT INTO passage_fts(rowid, title, heading, text) VALUES (?, ?, ?, ?)",
+                (row.lastrowid, document.title, passage.heading, passage.text),
+            )
+        for question in document.questions:
+            row = db.execute(
+                "INSERT INTO question(document_id, public_id, text, qtype, answer_id) VALUES (?, ?, ?, ?, ?)",
+                (doc_id, question.public_id, question.text, question.qtype.value, question.answer_id),
+            )
+            db.execute("INSERT INTO question_fts(rowid, text) VALUES (?, ?)", (row.lastrowid, question.text))
+        db.executemany(
+            "INSERT INTO organisation(document_id, name, address, phone, email, url) VALUES (?, ?, ?, ?, ?, ?)",
+            [(doc_id, o.name, o.address, o.phone, o.email, o.url) for o in document.organisations],
+        )
+        db.executemany(
+            "INSERT INTO drug_mention(document_id, brand, generic) VALUES (?, ?, ?)",
+            [(doc_id, d.brand, d.generic) for d in document.drugs],
+        )
+        db.executemany(
+            "INSERT INTO reference(document_id, text) VALUES (?, ?)",
+            [(doc_id, text) for text in document.references],
+        )
+
+    def reconcile(self) -> None:
+        """Hide each passage that a higher-precedence passage replaces, by id or by identical text."""
+        db = self._db
+        db.execute("UPDATE passage SET superseded_by = NULL WHERE superseded_by IS NOT NULL")
+        for column in ("public_id", "text_key"):
+            db.execute(
+                f"""UPDATE passage SET superseded_by = (
+                        SELECT w.id FROM passage w
+                        WHERE w.{column} = passage.{column} AND w.precedence > passage.precedence
+                        ORDER BY w.precedence DESC, w.id LIMIT 1)
+                    WHERE superseded_by IS NULL AND EXISTS (
+                        SELECT 1 FROM passage w
+                        WHERE w.{column} = passage.{column} AND w.precedence > passage.precedence)"""
+            )
+
+
+def _split_sql(script: str) -> list[str]:
+    statements, buffer = [], []
+    for line in script.splitlines():
+        if line.strip().startswith("--"):
+            continue
+        buffer.append(line)
+        if line.rstrip().endswith(";"):
+            statement = "\n".join(buffer).strip()
+            if sqlite3.complete_statement(statement):
+                statements.append(statement)
+                buffer = []
+    if "".join(buffer).strip():
+        statements.append("\n".join(buffer))
+    return statements
