@@ -35,7 +35,7 @@ class Reader:
 
 def readers() -> list[Reader]:
     """All readers, most specific first."""
-    from healthqa.ingest import judged_csv, medquad, mediqa, webpage
+    from healthqa.ingest import judged_csv, mediqa, medquad, webpage
 
     return [medquad.READER, judged_csv.READER, mediqa.READER, webpage.READER]
 
@@ -56,7 +56,9 @@ def reader_for(path: Path, forced: str | None = None) -> Reader:
     for reader in available:
         if reader.detect(path, head):
             return reader
-    raise UnknownFormatError(path, "unknown format (not MedQuAD XML, a judged-answers CSV, MEDIQA XML or a web page)")
+    raise UnknownFormatError(
+        path, "unknown format (not MedQuAD XML, a judged-answers CSV, MEDIQA XML or a web page)"
+    )
 
 
 def expand(path: Path) -> list[Path]:

@@ -172,10 +172,12 @@ class SQLiteStore:
                 WHERE p.document_id = ? AND p.superseded_by IS NULL ORDER BY p.ordinal""",
             (doc_id,),
         ).fetchall()
+        by_doc = (doc_id,)
         return DocumentRecord(
-            *row,
-            names=db.execute("SELECT name, kind FROM document_name WHERE document_id = ?", (doc_id,)).fetchall(),
-            codes=db.execute("SELECT system, code FROM document_code WHERE document_id = ?", (doc_id,)).fetchall(),
+            id=row[0], key=row[1], title=row[2], url=row[3], updated=row[4], reviewer=row[5],
+            source=row[6], tier=row[7], licence=row[8], origin=row[9],
+            names=db.execute("SELECT name, kind FROM document_name WHERE document_id = ?", by_doc).fetchall(),
+            codes=db.execute("SELECT system, code FROM document_code WHERE document_id=?", by_doc).fetchall(),
             passages=[PassageRecord(*p) for p in passages],
             questions=[
                 QuestionRecord(*q)
@@ -188,8 +190,9 @@ class SQLiteStore:
             organisations=[
                 Organisation(*o)
                 for o in db.execute(
-                    "SELECT name, address, phone, email, url FROM organisation WHERE document_id = ? ORDER BY id",
-                    (doc_id,),
+                    """SELECT name, address, phone, email, url FROM organisation
+                       WHERE document_id = ? ORDER BY id""",
+                    by_doc,
                 )
             ],
             drugs=[
@@ -210,7 +213,8 @@ class SQLiteStore:
             return []
         rows = self._db.execute(
             f"""SELECT {_PASSAGE_COLUMNS}, -bm25(passage_fts, 2.0, 2.0, 1.0) AS score
-                FROM passage_fts f JOIN {_PASSAGE_FROM} ON p.id = f.rowid
+                FROM passage_fts f JOIN passage p ON p.id = f.rowid
+                JOIN document d ON d.id = p.document_id JOIN source s ON s.id = d.source_id
                 WHERE passage_fts MATCH ? AND p.superseded_by IS NULL
                 ORDER BY bm25(passage_fts, 2.0, 2.0, 1.0) LIMIT ?""",
             (match, limit),
@@ -288,18 +292,24 @@ class _SQLiteIngest:
 
     def _delete(self, doc_id: int) -> None:
         db = self._db
-        db.execute("DELETE FROM passage_fts WHERE rowid IN (SELECT id FROM passage WHERE document_id = ?)", (doc_id,))
+        by_doc = (doc_id,)
+        for table in ("passage", "question"):
+            db.execute(
+                f"DELETE FROM {table}_fts WHERE rowid IN (SELECT id FROM {table} WHERE document_id=?)", by_doc
+            )
         db.execute(
-            "DELETE FROM question_fts WHERE rowid IN (SELECT id FROM question WHERE document_id = ?)", (doc_id,)
+            "UPDATE passage SET superseded_by = NULL WHERE superseded_by IN "
+            "(SELECT id FROM passage WHERE document_id = ?)",
+            by_doc,
         )
-        db.execute("UPDATE passage SET superseded_by = NULL WHERE superseded_by IN "
-                   "(SELECT id FROM passage WHERE document_id = ?)", (doc_id,))
         db.execute("DELETE FROM document WHERE id = ?", (doc_id,))
 
     def put_document(self, document: ParsedDocument) -> None:
         db = self._db
         digest = document.content_hash()
-        existing = db.execute("SELECT id, content_hash FROM document WHERE key = ?", (document.key,)).fetchone()
+        existing = db.execute(
+            "SELECT id, content_hash FROM document WHERE key = ?", (document.key,)
+        ).fetchone()
         if existing is not None and existing[1] == digest:
             self.stats.documents_unchanged += 1
             return
@@ -348,7 +358,8 @@ class _SQLiteIngest:
             )
             db.execute("INSERT INTO question_fts(rowid, text) VALUES (?, ?)", (row.lastrowid, question.text))
         db.executemany(
-            "INSERT INTO organisation(document_id, name, address, phone, email, url) VALUES (?, ?, ?, ?, ?, ?)",
+            """INSERT INTO organisation(document_id, name, address, phone, email, url)
+               VALUES (?, ?, ?, ?, ?, ?)""",
             [(doc_id, o.name, o.address, o.phone, o.email, o.url) for o in document.organisations],
         )
         db.executemany(

@@ -1,0 +1,216 @@
+"""The ``healthqa`` command: a thin layer over the library."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+from tqdm import tqdm
+
+from healthqa.errors import HealthQAError, NotFoundError
+from healthqa.store import DocumentRecord, PassageRecord, Store, open_store
+
+
+def _fail(error: HealthQAError) -> None:
+    click.echo(f"error: {error}", err=True)
+    sys.exit(1)
+
+
+def _open(db: str | None) -> Store:
+    try:
+        return open_store(db)
+    except HealthQAError as error:
+        _fail(error)
+        raise  # unreachable: keeps type checkers informed
+
+
+def _progress_bar(label: str) -> Callable[[int], Callable[[], None]]:
+    def start(total: int) -> Callable[[], None]:
+        # tqdm hides itself when stderr is not a terminal (disable=None), so logs stay clean.
+        bar = tqdm(total=total, desc=label, unit="file", disable=None, leave=False, file=sys.stderr)
+
+        def tick() -> None:
+            bar.update(1)
+            if bar.n >= total:
+                bar.close()
+
+        return tick
+
+    return start
+
+
+db_option = click.option(
+    "--db", envvar="HEALTHQA_DB", default=None, help="Knowledge base: a SQLite file (default: HEALTHQA_DB)."
+)
+
+
+@click.group()
+@click.version_option(package_name="healthqa")
+def main() -> None:
+    """healthqa: answers to health questions, quoted from trusted sources."""
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--format", "format_", default=None, help="Force a reader (medquad, judged-csv, mediqa, webpage)."
+)
+@db_option
+def ingest(paths: tuple[Path, ...], format_: str | None, db: str | None) -> None:
+    """Ingest files or folders of trusted sources into the knowledge base.
+
+    Each PATH is one transaction. A bad file is reported on one line and skipped; the exit
+    status is 1 when any file failed.
+    """
+    from healthqa.ingest import ingest_path
+
+    store = _open(db)
+    failed = False
+    try:
+        for path in paths:
+            try:
+                report = ingest_path(store, path, format=format_, progress=_progress_bar(path.name))
+            except HealthQAError as error:
+                click.echo(f"error: {error}", err=True)
+                failed = True
+                continue
+            for failure in report.failures:
+                click.echo(f"error: {failure}", err=True)
+            stats = report.stats
+            click.echo(
+                f"{path}: {report.files} files, {stats.documents_added} documents added, "
+                f"{stats.documents_replaced} replaced, {stats.documents_removed} removed, "
+                f"{stats.documents_unchanged + stats.files_skipped_unchanged} unchanged, "
+                f"{len(report.failures)} failed"
+            )
+            failed = failed or not report.ok
+    finally:
+        store.close()
+    if failed:
+        sys.exit(1)
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
+@db_option
+def sources(as_json: bool, db: str | None) -> None:
+    """List the sources in the knowledge base with their counts and newest date."""
+    store = _open(db)
+    try:
+        summaries = store.sources()
+    finally:
+        store.close()
+    if as_json:
+        click.echo(json.dumps([dataclasses.asdict(s) for s in summaries], indent=2))
+        return
+    if not summaries:
+        click.echo("The knowledge base is empty: run `healthqa ingest PATH`.")
+        return
+    for s in summaries:
+        click.echo(
+            f"{s.name} [{s.tier}] {s.documents} documents, {s.passages} passages, {s.questions} questions, "
+            f"newest {s.newest or 'undated'} - {s.licence}"
+        )
+
+
+def _passage_json(record: PassageRecord) -> dict[str, Any]:
+    return dataclasses.asdict(record)
+
+
+def _document_json(record: DocumentRecord) -> dict[str, Any]:
+    return dataclasses.asdict(record)
+
+
+@main.command()
+@click.argument("ref")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@db_option
+def show(ref: str, as_json: bool, db: str | None) -> None:
+    """Show a passage (by its public id) or a document (by key or number) with its provenance."""
+    store = _open(db)
+    try:
+        try:
+            passage = store.passage(ref)
+        except NotFoundError:
+            try:
+                document = store.document(ref)
+            except NotFoundError:
+                _fail(NotFoundError(f"no passage or document with id {ref!r}"))
+                return
+            _print_document(document, as_json)
+            return
+        _print_passage(passage, as_json)
+    finally:
+        store.close()
+
+
+def _print_passage(p: PassageRecord, as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps(_passage_json(p), indent=2))
+        return
+    click.echo(f"{p.public_id} - {p.section}")
+    click.echo(f"From: {p.title} ({p.source}, {p.tier.replace('_', ' ')}), dated {p.updated or 'undated'}")
+    if p.url:
+        click.echo(f"Link: {p.url}")
+    click.echo(f"Licence: {p.licence}")
+    if p.heading:
+        click.echo(f"\n{p.heading}")
+    click.echo(f"\n{p.text}")
+
+
+def _print_document(d: DocumentRecord, as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps(_document_json(d), indent=2))
+        return
+    click.echo(f"{d.title}  [{d.key}]")
+    click.echo(f"Source: {d.source} ({d.tier.replace('_', ' ')}); licence: {d.licence}")
+    click.echo(f"Updated: {d.updated or 'undated'}" + (f"; reviewed by {d.reviewer}" if d.reviewer else ""))
+    if d.url:
+        click.echo(f"Link: {d.url}")
+    other_names = [name for name, kind in d.names if kind != "title"]
+    if other_names:
+        click.echo("Also called: " + "; ".join(other_names))
+    if d.codes:
+        click.echo("Codes: " + ", ".join(f"{system}:{code}" for system, code in d.codes))
+    for p in d.passages:
+        click.echo(f"\n## {p.heading or p.section} ({p.section}; {p.public_id}; {p.updated or 'undated'})")
+        click.echo(p.text)
+    for o in d.organisations:
+        click.echo(f"\nOrganisation: {o.name}; {o.address}; {o.phone}; {o.email}; {o.url}".rstrip("; "))
+    for m in d.drugs:
+        click.echo(f"Drug: {m.brand} (generic: {m.generic})")
+    if d.references:
+        click.echo("\nReferences:")
+        for ref in d.references:
+            click.echo(f"- {ref}")
+
+
+@main.command()
+@click.argument("name", type=click.Choice(["medquad", "orphanet"]))
+@click.option("--url", default=None, help="Download from this URL instead of the publisher's.")
+@click.option(
+    "--dest", type=click.Path(path_type=Path), default=None, help="Sources folder (default: HEALTHQA_SOURCES)"
+)
+def fetch(name: str, url: str | None, dest: Path | None) -> None:
+    """Download a public data release into the sources folder, verified, never half-written."""
+    from healthqa.fetch import fetch as fetch_release
+
+    bar = tqdm(desc=name, unit="B", unit_scale=True, disable=None, leave=False, file=sys.stderr)
+
+    def progress(done: int, total: int | None) -> None:
+        bar.total = total
+        bar.update(done - bar.n)
+
+    try:
+        folder = fetch_release(name, dest, url=url, progress=progress)
+    except HealthQAError as error:
+        bar.close()
+        _fail(error)
+        return
+    bar.close()
+    click.echo(f"{name}: {folder}")
