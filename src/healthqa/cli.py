@@ -214,3 +214,80 @@ def fetch(name: str, url: str | None, dest: Path | None) -> None:
         return
     bar.close()
     click.echo(f"{name}: {folder}")
+
+
+def _answerer(db: str | None, semantic: bool = True) -> Any:
+    from healthqa.answer import Answerer
+
+    store = _open(db)
+    try:
+        return Answerer(store, semantic=semantic)
+    except HealthQAError as error:
+        _fail(error)
+
+
+@main.command()
+@click.argument("question")
+@click.option("--json", "as_json", is_flag=True, help="Print the answer object as JSON.")
+@click.option("--top", default=3, show_default=True, help="How many passages to quote.")
+@db_option
+def ask(question: str, as_json: bool, top: int, db: str | None) -> None:
+    """Answer QUESTION with quoted, cited passages, or say that no trusted answer was found."""
+    from healthqa.answer import NO_ANSWER
+
+    answerer = _answerer(db)
+    answer = answerer.ask(question, top=top)
+    if as_json:
+        click.echo(json.dumps(answer.to_json(), indent=2, ensure_ascii=False))
+        return
+    if answer.emergency:
+        click.secho(f"EMERGENCY: {answer.emergency_guidance}\n", fg="red", bold=True)
+    focus = ", ".join(answer.focus) or "not recognised"
+    click.echo(f"Understood: about {focus}; question type: {answer.type}\n")
+    if answer.abstained:
+        click.echo(f"{NO_ANSWER} {answer.reason}")
+    for number, item in enumerate(answer.answers, 1):
+        click.secho(f"[{number}] {item.title} - {item.section}", bold=True)
+        click.echo(f"    {item.source} ({item.tier.replace('_', ' ')}), {item.date or 'undated'}; {item.url}")
+        click.echo(f"    id {item.id}, score {item.score}")
+        if item.key_sentences:
+            click.echo("    In short (quoted): " + " ".join(item.key_sentences))
+        click.echo("    " + "\n    ".join(_wrap(item.text)) + "\n")
+    if answer.related:
+        click.echo("Related questions:")
+        for related in answer.related:
+            click.echo(f"  - {related.question}")
+    click.echo(f"\n{answer.disclaimer}")
+
+
+def _wrap(text: str, width: int = 100) -> list[str]:
+    import textwrap
+
+    return [line for paragraph in text.splitlines() for line in (textwrap.wrap(paragraph, width) or [""])]
+
+
+@main.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--top", default=10, show_default=True)
+@click.option("--format", "format_", type=click.Choice(["trec", "jsonl"]), default="trec", show_default=True)
+@db_option
+def batch(file: Path, top: int, format_: str, db: str | None) -> None:
+    """Answer one question per line of FILE ({"id": ..., "question": ...}); print a TREC run or JSON lines."""
+    questions: list[tuple[str, str]] = []
+    with file.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, 1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+                questions.append((str(record["id"]), str(record["question"])))
+            except (json.JSONDecodeError, KeyError, TypeError) as error:
+                _fail(HealthQAError(f"{file}:{number}: not a {{\"id\", \"question\"}} JSON object ({error})"))
+    answerer = _answerer(db)
+    for qid, question in questions:
+        if format_ == "trec":
+            for rank, (public_id, score) in enumerate(answerer.rank_ids(question, top), 1):
+                click.echo(f"{qid} Q0 {public_id} {rank} {score:.4f} healthqa")
+        else:
+            answer = answerer.ask(question, top=top)
+            click.echo(json.dumps({"id": qid, **answer.to_json()}, ensure_ascii=False))

@@ -29,15 +29,15 @@ import json
 import os
 import secrets
 import shutil
-import socket
 import urllib.error
+import urllib.parse
 import urllib.request
 import zipfile
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import IO, Literal
+from typing import Literal
 
 from healthqa.config import sources_dir
 from healthqa.errors import FetchError
@@ -164,8 +164,10 @@ def fetch(
         hint = f" (set {release.url_env} or pass a URL to use another address)" if pinned else ""
         raise FetchError(_one_line(f"{address}: HTTP {error.code} {error.reason}{hint}")) from error
     except urllib.error.URLError as error:
+        if isinstance(error.reason, TimeoutError):
+            raise FetchError(f"{address}: timed out after {timeout:g} s") from error
         raise FetchError(_one_line(f"{address}: {_reason(error.reason)}")) from error
-    except (TimeoutError, socket.timeout) as error:
+    except TimeoutError as error:
         raise FetchError(f"{address}: timed out after {timeout:g} s") from error
     except (OSError, http.client.HTTPException, ValueError) as error:
         # ValueError: urllib's verdict on a malformed URL or unknown scheme.
@@ -229,7 +231,7 @@ def _verify_and_extract_medquad(archive: Path, staging: Path) -> None:
             bad = bundle.testzip()
             if bad is not None:
                 raise _Invalid(f"corrupt zip archive: member {bad!r} fails its CRC check")
-            prefix = _common_top_folder(names)
+            prefix = _common_top_folder(members, names)
             relative = [PurePosixPath(*parts[prefix:]) if len(parts) > prefix else None for parts in names]
             if not any(_is_collection_xml(path) for path in relative if path is not None):
                 raise _Invalid("unexpected layout: no *_QA*/ folder with .xml files in the zip archive")
@@ -262,27 +264,19 @@ def _safe_member_path(name: str) -> tuple[str, ...]:
     return parts
 
 
-def _common_top_folder(names: list[tuple[str, ...]]) -> int:
+def _common_top_folder(members: list[zipfile.ZipInfo], names: list[tuple[str, ...]]) -> int:
     """1 when every member sits under one top folder (GitHub's ``<repo>-<branch>/``), else 0."""
     tops = {parts[0] for parts in names if parts}
-    if len(tops) == 1 and all(len(parts) > 1 for parts in names if parts and not _looks_like_dir(parts)):
-        # A single top-level *_QA* folder is itself a collection: keep it.
-        only = next(iter(tops))
-        return 0 if fnmatch.fnmatch(only, "*_QA*") else 1
-    return 0
-
-
-def _looks_like_dir(parts: tuple[str, ...]) -> bool:
-    # Directory entries of a one-folder archive have a single part (``MedQuAD-master/``).
-    return len(parts) == 1
+    if len(tops) != 1:
+        return 0
+    if any(len(parts) < 2 and not info.is_dir() for info, parts in zip(members, names, strict=True)):
+        return 0  # a file at the top level: the archive has no wrapping folder
+    # A single top-level *_QA* folder is itself a collection, not a wrapper: keep it.
+    return 0 if fnmatch.fnmatch(next(iter(tops)), "*_QA*") else 1
 
 
 def _is_collection_xml(path: PurePosixPath) -> bool:
-    return (
-        len(path.parts) >= 2
-        and fnmatch.fnmatch(path.parts[0], "*_QA*")
-        and path.suffix.lower() == ".xml"
-    )
+    return len(path.parts) >= 2 and fnmatch.fnmatch(path.parts[0], "*_QA*") and path.suffix.lower() == ".xml"
 
 
 def _verify_jsonl_gz(path: Path) -> None:
@@ -305,7 +299,7 @@ def _verify_jsonl_gz(path: Path) -> None:
 
 def _file_name(release: Release, url: str) -> str:
     """The name the single file gets: the URL's own when it looks right, else the release's."""
-    candidate = PurePosixPath(urllib.request.urlparse(url).path).name
+    candidate = PurePosixPath(urllib.parse.urlsplit(url).path).name
     suffix = "." + release.kind
     if candidate.endswith(suffix) and len(candidate) > len(suffix) and candidate.isprintable():
         return candidate
@@ -355,15 +349,10 @@ def _remove(path: Path) -> None:
 
 def _reason(error: object) -> str:
     if isinstance(error, OSError) and error.strerror:
-        return error.strerror
+        return f"{error.strerror}: {error.filename}" if error.filename else error.strerror
     text = str(error)
     return text or type(error).__name__
 
 
 def _one_line(text: str) -> str:
     return " ".join(text.split())
-
-
-def _iter_chunks(stream: IO[bytes]) -> Iterator[bytes]:  # pragma: no cover - kept for readers
-    while chunk := stream.read(_CHUNK):
-        yield chunk

@@ -60,8 +60,8 @@ class Encoder:
                 self._model.max_seq_length = previous
         return np.asarray(vectors, dtype=np.float32)
 
-    def encode_one(self, text: str) -> npt.NDArray[np.float32]:
-        return self.encode([text])[0]
+    def encode_one(self, text: str) -> Vectors:
+        return self.encode([text])[0:1]
 
 
 @lru_cache(maxsize=1)

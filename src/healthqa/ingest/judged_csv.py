@@ -20,7 +20,9 @@ from healthqa.models import ParsedDocument, Passage, QAPair, SectionType
 
 _HEADER = ["AnswerID", "Answer"]
 _ANSWER_ID = re.compile(r"(?P<src>[A-Za-z]+)_(?P<stem>.+)_Sec(?P<pid>\d+)\.txt")
-_FIELD = re.compile(r"\s*Question:(?P<question>.*?)\r?\nURL:(?P<url>.*?)\r?\nAnswer:(?P<answer>.*)", re.DOTALL)
+_FIELD = re.compile(
+    r"\s*Question:(?P<question>.*?)\r?\nURL:(?P<url>.*?)\r?\nAnswer:(?P<answer>.*)", re.DOTALL
+)
 # The synonym list closes the question and may itself hold parentheses, e.g. "(Also called: r(20) syndrome)".
 _ALSO_CALLED = re.compile(r"\s*\(Also called:(?P<names>.*)\)\s*$", re.DOTALL)
 JUDGED_PRECEDENCE = 1
@@ -85,7 +87,9 @@ def read(path: Path) -> list[ParsedDocument]:
             answer_id, body = row[0].strip(), row[1]
             id_match = _ANSWER_ID.fullmatch(answer_id)
             if id_match is None:
-                raise BadInputError(path, f"{where}: {answer_id!r} is not a MedQuAD answer id (SRC_stem_SecN.txt)")
+                raise BadInputError(
+                    path, f"{where}: {answer_id!r} is not a MedQuAD answer id (SRC_stem_SecN.txt)"
+                )
             src, stem = id_match.group("src"), id_match.group("stem")
             try:
                 source_for_src(src)
@@ -117,11 +121,8 @@ def _add_row(topic: _Topic, answer_id: str, fields: re.Match[str]) -> None:
     topic.questions.append(QAPair(text=question, qtype=section, public_id=answer_id, answer_id=answer_id))
     text = clean_answer(fields.group("answer"))
     if text:
-        topic.passages.append(
-            Passage(
-                text=text, section=section, public_id=answer_id, heading=question, precedence=JUDGED_PRECEDENCE
-            )
-        )
+        passage = Passage(text, section, answer_id, heading=question, precedence=JUDGED_PRECEDENCE)
+        topic.passages.append(passage)
 
 
 def _document(topic: _Topic) -> ParsedDocument:

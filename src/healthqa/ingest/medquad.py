@@ -180,6 +180,7 @@ _COMPILED: list[tuple[re.Pattern[str], SectionType]] = [
 
 def parse_question(text: str) -> tuple[str, SectionType] | None:
     """``(focus, question type)`` when ``text`` is one of MedQuAD's question templates, else None."""
+    text = " ".join(text.split())
     for pattern, qtype in _COMPILED:
         match = pattern.fullmatch(text)
         if match:
@@ -212,7 +213,10 @@ _DIALECTS: dict[str, tuple[str, str, str, str, str]] = {
 def _text(element: etree._Element | None) -> str:
     if element is None:
         return ""
-    return "".join(element.itertext()).strip()
+    if len(element) == 0:
+        return (element.text or "").strip()
+    # Markup inside a text element is not expected, but its words still belong to the text.
+    return "".join(str(part) for part in element.itertext()).strip()
 
 
 def _collection(path: Path, root: etree._Element) -> tuple[str, SourceInfo]:
@@ -281,7 +285,7 @@ def read(path: Path) -> list[ParsedDocument]:
         questions.append(QAPair(text=question, qtype=qtype, public_id=ident, answer_id=ident))
         answer = _text(pair.find(answer_tag))
         if answer:
-            passages.append(Passage(text=answer, section=qtype, public_id=ident, heading=question, precedence=0))
+            passages.append(Passage(answer, qtype, ident, heading=question, precedence=0))
 
     return [
         ParsedDocument(

@@ -102,6 +102,16 @@ class SQLiteStore:
             self._db.execute("ROLLBACK")
             raise
 
+    @contextmanager
+    def _write(self) -> Iterator[None]:
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+            self._db.execute("COMMIT")
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+
     # -- reading ----------------------------------------------------------------------------
 
     def sources(self) -> list[SourceSummary]:
@@ -144,6 +154,73 @@ class SQLiteStore:
         ).fetchall()
         by_id = {row[0]: PassageRecord(*row) for row in rows}
         return [by_id[rowid] for rowid in rowids if rowid in by_id]
+
+    def passages_by_public_ids(self, public_ids: Sequence[str]) -> dict[str, PassageRecord]:
+        """The visible passage answering each id (a superseded passage resolves to its winner)."""
+        found: dict[str, PassageRecord] = {}
+        unique = list(dict.fromkeys(public_ids))
+        for chunk in range(0, len(unique), 500):
+            part = unique[chunk:chunk + 500]
+            marks = ",".join("?" * len(part))
+            rows = self._db.execute(
+                f"""SELECT p.public_id, COALESCE(p.superseded_by, p.id) FROM passage p
+                    WHERE p.public_id IN ({marks}) ORDER BY p.superseded_by IS NOT NULL DESC""",
+                part,
+            ).fetchall()
+            winners = dict(rows)  # visible rows come last and win
+            records = {r.rowid: r for r in self.passages_by_ids(list(set(winners.values())))}
+            found.update({pid: records[rowid] for pid, rowid in winners.items() if rowid in records})
+        return found
+
+    def passages_of_documents(self, document_ids: Sequence[int], limit: int = 400) -> list[PassageRecord]:
+        if not document_ids:
+            return []
+        marks = ",".join("?" * len(document_ids))
+        rows = self._db.execute(
+            f"""SELECT {_PASSAGE_COLUMNS} FROM {_PASSAGE_FROM}
+                WHERE p.document_id IN ({marks}) AND p.superseded_by IS NULL ORDER BY p.id LIMIT ?""",
+            [*document_ids, limit],
+        ).fetchall()
+        return [PassageRecord(*row) for row in rows]
+
+    def questions_answered_by(self, public_ids: Sequence[str]) -> list[QuestionRecord]:
+        if not public_ids:
+            return []
+        marks = ",".join("?" * len(public_ids))
+        rows = self._db.execute(
+            f"""SELECT id, public_id, text, qtype, answer_id, document_id FROM question
+                WHERE answer_id IN ({marks})""",
+            list(public_ids),
+        ).fetchall()
+        return [QuestionRecord(*row) for row in rows]
+
+    def vector_texts_missing(self, model: str) -> list[tuple[int, str]]:
+        """(passage id, text to embed) for visible passages without a vector from ``model``."""
+        rows = self._db.execute(
+            """SELECT p.id, COALESCE(
+                   (SELECT q.text FROM question q WHERE q.answer_id = p.public_id ORDER BY q.id LIMIT 1),
+                   NULLIF(p.heading, ''), d.title || ': ' || substr(p.text, 1, 300))
+               FROM passage p JOIN document d ON d.id = p.document_id
+               WHERE p.superseded_by IS NULL AND NOT EXISTS (
+                   SELECT 1 FROM passage_vector v WHERE v.passage_id = p.id AND v.model = ?)""",
+            (model,),
+        ).fetchall()
+        return [(row[0], row[1]) for row in rows]
+
+    def put_vectors(self, model: str, rows: Sequence[tuple[int, bytes]]) -> None:
+        with self._write():
+            self._db.executemany(
+                "INSERT OR REPLACE INTO passage_vector(passage_id, model, vector) VALUES (?, ?, ?)",
+                [(rowid, model, blob) for rowid, blob in rows],
+            )
+
+    def load_vectors(self, model: str) -> tuple[list[int], list[bytes]]:
+        rows = self._db.execute(
+            """SELECT v.passage_id, v.vector FROM passage_vector v JOIN passage p ON p.id = v.passage_id
+               WHERE v.model = ? AND p.superseded_by IS NULL ORDER BY v.passage_id""",
+            (model,),
+        ).fetchall()
+        return [row[0] for row in rows], [row[1] for row in rows]
 
     def iter_passages(self) -> Iterator[PassageRecord]:
         cursor = self._db.execute(

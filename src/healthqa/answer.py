@@ -1,0 +1,193 @@
+"""Answering: quote the best trusted passages for a question, with citations, or abstain.
+
+healthqa writes no medical text of its own: every answer is a passage in its source's words. The
+labels, the emergency guidance and the disclaimer below are ours, and say only where to turn.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from healthqa.rank import Ranker, Scored, Weights, build_vectors
+from healthqa.semantic import Encoder, default_encoder
+from healthqa.store.base import Store
+from healthqa.understand import NameIndex, Understanding, content_words, understand
+
+DISCLAIMER = (
+    "healthqa quotes trusted health sources and shows where each passage comes from. It is not medical "
+    "advice and cannot examine you: talk with a doctor or other health professional about your situation."
+)
+EMERGENCY_GUIDANCE = (
+    "Your question may describe an emergency. Call your local emergency number now (911 in the US) or go "
+    "to the nearest emergency department. If you are thinking about suicide or self-harm, call or text 988 "
+    "(the US Suicide & Crisis Lifeline) or your local crisis line."
+)
+NO_ANSWER = "No trusted answer found."
+
+_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\"'])")
+
+
+@dataclass
+class AnswerItem:
+    id: str
+    text: str
+    source: str
+    title: str
+    url: str
+    date: str | None
+    score: float
+    section: str
+    tier: str
+    licence: str
+    question: str
+    key_sentences: list[str] = field(default_factory=list)
+
+
+@dataclass
+class RelatedQuestion:
+    question: str
+    id: str
+
+
+@dataclass
+class Answer:
+    question: str
+    focus: list[str]
+    type: str
+    answers: list[AnswerItem]
+    abstained: bool
+    emergency: bool
+    emergency_guidance: str | None
+    related: list[RelatedQuestion]
+    disclaimer: str
+    understood: str  # the concise form of the question that was searched
+    reason: str = ""  # why healthqa abstained
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """When a passage is trustworthy enough to show (tuned on LiveQA/MEDIQA training and dev data)."""
+
+    min_semantic_without_focus: float = 0.62
+    min_semantic_with_focus: float = 0.25
+    min_score: float = 1.2
+
+
+class Answerer:
+    """Answers questions from one knowledge base. Build once; ``ask`` is cheap and thread-safe."""
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        encoder: Encoder | None = None,
+        semantic: bool = True,
+        weights: Weights | None = None,
+        thresholds: Thresholds | None = None,
+    ) -> None:
+        self.store = store
+        self.encoder = (encoder or default_encoder()) if semantic else None
+        if self.encoder is not None:
+            build_vectors(store, self.encoder)
+        self.names = NameIndex(store.iter_names())
+        self.ranker = Ranker(store, self.encoder, weights)
+        self.thresholds = thresholds or Thresholds()
+
+    def understand(self, question: str) -> Understanding:
+        return understand(question, self.names)
+
+    def ask(self, question: str, top: int = 5) -> Answer:
+        understood = self.understand(question)
+        ranked = self.ranker.rank(understood, limit=max(top, 10))
+        trusted = [s for s in ranked if self._trustworthy(s)]
+        abstained = not trusted
+        reason = ""
+        if abstained:
+            reason = (
+                "No passage in the knowledge base is about what you asked."
+                if not understood.focus else
+                f"The knowledge base has nothing that answers this about {understood.focus[0].name}."
+            )
+        answers = [self._item(s, understood) for s in trusted[:top]]
+        if answers:
+            answers[0].key_sentences = key_sentences(answers[0].text, understood)
+        return Answer(
+            question=question,
+            focus=[m.name for m in understood.focus],
+            type=understood.qtype.value,
+            answers=answers,
+            abstained=abstained,
+            emergency=understood.emergency,
+            emergency_guidance=EMERGENCY_GUIDANCE if understood.emergency else None,
+            related=self._related(understood, answers),
+            disclaimer=DISCLAIMER,
+            understood=understood.concise,
+            reason=reason,
+        )
+
+    def rank_ids(self, question: str, top: int = 10) -> list[tuple[str, float]]:
+        """Public ids and scores of the best passages, without abstention (for benchmark runs)."""
+        ranked = self.ranker.rank(self.understand(question), limit=top)
+        return [(s.passage.public_id, s.score) for s in ranked]
+
+    def _trustworthy(self, scored: Scored) -> bool:
+        t = self.thresholds
+        features = scored.features
+        if scored.score < t.min_score:
+            return False
+        if features["focus"] or features["title_focus"]:
+            return self.encoder is None or features["semantic"] >= t.min_semantic_with_focus
+        if self.encoder is None:
+            return features["question_lexical"] >= 0.8
+        return features["semantic"] >= t.min_semantic_without_focus
+
+    @staticmethod
+    def _item(scored: Scored, understood: Understanding) -> AnswerItem:
+        p = scored.passage
+        return AnswerItem(
+            id=p.public_id, text=p.text, source=p.source, title=p.title, url=p.url, date=p.updated,
+            score=round(scored.score, 4), section=p.section, tier=p.tier, licence=p.licence,
+            question=scored.question,
+        )
+
+    def _related(self, understood: Understanding, answers: list[AnswerItem]) -> list[RelatedQuestion]:
+        docs = sorted(understood.focus_documents)[:20]
+        if not docs:
+            return []
+        shown = {a.id for a in answers}
+        passages = self.store.passages_of_documents(docs, limit=200)
+        unshown = [p.public_id for p in passages if p.public_id not in shown]
+        questions = self.store.questions_answered_by(unshown)
+        seen: set[str] = set()
+        related: list[RelatedQuestion] = []
+        for q in questions:
+            key = q.text.lower()
+            if key in seen or q.answer_id is None:
+                continue
+            seen.add(key)
+            related.append(RelatedQuestion(q.text, q.answer_id))
+        return related[:6]
+
+
+def key_sentences(text: str, understood: Understanding, limit: int = 2) -> list[str]:
+    """The sentences of ``text`` that answer most directly, as exact substrings, in text order."""
+    sentences = [s.strip() for s in _SENTENCE.split(text) if len(s.strip()) > 20]
+    if len(sentences) <= limit:
+        return sentences
+    wanted = set(understood.keywords)
+    focus_words = {w for m in understood.focus for w in content_words(m.name)}
+    type_words = set(content_words(understood.qtype.value))
+
+    def score(index_sentence: tuple[int, str]) -> float:
+        index, sentence = index_sentence
+        words = set(content_words(sentence))
+        return (len(words & wanted) + 0.5 * len(words & focus_words) + len(words & type_words)
+                - 0.05 * index)
+
+    best = sorted(enumerate(sentences), key=score, reverse=True)[:limit]
+    return [sentence for _, sentence in sorted(best)]

@@ -1,0 +1,175 @@
+"""Ranking: gather candidate passages from several retrievers and score them on shared evidence.
+
+Candidates come from full-text search over passages, full-text search over the knowledge base's own
+FAQ questions (a stored question that matches the person's question brings its answer), a dense
+search over sentence embeddings of those questions, and the passages of the documents about the
+recognised focus. Each candidate is scored by a weighted sum of normalised features: lexical
+scores, semantic similarity, focus agreement and question-type agreement.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+from healthqa.semantic import Encoder
+from healthqa.store.base import PassageRecord, Store
+from healthqa.understand import Understanding, normalise
+
+# Related question types: a passage of a neighbouring type still partly answers.
+_NEAR_TYPES: dict[str, set[str]] = {
+    "inheritance": {"genetic changes", "causes", "susceptibility"},
+    "genetic changes": {"inheritance", "causes"},
+    "causes": {"susceptibility", "genetic changes", "information"},
+    "susceptibility": {"causes", "frequency"},
+    "treatment": {"usage", "indication", "research"},
+    "usage": {"treatment", "indication", "dose"},
+    "exams and tests": {"symptoms", "information"},
+    "symptoms": {"information", "complications"},
+    "outlook": {"complications", "treatment"},
+    "complications": {"outlook", "symptoms"},
+    "side effects": {"severe reaction", "precautions", "important warning"},
+    "interactions with medications": {"precautions", "interactions with foods", "dietary"},
+    "dose": {"usage", "forget a dose"},
+    "prevention": {"causes", "susceptibility"},
+}
+
+
+@dataclass(frozen=True)
+class Weights:
+    passage_lexical: float = 0.6
+    question_lexical: float = 0.8
+    semantic: float = 2.5
+    focus: float = 1.2
+    title_focus: float = 0.6
+    type_match: float = 0.8
+    type_near: float = 0.3
+
+
+@dataclass
+class Scored:
+    passage: PassageRecord
+    score: float
+    features: dict[str, float] = field(default_factory=dict)
+    question: str = ""  # the stored question this passage answers, when one matched
+
+
+class VectorIndex:
+    """A flat inner-product index over the knowledge base's passage vectors."""
+
+    def __init__(self, ids: list[int], blobs: list[bytes]) -> None:
+        self.ids = np.asarray(ids, dtype=np.int64)
+        if blobs:
+            self.matrix: npt.NDArray[np.float32] = np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(
+                len(blobs), -1
+            )
+        else:
+            self.matrix = np.zeros((0, 384), dtype=np.float32)
+        self.position = {int(rowid): i for i, rowid in enumerate(ids)}
+
+    def similarities(self, query: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+        result: npt.NDArray[np.float32] = self.matrix @ query
+        return result
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+def build_vectors(store: Store, encoder: Encoder, batch: int = 256) -> int:
+    """Embed every visible passage that has no vector yet; returns how many were added."""
+    missing = store.vector_texts_missing(encoder.name)
+    for start in range(0, len(missing), batch):
+        part = missing[start:start + batch]
+        vectors = encoder.encode([text for _, text in part], max_tokens=64)
+        store.put_vectors(
+            encoder.name, [(rowid, vec.tobytes()) for (rowid, _), vec in zip(part, vectors, strict=True)]
+        )
+    return len(missing)
+
+
+class Ranker:
+    def __init__(self, store: Store, encoder: Encoder | None, weights: Weights | None = None) -> None:
+        self.store = store
+        self.encoder = encoder
+        self.weights = weights or Weights()
+        self.index = VectorIndex(*store.load_vectors(encoder.name)) if encoder else VectorIndex([], [])
+
+    def rank(self, understood: Understanding, limit: int = 10, pool: int = 60) -> list[Scored]:
+        query = understood.concise or understood.text
+        lexical = {p.rowid: (p, s) for p, s in self.store.search_passages(query, pool)}
+        question_hits = self.store.search_questions(query, pool)
+        best_question: dict[str, tuple[float, str]] = {}
+        for question, score in question_hits:
+            if question.answer_id and score > best_question.get(question.answer_id, (0.0, ""))[0]:
+                best_question[question.answer_id] = (score, question.text)
+        candidates: dict[int, PassageRecord] = {rowid: p for rowid, (p, _) in lexical.items()}
+        by_public = self.store.passages_by_public_ids(list(best_question))
+        question_score: dict[int, tuple[float, str]] = {}
+        for public_id, passage in by_public.items():
+            candidates[passage.rowid] = passage
+            score, text = best_question[public_id]
+            if score > question_score.get(passage.rowid, (0.0, ""))[0]:
+                question_score[passage.rowid] = (score, text)
+        focus_docs = understood.focus_documents
+        if focus_docs:
+            for passage in self.store.passages_of_documents(sorted(focus_docs), limit=pool * 4):
+                candidates.setdefault(passage.rowid, passage)
+        semantic: dict[int, float] = {}
+        if self.encoder is not None and len(self.index):
+            vector = self.encoder.encode([query[:1000]], max_tokens=128)[0]
+            similarities = self.index.similarities(vector)
+            top = np.argsort(-similarities)[:pool]
+            dense_ids = [int(self.index.ids[i]) for i in top]
+            missing = [rowid for rowid in dense_ids if rowid not in candidates]
+            for passage in self.store.passages_by_ids(missing):
+                candidates[passage.rowid] = passage
+            for rowid in candidates:
+                position = self.index.position.get(rowid)
+                if position is not None:
+                    semantic[rowid] = float(similarities[position])
+        return self._score(understood, candidates, lexical, question_score, semantic)[:limit]
+
+    def _score(
+        self,
+        understood: Understanding,
+        candidates: dict[int, PassageRecord],
+        lexical: dict[int, tuple[PassageRecord, float]],
+        question_score: dict[int, tuple[float, str]],
+        semantic: dict[int, float],
+    ) -> list[Scored]:
+        w = self.weights
+        max_lexical = max((s for _, s in lexical.values()), default=0.0) or 1.0
+        max_question = max((s for s, _ in question_score.values()), default=0.0) or 1.0
+        focus_docs = understood.focus_documents
+        focus_names = [normalise(name) for m in understood.focus for name in (m.name, m.matched)]
+        primary = understood.qtype.value
+        others = {t.value for t in understood.qtypes[1:]}
+        scored: list[Scored] = []
+        for rowid, passage in candidates.items():
+            features = {
+                "passage_lexical": lexical[rowid][1] / max_lexical if rowid in lexical else 0.0,
+                "question_lexical": (question_score[rowid][0] / max_question) if rowid in question_score
+                else 0.0,
+                "semantic": semantic.get(rowid, 0.0),
+                "focus": 1.0 if passage.document_id in focus_docs else 0.0,
+                "title_focus": 1.0 if focus_names and any(n and n in normalise(passage.title)
+                                                           for n in focus_names) else 0.0,
+                "type_match": 1.0 if passage.section == primary else 0.0,
+                "type_near": 1.0 if passage.section != primary and (
+                    passage.section in others or passage.section in _NEAR_TYPES.get(primary, set())) else 0.0,
+            }
+            score = (
+                w.passage_lexical * features["passage_lexical"]
+                + w.question_lexical * features["question_lexical"]
+                + w.semantic * features["semantic"]
+                + w.focus * features["focus"]
+                + w.title_focus * features["title_focus"]
+                + w.type_match * features["type_match"]
+                + w.type_near * features["type_near"]
+            )
+            question = question_score.get(rowid, (0.0, passage.heading))[1]
+            scored.append(Scored(passage, score, features, question))
+        scored.sort(key=lambda s: (-s.score, s.passage.rowid))
+        return scored

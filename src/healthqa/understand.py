@@ -1,0 +1,329 @@
+"""Question understanding: what is asked about (focus), what kind of question it is, and a concise form.
+
+A person's message is often long, misspelled and wrapped in a story. Understanding keeps what the
+ranking needs: the names of conditions or drugs it mentions (matched against every title, focus and
+synonym in the knowledge base, tolerant of one or two typos), the question type in the passages'
+vocabulary, and the question sentences without greetings, thanks and contact details.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from healthqa.models import SectionType
+
+_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'\u2019\-]*")
+_SENTENCE_END = re.compile(r"(?<=[.?!])\s+|\n+")
+_NOISE = [
+    re.compile(pattern, re.IGNORECASE)
+    for pattern in (
+        r"https?://\S+|www\.\S+",
+        r"\S+@\S+\.\w+",
+        r"\+?\d[\d\s().-]{7,}\d",
+        r"^\s*(hi|hello|hey|dear\s+\w+|good (morning|afternoon|evening)|greetings)\b[\s,!.:-]*",
+        r"\b(thanks?( you)?( so much)?( in advance)?|thank u|regards|sincerely|best wishes|god bless)\b"
+        r"[\s,!.]*",
+        r"\b(please|pls|plz)\b",
+    )
+]
+
+STOPWORDS = frozenset(
+    (
+        "a about above after again against all am an and any are aren't as at be because been before "
+        "being below between both but by can can't cannot could couldn't did didn't do does doesn't doing "
+        "don't down during each few for from further had hadn't has hasn't have haven't having he he'd "
+        "he'll he's her here here's hers herself him himself his how how's i i'd i'll i'm i've if in into "
+        "is isn't it it's its itself let's me more most mustn't my myself no nor not of off on once only "
+        "or other ought our ours ourselves out over own same shan't she she'd she'll she's should "
+        "shouldn't so some such than that that's the their theirs them themselves then there there's "
+        "these they they'd they'll they're they've this those through to too under until up very was "
+        "wasn't we we'd we'll we're we've were weren't what what's when when's where where's which while "
+        "who who's whom why why's with won't would wouldn't you you'd you'll you're you've your yours "
+        "yourself yourselves also get got just know want like would could may might will one two im ive "
+        'dont cant wont tell need help thank thanks hi hello dear question questions ask asking '
+        'information info please anyone someone something anything thing things much many really still '
+        'even ever since ago year years old month months week weeks day days time times lot lots'
+    ).split()
+)
+
+# Question-type cues, checked in order; the first type with the most cue hits wins.
+_TYPE_CUES: list[tuple[SectionType, str]] = [
+    (SectionType.INHERITANCE, r"inherit\w*|heredit\w*|hereditary|genetic(ally)?\b|pass(ed)? (it )?(on|down)|"
+     r"run(s)? in (the |my |our )?famil\w*|(kids?|children|child|son|daughter|grandchild\w*|baby|babies)"
+     r" (can |could |will |would |might )?(get|have|inherit|catch)|carrier"),
+    (SectionType.GENETIC_CHANGES, r"\bgenes?\b|mutation\w*|chromosom\w*|\bdna\b"),
+    (SectionType.SIDE_EFFECTS, r"side[ -]?effects?|adverse|reaction to|make me (feel|sick)"),
+    (SectionType.INTERACTIONS_WITH_MEDICATIONS, r"interact\w*|take (it )?(with|together)|mix(ed|ing)? with|"
+     r"combine\w* with|alcohol with"),
+    (SectionType.DOSE, r"\bdos(e|es|age|ing)\b|how much .* take|how many (mg|pills|tablets)|\bmg\b"),
+    (SectionType.FREQUENCY, r"how common|how rare|how many (people|cases|americans|children|women|men)|"
+     r"prevalen\w*|incidence"),
+    (SectionType.OUTLOOK, r"prognos\w*|outlook|life expectancy|surviv\w*|how long .* (live|last)|"
+     r"(will|can) (i|he|she|they|it) (die|recover)|fatal|deadly|terminal|go away|permanent|curable"),
+    (SectionType.PREVENTION, r"prevent\w*|avoid\w*|reduce (the |my )?risk|protect\w*"),
+    (SectionType.SUSCEPTIBILITY, r"who (gets|is at risk|can get)|at risk|risk factors?|more likely"),
+    (SectionType.COMPLICATIONS, r"complication\w*|lead to|long[- ]term effects?|can it cause|damage"),
+    (SectionType.EXAMS_AND_TESTS, r"\btest\w*|diagnos\w*|detect\w*|screen\w*|\bscan\w*|biopsy|x-?ray|mri|"
+     r"blood work|how (do|can) (you|i|doctors?) (tell|know|find out)|confirm"),
+    (SectionType.TREATMENT, r"treat\w*|\bcure\w*|therap\w*|medication\w*|medicine\w*|\bdrugs? for|surgery|"
+     r"surgical|manag\w*|remed\w*|what can (i|we|he|she) do|get rid|relie\w*|help (with|for)|heal\w*"),
+    (SectionType.SYMPTOMS, r"symptom\w*|signs?\b|feel(s|ing)? like|what happens|look like|warning signs"),
+    (SectionType.CAUSES, r"\bcaus\w*|why (do|does|did|would|is|am|are)|reason\w*|trigger\w*|"
+     r"how (do|did|does) (you|i|people|one|someone) (get|catch)|contagious|spread|due to"),
+    (SectionType.SUPPORT_GROUPS, r"support group\w*|organi[sz]ation\w*|foundation|specialist|"
+     r"who (can|should) i see|find a doctor|where can i (go|find|get)"),
+    (SectionType.RESEARCH, r"clinical trials?|research\w*|\bstud(y|ies)\b|new treatment\w*|experimental"),
+    (SectionType.INFORMATION,
+     r"what (is|are)\b|tell me about|information|literature|explain|definition|mean\w*"),
+]
+_COMPILED_CUES = [(kind, re.compile(pattern, re.IGNORECASE)) for kind, pattern in _TYPE_CUES]
+
+_EMERGENCY = re.compile(
+    r"(can'?t|cannot|could ?n[o']t|unable to|trouble|difficulty|hard to|struggling to|stopped) breath\w*|"
+    r"not breathing|short(ness)? of breath|gasping|choking|"
+    r"(blue|purple|gr[ae]y) (lips|face|skin|fingers)|lips (are|turned|turning) blue|"
+    r"(crushing|severe|sudden|squeezing) (chest|heart) pain|chest pain (spread|radiat)\w*|"
+    r"(having|had|is having) a heart attack|"
+    r"face (is )?droop\w*|drooping face|slurred speech|sudden (numbness|weakness|confusion|severe headache|"
+    r"vision loss|trouble (speaking|seeing|walking))|(having|had) a stroke|stroke symptoms|"
+    r"suicid\w*|kill (myself|me)|end (my life|it all)|want to die|self[- ]harm|hurt(ing)? myself|"
+    r"overdosed|took too many (pills|tablets)|swallowed (poison|bleach)|"
+    r"unconscious|unresponsive|won'?t wake up|passed out|seizure (that )?(won'?t|doesn'?t) stop|"
+    r"severe bleeding|bleeding (heavily|won'?t stop)|coughing (up )?blood|vomiting blood|"
+    r"anaphyla\w*|throat (is )?(closing|swelling)|swollen (throat|tongue)",
+    re.IGNORECASE,
+)
+_SUFFIXES = (" syndrome", " disease", " disorder", " deficiency", " condition", " infection")
+
+
+def normalise(text: str) -> str:
+    """Lower case, one space between words, no punctuation but inner hyphens turned into spaces."""
+    words = _WORD.findall(text.lower().replace("\u2019", "'"))
+    return " ".join(w.replace("-", " ").strip("'") for w in words).strip()
+
+
+def content_words(text: str) -> list[str]:
+    return [w for w in normalise(text).split() if w not in STOPWORDS and len(w) > 1]
+
+
+@dataclass(frozen=True)
+class FocusMatch:
+    name: str  # the knowledge-base name matched
+    matched: str  # the words of the question it matched
+    document_ids: frozenset[int]
+    corrected: bool = False  # matched only after a spelling correction
+
+
+@dataclass
+class Understanding:
+    text: str
+    concise: str
+    focus: list[FocusMatch]
+    qtype: SectionType
+    qtypes: list[SectionType]
+    sub_questions: list[str]
+    emergency: bool
+    emergency_cue: str = ""
+    keywords: list[str] = field(default_factory=list)
+
+    @property
+    def focus_documents(self) -> frozenset[int]:
+        found: set[int] = set()
+        for match in self.focus:
+            found |= match.document_ids
+        return frozenset(found)
+
+
+class NameIndex:
+    """Every name the knowledge base knows a topic by, with a typo-tolerant word index."""
+
+    def __init__(self, names: Iterable[tuple[int, str, str]]) -> None:
+        self._names: dict[str, set[int]] = defaultdict(set)
+        self._display: dict[str, str] = {}
+        self._case_sensitive: set[str] = set()
+        for document_id, name, _kind in names:
+            for variant, strict in _variants(name):
+                if not variant or variant in STOPWORDS:
+                    continue
+                self._names[variant].add(document_id)
+                self._display.setdefault(variant, name)
+                if strict:
+                    self._case_sensitive.add(variant)
+        self.max_words = max((key.count(" ") + 1 for key in self._names), default=1)
+        self.max_words = min(self.max_words, 8)
+        self._vocabulary = {word for key in self._names for word in key.split()}
+        self._deletes: dict[str, set[str]] = defaultdict(set)
+        for word in self._vocabulary:
+            if len(word) >= 5 and not word.isdigit():
+                for deleted in _deletes(word, 2 if len(word) >= 8 else 1):
+                    self._deletes[deleted].add(word)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+    def _corrections(self, word: str) -> list[str]:
+        if word in self._vocabulary or len(word) < 5 or word in STOPWORDS:
+            return []
+        limit = 2 if len(word) >= 8 else 1
+        found: set[str] = set()
+        for deleted in _deletes(word, limit):
+            for candidate in self._deletes.get(deleted, ()):
+                if _edit_distance(word, candidate) <= limit:
+                    found.add(candidate)
+        return sorted(found)
+
+    def find(self, text: str) -> list[FocusMatch]:
+        """Names mentioned in ``text``, longest first, without overlapping matches."""
+        original_words = [w.replace("-", " ") for w in _WORD.findall(text.replace("\u2019", "'"))]
+        tokens: list[str] = []
+        originals: list[str] = []
+        for word in original_words:
+            for piece in word.split():
+                tokens.append(piece.lower().strip("'"))
+                originals.append(piece)
+        corrected = [self._corrections(t) for t in tokens]
+        used = [False] * len(tokens)
+        matches: list[FocusMatch] = []
+        for size in range(min(self.max_words, len(tokens)), 0, -1):
+            for start in range(len(tokens) - size + 1):
+                if any(used[start:start + size]):
+                    continue
+                span = tokens[start:start + size]
+                match = self._lookup(span, originals[start:start + size])
+                was_corrected = False
+                if match is None and any(corrected[start:start + size]):
+                    for candidate in _corrected_spans(span, corrected[start:start + size]):
+                        match = self._lookup(candidate, None)
+                        if match is not None:
+                            was_corrected = True
+                            break
+                if match is None:
+                    continue
+                key, docs = match
+                for i in range(start, start + size):
+                    used[i] = True
+                matches.append(FocusMatch(self._display[key], " ".join(originals[start:start + size]),
+                                          frozenset(docs), was_corrected))
+        return matches
+
+    def _lookup(self, span: list[str], originals: list[str] | None) -> tuple[str, set[int]] | None:
+        key = " ".join(span)
+        docs = self._names.get(key)
+        if not docs:
+            return None
+        if key in self._case_sensitive and (originals is None or not all(o.isupper() for o in originals)):
+            return None
+        if len(span) == 1 and (key in STOPWORDS or len(key) < 3):
+            return None
+        return key, docs
+
+
+def _variants(name: str) -> list[tuple[str, bool]]:
+    """Ways a question may write a name; ``True`` marks short abbreviations that must be upper case."""
+    found: list[tuple[str, bool]] = []
+    stripped = re.sub(r"\s*\(([^)]*)\)\s*", " ", name).strip()
+    for candidate in {name, stripped}:
+        key = normalise(candidate)
+        if key:
+            found.append((key, _is_abbreviation(candidate)))
+        if "," in candidate and candidate.count(",") == 1:
+            head, tail = (part.strip() for part in candidate.split(","))
+            found.append((normalise(f"{tail} {head}"), False))
+        for suffix in _SUFFIXES:
+            if key.endswith(suffix) and len(key) - len(suffix) >= 6:
+                found.append((key[: -len(suffix)], False))
+    for abbreviation in re.findall(r"\(([A-Z][A-Za-z0-9-]{1,9})\)", name):
+        found.append((normalise(abbreviation), _is_abbreviation(abbreviation)))
+    return found
+
+
+def _is_abbreviation(text: str) -> bool:
+    letters = re.sub(r"[^A-Za-z]", "", text)
+    return 0 < len(letters) <= 5 and letters.isupper()
+
+
+def _deletes(word: str, distance: int) -> set[str]:
+    found = {word}
+    frontier = {word}
+    for _ in range(distance):
+        frontier = {w[:i] + w[i + 1:] for w in frontier for i in range(len(w))}
+        found |= frontier
+    return found
+
+
+def _edit_distance(a: str, b: str) -> int:
+    """Optimal-string-alignment distance (transpositions count once)."""
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            cost = 0 if ca == cb else 1
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                current[j] = min(current[j], previous2[j - 2] + 1)
+        previous2, previous = previous, current
+    return previous[-1]
+
+
+def _corrected_spans(span: list[str], options: list[list[str]]) -> Iterable[list[str]]:
+    choices = [[word, *alternatives] for word, alternatives in zip(span, options, strict=True)]
+    results: list[list[str]] = [[]]
+    for choice in choices:
+        results = [[*prefix, word] for prefix in results for word in choice[:4]]
+        if len(results) > 64:
+            break
+    return [r for r in results if r != span and len(r) == len(span)]
+
+
+def classify(text: str) -> list[SectionType]:
+    """Question types cued in ``text``, strongest first; ``information`` when nothing is cued."""
+    scores: dict[SectionType, int] = {}
+    for rank, (kind, pattern) in enumerate(_COMPILED_CUES):
+        hits = len(pattern.findall(text))
+        if hits:
+            # Earlier (more specific) types win ties.
+            scores[kind] = hits * 100 - rank
+    ordered = sorted(scores, key=lambda k: -scores[k])
+    return ordered or [SectionType.INFORMATION]
+
+
+def emergency_cue(text: str) -> str:
+    match = _EMERGENCY.search(text)
+    return match.group(0) if match else ""
+
+
+def condense(text: str) -> tuple[str, list[str]]:
+    """The message without greetings, thanks and contact details, and its question sentences."""
+    cleaned = text
+    for pattern in _NOISE:
+        cleaned = pattern.sub(" ", cleaned)
+    sentences = [s.strip(" ,;:-") for s in _SENTENCE_END.split(cleaned) if s and s.strip(" ,;:-.")]
+    questions = [s for s in sentences if s.endswith("?") or re.match(
+        r"(what|how|why|when|where|who|which|is|are|can|could|do|does|did|should|will|would|may)\b", s, re.I)]
+    concise = " ".join(sentences)
+    return " ".join(concise.split()), questions
+
+
+def understand(text: str, names: NameIndex) -> Understanding:
+    concise, questions = condense(text)
+    focus = names.find(concise)
+    asked = " ".join(questions) if questions else concise
+    qtypes = classify(asked)
+    if qtypes == [SectionType.INFORMATION] and questions:
+        qtypes = classify(concise)
+    cue = emergency_cue(text)
+    return Understanding(
+        text=text,
+        concise=concise,
+        focus=focus,
+        qtype=qtypes[0],
+        qtypes=qtypes,
+        sub_questions=questions,
+        emergency=bool(cue),
+        emergency_cue=cue,
+        keywords=content_words(concise),
+    )
