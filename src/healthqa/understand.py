@@ -146,7 +146,7 @@ class NameIndex:
         self._case_sensitive: set[str] = set()
         for document_id, name, _kind in names:
             for variant, strict in _variants(name):
-                if not variant or variant in STOPWORDS:
+                if not variant or (variant in STOPWORDS and not strict):
                     continue
                 self._names[variant].add(document_id)
                 self._display.setdefault(variant, name)
@@ -157,7 +157,7 @@ class NameIndex:
         self._vocabulary = {word for key in self._names for word in key.split()}
         self._deletes: dict[str, set[str]] = defaultdict(set)
         for word in self._vocabulary:
-            if len(word) >= 5 and not word.isdigit():
+            if len(word) >= 4 and not word.isdigit():
                 for deleted in _deletes(word, 2 if len(word) >= 8 else 1):
                     self._deletes[deleted].add(word)
 
@@ -165,7 +165,7 @@ class NameIndex:
         return len(self._names)
 
     def _corrections(self, word: str) -> list[str]:
-        if word in self._vocabulary or len(word) < 5 or word in STOPWORDS:
+        if word in self._vocabulary or len(word) < 4 or word in STOPWORDS:
             return []
         limit = 2 if len(word) >= 8 else 1
         found: set[str] = set()
@@ -185,6 +185,9 @@ class NameIndex:
                 tokens.append(piece.lower().strip("'"))
                 originals.append(piece)
         corrected = [self._corrections(t) for t in tokens]
+        # In a message typed in capitals, "ALL" or "LES" is no abbreviation.
+        letters = [o for o in originals if o.isalpha()]
+        shouting = len(letters) > 3 and sum(o.isupper() for o in letters) > len(letters) / 2
         used = [False] * len(tokens)
         matches: list[FocusMatch] = []
         for size in range(min(self.max_words, len(tokens)), 0, -1):
@@ -192,7 +195,7 @@ class NameIndex:
                 if any(used[start:start + size]):
                     continue
                 span = tokens[start:start + size]
-                match = self._lookup(span, originals[start:start + size])
+                match = self._lookup(span, None if shouting else originals[start:start + size])
                 was_corrected = False
                 if match is None and any(corrected[start:start + size]):
                     for candidate in _corrected_spans(span, corrected[start:start + size]):
@@ -214,9 +217,10 @@ class NameIndex:
         docs = self._names.get(key)
         if not docs:
             return None
-        if key in self._case_sensitive and (originals is None or not all(o.isupper() for o in originals)):
-            return None
-        if len(span) == 1 and (key in STOPWORDS or len(key) < 3):
+        if key in self._case_sensitive:
+            if originals is None or not all(o.isupper() for o in originals):
+                return None
+        elif len(span) == 1 and (key in STOPWORDS or len(key) < 3):
             return None
         return key, docs
 

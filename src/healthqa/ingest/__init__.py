@@ -145,7 +145,7 @@ def _ingest_file(tx: IngestTransaction, file: Path, forced: str | None) -> None:
     documents = reader.read(file)
     if not documents:
         raise BadInputError(file, f"no {reader.description} content found")
-    previous = {key for key, where in tx.documents_from(origin) if where == origin}
+    previous = set(tx.documents_at(origin))
     for document in documents:
         document.origin = origin
         tx.put_document(document)

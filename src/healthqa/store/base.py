@@ -97,6 +97,10 @@ class IngestTransaction(Protocol):
 
     def put_document(self, document: ParsedDocument) -> None: ...
 
+    def documents_at(self, origin: str) -> list[str]:
+        """Keys of the stored documents read from exactly this file."""
+        ...
+
     def documents_from(self, origin_prefix: str) -> list[tuple[str, str]]:
         """(key, origin) of stored documents whose origin starts with the prefix."""
         ...

@@ -341,6 +341,9 @@ class _SQLiteIngest:
     def forget_file(self, path: str) -> None:
         self._db.execute("DELETE FROM ingested_file WHERE path = ?", (path,))
 
+    def documents_at(self, origin: str) -> list[str]:
+        return [row[0] for row in self._db.execute("SELECT key FROM document WHERE origin = ?", (origin,))]
+
     def documents_from(self, origin_prefix: str) -> list[tuple[str, str]]:
         escaped = origin_prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         return self._db.execute(
@@ -415,25 +418,30 @@ class _SQLiteIngest:
             "INSERT INTO document_code(document_id, system, code) VALUES (?, ?, ?)",
             [(doc_id, system, code) for system, code in dict.fromkeys(document.codes)],
         )
-        for ordinal, passage in enumerate(document.passages):
-            row = db.execute(
-                """INSERT INTO passage(document_id, public_id, ordinal, section, heading, text, text_key,
-                   updated, precedence) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+        db.executemany(
+            """INSERT INTO passage(document_id, public_id, ordinal, section, heading, text, text_key,
+               updated, precedence) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            [
                 (
-                    doc_id, passage.public_id, ordinal, passage.section.value, passage.heading, passage.text,
-                    match_key(passage.text), passage.updated, passage.precedence,
-                ),
-            )
-            db.execute(
-                "INSERT INTO passage_fts(rowid, title, heading, text) VALUES (?, ?, ?, ?)",
-                (row.lastrowid, document.title, passage.heading, passage.text),
-            )
-        for question in document.questions:
-            row = db.execute(
-                "INSERT INTO question(document_id, public_id, text, qtype, answer_id) VALUES (?, ?, ?, ?, ?)",
-                (doc_id, question.public_id, question.text, question.qtype.value, question.answer_id),
-            )
-            db.execute("INSERT INTO question_fts(rowid, text) VALUES (?, ?)", (row.lastrowid, question.text))
+                    doc_id, p.public_id, ordinal, p.section.value, p.heading, p.text, match_key(p.text),
+                    p.updated, p.precedence,
+                )
+                for ordinal, p in enumerate(document.passages)
+            ],
+        )
+        db.execute(
+            """INSERT INTO passage_fts(rowid, title, heading, text)
+               SELECT id, ?, heading, text FROM passage WHERE document_id = ?""",
+            (document.title, doc_id),
+        )
+        db.executemany(
+            "INSERT INTO question(document_id, public_id, text, qtype, answer_id) VALUES (?, ?, ?, ?, ?)",
+            [(doc_id, q.public_id, q.text, q.qtype.value, q.answer_id) for q in document.questions],
+        )
+        db.execute(
+            "INSERT INTO question_fts(rowid, text) SELECT id, text FROM question WHERE document_id = ?",
+            (doc_id,),
+        )
         db.executemany(
             """INSERT INTO organisation(document_id, name, address, phone, email, url)
                VALUES (?, ?, ?, ?, ?, ?)""",

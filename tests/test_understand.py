@@ -1,0 +1,120 @@
+from __future__ import annotations
+
+import pytest
+
+from healthqa.models import SectionType
+from healthqa.understand import NameIndex, classify, condense, emergency_cue, understand
+
+LEMS, GOUT, LEUKEMIA, LUPUS, DIABETES = 1, 2, 3, 4, 5
+
+NAMES = [
+    (LEMS, "Lambert Eaton myasthenic syndrome (LEMS)", "title"),
+    (LEMS, "Lambert-Eaton myasthenic syndrome", "focus"),
+    (LEMS, "Eaton-Lambert syndrome", "synonym"),
+    (LEMS, "LES", "synonym"),
+    (GOUT, "Gout", "title"),
+    (LEUKEMIA, "Acute lymphoblastic leukemia", "title"),
+    (LEUKEMIA, "ALL", "synonym"),
+    (LUPUS, "Lupus, Systemic", "title"),
+    (DIABETES, "Diabetes, Type 2", "title"),
+]
+
+
+@pytest.fixture(scope="module")
+def names() -> NameIndex:
+    return NameIndex(NAMES)
+
+
+def focus_of(text: str, names: NameIndex) -> set[int]:
+    return set(understand(text, names).focus_documents)
+
+
+def test_story_with_greeting_finds_focus_and_inheritance(names: NameIndex) -> None:
+    u = understand("hi, my dad was just diagnosed with eaton lambert, is it something my kids can get?", names)
+    assert u.focus_documents == {LEMS}
+    assert u.qtype is SectionType.INHERITANCE
+    assert not u.concise.lower().startswith("hi")
+    assert not u.emergency
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "What is Lambert-Eaton myasthenic syndrome?",
+        "what is LEMS",
+        "treatment for lambert eaton myasthenic syndrom",  # misspelt
+        "lambert eatn myasthenic syndrome prognosis",  # misspelt
+        "Is LES hereditary?",
+        "Eaton Lambert syndrome symptoms",
+    ],
+)
+def test_lems_names_synonyms_abbreviations_and_typos(text: str, names: NameIndex) -> None:
+    assert focus_of(text, names) == {LEMS}
+
+
+def test_short_abbreviations_must_be_written_in_capitals(names: NameIndex) -> None:
+    assert focus_of("all my joints hurt and les muscles too", names) == set()
+    assert focus_of("my son has ALL, what is the outlook?", names) == {LEUKEMIA}
+
+
+def test_inverted_names_and_common_words(names: NameIndex) -> None:
+    assert focus_of("how is systemic lupus diagnosed", names) == {LUPUS}
+    assert focus_of("I have type 2 diabetes and gout", names) == {DIABETES, GOUT}
+    assert focus_of("what is the capital of France", names) == set()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("What causes gout?", SectionType.CAUSES),
+        ("How is gout treated? Is there a cure?", SectionType.TREATMENT),
+        ("is there a blood test to diagnose lupus", SectionType.EXAMS_AND_TESTS),
+        ("what is the life expectancy with ALS", SectionType.OUTLOOK),
+        ("what are the side effects of metformin", SectionType.SIDE_EFFECTS),
+        ("what are the signs and symptoms of lupus", SectionType.SYMPTOMS),
+        ("how common is cystic fibrosis", SectionType.FREQUENCY),
+        ("can my children inherit this", SectionType.INHERITANCE),
+        ("which gene mutation is involved", SectionType.GENETIC_CHANGES),
+        ("how can I prevent kidney stones", SectionType.PREVENTION),
+        ("what is gout", SectionType.INFORMATION),
+        ("gout", SectionType.INFORMATION),
+    ],
+)
+def test_question_types(text: str, expected: SectionType) -> None:
+    assert classify(text)[0] is expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "My husband has crushing chest pain and is sweating",
+        "my baby can't breathe and her lips are blue",
+        "I think my mom is having a stroke, her face is drooping",
+        "I want to kill myself",
+        "he took too many pills and is unresponsive",
+    ],
+)
+def test_emergencies_are_flagged(text: str, names: NameIndex) -> None:
+    assert understand(text, names).emergency
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["What causes chest pain in LEMS?", "what is the outlook for gout", "how is a stroke diagnosed"],
+)
+def test_ordinary_questions_are_not_emergencies(text: str) -> None:
+    assert emergency_cue(text) == ""
+
+
+def test_condense_drops_greetings_thanks_and_contact_details() -> None:
+    concise, questions = condense(
+        "Hello doctor, my email is someone@example.org. My father has gout. What diet helps? "
+        "Call me at 555-123-4567. Thank you so much!"
+    )
+    assert "example.org" not in concise and "555" not in concise
+    assert "Thank" not in concise and not concise.startswith("Hello")
+    assert questions == ["What diet helps?"]
+
+
+def test_a_message_in_capitals_has_no_abbreviations(names: NameIndex) -> None:
+    assert focus_of("I LIKE TO KNOW ALL ABOUT GOUT", names) == {GOUT}
