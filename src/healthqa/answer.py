@@ -176,7 +176,8 @@ class Answerer:
 
 def key_sentences(text: str, understood: Understanding, limit: int = 2) -> list[str]:
     """The sentences of ``text`` that answer most directly, as exact substrings, in text order."""
-    sentences = [s.strip() for s in _SENTENCE.split(text) if len(s.strip()) > 20]
+    # A sentence ending in "?" restates the question (GARD answers open with theirs): never the answer.
+    sentences = [s.strip() for s in _SENTENCE.split(text) if len(s.strip()) > 20 and not s.strip().endswith("?")]
     if len(sentences) <= limit:
         return sentences
     wanted = set(understood.keywords)

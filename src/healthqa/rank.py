@@ -37,6 +37,9 @@ _NEAR_TYPES: dict[str, set[str]] = {
 }
 
 
+_TIER_VALUE = {"government_reviewed": 0.0, "reviewed_publisher": -0.2, "unreviewed": -1.0}
+
+
 @dataclass(frozen=True)
 class Weights:
     passage_lexical: float = 0.6
@@ -46,6 +49,8 @@ class Weights:
     title_focus: float = 0.6
     type_match: float = 0.8
     type_near: float = 0.3
+    # Authority: an unreviewed page never outranks a reviewed one on otherwise equal evidence.
+    tier: float = 0.6
 
 
 @dataclass
@@ -160,6 +165,7 @@ class Ranker:
                 "type_near": 1.0 if passage.section != primary and (
                     passage.section in others or passage.section in _NEAR_TYPES.get(primary, set())) else 0.0,
             }
+            features["tier"] = _TIER_VALUE.get(passage.tier, 0.0)
             score = (
                 w.passage_lexical * features["passage_lexical"]
                 + w.question_lexical * features["question_lexical"]
@@ -168,6 +174,7 @@ class Ranker:
                 + w.title_focus * features["title_focus"]
                 + w.type_match * features["type_match"]
                 + w.type_near * features["type_near"]
+                + w.tier * features["tier"]
             )
             question = question_score.get(rowid, (0.0, passage.heading))[1]
             scored.append(Scored(passage, score, features, question))

@@ -152,6 +152,10 @@ class NameIndex:
                 self._display.setdefault(variant, name)
                 if strict:
                     self._case_sensitive.add(variant)
+        self._keys_of: dict[int, set[str]] = defaultdict(set)
+        for key, documents in self._names.items():
+            for document_id in documents:
+                self._keys_of[document_id].add(key)
         self.max_words = max((key.count(" ") + 1 for key in self._names), default=1)
         self.max_words = min(self.max_words, 8)
         self._vocabulary = {word for key in self._names for word in key.split()}
@@ -209,8 +213,22 @@ class NameIndex:
                 for i in range(start, start + size):
                     used[i] = True
                 matches.append(FocusMatch(self._display[key], " ".join(originals[start:start + size]),
-                                          frozenset(docs), was_corrected))
+                                          self._same_condition(docs), was_corrected))
         return matches
+
+    def _same_condition(self, documents: set[int], generic: int = 30) -> frozenset[int]:
+        """The documents plus every document sharing one of their specific names (one hop).
+
+        Sources name one condition differently (GARD's title is another encyclopedia's synonym);
+        names shared by many documents ("cancer") or short abbreviations link nothing.
+        """
+        found = set(documents)
+        for document_id in documents:
+            for key in self._keys_of.get(document_id, ()):
+                linked = self._names[key]
+                if key not in self._case_sensitive and len(linked) <= generic and len(key) >= 6:
+                    found |= linked
+        return frozenset(found)
 
     def _lookup(self, span: list[str], originals: list[str] | None) -> tuple[str, set[int]] | None:
         key = " ".join(span)

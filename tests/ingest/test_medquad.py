@@ -62,8 +62,12 @@ GOUT_PAIRS: list[Pair] = [
 
 def test_document_dialect(tmp_path: Path) -> None:
     path = write_document(
-        tmp_path / "2_GARD_QA", "0000123", "Gouty thing", GOUT_PAIRS,
-        synonyms=("Gout-like thing", "GT", "GT"), cuis=("C0000001", "C0000002"),
+        tmp_path / "2_GARD_QA",
+        "0000123",
+        "Gouty thing",
+        GOUT_PAIRS,
+        synonyms=("Gout-like thing", "GT", "GT"),
+        cuis=("C0000001", "C0000002"),
     )
     [document] = medquad.read(path)
     assert document.key == "medquad:GARD_0000123"
@@ -80,7 +84,10 @@ def test_document_dialect(tmp_path: Path) -> None:
     # Every question names its answer id, even the one whose answer is empty.
     assert [q.answer_id for q in document.questions] == ids
     assert [q.qtype for q in document.questions] == [
-        SectionType.INFORMATION, SectionType.SYMPTOMS, SectionType.TREATMENT, SectionType.EXAMS_AND_TESTS,
+        SectionType.INFORMATION,
+        SectionType.SYMPTOMS,
+        SectionType.TREATMENT,
+        SectionType.EXAMS_AND_TESTS,
     ]
 
     passages = {p.public_id: p for p in document.passages}
@@ -96,20 +103,32 @@ def test_document_dialect(tmp_path: Path) -> None:
 
 def test_file_stem_not_document_id_names_passages(tmp_path: Path) -> None:
     folder = tmp_path / "1_CancerGov_QA"
-    path = write_document(folder, "0000013_2_1", "Made-up tumour", [("1", "information", "Q ?", "An answer.")],
-                          source="CancerGov")
+    path = write_document(
+        folder,
+        "0000013_2_1",
+        "Made-up tumour",
+        [("1", "information", "Q ?", "An answer.")],
+        source="CancerGov",
+    )
     [document] = medquad.read(path)
     assert document.key == "medquad:CancerGov_0000013_2_1"
     assert document.passages[0].public_id == "CancerGov_0000013_2_1_Sec1.txt"
 
 
 def test_empty_answers_stay_questions(tmp_path: Path) -> None:
-    pairs: list[Pair] = [("1", "information", "What is (are) Made-up pill ?", ""),
-                         ("3", "side effects", "What are the side effects or risks of Made-up pill ?", " ")]
-    path = write_document(tmp_path / "11_MPlusDrugs_QA", "0000009", "Made-up pill", pairs, source="MPlusDrugs")
+    pairs: list[Pair] = [
+        ("1", "information", "What is (are) Made-up pill ?", ""),
+        ("3", "side effects", "What are the side effects or risks of Made-up pill ?", " "),
+    ]
+    path = write_document(
+        tmp_path / "11_MPlusDrugs_QA", "0000009", "Made-up pill", pairs, source="MPlusDrugs"
+    )
     [document] = medquad.read(path)
     assert document.passages == []
-    assert [q.answer_id for q in document.questions] == ["MPlusDrugs_0000009_Sec1.txt", "MPlusDrugs_0000009_Sec3.txt"]
+    assert [q.answer_id for q in document.questions] == [
+        "MPlusDrugs_0000009_Sec1.txt",
+        "MPlusDrugs_0000009_Sec3.txt",
+    ]
     assert document.source.tier is Tier.REVIEWED_PUBLISHER
 
 
@@ -124,7 +143,9 @@ def test_doc_dialect(tmp_path: Path) -> None:
     ET.SubElement(pair, "question", qid="0000007-1", qtype="information").text = "what is invented palsy ?"
     ET.SubElement(pair, "answer").text = "Invented palsy is not real. "
     pair = ET.SubElement(pairs, "pair", pid="2")
-    ET.SubElement(pair, "question", qid="0000007-2", qtype="treatment").text = "is there any treatment for it ?"
+    ET.SubElement(
+        pair, "question", qid="0000007-2", qtype="treatment"
+    ).text = "is there any treatment for it ?"
     ET.SubElement(pair, "answer").text = "Rest."
     path = _write(tmp_path / "6_NINDS_QA" / "0000007.xml", root)
 
@@ -158,16 +179,27 @@ def test_disease_file_dialect(tmp_path: Path) -> None:
 
 
 def test_empty_focus_takes_title_from_url(tmp_path: Path) -> None:
-    path = write_document(tmp_path / "9_CDC_QA", "0000423", "", [("1", "information", "What is (are)  ?", "Text.")],
-                          source="CDC", url="http://example.gov/HAI/organisms/made_up/made_up.html")
+    path = write_document(
+        tmp_path / "9_CDC_QA",
+        "0000423",
+        "",
+        [("1", "information", "What is (are)  ?", "Text.")],
+        source="CDC",
+        url="http://example.gov/HAI/organisms/made_up/made_up.html",
+    )
     [document] = medquad.read(path)
     assert document.title == "made up"
     assert document.focus == []
 
 
 def test_collection_from_source_attribute_outside_its_folder(tmp_path: Path) -> None:
-    path = write_document(tmp_path / "elsewhere", "0000001", "Thing", [("1", "information", "Q ?", "A.")],
-                          source="MPlusHerbsSupplements")
+    path = write_document(
+        tmp_path / "elsewhere",
+        "0000001",
+        "Thing",
+        [("1", "information", "Q ?", "A.")],
+        source="MPlusHerbsSupplements",
+    )
     [document] = medquad.read(path)
     assert document.key == "medquad:MPlusHerbsSuppls_0000001"
     assert document.passages[0].public_id == "MPlusHerbsSuppls_0000001_Sec1.txt"
@@ -181,7 +213,10 @@ def test_collection_from_source_attribute_outside_its_folder(tmp_path: Path) -> 
     ("content", "reason"),
     [
         (b'<?xml version="1.0" encoding="UTF-8"?>\n<Document id="1"><Focus>X</Fo', "well-formed"),
-        (b'<?xml version="1.0" encoding="UTF-8"?>\n<Document id="1"><Focus>Caf\xe9</Focus></Document>', "well-formed"),
+        (
+            b'<?xml version="1.0" encoding="UTF-8"?>\n<Document id="1"><Focus>Caf\xe9</Focus></Document>',
+            "well-formed",
+        ),
         (b'<?xml version="1.0"?>\n<Other/>', "root element"),
         (b'<?xml version="1.0"?>\n<Document id="1" source="GARD"/>', "Focus"),
         (b"", "well-formed"),
@@ -232,12 +267,17 @@ def test_collections_and_sources() -> None:
         ("What causes Gouty thing ?", ("Gouty thing", SectionType.CAUSES)),
         ("Who is at risk for Made-up worm? ?", ("Made-up worm", SectionType.SUSCEPTIBILITY)),
         ("Do you have information about Made-up test", ("Made-up test", SectionType.INFORMATION)),
-        ("What are the brand names of combination products of Pill X ?",
-         ("Pill X", SectionType.BRAND_NAMES_OF_COMBINATIONS)),
+        (
+            "What are the brand names of combination products of Pill X ?",
+            ("Pill X", SectionType.BRAND_NAMES_OF_COMBINATIONS),
+        ),
         ("What are the brand names of Pill X ?", ("Pill X", SectionType.BRAND_NAMES)),
         ("What is the outlook for Thing ?", ("Thing", SectionType.OUTLOOK)),
         ("what research (or clinical trials) is being done for Thing ?", ("Thing", SectionType.RESEARCH)),
-        ("What to do in case of emergency or overdose of Pill ?", ("Pill", SectionType.EMERGENCY_OR_OVERDOSE)),
+        (
+            "What to do in case of emergency or overdose of Pill ?",
+            ("Pill", SectionType.EMERGENCY_OR_OVERDOSE),
+        ),
         ("What to do for Thing ?", ("Thing", SectionType.CONSIDERATIONS)),
         ("Are there interactions between Herb and foods ?", ("Herb", SectionType.INTERACTIONS_WITH_FOODS)),
         ("how can botulism be prevented?", None),
@@ -249,9 +289,14 @@ def test_parse_question(question: str, expected: tuple[str, SectionType] | None)
 
 def test_ingest_folder_into_store(tmp_path: Path) -> None:
     root = tmp_path / "medquad"
-    write_document(root / "2_GARD_QA", "0000123", "Gouty thing", GOUT_PAIRS)
-    write_document(root / "10_MPlus_ADAM_QA", "0000001", "Made-up rash",
-                   [("1", "information", "What is (are) Made-up rash ?", "")], source="ADAM")
+    write_document(root / "2_GARD_QA", "0000123", "Gouty thing", GOUT_PAIRS, cuis=("C0000001",))
+    write_document(
+        root / "10_MPlus_ADAM_QA",
+        "0000001",
+        "Made-up rash",
+        [("1", "information", "What is (are) Made-up rash ?", "")],
+        source="ADAM",
+    )
     (root / "readme.txt").write_text("not a collection file", encoding="utf-8")
     store = SQLiteStore(tmp_path / "kb.db")
     try:
@@ -262,7 +307,7 @@ def test_ingest_folder_into_store(tmp_path: Path) -> None:
         assert counts == {"GARD": (1, 3, 4), "A.D.A.M. Medical Encyclopedia": (1, 0, 1)}
         assert store.passage("GARD_0000123_Sec5.txt").text == "A made-up test."
         record = store.document("medquad:GARD_0000123")
-        assert ("UMLS", "C0000001") not in record.codes
+        assert record.codes == [("UMLS", "C0000001")]
         assert ("Gouty thing", "focus") in record.names
     finally:
         store.close()

@@ -72,7 +72,8 @@ def _decode(path: Path) -> str:
 
 
 def read(path: Path) -> list[ParsedDocument]:
-    reader = csv.reader(io.StringIO(_decode(path), newline=""))
+    # strict: a stray quote is an error, not text silently glued onto the next rows.
+    reader = csv.reader(io.StringIO(_decode(path), newline=""), strict=True)
     topics: dict[str, _Topic] = {}
     try:
         header = next(reader, None)

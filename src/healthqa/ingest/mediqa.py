@@ -329,6 +329,10 @@ def read(path: Path) -> list[ParsedDocument]:
     tag = root.tag if root is not None and isinstance(root.tag, str) else ""
     if not tag.startswith("MEDIQA2019"):
         raise BadInputError(path, f"root element <{tag}> is not a MEDIQA 2019 question set")
+    if "-RQE" in tag:
+        raise BadInputError(
+            path, "a MEDIQA 2019 question-entailment (RQE) file: question pairs, no answer passages to ingest"
+        )
     stem = path.stem
     pages: dict[str, _Page] = {}
     for answer in root.iter("Answer"):
