@@ -1,0 +1,155 @@
+"""End to end: a small knowledge base built by the test, real SQLite file, the real semantic model."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from healthqa.answer import DISCLAIMER, Answerer
+from healthqa.cli import main
+from healthqa.models import ParsedDocument, Passage, QAPair, SectionType, SourceInfo, Tier
+from healthqa.store import SQLiteStore
+
+GARD = SourceInfo("GARD", "NIH", "https://rarediseases.test", "CC BY 4.0", Tier.GOVERNMENT_REVIEWED)
+BLOG = SourceInfo("Some blog", "A blog", "https://blog.test", "unknown", Tier.UNREVIEWED)
+
+LEMS_INHERITANCE = (
+    "While the condition is not known to follow a specific pattern of inheritance, there appears to be a "
+    "genetic predisposition to autoimmune diseases in general. Families with a history of the syndrome may "
+    "benefit from consulting with a genetics professional."
+)
+
+
+def _doc(key: str, title: str, synonyms: list[str], sections: list[tuple[SectionType, str, str]],
+         source: SourceInfo = GARD) -> ParsedDocument:
+    passages, questions = [], []
+    for number, (section, question, text) in enumerate(sections, 1):
+        public_id = f"{key.upper()}_Sec{number}.txt"
+        passages.append(Passage(text, section, public_id, heading=question, updated="2020-05-01"))
+        questions.append(QAPair(question, section, public_id, answer_id=public_id))
+    return ParsedDocument(source=source, key=key, title=title, url=f"https://site.test/{key}", focus=[title],
+                          synonyms=synonyms, passages=passages, questions=questions, updated="2020-05-01")
+
+
+DOCUMENTS = [
+    _doc("lems", "Lambert-Eaton myasthenic syndrome", ["Eaton-Lambert syndrome", "LEMS"], [
+        (SectionType.INFORMATION, "What is Lambert-Eaton myasthenic syndrome?",
+         "Lambert-Eaton myasthenic syndrome is a rare disorder in which faulty communication between nerves "
+         "and muscles leads to muscle weakness."),
+        (SectionType.INHERITANCE, "Is Lambert-Eaton myasthenic syndrome genetic?", LEMS_INHERITANCE),
+        (SectionType.TREATMENT, "How might Lambert-Eaton myasthenic syndrome be treated?",
+         "Treatment may include amifampridine, plasma exchange and intravenous immunoglobulin. If a cancer "
+         "is found, treating it first may relieve the symptoms."),
+    ]),
+    _doc("gout", "Gout", ["Podagra"], [
+        (SectionType.CAUSES, "What causes gout?",
+         "Gout is caused by too much uric acid in the blood, which forms crystals in the joints."),
+        (SectionType.TREATMENT, "How is gout treated?",
+         "Medicines such as colchicine and allopurinol treat attacks and lower uric acid levels."),
+    ]),
+    _doc("blog", "Lambert-Eaton myasthenic syndrome", ["LEMS"], [
+        (SectionType.INHERITANCE, "Is LEMS hereditary?", "LEMS is not considered a hereditary condition."),
+    ], source=BLOG),
+]
+
+
+@pytest.fixture(scope="module")
+def kb_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("kb") / "kb.db"
+    store = SQLiteStore(path)
+    with store.ingest() as tx:
+        for document in DOCUMENTS:
+            tx.put_document(document)
+    store.close()
+    return path
+
+
+@pytest.fixture(scope="module")
+def answerer(kb_path: Path) -> Iterator[Answerer]:
+    store = SQLiteStore(kb_path)
+    yield Answerer(store)
+    store.close()
+
+
+def test_story_question_gets_the_inheritance_passage_first_quoted_and_cited(answerer: Answerer) -> None:
+    answer = answerer.ask("hi, my dad was just diagnosed with eaton lambert, is it something my kids can get?")
+    assert not answer.abstained and not answer.emergency
+    assert answer.type == "inheritance"
+    assert "Eaton-Lambert syndrome" in answer.focus
+    top = answer.answers[0]
+    assert top.text == LEMS_INHERITANCE  # verbatim
+    assert (top.source, top.url, top.date, top.tier) == ("GARD", "https://site.test/lems", "2020-05-01",
+                                                        "government_reviewed")
+    # The unreviewed blog is shown, but below the reviewed source.
+    assert [a.source for a in answer.answers].index("Some blog") > 0
+    assert top.key_sentences and all(sentence in top.text for sentence in top.key_sentences)
+    assert answer.disclaimer == DISCLAIMER
+    # Related questions are the topic's other questions, not those already answered above.
+    shown_one = answerer.ask("is eaton lambert syndrome genetic?", top=1)
+    assert any("treated" in r.question for r in shown_one.related)
+    assert all(r.id != shown_one.answers[0].id for r in shown_one.related)
+
+
+def test_treatment_question_with_typo(answerer: Answerer) -> None:
+    answer = answerer.ask("how do you treat lambert eaton myasthenic syndrom")
+    assert answer.answers[0].id == "LEMS_Sec3.txt"
+
+
+@pytest.mark.parametrize("question", ["What is the capital of France?", "best pizza recipe with pineapple"])
+def test_questions_outside_health_or_the_knowledge_base_abstain(answerer: Answerer, question: str) -> None:
+    answer = answerer.ask(question)
+    assert answer.abstained and answer.answers == []
+    assert answer.reason and answer.disclaimer
+
+
+def test_emergency_is_flagged_with_guidance(answerer: Answerer) -> None:
+    answer = answerer.ask("my dad with gout has crushing chest pain right now")
+    assert answer.emergency and answer.emergency_guidance and "emergency" in answer.emergency_guidance
+
+
+def test_ask_json_shape(kb_path: Path) -> None:
+    result = CliRunner().invoke(main, ["ask", "--json", "--db", str(kb_path), "what causes gout?"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    for key in ("question", "focus", "type", "answers", "abstained", "emergency"):
+        assert key in data
+    assert data["focus"] == ["Gout"] and data["type"] == "causes" and data["abstained"] is False
+    first = data["answers"][0]
+    assert {"id", "text", "source", "title", "url", "date", "score"} <= set(first)
+    assert first["id"] == "GOUT_Sec1.txt"
+
+
+def test_ask_prints_readable_answer(kb_path: Path) -> None:
+    result = CliRunner().invoke(main, ["ask", "--db", str(kb_path), "what is the capital of France?"])
+    assert result.exit_code == 0
+    assert "No trusted answer found" in result.output and "not medical advice" in result.output
+
+
+def test_batch_trec_and_jsonl(kb_path: Path, tmp_path: Path) -> None:
+    questions = tmp_path / "q.jsonl"
+    questions.write_text(
+        json.dumps({"id": "7", "question": "what causes gout"}) + "\n"
+        + json.dumps({"id": "9", "question": "LEMS treatment"}) + "\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(main, ["batch", str(questions), "--top", "3", "--db", str(kb_path)])
+    assert result.exit_code == 0, result.output
+    lines = [line.split() for line in result.output.splitlines()]
+    assert lines[0][:4] == ["7", "Q0", "GOUT_Sec1.txt", "1"] and lines[0][5] == "healthqa"
+    assert {line[0] for line in lines} == {"7", "9"} and all(len(line) == 6 for line in lines)
+    ranks = [int(line[3]) for line in lines if line[0] == "9"]
+    assert ranks == sorted(ranks) and ranks[0] == 1
+    result = CliRunner().invoke(main, ["batch", str(questions), "--format", "jsonl", "--db", str(kb_path)])
+    records = [json.loads(line) for line in result.output.splitlines()]
+    assert [r["id"] for r in records] == ["7", "9"] and records[0]["answers"][0]["id"] == "GOUT_Sec1.txt"
+
+
+def test_batch_rejects_bad_lines_naming_the_line(kb_path: Path, tmp_path: Path) -> None:
+    questions = tmp_path / "q.jsonl"
+    questions.write_text('{"id": 1, "question": "gout"}\nnot json\n', encoding="utf-8")
+    result = CliRunner().invoke(main, ["batch", str(questions), "--db", str(kb_path)])
+    assert result.exit_code == 1 and f"{questions}:2" in result.output
