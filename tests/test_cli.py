@@ -1,0 +1,91 @@
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from click.testing import CliRunner
+from conftest import write_medquad_file
+
+from healthqa.cli import main
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    """The installed command in a real process, as a user runs it."""
+    return subprocess.run([sys.executable, "-m", "healthqa", *args], capture_output=True, text=True,
+                          timeout=120, check=False)
+
+
+def test_ingest_sources_show_round_trip(medquad_folder: Path, tmp_path: Path) -> None:
+    db = str(tmp_path / "kb.db")
+    result = run("ingest", "--db", db, str(medquad_folder))
+    assert result.returncode == 0, result.stderr
+    assert "2 documents added" in result.stdout and "0 failed" in result.stdout
+
+    sources = json.loads(run("sources", "--json", "--db", db).stdout)
+    by_name = {s["name"]: s for s in sources}
+    assert by_name["GARD"]["documents"] == 1 and by_name["GARD"]["passages"] == 2
+    assert by_name["GARD"]["questions"] == 2
+    assert {"name", "documents", "passages", "questions", "newest"} <= set(sources[0])
+
+    shown = run("show", "--db", db, "GARD_0000001_Sec2.txt")
+    assert shown.returncode == 0
+    assert "Medicines lower uric acid" in shown.stdout and "GARD" in shown.stdout
+    assert "https://example.test/0000001" in shown.stdout
+    document = json.loads(run("show", "--json", "--db", db, "medquad:GARD_0000001").stdout)
+    assert document["title"] == "Gout" and ["UMLS", "C0018099"] in document["codes"]
+
+    missing = run("show", "--db", db, "nothing-here")
+    assert missing.returncode == 1 and "nothing-here" in missing.stderr
+
+
+def test_reingest_is_a_no_op_and_changes_replace(medquad_folder: Path, tmp_path: Path) -> None:
+    db = str(tmp_path / "kb.db")
+    run("ingest", "--db", db, str(medquad_folder))
+    again = run("ingest", "--db", db, str(medquad_folder))
+    assert "0 documents added, 0 replaced, 0 removed, 2 unchanged" in again.stdout
+    write_medquad_file(medquad_folder / "2_GARD_QA", "0000001", "Gout", [
+        ("information", "What is (are) Gout ?", "Gout is arthritis caused by uric acid crystals."),
+    ])
+    (medquad_folder / "6_NINDS_QA" / "0000002.xml").unlink()
+    changed = run("ingest", "--db", db, str(medquad_folder))
+    assert "1 replaced, 1 removed" in changed.stdout, changed.stdout
+    sources = {s["name"]: s for s in json.loads(run("sources", "--json", "--db", db).stdout)}
+    assert sources["GARD"]["passages"] == 1 and sources.get("NINDS", {"documents": 0})["documents"] == 0
+    assert "uric acid crystals" in run("show", "--db", db, "GARD_0000001_Sec1.txt").stdout
+
+
+def test_bad_files_are_reported_one_line_each_and_the_rest_is_ingested(medquad_folder: Path,
+                                                                         tmp_path: Path) -> None:
+    db = str(tmp_path / "kb.db")
+    broken = medquad_folder / "2_GARD_QA" / "0000009.xml"
+    broken.write_text('<?xml version="1.0"?><Document id="9"><Focus>Broken', encoding="utf-8")
+    unknown = tmp_path / "mystery.bin"
+    unknown.write_bytes(b"\x00\x01\x02\xff" * 50)
+    result = run("ingest", "--db", db, str(medquad_folder), str(unknown))
+    assert result.returncode == 1
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 2
+    assert str(broken) in errors[0] and str(unknown) in errors[1]
+    assert "2 documents added" in result.stdout
+    sources = {s["name"]: s for s in json.loads(run("sources", "--json", "--db", db).stdout)}
+    assert sources["GARD"]["documents"] == 1
+
+
+def test_missing_path_is_a_clear_error(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["ingest", "--db", str(tmp_path / "kb.db"), str(tmp_path / "nope")])
+    assert result.exit_code == 1 and "nope" in result.output and "no such file" in result.output
+
+
+def test_healthqa_db_environment_variable_is_honoured(medquad_folder: Path, tmp_path: Path) -> None:
+    db = tmp_path / "from-env.db"
+    runner = CliRunner(env={"HEALTHQA_DB": str(db)})
+    assert runner.invoke(main, ["ingest", str(medquad_folder)]).exit_code == 0
+    assert db.exists()
+    assert json.loads(runner.invoke(main, ["sources", "--json"]).output)
+
+
+def test_empty_knowledge_base_says_how_to_fill_it(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["sources", "--db", str(tmp_path / "kb.db")])
+    assert result.exit_code == 0 and "healthqa ingest" in result.output
