@@ -235,3 +235,11 @@ def test_ingest_into_store(tmp_path: Path) -> None:
         )
     finally:
         store.close()
+
+
+def test_a_sentence_before_a_colon_is_not_a_title(tmp_path: Path) -> None:
+    url = "https://www.nia.nih.gov/health/made-up-ache"
+    text = "Made-up ache is common. Its signs include the following: a dull ache, mostly in the morning."
+    [document] = mediqa.read(write_set(tmp_path / "qa-x.xml", {"1": [("1_Answer1", url, text)]}))
+    assert document.title == "made up ache"
+    assert (document.passages[0].heading, document.passages[0].text) == ("", text)

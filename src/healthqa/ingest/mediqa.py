@@ -218,6 +218,7 @@ def _question_section(question: str) -> SectionType:
 
 
 _MAX_HEAD = 500  # synonym lists make some headings long; a longer "head" is body text with a colon in it
+_MAX_TITLE = 160
 
 
 class _Answer:
@@ -234,7 +235,7 @@ class _Answer:
             return
         head = text[:head_end].strip()
         body = text[head_end + 1 :].strip()
-        if not head or not body:
+        if not head or not body or not _looks_like_heading(head):
             return
         self.heading, self.body = head, body
         if head.endswith("?"):
@@ -261,6 +262,12 @@ class _Answer:
             section = section if section not in (None, SectionType.INFORMATION) else parsed[1]
         self.title = title
         self.section = section or SectionType.INFORMATION
+
+
+def _looks_like_heading(head: str) -> bool:
+    """A title, possibly with a label: short, and not a sentence that happens to precede a colon."""
+    title = _split_label(head)[0]
+    return len(title) <= _MAX_TITLE and ". " not in title
 
 
 def _head_end(text: str) -> int | None:
