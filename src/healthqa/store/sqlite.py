@@ -475,18 +475,26 @@ class _SQLiteIngest:
         )
 
     def reconcile(self) -> None:
-        """Hide each passage that a higher-precedence passage replaces, by id or by identical text."""
+        """Hide each passage that a higher-precedence passage replaces.
+
+        By id: the judged text wins for its id. By identical text: only within the same page (URL),
+        since boilerplate answers repeat across topics and hiding those would cite the wrong topic.
+        """
         db = self._db
         db.execute("UPDATE passage SET superseded_by = NULL WHERE superseded_by IS NOT NULL")
-        for column in ("public_id", "text_key"):
+        same_id = "w.public_id = passage.public_id"
+        same_page_text = (
+            "w.text_key = passage.text_key AND (SELECT url FROM document WHERE id = w.document_id) = "
+            "(SELECT url FROM document WHERE id = passage.document_id)"
+        )
+        for condition in (same_id, same_page_text):
             db.execute(
                 f"""UPDATE passage SET superseded_by = (
                         SELECT w.id FROM passage w
-                        WHERE w.{column} = passage.{column} AND w.precedence > passage.precedence
+                        WHERE {condition} AND w.precedence > passage.precedence
                         ORDER BY w.precedence DESC, w.id LIMIT 1)
                     WHERE superseded_by IS NULL AND EXISTS (
-                        SELECT 1 FROM passage w
-                        WHERE w.{column} = passage.{column} AND w.precedence > passage.precedence)"""
+                        SELECT 1 FROM passage w WHERE {condition} AND w.precedence > passage.precedence)"""
             )
 
 
