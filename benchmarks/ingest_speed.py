@@ -42,22 +42,26 @@ def _run_healthqa(data: str, queue: multiprocessing.Queue) -> None:  # type: ign
 
 
 def _answer_texts(data: str) -> list[str]:
-    """The same answer texts healthqa indexes: every non-empty MedQuAD answer and every judged answer."""
+    """The answers healthqa keeps: every non-empty MedQuAD answer by public id, the judged text winning."""
     import csv
 
     from lxml import etree
 
-    texts = []
+    from healthqa.ingest.medquad import COLLECTIONS
+
+    by_id: dict[str, str] = {}
     for path in sorted((Path(data) / "medquad").glob("*_QA*/*.xml")):
+        src = COLLECTIONS[path.parent.name][0]
         tree = etree.parse(str(path))
-        for answer in tree.iter("Answer", "answer"):
-            if answer.text and answer.text.strip():
-                texts.append(answer.text.strip())
+        for pair in tree.iter("QAPair", "pair"):
+            answer = next(pair.iter("Answer", "answer"), None)
+            if answer is not None and answer.text and answer.text.strip():
+                by_id[f"{src}_{path.stem}_Sec{pair.get('pid')}.txt"] = answer.text.strip()
     csv.field_size_limit(sys.maxsize)
     with (Path(data) / "liveqa-med-2017" / "judged-answers-medquad.csv").open(encoding="utf-8") as handle:
         for row in csv.DictReader(handle):
-            texts.append(row["Answer"])
-    return texts
+            by_id[row["AnswerID"]] = row["Answer"]
+    return list(by_id.values())
 
 
 def _run_bm25s(data: str, queue: multiprocessing.Queue) -> None:  # type: ignore[type-arg]

@@ -6,8 +6,8 @@ import sys
 from pathlib import Path
 
 from click.testing import CliRunner
-from conftest import write_medquad_file
 
+from conftest import write_medquad_file
 from healthqa.cli import main
 
 

@@ -12,7 +12,6 @@ import time
 from pathlib import Path
 
 from conftest import write_medquad_file
-
 from healthqa.store import SQLiteStore
 
 

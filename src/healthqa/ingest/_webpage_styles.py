@@ -65,25 +65,15 @@ _WORDING: tuple[tuple[re.Pattern[str], SectionType], ...] = tuple(
 
 # The sections of an A.D.A.M. disease page, always in this order; the optional ones are often absent.
 _ADAM_ORDER = (
-    SectionType.CAUSES,
-    SectionType.SYMPTOMS,
-    SectionType.EXAMS_AND_TESTS,
-    SectionType.TREATMENT,
-    SectionType.SUPPORT_GROUPS,
-    SectionType.OUTLOOK,
-    SectionType.COMPLICATIONS,
-    SectionType.WHEN_TO_CONTACT,
-    SectionType.PREVENTION,
-)
+    SectionType.CAUSES, SectionType.SYMPTOMS, SectionType.EXAMS_AND_TESTS, SectionType.TREATMENT,
+    SectionType.SUPPORT_GROUPS, SectionType.OUTLOOK, SectionType.COMPLICATIONS,
+    SectionType.WHEN_TO_CONTACT, SectionType.PREVENTION,
+)  # fmt: skip
 _ADAM_OPTIONAL = frozenset({SectionType.SUPPORT_GROUPS, SectionType.PREVENTION})
 _ADAM_HEADINGS = frozenset(
-    {
-        "exams and tests",
-        "outlook (prognosis)",
-        "possible complications",
-        "when to contact a medical professional",
-    }
-)
+    {"exams and tests", "outlook (prognosis)", "possible complications",
+     "when to contact a medical professional"}
+)  # fmt: skip
 
 
 @dataclass
