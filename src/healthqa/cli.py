@@ -291,3 +291,49 @@ def batch(file: Path, top: int, format_: str, db: str | None) -> None:
         else:
             answer = answerer.ask(question, top=top)
             click.echo(json.dumps({"id": qid, **answer.to_json()}, ensure_ascii=False))
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="Port.")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64), help="Worker processes.")
+@db_option
+def serve(host: str, port: int, workers: int, db: str | None) -> None:
+    """Serve the HTTP API and the web pages (settings: the HEALTHQA_* environment variables)."""
+    import os
+
+    import uvicorn
+
+    from healthqa.api import create_app
+    from healthqa.config import database_url
+    from healthqa.settings import Settings
+
+    try:
+        settings = Settings.from_env()
+    except HealthQAError as error:
+        _fail(error)
+        return
+    target = db or database_url()
+    # Questions never appear here, nor in the access log (paths only, no query strings).
+    click.echo(f"healthqa: serving {target} on http://{host}:{port} with {workers} worker(s)", err=True)
+    log_config = _serve_log_config()
+    if workers == 1:
+        app = create_app(target, settings)
+        uvicorn.run(app, host=host, port=port, access_log=False, log_config=log_config)
+        return
+    os.environ["HEALTHQA_DB"] = target  # the workers build their app from the environment
+    uvicorn.run(
+        "healthqa.api:app_from_env", factory=True, host=host, port=port, workers=workers, access_log=False,
+        log_config=log_config,
+    )
+
+
+def _serve_log_config() -> dict[str, Any]:
+    """uvicorn's logging, plus healthqa's own loggers (the access log: method, path, status, duration)."""
+    import copy
+
+    from uvicorn.config import LOGGING_CONFIG
+
+    config: dict[str, Any] = copy.deepcopy(LOGGING_CONFIG)
+    config["loggers"]["healthqa"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
+    return config

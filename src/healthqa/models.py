@@ -145,6 +145,36 @@ class DrugMention:
     generic: str
 
 
+FACT_KINDS = ("inheritance", "prevalence", "onset", "gene", "parent", "subtype")
+
+
+@dataclass(frozen=True)
+class Fact:
+    """A typed fact a catalogue records about a disorder, in the catalogue's own words.
+
+    ``kind`` is one of :data:`FACT_KINDS`; ``value`` is the catalogue's wording (e.g. "Autosomal dominant",
+    "1-9 / 100 000", a gene symbol, a parent disorder's label); ``detail`` qualifies it (e.g. "Point
+    prevalence, Europe", the gene association, "ORPHA:36388").
+    """
+
+    kind: str
+    value: str
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class Phenotype:
+    """A clinical feature recorded for a disorder: an HPO term with how often it occurs.
+
+    ``frequency`` is the midpoint of the recorded range as a number in 0..1 (None when not given).
+    """
+
+    hpo_id: str
+    term: str
+    frequency_label: str = ""
+    frequency: float | None = None
+
+
 @dataclass
 class ParsedDocument:
     """One topic of one source, as a reader produced it; the unit the store replaces."""
@@ -164,6 +194,8 @@ class ParsedDocument:
     drugs: list[DrugMention] = field(default_factory=list)
     references: list[str] = field(default_factory=list)
     origin: str = ""  # the file it came from
+    facts: list[Fact] = field(default_factory=list)
+    phenotypes: list[Phenotype] = field(default_factory=list)
 
     def content_hash(self) -> str:
         """A digest of everything the store keeps, to skip unchanged documents."""
@@ -175,6 +207,10 @@ class ParsedDocument:
             [astuple_shallow(o) for o in self.organisations], [astuple_shallow(d) for d in self.drugs],
             self.references,
         ]
+        # Appended only when present, so documents without them keep the digest they had before.
+        if self.facts or self.phenotypes:
+            payload.append([astuple_shallow(f) for f in self.facts])
+            payload.append([astuple_shallow(p) for p in self.phenotypes])
         return hashlib.sha256(json.dumps(payload, ensure_ascii=False).encode("utf-8")).hexdigest()
 
 

@@ -35,9 +35,9 @@ class Reader:
 
 def readers() -> list[Reader]:
     """All readers, most specific first."""
-    from healthqa.ingest import judged_csv, mediqa, medquad, webpage
+    from healthqa.ingest import judged_csv, mediqa, medquad, orphanet, webpage
 
-    return [medquad.READER, judged_csv.READER, mediqa.READER, webpage.READER]
+    return [medquad.READER, judged_csv.READER, mediqa.READER, orphanet.READER, webpage.READER]
 
 
 def reader_for(path: Path, forced: str | None = None) -> Reader:

@@ -11,7 +11,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from healthqa.models import DrugMention, Organisation, ParsedDocument
+from healthqa.models import DrugMention, Fact, Organisation, ParsedDocument, Phenotype
 
 
 @dataclass(frozen=True)
@@ -75,6 +75,8 @@ class DocumentRecord:
     organisations: list[Organisation] = field(default_factory=list)
     drugs: list[DrugMention] = field(default_factory=list)
     references: list[str] = field(default_factory=list)
+    facts: list[Fact] = field(default_factory=list)
+    phenotypes: list[Phenotype] = field(default_factory=list)
 
 
 @dataclass
@@ -145,6 +147,18 @@ class Store(Protocol):
 
     def iter_names(self) -> Iterator[tuple[int, str, str]]:
         """(document id, name, kind) for every title, focus and synonym."""
+        ...
+
+    def facts(self, document_id: int) -> list[Fact]:
+        """The catalogue facts (inheritance, prevalence, genes ...) of a document, in stored order."""
+        ...
+
+    def phenotype_annotations(self) -> list[tuple[str, str, int, str, float | None]]:
+        """(ORPHA code, label, document id, HPO id, frequency 0..1 or None) of every phenotype annotation."""
+        ...
+
+    def document_by_code(self, system: str, code: str) -> DocumentRecord:
+        """The document carrying a code such as ("ORPHA", "43393"); raises NotFoundError."""
         ...
 
     def healthy(self) -> bool: ...

@@ -11,7 +11,8 @@ from importlib import resources
 from pathlib import Path
 
 from healthqa.errors import NotFoundError, StoreError
-from healthqa.models import DrugMention, Organisation, ParsedDocument, match_key
+from healthqa.models import DrugMention, Fact, Organisation, ParsedDocument, match_key
+from healthqa.store import catalogue
 from healthqa.store.base import (
     DocumentRecord,
     IngestStats,
@@ -298,7 +299,23 @@ class SQLiteStore:
                 r[0]
                 for r in db.execute("SELECT text FROM reference WHERE document_id = ? ORDER BY id", (doc_id,))
             ],
+            facts=catalogue.read_facts(db, doc_id),
+            phenotypes=catalogue.read_phenotypes(db, doc_id),
         )
+
+    # -- rare-disease catalogue (store/catalogue.py) ---------------------------------------------
+
+    def facts(self, document_id: int) -> list[Fact]:
+        return catalogue.read_facts(self._db, document_id)
+
+    def phenotype_annotations(self) -> list[catalogue.PhenotypeAnnotation]:
+        return catalogue.read_phenotype_annotations(self._db)
+
+    def document_by_code(self, system: str, code: str) -> DocumentRecord:
+        doc_id = catalogue.find_document_by_code(self._db, system, code)
+        if doc_id is None:
+            raise NotFoundError(f"no document with code {system}:{code}")
+        return self.document(doc_id)
 
     def search_passages(self, query: str, limit: int = 20) -> list[tuple[PassageRecord, float]]:
         match = fts_query(query)
@@ -471,6 +488,7 @@ class _SQLiteIngest:
             "INSERT INTO reference(document_id, text) VALUES (?, ?)",
             [(doc_id, text) for text in document.references],
         )
+        catalogue.write_catalogue(db, doc_id, document)
 
     def index_new_documents(self) -> None:
         if not self._unindexed:

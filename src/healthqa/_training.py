@@ -1,0 +1,275 @@
+"""Training of the two learned scorers, written as small JSON files into :mod:`healthqa.models_data`.
+
+One command re-trains both (entailment first: the re-ranker uses its score as a feature)::
+
+    python -m healthqa._training all [--data DIR]
+
+or one of them: ``python -m healthqa._training entail`` / ``python -m healthqa._training rerank``.
+``DIR`` holds the MEDIQA 2019 files; by default ``$HEALTHQA_SOURCES/mediqa-2019`` when that exists,
+else ``../shared/data/mediqa-2019`` beside the repository. Only these files are used:
+
+- entailment: ``rqe-train-amia2016.xml`` (nothing of the validation file);
+- re-ranking: ``qa-train1-liveqa-dev.xml`` + ``qa-train2-alexa.xml``; the label threshold is the one
+  that maximises accuracy on out-of-fold predictions of a 5-fold split of these files by question.
+
+Training needs scikit-learn; using the shipped weights does not. Encoding the training texts with
+MiniLM on a CPU takes about two minutes for each model.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from healthqa import entail, models_data, rerank
+from healthqa.models_data import LinearModel
+from healthqa.semantic import Encoder, default_encoder
+
+Matrix = npt.NDArray[np.float64]
+Labels = npt.NDArray[np.int64]
+
+RQE_TRAIN = "rqe-train-amia2016.xml"
+RQE_VALIDATION = "rqe-validation-amia2016.xml"
+QA_TRAIN = ("qa-train1-liveqa-dev.xml", "qa-train2-alexa.xml")
+QA_VALIDATION = "qa-validation.xml"
+# Inverse regularisation strength of both logistic regressions; results vary little between 0.1 and 10.
+C_ENTAIL = 1.0
+C_RERANK = 1.0
+FOLDS = 5
+
+
+def default_data_dir() -> Path:
+    configured = os.environ.get("HEALTHQA_SOURCES")
+    if configured and (Path(configured) / "mediqa-2019").is_dir():
+        return Path(configured) / "mediqa-2019"
+    return Path(__file__).resolve().parents[2].parent / "shared" / "data" / "mediqa-2019"
+
+
+def fit_linear(matrix: Matrix, labels: Labels, features: Sequence[str], c: float) -> LinearModel:
+    """A standardised logistic regression, as a :class:`LinearModel`."""
+    from sklearn.linear_model import LogisticRegression
+
+    mean = matrix.mean(axis=0)
+    scale = matrix.std(axis=0)
+    scale[scale < 1e-9] = 1.0  # a constant feature: leave it unscaled (its coefficient will be ~0)
+    regression = LogisticRegression(C=c, max_iter=5000)
+    regression.fit((matrix - mean) / scale, labels)
+    return LinearModel(
+        features=tuple(features),
+        mean=tuple(float(v) for v in mean),
+        scale=tuple(float(v) for v in scale),
+        coef=tuple(float(v) for v in regression.coef_[0]),
+        intercept=float(regression.intercept_[0]),
+    )
+
+
+def best_threshold(probabilities: Matrix, labels: Labels) -> float:
+    """The probability cut that maximises accuracy (the middle of the best plateau)."""
+    candidates = np.round(np.arange(0.05, 0.951, 0.01), 2)
+    accuracies = np.asarray([np.mean((probabilities >= t) == labels) for t in candidates])
+    best = np.flatnonzero(accuracies >= accuracies.max() - 1e-12)
+    # The longest run of best cuts, and its middle: a cut on a plateau's edge is fitted to a few answers.
+    runs: list[list[int]] = [[int(best[0])]]
+    for index in best[1:]:
+        if index == runs[-1][-1] + 1:
+            runs[-1].append(int(index))
+        else:
+            runs.append([int(index)])
+    run = max(runs, key=len)
+    return float(candidates[run[len(run) // 2]])
+
+
+def with_threshold(model: LinearModel, threshold: float, meta: dict[str, Any]) -> LinearModel:
+    return LinearModel(model.features, model.mean, model.scale, model.coef, model.intercept, threshold, meta)
+
+
+# --- question entailment ---------------------------------------------------------------------------
+
+
+def rqe_dataset(path: Path, encoder: Encoder) -> tuple[list[entail.RqePair], Matrix, Labels]:
+    pairs = [p for p in entail.read_rqe_pairs(path) if p.label is not None]
+    matrix = entail.pair_features([(p.consumer, p.faq) for p in pairs], encoder)
+    labels = np.asarray([int(bool(p.label)) for p in pairs], dtype=np.int64)
+    return pairs, matrix, labels
+
+
+def train_entail(data: Path, encoder: Encoder | None = None, write: bool = True) -> LinearModel:
+    _, matrix, labels = rqe_dataset(data / RQE_TRAIN, encoder or default_encoder())
+    model = fit_linear(matrix, labels, entail.FEATURES, C_ENTAIL)
+    # Train pairs are paraphrases against random questions, so any cut separates them; 0.5 is the
+    # calibrated middle, and no other file may pick it.
+    model = with_threshold(model, 0.5, {
+        "trained_on": RQE_TRAIN, "pairs": len(labels), "c": C_ENTAIL, "command": "python -m healthqa._training entail",
+    })
+    if write:
+        models_data.save(model, "entail")
+    return model
+
+
+# --- answer re-ranking -----------------------------------------------------------------------------
+
+
+@dataclass
+class RerankData:
+    questions: list[rerank.MediqaQuestion]
+    matrix: Matrix  # one row per answer, questions in order, answers in CHiQA's order
+    labels: Labels
+    groups: npt.NDArray[np.int64]  # the index of each row's question
+
+    def rows_of(self, index: int) -> npt.NDArray[np.int64]:
+        return np.flatnonzero(self.groups == index)
+
+
+def rerank_dataset(paths: Sequence[Path], encoder: Encoder) -> RerankData:
+    questions: list[rerank.MediqaQuestion] = []
+    for path in paths:
+        questions.extend(q for q in rerank.read_mediqa_questions(path) if q.answers)
+    blocks = [rerank.question_features(q, encoder) for q in questions]
+    labels = [int(bool(a.correct)) for q in questions for a in q.answers]
+    groups = [i for i, q in enumerate(questions) for _ in q.answers]
+    return RerankData(
+        questions, np.vstack(blocks), np.asarray(labels, dtype=np.int64), np.asarray(groups, dtype=np.int64)
+    )
+
+
+def out_of_fold(data: RerankData, folds: int = FOLDS, seed: int = 0) -> Matrix:
+    """Probabilities for every row from models trained without its question's fold."""
+    from sklearn.model_selection import GroupKFold
+
+    probabilities = np.zeros(len(data.labels))
+    splitter = GroupKFold(n_splits=folds, shuffle=True, random_state=seed)
+    for train, test in splitter.split(data.matrix, data.labels, data.groups):
+        model = fit_linear(data.matrix[train], data.labels[train], rerank.FEATURES, C_RERANK)
+        probabilities[test] = model.probabilities(data.matrix[test])
+    return probabilities
+
+
+def train_rerank(data: Path, encoder: Encoder | None = None, write: bool = True) -> LinearModel:
+    dataset = rerank_dataset([data / name for name in QA_TRAIN], encoder or default_encoder())
+    return fit_rerank(dataset, write=write)
+
+
+def fit_rerank(dataset: RerankData, write: bool = False) -> LinearModel:
+    """The re-ranker fitted on ``dataset``, its threshold chosen on out-of-fold predictions of it."""
+    threshold = best_threshold(out_of_fold(dataset), dataset.labels)
+    model = fit_linear(dataset.matrix, dataset.labels, rerank.FEATURES, C_RERANK)
+    model = with_threshold(model, threshold, {
+        "trained_on": list(QA_TRAIN), "questions": len(dataset.questions), "answers": len(dataset.labels),
+        "c": C_RERANK, "threshold_from": f"{FOLDS}-fold out-of-fold accuracy on the training files",
+        "command": "python -m healthqa._training rerank",
+    })
+    if write:
+        models_data.save(model, "rerank")
+    return model
+
+
+def mediqa_metrics(ranked: Sequence[Sequence[rerank.RankedAnswer]]) -> dict[str, float]:
+    """MEDIQA 2019 task 3 figures of re-ranked questions (each list in healthqa's order).
+
+    - ``accuracy``: labels against reference correctness (ReferenceScore 3-4), over all answers;
+    - ``precision``: the share of answers labelled 1 that are correct;
+    - ``mrr``: the official-style reciprocal rank: in healthqa's order restricted to the answers it
+      labelled 1, 1/position of the first correct one; 0 when none of them is correct;
+    - ``mrr_full_order``: 1/position of the first correct answer in healthqa's whole order;
+    - ``p_at_1``: the share of questions whose first answer is correct;
+    - ``spearman``: the mean, over questions, of Spearman's correlation between healthqa's order and
+      the reference ranks.
+
+    Every question counts, including those with no correct answer (they score 0 on the rank figures).
+    """
+    from scipy.stats import spearmanr
+
+    hits = total = labelled = labelled_correct = 0
+    rr: list[float] = []
+    rr_full: list[float] = []
+    top: list[float] = []
+    rho: list[float] = []
+    for answers in ranked:
+        truth = [bool(a.answer.correct) for a in answers]
+        hits += sum(int(a.label == t) for a, t in zip(answers, truth, strict=True))
+        total += len(answers)
+        chosen = [t for a, t in zip(answers, truth, strict=True) if a.label == 1]
+        labelled += len(chosen)
+        labelled_correct += sum(chosen)
+        rr.append(1.0 / (chosen.index(True) + 1) if True in chosen else 0.0)
+        rr_full.append(1.0 / (truth.index(True) + 1) if True in truth else 0.0)
+        top.append(1.0 if truth and truth[0] else 0.0)
+        references = [a.answer.reference_rank for a in answers]
+        if len(answers) > 1 and all(r is not None for r in references) and len(set(references)) > 1:
+            rho.append(float(spearmanr(range(len(answers)), references).statistic))
+    questions = max(len(rr), 1)
+    return {
+        "questions": float(len(rr)),
+        "answers": float(total),
+        "accuracy": hits / max(total, 1),
+        "precision": labelled_correct / max(labelled, 1),
+        "mrr": sum(rr) / questions,
+        "mrr_full_order": sum(rr_full) / questions,
+        "p_at_1": sum(top) / questions,
+        "spearman": sum(rho) / max(len(rho), 1),
+    }
+
+
+def chiqa_ranking(question: rerank.MediqaQuestion, label: int = 1) -> list[rerank.RankedAnswer]:
+    """CHiQA's own order, every answer labelled ``label``: the baseline."""
+    return [
+        rerank.RankedAnswer(question.qid, a.aid, i, label, 1.0 / i, a)
+        for i, a in enumerate(question.answers, 1)
+    ]
+
+
+def cross_validate_rerank(dataset: RerankData, folds: int = FOLDS, seed: int = 0) -> dict[str, Any]:
+    """Whole-procedure cross-validation by question: in each fold the model and its threshold are
+    fitted on the other folds only, then the held-out questions are re-ranked."""
+    from sklearn.model_selection import GroupKFold
+
+    ranked: list[list[rerank.RankedAnswer]] = [[] for _ in dataset.questions]
+    splitter = GroupKFold(n_splits=folds, shuffle=True, random_state=seed)
+    indices = np.arange(len(dataset.questions))
+    for train_q, test_q in splitter.split(indices, groups=indices):
+        train_rows = np.isin(dataset.groups, train_q)
+        part = RerankData(
+            [dataset.questions[i] for i in train_q], dataset.matrix[train_rows], dataset.labels[train_rows],
+            np.searchsorted(train_q, dataset.groups[train_rows]),
+        )
+        model = fit_rerank(part)
+        for index in test_q:
+            rows = dataset.rows_of(int(index))
+            scores = model.probabilities(dataset.matrix[rows])
+            ranked[int(index)] = rerank.rank_by_scores(
+                dataset.questions[int(index)], [float(s) for s in scores], model.threshold
+            )
+    return mediqa_metrics(ranked)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m healthqa._training", description=__doc__.split("\n")[0])
+    parser.add_argument("model", choices=("all", "entail", "rerank"))
+    parser.add_argument("--data", type=Path, default=None, help="folder of the MEDIQA 2019 XML files")
+    args = parser.parse_args(argv)
+    data: Path = args.data or default_data_dir()
+    encoder = default_encoder()
+    report: dict[str, Any] = {}
+    if args.model in ("all", "entail"):
+        model = train_entail(data, encoder)
+        report["entail"] = {"written": str(models_data.source_path("entail")), **model.meta}
+    if args.model in ("all", "rerank"):
+        model = train_rerank(data, encoder)
+        report["rerank"] = {"written": str(models_data.source_path("rerank")), "threshold": model.threshold,
+                            **model.meta}
+    json.dump(report, sys.stdout, indent=1)
+    print()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

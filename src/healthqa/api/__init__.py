@@ -1,0 +1,14 @@
+"""The HTTP API and web server: ``create_app`` builds the ASGI app, ``app_from_env`` reads the environment.
+
+- :mod:`healthqa.api.app` — the factory and its lifespan (the Answerer is built once per process);
+- :mod:`healthqa.api.routes` — the JSON endpoints (``/healthz``, ``/api/*``);
+- :mod:`healthqa.api.service` — the knowledge base, the Answerer, timeouts and input cleaning;
+- :mod:`healthqa.api.guard` — limits, security headers, the access log and the last-resort 500;
+- :mod:`healthqa.api.errors` — the one error shape.
+
+The web pages are in :mod:`healthqa.web`.
+"""
+
+from healthqa.api.app import app_from_env, create_app
+
+__all__ = ["app_from_env", "create_app"]

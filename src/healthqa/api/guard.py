@@ -1,0 +1,133 @@
+"""The outermost layer of the app: limits, security headers, the access log and the last-resort 500.
+
+Everything a request passes through before the routes, written as plain ASGI so that it also covers
+the responses of unknown routes, of the static files and of errors raised anywhere below.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import traceback
+
+from starlette.datastructures import MutableHeaders
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from healthqa.api.errors import CODES, INTERNAL_MESSAGE, ApiError, error_response
+from healthqa.api.ratelimit import RateLimiter
+from healthqa.settings import Settings
+
+access_log = logging.getLogger("healthqa.access")
+log = logging.getLogger("healthqa.api")
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; font-src 'self'; "
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+SECURITY_HEADERS = {
+    "content-security-policy": CONTENT_SECURITY_POLICY,
+    "x-content-type-options": "nosniff",
+    "x-frame-options": "DENY",
+    "referrer-policy": "no-referrer",
+    "cross-origin-opener-policy": "same-origin",
+    "permissions-policy": "camera=(), microphone=(), geolocation=()",
+}
+# Never rate limited: probes and the stylesheet of a page that was already allowed.
+_UNLIMITED_PREFIXES = ("/healthz", "/static/")
+
+
+def body_too_large(limit: int) -> ApiError:
+    return ApiError(413, "body_too_large", f"The request body is larger than the limit of {limit:,} bytes.")
+
+
+class Guard:
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+        self.app = app
+        self.settings = settings
+        self.limiter = RateLimiter(settings.rate_limit) if settings.rate_limit > 0 else None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started_at = time.perf_counter()
+        state = {"status": 500, "started": False}
+        path: str = scope.get("path", "")
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                state["status"], state["started"] = message["status"], True
+                headers = MutableHeaders(scope=message)
+                for name, value in SECURITY_HEADERS.items():
+                    headers[name] = value
+                if not path.startswith("/static/"):
+                    headers["cache-control"] = "no-store"
+            await send(message)
+
+        limit = self.settings.max_body_bytes
+        received = 0
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise body_too_large(limit)
+            return message
+
+        try:
+            refusal = self._refuse(scope)
+            if refusal is not None:
+                response = error_response(
+                    scope, refusal.status_code, refusal.code, refusal.message, refusal.headers
+                )
+                await response(scope, receive, send_with_headers)
+            else:
+                await self.app(scope, limited_receive, send_with_headers)
+        except Exception as error:
+            if state["started"]:
+                _log_error(error)
+                raise
+            if isinstance(error, StarletteHTTPException):
+                status = error.status_code
+                code = error.code if isinstance(error, ApiError) else CODES.get(status, "error")
+                message = error.message if isinstance(error, ApiError) else str(error.detail)
+                response = error_response(scope, status, code, message, error.headers)
+            else:
+                _log_error(error)
+                response = error_response(scope, 500, "internal_error", INTERNAL_MESSAGE)
+            await response(scope, receive, send_with_headers)
+        finally:
+            elapsed = (time.perf_counter() - started_at) * 1000
+            # The path only: the query string may hold a question.
+            access_log.info("%s %s %s %.1fms", scope.get("method", "-"), path, state["status"], elapsed)
+
+    def _refuse(self, scope: Scope) -> ApiError | None:
+        length = None
+        for name, value in scope.get("headers", []):
+            if name == b"content-length":
+                length = value
+        if length is not None:
+            try:
+                size = int(length)
+            except ValueError:
+                return ApiError(400, "bad_request", "The Content-Length header is not a number.")
+            if size > self.settings.max_body_bytes:
+                return body_too_large(self.settings.max_body_bytes)
+        path: str = scope.get("path", "")
+        if self.limiter is not None and not path.startswith(_UNLIMITED_PREFIXES):
+            client = scope.get("client")
+            wait = self.limiter.take(client[0] if client else "unknown")
+            if wait > 0:
+                retry = RateLimiter.retry_after(wait)
+                message = f"Too many requests from your address; try again in {retry} seconds."
+                return ApiError(429, "rate_limited", message, headers={"Retry-After": retry})
+        return None
+
+
+def _log_error(error: BaseException) -> None:
+    """Log where an unexpected error happened without its message, which may quote the request."""
+    frames = "".join(traceback.format_tb(error.__traceback__))
+    log.error("unexpected %s while answering a request:\n%s", type(error).__name__, frames)

@@ -1,0 +1,143 @@
+"""What the HTTP layer needs from the library: one knowledge base and one Answerer per process."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import unicodedata
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict
+from typing import Any
+
+from healthqa.answer import Answer, Answerer
+from healthqa.api.errors import ApiError
+from healthqa.errors import HealthQAError, NotFoundError
+from healthqa.settings import Settings
+from healthqa.store import DocumentRecord, Store, open_store
+
+log = logging.getLogger("healthqa.api")
+
+ANSWER_THREADS = 4
+UNAVAILABLE = "The knowledge base is not available right now. Please try again later."
+
+
+def clean_question(text: str, max_length: int) -> str:
+    """The question as healthqa searches it: no control characters or lone surrogates; 4xx if unusable."""
+    if len(text) > max_length:
+        raise ApiError(
+            422, "question_too_long",
+            f"The question is {len(text):,} characters long; the limit is {max_length:,} characters. "
+            "Please shorten it.",
+        )
+    cleaned = "".join(_clean_char(c) for c in text).strip()
+    if not cleaned:
+        raise ApiError(422, "empty_question", "The question is empty. Please type a question.")
+    return cleaned
+
+
+def _clean_char(char: str) -> str:
+    category = unicodedata.category(char)
+    if category == "Cs":
+        return "\ufffd"
+    if category == "Cc" and char not in "\n\t":
+        return " "
+    return char
+
+
+class Service:
+    """Opens the store and loads the answering model once (``start``); answers from threads."""
+
+    def __init__(self, settings: Settings, store_url: str | None = None) -> None:
+        self.settings = settings
+        self.store_url = store_url
+        self.store: Store | None = None
+        self.answerer: Answerer | None = None
+        self.problem = "not started"
+        self._executor = ThreadPoolExecutor(max_workers=ANSWER_THREADS, thread_name_prefix="healthqa-answer")
+        self._ingest_lock = threading.Lock()
+
+    def start(self) -> None:
+        """Blocking: opens the knowledge base and builds the Answerer (loads the sentence model)."""
+        try:
+            self.store = open_store(self.store_url)
+            self.answerer = Answerer(self.store)
+            self.problem = ""
+        except HealthQAError as error:
+            # Keep serving: /healthz says 503 and every request that needs the knowledge base too.
+            self.problem = str(error)
+            log.error("the knowledge base is unavailable: %s", error)
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=False, cancel_futures=True)
+        if self.store is not None:
+            self.store.close()
+
+    def healthy(self) -> bool:
+        return self.store is not None and self.answerer is not None and self.store.healthy()
+
+    def require_store(self) -> Store:
+        if self.store is None:
+            raise ApiError(503, "unavailable", UNAVAILABLE)
+        return self.store
+
+    def document(self, ref: str) -> DocumentRecord:
+        """A document by key or number; 404 when there is none (the store reads digits as a row id)."""
+        store = self.require_store()
+        if ref.isdigit() and not (ref.isascii() and len(ref) <= 18):
+            raise ApiError(404, "not_found", "There is no topic with this id.")
+        try:
+            return store.document(ref)
+        except NotFoundError:
+            raise ApiError(404, "not_found", "There is no topic with this id.") from None
+
+    def clean(self, text: str) -> str:
+        return clean_question(text, self.settings.max_question_length)
+
+    async def ask(self, question: str, top: int = 3) -> Answer:
+        """Answer in a worker thread; 504 when it takes longer than the configured timeout."""
+        answerer = self.answerer
+        if answerer is None:
+            raise ApiError(503, "unavailable", UNAVAILABLE)
+        if self.settings.log_questions:
+            log.info("question: %s", question)
+        loop = asyncio.get_running_loop()
+        future = loop.run_in_executor(self._executor, answerer.ask, question, top)
+        try:
+            return await asyncio.wait_for(future, self.settings.answer_timeout)
+        except TimeoutError:
+            raise ApiError(
+                504, "answer_timeout",
+                f"Answering took longer than {self.settings.answer_timeout:g} seconds. Please try again, "
+                "perhaps with a shorter question.",
+            ) from None
+
+    def ingest(self, paths: list[str]) -> list[dict[str, Any]]:
+        """Ingest server-local paths (one transaction each), then rebuild the Answerer if anything changed."""
+        from healthqa.ingest import ingest_path
+
+        store = self.require_store()
+        results: list[dict[str, Any]] = []
+        with self._ingest_lock:
+            changed = False
+            for path in paths:
+                try:
+                    report = ingest_path(store, path)
+                except HealthQAError as error:
+                    results.append({"path": path, "ok": False, "files": 0, "failures": [str(error)]})
+                    continue
+                stats = asdict(report.stats)
+                changed = changed or any(
+                    stats[key] for key in ("documents_added", "documents_replaced", "documents_removed")
+                )
+                results.append({
+                    "path": path, "ok": report.ok, "files": report.files, **stats,
+                    "failures": [str(failure) for failure in report.failures],
+                })
+            if changed or self.answerer is None:
+                try:
+                    self.answerer = Answerer(store)
+                except HealthQAError as error:
+                    log.error("cannot rebuild the answerer after ingest: %s", error)
+                    raise ApiError(503, "unavailable", UNAVAILABLE) from error
+        return results

@@ -1,0 +1,190 @@
+"""The web pages: server-rendered with Jinja2 (autoescape on), no JavaScript, readable on a phone.
+
+Every piece of source text goes through escaping; the only markup added to it is ``<mark>`` around the
+key sentences, inserted between escaped pieces. Links to originals are shown only for http(s) URLs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Request
+from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup, escape
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import HTMLResponse, Response
+
+from healthqa.answer import DISCLAIMER, NO_ANSWER, Answer, AnswerItem
+from healthqa.api.errors import ApiError
+from healthqa.api.routes import CREDITS, topic_path
+from healthqa.api.service import Service
+from healthqa.errors import NotFoundError
+
+router = APIRouter(include_in_schema=False)
+
+TIER_LABELS = {
+    "government_reviewed": "Government-reviewed source",
+    "reviewed_publisher": "Reviewed publisher",
+    "unreviewed": "Unreviewed source",
+}
+_STATUS_TITLES = {
+    400: "Bad request", 401: "Not allowed", 403: "Not allowed", 404: "Page not found",
+    405: "Not allowed", 413: "Too large", 422: "Please check your question", 429: "Too many requests",
+    500: "Something went wrong", 503: "Not available right now", 504: "This took too long",
+}
+
+
+def web_url(url: str | None) -> str | None:
+    """``url`` when it is a plain http(s) link, else None: other schemes never become links."""
+    if not url:
+        return None
+    url = url.strip()
+    if any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in url):
+        return None
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return None
+    return url
+
+
+def host_of(url: str) -> str:
+    return urlsplit(url).hostname or url
+
+
+def tier_label(tier: str) -> str:
+    return TIER_LABELS.get(tier, tier.replace("_", " ").capitalize())
+
+
+def highlight(text: str, sentences: Sequence[str]) -> Markup:
+    """``text`` escaped, with each of ``sentences`` (exact substrings, in order) wrapped in <mark>."""
+    parts: list[Markup] = []
+    cursor = 0
+    for sentence in sentences:
+        at = text.find(sentence, cursor) if sentence else -1
+        if at < 0:
+            continue
+        parts.append(escape(text[cursor:at]))
+        parts.append(Markup("<mark>") + escape(sentence) + Markup("</mark>"))
+        cursor = at + len(sentence)
+    parts.append(escape(text[cursor:]))
+    return Markup("").join(parts)
+
+
+_env = Environment(
+    loader=PackageLoader("healthqa", "templates"),
+    autoescape=select_autoescape(default=True, default_for_string=True),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+_env.filters["web_url"] = web_url
+_env.filters["host"] = host_of
+_env.filters["tier_label"] = tier_label
+_env.filters["topic_path"] = topic_path
+_env.globals["no_answer"] = NO_ANSWER
+_env.globals["disclaimer"] = DISCLAIMER
+
+
+def render(
+    template: str, status_code: int = 200, headers: Mapping[str, str] | None = None, **context: Any
+) -> HTMLResponse:
+    html = _env.get_template(template).render(**context)
+    return HTMLResponse(html, status_code=status_code, headers=headers)
+
+
+def error_page(status: int, code: str, message: str, headers: Mapping[str, str] | None = None) -> Response:
+    title = _STATUS_TITLES.get(status, "Error")
+    return render("error.html", status, headers, status=status, code=code, title=title, message=message)
+
+
+def _service(request: Request) -> Service:
+    found: Service = request.app.state.service
+    return found
+
+
+@dataclass
+class Card:
+    item: AnswerItem
+    html: Markup
+    topic: str | None  # document key, for the topic page link
+
+
+def _cards(svc: Service, answer: Answer) -> list[Card]:
+    store = svc.require_store()
+    cards = []
+    for item in answer.answers:
+        try:
+            key: str | None = store.passage(item.id).document_key
+        except NotFoundError:
+            key = None
+        cards.append(Card(item, highlight(item.text, item.key_sentences), key))
+    return cards
+
+
+async def _answer_page(svc: Service, raw: str | None) -> Response:
+    limit = svc.settings.max_question_length
+    if raw is None or not raw.strip():
+        return render("home.html", q="", max_length=limit)
+    try:
+        question = svc.clean(raw)
+    except ApiError as error:
+        return render("home.html", error.status_code, q=raw[:limit], error=error.message, max_length=limit)
+    answer = await svc.ask(question, top=3)
+    cards = await run_in_threadpool(_cards, svc, answer)
+    template = "no_answer.html" if answer.abstained else "answer.html"
+    return render(template, answer=answer, cards=cards, q=question, max_length=limit)
+
+
+@router.get("/", response_class=HTMLResponse)
+async def home(request: Request, q: str | None = None) -> Response:
+    return await _answer_page(_service(request), q)
+
+
+@router.post("/", response_class=HTMLResponse)
+async def home_post(request: Request) -> Response:
+    """The same answer page, for a question that should not appear in the address bar or history."""
+    form = await request.form(max_files=0, max_fields=10)
+    q = form.get("q")
+    return await _answer_page(_service(request), q if isinstance(q, str) else None)
+
+
+@router.get("/topics/{ref:path}", response_class=HTMLResponse)
+def topic_page(request: Request, ref: str) -> Response:
+    document = _service(request).document(ref)
+    other_names = [name for name, kind in document.names if kind != "title" and name != document.title]
+    return render("topic.html", doc=document, other_names=list(dict.fromkeys(other_names)))
+
+
+@router.get("/sources", response_class=HTMLResponse)
+def sources_page(request: Request) -> Response:
+    summaries = _service(request).require_store().sources()
+    dates = [s.newest for s in summaries if s.newest]
+    totals = {
+        "documents": sum(s.documents for s in summaries),
+        "passages": sum(s.passages for s in summaries),
+        "questions": sum(s.questions for s in summaries),
+        "newest": max(dates) if dates else None,
+    }
+    return render("sources.html", sources=summaries, totals=totals, credits=CREDITS)
+
+
+@router.get("/docs", response_class=HTMLResponse)
+def docs_page(request: Request) -> Response:
+    """The API reference, rendered from the OpenAPI schema (no scripts, nothing from other sites)."""
+    schema = request.app.openapi()
+    endpoints = []
+    for path, operations in schema.get("paths", {}).items():
+        for method, operation in operations.items():
+            endpoints.append({
+                "method": method.upper(), "path": path, "summary": operation.get("summary", ""),
+                "parameters": operation.get("parameters", []),
+                "body": bool(operation.get("requestBody")),
+                "statuses": sorted(operation.get("responses", {})),
+            })
+    info = schema.get("info", {})
+    return render("docs.html", endpoints=endpoints, info=info)

@@ -1,0 +1,215 @@
+"""``healthqa serve`` as a real server, driven by a real browser (Debian's Chromium through Playwright).
+
+The browser tests skip when /usr/bin/chromium is missing (scripts/test installs it with apt-get).
+Screenshots go to the test's tmp folder and to test-output/ at the repository root.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from api.conftest import DOCUMENTS, GOUT_CAUSES, IMG, SCRIPT, build_kb, write_medquad_xml
+from healthqa.answer import DISCLAIMER
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync",
+]
+TOKEN = "browser-test-token"
+REPO_OUTPUT = Path(__file__).resolve().parents[2] / "test-output"
+QUESTION_MARKER = "Thistlewaite"
+
+
+@dataclass
+class Server:
+    url: str
+    log: Path
+    folder: Path
+    process: subprocess.Popen[bytes]
+
+    def read_log(self) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace")
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _request(url: str, data: dict[str, Any] | None = None, token: str | None = None) -> tuple[int, str]:
+    headers = {"Content-Type": "application/json"} if data is not None else {}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    body = json.dumps(data).encode() if data is not None else None
+    request = urllib.request.Request(url, data=body, headers=headers, method="POST" if body else "GET")
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status, response.read().decode("utf-8")
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode("utf-8")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    folder = tmp_path_factory.mktemp("serve")
+    kb = build_kb(folder / "kb.db", DOCUMENTS)
+    port = _free_port()
+    env = {**os.environ, "HEALTHQA_DB": str(kb), "HEALTHQA_ADMIN_TOKEN": TOKEN, "HEALTHQA_RATE_LIMIT": "0"}
+    env.pop("HEALTHQA_LOG_QUESTIONS", None)
+    script = Path(sys.executable).parent / "healthqa"
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "healthqa"]
+    log = folder / "server.log"
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [*command, "serve", "--host", "127.0.0.1", "--port", str(port)],
+            env=env, stdout=output, stderr=subprocess.STDOUT,
+        )
+    running = Server(f"http://127.0.0.1:{port}", log, folder, process)
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"healthqa serve exited with {process.returncode}:\n{running.read_log()}")
+            try:
+                if _request(f"{running.url}/healthz")[0] == 200:
+                    break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"healthqa serve did not become healthy:\n{running.read_log()}")
+            time.sleep(0.25)
+        yield running
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=15)
+
+
+def test_server_answers_and_logs_paths_without_questions(server: Server) -> None:
+    status, body = _request(f"{server.url}/api/ask?q=does+{QUESTION_MARKER}+gout+hurt")
+    assert status == 200 and json.loads(body)["focus"] == ["Gout"]
+    status, _ = _request(f"{server.url}/api/ask", {"question": f"{QUESTION_MARKER} what causes gout"})
+    assert status == 200
+    time.sleep(0.5)  # let the log reach the file
+    log = server.read_log()
+    assert "healthqa: serving" in log
+    assert "GET /api/ask 200" in log and "POST /api/ask 200" in log
+    assert QUESTION_MARKER not in log and "?q=" not in log
+
+
+# -- the browser --------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        pytest.skip("/usr/bin/chromium is missing (install Debian's chromium: apt-get install -y chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
+    with sync_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+def _recorder(dialogs: list[str]) -> Any:
+    """A dialog handler that records the message and dismisses the dialog (a script ran)."""
+
+    def record(dialog: Any) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    return record
+
+
+def _screenshot(page: Any, tmp_path: Path, name: str) -> Path:
+    path = tmp_path / name
+    page.screenshot(path=str(path), full_page=True)
+    REPO_OUTPUT.mkdir(exist_ok=True)
+    shutil.copy(path, REPO_OUTPUT / name)
+    return path
+
+
+def test_ask_in_the_browser(server: Server, browser: Any, tmp_path: Path) -> None:
+    page = browser.new_page(viewport={"width": 1024, "height": 800})
+    dialogs: list[str] = []
+    page.on("dialog", _recorder(dialogs))
+    page.goto(f"{server.url}/")
+    page.get_by_label("Your health question").fill("What causes gout?")
+    page.get_by_role("button", name="Ask", exact=True).click()
+    page.wait_for_url("**/?q=*")
+    card = page.locator("article.card").first
+    assert GOUT_CAUSES in card.locator("blockquote").inner_text()
+    assert card.locator("mark").count() >= 1
+    link = card.locator("a.original")
+    assert link.get_attribute("href") == "https://site.test/gout"
+    assert "GARD" in card.inner_text() and "2020-05-01" in card.inner_text()
+    assert DISCLAIMER in page.locator("main").inner_text()
+    assert _screenshot(page, tmp_path, "answer.png").stat().st_size > 10_000
+    assert dialogs == []
+    page.close()
+
+
+def test_phone_without_javascript(server: Server, browser: Any, tmp_path: Path) -> None:
+    context = browser.new_context(java_script_enabled=False, viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.goto(f"{server.url}/")
+    page.get_by_label("Your health question").fill("how is gout treated")
+    page.get_by_role("button", name="Ask without showing the question in the address bar").click()
+    page.wait_for_load_state()
+    assert "?q=" not in page.url  # the POST form keeps the question out of the address bar
+    assert "colchicine" in page.locator("article.card").first.inner_text()
+    _screenshot(page, tmp_path, "answer-phone.png")
+    context.close()
+    wide = browser.new_page(viewport={"width": 390, "height": 844})
+    wide.goto(f"{server.url}/?q=how+is+gout+treated")
+    assert wide.evaluate("document.documentElement.scrollWidth <= window.innerWidth")  # no sideways scroll
+    wide.close()
+
+
+def test_hostile_document_is_inert_in_the_browser(server: Server, browser: Any, tmp_path: Path) -> None:
+    folder = tmp_path / "hostile"
+    write_medquad_xml(folder, "0000666", f"{SCRIPT}Zyxoplasia {IMG}", [
+        ("information", f"What is (are) Zyxoplasia ? {SCRIPT}",
+         f"Zyxoplasia is a made-up condition used to test escaping. {SCRIPT} {IMG} It is not real."),
+        ("treatment", "What are the treatments for Zyxoplasia ?", f"Rest helps zyxoplasia. {IMG}"),
+    ])
+    status, body = _request(f"{server.url}/api/ingest", {"paths": [str(folder)]}, token=TOKEN)
+    assert status == 200 and json.loads(body)["ok"], body
+    page = browser.new_page()
+    dialogs: list[str] = []
+    page.on("dialog", _recorder(dialogs))
+    page.goto(f"{server.url}/?q=what+is+zyxoplasia")
+    assert "made-up condition" in page.locator("article.card").first.inner_text()
+    assert SCRIPT in page.locator("main").inner_text()  # shown as text
+    topic = page.locator("a", has_text="Everything about this topic").first.get_attribute("href")
+    _screenshot(page, tmp_path, "hostile-answer.png")
+    page.goto(f"{server.url}{topic}")
+    assert page.locator("h1").inner_text().startswith(SCRIPT)
+    for url in (f"{server.url}/?q=what+is+zyxoplasia", f"{server.url}{topic}", f"{server.url}/sources"):
+        page.goto(url)
+        assert page.evaluate("typeof window.__pwned") == "undefined"
+        assert page.locator("script").count() == 0 and page.locator("img").count() == 0
+    assert dialogs == []
+    page.close()
