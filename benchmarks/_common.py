@@ -3,13 +3,16 @@
 The knowledge base is MedQuAD plus the LiveQA judged answers (the only public text of the judged A.D.A.M.
 and MedlinePlus Drugs answers), ingested once into ``benchmarks/.cache/kb.db``. A stamp file beside it
 records the data folder and a digest of healthqa's ingest and store code; when either changes the cache
-is rebuilt from scratch.
+is rebuilt from scratch. Passage vectors are kept apart in ``vectors.db``, keyed by the embedded text and
+a digest of the embedding code, so a rebuilt knowledge base gets its vectors back in seconds.
 """
 
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
+import sqlite3
 import sys
 import time
 import xml.etree.ElementTree as ET
@@ -17,7 +20,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from healthqa import semantic
 from healthqa.ingest import ingest_path
+from healthqa.rank import build_vectors
 from healthqa.store.sqlite import SQLiteStore
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -42,13 +47,20 @@ def _code_digest() -> str:
     return hasher.hexdigest()[:16]
 
 
-def build_kb(path: Path, data: Path, *, rebuild: bool = False) -> SQLiteStore:
-    """The benchmark knowledge base at ``path``, ingesting ``data`` first unless a current build is there."""
+def build_kb(path: Path, data: Path, *, rebuild: bool = False, vectors: bool = True) -> SQLiteStore:
+    """The benchmark knowledge base at ``path``, ingesting ``data`` first unless a current build is there.
+
+    With ``vectors`` every visible passage also gets its all-MiniLM-L6-v2 vector (from the vector cache
+    where it can), so that building an ``Answerer`` costs no encoding.
+    """
     stamp_path = path.with_name(path.name + ".stamp.json")
     stamp = {"data": str(data.resolve()), "code": _code_digest()}
     current = path.exists() and stamp_path.exists() and json.loads(stamp_path.read_text()) == stamp
     if current and not rebuild:
-        return SQLiteStore(path)
+        store = SQLiteStore(path)
+        if vectors:
+            _fill_vectors(store, CACHE / "vectors.db")
+        return store
     for stale in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm"), stamp_path):
         stale.unlink(missing_ok=True)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -61,7 +73,44 @@ def build_kb(path: Path, data: Path, *, rebuild: bool = False) -> SQLiteStore:
         for failure in report.failures[:5]:
             print(f"  {failure}", file=sys.stderr)
     stamp_path.write_text(json.dumps(stamp))
+    if vectors:
+        _fill_vectors(store, CACHE / "vectors.db")
     return store
+
+
+def _fill_vectors(store: SQLiteStore, cache_path: Path) -> None:
+    """Give every visible passage its vector: from the cache by text, else encoded by healthqa."""
+    encoder = semantic.default_encoder()
+    recipe = hashlib.sha256(
+        (encoder.name + inspect.getsource(build_vectors) + inspect.getsource(semantic)).encode()
+    ).hexdigest()[:16]
+    missing = dict(store.vector_texts_missing(encoder.name))
+    if not missing:
+        return
+    keys = {rowid: hashlib.sha256(text.encode()).hexdigest() for rowid, text in missing.items()}
+    cache = sqlite3.connect(cache_path)
+    try:
+        cache.execute(
+            "CREATE TABLE IF NOT EXISTS vector(recipe TEXT, key TEXT, vector BLOB, PRIMARY KEY(recipe, key))"
+        )
+        cache.execute("DELETE FROM vector WHERE recipe != ?", (recipe,))
+        cached = dict(cache.execute("SELECT key, vector FROM vector WHERE recipe = ?", (recipe,)).fetchall())
+        found = [(rowid, cached[key]) for rowid, key in keys.items() if key in cached]
+        if found:
+            store.put_vectors(encoder.name, found)
+        start = time.perf_counter()
+        encoded = build_vectors(store, encoder)
+        seconds = time.perf_counter() - start
+        print(f"vectors: {len(found)} from the cache, {encoded} encoded in {seconds:.0f}s", file=sys.stderr)
+        if encoded:
+            rowids, blobs = store.load_vectors(encoder.name)
+            fresh = [(keys[rowid], blob) for rowid, blob in zip(rowids, blobs, strict=True)
+                     if rowid in keys and keys[rowid] not in cached]
+            with cache:
+                cache.executemany("INSERT OR REPLACE INTO vector VALUES (?, ?, ?)",
+                                  [(recipe, key, blob) for key, blob in fresh])
+    finally:
+        cache.close()
 
 
 @dataclass(frozen=True)

@@ -56,7 +56,7 @@ def main() -> None:
     if not (args.data / "medquad").is_dir():
         sys.exit(f"{args.data}: no medquad folder; pass --data")
 
-    store = build_kb(args.kb, args.data, rebuild=args.rebuild)
+    store = build_kb(args.kb, args.data, rebuild=args.rebuild, vectors=not args.no_semantic)
     start = time.perf_counter()
     answerer = Answerer(store, semantic=not args.no_semantic)
     print(f"healthqa ready in {time.perf_counter() - start:.0f}s", file=sys.stderr)

@@ -66,7 +66,7 @@ def test_read_rqe_pairs(tmp_path: Path) -> None:
 def test_read_rqe_pairs_rejects_bad_files(tmp_path: Path) -> None:
     broken = tmp_path / "broken.xml"
     broken.write_text("<MEDIQA2019-Task2-RQE><pair pid='1'><chq>x</chq>", encoding="utf-8")
-    with pytest.raises(BadInputError, match="broken.xml"):
+    with pytest.raises(BadInputError, match=r"broken\.xml"):
         entail.read_rqe_pairs(broken)
     with pytest.raises(BadInputError, match="neither true nor false"):
         entail.read_rqe_pairs(_write_rqe(tmp_path / "value.xml", [("a question?", "b question?", "maybe")]))
@@ -74,7 +74,7 @@ def test_read_rqe_pairs_rejects_bad_files(tmp_path: Path) -> None:
     empty.write_text("<MEDIQA2019-Task2-RQE/>", encoding="utf-8")
     with pytest.raises(BadInputError, match="no <pair>"):
         entail.read_rqe_pairs(empty)
-    with pytest.raises(BadInputError, match="missing.xml"):
+    with pytest.raises(BadInputError, match=r"missing\.xml"):
         entail.read_rqe_pairs(tmp_path / "missing.xml")
 
 

@@ -68,7 +68,7 @@ def test_reader_orders_by_system_rank_and_allows_missing_references(tmp_path: Pa
 def test_reader_rejects_malformed_files(tmp_path: Path) -> None:
     broken = tmp_path / "broken.xml"
     broken.write_text('<MEDIQA2019-Task3-QA><Question QID="1"><QuestionText>x', encoding="utf-8")
-    with pytest.raises(BadInputError, match="broken.xml"):
+    with pytest.raises(BadInputError, match=r"broken\.xml"):
         rerank.read_mediqa_questions(broken)
     empty = tmp_path / "empty.xml"
     empty.write_text("<MEDIQA2019-Task3-QA/>", encoding="utf-8")
@@ -79,7 +79,7 @@ def test_reader_rejects_malformed_files(tmp_path: Path) -> None:
                         encoding="utf-8")
     with pytest.raises(BadInputError, match="SystemRank"):
         rerank.read_mediqa_questions(bad_rank)
-    with pytest.raises(BadInputError, match="missing.xml"):
+    with pytest.raises(BadInputError, match=r"missing\.xml"):
         rerank.read_mediqa_questions(tmp_path / "missing.xml")
 
 

@@ -186,8 +186,6 @@ def mediqa_metrics(ranked: Sequence[Sequence[rerank.RankedAnswer]]) -> dict[str,
 
     Every question counts, including those with no correct answer (they score 0 on the rank figures).
     """
-    from scipy.stats import spearmanr
-
     hits = total = labelled = labelled_correct = 0
     rr: list[float] = []
     rr_full: list[float] = []
@@ -205,7 +203,7 @@ def mediqa_metrics(ranked: Sequence[Sequence[rerank.RankedAnswer]]) -> dict[str,
         top.append(1.0 if truth and truth[0] else 0.0)
         references = [a.answer.reference_rank for a in answers]
         if len(answers) > 1 and all(r is not None for r in references) and len(set(references)) > 1:
-            rho.append(float(spearmanr(range(len(answers)), references).statistic))
+            rho.append(spearman(list(range(len(answers))), [float(r or 0) for r in references]))
     questions = max(len(rr), 1)
     return {
         "questions": float(len(rr)),
@@ -217,6 +215,26 @@ def mediqa_metrics(ranked: Sequence[Sequence[rerank.RankedAnswer]]) -> dict[str,
         "p_at_1": sum(top) / questions,
         "spearman": sum(rho) / max(len(rho), 1),
     }
+
+
+def _average_ranks(values: Sequence[float]) -> Matrix:
+    """Ranks from 1, tied values sharing the mean of their ranks."""
+    array = np.asarray(values, dtype=np.float64)
+    order = np.argsort(array, kind="stable")
+    ranks = np.empty(len(array))
+    ranks[order] = np.arange(1, len(array) + 1)
+    for value in np.unique(array):
+        tied = array == value
+        ranks[tied] = ranks[tied].mean()
+    return ranks
+
+
+def spearman(a: Sequence[float], b: Sequence[float]) -> float:
+    """Spearman's rank correlation (Pearson's of average ranks); 0 when either side is constant."""
+    ra, rb = _average_ranks(a), _average_ranks(b)
+    ra, rb = ra - ra.mean(), rb - rb.mean()
+    denominator = float(np.sqrt((ra @ ra) * (rb @ rb)))
+    return float(ra @ rb) / denominator if denominator else 0.0
 
 
 def chiqa_ranking(question: rerank.MediqaQuestion, label: int = 1) -> list[rerank.RankedAnswer]:

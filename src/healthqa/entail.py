@@ -105,9 +105,12 @@ def fuzzy_present(term: str, vocabulary: set[str]) -> bool:
     if len(term) < 6:
         return False
     for word in vocabulary:
-        if abs(len(word) - len(term)) <= 2 and word[0] == term[0]:
-            if difflib.SequenceMatcher(None, term, word).ratio() >= 0.84:
-                return True
+        if (
+            abs(len(word) - len(term)) <= 2
+            and word[0] == term[0]
+            and difflib.SequenceMatcher(None, term, word).ratio() >= 0.84
+        ):
+            return True
     return False
 
 

@@ -35,7 +35,10 @@ HPO_ATTRIBUTION = "This product uses the Human Phenotype Ontology (hpo.jax.org)"
 _ID = re.compile(r"^HP:\d{7}$")
 _SYNONYM = re.compile(r'^"((?:[^"\\]|\\.)*)"\s+(\w+)\s*([^\[]*)\[')
 _WORD = re.compile(r"[a-z0-9]+")
-_STOP = frozenset("a an the of in on at to with and or for by from my i me have has had some very bit lot".split())
+_STOP = frozenset(
+    "a an the of in on at to with and or for by from my i me im have has had having some very bit lot lots "
+    "all time times always often really feel feeling felt get getting keep constant constantly quite".split()
+)
 _NEGATION = ("no ", "not ", "without ", "never ")
 _SPLIT = re.compile(r"[,;\n]+|\.\s+|\s+/\s+")
 _AND = re.compile(r"\s+(?:and|&|or|plus)\s+")
@@ -87,6 +90,10 @@ LAY_WORDS: dict[str, tuple[str, ...]] = {
     "fit": ("seizure",),
     "sick": ("nausea",),
     "throwing": ("vomiting",),
+    "trouble": ("difficulty",),
+    "problem": ("difficulty", "abnormality"),
+    "hard": ("difficulty",),
+    "blurry": ("blurred",),
 }
 
 
@@ -334,7 +341,7 @@ class HPOIndex:
                 results.append(TermMatch(chunk, "", "", 0.0))  # a feature the person does not have
                 continue
             whole = self.match(chunk)
-            parts = [p for p in _AND.split(chunk) if p.strip()]
+            parts = _distribute([p.strip() for p in _AND.split(chunk) if p.strip()])
             if len(parts) > 1:
                 split = [self.match(p) for p in parts]
                 if all(m.matched for m in split) and min(m.score for m in split) >= whole.score:
@@ -350,6 +357,23 @@ class HPOIndex:
             term = self.resolve(raw) if raw.strip() else None
             found.append(TermMatch(raw.strip(), term or "", self.names.get(term or "", ""), 1.0 if term else 0.0))
         return found
+
+
+def _distribute(parts: list[str]) -> list[str]:
+    """Share the words of a list joined by "and": "weak hips and thighs" -> "weak hips", "weak thighs";
+    "hip and knee pain" -> "hip pain", "knee pain". A one-word part borrows the first part's leading words
+    when it comes later, the last part's trailing words when it comes first."""
+    if len(parts) < 2:
+        return parts
+    first, last = parts[0].split(), parts[-1].split()
+    shared = []
+    for index, part in enumerate(parts):
+        if len(part.split()) == 1 and index > 0 and len(first) > 1:
+            part = " ".join([*first[:-1], part])
+        elif len(part.split()) == 1 and index < len(parts) - 1 and len(last) > 1:
+            part = " ".join([part, *last[1:]])
+        shared.append(part)
+    return shared
 
 
 @cache

@@ -9,6 +9,7 @@ scores, semantic similarity, focus agreement and question-type agreement.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -100,6 +101,21 @@ class Ranker:
         self.encoder = encoder
         self.weights = weights or Weights()
         self.index = VectorIndex(*store.load_vectors(encoder.name)) if encoder else VectorIndex([], [])
+        self._passages = max(store.passage_count(), 1)
+        self._specificity: dict[str, float] = {}
+
+    def specificity(self, name: str) -> float:
+        """1 for a name few passages mention (a rare disease), toward 0 for an everyday word ("exercise")."""
+        if name not in self._specificity:
+            frequency = max(self.store.phrase_frequency(name), 1)
+            floor = min(5, self._passages)
+            value = 1.0
+            if self._passages > floor:
+                value = math.log(self._passages / frequency) / math.log(self._passages / floor)
+            if len(self._specificity) > 50_000:
+                self._specificity.clear()
+            self._specificity[name] = max(0.1, min(1.0, value))
+        return self._specificity[name]
 
     def rank(self, understood: Understanding, limit: int = 10, pool: int = 60) -> list[Scored]:
         query = understood.concise or understood.text
@@ -147,8 +163,9 @@ class Ranker:
         w = self.weights
         max_lexical = max((s for _, s in lexical.values()), default=0.0) or 1.0
         max_question = max((s for s, _ in question_score.values()), default=0.0) or 1.0
-        focus_docs = understood.focus_documents
-        focus_names = [normalise(name) for m in understood.focus for name in (m.name, m.matched)]
+        # Each recognised name counts by how specific it is: "Loperamide" says more than "diarrhea".
+        weighted_focus = [(self.specificity(m.matched), m) for m in understood.focus]
+        title_names = [(weight, normalise(name)) for weight, m in weighted_focus for name in (m.name, m.matched)]
         primary = understood.qtype.value
         others = {t.value for t in understood.qtypes[1:]}
         scored: list[Scored] = []
@@ -158,9 +175,10 @@ class Ranker:
                 "question_lexical": (question_score[rowid][0] / max_question) if rowid in question_score
                 else 0.0,
                 "semantic": semantic.get(rowid, 0.0),
-                "focus": 1.0 if passage.document_id in focus_docs else 0.0,
-                "title_focus": 1.0 if focus_names and any(n and n in normalise(passage.title)
-                                                           for n in focus_names) else 0.0,
+                "focus": max((weight for weight, m in weighted_focus if passage.document_id in m.document_ids),
+                             default=0.0),
+                "title_focus": max((weight for weight, n in title_names if n and n in normalise(passage.title)),
+                                   default=0.0),
                 "type_match": 1.0 if passage.section == primary else 0.0,
                 "type_near": 1.0 if passage.section != primary and (
                     passage.section in others or passage.section in _NEAR_TYPES.get(primary, set())) else 0.0,

@@ -52,6 +52,7 @@ from healthqa.models import SectionType, Tier
 from healthqa.semantic import Encoder, default_encoder
 
 Matrix = npt.NDArray[np.float64]
+Vector = npt.NDArray[np.float32]
 
 FEATURES: tuple[str, ...] = (
     "system_rank_inverse",
@@ -111,7 +112,8 @@ _NEAR_TYPES: dict[SectionType, set[SectionType]] = {
 
 _ANSWER_CHARS = 2000  # MiniLM reads 256 tokens; more characters than that only cost tokenising time
 _HEADING_CHARS = 300
-_ANSWER_SENTENCES = 10  # the answer's best sentence is nearly always among its first ten
+_ANSWER_SENTENCES = 8  # the answer's best sentence is nearly always among its first few
+_SENTENCE_CHARS = 300  # a bullet list has no full stops: its "sentence" may be the whole answer
 
 
 @dataclass(frozen=True)
@@ -224,7 +226,7 @@ def _parse(answer: MediqaAnswer) -> _Parsed:
     return _Parsed(
         heading=heading,
         title=parsed.title or heading,
-        sentences=sentences(parsed.body)[:_ANSWER_SENTENCES] if parsed.body else [heading],
+        sentences=[s[:_SENTENCE_CHARS] for s in sentences(parsed.body)[:_ANSWER_SENTENCES]] or [heading],
         section=parsed.section,
         text=text,
         vocabulary=set(terms(answer.text)),
@@ -254,6 +256,11 @@ def _host(url: str) -> tuple[float, float, float, float]:
     )
 
 
+def _encode(encoder: Encoder, texts: Sequence[str], max_tokens: int) -> dict[str, Vector]:
+    unique = list(dict.fromkeys(texts))
+    return dict(zip(unique, encoder.encode(unique, max_tokens=max_tokens), strict=True))
+
+
 def question_features(question: MediqaQuestion, encoder: Encoder | None = None) -> Matrix:
     """The feature matrix of a question's answers (rows in CHiQA's order, columns in ``FEATURES`` order)."""
     answers = question.answers
@@ -262,22 +269,21 @@ def question_features(question: MediqaQuestion, encoder: Encoder | None = None) 
     encoder = encoder or default_encoder()
     parsed = [_parse(a) for a in answers]
     q_sentences = sentences(question.text)
-    texts = [question.text, *q_sentences]
-    for p in parsed:
-        texts.extend((p.heading, p.title, p.text, *p.sentences))
-    unique = list(dict.fromkeys(texts))
-    row = {text: i for i, text in enumerate(unique)}
-    vectors = encoder.encode(unique)
-    q = vectors[row[question.text]]
-    sentence_vectors = vectors[[row[s] for s in q_sentences]]
-    subject = vectors[row[q_sentences[0]]]
-    cos_answer = np.asarray([float(vectors[row[p.text]] @ q) for p in parsed])
-    cos_heading = np.asarray([float(vectors[row[p.heading]] @ q) for p in parsed])
-    cos_best = np.asarray([float(np.max(sentence_vectors @ vectors[row[p.heading]])) for p in parsed])
+    # Three encoder calls, each truncated to what its texts need: MiniLM's cost grows with the tokens.
+    short = _encode(encoder, [question.text, *q_sentences, *(p.heading for p in parsed),
+                              *(p.title for p in parsed)], 128)
+    whole = _encode(encoder, [p.text for p in parsed], 256)
+    parts = _encode(encoder, [s for p in parsed for s in p.sentences], 64)
+    q = short[question.text]
+    sentence_vectors = np.stack([short[s] for s in q_sentences])
+    subject = short[q_sentences[0]]
+    cos_answer = np.asarray([float(whole[p.text] @ q) for p in parsed])
+    cos_heading = np.asarray([float(short[p.heading] @ q) for p in parsed])
+    cos_best = np.asarray([float(np.max(sentence_vectors @ short[p.heading])) for p in parsed])
     cos_sentences = np.asarray([
-        float(np.max(sentence_vectors @ vectors[[row[s] for s in p.sentences]].T)) for p in parsed
+        float(np.max(sentence_vectors @ np.stack([parts[s] for s in p.sentences]).T)) for p in parsed
     ])
-    cos_title = np.asarray([float(vectors[row[p.title]] @ subject) for p in parsed])
+    cos_title = np.asarray([float(short[p.title] @ subject) for p in parsed])
     cos_z = (cos_answer - cos_answer.mean()) / max(float(cos_answer.std()), 0.02)
     # 0 for the most similar answer of the question, 1 for the least.
     order = np.argsort(-cos_answer, kind="stable")

@@ -66,10 +66,12 @@ _TYPE_CUES: list[tuple[SectionType, str]] = [
     (SectionType.PREVENTION, r"prevent\w*|avoid\w*|reduce (the |my )?risk|protect\w*"),
     (SectionType.SUSCEPTIBILITY, r"who (gets|is at risk|can get)|at risk|risk factors?|more likely"),
     (SectionType.COMPLICATIONS, r"complication\w*|lead to|long[- ]term effects?|can it cause|damage"),
-    (SectionType.EXAMS_AND_TESTS, r"\btest\w*|diagnos\w*|detect\w*|screen\w*|\bscan\w*|biopsy|x-?ray|mri|"
-     r"blood work|how (do|can) (you|i|doctors?) (tell|know|find out)|confirm"),
+    # "was diagnosed with" tells a story; "how is it diagnosed" asks about tests.
+    (SectionType.EXAMS_AND_TESTS, r"\btest(s|ed|ing)?\b|diagnos(is|e|ing|tic)\b|how (is|are|was|do you|does one)"
+     r" .{0,40}diagnosed|detect\w*|screen\w*|\bscan\w*|biopsy|x-?ray|\bmri\b|blood work|"
+     r"how (do|can) (you|i|doctors?) (tell|know|find out)|confirm"),
     (SectionType.TREATMENT, r"treat\w*|\bcure\w*|therap\w*|medication\w*|medicine\w*|\bdrugs? for|surgery|"
-     r"surgical|manag\w*|remed\w*|what can (i|we|he|she) do|get rid|relie\w*|help (with|for)|heal\w*"),
+     r"surgical|manag\w*|remed\w*|what can (i|we|he|she) do|get rid|relie\w*|help (with|for)|\bheal(s|ing|ed)?\b"),
     (SectionType.SYMPTOMS, r"symptom\w*|signs?\b|feel(s|ing)? like|what happens|look like|warning signs"),
     (SectionType.CAUSES, r"\bcaus\w*|why (do|does|did|would|is|am|are)|reason\w*|trigger\w*|"
      r"how (do|did|does) (you|i|people|one|someone) (get|catch)|contagious|spread|due to"),
@@ -303,14 +305,16 @@ def _corrected_spans(span: list[str], options: list[list[str]]) -> Iterable[list
 
 def classify(text: str) -> list[SectionType]:
     """Question types cued in ``text``, strongest first; ``information`` when nothing is cued."""
-    scores: dict[SectionType, int] = {}
+    scores: dict[SectionType, float] = {}
     for rank, (kind, pattern) in enumerate(_COMPILED_CUES):
-        hits = len(pattern.findall(text))
+        hits = [m.start() for m in pattern.finditer(text)]
         if hits:
-            # Earlier (more specific) types win ties.
-            scores[kind] = hits * 100 - rank
+            # Ties go to the type asked about first, then to the more specific type.
+            scores[kind] = len(hits) * 10_000 - hits[0] - rank / 100
     ordered = sorted(scores, key=lambda k: -scores[k])
-    return ordered or [SectionType.INFORMATION]
+    # "What is ..." frames most questions; it decides the type only when nothing else is asked.
+    specific = [kind for kind in ordered if kind is not SectionType.INFORMATION]
+    return [*specific, SectionType.INFORMATION] if specific else [SectionType.INFORMATION]
 
 
 def emergency_cue(text: str) -> str:

@@ -343,6 +343,20 @@ class SQLiteStore:
         ).fetchall()
         return [(QuestionRecord(*row[:-1]), float(row[-1])) for row in rows]
 
+    def phrase_frequency(self, phrase: str, cap: int = 5000) -> int:
+        """How many passages contain ``phrase`` (words in order), counted up to ``cap``."""
+        words = [w for w in _WORD.findall(phrase.lower()) if w]
+        if not words:
+            return 0
+        query = '"' + " ".join(words) + '"'
+        row = self._db.execute(
+            "SELECT COUNT(*) FROM (SELECT rowid FROM passage_fts WHERE passage_fts MATCH ? LIMIT ?)", (query, cap)
+        ).fetchone()
+        return int(row[0])
+
+    def passage_count(self) -> int:
+        return int(self._db.execute("SELECT COUNT(*) FROM passage WHERE superseded_by IS NULL").fetchone()[0])
+
     def healthy(self) -> bool:
         try:
             self._db.execute("SELECT COUNT(*) FROM source").fetchone()

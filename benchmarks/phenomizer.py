@@ -1,0 +1,195 @@
+"""Simulated patients over Orphanet's HPO annotations (the Phenomizer protocol, Köhler et al. 2009).
+
+For every Orphanet disorder with phenotype annotations, one simulated patient: ``--terms`` (5) of its
+annotated terms, drawn without replacement with probability proportional to the annotation's frequency
+(Orphanet's class midpoint; "Excluded (0%)" annotations are never drawn); disorders with fewer annotations
+give all of them. Four conditions, each from the same draw:
+
+- clean: the drawn terms;
+- noise: plus ceil(k/2) random terms unrelated to the disorder (drawn uniformly from the terms Orphanet
+  annotates to any disorder, neither annotated to this one nor an ancestor or descendant of its annotations);
+- imprecision: each drawn term replaced by one of its ancestors chosen uniformly, never the root nor a
+  top-level term such as "Phenotypic abnormality" (a term with no other ancestor is kept);
+- both: the imprecise terms plus the noise terms.
+
+Each patient is ranked against all disorders by healthqa's scorer (:mod:`healthqa.symptoms`) and by a Resnik
+baseline computed in the same run: the symmetric best-match average of IC(most informative common ancestor),
+with the same IC (annotation frequency over disorders). Ties count by random tie-breaking (expected hit rate).
+
+A second set gives the patient's terms as words: up to ``--terms`` annotated terms that have an HPO layperson
+synonym (disorders with at least 3 such terms), each replaced by one of its layperson synonyms chosen at
+random, mapped back to HPO with :meth:`healthqa.phenotype.HPOIndex.map_text`.
+
+    .venv/bin/python benchmarks/phenomizer.py [--seed 0] [--limit N] [--out results.json]
+
+Prints one JSON object. ``--beta`` and ``--floor`` override the scorer's parameters (for tuning, which
+was done with ``--seed 1``; the reported figures use ``--seed 0``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from healthqa.ingest import orphanet
+from healthqa.phenotype import PHENOTYPIC_ABNORMALITY, ROOT, HPOIndex, load_hpo
+from healthqa.symptoms import BETA, FLOOR, SymptomIndex
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_DATA = REPO_ROOT.parent / "shared" / "data" / "orphanet" / "orphapackets-2025-12.jsonl.gz"
+CONDITIONS = ("clean", "noise", "imprecision", "both")
+
+
+def load_index(path: Path, hpo: HPOIndex) -> SymptomIndex:
+    annotations = []
+    for number, document in enumerate(orphanet.read(path)):
+        code = document.key.split(":", 1)[1]
+        for p in document.phenotypes:
+            annotations.append((code, document.title, number, p.hpo_id, p.frequency))
+    return SymptomIndex(annotations, hpo)
+
+
+def resnik_scores(index: SymptomIndex, terms: list[str]) -> np.ndarray:
+    """Symmetric best-match average of Resnik similarity, for every disorder."""
+    mica = np.column_stack([index.mica_ic(t) for t in terms])[index.annotation_term]  # annotations x query
+    query_to_disease = np.maximum.reduceat(mica, index.disease_start, axis=0).mean(axis=1)
+    counts = np.diff(np.append(index.disease_start, len(index.annotation_term)))
+    disease_to_query = np.add.reduceat(mica.max(axis=1), index.disease_start) / counts
+    result: np.ndarray = 0.5 * (query_to_disease + disease_to_query)
+    return result
+
+
+def hits(scores: np.ndarray, truth: int, cutoffs: tuple[int, ...] = (1, 10)) -> list[float]:
+    """Expected hit at each cutoff when ties are broken at random."""
+    own = scores[truth]
+    greater = int(np.count_nonzero(scores > own))
+    equal = int(np.count_nonzero(scores == own))
+    return [min(max((k - greater) / equal, 0.0), 1.0) for k in cutoffs]
+
+
+class Simulator:
+    def __init__(self, index: SymptomIndex, hpo: HPOIndex, rng: np.random.Generator, k: int) -> None:
+        self.index, self.hpo, self.rng, self.k = index, hpo, rng, k
+        self.top = {ROOT, *hpo.children.get(ROOT, ())}
+        phenotypes = hpo.descendants(PHENOTYPIC_ABNORMALITY)
+        self.noise_pool = [t for t in index.terms if t in phenotypes]
+
+    def draw(self, features: dict[str, float], eligible: list[str] | None = None) -> list[str]:
+        terms = eligible if eligible is not None else list(features)
+        weights = np.array([features[t] for t in terms])
+        size = min(self.k, len(terms))
+        picked = self.rng.choice(len(terms), size=size, replace=False, p=weights / weights.sum())
+        return [terms[i] for i in picked]
+
+    def noise(self, features: dict[str, float], count: int) -> list[str]:
+        above = set().union(*(self.hpo.ancestors(t) for t in features))
+        found: list[str] = []
+        while len(found) < count:
+            term = self.noise_pool[int(self.rng.integers(len(self.noise_pool)))]
+            if term in above or term in found or self.hpo.ancestors(term) & features.keys():
+                continue
+            found.append(term)
+        return found
+
+    def imprecise(self, term: str) -> str:
+        choices = sorted(self.hpo.ancestors(term) - {term} - self.top)
+        return choices[int(self.rng.integers(len(choices)))] if choices else term
+
+    def patients(self, d: int) -> dict[str, list[str]]:
+        features = self.index.features[d]
+        clean = self.draw(features)
+        noise = self.noise(features, math.ceil(len(clean) / 2))
+        vague = [self.imprecise(t) for t in clean]
+        return {"clean": clean, "noise": clean + noise, "imprecision": vague, "both": vague + noise}
+
+
+def evaluate(index: SymptomIndex, queries: list[tuple[int, list[str]]], beta: float, floor: float) -> dict[str, Any]:
+    totals = {"healthqa": np.zeros(2), "resnik": np.zeros(2)}
+    for truth, terms in queries:
+        if not terms:
+            continue
+        totals["healthqa"] += hits(index.scores(terms, beta, floor), truth)
+        totals["resnik"] += hits(resnik_scores(index, terms), truth)
+    n = max(len(queries), 1)
+    return {name: {"top1": round(v[0] / n, 3), "top10": round(v[1] / n, 3)} for name, v in totals.items()}
+
+
+def lay_set(index: SymptomIndex, hpo: HPOIndex, sim: Simulator, diseases: list[int]) -> tuple[list, dict]:
+    queries, phrases, exact, related, unmapped = [], 0, 0, 0, 0
+    for d in diseases:
+        features = index.features[d]
+        eligible = [t for t in features if hpo.lay_synonyms(t)]
+        if len(eligible) < 3:
+            continue
+        mapped: list[str] = []
+        for term in sim.draw(features, eligible):
+            options = hpo.lay_synonyms(term)
+            phrase = options[int(sim.rng.integers(len(options)))]
+            got = [m.hpo_id for m in hpo.map_text(phrase) if m.matched]
+            phrases += 1
+            exact += term in got
+            related += any(term in hpo.ancestors(g) or g in hpo.ancestors(term) for g in got)
+            unmapped += not got
+            mapped.extend(got)
+        queries.append((d, list(dict.fromkeys(mapped))))
+    mapping = {"phrases": phrases, "same_term": round(exact / max(phrases, 1), 3),
+               "same_or_ancestor_or_descendant": round(related / max(phrases, 1), 3),
+               "unmapped": round(unmapped / max(phrases, 1), 3)}
+    return queries, mapping
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--terms", type=int, default=5)
+    parser.add_argument("--limit", type=int, default=0, help="only the first N disorders (quick runs)")
+    parser.add_argument("--beta", type=float, default=BETA)
+    parser.add_argument("--floor", type=float, default=FLOOR)
+    parser.add_argument("--no-lay", action="store_true", help="skip the lay-phrase set")
+    parser.add_argument("--out", type=Path, default=None)
+    args = parser.parse_args()
+    if not args.data.is_file():
+        sys.exit(f"{args.data}: missing (set --data to the Orphanet packets file)")
+    start = time.perf_counter()
+    hpo = load_hpo()
+    index = load_index(args.data, hpo)
+    rng = np.random.default_rng(args.seed)
+    sim = Simulator(index, hpo, rng, args.terms)
+    diseases = list(range(len(index)))
+    if args.limit:
+        diseases = diseases[: args.limit]
+    drawn = [(d, sim.patients(d)) for d in diseases]
+    result: dict[str, Any] = {
+        "benchmark": "phenomizer-simulated-patients",
+        "data": args.data.name, "hpo_version": hpo.version, "disorders": len(diseases), "terms": args.terms,
+        "seed": args.seed, "scorer": {"beta": args.beta, "floor": args.floor},
+        "sampling": "frequency-weighted without replacement; noise ceil(k/2) unrelated annotated terms; "
+                    "imprecision: uniform proper ancestor, not root or top level",
+        "conditions": {},
+    }
+    for condition in CONDITIONS:
+        queries = [(d, patient[condition]) for d, patient in drawn]
+        result["conditions"][condition] = evaluate(index, queries, args.beta, args.floor)
+        print(f"{condition}: {result['conditions'][condition]}", file=sys.stderr)
+    if not args.no_lay:
+        queries, mapping = lay_set(index, hpo, sim, diseases)
+        result["lay"] = {"patients": len(queries), "mapping": mapping,
+                         **evaluate(index, queries, args.beta, args.floor)}
+        print(f"lay: {result['lay']}", file=sys.stderr)
+    result["seconds"] = round(time.perf_counter() - start, 1)
+    text = json.dumps(result, indent=2)
+    if args.out:
+        args.out.write_text(text + "\n", encoding="utf-8")
+    print(text)
+
+
+if __name__ == "__main__":
+    main()

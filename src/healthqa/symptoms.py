@@ -1,0 +1,217 @@
+"""Symptom search: rank Orphanet's rare disorders by how well their recorded features overlap a person's.
+
+The result is information to discuss with a doctor, never a diagnosis.
+
+The scorer is a likelihood ratio with a noise floor. For a query term ``q`` and a disorder ``d``::
+
+    R(q, d)  = sum over d's annotations a of  w(a) * exp(BETA * IC(MICA(q, a)))
+    LR(q, d) = R(q, d) / mean over all disorders of R(q, d')
+    score(d) = sum over q of  log(max(LR(q, d), FLOOR))
+
+- ``w(a)``: the annotation's frequency (Orphanet's class midpoint, e.g. 0.895 for "Very frequent"), normalised
+  to sum to 1 over the disorder: the chance that a person with ``d`` reports feature ``a``.
+- ``IC(c) = -log(fraction of disorders annotated with c or a term below it)``; ``MICA(q, a)`` is the common
+  ancestor of ``q`` and ``a`` with the highest IC. ``exp(IC)`` is ``1 / frequency``, so ``R`` is a smoothed
+  probability ratio: an exact or more general query term (``q`` an ancestor of ``a``, the imprecise case)
+  gets ``IC(q)``, a more specific one gets ``IC(a)``, siblings get what they share.
+- Dividing by the mean over all disorders makes ``LR`` a ratio against the background: a general term such
+  as "Abnormality of the nervous system" favours disorders whose features concentrate under it, and a
+  disorder with many annotations gains nothing from its size (its weights are spread thinner).
+- ``FLOOR`` bounds what one unmatched term costs, so a stray symptom (noise) cannot sink the right disorder.
+
+Everything that does not depend on the query (ancestors, IC, the weight matrix) is computed once per
+:class:`SymptomIndex`. ``benchmarks/phenomizer.py`` measures it against a Resnik baseline.
+"""
+
+from __future__ import annotations
+
+import math
+import weakref
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, NamedTuple
+
+import numpy as np
+import numpy.typing as npt
+from scipy import sparse
+
+from healthqa.phenotype import PHENOTYPIC_ABNORMALITY, ROOT, HPOIndex, load_hpo
+from healthqa.store.base import Store
+
+BETA = 1.0
+FLOOR = 0.25
+DEFAULT_FREQUENCY = 0.5  # an annotation without a frequency class
+VERY_FREQUENT = 0.8
+MATCH_IC = 2.0  # a shared ancestor this specific (held by < 1 disorder in 7) counts as a match
+LABEL = (
+    "Rare conditions whose recorded features overlap with what you described — something to discuss with a "
+    "doctor, not a diagnosis."
+)
+CREDIT = "Orphanet (CC BY 4.0 — Orphanet, www.orpha.net); phenotype terms: Human Phenotype Ontology"
+
+FloatArray = npt.NDArray[np.float64]
+
+
+class Feature(NamedTuple):
+    """A recorded feature of a disorder: HPO id, term, frequency (0..1 or None); ``query`` is the person's
+    term it matched, when it did."""
+
+    hpo_id: str
+    term: str
+    frequency: float | None
+    query: str = ""
+
+
+@dataclass(frozen=True)
+class DiseaseMatch:
+    name: str
+    orpha: str
+    score: float
+    matched: list[Feature]
+    missing: list[Feature]
+    document_id: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name, "orpha": self.orpha, "score": round(self.score, 4),
+            "matched": [f._asdict() for f in self.matched], "missing": [f._asdict() for f in self.missing],
+        }
+
+
+class SymptomIndex:
+    """Orphanet's phenotype annotations prepared for scoring: built once, queried many times."""
+
+    def __init__(self, annotations: Sequence[tuple[str, str, int, str, float | None]], hpo: HPOIndex) -> None:
+        self.hpo = hpo
+        by_disease: dict[int, tuple[str, str, dict[str, float]]] = {}
+        for orpha, label, doc_id, raw_id, frequency in annotations:
+            term = hpo.resolve(raw_id) or raw_id
+            value = DEFAULT_FREQUENCY if frequency is None else float(frequency)
+            _, _, terms = by_disease.setdefault(doc_id, (orpha, label, {}))
+            terms[term] = max(terms.get(term, 0.0), value)
+        # Excluded features (0%) are not features of the disorder; disorders left with none are dropped.
+        kept = [(doc, o, lab, {t: f for t, f in terms.items() if f > 0}) for doc, (o, lab, terms) in by_disease.items()]
+        kept = [k for k in kept if k[3]]
+        self.document_ids = [k[0] for k in kept]
+        self.orpha = [k[1] for k in kept]
+        self.labels = [k[2] for k in kept]
+        self.features: list[dict[str, float]] = [k[3] for k in kept]
+        annotated = sorted({t for features in self.features for t in features})
+        self.terms = annotated
+        self.term_index = {t: i for i, t in enumerate(annotated)}
+        universe = sorted({a for t in annotated for a in hpo.ancestors(t)})
+        self.universe_index = {t: i for i, t in enumerate(universe)}
+        # Ancestor matrix: annotated term x ancestor (self included).
+        rows, cols = [], []
+        for i, term in enumerate(annotated):
+            for ancestor in hpo.ancestors(term):
+                rows.append(i)
+                cols.append(self.universe_index[ancestor])
+        self.ancestor_matrix = sparse.csc_matrix(
+            (np.ones(len(rows)), (rows, cols)), shape=(len(annotated), len(universe))
+        )
+        # Disorder x annotated term: presence, and weights normalised per disorder.
+        d_rows, d_cols, d_vals = [], [], []
+        for d, features in enumerate(self.features):
+            total = sum(features.values())
+            for term, frequency in features.items():
+                d_rows.append(d)
+                d_cols.append(self.term_index[term])
+                d_vals.append(frequency / total)
+        shape = (len(self.features), len(annotated))
+        self.weights = sparse.csr_matrix((d_vals, (d_rows, d_cols)), shape=shape)
+        presence = sparse.csr_matrix((np.ones(len(d_rows)), (d_rows, d_cols)), shape=shape)
+        counts = np.asarray(((presence @ self.ancestor_matrix) > 0).sum(axis=0)).ravel()
+        self.ic: FloatArray = -np.log(np.maximum(counts, 1) / max(len(self.features), 1))
+        self.annotation_disease = np.asarray(d_rows, dtype=np.int64)
+        self.annotation_term = np.asarray(d_cols, dtype=np.int64)
+        self.disease_start = np.searchsorted(self.annotation_disease, np.arange(len(self.features)))
+        self._mica = lru_cache(maxsize=8192)(self._mica_uncached)
+
+    @classmethod
+    def from_store(cls, store: Store, hpo: HPOIndex | None = None) -> SymptomIndex:
+        return cls(store.phenotype_annotations(), hpo or load_hpo())
+
+    def __len__(self) -> int:
+        return len(self.features)
+
+    def mica_ic(self, term: str) -> FloatArray:
+        """IC of the most informative common ancestor of ``term`` and each annotated term."""
+        return self._mica(term)
+
+    def _mica_uncached(self, term: str) -> FloatArray:
+        columns = [self.universe_index[a] for a in self.hpo.ancestors(term) if a in self.universe_index]
+        if not columns:
+            return np.zeros(len(self.terms))
+        block = self.ancestor_matrix[:, columns].multiply(self.ic[columns]).tocsr()
+        result = np.asarray(block.max(axis=1).todense()).ravel()
+        result.setflags(write=False)
+        return result
+
+    def query_terms(self, terms: Sequence[str]) -> list[str]:
+        """The known, distinct current ids of ``terms``."""
+        resolved = [self.hpo.resolve(t) for t in terms]
+        return list(dict.fromkeys(t for t in resolved if t))
+
+    def scores(self, terms: Sequence[str], beta: float = BETA, floor: float = FLOOR) -> FloatArray:
+        """The score of every disorder (index order) for already resolved query terms."""
+        if not terms or not self.features:
+            return np.zeros(len(self.features))
+        mica = np.column_stack([self.mica_ic(t) for t in terms])
+        ratio = self.weights @ np.exp(beta * mica)
+        ratio /= ratio.mean(axis=0, keepdims=True)
+        scores: FloatArray = np.log(np.maximum(ratio, floor)).sum(axis=1)
+        return scores
+
+    def related(self, query: str, term: str) -> bool:
+        """Whether a query term and an annotation match: one is an ancestor of the other, or they share a
+        specific ancestor."""
+        ancestors_q, ancestors_t = self.hpo.ancestors(query), self.hpo.ancestors(term)
+        if query in ancestors_t or term in ancestors_q:
+            return True
+        shared = [self.ic[self.universe_index[a]] for a in ancestors_q & ancestors_t if a in self.universe_index]
+        return max(shared, default=0.0) >= MATCH_IC
+
+    def explain(self, index: int, terms: Sequence[str], score: float) -> DiseaseMatch:
+        features = self.features[index]
+        matched: list[Feature] = []
+        used: set[str] = set()
+        for query in terms:
+            mica = self.mica_ic(query)
+            candidates = [(mica[self.term_index[t]], f, t) for t, f in features.items() if self.related(query, t)]
+            if candidates:
+                _, frequency, term = max(candidates)
+                used.add(term)
+                matched.append(Feature(term, self.hpo.name(term), frequency, query))
+        missing = sorted(
+            (Feature(t, self.hpo.name(t), f) for t, f in features.items()
+             if f >= VERY_FREQUENT and t not in used and not any(self.related(q, t) for q in terms)),
+            key=lambda feature: -(feature.frequency or 0.0),
+        )[:5]
+        return DiseaseMatch(self.labels[index], self.orpha[index], float(score), matched, missing,
+                            self.document_ids[index])
+
+    def search(self, terms: Sequence[str], top: int = 10) -> list[DiseaseMatch]:
+        query = [t for t in self.query_terms(terms) if t not in (ROOT, PHENOTYPIC_ABNORMALITY)]
+        if not query or not self.features:
+            return []
+        scores = self.scores(query)
+        order = np.argsort(-scores, kind="stable")[:top]
+        return [self.explain(int(i), query, float(scores[i])) for i in order if math.isfinite(scores[i])]
+
+
+_INDEXES: weakref.WeakKeyDictionary[Any, SymptomIndex] = weakref.WeakKeyDictionary()
+
+
+def index_for(store: Store) -> SymptomIndex:
+    """The store's symptom index, built on first use and kept while the store object lives."""
+    index = _INDEXES.get(store)
+    if index is None:
+        index = _INDEXES[store] = SymptomIndex.from_store(store)
+    return index
+
+
+def search(terms: list[str], store: Store, top: int = 10) -> list[DiseaseMatch]:
+    """Rare disorders whose recorded features best overlap the HPO ``terms``, best first."""
+    return index_for(store).search(terms, top)
