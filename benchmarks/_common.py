@@ -3,8 +3,9 @@
 The knowledge base is MedQuAD plus the LiveQA judged answers (the only public text of the judged A.D.A.M.
 and MedlinePlus Drugs answers), ingested once into ``benchmarks/.cache/kb.db``. A stamp file beside it
 records the data folder and a digest of healthqa's ingest and store code; when either changes the cache
-is rebuilt from scratch. Passage vectors are kept apart in ``vectors.db``, keyed by the embedded text and
-a digest of the embedding code, so a rebuilt knowledge base gets its vectors back in seconds.
+is rebuilt from scratch. Passage vectors are kept apart in ``benchmarks/.cache/vectors.db``, keyed by
+the embedded text and a digest of the embedding code, so a rebuilt knowledge base gets its vectors back
+in seconds.
 """
 
 from __future__ import annotations

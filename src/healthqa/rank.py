@@ -119,8 +119,10 @@ class Ranker:
 
     def rank(self, understood: Understanding, limit: int = 10, pool: int = 60) -> list[Scored]:
         query = understood.concise or understood.text
-        lexical = {p.rowid: (p, s) for p, s in self.store.search_passages(query, pool)}
-        question_hits = self.store.search_questions(query, pool)
+        # Content words only: stopwords match nearly every passage and make full-text search slow.
+        terms = " ".join(dict.fromkeys(understood.keywords)) or query
+        lexical = {p.rowid: (p, s) for p, s in self.store.search_passages(terms, pool)}
+        question_hits = self.store.search_questions(terms, pool)
         best_question: dict[str, tuple[float, str]] = {}
         for question, score in question_hits:
             if question.answer_id and score > best_question.get(question.answer_id, (0.0, ""))[0]:

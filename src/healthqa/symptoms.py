@@ -39,8 +39,19 @@ from scipy import sparse
 from healthqa.phenotype import PHENOTYPIC_ABNORMALITY, ROOT, HPOIndex, load_hpo
 from healthqa.store.base import Store
 
-BETA = 1.0
-FLOOR = 0.25
+
+
+@dataclass(frozen=True)
+class Params:
+    """The scorer's weights: how a person's term relates to a recorded feature, and the noise floor."""
+
+    exact: float = 1.0  # the same term
+    general: float = 1.0  # a more general term (an ancestor), spread evenly over the feature's ancestors
+    similar: float = 0.05  # any term, by how much it shares: p(feature) / p(most informative common ancestor)
+    noise: float = 0.05  # added to every likelihood ratio: what an unrelated term can cost at most
+
+
+DEFAULTS = Params()
 DEFAULT_FREQUENCY = 0.5  # an annotation without a frequency class
 VERY_FREQUENT = 0.8
 MATCH_IC = 2.0  # a shared ancestor this specific (held by < 1 disorder in 7) counts as a match
@@ -127,7 +138,20 @@ class SymptomIndex:
         self.annotation_disease = np.asarray(d_rows, dtype=np.int64)
         self.annotation_term = np.asarray(d_cols, dtype=np.int64)
         self.disease_start = np.searchsorted(self.annotation_disease, np.arange(len(self.features)))
-        self._mica = lru_cache(maxsize=8192)(self._mica_uncached)
+        self.term_ic = self.ic[[self.universe_index[t] for t in annotated]]
+        # Annotated term x proper ancestor below the top level, each row summing to 1: the chance that a
+        # person describes the feature by that more general term.
+        top = {ROOT, *hpo.children.get(ROOT, ())}
+        g_rows, g_cols, g_vals = [], [], []
+        for i, term in enumerate(annotated):
+            general = [a for a in hpo.ancestors(term) if a != term and a not in top]
+            for ancestor in general:
+                g_rows.append(i)
+                g_cols.append(self.universe_index[ancestor])
+                g_vals.append(1.0 / len(general))
+        self.general_matrix = sparse.csc_matrix((g_vals, (g_rows, g_cols)), shape=self.ancestor_matrix.shape)
+        self._mica = lru_cache(maxsize=16384)(self._mica_uncached)
+        self._kernel = lru_cache(maxsize=16384)(self._kernel_uncached)
 
     @classmethod
     def from_store(cls, store: Store, hpo: HPOIndex | None = None) -> SymptomIndex:
@@ -149,19 +173,37 @@ class SymptomIndex:
         result.setflags(write=False)
         return result
 
+    def kernel(self, term: str, params: Params = DEFAULTS) -> FloatArray:
+        """P(the person reports ``term`` | the disorder has annotation t), up to a constant, for every t."""
+        return self._kernel(term, params)
+
+    def _kernel_uncached(self, term: str, params: Params) -> FloatArray:
+        mica = self.mica_ic(term)
+        # p(term) / p(MICA): 1 for the same or a more general term, the share of the common ancestor's
+        # disorders that the term would single out otherwise. mica.max() is IC(term) (or of its most
+        # informative annotated ancestor when no disorder carries the term itself).
+        vector: FloatArray = params.similar * np.exp(mica - mica.max())
+        index = self.term_index.get(term)
+        if index is not None:
+            vector[index] += params.exact
+        column = self.universe_index.get(term)
+        if column is not None:
+            vector += params.general * self.general_matrix[:, column].toarray().ravel()
+        vector.setflags(write=False)
+        return vector
+
     def query_terms(self, terms: Sequence[str]) -> list[str]:
         """The known, distinct current ids of ``terms``."""
         resolved = [self.hpo.resolve(t) for t in terms]
         return list(dict.fromkeys(t for t in resolved if t))
 
-    def scores(self, terms: Sequence[str], beta: float = BETA, floor: float = FLOOR) -> FloatArray:
+    def scores(self, terms: Sequence[str], params: Params = DEFAULTS) -> FloatArray:
         """The score of every disorder (index order) for already resolved query terms."""
         if not terms or not self.features:
             return np.zeros(len(self.features))
-        mica = np.column_stack([self.mica_ic(t) for t in terms])
-        ratio = self.weights @ np.exp(beta * mica)
+        ratio = self.weights @ np.column_stack([self.kernel(t, params) for t in terms])
         ratio /= ratio.mean(axis=0, keepdims=True)
-        scores: FloatArray = np.log(np.maximum(ratio, floor)).sum(axis=1)
+        scores: FloatArray = np.log(ratio + params.noise).sum(axis=1)
         return scores
 
     def related(self, query: str, term: str) -> bool:
