@@ -89,3 +89,31 @@ def test_healthqa_db_environment_variable_is_honoured(medquad_folder: Path, tmp_
 def test_empty_knowledge_base_says_how_to_fill_it(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["sources", "--db", str(tmp_path / "kb.db")])
     assert result.exit_code == 0 and "healthqa ingest" in result.output
+
+
+def test_rerank_prints_every_answer_in_healthqa_order(tmp_path: Path) -> None:
+    mediqa = tmp_path / "qa.xml"
+    mediqa.write_text(
+        """<?xml version="1.0" encoding="UTF-8"?>
+<MEDIQA2019-Task3-QA-TestSet>
+  <Question QID="7"><QuestionText>How is gout treated?</QuestionText><AnswerList>
+    <Answer AID="7_Answer1" SystemRank="1"><AnswerURL>https://www.example.gov/a</AnswerURL>
+      <AnswerText>Kidney stones: Kidney stones form in the kidney from minerals in urine.</AnswerText></Answer>
+    <Answer AID="7_Answer2" SystemRank="2"><AnswerURL>https://medlineplus.gov/gout.html</AnswerURL>
+      <AnswerText>Gout (Treatment): Gout is treated with medicines that ease pain and lower uric acid.</AnswerText></Answer>
+  </AnswerList></Question>
+</MEDIQA2019-Task3-QA-TestSet>
+""",
+        encoding="utf-8",
+    )
+    result = run("rerank", str(mediqa))
+    assert result.returncode == 0, result.stderr
+    rows = [line.split(",") for line in result.stdout.splitlines()]
+    assert sorted(aid for _, aid, _ in rows) == ["7_Answer1", "7_Answer2"]
+    assert all(qid == "7" and label in {"0", "1"} for qid, _, label in rows)
+    assert rows[0][1] == "7_Answer2"  # the answer about gout treatment comes first
+
+    broken = tmp_path / "broken.xml"
+    broken.write_text("<MEDIQA2019-Task3-QA-TestSet><Question", encoding="utf-8")
+    failed = run("rerank", str(broken))
+    assert failed.returncode == 1 and str(broken) in failed.stderr

@@ -294,6 +294,21 @@ def batch(file: Path, top: int, format_: str, db: str | None) -> None:
 
 
 @main.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def rerank(file: Path) -> None:
+    """Re-rank the candidate answers of a MEDIQA 2019 QA file; print QID,AID,LABEL lines in healthqa's order."""
+    from healthqa.rerank import rerank_file
+
+    try:
+        rows = rerank_file(file)
+    except HealthQAError as error:
+        _fail(error)
+        return
+    for qid, aid, label in rows:
+        click.echo(f"{qid},{aid},{label}")
+
+
+@main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="Port.")
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64), help="Worker processes.")

@@ -141,7 +141,7 @@ class Ranker:
                 candidates.setdefault(passage.rowid, passage)
         semantic: dict[int, float] = {}
         if self.encoder is not None and len(self.index):
-            vector = self.encoder.encode([query[:1000]], max_tokens=128)[0]
+            vector = self.encoder.encode([query[:1000]], max_tokens=64)[0]
             similarities = self.index.similarities(vector)
             top = np.argsort(-similarities)[:pool]
             dense_ids = [int(self.index.ids[i]) for i in top]
