@@ -22,7 +22,7 @@ random, mapped back to HPO with :meth:`healthqa.phenotype.HPOIndex.map_text`.
 
     .venv/bin/python benchmarks/phenomizer.py [--seed 0] [--limit N] [--out results.json]
 
-Prints one JSON object. ``--exact``, ``--general``, ``--similar`` and ``--noise`` override the scorer's weights (for tuning, which
+Prints one JSON object. ``--exact``, ``--general``, ``--specific``, ``--similar`` and ``--noise`` override the scorer's weights (for tuning, which
 was done with ``--seed 1``; the reported figures use ``--seed 0``).
 """
 
@@ -158,7 +158,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--terms", type=int, default=5)
     parser.add_argument("--limit", type=int, default=0, help="only the first N disorders (quick runs)")
-    for name in ("exact", "general", "similar", "noise"):
+    for name in ("exact", "general", "specific", "similar", "noise"):
         parser.add_argument(f"--{name}", type=float, default=getattr(DEFAULTS, name), help="scorer weight")
     parser.add_argument("--no-lay", action="store_true", help="skip the lay-phrase set")
     parser.add_argument("--out", type=Path, default=None)
@@ -166,7 +166,7 @@ def main() -> None:
     if not args.data.is_file():
         sys.exit(f"{args.data}: missing (set --data to the Orphanet packets file)")
     start = time.perf_counter()
-    params = Params(args.exact, args.general, args.similar, args.noise)
+    params = Params(args.exact, args.general, args.specific, args.similar, args.noise)
     hpo = load_hpo()
     index = load_index(args.data, hpo)
     rng = np.random.default_rng(args.seed)

@@ -46,9 +46,10 @@ class Params:
     """The scorer's weights: how a person's term relates to a recorded feature, and the noise floor."""
 
     exact: float = 1.0  # the same term
-    general: float = 1.0  # a more general term (an ancestor), spread evenly over the feature's ancestors
-    similar: float = 0.05  # any term, by how much it shares: p(feature) / p(most informative common ancestor)
-    noise: float = 0.05  # added to every likelihood ratio: what an unrelated term can cost at most
+    general: float = 5.0  # a more general term (an ancestor), spread evenly over the feature's ancestors
+    specific: float = 1.0  # a more specific term (a descendant): p(term) / p(feature)
+    similar: float = 0.005  # any term, by what it shares: p(term) / p(most informative common ancestor)
+    noise: float = 0.05  # added to every likelihood ratio: bounds what an unrelated term can cost
 
 
 DEFAULTS = Params()
@@ -182,7 +183,12 @@ class SymptomIndex:
         # p(term) / p(MICA): 1 for the same or a more general term, the share of the common ancestor's
         # disorders that the term would single out otherwise. mica.max() is IC(term) (or of its most
         # informative annotated ancestor when no disorder carries the term itself).
-        vector: FloatArray = params.similar * np.exp(mica - mica.max())
+        own_ic = mica.max()
+        vector: FloatArray = params.similar * np.exp(mica - own_ic)
+        for ancestor in self.hpo.ancestors(term) - {term}:  # features recorded more generally than the term
+            position = self.term_index.get(ancestor)
+            if position is not None:
+                vector[position] += params.specific * math.exp(min(self.term_ic[position] - own_ic, 0.0))
         index = self.term_index.get(term)
         if index is not None:
             vector[index] += params.exact
