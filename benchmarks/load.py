@@ -52,6 +52,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from multiprocessing.sharedctypes import Synchronized
@@ -302,6 +303,8 @@ def _library_worker(kb: str, conn: Connection, counter: Synchronized[int]) -> No
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops us
     store = open_store(kb)
     answerer = Answerer(store)
+    # Threads (and their SQLite connections) live as long as the process, as in the server's executor.
+    executor = ThreadPoolExecutor(max_workers=64, thread_name_prefix="library")
     conn.send(("ready", os.getpid()))
     while True:
         command, payload = conn.recv()
@@ -315,13 +318,14 @@ def _library_worker(kb: str, conn: Connection, counter: Synchronized[int]) -> No
         elif command == "profile":
             conn.send(("profile", _profile(answerer, *payload)))
         elif command == "run":
-            conn.send(("run", _library_threads(answerer, counter, *payload)))
+            conn.send(("run", _library_threads(answerer, executor, counter, *payload)))
+    executor.shutdown()
     store.close()
 
 
 def _library_threads(
-    answerer: Any, counter: Synchronized[int], questions: Sequence[str], threads: int, total: int,
-    start_at: float, deadline: float,
+    answerer: Any, executor: ThreadPoolExecutor, counter: Synchronized[int], questions: Sequence[str],
+    threads: int, total: int, start_at: float, deadline: float,
 ) -> dict[str, Any]:
     latencies: list[float] = []
     errors = 0
@@ -352,11 +356,8 @@ def _library_threads(
 
     time.sleep(max(0.0, start_at - time.monotonic()))
     cpu = time.process_time()
-    workers = [threading.Thread(target=caller) for _ in range(threads)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join()
+    for future in [executor.submit(caller) for _ in range(threads)]:
+        future.result()
     return {"latencies": latencies, "errors": errors, "last_end": last_end, "cpu_s": time.process_time() - cpu}
 
 
@@ -567,6 +568,12 @@ def _prepare_kb(kb: Path, data: Path, build: bool) -> None:
         store.close()
 
 
+def _kb_identity(kb: Path) -> tuple[int, int]:
+    """The file's inode and its stamp's modification time: both change when the cache is rebuilt."""
+    stamp = kb.with_name(kb.name + ".stamp.json")
+    return kb.stat().st_ino, stamp.stat().st_mtime_ns if stamp.exists() else 0
+
+
 def _exit_on_signal(signum: int, frame: Any) -> None:
     raise SystemExit(128 + signum)  # unwinds through the finally that stops the server and the processes
 
@@ -619,6 +626,7 @@ def main() -> None:
         "per_run": {"max_requests": args.requests, "max_seconds": args.duration, "repeats": args.repeats},
         "targets": TARGETS,
     }
+    kb_identity = _kb_identity(kb)
     log_dir = Path(tempfile.mkdtemp(prefix="healthqa-load-"))
     server: Server | None = None
     pool: LibraryPool | None = None
@@ -671,6 +679,9 @@ def main() -> None:
                 "http_over_library_at_32": (top["http_over_library_rps"] or 0) >= TARGETS["http_over_library_at_32"],
             }
         result["machine"]["loadavg_at_end"] = [round(x, 2) for x in os.getloadavg()]
+        result["kb"]["replaced_during_run"] = _kb_identity(kb) != kb_identity
+        if result["kb"]["replaced_during_run"]:
+            print(f"warning: {kb} was rebuilt by another process during the run", file=sys.stderr)
     finally:
         if server is not None:
             server.stop()

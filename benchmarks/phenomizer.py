@@ -50,12 +50,7 @@ CONDITIONS = ("clean", "noise", "imprecision", "both")
 
 
 def load_index(path: Path, hpo: HPOIndex) -> SymptomIndex:
-    annotations = []
-    for number, document in enumerate(orphanet.read(path)):
-        code = document.key.split(":", 1)[1]
-        for p in document.phenotypes:
-            annotations.append((code, document.title, number, p.hpo_id, p.frequency))
-    return SymptomIndex(annotations, hpo)
+    return SymptomIndex.from_documents(orphanet.read(path), hpo, cache_size=4096)
 
 
 def resnik_scores(index: SymptomIndex, terms: list[str]) -> np.ndarray:

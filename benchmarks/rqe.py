@@ -26,8 +26,10 @@ import numpy as np
 from healthqa import _training, entail, models_data
 from healthqa.semantic import default_encoder
 
+Array = np.ndarray[Any, Any]
 
-def _scores(labels: np.ndarray[Any, Any], probabilities: np.ndarray[Any, Any], threshold: float) -> dict[str, float]:
+
+def _scores(labels: Array, probabilities: Array, threshold: float) -> dict[str, float]:
     predicted = probabilities >= threshold
     true_positive = float(np.sum(predicted & (labels == 1)))
     return {

@@ -47,8 +47,8 @@ def _write_rqe(path: Path, pairs: list[tuple[str, str, str]]) -> Path:
         f'<pair pid="{i}" value="{value}"><chq>{chq}</chq><faq>{faq}</faq></pair>\n'
         for i, (chq, faq, value) in enumerate(pairs, 1)
     )
-    path.write_text(f'<?xml version="1.0"?>\n<MEDIQA2019-Task2-RQE-Test>\n{body}</MEDIQA2019-Task2-RQE-Test>\n',
-                    encoding="utf-8")
+    root = "MEDIQA2019-Task2-RQE-Test"
+    path.write_text(f'<?xml version="1.0"?>\n<{root}>\n{body}</{root}>\n', encoding="utf-8")
     return path
 
 
@@ -111,13 +111,14 @@ def encoder() -> Encoder:
 
 def test_paraphrase_scores_higher_than_unrelated(encoder: Encoder) -> None:
     consumer = "my father has gout in his big toe. what medicines can treat gout attacks?"
+    unrelated_faq = "What are the side effects of a flu vaccine?"
     paraphrase, unrelated = entail.entailment_scores(
-        [(consumer, "How is gout treated?"), (consumer, "What are the side effects of a flu vaccine?")], encoder
+        [(consumer, "How is gout treated?"), (consumer, unrelated_faq)], encoder
     )
     assert 0.0 <= unrelated < paraphrase <= 1.0
     assert paraphrase >= 0.5 > unrelated
     assert entail.entails(consumer, "How is gout treated?")
-    assert not entail.entails(consumer, "What are the side effects of a flu vaccine?")
+    assert not entail.entails(consumer, unrelated_faq)
 
 
 def test_batch_matches_single_scores(encoder: Encoder) -> None:

@@ -22,15 +22,18 @@ QUESTIONS: list[tuple[str, str, list[tuple[str, int, str, str, int | None]]]] = 
         ("1_Answer1", 2, "https://medlineplus.gov/ency/article/000001.htm",
          "Asthma (Causes): Asthma is caused by swelling of the airways in the lungs.", 1),
         ("1_Answer2", 1, "https://www.niams.nih.gov/health-topics/gout",
-         "Gout (How is gout treated?): Medicines such as colchicine ease the pain and swelling of a gout attack, "
-         "and other medicines lower uric acid to prevent attacks.", 4),
-        ("1_Answer3", 3, "#", "Knee replacement: A knee replacement is surgery to replace the knee joint.", 1),
+         "Gout (How is gout treated?): Medicines such as colchicine ease the pain and swelling of a gout "
+         "attack, and other medicines lower uric acid to prevent attacks.", 4),
+        ("1_Answer3", 3, "#",
+         "Knee replacement: A knee replacement is surgery to replace the knee joint.", 1),
     ]),
     ("2", "What are the symptoms of measles?", [
         ("2_Answer1", 1, "https://www.cdc.gov/measles/symptoms.html",
-         "Measles (Symptoms): Measles starts with a high fever, cough, runny nose and red eyes, then a rash.", None),
+         "Measles (Symptoms): Measles starts with a high fever, cough, runny nose and red eyes, then a rash.",
+         None),
         ("2_Answer2", 2, "https://medlineplus.gov/druginfo/meds/a000001.html",
-         "Ibuprofen (What side effects can this medication cause?): Ibuprofen may cause an upset stomach.", None),
+         "Ibuprofen (What side effects can this medication cause?): Ibuprofen may cause an upset stomach.",
+         None),
         ("2_Answer3", 3, "https://www.mayoclinic.org/diseases-conditions/measles",
          "Measles (Overview): Measles is a childhood infection caused by a virus.", None),
     ]),
@@ -62,7 +65,21 @@ def test_reader_orders_by_system_rank_and_allows_missing_references(tmp_path: Pa
     assert first.answers[0].correct is True and first.answers[1].correct is False
     assert first.answers[2].url == "#"
     second = questions[1]
-    assert all(a.reference_score is None and a.reference_rank is None and a.correct is None for a in second.answers)
+    assert all(a.reference_score is None and a.reference_rank is None for a in second.answers)
+    assert all(a.correct is None for a in second.answers)
+
+
+def test_reader_without_system_ranks_keeps_the_file_order(tmp_path: Path) -> None:
+    path = tmp_path / "plain.xml"
+    path.write_text(
+        '<MEDIQA2019-Task3-QA><Question QID="7"><QuestionText>Is flu contagious?</QuestionText><AnswerList>'
+        '<Answer AID="7_A"><AnswerText>Flu (Causes): Flu spreads by droplets.</AnswerText></Answer>'
+        '<Answer AID="7_B"><AnswerURL>#</AnswerURL><AnswerText>Colds are common.</AnswerText></Answer>'
+        "</AnswerList></Question></MEDIQA2019-Task3-QA>",
+        encoding="utf-8",
+    )
+    (question,) = rerank.read_mediqa_questions(path)
+    assert [(a.aid, a.system_rank, a.url) for a in question.answers] == [("7_A", 1, ""), ("7_B", 2, "#")]
 
 
 def test_reader_rejects_malformed_files(tmp_path: Path) -> None:
@@ -97,13 +114,20 @@ def test_rank_by_scores_orders_labels_and_breaks_ties_by_system_rank() -> None:
     assert [r.label for r in ranked] == [1, 1, 0, 0]
 
 
+def test_the_best_answer_is_labelled_even_below_the_threshold() -> None:
+    ranked = rerank.rank_by_scores(_question([1, 2, 3]), [0.1, 0.3, 0.2], threshold=0.5)
+    assert [(r.aid, r.label) for r in ranked] == [("A2", 1), ("A3", 0), ("A1", 0)]
+    plain = rerank.rank_by_scores(_question([1, 2, 3]), [0.1, 0.3, 0.2], threshold=0.5, label_best=False)
+    assert [r.label for r in plain] == [0, 0, 0]
+
+
 def test_metrics_follow_the_official_definitions() -> None:
     # healthqa's order: A2 (correct, labelled 1), A4 (wrong, 1), A1 (wrong, 0), A3 (correct, 0).
     first = rerank.rank_by_scores(_question([1, 4, 3, 2]), [0.2, 0.9, 0.1, 0.6], threshold=0.5)
     # A1 (wrong, labelled 1), A2 (correct, labelled 0): no correct answer among those labelled 1.
     second = rerank.rank_by_scores(_question([2, 3]), [0.9, 0.4], threshold=0.5)
     metrics = _training.mediqa_metrics([first, second])
-    assert metrics["accuracy"] == pytest.approx(3 / 6)
+    assert metrics["accuracy"] == pytest.approx(2 / 6)
     assert metrics["precision"] == pytest.approx(1 / 3)
     assert metrics["mrr"] == pytest.approx((1.0 + 0.0) / 2)
     assert metrics["mrr_full_order"] == pytest.approx((1.0 + 0.5) / 2)
@@ -135,7 +159,8 @@ def test_rerank_returns_every_answer_ordered_and_labelled(tmp_path: Path, encode
         assert all(r.label in (0, 1) and 0.0 <= r.score <= 1.0 for r in ranked)
         assert [r.score for r in ranked] == sorted((r.score for r in ranked), reverse=True)
         threshold = models_data.load("rerank").threshold
-        assert all(r.label == int(r.score >= threshold) for r in ranked)
+        assert ranked[0].label == 1  # the best answer always
+        assert all(r.label == int(r.score >= threshold) for r in ranked[1:])
     gout = rerank.rerank(questions[0], encoder)
     assert gout[0].aid == "1_Answer2" and gout[0].label == 1
     assert {r.aid: r.label for r in gout}["1_Answer1"] == 0

@@ -72,10 +72,14 @@ def fit_linear(matrix: Matrix, labels: Labels, features: Sequence[str], c: float
     )
 
 
-def best_threshold(probabilities: Matrix, labels: Labels) -> float:
-    """The probability cut that maximises accuracy (the middle of the best plateau)."""
+def best_threshold(
+    probabilities: Matrix, labels: Labels, always: npt.NDArray[np.bool_] | None = None
+) -> float:
+    """The probability cut that maximises accuracy (the middle of the best plateau); rows marked in
+    ``always`` are labelled 1 whatever the cut."""
     candidates = np.round(np.arange(0.05, 0.951, 0.01), 2)
-    accuracies = np.asarray([np.mean((probabilities >= t) == labels) for t in candidates])
+    forced = always if always is not None else np.zeros(len(labels), dtype=bool)
+    accuracies = np.asarray([np.mean(((probabilities >= t) | forced) == labels) for t in candidates])
     best = np.flatnonzero(accuracies >= accuracies.max() - 1e-12)
     # The longest run of best cuts, and its middle: a cut on a plateau's edge is fitted to a few answers.
     runs: list[list[int]] = [[int(best[0])]]
@@ -108,7 +112,8 @@ def train_entail(data: Path, encoder: Encoder | None = None, write: bool = True)
     # Train pairs are paraphrases against random questions, so any cut separates them; 0.5 is the
     # calibrated middle, and no other file may pick it.
     model = with_threshold(model, 0.5, {
-        "trained_on": RQE_TRAIN, "pairs": len(labels), "c": C_ENTAIL, "command": "python -m healthqa._training entail",
+        "trained_on": RQE_TRAIN, "pairs": len(labels), "c": C_ENTAIL,
+        "command": "python -m healthqa._training entail",
     })
     if write:
         models_data.save(model, "entail")
@@ -153,6 +158,15 @@ def out_of_fold(data: RerankData, folds: int = FOLDS, seed: int = 0) -> Matrix:
     return probabilities
 
 
+def best_of_question(probabilities: Matrix, groups: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
+    """Marks the row of highest probability of each question (the first on ties, as in ranking)."""
+    best = np.zeros(len(probabilities), dtype=bool)
+    for group in np.unique(groups):
+        rows = np.flatnonzero(groups == group)
+        best[rows[int(np.argmax(probabilities[rows]))]] = True
+    return best
+
+
 def train_rerank(data: Path, encoder: Encoder | None = None, write: bool = True) -> LinearModel:
     dataset = rerank_dataset([data / name for name in QA_TRAIN], encoder or default_encoder())
     return fit_rerank(dataset, write=write)
@@ -160,11 +174,14 @@ def train_rerank(data: Path, encoder: Encoder | None = None, write: bool = True)
 
 def fit_rerank(dataset: RerankData, write: bool = False) -> LinearModel:
     """The re-ranker fitted on ``dataset``, its threshold chosen on out-of-fold predictions of it."""
-    threshold = best_threshold(out_of_fold(dataset), dataset.labels)
+    probabilities = out_of_fold(dataset)
+    threshold = best_threshold(probabilities, dataset.labels, best_of_question(probabilities, dataset.groups)
+                               if rerank.LABEL_BEST else None)
     model = fit_linear(dataset.matrix, dataset.labels, rerank.FEATURES, C_RERANK)
     model = with_threshold(model, threshold, {
         "trained_on": list(QA_TRAIN), "questions": len(dataset.questions), "answers": len(dataset.labels),
         "c": C_RERANK, "threshold_from": f"{FOLDS}-fold out-of-fold accuracy on the training files",
+        "label_best": rerank.LABEL_BEST,
         "command": "python -m healthqa._training rerank",
     })
     if write:

@@ -352,3 +352,34 @@ def _serve_log_config() -> dict[str, Any]:
     config: dict[str, Any] = copy.deepcopy(LOGGING_CONFIG)
     config["loggers"]["healthqa"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
     return config
+
+
+@main.command()
+@click.argument("text", required=False, default="")
+@click.option("--terms", default="", help="HPO ids to use instead of the text's mapping, e.g. HP:0000217,HP:0000508.")
+@click.option("--top", default=10, show_default=True, type=click.IntRange(1, 100), help="How many conditions.")
+@click.option("--json", "as_json", is_flag=True, help="Print {terms, diseases} as JSON.")
+@db_option
+def symptoms(text: str, terms: str, top: int, as_json: bool, db: str | None) -> None:
+    """Rare conditions whose recorded features (Orphanet) overlap the symptoms in TEXT.
+
+    TEXT is mapped to Human Phenotype Ontology terms and the mapping is shown; correct it with --terms.
+    This is information to discuss with a doctor, not a diagnosis.
+    """
+    from healthqa.symptoms import run_symptoms
+
+    if not text.strip() and not terms.strip():
+        _fail(HealthQAError("give a description of the symptoms, or HPO ids with --terms"))
+    store = _open(db)
+    try:
+        result = run_symptoms(store, text, [t for t in terms.split(",") if t.strip()], top)
+    except HealthQAError as error:
+        _fail(error)
+        return
+    finally:
+        store.close()
+    if as_json:
+        click.echo(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
+        return
+    for line in result.lines():
+        click.echo(line)

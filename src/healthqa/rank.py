@@ -117,7 +117,7 @@ class Ranker:
             self._specificity[name] = max(0.1, min(1.0, value))
         return self._specificity[name]
 
-    def rank(self, understood: Understanding, limit: int = 10, pool: int = 60) -> list[Scored]:
+    def rank(self, understood: Understanding, limit: int = 10, pool: int = 100) -> list[Scored]:
         query = understood.concise or understood.text
         # Content words only: stopwords match nearly every passage and make full-text search slow.
         terms = " ".join(dict.fromkeys(understood.keywords)) or query

@@ -38,7 +38,9 @@ class LinearModel:
     def __post_init__(self) -> None:
         sizes = {len(self.features), len(self.mean), len(self.scale), len(self.coef)}
         if len(sizes) != 1:
-            raise ConfigError(f"linear model: features, mean, scale and coef differ in length ({sorted(sizes)})")
+            raise ConfigError(
+                f"linear model: features, mean, scale and coef differ in length ({sorted(sizes)})"
+            )
         if any(not math.isfinite(v) for v in (*self.mean, *self.scale, *self.coef, self.intercept)):
             raise ConfigError("linear model: a coefficient is not a finite number")
 

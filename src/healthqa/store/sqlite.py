@@ -462,6 +462,7 @@ class _SQLiteIngest:
             ),
         )
         doc_id = cursor.lastrowid
+        assert doc_id is not None  # an INSERT always sets it
         names = [(document.title, "title")]
         names += [(name, "focus") for name in document.focus]
         names += [(name, "synonym") for name in document.synonyms]
