@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from healthqa.answer import DISCLAIMER, Answerer
 from healthqa.cli import main
-from healthqa.models import ParsedDocument, Passage, QAPair, SectionType, SourceInfo, Tier
+from healthqa.models import Fact, ParsedDocument, Passage, QAPair, SectionType, SourceInfo, Tier
 from healthqa.store import SQLiteStore
 
 GARD = SourceInfo("GARD", "NIH", "https://rarediseases.test", "CC BY 4.0", Tier.GOVERNMENT_REVIEWED)
@@ -35,7 +35,16 @@ def _doc(key: str, title: str, synonyms: list[str], sections: list[tuple[Section
                           synonyms=synonyms, passages=passages, questions=questions, updated="2020-05-01")
 
 
-DOCUMENTS = [
+ORPHANET = SourceInfo("Orphanet", "Orphanet (INSERM)", "https://www.orpha.net", "CC BY 4.0", Tier.GOVERNMENT_REVIEWED)
+KALLMANN = ParsedDocument(
+    source=ORPHANET, key="orphanet:478", title="Kallmann syndrome", url="https://www.orpha.net/en/disease/detail/478",
+    focus=["Kallmann syndrome"], codes=[("ORPHA", "478")],
+    passages=[Passage("A genetic disorder with hypogonadism and a reduced sense of smell.", SectionType.INFORMATION,
+                      "ORPHA_478_definition")],
+    facts=[Fact("inheritance", "X-linked recessive"), Fact("prevalence", "1-9 / 100 000", "Point prevalence, Europe")],
+)
+
+DOCUMENTS = [KALLMANN,
     _doc("lems", "Lambert-Eaton myasthenic syndrome", ["Eaton-Lambert syndrome", "LEMS"], [
         (SectionType.INFORMATION, "What is Lambert-Eaton myasthenic syndrome?",
          "Lambert-Eaton myasthenic syndrome is a rare disorder in which faulty communication between nerves "
@@ -153,3 +162,13 @@ def test_batch_rejects_bad_lines_naming_the_line(kb_path: Path, tmp_path: Path) 
     questions.write_text('{"id": 1, "question": "gout"}\nnot json\n', encoding="utf-8")
     result = CliRunner().invoke(main, ["batch", str(questions), "--db", str(kb_path)])
     assert result.exit_code == 1 and f"{questions}:2" in result.output
+
+
+def test_catalogue_facts_answer_inheritance_with_attribution(answerer: Answerer) -> None:
+    answer = answerer.ask("how is kallmann syndrome inherited?")
+    assert not answer.abstained
+    [fact] = answer.facts
+    assert (fact.text, fact.source, fact.url) == ("X-linked recessive", "Orphanet",
+                                                  "https://www.orpha.net/en/disease/detail/478")
+    assert "CC BY 4.0" in fact.attribution
+    assert answerer.ask("how common is kallmann syndrome?").facts[0].text == "1-9 / 100 000"

@@ -10,6 +10,7 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from healthqa.facts import KINDS_FOR, FactItem, fact_passages
 from healthqa.rank import Ranker, Scored, Weights, build_vectors
 from healthqa.semantic import Encoder, default_encoder
 from healthqa.store.base import Store
@@ -64,6 +65,8 @@ class Answer:
     disclaimer: str
     understood: str  # the concise form of the question that was searched
     reason: str = ""  # why healthqa abstained
+    # Catalogue facts (Orphanet) that answer "how is X inherited / how common / which gene", quoted.
+    facts: list[FactItem] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -105,7 +108,10 @@ class Answerer:
         understood = self.understand(question)
         ranked = self.ranker.rank(understood, limit=max(top, 10))
         trusted = [s for s in ranked if self._trustworthy(s)]
-        abstained = not trusted
+        facts = []
+        if understood.focus and understood.qtype in KINDS_FOR:
+            facts = fact_passages(self.store, sorted(understood.focus_documents)[:40], understood.qtype)[:top]
+        abstained = not trusted and not facts
         reason = ""
         if abstained:
             reason = (
@@ -128,6 +134,7 @@ class Answerer:
             disclaimer=DISCLAIMER,
             understood=understood.concise,
             reason=reason,
+            facts=facts,
         )
 
     def rank_ids(self, question: str, top: int = 10) -> list[tuple[str, float]]:

@@ -253,6 +253,9 @@ def ask(question: str, as_json: bool, top: int, db: str | None) -> None:
         if item.key_sentences:
             click.echo("    In short (quoted): " + " ".join(item.key_sentences))
         click.echo("    " + "\n    ".join(_wrap(item.text)) + "\n")
+    for fact in answer.facts:
+        detail = f" ({fact.detail})" if fact.detail else ""
+        click.echo(f"{fact.label}: {fact.text}{detail} - {fact.title}, {fact.attribution}")
     if answer.related:
         click.echo("Related questions:")
         for related in answer.related:
@@ -356,8 +359,8 @@ def _serve_log_config() -> dict[str, Any]:
 
 @main.command()
 @click.argument("text", required=False, default="")
-@click.option("--terms", default="", help="HPO ids to use instead of the text's mapping, e.g. HP:0000217,HP:0000508.")
-@click.option("--top", default=10, show_default=True, type=click.IntRange(1, 100), help="How many conditions.")
+@click.option("--terms", default="", help="HPO ids to use instead of the text, e.g. HP:0000217,HP:0000508.")
+@click.option("--top", default=10, show_default=True, type=click.IntRange(1, 100), help="How many to show.")
 @click.option("--json", "as_json", is_flag=True, help="Print {terms, diseases} as JSON.")
 @db_option
 def symptoms(text: str, terms: str, top: int, as_json: bool, db: str | None) -> None:
