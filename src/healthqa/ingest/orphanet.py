@@ -97,7 +97,7 @@ def _why(error: Exception) -> str:
 
 
 def _items(value: Any, key: str) -> list[dict[str, Any]]:
-    """The objects under ``key`` however they are nested: [{key: obj}], [{key: [obj]}], {key: [obj]}, [obj]."""
+    """The objects under ``key`` however nested: [{key: obj}], [{key: [obj]}], {key: [obj]}, [obj]."""
     if value is None or isinstance(value, str):
         return []
     entries = value if isinstance(value, list) else [value]

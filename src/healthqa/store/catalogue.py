@@ -22,7 +22,8 @@ def write_catalogue(db: sqlite3.Connection, doc_id: int, document: ParsedDocumen
         )
     if document.phenotypes:
         db.executemany(
-            "INSERT INTO phenotype(document_id, hpo_id, term, frequency_label, frequency) VALUES (?, ?, ?, ?, ?)",
+            """INSERT INTO phenotype(document_id, hpo_id, term, frequency_label, frequency)
+               VALUES (?, ?, ?, ?, ?)""",
             [(doc_id, p.hpo_id, p.term, p.frequency_label, p.frequency) for p in document.phenotypes],
         )
 
