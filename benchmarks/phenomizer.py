@@ -22,8 +22,8 @@ random, mapped back to HPO with :meth:`healthqa.phenotype.HPOIndex.map_text`.
 
     .venv/bin/python benchmarks/phenomizer.py [--seed 0] [--limit N] [--out results.json]
 
-Prints one JSON object. ``--exact``, ``--general``, ``--specific``, ``--similar`` and ``--noise`` override the scorer's weights (for tuning, which
-was done with ``--seed 1``; the reported figures use ``--seed 0``).
+Prints one JSON object. ``--exact``, ``--general``, ``--specific``, ``--similar`` and ``--noise`` override
+the scorer's weights (for tuning, which was done with ``--seed 1``; the reported figures use ``--seed 0``).
 """
 
 from __future__ import annotations
@@ -91,7 +91,7 @@ class Simulator:
     def noise(self, features: dict[str, float], count: int) -> list[str]:
         above = set().union(*(self.hpo.ancestors(t) for t in features))
         found: list[str] = []
-        for _ in range(100 * count):  # a disorder annotated with very general terms may have few unrelated ones
+        for _ in range(100 * count):  # a disorder with very general annotations may have few unrelated terms
             if len(found) == count:
                 break
             term = self.noise_pool[int(self.rng.integers(len(self.noise_pool)))]

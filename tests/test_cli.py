@@ -100,7 +100,8 @@ def test_rerank_prints_every_answer_in_healthqa_order(tmp_path: Path) -> None:
     <Answer AID="7_Answer1" SystemRank="1"><AnswerURL>https://www.example.gov/a</AnswerURL>
       <AnswerText>Kidney stones: Kidney stones form in the kidney from minerals in urine.</AnswerText></Answer>
     <Answer AID="7_Answer2" SystemRank="2"><AnswerURL>https://medlineplus.gov/gout.html</AnswerURL>
-      <AnswerText>Gout (Treatment): Gout is treated with medicines that ease pain and lower uric acid.</AnswerText></Answer>
+      <AnswerText>Gout (Treatment): Gout is treated with medicines that ease pain and lower uric acid.
+      </AnswerText></Answer>
   </AnswerList></Question>
 </MEDIQA2019-Task3-QA-TestSet>
 """,

@@ -302,17 +302,20 @@ class HPOIndex:
         clean = phrase.strip()
         exact = self._exact.get(" ".join(sorted(set(words(clean)))))
         if exact:
-            best = max(exact, key=lambda e: (e.lay or e.text == self.names[e.term], self._prior.get(e.term, 0)))
+            best = max(
+                exact, key=lambda e: (e.lay or e.text == self.names[e.term], self._prior.get(e.term, 0))
+            )
             return TermMatch(clean, best.term, self.names[best.term], 1.0)
         concepts = self._concepts(clean)
         if not concepts:
             return TermMatch(clean, "", "", 0.0)
-        candidates = {n for _, alts in concepts for alt in alts for t in alt for n in self._by_token.get(t, ())}
+        tokens = {t for _, alternatives in concepts for alt in alternatives for t in alt}
+        candidates = {n for t in tokens for n in self._by_token.get(t, ())}
         total = sum(weight for weight, _ in concepts)
         scored: list[tuple[float, int, str]] = []
         for number in candidates:
             entry = entries[number]
-            covered_weight, used = 0.0, set()
+            covered_weight, used = 0.0, set[str]()
             for weight, alternatives in concepts:
                 fitting = [alt for alt in alternatives if alt <= entry.tokens]
                 if fitting:
@@ -355,7 +358,8 @@ class HPOIndex:
         found = []
         for raw in ids:
             term = self.resolve(raw) if raw.strip() else None
-            found.append(TermMatch(raw.strip(), term or "", self.names.get(term or "", ""), 1.0 if term else 0.0))
+            name = self.names.get(term, "") if term else ""
+            found.append(TermMatch(raw.strip(), term or "", name, 1.0 if term else 0.0))
         return found
 
 

@@ -44,11 +44,10 @@ import numpy.typing as npt
 from scipy import sparse
 
 from healthqa.errors import NotFoundError
-from healthqa.models import ParsedDocument
 from healthqa.ingest.orphanet import FREQUENCY_MIDPOINTS, PAGE_URL
+from healthqa.models import ParsedDocument
 from healthqa.phenotype import PHENOTYPIC_ABNORMALITY, ROOT, HPOIndex, TermMatch, load_hpo
 from healthqa.store.base import Store
-
 
 
 @dataclass(frozen=True)
@@ -105,7 +104,10 @@ class SymptomIndex:
     """Orphanet's phenotype annotations prepared for scoring: built once, queried many times."""
 
     def __init__(
-        self, annotations: Sequence[tuple[str, str, int, str, float | None]], hpo: HPOIndex, cache_size: int = 256
+        self,
+        annotations: Sequence[tuple[str, str, int, str, float | None]],
+        hpo: HPOIndex,
+        cache_size: int = 256,
     ) -> None:
         """``cache_size``: how many query terms keep their vectors (about 140 KB each)."""
         self.hpo = hpo
@@ -116,7 +118,10 @@ class SymptomIndex:
             _, _, terms = by_disease.setdefault(doc_id, (orpha, label, {}))
             terms[term] = max(terms.get(term, 0.0), value)
         # Excluded features (0%) are not features of the disorder; disorders left with none are dropped.
-        kept = [(doc, o, lab, {t: f for t, f in terms.items() if f > 0}) for doc, (o, lab, terms) in by_disease.items()]
+        kept = [
+            (doc, orpha, label, {t: f for t, f in terms.items() if f > 0})
+            for doc, (orpha, label, terms) in by_disease.items()
+        ]
         kept = [k for k in kept if k[3]]
         self.document_ids = [k[0] for k in kept]
         self.orpha = [k[1] for k in kept]
@@ -232,7 +237,7 @@ class SymptomIndex:
         if not terms or not self.features:
             return np.zeros(len(self.features))
         ratio = self.weights @ np.column_stack([self.kernel(t, params) for t in terms])
-        ratio /= ratio.mean(axis=0, keepdims=True)
+        ratio /= np.maximum(ratio.mean(axis=0, keepdims=True), 1e-300)  # 0 only with similar=0
         scores: FloatArray = np.log(ratio + params.noise).sum(axis=1)
         return scores
 
@@ -242,7 +247,8 @@ class SymptomIndex:
         ancestors_q, ancestors_t = self.hpo.ancestors(query), self.hpo.ancestors(term)
         if query in ancestors_t or term in ancestors_q:
             return True
-        shared = [self.ic[self.universe_index[a]] for a in ancestors_q & ancestors_t if a in self.universe_index]
+        common = [self.universe_index[a] for a in ancestors_q & ancestors_t if a in self.universe_index]
+        shared = [self.ic[i] for i in common]
         return max(shared, default=0.0) >= MATCH_IC
 
     def explain(self, index: int, terms: Sequence[str], score: float) -> DiseaseMatch:
@@ -251,7 +257,9 @@ class SymptomIndex:
         used: set[str] = set()
         for query in terms:
             mica = self.mica_ic(query)
-            candidates = [(mica[self.term_index[t]], f, t) for t, f in features.items() if self.related(query, t)]
+            candidates = [
+                (mica[self.term_index[t]], f, t) for t, f in features.items() if self.related(query, t)
+            ]
             if candidates:
                 _, frequency, term = max(candidates)
                 if term in used:
@@ -323,7 +331,8 @@ class SymptomResult:
             if d.matched:
                 out.append("    Recorded features like yours: " + "; ".join(_feature(f) for f in d.matched))
             if d.missing:
-                out.append("    Often recorded, not in your description: " + "; ".join(_feature(f) for f in d.missing))
+                missing = "; ".join(_feature(f) for f in d.missing)
+                out.append(f"    Often recorded, not in your description: {missing}")
         out.append(f"\n{CREDIT}.")
         return out
 
