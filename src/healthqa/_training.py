@@ -19,6 +19,7 @@ MiniLM on a CPU takes about two minutes for each model.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import sys
@@ -45,6 +46,22 @@ QA_VALIDATION = "qa-validation.xml"
 C_ENTAIL = 1.0
 C_RERANK = 1.0
 FOLDS = 5
+
+
+def feature_fingerprint() -> str:
+    """A digest of the vocabularies the features read from other modules (the question parser's type cues
+    and stopwords, the generic question words, the feature lists). Stored with the weights at training;
+    the benchmarks report when it no longer matches, which means the weights should be retrained."""
+    from healthqa import understand
+
+    parts = [
+        repr([(kind.value, pattern) for kind, pattern in understand._TYPE_CUES]),
+        " ".join(sorted(understand.STOPWORDS)),
+        " ".join(sorted(entail.GENERIC_WORDS)),
+        " ".join(entail.FEATURES),
+        " ".join(rerank.FEATURES),
+    ]
+    return hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()[:16]
 
 
 def default_data_dir() -> Path:
@@ -113,7 +130,7 @@ def train_entail(data: Path, encoder: Encoder | None = None, write: bool = True)
     # calibrated middle, and no other file may pick it.
     model = with_threshold(model, 0.5, {
         "trained_on": RQE_TRAIN, "pairs": len(labels), "c": C_ENTAIL,
-        "command": "python -m healthqa._training entail",
+        "command": "python -m healthqa._training entail", "fingerprint": feature_fingerprint(),
     })
     if write:
         models_data.save(model, "entail")
@@ -181,7 +198,7 @@ def fit_rerank(dataset: RerankData, write: bool = False) -> LinearModel:
     model = with_threshold(model, threshold, {
         "trained_on": list(QA_TRAIN), "questions": len(dataset.questions), "answers": len(dataset.labels),
         "c": C_RERANK, "threshold_from": f"{FOLDS}-fold out-of-fold accuracy on the training files",
-        "label_best": rerank.LABEL_BEST,
+        "label_best": rerank.LABEL_BEST, "fingerprint": feature_fingerprint(),
         "command": "python -m healthqa._training rerank",
     })
     if write:
