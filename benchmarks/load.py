@@ -15,13 +15,15 @@ duration caps. Each repetition runs every level over HTTP and over the library b
 (alternating which goes first), so both see the same background load; the figures are the medians over
 ``--repeats`` repetitions.
 
-Reported per level: throughput (successful requests/s), p50/p99/mean latency, errors (non-200 answers
-or exceptions), CPU milliseconds per request (server workers vs library processes, and the load
-generator's own), the 1-minute load average, and the ratio HTTP/library throughput. Also: the RSS
-(VmRSS, peak VmHWM) of every uvicorn worker (the serve process's children) after warm-up and at the
-end, the same for the library processes, and a sequential in-process profile of ``Answerer.ask``
-(time in understanding, query encoding, the vector search, the SQLite queries, the rest).
-The server and the library processes are stopped at the end, also on Ctrl-C or an error.
+Reported per level: throughput (successful requests per second of wall time, from the first request
+to the last answer), p50/p99/mean latency, errors (non-200 answers or exceptions, by kind), CPU
+milliseconds per request (server workers vs library processes, and the load generator's own), the
+1-minute load average, and the ratio HTTP/library throughput. Also: the RSS (VmRSS, peak VmHWM) of
+every uvicorn worker (the serve process's children) after warm-up and at the end, the same for the
+library processes, and a sequential in-process profile of ``Answerer.ask`` (time in understanding,
+query encoding, the vector search, the SQLite queries, the rest).
+The server and the library processes are stopped at the end, also on Ctrl-C, SIGTERM or an error.
+One JSON object goes to stdout; a line per run goes to stderr as it ends.
 
     python benchmarks/load.py [--kb benchmarks/.cache/kb.db] [--data ../shared/data] [--workers 2]
         [--levels 1,8,32] [--requests 400] [--duration 30] [--repeats 3] [--warmup 20] [--torch-threads N]
@@ -143,6 +145,11 @@ class RunResult:
     cpu_s: float = 0.0  # the answering side: server workers or library processes
     client_cpu_s: float = 0.0  # the load generator (HTTP only)
     loadavg: float = 0.0
+    error_kinds: dict[str, int] = field(default_factory=dict)  # HTTP status or exception name -> count
+
+    def failed(self, kind: str) -> None:
+        self.errors += 1
+        self.error_kinds[kind] = self.error_kinds.get(kind, 0) + 1
 
     def figures(self) -> dict[str, Any]:
         ok = len(self.latencies)
@@ -157,6 +164,7 @@ class RunResult:
             "mean_ms": round(float(values.mean()), 1),
             "cpu_ms_per_request": round(self.cpu_s * 1000 / self.requests, 1) if self.requests else None,
             "loadavg_1m": self.loadavg,
+            "error_kinds": self.error_kinds,
         }
         if self.client_cpu_s:
             figures["client_cpu_ms_per_request"] = round(self.client_cpu_s * 1000 / self.requests, 1)
@@ -167,6 +175,11 @@ def _median_figures(runs: Sequence[dict[str, Any]]) -> dict[str, Any]:
     keys = [key for key in runs[0] if isinstance(runs[0][key], int | float)]
     median = {key: round(statistics.median(run[key] for run in runs), 1) for key in keys}
     median["errors_total"] = sum(run["errors"] for run in runs)
+    kinds: dict[str, int] = {}
+    for run in runs:
+        for kind, count in run["error_kinds"].items():
+            kinds[kind] = kinds.get(kind, 0) + count
+    median["error_kinds_total"] = kinds
     median["rps_each"] = [run["rps"] for run in runs]
     median["p99_ms_each"] = [run["p99_ms"] for run in runs]
     return median
@@ -253,14 +266,14 @@ async def _http_run(base: str, questions: Sequence[str], clients: int, total: in
                 sent = time.perf_counter()
                 try:
                     response = await client.get("/api/ask", params={"q": question})
-                    ok = response.status_code == 200
-                except httpx.HTTPError:
-                    ok = False
+                    failure = "" if response.status_code == 200 else str(response.status_code)
+                except httpx.HTTPError as error:
+                    failure = type(error).__name__
                 result.requests += 1
-                if ok:
-                    result.latencies.append(time.perf_counter() - sent)
+                if failure:
+                    result.failed(failure)
                 else:
-                    result.errors += 1
+                    result.latencies.append(time.perf_counter() - sent)
 
         await asyncio.gather(*(one_client() for _ in range(clients)))
         result.elapsed_s = time.monotonic() - start
@@ -328,12 +341,12 @@ def _library_threads(
     threads: int, total: int, start_at: float, deadline: float,
 ) -> dict[str, Any]:
     latencies: list[float] = []
-    errors = 0
+    errors: dict[str, int] = {}
     last_end = start_at
     lock = threading.Lock()
 
     def caller() -> None:
-        nonlocal errors, last_end
+        nonlocal last_end
         while time.monotonic() < deadline:
             with counter.get_lock():
                 index = counter.value
@@ -343,15 +356,15 @@ def _library_threads(
             sent = time.perf_counter()
             try:
                 answerer.ask(questions[index % len(questions)], top=TOP)
-                ok = True
-            except Exception:  # counted, like an HTTP error
-                ok = False
+                failure = ""
+            except Exception as error:  # counted, like an HTTP error
+                failure = type(error).__name__
             taken = time.perf_counter() - sent
             with lock:
-                if ok:
-                    latencies.append(taken)
+                if failure:
+                    errors[failure] = errors.get(failure, 0) + 1
                 else:
-                    errors += 1
+                    latencies.append(taken)
                 last_end = max(last_end, time.monotonic())
 
     time.sleep(max(0.0, start_at - time.monotonic()))
@@ -416,7 +429,9 @@ class LibraryPool:
         result = RunResult(clients, loadavg=_loadavg())
         for part in parts:
             result.latencies.extend(part["latencies"])
-            result.errors += part["errors"]
+            for kind, count in part["errors"].items():
+                result.errors += count
+                result.error_kinds[kind] = result.error_kinds.get(kind, 0) + count
             result.cpu_s += part["cpu_s"]
         result.requests = len(result.latencies) + result.errors
         result.elapsed_s = max(part["last_end"] for part in parts) - start_at
