@@ -70,7 +70,7 @@ def test_ask_get_returns_the_answer_json(client: TestClient) -> None:
     assert response.status_code == 200
     data = response.json()
     assert {"question", "focus", "type", "answers", "abstained", "emergency", "related", "disclaimer",
-            "understood", "reason", "emergency_guidance"} == set(data)
+            "understood", "reason", "emergency_guidance", "facts"} == set(data)
     assert data["focus"] == ["Gout"] and data["type"] == "causes" and not data["abstained"]
     first = data["answers"][0]
     assert first["id"] == "GOUT_Sec1.txt" and first["text"] == GOUT_CAUSES
