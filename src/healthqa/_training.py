@@ -13,7 +13,11 @@ else ``../shared/data/mediqa-2019`` beside the repository. Only these files are 
   that maximises accuracy on out-of-fold predictions of a 5-fold split of these files by question.
 
 Training needs scikit-learn; using the shipped weights does not. Encoding the training texts with
-MiniLM on a CPU takes about two minutes for each model.
+MiniLM takes a few minutes per model on an idle two-core CPU (``all`` took 26 minutes on a busy one).
+
+The features read vocabularies of other modules (the question parser's type cues and stopwords), so
+each weights file records :func:`feature_fingerprint`; the benchmarks print whether it still matches.
+Retrain after changing those vocabularies.
 """
 
 from __future__ import annotations

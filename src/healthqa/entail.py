@@ -23,7 +23,7 @@ from __future__ import annotations
 import difflib
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,10 +34,11 @@ from lxml import etree
 from healthqa import models_data
 from healthqa.errors import BadInputError
 from healthqa.models import SectionType
-from healthqa.semantic import Encoder, Vectors, default_encoder
+from healthqa.semantic import Encoder, default_encoder
 from healthqa.understand import STOPWORDS, classify, condense, normalise
 
 Matrix = npt.NDArray[np.float64]
+Vector = npt.NDArray[np.float32]
 
 FEATURES: tuple[str, ...] = (
     "cos_full",
@@ -72,7 +73,7 @@ GENERIC_WORDS = frozenset(
 
 _SENTENCE = re.compile(r"(?<=[.?!])\s+|\n+")
 _MAX_SENTENCES = 8  # bounds the cost of a long story; the question is nearly always in the first few
-_MAX_TOKENS = 128  # MiniLM input for whole texts: the question part of a message is rarely longer
+MAX_TOKENS = 128  # MiniLM input for whole texts: the question part of a message is rarely longer
 
 
 def stem(word: str) -> str:
@@ -137,15 +138,16 @@ def overlap(part: Sequence[str], whole: set[str]) -> float:
 
 
 class _Embeddings:
-    """Encodes the distinct texts of a batch once, then answers cosine look-ups."""
+    """Encodes the distinct texts of a batch once (but those already ``known``), then answers cosines."""
 
-    def __init__(self, encoder: Encoder, texts: Sequence[str]) -> None:
-        unique = list(dict.fromkeys(texts))
-        self._row = {text: i for i, text in enumerate(unique)}
-        self._vectors: Vectors = encoder.encode(unique, max_tokens=_MAX_TOKENS)
+    def __init__(self, encoder: Encoder, texts: Sequence[str], known: Mapping[str, Vector] | None) -> None:
+        self._vectors: dict[str, Vector] = dict(known or {})
+        missing = [text for text in dict.fromkeys(texts) if text not in self._vectors]
+        if missing:
+            self._vectors.update(zip(missing, encoder.encode(missing, max_tokens=MAX_TOKENS), strict=True))
 
     def cosine(self, a: str, b: str) -> float:
-        return float(self._vectors[self._row[a]] @ self._vectors[self._row[b]])
+        return float(self._vectors[a] @ self._vectors[b])
 
     def best(self, candidates: Sequence[str], b: str) -> float:
         return max(self.cosine(c, b) for c in candidates)
@@ -175,15 +177,22 @@ def _side(text: str) -> _Side:
     )
 
 
-def pair_features(pairs: Sequence[tuple[str, str]], encoder: Encoder | None = None) -> Matrix:
-    """The feature matrix (rows in ``FEATURES`` order) of (consumer question, FAQ question) pairs."""
+def pair_features(
+    pairs: Sequence[tuple[str, str]],
+    encoder: Encoder | None = None,
+    known: Mapping[str, Vector] | None = None,
+) -> Matrix:
+    """The feature matrix (rows in ``FEATURES`` order) of (consumer question, FAQ question) pairs.
+
+    ``known`` holds vectors the caller already has (encoded with ``max_tokens=MAX_TOKENS``).
+    """
     if not pairs:
         return np.zeros((0, len(FEATURES)), dtype=np.float64)
     sides = {text: _side(text) for pair in pairs for text in pair}
     texts: list[str] = []
     for a, b in pairs:
         texts.extend((a, b, *sides[a].sentences))
-    embeddings = _Embeddings(encoder or default_encoder(), texts)
+    embeddings = _Embeddings(encoder or default_encoder(), texts, known)
     rows = [_row(sides[a], sides[b], embeddings, a, b) for a, b in pairs]
     return np.asarray(rows, dtype=np.float64)
 
@@ -214,14 +223,19 @@ def _model() -> models_data.LinearModel:
     return model
 
 
-def entailment_scores(pairs: Sequence[tuple[str, str]], encoder: Encoder | None = None) -> list[float]:
+def entailment_scores(
+    pairs: Sequence[tuple[str, str]],
+    encoder: Encoder | None = None,
+    known: Mapping[str, Vector] | None = None,
+) -> list[float]:
     """The probability, for each (consumer question, FAQ question) pair, that the first entails the second.
 
-    All texts of the batch are encoded in one call; only the model (and the encoder) are cached.
+    All texts of the batch are encoded in one call, except those whose vectors the caller passes in
+    ``known`` (encoded with ``max_tokens=MAX_TOKENS``); only the model (and the encoder) are cached.
     """
     if not pairs:
         return []
-    return [float(p) for p in _model().probabilities(pair_features(pairs, encoder))]
+    return [float(p) for p in _model().probabilities(pair_features(pairs, encoder, known))]
 
 
 def entailment_score(consumer_question: str, faq_question: str) -> float:

@@ -40,6 +40,7 @@ from lxml import etree
 
 from healthqa import models_data
 from healthqa.entail import (
+    MAX_TOKENS,
     entailment_scores,
     focus_terms,
     fuzzy_present,
@@ -275,7 +276,7 @@ def question_features(question: MediqaQuestion, encoder: Encoder | None = None) 
     q_sentences = sentences(question.text)
     # Three encoder calls, each truncated to what its texts need: MiniLM's cost grows with the tokens.
     short = _encode(encoder, [question.text, *q_sentences, *(p.heading for p in parsed),
-                              *(p.title for p in parsed)], 128)
+                              *(p.title for p in parsed)], MAX_TOKENS)
     whole = _encode(encoder, [p.text for p in parsed], 256)
     parts = _encode(encoder, [s for p in parsed for s in p.sentences], 64)
     q = short[question.text]
@@ -293,7 +294,8 @@ def question_features(question: MediqaQuestion, encoder: Encoder | None = None) 
     order = np.argsort(-cos_answer, kind="stable")
     cos_rank = np.empty(len(parsed))
     cos_rank[order] = np.arange(len(parsed)) / max(len(parsed) - 1, 1)
-    entail = np.asarray(entailment_scores([(question.text, p.heading) for p in parsed], encoder))
+    # The entailment features need the same texts at the same length: pass their vectors along.
+    entail = np.asarray(entailment_scores([(question.text, p.heading) for p in parsed], encoder, short))
 
     q_terms = terms(question.text)
     q_vocabulary = set(q_terms)
