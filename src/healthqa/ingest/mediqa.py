@@ -21,6 +21,7 @@ from lxml import etree
 
 from healthqa.errors import BadInputError
 from healthqa.ingest import Reader
+from healthqa.ingest._xml import parse_xml
 from healthqa.ingest.medquad import parse_question, title_from_url
 from healthqa.models import ParsedDocument, Passage, SectionType, SourceInfo, Tier
 
@@ -325,14 +326,7 @@ class _Page:
 
 
 def read(path: Path) -> list[ParsedDocument]:
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise BadInputError(path, f"cannot read: {error.strerror or error}") from error
-    try:
-        root = etree.fromstring(data, _PARSER)
-    except etree.XMLSyntaxError as error:
-        raise BadInputError(path, f"not well-formed MEDIQA XML: {error}") from error
+    root = parse_xml(path, _PARSER, "MEDIQA XML")
     tag = root.tag if root is not None and isinstance(root.tag, str) else ""
     if not tag.startswith("MEDIQA2019"):
         raise BadInputError(path, f"root element <{tag}> is not a MEDIQA 2019 question set")

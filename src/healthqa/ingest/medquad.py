@@ -17,6 +17,7 @@ from lxml import etree
 
 from healthqa.errors import BadInputError
 from healthqa.ingest import Reader
+from healthqa.ingest._xml import parse_xml
 from healthqa.models import ParsedDocument, Passage, QAPair, SectionType, SourceInfo, Tier
 
 _MEDQUAD_LICENCE = "CC BY 4.0 (MedQuAD, Ben Abacha & Demner-Fushman 2019)"
@@ -234,14 +235,7 @@ def _collection(path: Path, root: etree._Element) -> tuple[str, SourceInfo]:
 
 
 def read(path: Path) -> list[ParsedDocument]:
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise BadInputError(path, f"cannot read: {error.strerror or error}") from error
-    try:
-        root = etree.fromstring(data, _PARSER)
-    except etree.XMLSyntaxError as error:
-        raise BadInputError(path, f"not well-formed MedQuAD XML: {error}") from error
+    root = parse_xml(path, _PARSER, "MedQuAD XML")
     if root is None:
         raise BadInputError(path, "empty XML document")
     tag = root.tag if isinstance(root.tag, str) else ""
