@@ -109,7 +109,7 @@ def main() -> None:
     store = build_kb(args.kb, args.data)
     encoder = default_encoder()
     note("kb_and_encoder_loaded")
-    answerer = Answerer(store, encoder=encoder)
+    answerer = Answerer(store, encoder=encoder, in_memory=True)
     note("healthqa_ready")
     reference = Reference(store, encoder)
     note("reference_ready")

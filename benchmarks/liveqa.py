@@ -58,7 +58,7 @@ def main() -> None:
 
     store = build_kb(args.kb, args.data, rebuild=args.rebuild, vectors=not args.no_semantic)
     start = time.perf_counter()
-    answerer = Answerer(store, semantic=not args.no_semantic)
+    answerer = Answerer(store, semantic=not args.no_semantic, in_memory=True)
     print(f"healthqa ready in {time.perf_counter() - start:.0f}s", file=sys.stderr)
     start = time.perf_counter()
     bm25 = BM25Index(store)

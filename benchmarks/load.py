@@ -315,7 +315,7 @@ def _library_worker(kb: str, conn: Connection, counter: Synchronized[int]) -> No
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops us
     store = open_store(kb)
-    answerer = Answerer(store)
+    answerer = Answerer(store, in_memory=True)
     # Threads (and their SQLite connections) live as long as the process, as in the server's executor.
     executor = ThreadPoolExecutor(max_workers=64, thread_name_prefix="library")
     conn.send(("ready", os.getpid()))

@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
+from healthqa.lexical import LexicalIndex, passage_index, question_index
 from healthqa.semantic import Encoder
-from healthqa.store.base import PassageRecord, Store
+from healthqa.store.base import PassageRecord, QuestionRecord, Store
 from healthqa.understand import Understanding, normalise
 
 # Related question types: a passage of a neighbouring type still partly answers.
@@ -96,10 +97,25 @@ def build_vectors(store: Store, encoder: Encoder, batch: int = 256) -> int:
 
 
 class Ranker:
-    def __init__(self, store: Store, encoder: Encoder | None, weights: Weights | None = None) -> None:
+    """Ranks passages for an understood question.
+
+    With ``in_memory`` the full-text scores come from BM25 indexes held in memory (see
+    :mod:`healthqa.lexical`; about 5 s to build over MedQuAD) instead of the store's FTS5 tables:
+    the same formula, ten times faster per question, for answerers that serve many questions.
+    """
+
+    def __init__(
+        self, store: Store, encoder: Encoder | None, weights: Weights | None = None, *, in_memory: bool = False
+    ) -> None:
         self.store = store
         self.encoder = encoder
         self.weights = weights or Weights()
+        self.passage_lexical: LexicalIndex | None = None
+        self.question_lexical: LexicalIndex | None = None
+        self.questions: dict[int, QuestionRecord] = {}
+        if in_memory:
+            self.passage_lexical = passage_index(store)
+            self.question_lexical, self.questions = question_index(store)
         self.index = VectorIndex(*store.load_vectors(encoder.name)) if encoder else VectorIndex([], [])
         self._passages = max(store.passage_count(), 1)
         self._specificity: dict[str, float] = {}
@@ -121,8 +137,8 @@ class Ranker:
         query = understood.concise or understood.text
         # Content words only: stopwords match nearly every passage and make full-text search slow.
         terms = " ".join(dict.fromkeys(understood.keywords)) or query
-        lexical = {p.rowid: (p, s) for p, s in self.store.search_passages(terms, pool)}
-        question_hits = self.store.search_questions(terms, pool)
+        lexical = {p.rowid: (p, s) for p, s in self._search_passages(terms, pool)}
+        question_hits = self._search_questions(terms, pool)
         best_question: dict[str, tuple[float, str]] = {}
         for question, score in question_hits:
             if question.answer_id and score > best_question.get(question.answer_id, (0.0, ""))[0]:
@@ -141,7 +157,7 @@ class Ranker:
                 candidates.setdefault(passage.rowid, passage)
         semantic: dict[int, float] = {}
         if self.encoder is not None and len(self.index):
-            vector = self.encoder.encode([query[:1000]], max_tokens=64)[0]
+            vector = self.encoder.encode_query(query[:1000])
             similarities = self.index.similarities(vector)
             top = np.argsort(-similarities)[:pool]
             dense_ids = [int(self.index.ids[i]) for i in top]
@@ -153,6 +169,18 @@ class Ranker:
                 if position is not None:
                     semantic[rowid] = float(similarities[position])
         return self._score(understood, candidates, lexical, question_score, semantic)[:limit]
+
+    def _search_passages(self, terms: str, limit: int) -> list[tuple[PassageRecord, float]]:
+        if self.passage_lexical is None:
+            return self.store.search_passages(terms, limit)
+        hits = self.passage_lexical.search(terms, limit)
+        found = {p.rowid: p for p in self.store.passages_by_ids([rowid for rowid, _ in hits])}
+        return [(found[rowid], score) for rowid, score in hits if rowid in found]
+
+    def _search_questions(self, terms: str, limit: int) -> list[tuple[QuestionRecord, float]]:
+        if self.question_lexical is None:
+            return self.store.search_questions(terms, limit)
+        return [(self.questions[rowid], score) for rowid, score in self.question_lexical.search(terms, limit)]
 
     def _score(
         self,
@@ -171,7 +199,11 @@ class Ranker:
         primary = understood.qtype.value
         others = {t.value for t in understood.qtypes[1:]}
         scored: list[Scored] = []
+        titles: dict[str, str] = {}
         for rowid, passage in candidates.items():
+            title = titles.get(passage.title)
+            if title is None:
+                title = titles[passage.title] = normalise(passage.title)
             features = {
                 "passage_lexical": lexical[rowid][1] / max_lexical if rowid in lexical else 0.0,
                 "question_lexical": (question_score[rowid][0] / max_question) if rowid in question_score
@@ -179,7 +211,7 @@ class Ranker:
                 "semantic": semantic.get(rowid, 0.0),
                 "focus": max((weight for weight, m in weighted_focus if passage.document_id in m.document_ids),
                              default=0.0),
-                "title_focus": max((weight for weight, n in title_names if n and n in normalise(passage.title)),
+                "title_focus": max((weight for weight, n in title_names if n and n in title),
                                    default=0.0),
                 "type_match": 1.0 if passage.section == primary else 0.0,
                 "type_near": 1.0 if passage.section != primary and (
