@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from healthqa.errors import ConfigError
 from healthqa.store.base import (
+    DocumentHead,
     DocumentRecord,
     IngestStats,
     IngestTransaction,
@@ -15,6 +16,7 @@ from healthqa.store.base import (
 from healthqa.store.sqlite import SQLiteStore
 
 __all__ = [
+    "DocumentHead",
     "DocumentRecord",
     "IngestStats",
     "IngestTransaction",

@@ -47,6 +47,17 @@ class PassageRecord:
 
 
 @dataclass(frozen=True)
+class DocumentHead:
+    """A document's identity without its content: what linking documents about one condition needs."""
+
+    id: int
+    key: str
+    title: str
+    source: str
+    tier: str
+
+
+@dataclass(frozen=True)
 class QuestionRecord:
     rowid: int
     public_id: str
@@ -145,8 +156,20 @@ class Store(Protocol):
 
     def iter_passages(self) -> Iterator[PassageRecord]: ...
 
+    def iter_questions(self) -> Iterator[QuestionRecord]:
+        """Every stored question, in row order."""
+        ...
+
     def iter_names(self) -> Iterator[tuple[int, str, str]]:
         """(document id, name, kind) for every title, focus and synonym."""
+        ...
+
+    def iter_codes(self) -> Iterator[tuple[int, str, str]]:
+        """(document id, system, code) of every code a document carries, e.g. (7, "ORPHA", "43393")."""
+        ...
+
+    def iter_document_heads(self) -> Iterator[DocumentHead]:
+        """Every document's id, key, title, source and tier, in id order (no passages)."""
         ...
 
     def facts(self, document_id: int) -> list[Fact]:

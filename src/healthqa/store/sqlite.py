@@ -12,8 +12,9 @@ from pathlib import Path
 
 from healthqa.errors import NotFoundError, StoreError
 from healthqa.models import DrugMention, Fact, Organisation, ParsedDocument, match_key
-from healthqa.store import catalogue
+from healthqa.store import catalogue, linking
 from healthqa.store.base import (
+    DocumentHead,
     DocumentRecord,
     IngestStats,
     PassageRecord,
@@ -247,8 +248,23 @@ class SQLiteStore:
         for row in cursor:
             yield PassageRecord(*row)
 
+    def iter_questions(self) -> Iterator[QuestionRecord]:
+        cursor = self._db.execute(
+            "SELECT id, public_id, text, qtype, answer_id, document_id FROM question ORDER BY id"
+        )
+        for row in cursor:
+            yield QuestionRecord(*row)
+
     def iter_names(self) -> Iterator[tuple[int, str, str]]:
         yield from self._db.execute("SELECT document_id, name, kind FROM document_name")
+
+    # -- linking documents about one condition (store/linking.py) ----------------------------------
+
+    def iter_codes(self) -> Iterator[tuple[int, str, str]]:
+        return linking.iter_codes(self._db)
+
+    def iter_document_heads(self) -> Iterator[DocumentHead]:
+        return linking.iter_document_heads(self._db)
 
     def document(self, ref: str | int) -> DocumentRecord:
         column = "d.id" if isinstance(ref, int) or str(ref).isdigit() else "d.key"
@@ -322,15 +338,30 @@ class SQLiteStore:
         match = fts_query(query)
         if not match:
             return []
-        rows = self._db.execute(
-            f"""SELECT {_PASSAGE_COLUMNS}, -bm25(passage_fts, 2.0, 2.0, 1.0) AS score
-                FROM passage_fts f JOIN passage p ON p.id = f.rowid
-                JOIN document d ON d.id = p.document_id JOIN source s ON s.id = d.source_id
-                WHERE passage_fts MATCH ? AND p.superseded_by IS NULL
-                ORDER BY bm25(passage_fts, 2.0, 2.0, 1.0) LIMIT ?""",
-            (match, limit),
-        ).fetchall()
-        return [(PassageRecord(*row[:-1]), float(row[-1])) for row in rows]
+        # Rank inside FTS5 first and join only the top rows: joining every match before ORDER BY
+        # costs three times as much. Superseded passages stay in the index, so ask for some headroom
+        # and widen the window in the rare case that filtering them leaves too few.
+        window = limit + 20
+        while True:
+            rows = self._db.execute(
+                f"""SELECT {_PASSAGE_COLUMNS}, top.score
+                    FROM (SELECT rowid, -bm25(passage_fts, 2.0, 2.0, 1.0) AS score FROM passage_fts
+                          WHERE passage_fts MATCH ? ORDER BY bm25(passage_fts, 2.0, 2.0, 1.0) LIMIT ?) AS top
+                    JOIN passage p ON p.id = top.rowid JOIN document d ON d.id = p.document_id
+                    JOIN source s ON s.id = d.source_id
+                    WHERE p.superseded_by IS NULL ORDER BY top.score DESC, p.id""",
+                (match, window),
+            ).fetchall()
+            if len(rows) >= limit or window >= 100_000:
+                break
+            found = self._db.execute(
+                "SELECT count(*) FROM (SELECT rowid FROM passage_fts WHERE passage_fts MATCH ? LIMIT ?)",
+                (match, window),
+            ).fetchone()[0]
+            if found < window:
+                break
+            window *= 4
+        return [(PassageRecord(*row[:-1]), float(row[-1])) for row in rows[:limit]]
 
     def search_questions(self, query: str, limit: int = 20) -> list[tuple[QuestionRecord, float]]:
         match = fts_query(query)

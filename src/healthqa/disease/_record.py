@@ -1,0 +1,320 @@
+"""One record per condition: every linked source's words, section by section, with provenance.
+
+Everything shown about the condition is a source's own text (passages, Orphanet's facts and phenotype
+annotations, organisations, drug names) with its source, link and date. The section labels are ours.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from healthqa.compare import Comparison, SourcedText, compare
+from healthqa.disease._link import SHOWN_SYSTEMS, Candidate, DiseaseIndex
+from healthqa.disease._names import key, name_keys
+from healthqa.facts import LABELS, FactItem, attribution
+from healthqa.models import SectionType
+from healthqa.store.base import DocumentRecord, PassageRecord
+
+# The order a person reads about a condition in; the remaining types follow in the vocabulary's order.
+READING_ORDER: tuple[SectionType, ...] = (
+    SectionType.INFORMATION, SectionType.SYMPTOMS, SectionType.CAUSES, SectionType.INHERITANCE,
+    SectionType.GENETIC_CHANGES, SectionType.FREQUENCY, SectionType.SUSCEPTIBILITY, SectionType.EXAMS_AND_TESTS,
+    SectionType.TREATMENT, SectionType.OUTLOOK, SectionType.COMPLICATIONS, SectionType.PREVENTION,
+    SectionType.WHEN_TO_CONTACT, SectionType.CONSIDERATIONS, SectionType.STAGES, SectionType.RESEARCH,
+    SectionType.SUPPORT_GROUPS, SectionType.LEARN_MORE,
+)
+SECTION_ORDER: tuple[SectionType, ...] = READING_ORDER + tuple(s for s in SectionType if s not in READING_ORDER)
+SECTION_LABELS: dict[str, str] = {
+    "information": "What it is",
+    "exams and tests": "Diagnosis: exams and tests",
+    "frequency": "How common it is",
+    "susceptibility": "Who is at risk",
+    "outlook": "Outlook",
+    "how can i learn more": "Learning more",
+    "when to contact a medical professional": "When to contact a medical professional",
+}
+FACT_KINDS = ("inheritance", "prevalence", "onset", "gene")
+# Prevalence: the widest geography and the most general measure first (as healthqa.facts orders them).
+_PLACE_ORDER = {"Worldwide": 0, "Europe": 1}
+_MEASURE_ORDER = {"Point prevalence": 0, "Prevalence at birth": 1, "Annual incidence": 2}
+
+
+def section_label(section: str) -> str:
+    return SECTION_LABELS.get(section, section[:1].upper() + section[1:])
+
+
+@dataclass(frozen=True)
+class LinkedDocument:
+    """A document of the record with its provenance and why it was linked."""
+
+    key: str
+    title: str
+    source: str
+    url: str
+    date: str | None
+    tier: str
+    licence: str
+    reviewer: str
+    linked_by: str
+
+
+@dataclass(frozen=True)
+class Synonym:
+    """A name sources give the condition; ``also_names`` lists other records that use it as their title."""
+
+    name: str
+    sources: list[str]
+    also_names: list[Candidate] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Quote:
+    """A passage of one source, verbatim; ``also_in`` are other documents with the identical text."""
+
+    id: str
+    text: str
+    heading: str
+    source: str
+    title: str
+    document_key: str
+    url: str
+    date: str | None
+    tier: str
+    licence: str
+    also_in: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Section:
+    section: str  # a SectionType value
+    label: str  # ours
+    quotes: list[Quote]
+
+
+@dataclass(frozen=True)
+class PhenotypeItem:
+    """A clinical feature a catalogue records for the condition (an HPO term) and how often it occurs."""
+
+    hpo_id: str
+    term: str
+    frequency_label: str
+    frequency: float | None
+    source: str
+    document_key: str
+    url: str
+    attribution: str
+
+
+@dataclass(frozen=True)
+class OrganisationItem:
+    name: str
+    address: str
+    phone: str
+    email: str
+    url: str
+    sources: list[str]
+
+
+@dataclass(frozen=True)
+class DrugItem:
+    brand: str
+    generic: str
+    sources: list[str]
+
+
+@dataclass
+class DiseaseRecord:
+    """Everything the knowledge base's sources say about one condition, quoted and attributed."""
+
+    ref: str  # what was asked for
+    name: str  # Orphanet's label when Orphanet is a source, else the title most sources use
+    codes: dict[str, list[str]]  # "ORPHA", "OMIM", "UMLS" -> codes
+    synonyms: list[Synonym]
+    documents: list[LinkedDocument]
+    sections: list[Section]
+    facts: list[FactItem]
+    phenotypes: list[PhenotypeItem]
+    organisations: list[OrganisationItem]
+    drugs: list[DrugItem]
+    comparison: Comparison | None  # None when the record was built without comparing sources
+
+    @property
+    def sources(self) -> list[str]:
+        return list(dict.fromkeys(d.source for d in self.documents))
+
+    def to_json(self) -> dict[str, Any]:
+        from healthqa.answer import DISCLAIMER  # answer pulls in the ranking stack: only when asked
+
+        return {
+            "ref": self.ref,
+            "name": self.name,
+            "codes": self.codes,
+            "synonyms": [
+                {"name": s.name, "sources": s.sources, "also_names": [c.to_json() for c in s.also_names]}
+                for s in self.synonyms
+            ],
+            "sources": self.sources,
+            "documents": [asdict(d) for d in self.documents],
+            "sections": [
+                {"section": s.section, "label": s.label, "quotes": [asdict(q) for q in s.quotes]}
+                for s in self.sections
+            ],
+            "facts": [f.to_json() for f in self.facts],
+            "phenotypes": [asdict(p) for p in self.phenotypes],
+            "organisations": [asdict(o) for o in self.organisations],
+            "drugs": [asdict(d) for d in self.drugs],
+            "comparison": self.comparison.to_json() if self.comparison is not None else None,
+            "disclaimer": DISCLAIMER,
+        }
+
+    def lines(self) -> list[str]:
+        """The record as text for people (``healthqa disease``)."""
+        from healthqa.disease._text import record_lines
+
+        return record_lines(self)
+
+
+def build_record(ref: str, record: int, index: DiseaseIndex, documents: Sequence[DocumentRecord],
+                 phenotypes: int = 10, compare_sources: bool = True) -> DiseaseRecord:
+    """Assemble the record from its documents (most trusted source first)."""
+    sections = _sections(documents)
+    texts = [
+        SourcedText(q.id, q.source, s.section, q.text, q.date, q.tier, q.document_key)
+        for s in sections for q in s.quotes
+    ]
+    return DiseaseRecord(
+        ref=ref,
+        name=index.canonical_name(record),
+        codes=_codes(documents, index),
+        synonyms=_synonyms(documents, index, record),
+        documents=[
+            LinkedDocument(d.key, d.title, d.source, d.url, d.updated, d.tier, d.licence, d.reviewer,
+                           index.link_reason(d.id))
+            for d in documents
+        ],
+        sections=sections,
+        facts=_facts(documents),
+        phenotypes=_phenotypes(documents, phenotypes),
+        organisations=_organisations(documents),
+        drugs=_drugs(documents),
+        comparison=compare(texts) if compare_sources else None,
+    )
+
+
+def _codes(documents: Sequence[DocumentRecord], index: DiseaseIndex) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {system: [] for system in SHOWN_SYSTEMS}
+    for document in documents:
+        for system, code in document.codes:
+            if system in found and code not in found[system] and index.is_specific(system, code):
+                found[system].append(code)
+    return {system: sorted(codes) for system, codes in found.items() if codes}
+
+
+def _synonyms(documents: Sequence[DocumentRecord], index: DiseaseIndex, record: int) -> list[Synonym]:
+    canonical = name_keys(index.canonical_name(record)) or {key(index.canonical_name(record))}
+    spelled: dict[str, str] = {}
+    sources: dict[str, list[str]] = {}
+    for document in documents:
+        has_focus = any(kind == "focus" for _name, kind in document.names)
+        for name, kind in document.names:
+            if kind == "title" and has_focus:
+                continue  # a page's title may be a headline ("What is ..."); its focus names the condition
+            if name_keys(name) & canonical:
+                continue
+            name_key = key(name) or name.strip()  # spellings apart: "Eaton-Lambert" is not "Lambert-Eaton"
+            spelled.setdefault(name_key, name)
+            giver = sources.setdefault(name_key, [])
+            if document.source not in giver:
+                giver.append(document.source)
+    return [Synonym(spelled[k], sources[k], index.records_named(spelled[k], exclude=record)) for k in spelled]
+
+
+def _sections(documents: Sequence[DocumentRecord]) -> list[Section]:
+    by_section: dict[str, list[Quote]] = {}
+    seen: dict[str, Quote] = {}  # identical text (whitespace and case aside) -> its first quote
+    for document in documents:
+        for p in document.passages:
+            same = " ".join(p.text.split()).casefold()
+            if same in seen:
+                seen[same].also_in.append(document.key)
+                continue
+            quote = _quote(p)
+            seen[same] = quote
+            by_section.setdefault(p.section, []).append(quote)
+    order = [s.value for s in SECTION_ORDER]
+    ordered = sorted(by_section, key=lambda s: order.index(s) if s in order else len(order))
+    return [Section(s, section_label(s), by_section[s]) for s in ordered]
+
+
+def _quote(p: PassageRecord) -> Quote:
+    return Quote(p.public_id, p.text, p.heading, p.source, p.title, p.document_key, p.url, p.updated, p.tier,
+                 p.licence)
+
+
+def _facts(documents: Sequence[DocumentRecord]) -> list[FactItem]:
+    items: list[FactItem] = []
+    for document in documents:
+        chosen = [f for f in document.facts if f.kind in FACT_KINDS]
+        chosen.sort(key=lambda f: (FACT_KINDS.index(f.kind), *_prevalence_order(f.kind, f.value, f.detail)))
+        credit = attribution(document)
+        counts: dict[str, int] = {}
+        for fact in chosen:
+            counts[fact.kind] = counts.get(fact.kind, 0) + 1
+            items.append(FactItem(
+                id=f"{document.key}#{fact.kind}-{counts[fact.kind]}", kind=fact.kind, label=LABELS[fact.kind],
+                text=fact.value, detail=fact.detail, title=document.title, document_key=document.key,
+                document_id=document.id, url=document.url, source=document.source, tier=document.tier,
+                licence=document.licence, date=document.updated, attribution=credit,
+            ))
+    return items
+
+
+def _prevalence_order(kind: str, value: str, detail: str) -> tuple[int, int, int]:
+    if kind != "prevalence":
+        return (0, 0, 0)
+    measure, _, place = detail.partition(", ")
+    unknown = value.lower() in ("unknown", "not yet documented")
+    return (int(unknown), _PLACE_ORDER.get(place, 2), _MEASURE_ORDER.get(measure, 3))
+
+
+def _phenotypes(documents: Sequence[DocumentRecord], top: int) -> list[PhenotypeItem]:
+    items = [
+        PhenotypeItem(p.hpo_id, p.term, p.frequency_label, p.frequency, d.source, d.key, d.url, attribution(d))
+        for d in documents for p in d.phenotypes
+    ]
+    # Most frequent first; features recorded without a frequency last; "Excluded (0%)" is not a feature.
+    items = [p for p in items if p.frequency is None or p.frequency > 0]
+    items.sort(key=lambda p: (p.frequency is None, -(p.frequency or 0.0)))
+    unique: dict[str, PhenotypeItem] = {}
+    for item in items:
+        unique.setdefault(item.hpo_id, item)
+    return list(unique.values())[:top]
+
+
+def _organisations(documents: Sequence[DocumentRecord]) -> list[OrganisationItem]:
+    merged: dict[str, dict[str, Any]] = {}
+    for document in documents:
+        for o in document.organisations:
+            same = key(o.name) or o.url.lower().rstrip("/")
+            if not same:
+                continue
+            entry = merged.setdefault(same, {"name": "", "address": "", "phone": "", "email": "", "url": "",
+                                             "sources": []})
+            for name in ("name", "address", "phone", "email", "url"):
+                entry[name] = entry[name] or getattr(o, name)
+            if document.source not in entry["sources"]:
+                entry["sources"].append(document.source)
+    return [OrganisationItem(**entry) for entry in merged.values()]
+
+
+def _drugs(documents: Sequence[DocumentRecord]) -> list[DrugItem]:
+    merged: dict[tuple[str, str], DrugItem] = {}
+    for document in documents:
+        for m in document.drugs:
+            same = (m.brand.casefold().strip(), m.generic.casefold().strip())
+            item = merged.setdefault(same, DrugItem(m.brand, m.generic, []))
+            if document.source not in item.sources:
+                item.sources.append(document.source)
+    return list(merged.values())
