@@ -11,70 +11,13 @@ from click.testing import CliRunner
 
 from healthqa.answer import DISCLAIMER, Answerer
 from healthqa.cli import main
-from healthqa.models import Fact, ParsedDocument, Passage, QAPair, SectionType, SourceInfo, Tier
 from healthqa.store import SQLiteStore
-
-GARD = SourceInfo("GARD", "NIH", "https://rarediseases.test", "CC BY 4.0", Tier.GOVERNMENT_REVIEWED)
-BLOG = SourceInfo("Some blog", "A blog", "https://blog.test", "unknown", Tier.UNREVIEWED)
-
-LEMS_INHERITANCE = (
-    "While the condition is not known to follow a specific pattern of inheritance, there appears to be a "
-    "genetic predisposition to autoimmune diseases in general. Families with a history of the syndrome may "
-    "benefit from consulting with a genetics professional."
-)
-
-
-def _doc(key: str, title: str, synonyms: list[str], sections: list[tuple[SectionType, str, str]],
-         source: SourceInfo = GARD) -> ParsedDocument:
-    passages, questions = [], []
-    for number, (section, question, text) in enumerate(sections, 1):
-        public_id = f"{key.upper()}_Sec{number}.txt"
-        passages.append(Passage(text, section, public_id, heading=question, updated="2020-05-01"))
-        questions.append(QAPair(question, section, public_id, answer_id=public_id))
-    return ParsedDocument(source=source, key=key, title=title, url=f"https://site.test/{key}", focus=[title],
-                          synonyms=synonyms, passages=passages, questions=questions, updated="2020-05-01")
-
-
-ORPHANET = SourceInfo("Orphanet", "Orphanet (INSERM)", "https://www.orpha.net", "CC BY 4.0", Tier.GOVERNMENT_REVIEWED)
-KALLMANN = ParsedDocument(
-    source=ORPHANET, key="orphanet:478", title="Kallmann syndrome", url="https://www.orpha.net/en/disease/detail/478",
-    focus=["Kallmann syndrome"], codes=[("ORPHA", "478")],
-    passages=[Passage("A genetic disorder with hypogonadism and a reduced sense of smell.", SectionType.INFORMATION,
-                      "ORPHA_478_definition")],
-    facts=[Fact("inheritance", "X-linked recessive"), Fact("prevalence", "1-9 / 100 000", "Point prevalence, Europe")],
-)
-
-DOCUMENTS = [KALLMANN,
-    _doc("lems", "Lambert-Eaton myasthenic syndrome", ["Eaton-Lambert syndrome", "LEMS"], [
-        (SectionType.INFORMATION, "What is Lambert-Eaton myasthenic syndrome?",
-         "Lambert-Eaton myasthenic syndrome is a rare disorder in which faulty communication between nerves "
-         "and muscles leads to muscle weakness."),
-        (SectionType.INHERITANCE, "Is Lambert-Eaton myasthenic syndrome genetic?", LEMS_INHERITANCE),
-        (SectionType.TREATMENT, "How might Lambert-Eaton myasthenic syndrome be treated?",
-         "Treatment may include amifampridine, plasma exchange and intravenous immunoglobulin. If a cancer "
-         "is found, treating it first may relieve the symptoms."),
-    ]),
-    _doc("gout", "Gout", ["Podagra"], [
-        (SectionType.CAUSES, "What causes gout?",
-         "Gout is caused by too much uric acid in the blood, which forms crystals in the joints."),
-        (SectionType.TREATMENT, "How is gout treated?",
-         "Medicines such as colchicine and allopurinol treat attacks and lower uric acid levels."),
-    ]),
-    _doc("blog", "Lambert-Eaton myasthenic syndrome", ["LEMS"], [
-        (SectionType.INHERITANCE, "Is LEMS hereditary?", "LEMS is not considered a hereditary condition."),
-    ], source=BLOG),
-]
+from kb_builders import DOCUMENTS, KALLMANN, LEMS_INHERITANCE, build_kb
 
 
 @pytest.fixture(scope="module")
 def kb_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("kb") / "kb.db"
-    store = SQLiteStore(path)
-    with store.ingest() as tx:
-        for document in DOCUMENTS:
-            tx.put_document(document)
-    store.close()
-    return path
+    return build_kb(tmp_path_factory.mktemp("kb") / "kb.db", [KALLMANN, *DOCUMENTS])
 
 
 @pytest.fixture(scope="module")

@@ -340,8 +340,13 @@ class SymptomResult:
 _FREQUENCY_LABELS = {value: label for label, value in FREQUENCY_MIDPOINTS.items()}
 
 
+def frequency_label(frequency: float | None) -> str:
+    """Orphanet's frequency class for a feature's frequency ("Very frequent (99-80%)"), or "" when it has none."""
+    return _FREQUENCY_LABELS.get(frequency, "") if frequency is not None else ""
+
+
 def _feature(feature: Feature) -> str:
-    label = _FREQUENCY_LABELS.get(feature.frequency) if feature.frequency is not None else None
+    label = frequency_label(feature.frequency)
     return f"{feature.term} [{label}]" if label else feature.term
 
 

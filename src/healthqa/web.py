@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from fastapi import APIRouter, Request
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -19,9 +19,13 @@ from starlette.responses import HTMLResponse, Response
 
 from healthqa.answer import DISCLAIMER, NO_ANSWER, Answer, AnswerItem
 from healthqa.api.errors import ApiError
-from healthqa.api.routes import CREDITS, topic_path
-from healthqa.api.service import Service
+from healthqa.api.routes import CREDITS, HPO_CREDIT, ORPHANET_CREDIT, topic_path
+from healthqa.api.service import Service, clean_description
+from healthqa.api.symptom_search import SymptomQuery, SymptomSearch, check_ids, split_additions, well_formed_ids
 from healthqa.errors import NotFoundError
+from healthqa.facts import FactItem
+from healthqa.ingest.orphanet import PAGE_URL
+from healthqa.symptoms import LABEL, DiseaseMatch, frequency_label
 
 router = APIRouter(include_in_schema=False)
 
@@ -32,7 +36,7 @@ TIER_LABELS = {
 }
 _STATUS_TITLES = {
     400: "Bad request", 401: "Not allowed", 403: "Not allowed", 404: "Page not found",
-    405: "Not allowed", 413: "Too large", 422: "Please check your question", 429: "Too many requests",
+    405: "Not allowed", 413: "Too large", 422: "Please check your request", 429: "Too many requests",
     500: "Something went wrong", 503: "Not available right now", 504: "This took too long",
 }
 
@@ -61,6 +65,15 @@ def tier_label(tier: str) -> str:
     return TIER_LABELS.get(tier, tier.replace("_", " ").capitalize())
 
 
+def disease_path(disease: DiseaseMatch) -> str:
+    """Where a ranked condition links: its record in the knowledge base (the one place to change it)."""
+    return f"/topics/{disease.document_id}"
+
+
+def orphanet_url(code: str) -> str:
+    return PAGE_URL.format(code=quote(code, safe=""))
+
+
 def highlight(text: str, sentences: Sequence[str]) -> Markup:
     """``text`` escaped, with each of ``sentences`` (exact substrings, in order) wrapped in <mark>."""
     parts: list[Markup] = []
@@ -86,6 +99,9 @@ _env.filters["web_url"] = web_url
 _env.filters["host"] = host_of
 _env.filters["tier_label"] = tier_label
 _env.filters["topic_path"] = topic_path
+_env.filters["disease_path"] = disease_path
+_env.filters["orphanet_url"] = orphanet_url
+_env.filters["frequency_label"] = frequency_label
 _env.globals["no_answer"] = NO_ANSWER
 _env.globals["disclaimer"] = DISCLAIMER
 
@@ -114,6 +130,22 @@ class Card:
     topic: str | None  # document key, for the topic page link
 
 
+@dataclass
+class FactCard:
+    """The catalogue facts of one document, shown together under its provenance."""
+
+    first: FactItem  # title, source, link, licence and date are the document's
+    items: list[FactItem]
+
+
+def fact_cards(facts: Sequence[FactItem]) -> list[FactCard]:
+    cards: dict[str, FactCard] = {}
+    for fact in facts:
+        card = cards.setdefault(fact.document_key, FactCard(fact, []))
+        card.items.append(fact)
+    return list(cards.values())
+
+
 def _cards(svc: Service, answer: Answer) -> list[Card]:
     store = svc.require_store()
     cards = []
@@ -137,7 +169,9 @@ async def _answer_page(svc: Service, raw: str | None) -> Response:
     answer = await svc.ask(question, top=3)
     cards = await run_in_threadpool(_cards, svc, answer)
     template = "no_answer.html" if answer.abstained else "answer.html"
-    return render(template, answer=answer, cards=cards, q=question, max_length=limit)
+    return render(
+        template, answer=answer, cards=cards, facts=fact_cards(answer.facts), q=question, max_length=limit
+    )
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -158,6 +192,83 @@ def topic_page(request: Request, ref: str) -> Response:
     document = _service(request).document(ref)
     other_names = [name for name, kind in document.names if kind != "title" and name != document.title]
     return render("topic.html", doc=document, other_names=list(dict.fromkeys(other_names)))
+
+
+@dataclass
+class TermRow:
+    """One HPO term of the mapping with the person's phrases that led to it."""
+
+    hpo_id: str
+    name: str
+    phrases: list[str]
+    added: bool
+    used: bool
+
+
+def term_rows(found: SymptomSearch) -> tuple[list[TermRow], list[str]]:
+    """The mapping as the page shows it: one row per term (phrases merged), and the unrecognised phrases."""
+    rows: dict[str, TermRow] = {}
+    unrecognised: list[str] = []
+    for mapped in found.mapping:
+        term = mapped.term
+        if not term.matched:
+            unrecognised.append(term.phrase)
+            continue
+        row = rows.setdefault(term.hpo_id, TermRow(term.hpo_id, term.name, [], mapped.added, mapped.used))
+        # An added id shows as "Added by you", not as its own id in quotes.
+        if term.phrase and term.phrase.upper() != term.hpo_id:
+            row.phrases.append(term.phrase)
+    return list(rows.values()), unrecognised
+
+
+def _symptom_query(params: Mapping[str, str], lists: Mapping[str, list[str]], limit: int) -> SymptomQuery | None:
+    """The search the form asks for, or None for the empty form; 422 (ApiError) for unusable input."""
+    text = clean_description(params.get("q", ""), limit)
+    added = check_ids(lists["hpo"], "hpo")
+    add_ids, words = split_additions(params.get("add", ""))
+    if not (text or added or add_ids or words):
+        return None
+    # A ticked box sends its id in "use"; every row sends its id in "shown": the unticked ones are left out.
+    used = set(well_formed_ids(lists["use"]))
+    exclude = tuple(term for term in well_formed_ids(lists["shown"]) if term not in used)
+    return SymptomQuery(text, (*added, *add_ids), exclude, words)
+
+
+@router.get("/symptoms", response_class=HTMLResponse)
+async def symptoms_page(request: Request) -> Response:
+    """The symptom form and, once filled in, the mapping (correctable without scripts) and the ranking."""
+    svc = _service(request)
+    limit = svc.settings.max_question_length
+    params = request.query_params
+    lists = {name: params.getlist(name) for name in ("hpo", "use", "shown")}
+    context: dict[str, Any] = {
+        "q": params.get("q", "")[:limit], "add": params.get("add", "")[:400], "max_length": limit,
+        "rows": [], "unrecognised": [], "searched": False, "credits": [ORPHANET_CREDIT, HPO_CREDIT],
+    }
+    try:
+        query = _symptom_query(params, lists, limit)
+        if query is None:
+            return render("symptoms.html", **{**context, "q": ""})
+        found = await svc.symptoms(query)
+    except ApiError as error:
+        if error.status_code != 422:
+            raise
+        return render("symptoms.html", 422, **context, error=error.message)
+    rows, unrecognised = term_rows(found)
+    version = found.result.hpo_version
+    hpo_credit = {**HPO_CREDIT, "credit": f"{HPO_CREDIT['credit']}, version {version}"} if version else HPO_CREDIT
+    # The person's own words for each term, to show next to the recorded feature it matched.
+    phrases = {
+        m.term.hpo_id: m.term.phrase for m in reversed(found.mapping)
+        if m.term.matched and m.term.phrase.upper() != m.term.hpo_id
+    }
+    # A condition none of whose recorded features matches would only puzzle a reader; the API keeps it.
+    context.update(
+        q=query.text, add="", rows=rows, unrecognised=unrecognised, searched=True,
+        used_count=sum(row.used for row in rows), diseases=[d for d in found.result.diseases if d.matched],
+        phrases=phrases, label=LABEL, credits=[ORPHANET_CREDIT, hpo_credit],
+    )
+    return render("symptoms.html", **context)
 
 
 @router.get("/sources", response_class=HTMLResponse)

@@ -15,11 +15,12 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from api.conftest import GOUT_CAUSES, LEMS_INHERITANCE, open_client, write_medquad_xml
+from api.conftest import open_client
 from healthqa.answer import DISCLAIMER
 from healthqa.api.ratelimit import RateLimiter
 from healthqa.errors import ConfigError
 from healthqa.settings import Settings
+from kb_builders import GOUT_CAUSES, LEMS_INHERITANCE, write_medquad_xml
 
 SECURITY_HEADERS = {
     "x-content-type-options": "nosniff",
@@ -133,7 +134,8 @@ def test_sources_with_counts_and_credits(client: TestClient) -> None:
 
 def test_openapi_schema_and_docs_page(client: TestClient) -> None:
     schema = client.get("/openapi.json").json()
-    for path in ("/healthz", "/api/ask", "/api/search", "/api/topics/{ref}", "/api/sources", "/api/ingest"):
+    for path in ("/healthz", "/api/ask", "/api/search", "/api/topics/{ref}", "/api/sources", "/api/ingest",
+                 "/api/symptoms"):
         assert path in schema["paths"], path
     assert {"get", "post"} <= set(schema["paths"]["/api/ask"])
     docs = client.get("/docs")
@@ -313,6 +315,8 @@ def test_hostile_queries_get_an_answer_never_a_5xx(client: TestClient, query: st
         client.post("/api/ask", json={"question": query}),
         client.get("/api/search", params={"q": query}),
         client.get("/", params={"q": query}),
+        client.get("/api/symptoms", params={"q": query}),
+        client.get("/symptoms", params={"q": query, "add": query[:400]}),
     ):
         assert response.status_code == 200, (query, response.status_code, response.text[:300])
     assert client.get("/api/topics/gout").status_code == 200  # the tables are intact
@@ -320,7 +324,7 @@ def test_hostile_queries_get_an_answer_never_a_5xx(client: TestClient, query: st
 
 @pytest.mark.parametrize("raw", ["%ff%fe", "%c3", "%ed%a0%80", "%00", "%e2%80", "gout%ZZ", "%%%", "gout&q=x"])
 def test_invalid_utf8_percent_encoding(client: TestClient, raw: str) -> None:
-    for path in ("/api/ask", "/api/search", "/"):
+    for path in ("/api/ask", "/api/search", "/", "/api/symptoms", "/symptoms"):
         response = client.get(f"{path}?q={raw}")
         assert response.status_code < 500, (path, raw, response.text[:200])
     surrogate = b'{"question": "\\ud800 gout \\udfff"}'
@@ -342,7 +346,7 @@ _encoded = st.one_of(
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(query=_encoded)
 def test_arbitrary_query_strings_never_5xx(client: TestClient, query: str) -> None:
-    for path in ("/api/ask", "/api/search"):
+    for path in ("/api/ask", "/api/search", "/api/symptoms"):
         response = client.get(f"{path}?q={query}")
         assert response.status_code < 500, (path, query, response.text[:300])
 
@@ -351,7 +355,8 @@ def test_arbitrary_query_strings_never_5xx(client: TestClient, query: str) -> No
 
 
 @pytest.mark.parametrize("path", ["/", "/api/ask?q=gout", "/api/sources", "/nope", "/static/style.css",
-                                  "/healthz", "/topics/gout", "/openapi.json"])
+                                  "/healthz", "/topics/gout", "/openapi.json", "/symptoms?q=dry+mouth",
+                                  "/api/symptoms?q=dry+mouth"])
 def test_security_headers_everywhere(client: TestClient, path: str) -> None:
     assert_secure(client.get(path))
 
@@ -378,6 +383,8 @@ def _ask_with_marker(client: TestClient) -> None:
     client.post("/api/ask", json={"question": f"what causes {MARKER} gout"})
     client.get("/", params={"q": f"{MARKER} gout treatment"})
     client.get("/api/search", params={"q": f"{MARKER} uric"})
+    client.get("/api/symptoms", params={"q": f"{MARKER} dry mouth"})
+    client.get("/symptoms", params={"q": f"{MARKER} dry mouth", "add": MARKER})
     client.get("/api/ask", params={"q": MARKER * 500})  # a 422 does not log it either
 
 

@@ -22,8 +22,8 @@ from typing import Any
 
 import pytest
 
-from api.conftest import DOCUMENTS, GOUT_CAUSES, IMG, SCRIPT, build_kb, write_medquad_xml
 from healthqa.answer import DISCLAIMER
+from kb_builders import DOCUMENTS, GOUT_CAUSES, IMG, ORPHANET_DOCUMENTS, SCRIPT, build_kb, write_medquad_xml
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -69,7 +69,7 @@ def _request(url: str, data: dict[str, Any] | None = None, token: str | None = N
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     folder = tmp_path_factory.mktemp("serve")
-    kb = build_kb(folder / "kb.db", DOCUMENTS)
+    kb = build_kb(folder / "kb.db", [*DOCUMENTS, *ORPHANET_DOCUMENTS])
     port = _free_port()
     env = {**os.environ, "HEALTHQA_DB": str(kb), "HEALTHQA_ADMIN_TOKEN": TOKEN, "HEALTHQA_RATE_LIMIT": "0"}
     env.pop("HEALTHQA_LOG_QUESTIONS", None)
@@ -213,3 +213,56 @@ def test_hostile_document_is_inert_in_the_browser(server: Server, browser: Any, 
         assert page.locator("script").count() == 0 and page.locator("img").count() == 0
     assert dialogs == []
     page.close()
+
+
+def test_symptom_search_in_the_browser(server: Server, browser: Any, tmp_path: Path) -> None:
+    page = browser.new_page(viewport={"width": 1024, "height": 900})
+    dialogs: list[str] = []
+    page.on("dialog", _recorder(dialogs))
+    page.goto(f"{server.url}/")
+    page.get_by_role("link", name="Search by symptoms").first.click()
+    page.get_by_label("Your symptoms, in plain words").fill("dry mouth, weak thighs, low reflexes, droopy eyelids")
+    page.get_by_role("button", name="Search").click()
+    page.wait_for_url("**/symptoms?*")
+    assert "not a diagnosis" in page.locator(".notice").inner_text()
+    best = page.locator("article.disease").first
+    assert best.locator("h3").inner_text() == "Dry-weak syndrome (test)"
+    assert "Xerostomia" in best.inner_text() and "Very frequent (99-80%)" in best.inner_text()
+    dry_mouth = page.get_by_label("Xerostomia")
+    assert dry_mouth.is_checked() and page.get_by_label("Ptosis").is_checked()
+    _screenshot(page, tmp_path, "symptoms.png")
+    # The person corrects the mapping: dry mouth is left out, the form is sent again.
+    dry_mouth.uncheck()
+    page.get_by_role("button", name="Search").click()
+    page.wait_for_load_state()
+    assert not page.get_by_label("Xerostomia").is_checked() and page.get_by_label("Ptosis").is_checked()
+    matched = page.locator("article.disease").first.locator("ul.features").first.inner_text()
+    assert "Xerostomia" not in matched and "Proximal muscle weakness" in matched
+    link = page.locator("article.disease h3 a").first
+    _screenshot(page, tmp_path, "symptoms-corrected.png")
+    link.click()
+    page.wait_for_load_state()
+    assert page.locator("h1").inner_text() == "Dry-weak syndrome (test)"
+    assert dialogs == []
+    page.close()
+
+
+def test_symptom_search_on_a_phone_without_javascript(server: Server, browser: Any, tmp_path: Path) -> None:
+    context = browser.new_context(java_script_enabled=False, viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.goto(f"{server.url}/symptoms")
+    page.get_by_label("Your symptoms, in plain words").fill("skin rash")
+    page.get_by_role("button", name="Search").click()
+    page.wait_for_load_state()
+    page.get_by_label("Add terms").fill("HP:0000217")
+    page.get_by_role("button", name="Search").click()
+    page.wait_for_load_state()
+    assert page.get_by_label("Xerostomia").is_checked() and page.get_by_label("Skin rash").is_checked()
+    assert page.locator("article.disease h3").first.inner_text() == "Eye-skin disorder (test)"
+    _screenshot(page, tmp_path, "symptoms-phone.png")
+    url = page.url
+    context.close()
+    wide = browser.new_page(viewport={"width": 390, "height": 844})
+    wide.goto(url)
+    assert wide.evaluate("document.documentElement.scrollWidth <= window.innerWidth")  # no sideways scroll
+    wide.close()

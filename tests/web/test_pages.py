@@ -9,9 +9,10 @@ from html.parser import HTMLParser
 import pytest
 from fastapi.testclient import TestClient
 
-from api.conftest import GOUT_CAUSES, LEMS_INHERITANCE, SCRIPT, build_kb, open_client
+from api.conftest import open_client
 from healthqa.answer import DISCLAIMER
 from healthqa.web import highlight, web_url
+from kb_builders import GOUT_CAUSES, LEMS_INHERITANCE, SCRIPT, build_kb
 
 
 @pytest.fixture(scope="module")
@@ -227,3 +228,129 @@ def test_hostile_form_posts_never_5xx(client: TestClient, content: bytes, conten
     response = client.post("/", content=content, headers={"content-type": content_type})
     assert response.status_code < 500, response.text[:300]
     assert response.headers["content-type"].startswith("text/html")
+
+
+# -- catalogue facts on the answer page -----------------------------------------------------------------
+
+
+def test_answer_page_shows_orphanet_facts_with_attribution(client: TestClient) -> None:
+    response = client.get("/", params={"q": "how is kallmann syndrome inherited?"})
+    assert response.status_code == 200
+    html = response.text
+    page = assert_accessible_page(html)
+    facts = html[html.index('id="facts-heading"'):html.index("</section>", html.index('id="facts-heading"'))]
+    assert "Kallmann syndrome" in facts and "Mode of inheritance" in facts
+    assert re.search(r"<blockquote[^>]*>\s*<p class=\"passage\">X-linked recessive</p>", facts)
+    assert "<dd>Orphanet</dd>" in facts and "Government-reviewed source" in facts
+    assert "Source: Orphanet, www.orpha.net" in facts and "licence CC BY 4.0" in facts
+    assert "https://www.orpha.net/en/disease/detail/478" in page.hrefs and "/topics/orphanet:478" in page.hrefs
+    prevalence = client.get("/", params={"q": "how common is kallmann syndrome?"}).text
+    assert "How common" in prevalence and "1-9 / 100 000" in prevalence and "Point prevalence, Europe" in prevalence
+    assert 'id="facts-heading"' not in client.get("/", params={"q": "what causes gout?"}).text
+
+
+# -- symptom search -------------------------------------------------------------------------------------
+
+LEMS_LIKE = "dry mouth, weak thighs, low reflexes, blah"
+
+
+def checkboxes(html: str) -> dict[str, bool]:
+    """The mapping's checkboxes: HPO id -> ticked."""
+    boxes = re.finditer(r'<input type="checkbox"[^>]*value="([^"]+)"[^>]*>', html)
+    return {box.group(1): " checked" in box.group(0) for box in boxes}
+
+
+def test_symptom_form_page(client: TestClient) -> None:
+    response = client.get("/symptoms")
+    assert response.status_code == 200
+    html = response.text
+    page = assert_accessible_page(html)
+    assert "q" in page.labels and "add" in page.labels
+    assert "Your symptoms, in plain words" in html
+    assert '<form class="ask symptoms-form" action="/symptoms" method="get">' in html
+    assert 'class="notice"' in html and "not a diagnosis" in html and "discuss with a doctor" in html
+    assert "Orphanet" in html and "CC BY 4.0" in html and "Human Phenotype Ontology" in html
+    assert "https://hpo.jax.org" in page.hrefs and "https://www.orpha.net" in page.hrefs
+    assert "/symptoms" in outline(client.get("/").text).hrefs  # linked from the home page and the nav
+    assert client.get("/symptoms", params={"q": "  ", "add": ""}).text == html
+
+
+def test_symptom_results_show_the_mapping_and_ranked_conditions(client: TestClient) -> None:
+    response = client.get("/symptoms", params={"q": LEMS_LIKE})
+    assert response.status_code == 200
+    html = response.text
+    page = assert_accessible_page(html)
+    assert len(page.labels & {f"use-{n}" for n in range(1, 4)}) == 3  # every checkbox has its label
+    assert checkboxes(html) == {"HP:0000217": True, "HP:0008994": True, "HP:0001265": True}
+    assert "“dry mouth”" in html and "Xerostomia" in html and "(HP:0000217)" in html
+    assert "Not recognised, so not searched" in html and "“blah”" in html
+    assert html.index("not a diagnosis") < html.index("Dry-weak syndrome (test)")
+    cards = re.findall(r'<article class="card disease".*?</article>', html, re.S)
+    assert "Dry-weak syndrome (test)" in cards[0] and "ORPHA:900001" in cards[0]
+    assert "Orphanet frequency: Very frequent (99-80%)" in cards[0] and "your words: “weak thighs”" in cards[0]
+    assert "Seizure disorder (test)" not in html  # nothing of it matches: left off the page
+    link = re.search(r'<h3 id="disease-1"><a href="([^"]+)">', cards[0])
+    assert link and link.group(1).startswith("/topics/")
+    topic = client.get(link.group(1))
+    assert topic.status_code == 200 and "<h1>Dry-weak syndrome (test)</h1>" in topic.text
+    assert "https://www.orpha.net/en/disease/detail/900001" in page.hrefs
+    assert "version" in html and "hpo.jax.org" in html  # the HPO credit names the ontology's version
+    # Often recorded but not described.
+    rash = client.get("/symptoms", params={"q": "skin rash"}).text
+    assert "Often recorded, not in your description" in rash and "Ptosis" in rash
+
+
+def test_unticking_a_term_leaves_it_out_and_keeps_it_on_the_form(client: TestClient) -> None:
+    ids = ["HP:0000217", "HP:0008994", "HP:0001265"]
+    params = {"q": LEMS_LIKE, "shown": ids, "use": ids[1:]}
+    html = client.get("/symptoms", params=params).text
+    assert checkboxes(html) == {"HP:0000217": False, "HP:0008994": True, "HP:0001265": True}
+    best = re.findall(r'<article class="card disease".*?</article>', html, re.S)[0]
+    matched, _, missing = best.partition("Often recorded, not in your description")
+    assert "Dry-weak syndrome (test)" in matched and "Xerostomia" not in matched and "Xerostomia" in missing
+    assert "Eye-skin disorder (test)" not in html  # it only matched the dry mouth
+    nothing = client.get("/symptoms", params={"q": "dry mouth", "shown": "HP:0000217"}).text
+    assert "No term is selected" in nothing and checkboxes(nothing) == {"HP:0000217": False}
+
+
+def test_adding_terms_by_id_or_words(client: TestClient) -> None:
+    html = client.get("/symptoms", params={"q": "dry mouth", "add": "HP:0000508, skin rash"}).text
+    assert checkboxes(html) == {"HP:0000217": True, "HP:0000508": True, "HP:0000988": True}
+    assert 'name="hpo" value="HP:0000508"' in html and 'name="hpo" value="HP:0000988"' in html
+    assert "Added by you" in html and "“skin rash”" in html and 'name="add" value=""' in html
+    assert "Eye-skin disorder (test)" in re.findall(r'<article class="card disease".*?</article>', html, re.S)[0]
+    # An added term stays on the form (as hpo) and can be unticked like the others.
+    again = client.get("/symptoms", params={
+        "q": "dry mouth", "hpo": ["HP:0000508", "HP:0000988"], "shown": ["HP:0000217", "HP:0000508", "HP:0000988"],
+        "use": ["HP:0000217", "HP:0000988"],
+    }).text
+    assert checkboxes(again) == {"HP:0000217": True, "HP:0000508": False, "HP:0000988": True}
+
+
+@pytest.mark.parametrize(
+    ("params", "needle"),
+    [
+        ({"q": "dry mouth", "add": "HP:12"}, "HP:12"),
+        ({"q": "dry mouth", "add": "HP:9999999"}, "HP:9999999"),
+        ({"q": "dry mouth, " * 200}, "2,000"),
+        ({"q": "dry mouth", "hpo": "nonsense"}, "nonsense"),
+    ],
+)
+def test_symptom_form_errors_are_pages_with_the_form(client: TestClient, params: dict[str, str], needle: str) -> None:
+    response = client.get("/symptoms", params=params)
+    assert response.status_code == 422 and response.headers["content-type"].startswith("text/html")
+    html = response.text
+    assert_accessible_page(html)
+    alert = re.search(r'<p id="q-error" class="form-error" role="alert">(.*?)</p>', html, re.S)
+    assert alert and needle in alert.group(1)
+    assert 'id="q"' in html and "dry mouth" in html  # what was typed is kept
+
+
+def test_hostile_symptom_input_is_inert(client: TestClient) -> None:
+    hostile = f"{SCRIPT}, dry mouth, <img src=x onerror=alert(1)>"
+    html = client.get("/symptoms", params={"q": hostile, "add": f"{SCRIPT} <b>x</b>"}).text
+    assert_inert(html)
+    assert "&lt;script&gt;window.__pwned=1&lt;/script&gt;" in html
+    error = client.get("/symptoms", params={"q": hostile, "add": f"HP:{SCRIPT}"})
+    assert error.status_code == 422
+    assert_inert(error.text)

@@ -3,6 +3,7 @@
 - :mod:`healthqa.api.app` — the factory and its lifespan (the Answerer is built once per process);
 - :mod:`healthqa.api.routes` — the JSON endpoints (``/healthz``, ``/api/*``);
 - :mod:`healthqa.api.service` — the knowledge base, the Answerer, timeouts and input cleaning;
+- :mod:`healthqa.api.symptom_search` — symptom search: the person's words and corrections, checked;
 - :mod:`healthqa.api.guard` — limits, security headers, the access log and the last-resort 500;
 - :mod:`healthqa.api.errors` — the one error shape.
 

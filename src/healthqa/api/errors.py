@@ -35,7 +35,7 @@ INTERNAL_MESSAGE = "Something went wrong on our side. Please try again later."
 # Paths that are always answered in JSON; the web pages answer browsers in HTML.
 _JSON_PREFIXES = ("/api/", "/healthz", "/openapi.json", "/static/")
 _PAGE_PREFIXES = ("/topics/",)
-_PAGES = frozenset({"/", "/sources", "/docs"})
+_PAGES = frozenset({"/", "/sources", "/docs", "/symptoms"})
 
 
 class ApiError(StarletteHTTPException):

@@ -13,7 +13,9 @@ from starlette.responses import JSONResponse, Response
 
 from healthqa.answer import Answer
 from healthqa.api.errors import ApiError, error_response
-from healthqa.api.service import UNAVAILABLE, Service
+from healthqa.api.service import UNAVAILABLE, Service, clean_description
+from healthqa.api.symptom_search import SymptomQuery, check_ids
+from healthqa.phenotype import HPO_ATTRIBUTION
 from healthqa.store.base import DocumentRecord, PassageRecord
 
 router = APIRouter()
@@ -27,6 +29,18 @@ ERROR_SCHEMA: dict[int | str, dict[str, Any]] = {
         (503, "unavailable", "The knowledge base is not available."),
     )
 }
+ORPHANET_CREDIT = {
+    "name": "Orphanet",
+    "licence": "CC BY 4.0",
+    "credit": "Orphanet: an online database of rare diseases and orphan drugs. INSERM, 1999",
+    "url": "https://www.orpha.net",
+}
+HPO_CREDIT = {
+    "name": "Human Phenotype Ontology",
+    "licence": "free use with attribution",
+    "credit": HPO_ATTRIBUTION,
+    "url": "https://hpo.jax.org",
+}
 CREDITS = [
     {
         "name": "MedQuAD",
@@ -35,12 +49,8 @@ CREDITS = [
         "BMC Bioinformatics 2019",
         "url": "https://github.com/abachaa/MedQuAD",
     },
-    {
-        "name": "Orphanet",
-        "licence": "CC BY 4.0",
-        "credit": "Orphanet: an online database of rare diseases and orphan drugs. INSERM, 1999",
-        "url": "https://www.orpha.net",
-    },
+    ORPHANET_CREDIT,
+    HPO_CREDIT,
     {
         "name": "TREC 2017 LiveQA Medical and MEDIQA 2019",
         "licence": "research use",
@@ -90,6 +100,37 @@ class SearchResult(BaseModel):
     results: list[SearchHit]
 
 
+class SymptomTerm(BaseModel):
+    phrase: str = Field(description="The person's words (or the HPO id they gave).")
+    hpo_id: str = Field(description='The HPO term they were mapped to; "" when not recognised.')
+    name: str
+    score: float
+
+
+class PhenotypeFeature(BaseModel):
+    hpo_id: str
+    term: str
+    frequency: float | None = Field(description="Orphanet's frequency class as the midpoint of its range (0..1).")
+    query: str = Field(description="The person's HPO term that this recorded feature matched.")
+
+
+class RankedDisease(BaseModel):
+    name: str
+    orpha: str = Field(description="The ORPHA code.")
+    score: float
+    matched: list[PhenotypeFeature] = Field(description="Recorded features like the person's.")
+    missing: list[PhenotypeFeature] = Field(description="Very frequent recorded features not described.")
+
+
+class SymptomsResult(BaseModel):
+    """The same object as ``healthqa symptoms --json``."""
+
+    label: str
+    terms: list[SymptomTerm]
+    diseases: list[RankedDisease]
+    credit: str
+
+
 def topic_path(key: str) -> str:
     return quote(key, safe=":")
 
@@ -135,6 +176,31 @@ def search(
     query = svc.clean(q)
     found = svc.require_store().search_passages(query, limit)
     return SearchResult(query=query, results=[hit(p, s) for p, s in found])
+
+
+@router.get(
+    "/api/symptoms", response_model=SymptomsResult, responses=ERROR_SCHEMA,
+    summary="Rare conditions whose recorded features overlap described symptoms (not a diagnosis)",
+)
+async def symptoms(
+    svc: ServiceDep,
+    q: Annotated[str, Query(description="The symptoms in plain words, separated by commas.")] = "",
+    hpo: Annotated[list[str] | None, Query(
+        description="HPO ids to add to the description's terms, comma-separated or repeated (HP:0000508)."
+    )] = None,
+    exclude: Annotated[list[str] | None, Query(
+        description="HPO ids to leave out of the description's terms (a correction of the mapping)."
+    )] = None,
+    top: Annotated[int, Query(ge=1, le=50, description="How many conditions to return.")] = 10,
+) -> dict[str, Any]:
+    text = clean_description(q, svc.settings.max_question_length)
+    added = check_ids(hpo or (), "hpo")
+    if not text and not added:
+        raise ApiError(
+            422, "empty_description", "Describe the symptoms in plain words ('q') or give HPO ids ('hpo')."
+        )
+    found = await svc.symptoms(SymptomQuery(text, added, check_ids(exclude or (), "exclude"), top=top))
+    return found.result.to_json()
 
 
 @router.get(

@@ -1,4 +1,4 @@
-"""What the HTTP layer needs from the library: one knowledge base and one Answerer per process."""
+"""What the HTTP layer needs from the library: one knowledge base, one Answerer and one symptom index per process."""
 
 from __future__ import annotations
 
@@ -10,11 +10,15 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from typing import Any
 
+import anyio
+
 from healthqa.answer import Answer, Answerer
 from healthqa.api.errors import ApiError
+from healthqa.api.symptom_search import NO_PHENOTYPES, SymptomQuery, SymptomSearch, search_symptoms
 from healthqa.errors import HealthQAError, NotFoundError
 from healthqa.settings import Settings
 from healthqa.store import DocumentRecord, Store, open_store
+from healthqa.symptoms import SymptomIndex
 
 log = logging.getLogger("healthqa.api")
 
@@ -30,10 +34,26 @@ def clean_question(text: str, max_length: int) -> str:
             f"The question is {len(text):,} characters long; the limit is {max_length:,} characters. "
             "Please shorten it.",
         )
-    cleaned = "".join(_clean_char(c) for c in text).strip()
+    cleaned = clean_text(text)
     if not cleaned:
         raise ApiError(422, "empty_question", "The question is empty. Please type a question.")
     return cleaned
+
+
+def clean_description(text: str, max_length: int) -> str:
+    """A description of symptoms, cleaned like a question; it may be empty (HPO ids can stand in for it)."""
+    if len(text) > max_length:
+        raise ApiError(
+            422, "description_too_long",
+            f"The description is {len(text):,} characters long; the limit is {max_length:,} characters. "
+            "Please shorten it.",
+        )
+    return clean_text(text)
+
+
+def clean_text(text: str) -> str:
+    """No control characters or lone surrogates, no surrounding space."""
+    return "".join(_clean_char(c) for c in text).strip()
 
 
 def _clean_char(char: str) -> str:
@@ -56,12 +76,15 @@ class Service:
         self.problem = "not started"
         self._executor = ThreadPoolExecutor(max_workers=ANSWER_THREADS, thread_name_prefix="healthqa-answer")
         self._ingest_lock = threading.Lock()
+        # The symptom index takes seconds to build over the whole catalogue: once per process, on first use.
+        self._symptom_index: SymptomIndex | None = None
+        self._symptom_lock = threading.Lock()
 
     def start(self) -> None:
         """Blocking: opens the knowledge base and builds the Answerer (loads the sentence model)."""
         try:
             self.store = open_store(self.store_url)
-            self.answerer = Answerer(self.store)
+            self.answerer = Answerer(self.store, in_memory=True)
             self.problem = ""
         except HealthQAError as error:
             # Keep serving: /healthz says 503 and every request that needs the knowledge base too.
@@ -112,6 +135,50 @@ class Service:
                 "perhaps with a shorter question.",
             ) from None
 
+    def symptom_index(self) -> SymptomIndex:
+        """Blocking: the symptom index, built on first use by one thread while the others wait for it.
+
+        503 when the knowledge base holds no Orphanet phenotype annotations.
+        """
+        store = self.require_store()
+        index = self._symptom_index
+        if index is None:
+            with self._symptom_lock:
+                index = self._symptom_index
+                if index is None:
+                    index = self._symptom_index = self._build_symptom_index(store)
+        if not len(index):
+            raise ApiError(503, "no_phenotype_data", NO_PHENOTYPES)
+        return index
+
+    @staticmethod
+    def _build_symptom_index(store: Store) -> SymptomIndex:
+        try:
+            index = SymptomIndex.from_store(store)
+            # The phrase matcher builds its tables on first use without a lock: build them here, under ours.
+            index.hpo.match("dry mouth")
+        except HealthQAError as error:
+            log.error("cannot build the symptom index: %s", error)
+            raise ApiError(503, "unavailable", UNAVAILABLE) from error
+        return index
+
+    async def symptoms(self, query: SymptomQuery) -> SymptomSearch:
+        """Rank rare disorders for ``query`` in a worker thread; 504 past the configured timeout."""
+        if self.settings.log_questions:
+            log.info("symptoms: %s", query.text)
+        # Not under the timeout: the first request waits for the index, which is built only once.
+        index = await anyio.to_thread.run_sync(self.symptom_index)
+        loop = asyncio.get_running_loop()
+        future = loop.run_in_executor(self._executor, search_symptoms, index, query)
+        try:
+            return await asyncio.wait_for(future, self.settings.answer_timeout)
+        except TimeoutError:
+            raise ApiError(
+                504, "symptoms_timeout",
+                f"The search took longer than {self.settings.answer_timeout:g} seconds. Please try again, "
+                "perhaps with fewer words.",
+            ) from None
+
     def ingest(self, paths: list[str]) -> list[dict[str, Any]]:
         """Ingest server-local paths (one transaction each), then rebuild the Answerer if anything changed."""
         from healthqa.ingest import ingest_path
@@ -134,9 +201,12 @@ class Service:
                     "path": path, "ok": report.ok, "files": report.files, **stats,
                     "failures": [str(failure) for failure in report.failures],
                 })
+            if changed:
+                with self._symptom_lock:
+                    self._symptom_index = None  # rebuilt on next use, over the new annotations
             if changed or self.answerer is None:
                 try:
-                    self.answerer = Answerer(store)
+                    self.answerer = Answerer(store, in_memory=True)
                 except HealthQAError as error:
                     log.error("cannot rebuild the answerer after ingest: %s", error)
                     raise ApiError(503, "unavailable", UNAVAILABLE) from error
