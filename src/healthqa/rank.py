@@ -159,7 +159,9 @@ class Ranker:
         if self.encoder is not None and len(self.index):
             vector = self.encoder.encode_query(query[:1000])
             similarities = self.index.similarities(vector)
-            top = np.argsort(-similarities)[:pool]
+            top = np.argpartition(-similarities, pool - 1)[:pool] if len(similarities) > pool else \
+                np.arange(len(similarities))
+            top = top[np.argsort(-similarities[top], kind="stable")]
             dense_ids = [int(self.index.ids[i]) for i in top]
             missing = [rowid for rowid in dense_ids if rowid not in candidates]
             for passage in self.store.passages_by_ids(missing):
