@@ -7,9 +7,9 @@ each worker. This process then generates the load with an asyncio httpx client: 
 cycling over the 52 LiveQA dev questions (original wording), at each concurrency level (1, 8 and 32
 clients by default), each run bounded by a request count AND a duration, whichever comes first.
 
-The baseline, in the same run: the library itself (``Answerer(store, in_memory=True).ask(question, top=3)``, as the API's
-default ``top``) called from the same number of processes (N spawned processes, each with its own store
-and Answerer), with the same concurrency scheme: the C clients are spread over the N processes as
+The baseline, in the same run: the library itself (``Answerer(store, in_memory=True).ask(question, top=3)``,
+as the API builds it, with its default ``top``) called from the same number of processes (N spawned
+processes, each with its own store and Answerer), with the same concurrency scheme: the C clients are spread over the N processes as
 threads that take the next question from one shared counter, under the same request count and
 duration caps. Each repetition runs every level over HTTP and over the library back to back
 (alternating which goes first), so both see the same background load; the figures are the medians over

@@ -48,17 +48,17 @@ HOSTILE_TEXT = (
 
 def make_document(
     key: str, title: str, synonyms: list[str], sections: list[tuple[SectionType, str, str]],
-    source: SourceInfo = GARD, url: str | None = None,
+    source: SourceInfo = GARD, url: str | None = None, updated: str = "2020-05-01",
 ) -> ParsedDocument:
     """A MedQuAD-like topic: one passage and one question per (section, question, text)."""
     passages, questions = [], []
     for number, (section, question, text) in enumerate(sections, 1):
         public_id = f"{key.upper()}_Sec{number}.txt"
-        passages.append(Passage(text, section, public_id, heading=question, updated="2020-05-01"))
+        passages.append(Passage(text, section, public_id, heading=question, updated=updated))
         questions.append(QAPair(question, section, public_id, answer_id=public_id))
     return ParsedDocument(
         source=source, key=key, title=title, url=f"https://site.test/{key}" if url is None else url,
-        focus=[title], synonyms=synonyms, passages=passages, questions=questions, updated="2020-05-01",
+        focus=[title], synonyms=synonyms, passages=passages, questions=questions, updated=updated,
     )
 
 
@@ -94,6 +94,34 @@ KALLMANN = ParsedDocument(
 ORPHANET_DOCUMENTS = [parse_packet(record["Orphapacket"]) for record in (DRY_WEAK, EYE_SKIN, SEIZURES)]
 
 
+NINDS = SourceInfo("NINDS", "NIH", "https://ninds.test", "public domain", Tier.GOVERNMENT_REVIEWED)
+NINDS_LEMS_TREATMENT = (
+    "Plasma exchange and intravenous immunoglobulin may improve muscle strength for a few weeks. "
+    "Amifampridine is also used."
+)
+MUSCLE_GROUP = Organisation("Muscle Friends Association", "10 Main Street, Springfield", "217-555-0100", "",
+                            "https://muscle.example.org")
+
+
+def ninds_lems() -> ParsedDocument:
+    """A third, older source about LEMS: the record compares it with GARD's (agreement) and dates it (stale).
+
+    It also abbreviates the condition "LES", as the lupus document below does: "LES" is then ambiguous.
+    """
+    document = make_document("ninds-lems", "Lambert-Eaton myasthenic syndrome", ["Eaton-Lambert syndrome", "LES"], [
+        (SectionType.TREATMENT, "Is there any treatment?", NINDS_LEMS_TREATMENT),
+    ], source=NINDS, updated="2011-03-01")
+    document.organisations = [MUSCLE_GROUP]
+    document.drugs = [DrugMention("Firdapse", "amifampridine")]
+    return document
+
+
+LUPUS = make_document("lupus", "Systemic lupus erythematosus", ["LES"], [
+    (SectionType.INFORMATION, "What is systemic lupus erythematosus?",
+     "Systemic lupus erythematosus is an autoimmune disease that can affect many organs."),
+])
+
+
 def hostile_document() -> ParsedDocument:
     """A document whose every field tries to inject markup or a script link."""
     document = make_document("hostile", HOSTILE_TITLE, [f"{SCRIPT}Zyxo"], [
@@ -109,6 +137,11 @@ def hostile_document() -> ParsedDocument:
 def default_documents() -> list[ParsedDocument]:
     """Everything: the MedQuAD-like topics, Orphanet records with facts and phenotypes, the hostile one."""
     return [*DOCUMENTS, KALLMANN, *ORPHANET_DOCUMENTS, hostile_document()]
+
+
+def disease_documents() -> list[ParsedDocument]:
+    """:func:`default_documents`, a third source about LEMS (for the comparison) and lupus (for "LES")."""
+    return [*default_documents(), ninds_lems(), LUPUS]
 
 
 def build_kb(path: Path, documents: list[ParsedDocument] | None = None) -> Path:

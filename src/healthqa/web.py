@@ -20,8 +20,10 @@ from starlette.responses import HTMLResponse, Response
 from healthqa.answer import DISCLAIMER, NO_ANSWER, Answer, AnswerItem
 from healthqa.api.errors import ApiError
 from healthqa.api.routes import CREDITS, HPO_CREDIT, ORPHANET_CREDIT, topic_path
-from healthqa.api.service import Service, clean_description
+from healthqa.api.service import MAX_REF_LENGTH, Service, clean_description, clean_ref, clean_text
 from healthqa.api.symptom_search import SymptomQuery, SymptomSearch, check_ids, split_additions, well_formed_ids
+from healthqa.compare import Mention
+from healthqa.disease import AmbiguousConditionError, Candidate, ConditionNotFoundError, DiseaseRecord
 from healthqa.errors import NotFoundError
 from healthqa.facts import FactItem
 from healthqa.ingest.orphanet import PAGE_URL
@@ -65,13 +67,22 @@ def tier_label(tier: str) -> str:
     return TIER_LABELS.get(tier, tier.replace("_", " ").capitalize())
 
 
+def disease_href(ref: str) -> str:
+    """The page of the condition ``ref`` names (a code, key or name)."""
+    return "/diseases/" + quote(ref, safe=":")
+
+
 def disease_path(disease: DiseaseMatch) -> str:
-    """Where a ranked condition links: its record in the knowledge base (the one place to change it)."""
-    return f"/topics/{disease.document_id}"
+    """Where a ranked condition links: its disease page, by its ORPHA code (the one place to change it)."""
+    return disease_href(f"ORPHA:{disease.orpha}")
 
 
 def orphanet_url(code: str) -> str:
     return PAGE_URL.format(code=quote(code, safe=""))
+
+
+def omim_url(code: str) -> str | None:
+    return f"https://omim.org/entry/{code}" if code.isascii() and code.isdigit() else None
 
 
 def highlight(text: str, sentences: Sequence[str]) -> Markup:
@@ -89,6 +100,12 @@ def highlight(text: str, sentences: Sequence[str]) -> Markup:
     return Markup("").join(parts)
 
 
+def mention_html(mention: Mention) -> Markup:
+    """A compared sentence, escaped, with the words that name the term or carry the claim marked."""
+    matched = getattr(mention, "matched", "")
+    return highlight(mention.sentence, [matched] if matched else [])
+
+
 _env = Environment(
     loader=PackageLoader("healthqa", "templates"),
     autoescape=select_autoescape(default=True, default_for_string=True),
@@ -100,8 +117,11 @@ _env.filters["host"] = host_of
 _env.filters["tier_label"] = tier_label
 _env.filters["topic_path"] = topic_path
 _env.filters["disease_path"] = disease_path
+_env.filters["disease_href"] = disease_href
 _env.filters["orphanet_url"] = orphanet_url
+_env.filters["omim_url"] = omim_url
 _env.filters["frequency_label"] = frequency_label
+_env.filters["mention_html"] = mention_html
 _env.globals["no_answer"] = NO_ANSWER
 _env.globals["disclaimer"] = DISCLAIMER
 
@@ -170,8 +190,20 @@ async def _answer_page(svc: Service, raw: str | None) -> Response:
     cards = await run_in_threadpool(_cards, svc, answer)
     template = "no_answer.html" if answer.abstained else "answer.html"
     return render(
-        template, answer=answer, cards=cards, facts=fact_cards(answer.facts), q=question, max_length=limit
+        template, answer=answer, cards=cards, facts=fact_cards(answer.facts), q=question, max_length=limit,
+        conditions=await _conditions(svc, answer.focus),
     )
+
+
+async def _conditions(svc: Service, names: list[str]) -> list[Candidate]:
+    """The conditions the question names, for links to their pages; none when they cannot be looked up."""
+    try:
+        return await svc.conditions_in(names)
+    except ApiError as error:
+        # The answer stands on its own: a missing link is better than a failed page.
+        if error.status_code < 500:
+            raise
+        return []
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -269,6 +301,62 @@ async def symptoms_page(request: Request) -> Response:
         phrases=phrases, label=LABEL, credits=[ORPHANET_CREDIT, hpo_credit],
     )
     return render("symptoms.html", **context)
+
+
+# -- conditions -----------------------------------------------------------------------------------------
+
+
+def quote_anchors(record: DiseaseRecord) -> dict[str, str]:
+    """Passage id -> the id of its card on the page (passage ids may hold any character; these are plain)."""
+    anchors: dict[str, str] = {}
+    for section in record.sections:
+        for item in section.quotes:
+            anchors.setdefault(item.id, f"quote-{len(anchors) + 1}")
+    return anchors
+
+
+def _search_context(q: str, candidates: list[Candidate], searched: bool) -> dict[str, Any]:
+    return {"q": q, "candidates": candidates, "searched": searched, "max_length": MAX_REF_LENGTH}
+
+
+@router.get("/diseases", response_class=HTMLResponse)
+async def diseases_page(request: Request, q: str = "") -> Response:
+    """Search conditions by name, abbreviation or code: a list of candidates, each linking to its page."""
+    svc = _service(request)
+    if not q.strip():
+        return render("diseases.html", **_search_context("", [], False))
+    try:
+        text = clean_ref(q, "search")
+    except ApiError as error:
+        return render("diseases.html", error.status_code, **_search_context(q[:MAX_REF_LENGTH], [], False),
+                      error=error.message)
+    return render("diseases.html", **_search_context(text, await svc.disease_candidates(text), True))
+
+
+@router.get("/diseases/{ref:path}", response_class=HTMLResponse)
+async def disease_page(request: Request, ref: str) -> Response:
+    """Everything the sources say about one condition; "which one?" (300) for an ambiguous name, 404 for none."""
+    svc = _service(request)
+    if not clean_text(ref):
+        return render("diseases.html", **_search_context("", [], False))
+    try:
+        text = clean_ref(ref)
+    except ApiError as error:
+        return render("diseases.html", error.status_code, **_search_context(ref[:MAX_REF_LENGTH], [], False),
+                      error=error.message)
+    try:
+        record = await svc.disease(text)
+    except AmbiguousConditionError as error:
+        # 300 Multiple Choices: the name is right, it just fits several conditions; the page lists them.
+        return render("disease_choices.html", 300, ambiguous=True, ref=text, candidates=error.candidates,
+                      max_length=MAX_REF_LENGTH)
+    except ConditionNotFoundError as error:
+        return render("disease_choices.html", 404, ambiguous=False, ref=text, candidates=error.candidates,
+                      max_length=MAX_REF_LENGTH)
+    return render(
+        "disease.html", record=record, anchors=quote_anchors(record), facts=fact_cards(record.facts),
+        labels={section.section: section.label for section in record.sections}, hpo_credit=HPO_CREDIT,
+    )
 
 
 @router.get("/sources", response_class=HTMLResponse)

@@ -23,7 +23,17 @@ from typing import Any
 import pytest
 
 from healthqa.answer import DISCLAIMER
-from kb_builders import DOCUMENTS, GOUT_CAUSES, IMG, ORPHANET_DOCUMENTS, SCRIPT, build_kb, write_medquad_xml
+from kb_builders import (
+    DOCUMENTS,
+    GOUT_CAUSES,
+    IMG,
+    NINDS_LEMS_TREATMENT,
+    ORPHANET_DOCUMENTS,
+    SCRIPT,
+    build_kb,
+    ninds_lems,
+    write_medquad_xml,
+)
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -69,7 +79,7 @@ def _request(url: str, data: dict[str, Any] | None = None, token: str | None = N
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     folder = tmp_path_factory.mktemp("serve")
-    kb = build_kb(folder / "kb.db", [*DOCUMENTS, *ORPHANET_DOCUMENTS])
+    kb = build_kb(folder / "kb.db", [*DOCUMENTS, ninds_lems(), *ORPHANET_DOCUMENTS])
     port = _free_port()
     env = {**os.environ, "HEALTHQA_DB": str(kb), "HEALTHQA_ADMIN_TOKEN": TOKEN, "HEALTHQA_RATE_LIMIT": "0"}
     env.pop("HEALTHQA_LOG_QUESTIONS", None)
@@ -266,3 +276,67 @@ def test_symptom_search_on_a_phone_without_javascript(server: Server, browser: A
     wide.goto(url)
     assert wide.evaluate("document.documentElement.scrollWidth <= window.innerWidth")  # no sideways scroll
     wide.close()
+
+
+# -- condition pages ----------------------------------------------------------------------------------
+
+
+def _boxes(page: Any, selector: str) -> list[dict[str, float]]:
+    boxes: list[dict[str, float]] = [page.locator(selector).nth(n).bounding_box()
+                                     for n in range(page.locator(selector).count())]
+    return boxes
+
+
+def test_condition_page_from_an_answer(server: Server, browser: Any, tmp_path: Path) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    dialogs: list[str] = []
+    page.on("dialog", _recorder(dialogs))
+    page.goto(f"{server.url}/?q=is+eaton+lambert+syndrome+inherited")
+    page.get_by_role("link", name="Everything the sources say about Lambert-Eaton myasthenic syndrome").click()
+    page.wait_for_url("**/diseases/**")
+    assert page.locator("h1").inner_text() == "Lambert-Eaton myasthenic syndrome"
+    treatment = page.locator("section.disease-section", has=page.get_by_role("heading", name="Treatment", exact=True))
+    card = treatment.locator("article.quote", has=page.get_by_role("heading", name="NINDS", exact=True))
+    assert NINDS_LEMS_TREATMENT in card.locator("blockquote").inner_text()
+    assert "2011-03-01" in card.inner_text() and "Government-reviewed source" in card.inner_text()
+    assert card.locator("a.original").get_attribute("href") == "https://site.test/ninds-lems"
+    # Wide screen: the two sources' treatment passages side by side.
+    first, second = _boxes(page, "section.disease-section:has(h2:text-is('Treatment')) article.quote")
+    assert first["y"] == second["y"] and second["x"] > first["x"] + first["width"]
+    comparison = page.locator("#comparison")
+    assert "Sources disagree" in comparison.inner_text() and "9.2 years older" in comparison.inner_text()
+    # A passage link of the comparison leads to the card on the page.
+    comparison.get_by_role("link", name="The whole passage from NINDS").first.click()
+    assert page.url.endswith("#" + (card.get_attribute("id") or "missing"))
+    _screenshot(page, tmp_path, "disease.png")
+    card.locator("a", has_text="The whole document").click()
+    page.wait_for_url("**/topics/**")
+    assert page.locator("h1").inner_text() == "Lambert-Eaton myasthenic syndrome"
+    assert dialogs == []
+    page.close()
+
+
+def test_condition_page_on_a_phone_without_javascript(server: Server, browser: Any, tmp_path: Path) -> None:
+    context = browser.new_context(java_script_enabled=False, viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.goto(f"{server.url}/symptoms?q=dry+mouth%2C+weak+thighs")
+    page.locator("article.disease h3 a").first.click()
+    page.wait_for_load_state()
+    assert page.url.endswith("/diseases/ORPHA:900001")
+    assert page.locator("h1").inner_text() == "Dry-weak syndrome (test)"
+    card = page.locator("article.quote").first
+    assert card.locator("a.original").get_attribute("href") == "https://www.orpha.net/en/disease/detail/900001"
+    assert "Orphanet" in card.locator("h3").inner_text() and "Source: Orphanet" in page.locator("#facts").inner_text()
+    _screenshot(page, tmp_path, "disease-orphanet-phone.png")
+    # The search page, then a record with several sources: passages one under another.
+    page.goto(f"{server.url}/diseases")
+    page.get_by_label("Name of a condition").fill("lambert")
+    page.get_by_role("button", name="Find the condition").click()
+    page.wait_for_load_state()
+    page.get_by_role("link", name="Lambert-Eaton myasthenic syndrome").click()
+    page.wait_for_load_state()
+    first, second = _boxes(page, "section.disease-section:has(h2:text-is('Treatment')) article.quote")
+    assert first["x"] == second["x"] and second["y"] > first["y"] + first["height"]
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")  # no sideways scroll
+    _screenshot(page, tmp_path, "disease-phone.png")
+    context.close()

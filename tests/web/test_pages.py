@@ -290,9 +290,9 @@ def test_symptom_results_show_the_mapping_and_ranked_conditions(client: TestClie
     assert "Orphanet frequency: Very frequent (99-80%)" in cards[0] and "your words: “weak thighs”" in cards[0]
     assert "Seizure disorder (test)" not in html  # nothing of it matches: left off the page
     link = re.search(r'<h3 id="disease-1"><a href="([^"]+)">', cards[0])
-    assert link and link.group(1).startswith("/topics/")
-    topic = client.get(link.group(1))
-    assert topic.status_code == 200 and "<h1>Dry-weak syndrome (test)</h1>" in topic.text
+    assert link and link.group(1) == "/diseases/ORPHA:900001"
+    condition = client.get(link.group(1))
+    assert condition.status_code == 200 and "<h1>Dry-weak syndrome (test)</h1>" in condition.text
     assert "https://www.orpha.net/en/disease/detail/900001" in page.hrefs
     assert "version" in html and "hpo.jax.org" in html  # the HPO credit names the ontology's version
     # Often recorded but not described.

@@ -13,6 +13,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from healthqa.api import errors
+from healthqa.api.diseases import router as disease_router
 from healthqa.api.guard import Guard
 from healthqa.api.routes import router as api_router
 from healthqa.api.service import Service
@@ -24,7 +25,8 @@ STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 DESCRIPTION = (
     "Answers health questions only from trusted sources: every answer is a quoted passage with its "
     "source, link and date, and healthqa says when it does not know. Errors have one shape: "
-    '`{"error": {"status": N, "code": "...", "message": "..."}}`.'
+    '`{"error": {"status": N, "code": "...", "message": "..."}}`; a condition that is not found (404) or '
+    "that a name leaves ambiguous (409) adds `candidates`, the conditions to choose from."
 )
 
 
@@ -57,6 +59,7 @@ def create_app(store_url: str | None = None, settings: Settings | None = None) -
     app.state.settings = config
     errors.install(app)
     app.include_router(api_router)
+    app.include_router(disease_router)
     app.include_router(web_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     if config.cors_origins:

@@ -2,7 +2,8 @@
 
 API clients get that JSON object; a browser asking for a page gets the same status, code and message
 as an HTML page. Messages say what was wrong without echoing the request (a question may be private)
-and never carry a stack trace.
+and never carry a stack trace. A few errors add fields of their own next to these three (a condition
+that is not found or is ambiguous adds ``candidates``); clients may rely on the three always being there.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ CODES = {
     404: "not_found",
     405: "method_not_allowed",
     406: "not_acceptable",
+    409: "conflict",
     413: "body_too_large",
     415: "unsupported_media_type",
     422: "invalid_request",
@@ -34,23 +36,28 @@ CODES = {
 INTERNAL_MESSAGE = "Something went wrong on our side. Please try again later."
 # Paths that are always answered in JSON; the web pages answer browsers in HTML.
 _JSON_PREFIXES = ("/api/", "/healthz", "/openapi.json", "/static/")
-_PAGE_PREFIXES = ("/topics/",)
-_PAGES = frozenset({"/", "/sources", "/docs", "/symptoms"})
+_PAGE_PREFIXES = ("/topics/", "/diseases/")
+_PAGES = frozenset({"/", "/sources", "/docs", "/symptoms", "/diseases"})
 
 
 class ApiError(StarletteHTTPException):
     """An error with its HTTP status, a stable machine-readable code and a message for people."""
 
     def __init__(
-        self, status: int, code: str, message: str, headers: Mapping[str, str] | None = None
+        self, status: int, code: str, message: str, headers: Mapping[str, str] | None = None,
+        extra: Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__(status_code=status, detail=message, headers=dict(headers) if headers else None)
         self.code = code
         self.message = message
+        self.extra: dict[str, Any] = dict(extra or {})
 
 
-def error_body(status: int, code: str, message: str) -> dict[str, Any]:
-    return {"error": {"status": status, "code": code, "message": message}}
+def error_body(status: int, code: str, message: str, extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    error: dict[str, Any] = {"status": status, "code": code, "message": message}
+    # An extra field never replaces one of the three.
+    error.update((name, value) for name, value in (extra or {}).items() if name not in error)
+    return {"error": error}
 
 
 def wants_html(scope: Scope) -> bool:
@@ -67,13 +74,14 @@ def wants_html(scope: Scope) -> bool:
 
 
 def error_response(
-    scope: Scope, status: int, code: str, message: str, headers: Mapping[str, str] | None = None
+    scope: Scope, status: int, code: str, message: str, headers: Mapping[str, str] | None = None,
+    extra: Mapping[str, Any] | None = None,
 ) -> Response:
     if wants_html(scope):
         from healthqa.web import error_page
 
         return error_page(status, code, message, headers)
-    return JSONResponse(error_body(status, code, message), status_code=status, headers=headers)
+    return JSONResponse(error_body(status, code, message, extra), status_code=status, headers=headers)
 
 
 def _default_message(request: Request, status: int, detail: str) -> str:
@@ -89,11 +97,12 @@ def _default_message(request: Request, status: int, detail: str) -> str:
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     status = exc.status_code
+    extra: dict[str, Any] = {}
     if isinstance(exc, ApiError):
-        code, message = exc.code, exc.message
+        code, message, extra = exc.code, exc.message, exc.extra
     else:
         code, message = CODES.get(status, "error"), _default_message(request, status, str(exc.detail))
-    return error_response(request.scope, status, code, message, exc.headers)
+    return error_response(request.scope, status, code, message, exc.headers, extra)
 
 
 def _field(loc: tuple[Any, ...] | list[Any]) -> str:

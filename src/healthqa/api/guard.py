@@ -94,7 +94,8 @@ class Guard:
                 status = error.status_code
                 code = error.code if isinstance(error, ApiError) else CODES.get(status, "error")
                 message = error.message if isinstance(error, ApiError) else str(error.detail)
-                response = error_response(scope, status, code, message, error.headers)
+                extra = error.extra if isinstance(error, ApiError) else None
+                response = error_response(scope, status, code, message, error.headers, extra)
             else:
                 _log_error(error)
                 response = error_response(scope, 500, "internal_error", INTERNAL_MESSAGE)

@@ -1,4 +1,5 @@
-"""What the HTTP layer needs from the library: one knowledge base, one Answerer and one symptom index per process."""
+"""What the HTTP layer needs from the library: one knowledge base, one Answerer, one symptom index and one
+disease index per process."""
 
 from __future__ import annotations
 
@@ -6,24 +7,39 @@ import asyncio
 import logging
 import threading
 import unicodedata
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
-from typing import Any
+from functools import partial
+from typing import Any, TypeVar
 
 import anyio
 
 from healthqa.answer import Answer, Answerer
+from healthqa.api.condition_search import NameSearch, candidates_for
 from healthqa.api.errors import ApiError
 from healthqa.api.symptom_search import NO_PHENOTYPES, SymptomQuery, SymptomSearch, search_symptoms
+from healthqa.disease import (
+    AmbiguousConditionError,
+    Candidate,
+    ConditionNotFoundError,
+    DiseaseIndex,
+    DiseaseRecord,
+    disease_record,
+)
 from healthqa.errors import HealthQAError, NotFoundError
 from healthqa.settings import Settings
 from healthqa.store import DocumentRecord, Store, open_store
 from healthqa.symptoms import SymptomIndex
 
 log = logging.getLogger("healthqa.api")
+T = TypeVar("T")
 
 ANSWER_THREADS = 4
 UNAVAILABLE = "The knowledge base is not available right now. Please try again later."
+# Longer than any name, code or key the knowledge base holds; a longer reference is a mistake or an attack.
+MAX_REF_LENGTH = 200
+MAX_FEATURES = 200
 
 
 def clean_question(text: str, max_length: int) -> str:
@@ -49,6 +65,38 @@ def clean_description(text: str, max_length: int) -> str:
             "Please shorten it.",
         )
     return clean_text(text)
+
+
+def clean_ref(text: str, what: str = "reference") -> str:
+    """A condition's name, code or key as the disease index reads it; 422 when empty or too long."""
+    if len(text) > MAX_REF_LENGTH:
+        raise ApiError(
+            422, "ref_too_long",
+            f"The {what} is {len(text):,} characters long; the limit is {MAX_REF_LENGTH} characters.",
+        )
+    cleaned = clean_text(text)
+    if not cleaned:
+        raise ApiError(422, "empty_ref", f"The {what} is empty: give the name of a condition, a code or a key.")
+    return cleaned
+
+
+def condition_error(error: ConditionNotFoundError) -> ApiError:
+    """404 (no such condition) or 409 (several conditions fit), with the candidates as their own field.
+
+    The message names the candidates but not the reference, which the person typed.
+    """
+    candidates = [c.to_json() for c in error.candidates]
+    names = "; ".join(f"{c.name} ({c.ref})" for c in error.candidates)
+    if isinstance(error, AmbiguousConditionError):
+        return ApiError(
+            409, "ambiguous_condition",
+            f"This fits {len(candidates)} different conditions; ask again with one of their references: {names}.",
+            extra={"candidates": candidates},
+        )
+    message = "There is no condition by this name, code or key in the knowledge base."
+    if names:
+        message += f" Did you mean: {names}?"
+    return ApiError(404, "condition_not_found", message, extra={"candidates": candidates})
 
 
 def clean_text(text: str) -> str:
@@ -79,12 +127,19 @@ class Service:
         # The symptom index takes seconds to build over the whole catalogue: once per process, on first use.
         self._symptom_index: SymptomIndex | None = None
         self._symptom_lock = threading.Lock()
+        # The disease index groups every document (about two seconds on the full knowledge base): the same.
+        self._disease_index: DiseaseIndex | None = None
+        self._name_search: NameSearch | None = None  # built with the disease index, for the search box
+        self._disease_lock = threading.Lock()
 
     def start(self) -> None:
         """Blocking: opens the knowledge base and builds the Answerer (loads the sentence model)."""
         try:
             self.store = open_store(self.store_url)
             self.answerer = Answerer(self.store, in_memory=True)
+            # Answer pages link each recognised condition to its disease page, so the disease index
+            # is needed by the first answer: build it now rather than make that person wait seconds.
+            self._disease_indexes()
             self.problem = ""
         except HealthQAError as error:
             # Keep serving: /healthz says 503 and every request that needs the knowledge base too.
@@ -179,6 +234,83 @@ class Service:
                 "perhaps with fewer words.",
             ) from None
 
+    def disease_index(self) -> DiseaseIndex:
+        """Blocking: the disease index, built on first use by one thread while the others wait for it."""
+        return self._disease_indexes()[0]
+
+    def _disease_indexes(self) -> tuple[DiseaseIndex, NameSearch]:
+        store = self.require_store()
+        index, search = self._disease_index, self._name_search
+        if index is None or search is None:
+            with self._disease_lock:
+                index, search = self._disease_index, self._name_search
+                if index is None or search is None:
+                    index, search = self._build_disease_indexes(store)
+                    self._disease_index, self._name_search = index, search
+        return index, search
+
+    @staticmethod
+    def _build_disease_indexes(store: Store) -> tuple[DiseaseIndex, NameSearch]:
+        try:
+            index = DiseaseIndex.from_store(store)
+            # Its name matcher is made on first use without a lock: make it here, under ours.
+            index.suggestions("")
+            search = NameSearch(store.iter_names())
+        except HealthQAError as error:
+            log.error("cannot build the disease index: %s", error)
+            raise ApiError(503, "unavailable", UNAVAILABLE) from error
+        return index, search
+
+    async def _in_worker(self, code: str, what: str, call: Callable[[], T]) -> T:
+        """Run ``call`` in the worker pool; 504 (``code``) past the configured timeout."""
+        loop = asyncio.get_running_loop()
+        future = loop.run_in_executor(self._executor, call)
+        try:
+            return await asyncio.wait_for(future, self.settings.answer_timeout)
+        except TimeoutError:
+            raise ApiError(
+                504, code, f"{what} took longer than {self.settings.answer_timeout:g} seconds. Please try again.",
+            ) from None
+
+    async def disease(self, ref: str, phenotypes: int = 10) -> DiseaseRecord:
+        """The record of the condition ``ref`` names (``healthqa disease``), built in a worker thread.
+
+        Raises :class:`ConditionNotFoundError` or :class:`AmbiguousConditionError` for the caller to show;
+        504 past the configured timeout.
+        """
+        store = self.require_store()
+        # Not under the timeout: the first request waits for the index, which is built only once.
+        index = await anyio.to_thread.run_sync(self.disease_index)
+        try:
+            record = await self._in_worker(
+                "disease_timeout", "Gathering the sources",
+                partial(disease_record, store, ref, index=index, phenotypes=phenotypes),
+            )
+        except ConditionNotFoundError:
+            raise
+        except NotFoundError as error:
+            # A document of the index went away: an ingest replaced it after the index was built.
+            raise ApiError(503, "unavailable", "The knowledge base changed just now. Please try again.") from error
+        return record
+
+    async def disease_candidates(self, text: str) -> list[Candidate]:
+        """Conditions for a search box (see :func:`healthqa.api.condition_search.candidates_for`)."""
+        store = self.require_store()
+        index, search = await anyio.to_thread.run_sync(self._disease_indexes)
+        return await self._in_worker(
+            "disease_timeout", "The search", partial(candidates_for, index, search, store, text)
+        )
+
+    async def conditions_in(self, names: list[str]) -> list[Candidate]:
+        """The conditions ``names`` resolve to, once each, leaving out the names that fit none or several."""
+        if not names:
+            return []
+        store = self.require_store()
+        index = await anyio.to_thread.run_sync(self.disease_index)
+        return await self._in_worker(
+            "disease_timeout", "Looking up the conditions", partial(conditions_named, index, store, names)
+        )
+
     def ingest(self, paths: list[str]) -> list[dict[str, Any]]:
         """Ingest server-local paths (one transaction each), then rebuild the Answerer if anything changed."""
         from healthqa.ingest import ingest_path
@@ -204,6 +336,9 @@ class Service:
             if changed:
                 with self._symptom_lock:
                     self._symptom_index = None  # rebuilt on next use, over the new annotations
+                with self._disease_lock:
+                    # New documents may join records or make new ones.
+                    self._disease_index, self._name_search = None, None
             if changed or self.answerer is None:
                 try:
                     self.answerer = Answerer(store, in_memory=True)
@@ -211,3 +346,14 @@ class Service:
                     log.error("cannot rebuild the answerer after ingest: %s", error)
                     raise ApiError(503, "unavailable", UNAVAILABLE) from error
         return results
+
+
+def conditions_named(index: DiseaseIndex, store: Store, names: list[str]) -> list[Candidate]:
+    found: dict[int, Candidate] = {}
+    for name in names:
+        try:
+            record = index.resolve(name, store)
+        except NotFoundError:
+            continue  # ambiguous or unknown: the name stays plain text
+        found.setdefault(record, index.candidate(record))
+    return list(found.values())
