@@ -35,6 +35,7 @@ that two documents are about the same condition; disjoint CUI sets do show diffe
 
 from __future__ import annotations
 
+import functools
 import re
 import weakref
 from collections import Counter, defaultdict
@@ -83,6 +84,10 @@ class ConditionNotFoundError(NotFoundError):
 
 class AmbiguousConditionError(ConditionNotFoundError):
     """The reference names several different conditions; ``candidates`` lists them."""
+
+
+# The sources whose documents are drugs and supplements, not conditions (MedQuAD collections 11 and 12).
+DRUG_SOURCES = frozenset({"MedlinePlus Drug Information", "MedlinePlus Herbs and Supplements"})
 
 
 class DiseaseIndex:
@@ -156,6 +161,15 @@ class DiseaseIndex:
 
     def head(self, doc_id: int) -> DocumentHead:
         return self._docs[doc_id].head
+
+    @functools.cached_property
+    def drug_names(self) -> list[str]:
+        """Titles of the drug and supplement monographs (MedlinePlus), the treatments the comparison knows."""
+        return sorted({doc.head.title for doc in self._docs.values() if doc.head.source in DRUG_SOURCES})
+
+    def names_of(self, record: int) -> list[str]:
+        """Every title, focus and synonym of the record's documents."""
+        return sorted({name for doc_id in self.members(record) for name, _ in self._docs[doc_id].names})
 
     def is_specific(self, system: str, code: str) -> bool:
         """Whether a code identifies a condition: ORPHA and OMIM always, UMLS CUIs when specific."""

@@ -184,6 +184,15 @@ def build_record(ref: str, record: int, index: DiseaseIndex, documents: Sequence
         SourcedText(q.id, q.source, s.section, q.text, q.date, q.tier, q.document_key)
         for s in sections for q in s.quotes
     ]
+    drugs = _drugs(documents)
+    comparison = None
+    if compare_sources:
+        # Brands count as their generic; the monograph titles name the drugs no record mentions itself.
+        named: dict[str, list[str]] = {name: [] for name in index.drug_names}
+        for drug in drugs:
+            if drug.generic:
+                named.setdefault(drug.generic, []).extend([drug.brand] if drug.brand else [])
+        comparison = compare(texts, drugs=named, names=index.names_of(record))
     return DiseaseRecord(
         ref=ref,
         name=index.canonical_name(record),
@@ -198,8 +207,8 @@ def build_record(ref: str, record: int, index: DiseaseIndex, documents: Sequence
         facts=_facts(documents),
         phenotypes=_phenotypes(documents, phenotypes),
         organisations=_organisations(documents),
-        drugs=_drugs(documents),
-        comparison=compare(texts) if compare_sources else None,
+        drugs=drugs,
+        comparison=comparison,
     )
 
 
