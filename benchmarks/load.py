@@ -9,8 +9,9 @@ clients by default), each run bounded by a request count AND a duration, whichev
 
 The baseline, in the same run: the library itself (``Answerer(store, in_memory=True).ask(question, top=3)``,
 as the API builds it, with its default ``top``) called from the same number of processes (N spawned
-processes, each with its own store and Answerer), with the same concurrency scheme: the C clients are spread over the N processes as
-threads that take the next question from one shared counter, under the same request count and
+processes, each with its own store and Answerer), with the same concurrency scheme: the C clients are
+spread over the N processes as threads that take the next question from one shared counter, under the
+same request count and
 duration caps. Each repetition runs every level over HTTP and over the library back to back
 (alternating which goes first), so both see the same background load; the figures are the medians over
 ``--repeats`` repetitions.
