@@ -324,6 +324,7 @@ def serve(host: str, port: int, workers: int, db: str | None) -> None:
     import uvicorn
 
     from healthqa.api import create_app
+    from healthqa.api.protocol import NoDelayH11Protocol
     from healthqa.config import database_url
     from healthqa.settings import Settings
 
@@ -338,12 +339,12 @@ def serve(host: str, port: int, workers: int, db: str | None) -> None:
     log_config = _serve_log_config()
     if workers == 1:
         app = create_app(target, settings)
-        uvicorn.run(app, host=host, port=port, access_log=False, log_config=log_config)
+        uvicorn.run(app, host=host, port=port, access_log=False, log_config=log_config, http=NoDelayH11Protocol)
         return
     os.environ["HEALTHQA_DB"] = target  # the workers build their app from the environment
     uvicorn.run(
         "healthqa.api:app_from_env", factory=True, host=host, port=port, workers=workers, access_log=False,
-        log_config=log_config,
+        log_config=log_config, http=NoDelayH11Protocol,
     )
 
 
