@@ -324,7 +324,7 @@ def serve(host: str, port: int, workers: int, db: str | None) -> None:
     import uvicorn
 
     from healthqa.api import create_app
-    from healthqa.api.protocol import NoDelayH11Protocol
+    from healthqa.api.protocol import server_protocol
     from healthqa.config import database_url
     from healthqa.settings import Settings
 
@@ -339,12 +339,12 @@ def serve(host: str, port: int, workers: int, db: str | None) -> None:
     log_config = _serve_log_config()
     if workers == 1:
         app = create_app(target, settings)
-        uvicorn.run(app, host=host, port=port, access_log=False, log_config=log_config, http=NoDelayH11Protocol)
+        uvicorn.run(app, host=host, port=port, access_log=False, log_config=log_config, http=server_protocol())
         return
     os.environ["HEALTHQA_DB"] = target  # the workers build their app from the environment
     uvicorn.run(
         "healthqa.api:app_from_env", factory=True, host=host, port=port, workers=workers, access_log=False,
-        log_config=log_config, http=NoDelayH11Protocol,
+        log_config=log_config, http=server_protocol(),
     )
 
 
