@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+import time
 import unicodedata
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -113,6 +114,10 @@ def _clean_char(char: str) -> str:
     return char
 
 
+# How often a worker looks for another worker's ingest (a one-row read).
+GENERATION_CHECK_SECONDS = 2.0
+
+
 class Service:
     """Opens the store and loads the answering model once (``start``); answers from threads."""
 
@@ -131,11 +136,18 @@ class Service:
         self._disease_index: DiseaseIndex | None = None
         self._name_search: NameSearch | None = None  # built with the disease index, for the search box
         self._disease_lock = threading.Lock()
+        # The knowledge base's generation the in-memory structures were built from; another worker's
+        # ingest raises it, and this worker then rebuilds in the background (see follow_ingests).
+        self._generation = 0
+        self._generation_checked = 0.0
+        self._reloading = False  # a rebuild (or this worker's own ingest) is under way
+        self._reload_lock = threading.Lock()
 
     def start(self) -> None:
         """Blocking: opens the knowledge base and builds the Answerer (loads the sentence model)."""
         try:
             self.store = open_store(self.store_url)
+            self._generation = self.store.generation()
             self.answerer = Answerer(self.store, in_memory=True)
             # Answer pages link each recognised condition to its disease page, so the disease index
             # is needed by the first answer: build it now rather than make that person wait seconds.
@@ -172,8 +184,52 @@ class Service:
     def clean(self, text: str) -> str:
         return clean_question(text, self.settings.max_question_length)
 
+    def follow_ingests(self, every: float = GENERATION_CHECK_SECONDS) -> bool:
+        """Start a background rebuild when another process's ingest changed the knowledge base.
+
+        Called before each request; reads the store's generation at most every ``every`` seconds (one
+        tiny query). Requests keep the previous answerer and indexes until the new ones are ready, so
+        nobody waits the seconds a rebuild takes. Returns whether a rebuild was started.
+        """
+        store = self.store
+        now = time.monotonic()
+        if store is None or self._reloading or now - self._generation_checked < every:
+            return False
+        self._generation_checked = now
+        try:
+            generation = store.generation()
+        except HealthQAError as error:
+            log.error("cannot read the knowledge base's generation: %s", error)
+            return False
+        if generation == self._generation:
+            return False
+        with self._reload_lock:
+            if self._reloading:
+                return False
+            self._reloading = True
+        threading.Thread(target=self._reload, args=(store, generation), name="healthqa-reload", daemon=True).start()
+        return True
+
+    def _reload(self, store: Store, generation: int) -> None:
+        try:
+            with self._ingest_lock:
+                answerer = Answerer(store, in_memory=True)
+                with self._symptom_lock:
+                    self._symptom_index = None
+                with self._disease_lock:
+                    self._disease_index, self._name_search = None, None
+                self.answerer = answerer
+                self._generation = generation
+            log.info("the knowledge base changed (generation %d): reloaded", generation)
+        except HealthQAError as error:
+            log.error("cannot reload the knowledge base after another worker's ingest: %s", error)
+        finally:
+            with self._reload_lock:
+                self._reloading = False
+
     async def ask(self, question: str, top: int = 3) -> Answer:
         """Answer in a worker thread; 504 when it takes longer than the configured timeout."""
+        self.follow_ingests()
         answerer = self.answerer
         if answerer is None:
             raise ApiError(503, "unavailable", UNAVAILABLE)
@@ -219,6 +275,7 @@ class Service:
 
     async def symptoms(self, query: SymptomQuery) -> SymptomSearch:
         """Rank rare disorders for ``query`` in a worker thread; 504 past the configured timeout."""
+        self.follow_ingests()
         if self.settings.log_questions:
             log.info("symptoms: %s", query.text)
         # Not under the timeout: the first request waits for the index, which is built only once.
@@ -278,6 +335,7 @@ class Service:
         Raises :class:`ConditionNotFoundError` or :class:`AmbiguousConditionError` for the caller to show;
         504 past the configured timeout.
         """
+        self.follow_ingests()
         store = self.require_store()
         # Not under the timeout: the first request waits for the index, which is built only once.
         index = await anyio.to_thread.run_sync(self.disease_index)
@@ -295,6 +353,7 @@ class Service:
 
     async def disease_candidates(self, text: str) -> list[Candidate]:
         """Conditions for a search box (see :func:`healthqa.api.condition_search.candidates_for`)."""
+        self.follow_ingests()
         store = self.require_store()
         index, search = await anyio.to_thread.run_sync(self._disease_indexes)
         return await self._in_worker(
@@ -313,38 +372,49 @@ class Service:
 
     def ingest(self, paths: list[str]) -> list[dict[str, Any]]:
         """Ingest server-local paths (one transaction each), then rebuild the Answerer if anything changed."""
+        store = self.require_store()
+        with self._ingest_lock:
+            with self._reload_lock:
+                # This worker's own change: follow_ingests must not start a second rebuild meanwhile.
+                self._reloading = True
+            try:
+                return self._ingest_locked(store, paths)
+            finally:
+                with self._reload_lock:
+                    self._reloading = False
+
+    def _ingest_locked(self, store: Store, paths: list[str]) -> list[dict[str, Any]]:
         from healthqa.ingest import ingest_path
 
-        store = self.require_store()
         results: list[dict[str, Any]] = []
-        with self._ingest_lock:
-            changed = False
-            for path in paths:
-                try:
-                    report = ingest_path(store, path)
-                except HealthQAError as error:
-                    results.append({"path": path, "ok": False, "files": 0, "failures": [str(error)]})
-                    continue
-                stats = asdict(report.stats)
-                changed = changed or any(
-                    stats[key] for key in ("documents_added", "documents_replaced", "documents_removed")
-                )
-                results.append({
-                    "path": path, "ok": report.ok, "files": report.files, **stats,
-                    "failures": [str(failure) for failure in report.failures],
-                })
-            if changed:
-                with self._symptom_lock:
-                    self._symptom_index = None  # rebuilt on next use, over the new annotations
-                with self._disease_lock:
-                    # New documents may join records or make new ones.
-                    self._disease_index, self._name_search = None, None
-            if changed or self.answerer is None:
-                try:
-                    self.answerer = Answerer(store, in_memory=True)
-                except HealthQAError as error:
-                    log.error("cannot rebuild the answerer after ingest: %s", error)
-                    raise ApiError(503, "unavailable", UNAVAILABLE) from error
+        changed = False
+        for path in paths:
+            try:
+                report = ingest_path(store, path)
+            except HealthQAError as error:
+                results.append({"path": path, "ok": False, "files": 0, "failures": [str(error)]})
+                continue
+            stats = asdict(report.stats)
+            changed = changed or any(
+                stats[key] for key in ("documents_added", "documents_replaced", "documents_removed")
+            )
+            results.append({
+                "path": path, "ok": report.ok, "files": report.files, **stats,
+                "failures": [str(failure) for failure in report.failures],
+            })
+        if changed:
+            with self._symptom_lock:
+                self._symptom_index = None  # rebuilt on next use, over the new annotations
+            with self._disease_lock:
+                # New documents may join records or make new ones.
+                self._disease_index, self._name_search = None, None
+        if changed or self.answerer is None:
+            try:
+                self._generation = store.generation()
+                self.answerer = Answerer(store, in_memory=True)
+            except HealthQAError as error:
+                log.error("cannot rebuild the answerer after ingest: %s", error)
+                raise ApiError(503, "unavailable", UNAVAILABLE) from error
         return results
 
 

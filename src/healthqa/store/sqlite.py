@@ -116,6 +116,9 @@ class SQLiteStore:
             yield transaction
             transaction.index_new_documents()
             transaction.reconcile()
+            stats = transaction.stats
+            if stats.documents_added or stats.documents_replaced or stats.documents_removed:
+                self._db.execute("UPDATE generation SET value = value + 1 WHERE id = 1")
             self._db.execute("COMMIT")
         except BaseException:
             self._db.execute("ROLLBACK")
@@ -385,6 +388,10 @@ class SQLiteStore:
             "SELECT COUNT(*) FROM (SELECT rowid FROM passage_fts WHERE passage_fts MATCH ? LIMIT ?)", (query, cap)
         ).fetchone()
         return int(row[0])
+
+    def generation(self) -> int:
+        row = self._db.execute("SELECT value FROM generation WHERE id = 1").fetchone()
+        return 0 if row is None else int(row[0])
 
     def passage_count(self) -> int:
         return int(self._db.execute("SELECT COUNT(*) FROM passage WHERE superseded_by IS NULL").fetchone()[0])
