@@ -7,13 +7,28 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import click
 from tqdm import tqdm
 
 from healthqa.errors import HealthQAError, NotFoundError
 from healthqa.store import DocumentRecord, PassageRecord, Store, open_store
+
+
+class _Printable(Protocol):
+    def to_json(self) -> dict[str, Any]: ...
+
+    def lines(self) -> list[str]: ...
+
+
+def _print_result(result: _Printable, as_json: bool) -> None:
+    """A library result as JSON, or as its lines for people."""
+    if as_json:
+        click.echo(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
+        return
+    for line in result.lines():
+        click.echo(line)
 
 
 def _fail(error: HealthQAError) -> None:
@@ -383,11 +398,7 @@ def symptoms(text: str, terms: str, top: int, as_json: bool, db: str | None) -> 
         return
     finally:
         store.close()
-    if as_json:
-        click.echo(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
-        return
-    for line in result.lines():
-        click.echo(line)
+    _print_result(result, as_json)
 
 
 @main.command()
@@ -413,8 +424,4 @@ def disease(name: str, as_json: bool, features: int, db: str | None) -> None:
         return
     finally:
         store.close()
-    if as_json:
-        click.echo(json.dumps(record.to_json(), indent=2, ensure_ascii=False))
-        return
-    for line in record.lines():
-        click.echo(line)
+    _print_result(record, as_json)
