@@ -118,3 +118,10 @@ def test_condense_drops_greetings_thanks_and_contact_details() -> None:
 
 def test_a_message_in_capitals_has_no_abbreviations(names: NameIndex) -> None:
     assert focus_of("I LIKE TO KNOW ALL ABOUT GOUT", names) == {GOUT}
+
+
+def test_names_with_capitals_inside_are_abbreviations() -> None:
+    names = NameIndex([(9, "Children's interstitial lung disease", "title"), (9, "ChILD", "synonym"), *NAMES])
+    assert 9 not in focus_of("my child has gout, what can we do?", names)
+    assert 9 in focus_of("is CHILD the same as asthma?", names)
+    assert 9 in focus_of("what causes children's interstitial lung disease", names)

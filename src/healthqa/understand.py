@@ -265,8 +265,12 @@ def _variants(name: str) -> list[tuple[str, bool]]:
 
 
 def _is_abbreviation(text: str) -> bool:
+    """Short names in capitals ("LES") or with capitals inside ("ChILD"): as plain words they are everyday
+    words ("les", "child"), so they match only where the question writes them in capitals."""
     letters = re.sub(r"[^A-Za-z]", "", text)
-    return 0 < len(letters) <= 5 and letters.isupper()
+    if not 0 < len(letters) <= 6:
+        return False
+    return (letters.isupper() and len(letters) <= 5) or sum(c.isupper() for c in letters[1:]) >= 2
 
 
 def _deletes(word: str, distance: int) -> set[str]:
