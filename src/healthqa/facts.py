@@ -78,6 +78,24 @@ def _order(kind: str, value: str, detail: str) -> tuple[int, int, int]:
     return (int(unknown), _PLACE_ORDER.get(place, 2), _TYPE_ORDER.get(measure, 4))
 
 
+def document_facts(document: DocumentRecord, kinds: Sequence[str]) -> list[FactItem]:
+    """The document's facts of ``kinds`` as quoted items, in the order of ``kinds`` (prevalence: widest first)."""
+    chosen = [f for f in document.facts if f.kind in kinds]
+    chosen.sort(key=lambda f: (kinds.index(f.kind), *_order(f.kind, f.value, f.detail)))
+    credit = attribution(document)
+    counts: dict[str, int] = {}
+    items: list[FactItem] = []
+    for fact in chosen:
+        counts[fact.kind] = counts.get(fact.kind, 0) + 1
+        items.append(FactItem(
+            id=f"{document.key}#{fact.kind}-{counts[fact.kind]}", kind=fact.kind, label=LABELS[fact.kind],
+            text=fact.value, detail=fact.detail, title=document.title, document_key=document.key,
+            document_id=document.id, url=document.url, source=document.source, tier=document.tier,
+            licence=document.licence, date=document.updated, attribution=credit,
+        ))
+    return items
+
+
 def fact_passages(store: Store, document_ids: Sequence[int], qtype: SectionType | str) -> list[FactItem]:
     """The facts of ``document_ids`` that answer a question of type ``qtype``, in document order.
 
@@ -92,14 +110,5 @@ def fact_passages(store: Store, document_ids: Sequence[int], qtype: SectionType 
             document = store.document(document_id)
         except NotFoundError:
             continue
-        chosen = [f for f in document.facts if f.kind in kinds]
-        chosen.sort(key=lambda f: (kinds.index(f.kind), *_order(f.kind, f.value, f.detail)))
-        credit = attribution(document)
-        for number, fact in enumerate(chosen, 1):
-            items.append(FactItem(
-                id=f"{document.key}#{fact.kind}-{number}", kind=fact.kind, label=LABELS[fact.kind],
-                text=fact.value, detail=fact.detail, title=document.title, document_key=document.key,
-                document_id=document.id, url=document.url, source=document.source, tier=document.tier,
-                licence=document.licence, date=document.updated, attribution=credit,
-            ))
+        items.extend(document_facts(document, kinds))
     return items

@@ -13,7 +13,7 @@ from typing import Any
 from healthqa.compare import Comparison, SourcedText, compare
 from healthqa.disease._link import SHOWN_SYSTEMS, Candidate, DiseaseIndex
 from healthqa.disease._names import key, name_keys
-from healthqa.facts import LABELS, FactItem, attribution
+from healthqa.facts import FactItem, attribution, document_facts
 from healthqa.models import SectionType
 from healthqa.store.base import DocumentRecord, PassageRecord
 
@@ -36,9 +36,6 @@ SECTION_LABELS: dict[str, str] = {
     "when to contact a medical professional": "When to contact a medical professional",
 }
 FACT_KINDS = ("inheritance", "prevalence", "onset", "gene")
-# Prevalence: the widest geography and the most general measure first (as healthqa.facts orders them).
-_PLACE_ORDER = {"Worldwide": 0, "Europe": 1}
-_MEASURE_ORDER = {"Point prevalence": 0, "Prevalence at birth": 1, "Annual incidence": 2}
 
 
 def section_label(section: str) -> str:
@@ -263,29 +260,7 @@ def _quote(p: PassageRecord) -> Quote:
 
 
 def _facts(documents: Sequence[DocumentRecord]) -> list[FactItem]:
-    items: list[FactItem] = []
-    for document in documents:
-        chosen = [f for f in document.facts if f.kind in FACT_KINDS]
-        chosen.sort(key=lambda f: (FACT_KINDS.index(f.kind), *_prevalence_order(f.kind, f.value, f.detail)))
-        credit = attribution(document)
-        counts: dict[str, int] = {}
-        for fact in chosen:
-            counts[fact.kind] = counts.get(fact.kind, 0) + 1
-            items.append(FactItem(
-                id=f"{document.key}#{fact.kind}-{counts[fact.kind]}", kind=fact.kind, label=LABELS[fact.kind],
-                text=fact.value, detail=fact.detail, title=document.title, document_key=document.key,
-                document_id=document.id, url=document.url, source=document.source, tier=document.tier,
-                licence=document.licence, date=document.updated, attribution=credit,
-            ))
-    return items
-
-
-def _prevalence_order(kind: str, value: str, detail: str) -> tuple[int, int, int]:
-    if kind != "prevalence":
-        return (0, 0, 0)
-    measure, _, place = detail.partition(", ")
-    unknown = value.lower() in ("unknown", "not yet documented")
-    return (int(unknown), _PLACE_ORDER.get(place, 2), _MEASURE_ORDER.get(measure, 3))
+    return [item for document in documents for item in document_facts(document, FACT_KINDS)]
 
 
 def _phenotypes(documents: Sequence[DocumentRecord], top: int) -> list[PhenotypeItem]:
