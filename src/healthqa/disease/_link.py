@@ -261,7 +261,7 @@ class DiseaseIndex:
                              f"no document carries the code {system}:{value}")
         if text in self._by_key:
             return self._find(self._by_key[text])
-        if text.isdigit() and int(text) in self._docs:
+        if text.isascii() and text.isdigit() and int(text) in self._docs:
             return self._find(int(text))
         if store is not None and " " not in text:
             try:

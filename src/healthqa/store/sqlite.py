@@ -270,7 +270,9 @@ class SQLiteStore:
         return linking.iter_document_heads(self._db)
 
     def document(self, ref: str | int) -> DocumentRecord:
-        column = "d.id" if isinstance(ref, int) or str(ref).isdigit() else "d.key"
+        # Row ids are plain ASCII digits that fit SQLite's integer; anything else ("²", 40 digits) is a key.
+        text = str(ref)
+        column = "d.id" if isinstance(ref, int) or (text.isascii() and text.isdigit() and len(text) <= 18) else "d.key"
         value: str | int = int(ref) if column == "d.id" else ref
         row = self._db.execute(
             f"""SELECT d.id, d.key, d.title, d.url, d.updated, d.reviewer, s.name, s.tier, s.licence, d.origin
