@@ -43,15 +43,18 @@ MAX_REF_LENGTH = 200
 MAX_FEATURES = 200
 
 
-def clean_question(text: str, max_length: int) -> str:
-    """The question as healthqa searches it: no control characters or lone surrogates; 4xx if unusable."""
+def _within(text: str, max_length: int, code: str, what: str, advice: str = "") -> str:
+    """``text`` without control characters or lone surrogates; 422 ``code`` when longer than ``max_length``."""
     if len(text) > max_length:
         raise ApiError(
-            422, "question_too_long",
-            f"The question is {len(text):,} characters long; the limit is {max_length:,} characters. "
-            "Please shorten it.",
+            422, code, f"The {what} is {len(text):,} characters long; the limit is {max_length:,} characters.{advice}"
         )
-    cleaned = clean_text(text)
+    return clean_text(text)
+
+
+def clean_question(text: str, max_length: int) -> str:
+    """The question as healthqa searches it: no control characters or lone surrogates; 4xx if unusable."""
+    cleaned = _within(text, max_length, "question_too_long", "question", " Please shorten it.")
     if not cleaned:
         raise ApiError(422, "empty_question", "The question is empty. Please type a question.")
     return cleaned
@@ -59,23 +62,12 @@ def clean_question(text: str, max_length: int) -> str:
 
 def clean_description(text: str, max_length: int) -> str:
     """A description of symptoms, cleaned like a question; it may be empty (HPO ids can stand in for it)."""
-    if len(text) > max_length:
-        raise ApiError(
-            422, "description_too_long",
-            f"The description is {len(text):,} characters long; the limit is {max_length:,} characters. "
-            "Please shorten it.",
-        )
-    return clean_text(text)
+    return _within(text, max_length, "description_too_long", "description", " Please shorten it.")
 
 
 def clean_ref(text: str, what: str = "reference") -> str:
     """A condition's name, code or key as the disease index reads it; 422 when empty or too long."""
-    if len(text) > MAX_REF_LENGTH:
-        raise ApiError(
-            422, "ref_too_long",
-            f"The {what} is {len(text):,} characters long; the limit is {MAX_REF_LENGTH} characters.",
-        )
-    cleaned = clean_text(text)
+    cleaned = _within(text, MAX_REF_LENGTH, "ref_too_long", what)
     if not cleaned:
         raise ApiError(422, "empty_ref", f"The {what} is empty: give the name of a condition, a code or a key.")
     return cleaned
@@ -174,8 +166,6 @@ class Service:
     def document(self, ref: str) -> DocumentRecord:
         """A document by key or number; 404 when there is none (the store reads digits as a row id)."""
         store = self.require_store()
-        if ref.isdigit() and not (ref.isascii() and len(ref) <= 18):
-            raise ApiError(404, "not_found", "There is no topic with this id.")
         try:
             return store.document(ref)
         except NotFoundError:
