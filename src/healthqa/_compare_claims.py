@@ -24,6 +24,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from healthqa._compare_terms import _pattern
 from healthqa._compare_text import clause_at, word_spans
 from healthqa.phenotype import words
 
@@ -256,11 +257,8 @@ _PART_OF_IT = re.compile(r"^\s+(?:form|type|subtype|variant|kind)s?\s+of\s+(?:(?
 def name_pattern(names: Sequence[str]) -> re.Pattern[str] | None:
     """The condition's names as one pattern, so they can be masked: "Hereditary multiple osteochondromas" is a
     name, not a claim that the condition is hereditary."""
-    parts = []
-    for name in sorted({n.strip() for n in names if n.strip()}, key=len, reverse=True):
-        words = [re.escape(w) for w in re.split(r"[\s\-]+", name) if w]
-        if words:
-            parts.append(r"[\s\-]*".join(words))
+    parts = [part for name in sorted({n.strip() for n in names if n.strip()}, key=len, reverse=True)
+             if (part := _pattern(name))]
     if not parts:
         return None
     return re.compile(r"(?<![A-Za-z0-9])(?:" + "|".join(parts) + r")(?![A-Za-z0-9])", re.IGNORECASE)
@@ -279,15 +277,16 @@ def claims(sentence: str, names: re.Pattern[str] | None = None,
     if sentence.rstrip().endswith("?") or _TERM_LIST.search(sentence):
         return []
     masked = _mask(sentence, [names] if names else [])
+    if _SENTENCE_HEDGE.search(masked):
+        return []
     kinds_of_it = _kinds_of_condition(sentence, names)
-    whole_hedged = bool(_SENTENCE_HEDGE.search(masked))
     found: list[Claim] = []
     for point in POINTS:
         text = _mask(masked, point.neutral)
         for polarity, patterns in ((True, point.asserts), (False, point.denies)):
             for pattern in patterns:
                 for match in pattern.finditer(text):
-                    if whole_hedged or any(start <= match.start("k") < end for start, end in kinds_of_it):
+                    if any(start <= match.start("k") < end for start, end in kinds_of_it):
                         continue
                     claim = _judge(point, text, sentence, match, polarity, name_words)
                     if claim is not None:

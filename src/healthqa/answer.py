@@ -115,7 +115,7 @@ class Answerer:
         trusted = [s for s in ranked if self._trustworthy(s)]
         facts = []
         if understood.focus and understood.qtype in KINDS_FOR:
-            facts = fact_passages(self.store, sorted(understood.focus_documents)[:40], understood.qtype)[:top]
+            facts = fact_passages(self.store, sorted(understood.focus_documents)[:40], understood.qtype, limit=top)
         abstained = not trusted and not facts
         reason = ""
         if abstained:

@@ -96,7 +96,9 @@ def document_facts(document: DocumentRecord, kinds: Sequence[str]) -> list[FactI
     return items
 
 
-def fact_passages(store: Store, document_ids: Sequence[int], qtype: SectionType | str) -> list[FactItem]:
+def fact_passages(
+    store: Store, document_ids: Sequence[int], qtype: SectionType | str, limit: int | None = None
+) -> list[FactItem]:
     """The facts of ``document_ids`` that answer a question of type ``qtype``, in document order.
 
     Returns [] for question types that facts do not answer, and for documents without facts.
@@ -106,9 +108,14 @@ def fact_passages(store: Store, document_ids: Sequence[int], qtype: SectionType 
         return []
     items: list[FactItem] = []
     for document_id in dict.fromkeys(document_ids):
+        if limit is not None and len(items) >= limit:
+            break
+        # The facts alone first: most focus documents have none, and loading a whole document is nine queries.
+        if not any(f.kind in kinds for f in store.facts(document_id)):
+            continue
         try:
             document = store.document(document_id)
         except NotFoundError:
             continue
         items.extend(document_facts(document, kinds))
-    return items
+    return items if limit is None else items[:limit]

@@ -6,6 +6,7 @@ annotations, organisations, drug names) with its source, link and date. The sect
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -36,6 +37,10 @@ SECTION_LABELS: dict[str, str] = {
     "when to contact a medical professional": "When to contact a medical professional",
 }
 FACT_KINDS = ("inheritance", "prevalence", "onset", "gene")
+
+
+def _letters(text: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", text.lower())
 
 
 def section_label(section: str) -> str:
@@ -185,7 +190,10 @@ def build_record(ref: str, record: int, index: DiseaseIndex, documents: Sequence
     comparison = None
     if compare_sources:
         # Brands count as their generic; the monograph titles name the drugs no record mentions itself.
-        named: dict[str, list[str]] = {name: [] for name in index.drug_names}
+        # Only the monographs whose name occurs in the texts (letters and digits compared, so hyphens and
+        # spaces do not matter): the vocabulary compiles in milliseconds instead of 0.2 s per record.
+        blob = _letters(" ".join(t.text for t in texts))
+        named: dict[str, list[str]] = {name: [] for name in index.drug_names if _letters(name) in blob}
         for drug in drugs:
             if drug.generic:
                 named.setdefault(drug.generic, []).extend([drug.brand] if drug.brand else [])
