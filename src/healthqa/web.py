@@ -19,7 +19,7 @@ from starlette.responses import HTMLResponse, Response
 
 from healthqa.answer import DISCLAIMER, NO_ANSWER, Answer, AnswerItem
 from healthqa.api.errors import ApiError
-from healthqa.api.routes import CREDITS, HPO_CREDIT, ORPHANET_CREDIT, topic_path
+from healthqa.api.routes import CREDITS, HPO_CREDIT, ORPHANET_CREDIT, service, topic_path
 from healthqa.api.service import MAX_REF_LENGTH, Service, clean_description, clean_ref, clean_text
 from healthqa.api.symptom_search import SymptomQuery, SymptomSearch, check_ids, split_additions, well_formed_ids
 from healthqa.compare import Mention
@@ -69,7 +69,7 @@ def tier_label(tier: str) -> str:
 
 def disease_href(ref: str) -> str:
     """The page of the condition ``ref`` names (a code, key or name)."""
-    return "/diseases/" + quote(ref, safe=":")
+    return "/diseases/" + topic_path(ref)
 
 
 def disease_path(disease: DiseaseMatch) -> str:
@@ -102,8 +102,7 @@ def highlight(text: str, sentences: Sequence[str]) -> Markup:
 
 def mention_html(mention: Mention) -> Markup:
     """A compared sentence, escaped, with the words that name the term or carry the claim marked."""
-    matched = getattr(mention, "matched", "")
-    return highlight(mention.sentence, [matched] if matched else [])
+    return highlight(mention.sentence, [mention.matched] if mention.matched else [])
 
 
 _env = Environment(
@@ -136,11 +135,6 @@ def render(
 def error_page(status: int, code: str, message: str, headers: Mapping[str, str] | None = None) -> Response:
     title = _STATUS_TITLES.get(status, "Error")
     return render("error.html", status, headers, status=status, code=code, title=title, message=message)
-
-
-def _service(request: Request) -> Service:
-    found: Service = request.app.state.service
-    return found
 
 
 @dataclass
@@ -208,7 +202,7 @@ async def _conditions(svc: Service, names: list[str]) -> list[Candidate]:
 
 @router.get("/", response_class=HTMLResponse)
 async def home(request: Request, q: str | None = None) -> Response:
-    return await _answer_page(_service(request), q)
+    return await _answer_page(service(request), q)
 
 
 @router.post("/", response_class=HTMLResponse)
@@ -216,12 +210,12 @@ async def home_post(request: Request) -> Response:
     """The same answer page, for a question that should not appear in the address bar or history."""
     form = await request.form(max_files=0, max_fields=10)
     q = form.get("q")
-    return await _answer_page(_service(request), q if isinstance(q, str) else None)
+    return await _answer_page(service(request), q if isinstance(q, str) else None)
 
 
 @router.get("/topics/{ref:path}", response_class=HTMLResponse)
 def topic_page(request: Request, ref: str) -> Response:
-    document = _service(request).document(ref)
+    document = service(request).document(ref)
     other_names = [name for name, kind in document.names if kind != "title" and name != document.title]
     return render("topic.html", doc=document, other_names=list(dict.fromkeys(other_names)))
 
@@ -269,7 +263,7 @@ def _symptom_query(params: Mapping[str, str], lists: Mapping[str, list[str]], li
 @router.get("/symptoms", response_class=HTMLResponse)
 async def symptoms_page(request: Request) -> Response:
     """The symptom form and, once filled in, the mapping (correctable without scripts) and the ranking."""
-    svc = _service(request)
+    svc = service(request)
     limit = svc.settings.max_question_length
     params = request.query_params
     lists = {name: params.getlist(name) for name in ("hpo", "use", "shown")}
@@ -322,7 +316,7 @@ def _search_context(q: str, candidates: list[Candidate], searched: bool) -> dict
 @router.get("/diseases", response_class=HTMLResponse)
 async def diseases_page(request: Request, q: str = "") -> Response:
     """Search conditions by name, abbreviation or code: a list of candidates, each linking to its page."""
-    svc = _service(request)
+    svc = service(request)
     if not q.strip():
         return render("diseases.html", **_search_context("", [], False))
     try:
@@ -336,7 +330,7 @@ async def diseases_page(request: Request, q: str = "") -> Response:
 @router.get("/diseases/{ref:path}", response_class=HTMLResponse)
 async def disease_page(request: Request, ref: str) -> Response:
     """Everything the sources say about one condition; "which one?" (300) for an ambiguous name, 404 for none."""
-    svc = _service(request)
+    svc = service(request)
     if not clean_text(ref):
         return render("diseases.html", **_search_context("", [], False))
     try:
@@ -361,7 +355,7 @@ async def disease_page(request: Request, ref: str) -> Response:
 
 @router.get("/sources", response_class=HTMLResponse)
 def sources_page(request: Request) -> Response:
-    summaries = _service(request).require_store().sources()
+    summaries = service(request).require_store().sources()
     dates = [s.newest for s in summaries if s.newest]
     totals = {
         "documents": sum(s.documents for s in summaries),

@@ -26,12 +26,12 @@ class NameSearch:
     def __init__(self, names: Iterable[tuple[int, str, str]]) -> None:
         self._names: list[tuple[str, int, bool]] = []  # (normalised name, document id, is a synonym)
         postings: dict[str, set[int]] = defaultdict(set)
-        seen: dict[tuple[str, int], int] = {}
+        seen: set[tuple[str, int]] = set()
         for doc_id, name, kind in sorted(names, key=lambda n: n[2] == "synonym"):  # titles before synonyms
             normalised = normalise(name)
             if not normalised or (normalised, doc_id) in seen:
                 continue
-            seen[(normalised, doc_id)] = len(self._names)
+            seen.add((normalised, doc_id))
             for word in normalised.split():
                 postings[word].add(len(self._names))
             self._names.append((normalised, doc_id, kind == "synonym"))

@@ -204,10 +204,7 @@ class Service:
         try:
             with self._ingest_lock:
                 answerer = Answerer(store, in_memory=True)
-                with self._symptom_lock:
-                    self._symptom_index = None
-                with self._disease_lock:
-                    self._disease_index, self._name_search = None, None
+                self._drop_indexes()
                 self.answerer = answerer
                 self._generation = generation
             log.info("the knowledge base changed (generation %d): reloaded", generation)
@@ -217,6 +214,13 @@ class Service:
             with self._reload_lock:
                 self._reloading = False
 
+    def _drop_indexes(self) -> None:
+        """Forget the symptom and disease indexes: rebuilt on next use, over the changed knowledge base."""
+        with self._symptom_lock:
+            self._symptom_index = None
+        with self._disease_lock:
+            self._disease_index, self._name_search = None, None
+
     async def ask(self, question: str, top: int = 3) -> Answer:
         """Answer in a worker thread; 504 when it takes longer than the configured timeout."""
         self.follow_ingests()
@@ -225,16 +229,9 @@ class Service:
             raise ApiError(503, "unavailable", UNAVAILABLE)
         if self.settings.log_questions:
             log.info("question: %s", question)
-        loop = asyncio.get_running_loop()
-        future = loop.run_in_executor(self._executor, answerer.ask, question, top)
-        try:
-            return await asyncio.wait_for(future, self.settings.answer_timeout)
-        except TimeoutError:
-            raise ApiError(
-                504, "answer_timeout",
-                f"Answering took longer than {self.settings.answer_timeout:g} seconds. Please try again, "
-                "perhaps with a shorter question.",
-            ) from None
+        return await self._in_worker(
+            "answer_timeout", "Answering", partial(answerer.ask, question, top), ", perhaps with a shorter question"
+        )
 
     def symptom_index(self) -> SymptomIndex:
         """Blocking: the symptom index, built on first use by one thread while the others wait for it.
@@ -270,16 +267,9 @@ class Service:
             log.info("symptoms: %s", query.text)
         # Not under the timeout: the first request waits for the index, which is built only once.
         index = await anyio.to_thread.run_sync(self.symptom_index)
-        loop = asyncio.get_running_loop()
-        future = loop.run_in_executor(self._executor, search_symptoms, index, query)
-        try:
-            return await asyncio.wait_for(future, self.settings.answer_timeout)
-        except TimeoutError:
-            raise ApiError(
-                504, "symptoms_timeout",
-                f"The search took longer than {self.settings.answer_timeout:g} seconds. Please try again, "
-                "perhaps with fewer words.",
-            ) from None
+        return await self._in_worker(
+            "symptoms_timeout", "The search", partial(search_symptoms, index, query), ", perhaps with fewer words"
+        )
 
     def disease_index(self) -> DiseaseIndex:
         """Blocking: the disease index, built on first use by one thread while the others wait for it."""
@@ -308,7 +298,7 @@ class Service:
             raise ApiError(503, "unavailable", UNAVAILABLE) from error
         return index, search
 
-    async def _in_worker(self, code: str, what: str, call: Callable[[], T]) -> T:
+    async def _in_worker(self, code: str, what: str, call: Callable[[], T], advice: str = "") -> T:
         """Run ``call`` in the worker pool; 504 (``code``) past the configured timeout."""
         loop = asyncio.get_running_loop()
         future = loop.run_in_executor(self._executor, call)
@@ -316,7 +306,8 @@ class Service:
             return await asyncio.wait_for(future, self.settings.answer_timeout)
         except TimeoutError:
             raise ApiError(
-                504, code, f"{what} took longer than {self.settings.answer_timeout:g} seconds. Please try again.",
+                504, code,
+                f"{what} took longer than {self.settings.answer_timeout:g} seconds. Please try again{advice}.",
             ) from None
 
     async def disease(self, ref: str, phenotypes: int = 10) -> DiseaseRecord:
@@ -393,11 +384,7 @@ class Service:
                 "failures": [str(failure) for failure in report.failures],
             })
         if changed:
-            with self._symptom_lock:
-                self._symptom_index = None  # rebuilt on next use, over the new annotations
-            with self._disease_lock:
-                # New documents may join records or make new ones.
-                self._disease_index, self._name_search = None, None
+            self._drop_indexes()
         if changed or self.answerer is None:
             try:
                 self._generation = store.generation()
