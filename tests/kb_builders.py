@@ -154,17 +154,26 @@ def build_kb(path: Path, documents: list[ParsedDocument] | None = None) -> Path:
     return path
 
 
-def write_medquad_xml(folder: Path, stem: str, focus: str, pairs: list[tuple[str, str, str]]) -> Path:
-    """A MedQuAD collection folder with one XML document; pairs are (qtype, question, answer)."""
-    collection = folder / "2_GARD_QA"
-    collection.mkdir(parents=True, exist_ok=True)
-    root = ET.Element("Document", id=stem, source="GARD", url=f"https://example.test/{stem}")
+def write_medquad_file(folder: Path, stem: str, focus: str, pairs: list[tuple[str, str, str]],
+                       source: str = "GARD", cui: str = "") -> Path:
+    """A MedQuAD-style XML document; pairs are (qtype, question, answer)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    root = ET.Element("Document", id=stem, source=source, url=f"https://example.test/{stem}")
     ET.SubElement(root, "Focus").text = focus
+    annotations = ET.SubElement(root, "FocusAnnotations")
+    if cui:
+        cuis = ET.SubElement(ET.SubElement(annotations, "UMLS"), "CUIs")
+        ET.SubElement(cuis, "CUI").text = cui
     pairs_element = ET.SubElement(root, "QAPairs")
     for pid, (qtype, question, answer) in enumerate(pairs, 1):
         pair = ET.SubElement(pairs_element, "QAPair", pid=str(pid))
         ET.SubElement(pair, "Question", qid=f"{stem}-{pid}", qtype=qtype).text = question
         ET.SubElement(pair, "Answer").text = answer
-    path = collection / f"{stem}.xml"
+    path = folder / f"{stem}.xml"
     ET.ElementTree(root).write(path, encoding="UTF-8", xml_declaration=True)
     return path
+
+
+def write_medquad_xml(folder: Path, stem: str, focus: str, pairs: list[tuple[str, str, str]]) -> Path:
+    """A MedQuAD collection folder (GARD) with one XML document; pairs are (qtype, question, answer)."""
+    return write_medquad_file(folder / "2_GARD_QA", stem, focus, pairs)

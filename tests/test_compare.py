@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import zlib
 from datetime import date
 from pathlib import Path
 
@@ -21,7 +22,7 @@ def hpo() -> HPOIndex:
 
 def text(source: str, body: str, section: str = "treatment", updated: str | None = None,
          passage_id: str | None = None) -> SourcedText:
-    return SourcedText(passage_id or f"{source}_{section}_{abs(hash(body)) % 10_000}", source, section, body,
+    return SourcedText(passage_id or f"{source}_{section}_{zlib.crc32(body.encode())}", source, section, body,
                        updated, "government_reviewed")
 
 

@@ -110,4 +110,8 @@ def test_serve_with_two_workers_answers(tmp_path: Path) -> None:
             assert not answer["abstained"] and answer["answers"][0]["title"] == "Gout"
     finally:
         process.terminate()
-        process.wait(timeout=30)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=30)
