@@ -7,7 +7,7 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, NoReturn, Protocol
 
 import click
 from tqdm import tqdm
@@ -31,7 +31,7 @@ def _print_result(result: _Printable, as_json: bool) -> None:
         click.echo(line)
 
 
-def _fail(error: HealthQAError) -> None:
+def _fail(error: HealthQAError) -> NoReturn:
     click.echo(f"error: {error}", err=True)
     sys.exit(1)
 
@@ -156,7 +156,6 @@ def show(ref: str, as_json: bool, db: str | None) -> None:
                 document = store.document(ref)
             except NotFoundError:
                 _fail(NotFoundError(f"no passage or document with id {ref!r}"))
-                return
             _print_document(document, as_json)
             return
         _print_passage(passage, as_json)
@@ -226,7 +225,6 @@ def fetch(name: str, url: str | None, dest: Path | None) -> None:
     except HealthQAError as error:
         bar.close()
         _fail(error)
-        return
     bar.close()
     click.echo(f"{name}: {folder}")
 
@@ -322,7 +320,6 @@ def rerank(file: Path) -> None:
         rows = rerank_file(file)
     except HealthQAError as error:
         _fail(error)
-        return
     for qid, aid, label in rows:
         click.echo(f"{qid},{aid},{label}")
 
@@ -347,7 +344,6 @@ def serve(host: str, port: int, workers: int, db: str | None) -> None:
         settings = Settings.from_env()
     except HealthQAError as error:
         _fail(error)
-        return
     target = db or database_url()
     # Questions never appear here, nor in the access log (paths only, no query strings).
     click.echo(f"healthqa: serving {target} on http://{host}:{port} with {workers} worker(s)", err=True)
@@ -395,7 +391,6 @@ def symptoms(text: str, terms: str, top: int, as_json: bool, db: str | None) -> 
         result = run_symptoms(store, text, [t for t in terms.split(",") if t.strip()], top)
     except HealthQAError as error:
         _fail(error)
-        return
     finally:
         store.close()
     _print_result(result, as_json)
@@ -421,7 +416,6 @@ def disease(name: str, as_json: bool, features: int, db: str | None) -> None:
         record = disease_record(store, name, phenotypes=features)
     except HealthQAError as error:
         _fail(error)
-        return
     finally:
         store.close()
     _print_result(record, as_json)
