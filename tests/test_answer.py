@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from healthqa.answer import DISCLAIMER, Answerer
+from healthqa.answer import DISCLAIMER, Answerer, corpus_word_test
 from healthqa.cli import main
 from healthqa.store import SQLiteStore
 from kb_builders import DOCUMENTS, KALLMANN, LEMS_INHERITANCE, build_kb
@@ -115,3 +115,14 @@ def test_catalogue_facts_answer_inheritance_with_attribution(answerer: Answerer)
                                                   "https://www.orpha.net/en/disease/detail/478")
     assert "CC BY 4.0" in fact.attribution
     assert answerer.ask("how common is kallmann syndrome?").facts[0].text == "1-9 / 100 000"
+
+
+def test_corpus_word_test_knows_the_words_of_the_passages(kb_path: Path) -> None:
+    store = SQLiteStore(kb_path)
+    try:
+        known = corpus_word_test(store, passages=1)
+        assert known("predisposition") and known("crystals")
+        assert not known("predispozition")
+        assert not corpus_word_test(store, passages=1000)("predisposition")
+    finally:
+        store.close()

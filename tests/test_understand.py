@@ -125,3 +125,21 @@ def test_names_with_capitals_inside_are_abbreviations() -> None:
     assert 9 not in focus_of("my child has gout, what can we do?", names)
     assert 9 in focus_of("is CHILD the same as asthma?", names)
     assert 9 in focus_of("what causes children's interstitial lung disease", names)
+
+
+def test_words_the_corpus_uses_are_not_corrected_into_names() -> None:
+    listed = [(10, "Cold", "title"), (11, "Fever", "title"), (12, "Lactation", "title"), *NAMES]
+    corpus = {"told", "never", "location"}
+    names = NameIndex(listed, known_word=lambda word: word in corpus)
+    assert focus_of("the doctor told me it was never the location", names) == set()
+    # A word no text uses is still a typo: "feever" is Fever.
+    assert focus_of("my son has a feever", names) == {11}
+    # Without the corpus test every near word is a candidate, as before.
+    assert 10 in focus_of("the doctor told me", NameIndex(listed))
+
+
+def test_eponyms_match_without_their_apostrophe() -> None:
+    names = NameIndex([(20, "Raynaud's phenomenon", "title"), (21, "Gilbert's syndrome", "title"), *NAMES])
+    assert focus_of("my sons toes turn white, is it raynauds phenomenon?", names) == {20}
+    assert focus_of("gilberts syndrome and alcohol", names) == {21}
+    assert focus_of("what is gilbert syndrome", names) == {21}

@@ -6,7 +6,9 @@ labels, the emergency guidance and the disclaimer below are ours, and say only w
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -102,7 +104,7 @@ class Answerer:
         self.encoder = (encoder or default_encoder()) if semantic else None
         if self.encoder is not None:
             build_vectors(store, self.encoder)
-        self.names = NameIndex(store.iter_names())
+        self.names = NameIndex(store.iter_names(), known_word=corpus_word_test(store))
         self.ranker = Ranker(store, self.encoder, weights, in_memory=in_memory)
         self.thresholds = thresholds or Thresholds()
 
@@ -184,6 +186,16 @@ class Answerer:
             seen.add(key)
             related.append(RelatedQuestion(q.text, q.answer_id))
         return related[:6]
+
+
+def corpus_word_test(store: Store, passages: int = 3) -> Callable[[str], bool]:
+    """Whether a word occurs in at least ``passages`` passages: a word of the corpus, not a typo."""
+
+    @functools.lru_cache(maxsize=50_000)
+    def known(word: str) -> bool:
+        return store.phrase_frequency(word, cap=passages) >= passages
+
+    return known
 
 
 def key_sentences(text: str, understood: Understanding, limit: int = 2) -> list[str]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from healthqa.models import SectionType
@@ -140,9 +140,16 @@ class Understanding:
 
 
 class NameIndex:
-    """Every name the knowledge base knows a topic by, with a typo-tolerant word index."""
+    """Every name the knowledge base knows a topic by, with a typo-tolerant word index.
 
-    def __init__(self, names: Iterable[tuple[int, str, str]]) -> None:
+    ``known_word`` tells whether a word is one the knowledge base's texts use: such a word is never
+    "corrected" into a name ("told" is not a typo of "cold", nor "location" of "lactation").
+    """
+
+    def __init__(
+        self, names: Iterable[tuple[int, str, str]], known_word: Callable[[str], bool] | None = None
+    ) -> None:
+        self._known_word = known_word
         self._names: dict[str, set[int]] = defaultdict(set)
         self._display: dict[str, str] = {}
         self._case_sensitive: set[str] = set()
@@ -179,6 +186,8 @@ class NameIndex:
             for candidate in self._deletes.get(deleted, ()):
                 if _edit_distance(word, candidate) <= limit:
                     found.add(candidate)
+        if found and self._known_word is not None and self._known_word(word):
+            return []
         return sorted(found)
 
     def find(self, text: str) -> list[FocusMatch]:
@@ -259,6 +268,9 @@ def _variants(name: str) -> list[tuple[str, bool]]:
         for suffix in _SUFFIXES:
             if key.endswith(suffix) and len(key) - len(suffix) >= 6:
                 found.append((key[: -len(suffix)], False))
+        if "'s" in key:
+            # People drop the apostrophe of an eponym: "raynauds", "gilberts syndrome".
+            found.extend((variant, False) for variant in {key.replace("'s", "s"), key.replace("'s", "")})
     for abbreviation in re.findall(r"\(([A-Z][A-Za-z0-9-]{1,9})\)", name):
         found.append((normalise(abbreviation), _is_abbreviation(abbreviation)))
     return found
