@@ -532,7 +532,7 @@ def _profile(answerer: Any, questions: Sequence[str], passes: int) -> dict[str, 
 
 def _encoding_by_threads(answerer: Any, questions: Sequence[str]) -> dict[str, Any]:
     """Wall and CPU milliseconds per query encoding (the concise queries rank encodes), on one torch thread:
-    the int8 query model that ``ask`` uses against the float32 model that embeds the passages."""
+    the ONNX Runtime query model that ``ask`` uses against the torch float32 model that embeds the passages."""
     import torch
 
     if answerer.encoder is None:
@@ -542,7 +542,7 @@ def _encoding_by_threads(answerer: Any, questions: Sequence[str]) -> dict[str, A
     encoder = answerer.encoder
     timings: dict[str, Any] = {"default_threads": default}
     runs: dict[str, Any] = {
-        "int8_query_model": encoder.encode_query,
+        "onnx_query_model": encoder.encode_query,
         "float32_model": lambda query: encoder.encode([query], max_tokens=64),
     }
     try:
