@@ -11,7 +11,9 @@ from click.testing import CliRunner
 
 from healthqa.answer import DISCLAIMER, Answerer, corpus_word_test
 from healthqa.cli import main
+from healthqa.rank import Scored
 from healthqa.store import SQLiteStore
+from healthqa.understand import Understanding
 from kb_builders import DOCUMENTS, KALLMANN, LEMS_INHERITANCE, build_kb
 
 
@@ -124,5 +126,35 @@ def test_corpus_word_test_knows_the_words_of_the_passages(kb_path: Path) -> None
         assert known("predisposition") and known("crystals")
         assert not known("predispozition")
         assert not corpus_word_test(store, passages=1000)("predisposition")
+    finally:
+        store.close()
+
+
+def test_answer_cache_returns_equal_independent_copies_and_forgets_the_oldest(kb_path: Path) -> None:
+    store = SQLiteStore(kb_path)
+    try:
+        answerer = Answerer(store, cache_size=2)
+        ranked: list[str] = []
+        rank = answerer.ranker.rank
+
+        def counting_rank(understood: Understanding, limit: int = 10, pool: int = 100) -> list[Scored]:
+            ranked.append(understood.text)
+            return rank(understood, limit, pool)
+
+        answerer.ranker.rank = counting_rank  # type: ignore[method-assign]
+        question = "Is Lambert-Eaton myasthenic syndrome inherited?"
+        first = answerer.ask(question, top=3)
+        again = answerer.ask(question, top=3)
+        assert ranked == [question]
+        assert again.to_json() == first.to_json() and again is not first
+        again.answers.clear()
+        assert answerer.ask(question, top=3).to_json() == first.to_json()
+        answerer.ask(question, top=1)  # another top is another answer
+        answerer.ask("How is gout treated?", top=3)  # the cache holds two: the first question goes
+        answerer.ask(question, top=3)
+        assert ranked == [question, question, "How is gout treated?", question]
+        uncached = Answerer(store)
+        uncached.ask(question)
+        assert len(uncached._cache) == 0
     finally:
         store.close()

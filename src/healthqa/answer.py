@@ -6,8 +6,11 @@ labels, the emergency guidance and the disclaimer below are ours, and say only w
 
 from __future__ import annotations
 
+import copy
 import functools
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -88,6 +91,9 @@ class Answerer:
 
     ``in_memory`` keeps the full-text indexes in memory (seconds to build, milliseconds saved per
     question; see :class:`healthqa.rank.Ranker`): servers and batch runs want it, a single ``ask`` not.
+    ``cache_size`` keeps the answers to that many recent questions (exact text and ``top``) in memory, so
+    a question asked again is answered without ranking; an answerer belongs to one state of the
+    knowledge base (servers build a new one after an ingest), so a cached answer is never stale.
     """
 
     def __init__(
@@ -99,8 +105,10 @@ class Answerer:
         weights: Weights | None = None,
         thresholds: Thresholds | None = None,
         in_memory: bool = False,
+        cache_size: int = 0,
     ) -> None:
         self.store = store
+        self._cache = _AnswerCache(cache_size)
         self.encoder = (encoder or default_encoder()) if semantic else None
         if self.encoder is not None:
             build_vectors(store, self.encoder)
@@ -112,6 +120,14 @@ class Answerer:
         return understand(question, self.names)
 
     def ask(self, question: str, top: int = 5) -> Answer:
+        cached = self._cache.get((question, top))
+        if cached is not None:
+            return cached
+        answer = self._answer(question, top)
+        self._cache.put((question, top), answer)
+        return answer
+
+    def _answer(self, question: str, top: int) -> Answer:
         understood = self.understand(question)
         ranked = self.ranker.rank(understood, limit=max(top, 10))
         trusted = [s for s in ranked if self._trustworthy(s)]
@@ -186,6 +202,43 @@ class Answerer:
             seen.add(key)
             related.append(RelatedQuestion(q.text, q.answer_id))
         return related[:6]
+
+
+class _AnswerCache:
+    """The answers to the most recently asked questions, least recently used out first; thread-safe.
+
+    It hands out copies: a caller that changes its answer changes nobody else's. Question text stays in
+    this process's memory only, like the request that brought it.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._answers: OrderedDict[tuple[str, int], Answer] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, int]) -> Answer | None:
+        if not self.size:
+            return None
+        with self._lock:
+            answer = self._answers.get(key)
+            if answer is None:
+                return None
+            self._answers.move_to_end(key)
+        return copy.deepcopy(answer)
+
+    def put(self, key: tuple[str, int], answer: Answer) -> None:
+        if not self.size:
+            return
+        kept = copy.deepcopy(answer)
+        with self._lock:
+            self._answers[key] = kept
+            self._answers.move_to_end(key)
+            while len(self._answers) > self.size:
+                self._answers.popitem(last=False)
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._answers)
 
 
 def corpus_word_test(store: Store, passages: int = 3) -> Callable[[str], bool]:

@@ -9,6 +9,7 @@
 | ``HEALTHQA_MAX_QUESTION_LENGTH`` | longest question accepted, in characters | 2000 |
 | ``HEALTHQA_MAX_BODY_BYTES`` | largest request body accepted, in bytes | 16384 |
 | ``HEALTHQA_ANSWER_TIMEOUT`` | seconds an answer may take before the request fails with 504 | 10 |
+| ``HEALTHQA_ANSWER_CACHE`` | answers to recent questions each worker keeps in memory; ``0`` turns it off | 1024 |
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ class Settings:
     max_question_length: int = 2000
     max_body_bytes: int = 16 * 1024
     answer_timeout: float = 10.0
+    answer_cache: int = 1024  # answers to recent questions kept per worker; 0 = off
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -46,6 +48,7 @@ class Settings:
             max_question_length=_integer(env, "HEALTHQA_MAX_QUESTION_LENGTH", cls.max_question_length, 1),
             max_body_bytes=_integer(env, "HEALTHQA_MAX_BODY_BYTES", cls.max_body_bytes, minimum=1024),
             answer_timeout=_number(env, "HEALTHQA_ANSWER_TIMEOUT", cls.answer_timeout),
+            answer_cache=_integer(env, "HEALTHQA_ANSWER_CACHE", cls.answer_cache, minimum=0),
         )
 
 

@@ -432,3 +432,12 @@ def test_settings_from_the_environment() -> None:
                         ("HEALTHQA_ANSWER_TIMEOUT", "nan"), ("HEALTHQA_MAX_BODY_BYTES", "10")]:
         with pytest.raises(ConfigError, match=name):
             Settings.from_env({name: value})
+
+
+def test_answer_cache_setting() -> None:
+    assert Settings.from_env({}).answer_cache == 1024
+    assert Settings.from_env({"HEALTHQA_ANSWER_CACHE": "0"}).answer_cache == 0
+    assert Settings.from_env({"HEALTHQA_ANSWER_CACHE": " 50 "}).answer_cache == 50
+    for value in ("-1", "many", "1.5"):
+        with pytest.raises(ConfigError, match="HEALTHQA_ANSWER_CACHE"):
+            Settings.from_env({"HEALTHQA_ANSWER_CACHE": value})

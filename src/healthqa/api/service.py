@@ -140,7 +140,7 @@ class Service:
         try:
             self.store = open_store(self.store_url)
             self._generation = self.store.generation()
-            self.answerer = Answerer(self.store, in_memory=True)
+            self.answerer = Answerer(self.store, in_memory=True, cache_size=self.settings.answer_cache)
             # Answer pages link each recognised condition to its disease page, so the disease index
             # is needed by the first answer: build it now rather than make that person wait seconds.
             self._disease_indexes()
@@ -203,7 +203,7 @@ class Service:
     def _reload(self, store: Store, generation: int) -> None:
         try:
             with self._ingest_lock:
-                answerer = Answerer(store, in_memory=True)
+                answerer = Answerer(store, in_memory=True, cache_size=self.settings.answer_cache)
                 self._drop_indexes()
                 self.answerer = answerer
                 self._generation = generation
@@ -388,7 +388,7 @@ class Service:
         if changed or self.answerer is None:
             try:
                 self._generation = store.generation()
-                self.answerer = Answerer(store, in_memory=True)
+                self.answerer = Answerer(store, in_memory=True, cache_size=self.settings.answer_cache)
             except HealthQAError as error:
                 log.error("cannot rebuild the answerer after ingest: %s", error)
                 raise ApiError(503, "unavailable", UNAVAILABLE) from error
