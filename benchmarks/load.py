@@ -28,6 +28,10 @@ One JSON object goes to stdout; a line per run goes to stderr as it ends.
 
     python benchmarks/load.py [--kb benchmarks/.cache/kb.db] [--data ../shared/data] [--workers 2]
         [--levels 1,8,32] [--requests 400] [--duration 30] [--repeats 3] [--warmup 20] [--torch-threads N]
+        [--answer-cache N]
+
+``--answer-cache N`` lets every server worker and library process keep N answers (``HEALTHQA_ANSWER_CACHE``);
+the default, 0, answers every request afresh.
 
 ``--torch-threads N`` sets OMP_NUM_THREADS for the server and the library processes (torch's intra-op
 threads; by default torch uses one per core, which spins badly when the cores are oversubscribed).
@@ -316,7 +320,7 @@ def _library_worker(kb: str, conn: Connection, counter: Synchronized[int]) -> No
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops us
     store = open_store(kb)
-    answerer = Answerer(store, in_memory=True)
+    answerer = Answerer(store, in_memory=True, cache_size=int(os.environ.get("HEALTHQA_ANSWER_CACHE", "0")))
     # Threads (and their SQLite connections) live as long as the process, as in the server's executor.
     executor = ThreadPoolExecutor(max_workers=64, thread_name_prefix="library")
     conn.send(("ready", os.getpid()))
@@ -621,9 +625,16 @@ def main() -> None:
         "--torch-threads", type=int, default=None,
         help="OMP_NUM_THREADS for the server and the library processes (default: as inherited)",
     )
+    parser.add_argument(
+        "--answer-cache", type=int, default=0,
+        help="answers kept per server worker and per library process (default 0: every request is answered; "
+             "the questions cycle, so with a cache nearly every request after the first round is a hit)",
+    )
     args = parser.parse_args()
     if not (args.data / "medquad").is_dir():
         sys.exit(f"{args.data}: no medquad folder; pass --data")
+    # Inherited by the server and the spawned library processes.
+    os.environ["HEALTHQA_ANSWER_CACHE"] = str(args.answer_cache)
     levels = [int(level) for level in args.levels.split(",")]
     kb = args.kb.resolve()
     if args.torch_threads is not None:  # inherited by the server and the spawned library processes
@@ -661,6 +672,7 @@ def main() -> None:
         server = Server(kb, args.workers, log_dir / "serve.log")
         variables = [f"OMP_NUM_THREADS={args.torch_threads}"] if args.torch_threads is not None else []
         result["server_command"] = shlex.join([*variables, f"HEALTHQA_DB={kb}", "HEALTHQA_RATE_LIMIT=0",
+                                               f"HEALTHQA_ANSWER_CACHE={args.answer_cache}",
                                                *server.command])
         pool = LibraryPool(kb, args.workers)
         server.wait_ready()

@@ -147,6 +147,9 @@ def test_answer_cache_returns_equal_independent_copies_and_forgets_the_oldest(kb
         again = answerer.ask(question, top=3)
         assert ranked == [question]
         assert again.to_json() == first.to_json() and again is not first
+        hit = answerer.cached(question, top=3)
+        assert hit is not None and hit.to_json() == first.to_json()
+        assert answerer.cached("How is gout treated?", top=3) is None
         again.answers.clear()
         assert answerer.ask(question, top=3).to_json() == first.to_json()
         answerer.ask(question, top=1)  # another top is another answer

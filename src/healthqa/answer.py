@@ -119,6 +119,10 @@ class Answerer:
     def understand(self, question: str) -> Understanding:
         return understand(question, self.names)
 
+    def cached(self, question: str, top: int = 5) -> Answer | None:
+        """The cached answer to ``question`` (a copy), or None: costs no ranking, safe on an event loop."""
+        return self._cache.get((question, top))
+
     def ask(self, question: str, top: int = 5) -> Answer:
         cached = self._cache.get((question, top))
         if cached is not None:

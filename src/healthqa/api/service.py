@@ -229,6 +229,10 @@ class Service:
             raise ApiError(503, "unavailable", UNAVAILABLE)
         if self.settings.log_questions:
             log.info("question: %s", question)
+        # A question asked before is answered here, without the hop to a worker thread.
+        cached = answerer.cached(question, top)
+        if cached is not None:
+            return cached
         return await self._in_worker(
             "answer_timeout", "Answering", partial(answerer.ask, question, top), ", perhaps with a shorter question"
         )
