@@ -114,6 +114,10 @@ class Answerer:
             build_vectors(store, self.encoder)
         self.names = NameIndex(store.iter_names(), known_word=corpus_word_test(store))
         self.ranker = Ranker(store, self.encoder, weights, in_memory=in_memory)
+        if in_memory and self.encoder is not None:
+            # Long-running answerers (servers, batches) pay the query model's export at start, not on the
+            # first person's question.
+            self.encoder.prepare_queries()
         self.thresholds = thresholds or Thresholds()
 
     def understand(self, question: str) -> Understanding:

@@ -89,6 +89,10 @@ class Encoder:
         vector = session.run(None, feeds)[0][0]
         return np.asarray(vector, dtype=np.float32)
 
+    def prepare_queries(self) -> None:
+        """Export the query model now (a few seconds) rather than on the first question."""
+        self._query_session()
+
     def _query_session(self) -> tuple[Any, Any]:
         if self._session is None:
             with self._lock:
