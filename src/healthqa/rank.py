@@ -17,7 +17,7 @@ import numpy.typing as npt
 from threadpoolctl import ThreadpoolController
 
 from healthqa.lexical import LexicalIndex, passage_index, question_index
-from healthqa.semantic import Encoder
+from healthqa.semantic import QUERY_TOKENS, Encoder
 from healthqa.store.base import PassageRecord, QuestionRecord, Store
 from healthqa.understand import Understanding, normalise
 
@@ -120,6 +120,7 @@ class Ranker:
         self.passage_lexical: LexicalIndex | None = None
         self.question_lexical: LexicalIndex | None = None
         self.questions: dict[int, QuestionRecord] = {}
+        self.in_memory = in_memory
         if in_memory:
             self.passage_lexical = passage_index(store)
             self.question_lexical, self.questions = question_index(store)
@@ -164,7 +165,10 @@ class Ranker:
                 candidates.setdefault(passage.rowid, passage)
         semantic: dict[int, float] = {}
         if self.encoder is not None and len(self.index):
-            vector = self.encoder.encode_query(query[:1000])
+            # Exact either way: a long-running ranker has the ONNX query model ready; a one-off question
+            # (``healthqa ask``) is cheaper through torch than exporting that model for it (seconds).
+            vector = (self.encoder.encode_query(query[:1000]) if self.in_memory
+                      else self.encoder.encode([query[:1000]], max_tokens=QUERY_TOKENS)[0])
             similarities = self.index.similarities(vector)
             top = np.argpartition(-similarities, pool - 1)[:pool] if len(similarities) > pool else \
                 np.arange(len(similarities))
