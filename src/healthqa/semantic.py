@@ -6,9 +6,11 @@ sentence-transformers is imported. Vectors are L2-normalised float32, so a dot p
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
 
@@ -75,12 +77,13 @@ class Encoder:
         return self.encode([text])[0:1]
 
     def encode_query(self, text: str) -> Vectors:
-        """One question's vector, through an ONNX Runtime copy of the model truncated at 64 tokens.
+        """One question's vector, through an int8 ONNX Runtime copy of the model truncated at 64 tokens.
 
-        A question is encoded on every ask, so it takes the fastest exact path: the same float32 weights
-        exported once per process to ONNX (a few seconds, in memory) and run by ONNX Runtime on one thread,
-        about half the time of torch on this machine's cores (22 ms against 40 ms per long question), with
-        vectors equal to the float32 model's (cosine > 0.9999). Bulk encoding of passages stays in torch.
+        A question is encoded on every ask, so it takes the fastest path that stays faithful: the float32
+        weights exported once per process to ONNX (in memory), their linear layers quantized to int8 per
+        output channel, run by ONNX Runtime on one thread: 5 ms against 11 ms for the float32 graph and
+        ~25 ms for torch on this project's machine. The copy is checked against the float32 model on probe
+        questions when it is made and replaced by the float32 graph if it strays (see ``_query_model``).
         ONNX Runtime sessions are safe to run from several threads at once.
         """
         tokenizer, session = self._query_session()
@@ -90,7 +93,7 @@ class Encoder:
         return np.asarray(vector, dtype=np.float32)
 
     def prepare_queries(self) -> None:
-        """Export the query model now (a few seconds) rather than on the first question."""
+        """Export and quantize the query model now (a few seconds) rather than on the first question."""
         self._query_session()
 
     def _query_session(self) -> tuple[Any, Any]:
@@ -98,19 +101,17 @@ class Encoder:
             with self._lock:
                 if self._session is None:
                     transformer = self._model[0]
-                    self._session = (transformer.tokenizer, _onnx_session(transformer, self._torch))
+                    self._session = (transformer.tokenizer, _query_model(transformer, self._torch))
         return self._session
 
 
 _ONNX_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 
 
-def _onnx_session(transformer: Any, torch: Any) -> Any:
-    """An ONNX Runtime session computing the model's normalised mean-pooled vector, exported in memory."""
+def _export(transformer: Any, torch: Any) -> bytes:
+    """The model with its normalised mean pooling as an ONNX graph, exported in memory."""
     import io
     import warnings
-
-    import onnxruntime
 
     class Pooled(torch.nn.Module):  # type: ignore[misc]
         def __init__(self, model: Any) -> None:
@@ -136,12 +137,93 @@ def _onnx_session(transformer: Any, torch: Any) -> Any:
             dynamic_axes={name: {0: "batch", 1: "tokens"} for name in _ONNX_INPUTS}, opset_version=17,
             dynamo=False,
         )
+    return graph.getvalue()
+
+
+def _session(graph: bytes) -> Any:
+    import onnxruntime
+
     options = onnxruntime.SessionOptions()
     # One thread per question, as for torch: a server answers several questions in parallel.
     options.intra_op_num_threads = 1
     options.inter_op_num_threads = 1
     options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
-    return onnxruntime.InferenceSession(graph.getvalue(), options, providers=["CPUExecutionProvider"])
+    return onnxruntime.InferenceSession(graph, options, providers=["CPUExecutionProvider"])
+
+
+def _quantize(graph: bytes) -> bytes:
+    """The graph with int8 weights per output channel (ONNX Runtime's dynamic quantization)."""
+    import tempfile
+    from pathlib import Path
+
+    import onnx
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    # Without VNNI instructions ONNX Runtime's int8 products can saturate; 7-bit weights avoid that.
+    reduce_range = not _has_vnni()
+    with _quantizer_hint_silenced(), tempfile.TemporaryDirectory(prefix="healthqa-onnx-") as folder:
+        output = Path(folder) / "query-int8.onnx"
+        quantize_dynamic(onnx.load_from_string(graph), output, per_channel=True, reduce_range=reduce_range,
+                         weight_type=QuantType.QInt8)
+        return output.read_bytes()
+
+
+@contextmanager
+def _quantizer_hint_silenced() -> Iterator[None]:
+    """Drop the quantizer's "consider pre-processing" hint, logged through ``logging.warning``.
+
+    That call would also configure the root logger when it has no handler; a null handler, removed
+    afterwards, leaves the application's logging as it was.
+    """
+    root = logging.getLogger()
+    quiet = logging.NullHandler()
+
+    def not_the_hint(record: logging.LogRecord) -> bool:
+        return "pre-processing before quantization" not in record.getMessage()
+
+    root.addHandler(quiet)
+    root.addFilter(not_the_hint)
+    try:
+        yield
+    finally:
+        root.removeFilter(not_the_hint)
+        root.removeHandler(quiet)
+
+
+def _has_vnni() -> bool:
+    try:
+        with open("/proc/cpuinfo", encoding="ascii", errors="replace") as cpuinfo:
+            flags = cpuinfo.read()
+    except OSError:
+        return False
+    return any(flag in flags for flag in ("avx512_vnni", "avx_vnni", "amx_int8", "asimddp"))
+
+
+# Questions the int8 copy must encode like the float32 model (cosine >= MIN_QUERY_COSINE) to be used;
+# measured on the LiveQA dev questions: median 0.994, lowest 0.990 with VNNI.
+_PROBES = (
+    "is Lambert-Eaton myasthenic syndrome inherited?",
+    "hi, my dad was just diagnosed with eaton lambert, is it something my kids can get? he is weak and tired",
+    "What are the side effects of amifampridine? I take 10 mg three times a day and my lips tingle.",
+    "how is high blood pressure treated in older people",
+)
+MIN_QUERY_COSINE = 0.98
+
+
+def _query_model(transformer: Any, torch: Any) -> Any:
+    """An ONNX Runtime session for questions: the int8 copy when it agrees with float32, else float32."""
+    graph = _export(transformer, torch)
+    exact = _session(graph)
+    try:
+        quantized = _session(_quantize(graph))
+    except Exception:  # pragma: no cover - an ONNX Runtime build without quantization tools
+        return exact
+    for probe in _PROBES:
+        inputs = transformer.tokenizer(probe, truncation=True, max_length=QUERY_TOKENS, return_tensors="np")
+        feeds = {name: np.asarray(inputs[name], dtype=np.int64) for name in _ONNX_INPUTS}
+        if float(exact.run(None, feeds)[0][0] @ quantized.run(None, feeds)[0][0]) < MIN_QUERY_COSINE:
+            return exact
+    return quantized
 
 
 @lru_cache(maxsize=1)
