@@ -24,7 +24,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from _common import DEFAULT_DATA, DEFAULT_KB, build_kb
-from healthqa.answer import corpus_word_test
+from healthqa.answer import name_index
 from healthqa.models import SectionType
 from healthqa.understand import FocusMatch, NameIndex, normalise, understand
 
@@ -75,7 +75,7 @@ def main() -> None:
     parser.add_argument("--errors", action="store_true", help="print every miss on stderr")
     args = parser.parse_args()
     store = build_kb(args.kb, args.data, vectors=False)
-    names = NameIndex(store.iter_names(), known_word=corpus_word_test(store))
+    names = name_index(store)
     questions = load_train(args.data)
     wanted = found = said = right = 0
     typed = typed_right = 0

@@ -143,3 +143,27 @@ def test_eponyms_match_without_their_apostrophe() -> None:
     assert focus_of("my sons toes turn white, is it raynauds phenomenon?", names) == {20}
     assert focus_of("gilberts syndrome and alcohol", names) == {21}
     assert focus_of("what is gilbert syndrome", names) == {21}
+
+
+def test_a_synonym_that_titles_another_page_of_the_same_source_links_nothing() -> None:
+    # GARD lists each of LEMS and congenital myasthenic syndrome among the other's synonyms, and has a page
+    # for each: they are two conditions. Another source's page titled by a shared name still links.
+    gard_lems, gard_cms, ghr_cms, adam_lems, ninds_lems = 11, 12, 13, 14, 15
+    listed = [
+        (gard_lems, "Lambert Eaton myasthenic syndrome", "title"),
+        (gard_lems, "LEMS", "synonym"),
+        (gard_lems, "Congenital myasthenic syndrome", "synonym"),
+        (gard_cms, "Congenital myasthenic syndrome", "title"),
+        (gard_cms, "Lambert Eaton myasthenic syndrome", "synonym"),
+        (ghr_cms, "congenital myasthenic syndrome", "title"),
+        (adam_lems, "Lambert-Eaton syndrome", "title"),
+        (adam_lems, "LEMS", "synonym"),
+        (adam_lems, "Lambert Eaton myasthenic syndrome", "synonym"),
+        (ninds_lems, "Lambert-Eaton Myasthenic Syndrome", "title"),
+    ]
+    sources = {gard_lems: "GARD", gard_cms: "GARD", ghr_cms: "GHR", adam_lems: "ADAM", ninds_lems: "NINDS"}
+    names = NameIndex(listed, sources=sources)
+    assert focus_of("is LEMS inherited?", names) == {gard_lems, adam_lems, ninds_lems}
+    assert focus_of("is congenital myasthenic syndrome inherited?", names) == {gard_cms, ghr_cms}
+    # Without sources nothing tells the two apart: the one-hop linking joins them, as before.
+    assert focus_of("is LEMS inherited?", NameIndex(listed)) == set(sources)

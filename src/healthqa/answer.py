@@ -112,7 +112,7 @@ class Answerer:
         self.encoder = (encoder or default_encoder()) if semantic else None
         if self.encoder is not None:
             build_vectors(store, self.encoder)
-        self.names = NameIndex(store.iter_names(), known_word=corpus_word_test(store))
+        self.names = name_index(store)
         self.ranker = Ranker(store, self.encoder, weights, in_memory=in_memory)
         if in_memory and self.encoder is not None:
             # Long-running answerers (servers, batches) pay the query model's export at start, not on the
@@ -247,6 +247,12 @@ class _AnswerCache:
     def __len__(self) -> int:
         with self._lock:
             return len(self._answers)
+
+
+def name_index(store: Store) -> NameIndex:
+    """The names of every document of ``store``, as questions are read against them."""
+    sources = {head.id: head.source for head in store.iter_document_heads()}
+    return NameIndex(store.iter_names(), known_word=corpus_word_test(store), sources=sources)
 
 
 def corpus_word_test(store: Store, passages: int = 3) -> Callable[[str], bool]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from healthqa.models import SectionType
@@ -144,16 +144,22 @@ class NameIndex:
 
     ``known_word`` tells whether a word is one the knowledge base's texts use: such a word is never
     "corrected" into a name ("told" is not a typo of "cold", nor "location" of "lactation").
+    ``sources`` (document id to source name) lets the index see that a synonym names another condition:
+    see :meth:`_same_condition`.
     """
 
     def __init__(
-        self, names: Iterable[tuple[int, str, str]], known_word: Callable[[str], bool] | None = None
+        self,
+        names: Iterable[tuple[int, str, str]],
+        known_word: Callable[[str], bool] | None = None,
+        sources: Mapping[int, str] | None = None,
     ) -> None:
         self._known_word = known_word
         self._names: dict[str, set[int]] = defaultdict(set)
         self._display: dict[str, str] = {}
         self._case_sensitive: set[str] = set()
-        for document_id, name, _kind in names:
+        titled: dict[str, set[int]] = defaultdict(set)
+        for document_id, name, kind in names:
             for variant, strict in _variants(name):
                 if not variant or (variant in STOPWORDS and not strict):
                     continue
@@ -161,6 +167,9 @@ class NameIndex:
                 self._display.setdefault(variant, name)
                 if strict:
                     self._case_sensitive.add(variant)
+                if kind != "synonym":
+                    titled[variant].add(document_id)
+        self._other_condition = _other_condition_names(self._names, titled, sources or {})
         self._keys_of: dict[int, set[str]] = defaultdict(set)
         for key, documents in self._names.items():
             for document_id in documents:
@@ -231,19 +240,27 @@ class NameIndex:
         """The documents plus every document sharing one of their specific names (one hop).
 
         Sources name one condition differently (GARD's title is another encyclopedia's synonym);
-        names shared by many documents ("cancer") or short abbreviations link nothing.
+        names shared by many documents ("cancer") or short abbreviations link nothing, and neither does a
+        synonym that is the title of another page of the document's own source: that source tells the two
+        conditions apart (GARD lists "Congenital myasthenic syndrome" among the synonyms of Lambert-Eaton
+        myasthenic syndrome, and has a page for each).
         """
         found = set(documents)
         for document_id in documents:
             for key in self._keys_of.get(document_id, ()):
                 linked = self._names[key]
-                if key not in self._case_sensitive and len(linked) <= generic and len(key) >= 6:
-                    found |= linked
+                if (key not in self._case_sensitive and len(linked) <= generic and len(key) >= 6
+                        and (document_id, key) not in self._other_condition):
+                    found |= self._holders(key, linked)
         return frozenset(found)
+
+    def _holders(self, key: str, documents: set[int]) -> set[int]:
+        """The documents named ``key``, less those for which it names another condition."""
+        return {d for d in documents if (d, key) not in self._other_condition}
 
     def _lookup(self, span: list[str], originals: list[str] | None) -> tuple[str, set[int]] | None:
         key = " ".join(span)
-        docs = self._names.get(key)
+        docs = self._holders(key, self._names.get(key, set()))
         if not docs:
             return None
         if key in self._case_sensitive:
@@ -252,6 +269,19 @@ class NameIndex:
         elif len(span) == 1 and (key in STOPWORDS or len(key) < 3):
             return None
         return key, docs
+
+
+def _other_condition_names(
+    names: Mapping[str, set[int]], titled: Mapping[str, set[int]], sources: Mapping[int, str]
+) -> set[tuple[int, str]]:
+    """(document, name) pairs where the document lists as a synonym the title of another of its source's pages."""
+    found: set[tuple[int, str]] = set()
+    for key, holders in titled.items():
+        titled_sources = {sources[d] for d in holders if d in sources}
+        for document_id in names[key]:
+            if document_id not in holders and sources.get(document_id) in titled_sources:
+                found.add((document_id, key))
+    return found
 
 
 def _variants(name: str) -> list[tuple[str, bool]]:
