@@ -11,10 +11,11 @@ from click.testing import CliRunner
 
 from healthqa.answer import DISCLAIMER, Answerer, corpus_word_test
 from healthqa.cli import main
+from healthqa.models import SectionType
 from healthqa.rank import Scored
 from healthqa.store import SQLiteStore
 from healthqa.understand import Understanding
-from kb_builders import DOCUMENTS, KALLMANN, LEMS_INHERITANCE, build_kb
+from kb_builders import DOCUMENTS, KALLMANN, LEMS_INHERITANCE, build_kb, make_document
 
 
 @pytest.fixture(scope="module")
@@ -161,3 +162,36 @@ def test_answer_cache_returns_equal_independent_copies_and_forgets_the_oldest(kb
         assert len(uncached._cache) == 0
     finally:
         store.close()
+
+
+def test_an_abbreviated_condition_is_answered_from_its_own_pages_not_from_a_listed_other_condition(
+    tmp_path: Path,
+) -> None:
+    # GARD lists each of LEMS and congenital myasthenic syndrome (CMS) among the other's synonyms; only CMS has
+    # an inheritance section, and other conditions' "Is X inherited?" pages match the question's wording.
+    lems_causes = ("Lambert-Eaton myasthenic syndrome is an autoimmune disorder: the immune system attacks "
+                   "the calcium channels of nerve endings. Many cases are associated with small cell lung cancer.")
+    documents = [
+        make_document("gard-lems", "Lambert Eaton myasthenic syndrome",
+                      ["LEMS", "Eaton Lambert syndrome", "Congenital myasthenic syndrome"], [
+            (SectionType.INFORMATION, "What is Lambert Eaton myasthenic syndrome?",
+             "Lambert Eaton myasthenic syndrome is a disorder of the neuromuscular junction causing weakness."),
+            (SectionType.CAUSES, "What causes Lambert Eaton myasthenic syndrome?", lems_causes),
+        ]),
+        make_document("gard-cms", "Congenital myasthenic syndrome", ["CMS", "Lambert Eaton myasthenic syndrome"], [
+            (SectionType.INHERITANCE, "Is congenital myasthenic syndrome inherited?",
+             "Congenital myasthenic syndrome is usually inherited in an autosomal recessive pattern."),
+        ]),
+        make_document("gard-alport", "Alport syndrome", [], [
+            (SectionType.INHERITANCE, "Is Alport syndrome inherited?",
+             "Alport syndrome can be inherited in an X-linked, autosomal recessive or dominant pattern."),
+        ]),
+    ]
+    store = SQLiteStore(build_kb(tmp_path / "kb.db", documents))
+    try:
+        answer = Answerer(store).ask("is LEMS inherited?")
+    finally:
+        store.close()
+    assert answer.focus == ["LEMS"] and answer.type == "inheritance"
+    assert answer.answers and answer.answers[0].title == "Lambert Eaton myasthenic syndrome"
+    assert not any(a.title in ("Congenital myasthenic syndrome", "Alport syndrome") for a in answer.answers)

@@ -167,3 +167,14 @@ def test_a_synonym_that_titles_another_page_of_the_same_source_links_nothing() -
     assert focus_of("is congenital myasthenic syndrome inherited?", names) == {gard_cms, ghr_cms}
     # Without sources nothing tells the two apart: the one-hop linking joins them, as before.
     assert focus_of("is LEMS inherited?", NameIndex(listed)) == set(sources)
+
+
+def test_an_abbreviation_of_one_condition_is_expanded_for_the_encoder() -> None:
+    listed = [*NAMES, (30, "Achalasia", "title"), (30, "LES", "synonym")]
+    names = NameIndex(listed)
+    lems = understand("is LEMS inherited? my doctor said LEMS", names)
+    assert lems.expanded == "is LEMS (Lambert Eaton myasthenic syndrome) inherited? my doctor said LEMS"
+    # "LES" stands for two conditions here (LEMS and achalasia's lower esophageal sphincter): no expansion.
+    les = understand("is LES inherited?", names)
+    assert les.focus and les.expanded == "is LES inherited?"
+    assert understand("is eaton lambert inherited?", names).expanded == "is eaton lambert inherited?"

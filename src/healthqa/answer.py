@@ -84,6 +84,9 @@ class Thresholds:
     min_semantic_without_focus: float = 0.62
     min_semantic_with_focus: float = 0.25
     min_score: float = 1.2
+    # A name this specific (few passages mention it: LEMS 1.0, loperamide 0.87; "asthma" 0.58, "pain" 0.25)
+    # names what the question is about, so answers must be about it (see Answerer._about_named_condition).
+    specific_name: float = 0.8
 
 
 class Answerer:
@@ -138,7 +141,7 @@ class Answerer:
     def _answer(self, question: str, top: int) -> Answer:
         understood = self.understand(question)
         ranked = self.ranker.rank(understood, limit=max(top, 10))
-        trusted = [s for s in ranked if self._trustworthy(s)]
+        trusted = self._about_named_condition([s for s in ranked if self._trustworthy(s)], understood)
         facts = []
         if understood.focus and understood.qtype in KINDS_FOR:
             facts = fact_passages(self.store, sorted(understood.focus_documents)[:40], understood.qtype, limit=top)
@@ -172,6 +175,17 @@ class Answerer:
         """Public ids and scores of the best passages, without abstention (for benchmark runs)."""
         ranked = self.ranker.rank(self.understand(question), limit=top)
         return [(s.passage.public_id, s.score) for s in ranked]
+
+    def _about_named_condition(self, trusted: list[Scored], understood: Understanding) -> list[Scored]:
+        """Only the passages about the conditions the question names, when it names a specific one and such
+        passages are there: "Is LEMS inherited?" is not answered by another syndrome's inheritance page,
+        however closely its wording matches. Everyday names ("pain", "exercise") filter nothing."""
+        named = [m for m in understood.focus
+                 if not m.corrected and self.ranker.specificity(m.matched) >= self.thresholds.specific_name]
+        if not named:
+            return trusted
+        about = [s for s in trusted if s.features["focus"] or s.features["title_focus"]]
+        return about or trusted
 
     def _trustworthy(self, scored: Scored) -> bool:
         t = self.thresholds

@@ -167,8 +167,9 @@ class Ranker:
         if self.encoder is not None and len(self.index):
             # Exact either way: a long-running ranker has the ONNX query model ready; a one-off question
             # (``healthqa ask``) is cheaper through torch than exporting that model for it (seconds).
-            vector = (self.encoder.encode_query(query[:1000]) if self.in_memory
-                      else self.encoder.encode([query[:1000]], max_tokens=QUERY_TOKENS)[0])
+            said = understood.expanded[:1000]
+            vector = (self.encoder.encode_query(said) if self.in_memory
+                      else self.encoder.encode([said], max_tokens=QUERY_TOKENS)[0])
             similarities = self.index.similarities(vector)
             top = np.argpartition(-similarities, pool - 1)[:pool] if len(similarities) > pool else \
                 np.arange(len(similarities))

@@ -117,6 +117,7 @@ class FocusMatch:
     matched: str  # the words of the question it matched
     document_ids: frozenset[int]
     corrected: bool = False  # matched only after a spelling correction
+    expansion: str = ""  # the condition's title when the question wrote an abbreviation of it ("LEMS")
 
 
 @dataclass
@@ -130,6 +131,17 @@ class Understanding:
     emergency: bool
     emergency_cue: str = ""
     keywords: list[str] = field(default_factory=list)
+
+    @property
+    def expanded(self) -> str:
+        """The concise form with each abbreviation's condition named after it: "is LEMS (Lambert-Eaton
+        syndrome) inherited?", for a sentence encoder that has never met the abbreviation."""
+        text = self.concise or self.text
+        expansions = {match.matched: match.expansion for match in self.focus if match.expansion}
+        for matched, expansion in expansions.items():
+            text = re.sub(rf"\b{re.escape(matched)}\b", f"{matched} ({expansion})", text,
+                              count=1)
+        return text
 
     @property
     def focus_documents(self) -> frozenset[int]:
@@ -159,6 +171,7 @@ class NameIndex:
         self._display: dict[str, str] = {}
         self._case_sensitive: set[str] = set()
         titled: dict[str, set[int]] = defaultdict(set)
+        self._titles: dict[int, str] = {}
         for document_id, name, kind in names:
             for variant, strict in _variants(name):
                 if not variant or (variant in STOPWORDS and not strict):
@@ -169,6 +182,8 @@ class NameIndex:
                     self._case_sensitive.add(variant)
                 if kind != "synonym":
                     titled[variant].add(document_id)
+            if kind == "title":
+                self._titles.setdefault(document_id, name)
         self._other_condition = _other_condition_names(self._names, titled, sources or {})
         self._keys_of: dict[int, set[str]] = defaultdict(set)
         for key, documents in self._names.items():
@@ -232,8 +247,9 @@ class NameIndex:
                 key, docs = match
                 for i in range(start, start + size):
                     used[i] = True
+                linked = self._same_condition(docs)
                 matches.append(FocusMatch(self._display[key], " ".join(originals[start:start + size]),
-                                          self._same_condition(docs), was_corrected))
+                                          linked, was_corrected, self._expansion(key, docs, linked)))
         return matches
 
     def _same_condition(self, documents: set[int], generic: int = 30) -> frozenset[int]:
@@ -253,6 +269,16 @@ class NameIndex:
                         and (document_id, key) not in self._other_condition):
                     found |= self._holders(key, linked)
         return frozenset(found)
+
+    def _expansion(self, key: str, documents: set[int], linked: frozenset[int]) -> str:
+        """The title an abbreviation stands for, when all its documents are about one condition."""
+        if key not in self._case_sensitive:
+            return ""
+        first = min(documents)
+        if not documents <= self._same_condition({first}):
+            return ""  # "LES": Lambert-Eaton syndrome or lower esophageal sphincter
+        title = re.sub(r"\s*\([^)]*\)", "", self._titles.get(first, "")).strip()
+        return title if normalise(title) != key else ""
 
     def _holders(self, key: str, documents: set[int]) -> set[int]:
         """The documents named ``key``, less those for which it names another condition."""
