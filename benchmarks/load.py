@@ -487,7 +487,8 @@ def _profile(answerer: Any, questions: Sequence[str], passes: int) -> dict[str, 
     patch(answerer, "_related", "related")
     if answerer.encoder is not None:
         patch(answerer.encoder, "encode_query", "rank.encode_query")
-        patch(answerer.ranker.index, "similarities", "rank.vector_matmul")
+        patch(answerer.ranker.index, "nearest", "rank.vector_nearest")
+        patch(answerer.ranker.index, "similarity", "rank.vector_similarity")
     patch(answerer.ranker, "_search_passages", "rank.search_passages")
     patch(answerer.ranker, "_search_questions", "rank.search_questions")
     for method in _STORE_METHODS:
@@ -506,19 +507,8 @@ def _profile(answerer: Any, questions: Sequence[str], passes: int) -> dict[str, 
     finally:
         for owner, attribute in patched:
             delattr(owner, attribute)
-    # The partial sort of the similarities in Ranker.rank, timed on its own.
-    sort_s = 0.0
-    if answerer.encoder is not None and len(answerer.ranker.index) > 100:
-        vector = answerer.encoder.encode_query(questions[0])
-        similarities = answerer.ranker.index.similarities(vector)
-        started = time.perf_counter()
-        for _ in range(20):
-            top = np.argpartition(-similarities, 99)[:100]
-            top[np.argsort(-similarities[top])]
-        sort_s = (time.perf_counter() - started) / 20
     per_ask = {name: round(seconds * 1000 / asks, 2) for name, seconds in sorted(totals.items())}
     per_ask["sqlite.all"] = round(sum(ms for name, ms in per_ask.items() if name.startswith("sqlite.")), 2)
-    per_ask["rank.argsort_similarities"] = round(sort_s * 1000, 2)
     ask_ms = total * 1000 / asks
     share = {name: round(ms / ask_ms, 3) for name, ms in per_ask.items()}
     return {
@@ -527,8 +517,8 @@ def _profile(answerer: Any, questions: Sequence[str], passes: int) -> dict[str, 
         "stage_ms_per_ask": per_ask,
         "stage_share_of_ask": share,
         "note": "sequential, one process, the others idle; stages nest: rank includes rank.encode_query, "
-                "rank.vector_matmul, rank.argsort_similarities, rank.search_* (in-memory BM25 plus the "
-                "sqlite.passages_by_ids fetch)",
+                "rank.vector_nearest (two-stage search), rank.vector_similarity, rank.search_* (in-memory BM25 "
+                "plus the sqlite.passages_by_ids fetch)",
         "vectors": len(answerer.ranker.index),
         "query_encoding_one_thread": _encoding_by_threads(answerer, questions),
     }
@@ -536,7 +526,7 @@ def _profile(answerer: Any, questions: Sequence[str], passes: int) -> dict[str, 
 
 def _encoding_by_threads(answerer: Any, questions: Sequence[str]) -> dict[str, Any]:
     """Wall and CPU milliseconds per query encoding (the concise queries rank encodes), on one torch thread:
-    the ONNX Runtime query model that ``ask`` uses against the torch float32 model that embeds the passages."""
+    the int8 ONNX Runtime query model that ``ask`` uses against the torch float32 model that embeds the passages."""
     import torch
 
     if answerer.encoder is None:
@@ -546,7 +536,7 @@ def _encoding_by_threads(answerer: Any, questions: Sequence[str]) -> dict[str, A
     encoder = answerer.encoder
     timings: dict[str, Any] = {"default_threads": default}
     runs: dict[str, Any] = {
-        "onnx_query_model": encoder.encode_query,
+        "onnx_int8_query_model": encoder.encode_query,
         "float32_model": lambda query: encoder.encode([query], max_tokens=64),
     }
     try:

@@ -10,6 +10,7 @@
 | ``HEALTHQA_MAX_BODY_BYTES`` | largest request body accepted, in bytes | 16384 |
 | ``HEALTHQA_ANSWER_TIMEOUT`` | seconds an answer may take before the request fails with 504 | 10 |
 | ``HEALTHQA_ANSWER_CACHE`` | answers to recent questions each worker keeps in memory; ``0`` turns it off | 1024 |
+| ``HEALTHQA_ANSWER_THREADS`` | questions each worker answers at once (more wait their turn) | 4 |
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ class Settings:
     max_body_bytes: int = 16 * 1024
     answer_timeout: float = 10.0
     answer_cache: int = 1024  # answers to recent questions kept per worker; 0 = off
+    answer_threads: int = 4  # questions answered at once per worker
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -49,6 +51,7 @@ class Settings:
             max_body_bytes=_integer(env, "HEALTHQA_MAX_BODY_BYTES", cls.max_body_bytes, minimum=1024),
             answer_timeout=_number(env, "HEALTHQA_ANSWER_TIMEOUT", cls.answer_timeout),
             answer_cache=_integer(env, "HEALTHQA_ANSWER_CACHE", cls.answer_cache, minimum=0),
+            answer_threads=_integer(env, "HEALTHQA_ANSWER_THREADS", cls.answer_threads, minimum=1),
         )
 
 

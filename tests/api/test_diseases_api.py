@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 
 from api.conftest import open_client
 from healthqa.api.errors import ApiError
-from healthqa.api.service import ANSWER_THREADS, MAX_REF_LENGTH, Service
+from healthqa.api.service import MAX_REF_LENGTH, Service
 from healthqa.cli import main
 from healthqa.compare import SourcedText, compare
 from healthqa.settings import Settings
@@ -249,7 +249,7 @@ def test_a_record_that_waits_too_long_is_504(disease_kb: Path) -> None:
     try:
         service.disease_index()  # built once, outside the timeout
         # Every worker busy with a longer task: the record waits in the queue past the timeout.
-        for _ in range(ANSWER_THREADS):
+        for _ in range(service.settings.answer_threads):
             service._executor.submit(time.sleep, 1.0)
         with pytest.raises(ApiError) as raised:
             asyncio.run(service.disease("LEMS"))

@@ -36,7 +36,6 @@ from healthqa.symptoms import SymptomIndex
 log = logging.getLogger("healthqa.api")
 T = TypeVar("T")
 
-ANSWER_THREADS = 4
 UNAVAILABLE = "The knowledge base is not available right now. Please try again later."
 # Longer than any name, code or key the knowledge base holds; a longer reference is a mistake or an attack.
 MAX_REF_LENGTH = 200
@@ -119,7 +118,9 @@ class Service:
         self.store: Store | None = None
         self.answerer: Answerer | None = None
         self.problem = "not started"
-        self._executor = ThreadPoolExecutor(max_workers=ANSWER_THREADS, thread_name_prefix="healthqa-answer")
+        self._executor = ThreadPoolExecutor(
+            max_workers=settings.answer_threads, thread_name_prefix="healthqa-answer"
+        )
         self._ingest_lock = threading.Lock()
         # The symptom index takes seconds to build over the whole catalogue: once per process, on first use.
         self._symptom_index: SymptomIndex | None = None
