@@ -212,7 +212,7 @@ class Answerer:
         if not docs:
             return []
         shown = {a.id for a in answers}
-        passages = self.store.passages_of_documents(docs, limit=200)
+        passages = self.ranker.passages.of_documents(docs, limit=200)
         unshown = [p.public_id for p in passages if p.public_id not in shown]
         questions = self.store.questions_answered_by(unshown)
         seen: set[str] = set()

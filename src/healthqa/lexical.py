@@ -20,7 +20,7 @@ import numpy as np
 import Stemmer
 from scipy import sparse
 
-from healthqa.store.base import QuestionRecord, Store
+from healthqa.store.base import PassageRecord, QuestionRecord, Store
 
 K1 = 1.2
 B = 0.75
@@ -116,11 +116,12 @@ class LexicalIndex:
         return [(int(self.rowids[i]), float(totals[i])) for i in matched[order]]
 
 
-def passage_index(store: Store) -> LexicalIndex:
-    """The index of every visible passage: its title, heading and text, weighted as the store weighs them."""
+def passage_index(store: Store, passages: Iterable[PassageRecord] | None = None) -> LexicalIndex:
+    """The index of every visible passage (``passages``, read from ``store`` when not given): its title,
+    heading and text, weighted as the store weighs them."""
     rowids: list[int] = []
     documents: list[tuple[str, str, str]] = []
-    for passage in store.iter_passages():
+    for passage in store.iter_passages() if passages is None else passages:
         rowids.append(passage.rowid)
         documents.append((passage.title, passage.heading, passage.text))
     return LexicalIndex(rowids, documents, PASSAGE_WEIGHTS)

@@ -17,6 +17,7 @@ import numpy.typing as npt
 from threadpoolctl import ThreadpoolController
 
 from healthqa.lexical import LexicalIndex, passage_index, question_index
+from healthqa.passages import PassageTable
 from healthqa.semantic import QUERY_TOKENS, Encoder
 from healthqa.store.base import PassageRecord, QuestionRecord, Store
 from healthqa.understand import Understanding, normalise
@@ -173,8 +174,11 @@ class Ranker:
         self.question_lexical: LexicalIndex | None = None
         self.questions: dict[int, QuestionRecord] = {}
         self.in_memory = in_memory
+        self.passages = PassageTable(store)
         if in_memory:
-            self.passage_lexical = passage_index(store)
+            records = list(store.iter_passages())
+            self.passages = PassageTable(store, records)
+            self.passage_lexical = passage_index(store, records)
             self.question_lexical, self.questions = question_index(store)
         self.index = VectorIndex(*store.load_vectors(encoder.name)) if encoder else VectorIndex([], [])
         self._passages = max(store.passage_count(), 1)
@@ -204,7 +208,7 @@ class Ranker:
             if question.answer_id and score > best_question.get(question.answer_id, (0.0, ""))[0]:
                 best_question[question.answer_id] = (score, question.text)
         candidates: dict[int, PassageRecord] = {rowid: p for rowid, (p, _) in lexical.items()}
-        by_public = self.store.passages_by_public_ids(list(best_question))
+        by_public = self.passages.by_public_ids(list(best_question))
         question_score: dict[int, tuple[float, str]] = {}
         for public_id, passage in by_public.items():
             candidates[passage.rowid] = passage
@@ -213,7 +217,7 @@ class Ranker:
                 question_score[passage.rowid] = (score, text)
         focus_docs = understood.focus_documents
         if focus_docs:
-            for passage in self.store.passages_of_documents(sorted(focus_docs), limit=pool * 4):
+            for passage in self.passages.of_documents(sorted(focus_docs), limit=pool * 4):
                 candidates.setdefault(passage.rowid, passage)
         semantic: dict[int, float] = {}
         if self.encoder is not None and len(self.index):
@@ -224,7 +228,7 @@ class Ranker:
                       else self.encoder.encode([said], max_tokens=QUERY_TOKENS)[0])
             dense_ids = [rowid for rowid, _ in self.index.nearest(vector, pool)]
             missing = [rowid for rowid in dense_ids if rowid not in candidates]
-            for passage in self.store.passages_by_ids(missing):
+            for passage in self.passages.by_ids(missing):
                 candidates[passage.rowid] = passage
             semantic = self.index.similarity(vector, list(candidates))
         return self._score(understood, candidates, lexical, question_score, semantic)[:limit]
@@ -233,7 +237,7 @@ class Ranker:
         if self.passage_lexical is None:
             return self.store.search_passages(terms, limit)
         hits = self.passage_lexical.search(terms, limit)
-        found = {p.rowid: p for p in self.store.passages_by_ids([rowid for rowid, _ in hits])}
+        found = {p.rowid: p for p in self.passages.by_ids([rowid for rowid, _ in hits])}
         return [(found[rowid], score) for rowid, score in hits if rowid in found]
 
     def _search_questions(self, terms: str, limit: int) -> list[tuple[QuestionRecord, float]]:
