@@ -12,7 +12,7 @@ from typing import Any, NoReturn, Protocol
 import click
 from tqdm import tqdm
 
-from healthqa.errors import HealthQAError, NotFoundError
+from healthqa.errors import ConfigError, HealthQAError, NotFoundError
 from healthqa.store import DocumentRecord, PassageRecord, Store, open_store
 
 
@@ -352,11 +352,21 @@ def serve(host: str, port: int, workers: int, db: str | None) -> None:
         app = create_app(target, settings)
         uvicorn.run(app, host=host, port=port, access_log=False, log_config=log_config, http=server_protocol())
         return
+    import logging.config
+
+    from healthqa.api.workers import Workers, listening_sockets
+
     os.environ["HEALTHQA_DB"] = target  # the workers build their app from the environment
-    uvicorn.run(
-        "healthqa.api:app_from_env", factory=True, host=host, port=port, workers=workers, access_log=False,
-        log_config=log_config, http=server_protocol(),
-    )
+    logging.config.dictConfig(log_config)
+    try:
+        sockets = listening_sockets(host, port, workers)
+    except OSError as error:
+        _fail(ConfigError(f"cannot listen on {host}:{port}: {error.strerror or error}"))
+    pool = Workers(sockets, {"app": "healthqa.api:app_from_env", "factory": True, "access_log": False,
+                             "log_config": log_config, "http": server_protocol()})
+    pool.run()
+    if pool.failed:
+        sys.exit(3)
 
 
 def _serve_log_config() -> dict[str, Any]:

@@ -183,6 +183,7 @@ class Ranker:
         self.index = VectorIndex(*store.load_vectors(encoder.name)) if encoder else VectorIndex([], [])
         self._passages = max(store.passage_count(), 1)
         self._specificity: dict[str, float] = {}
+        self._titles: dict[str, str] = {}  # passage titles normalised, kept across questions
 
     def specificity(self, name: str) -> float:
         """1 for a name few passages mention (a rare disease), toward 0 for an everyday word ("exercise")."""
@@ -262,7 +263,9 @@ class Ranker:
         primary = understood.qtype.value
         others = {t.value for t in understood.qtypes[1:]}
         scored: list[Scored] = []
-        titles: dict[str, str] = {}
+        titles = self._titles
+        if len(titles) > 100_000:
+            titles.clear()
         for rowid, passage in candidates.items():
             title = titles.get(passage.title)
             if title is None:

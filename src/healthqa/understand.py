@@ -98,6 +98,7 @@ _EMERGENCY = re.compile(
     r"anaphyla\w*|throat (is )?(closing|swelling)|swollen (throat|tongue)",
     re.IGNORECASE,
 )
+_CORRECTIONS_KEPT = 50_000
 _SUFFIXES = (" syndrome", " disease", " disorder", " deficiency", " condition", " infection")
 
 
@@ -167,6 +168,8 @@ class NameIndex:
         sources: Mapping[int, str] | None = None,
     ) -> None:
         self._known_word = known_word
+        # A word's corrections never change for one index; questions repeat their words ("diagnosed").
+        self._corrected: dict[str, list[str]] = {}
         self._names: dict[str, set[int]] = defaultdict(set)
         self._display: dict[str, str] = {}
         self._case_sensitive: set[str] = set()
@@ -204,6 +207,14 @@ class NameIndex:
     def _corrections(self, word: str) -> list[str]:
         if word in self._vocabulary or len(word) < 4 or word in STOPWORDS:
             return []
+        cached = self._corrected.get(word)
+        if cached is None:
+            if len(self._corrected) >= _CORRECTIONS_KEPT:
+                self._corrected.clear()
+            cached = self._corrected[word] = self._find_corrections(word)
+        return cached
+
+    def _find_corrections(self, word: str) -> list[str]:
         limit = 2 if len(word) >= 8 else 1
         found: set[str] = set()
         for deleted in _deletes(word, limit):

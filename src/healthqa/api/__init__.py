@@ -7,7 +7,8 @@
 - :mod:`healthqa.api.diseases` — the disease records (``/api/diseases``) and their OpenAPI description;
 - :mod:`healthqa.api.condition_search` — conditions for a search box (names that start like the words typed);
 - :mod:`healthqa.api.guard` — limits, security headers, the access log and the last-resort 500;
-- :mod:`healthqa.api.errors` — the one error shape.
+- :mod:`healthqa.api.errors` — the one error shape;
+- :mod:`healthqa.api.workers` — several server processes on one port (``healthqa serve --workers N``).
 
 The web pages are in :mod:`healthqa.web`.
 """
