@@ -140,8 +140,9 @@ class Understanding:
         text = self.concise or self.text
         expansions = {match.matched: match.expansion for match in self.focus if match.expansion}
         for matched, expansion in expansions.items():
-            text = re.sub(rf"\b{re.escape(matched)}\b", f"{matched} ({expansion})", text,
-                              count=1)
+            found = re.search(rf"\b{re.escape(matched)}\b", text)
+            if found:
+                text = f"{text[:found.end()]} ({expansion}){text[found.end():]}"
         return text
 
     @property
@@ -258,9 +259,8 @@ class NameIndex:
                 key, docs = match
                 for i in range(start, start + size):
                     used[i] = True
-                linked = self._same_condition(docs)
                 matches.append(FocusMatch(self._display[key], " ".join(originals[start:start + size]),
-                                          linked, was_corrected, self._expansion(key, docs, linked)))
+                                          self._same_condition(docs), was_corrected, self._expansion(key, docs)))
         return matches
 
     def _same_condition(self, documents: set[int], generic: int = 30) -> frozenset[int]:
@@ -281,7 +281,7 @@ class NameIndex:
                     found |= self._holders(key, linked)
         return frozenset(found)
 
-    def _expansion(self, key: str, documents: set[int], linked: frozenset[int]) -> str:
+    def _expansion(self, key: str, documents: set[int]) -> str:
         """The title an abbreviation stands for, when all its documents are about one condition."""
         if key not in self._case_sensitive:
             return ""
