@@ -10,7 +10,7 @@
 | ``HEALTHQA_MAX_BODY_BYTES`` | largest request body accepted, in bytes | 16384 |
 | ``HEALTHQA_ANSWER_TIMEOUT`` | seconds an answer may take before the request fails with 504 | 10 |
 | ``HEALTHQA_ANSWER_CACHE`` | answers to recent questions each worker keeps in memory; ``0`` turns it off | 1024 |
-| ``HEALTHQA_ANSWER_THREADS`` | questions each worker answers at once (more wait their turn) | 2 |
+| ``HEALTHQA_ANSWER_THREADS`` | questions each worker answers at once (more wait their turn) | 1 |
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ class Settings:
     max_body_bytes: int = 16 * 1024
     answer_timeout: float = 10.0
     answer_cache: int = 1024  # answers to recent questions kept per worker; 0 = off
-    answer_threads: int = 2  # questions answered at once per worker: more only contend for the GIL
+    answer_threads: int = 1  # questions answered at once per worker: more only contend for the GIL
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
