@@ -354,16 +354,22 @@ def serve(host: str, port: int, workers: int, db: str | None) -> None:
         return
     import logging.config
 
-    from healthqa.api.workers import Workers, listening_sockets
+    from healthqa.api import workers as server_workers
 
     os.environ["HEALTHQA_DB"] = target  # the workers build their app from the environment
+    options: dict[str, Any] = {"app": "healthqa.api:app_from_env", "factory": True, "access_log": False,
+                               "log_config": log_config, "http": server_protocol()}
+    if not server_workers.available():
+        uvicorn.run(host=host, port=port, workers=workers, **options)
+        return
     logging.config.dictConfig(log_config)
     try:
-        sockets = listening_sockets(host, port, workers)
+        sockets = server_workers.listening_sockets(host, port, workers)
     except OSError as error:
         _fail(ConfigError(f"cannot listen on {host}:{port}: {error.strerror or error}"))
-    pool = Workers(sockets, {"app": "healthqa.api:app_from_env", "factory": True, "access_log": False,
-                             "log_config": log_config, "http": server_protocol()})
+    bound_host, bound_port = sockets[0].getsockname()[:2]
+    click.echo(f"healthqa: listening on http://{bound_host}:{bound_port} ({workers} sockets)", err=True)
+    pool = server_workers.Workers(sockets, options)
     pool.run()
     if pool.failed:
         sys.exit(3)

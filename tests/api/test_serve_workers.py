@@ -14,8 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from healthqa.api.workers import listening_sockets
+from healthqa.api.workers import Workers, available, listening_sockets
 from kb_builders import DOCUMENTS, build_kb
+
+pytestmark = pytest.mark.skipif(not available(), reason="sockets of their own per worker need Linux's SO_REUSEPORT")
 
 
 def test_sockets_share_one_port_and_a_taken_port_is_refused() -> None:
@@ -60,7 +62,15 @@ def _ask_gout(port: int) -> None:
     assert not answer["abstained"] and answer["answers"][0]["title"] == "Gout"
 
 
-@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads worker processes from Linux's /proc")
+def test_a_worker_that_cannot_start_stops_them_all() -> None:
+    sockets = listening_sockets("127.0.0.1", 0, 2)
+    pool = Workers(sockets, {"app": "no_such_module_here:app", "log_config": None})
+    started = time.monotonic()
+    pool.run()  # returns once a worker has died before serving
+    assert pool.failed and time.monotonic() - started < 120
+    assert all(sock.fileno() == -1 for sock in sockets)  # closed
+
+
 def test_a_killed_worker_is_replaced_on_its_socket(tmp_path: Path) -> None:
     kb = build_kb(tmp_path / "kb.db", DOCUMENTS)
     with socket.socket() as probe:
@@ -71,21 +81,24 @@ def test_a_killed_worker_is_replaced_on_its_socket(tmp_path: Path) -> None:
     command = [sys.executable, "-m", "healthqa", "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"]
     with log.open("wb") as output:
         process = subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT)
+    every_worker: set[int] = set()
     try:
-        def wait_for(condition: str) -> None:
+        def wait_for_started(count: int) -> None:
             deadline = time.monotonic() + 180
-            while log.read_text(errors="replace").count("Application startup complete") < condition.count("x"):
+            while log.read_text(errors="replace").count("Application startup complete") < count:
                 assert process.poll() is None and time.monotonic() < deadline, log.read_text(errors="replace")
                 time.sleep(0.25)
 
-        wait_for("xx")  # both workers serve
+        wait_for_started(2)
         workers = _workers(process.pid)
         assert len(workers) == 2, workers
         for _ in range(8):  # fresh connections, spread over both sockets
             _ask_gout(port)
         os.kill(sorted(workers)[0], signal.SIGKILL)
-        wait_for("xxx")  # its replacement serves
-        assert len(_workers(process.pid) - workers) >= 1
+        wait_for_started(3)  # its replacement serves
+        replacements = _workers(process.pid) - workers
+        assert len(replacements) == 1
+        every_worker = workers | replacements
         for _ in range(8):  # the killed worker's socket is served again: no connection hangs
             _ask_gout(port)
         # A second server cannot take the port while this one listens.
@@ -94,8 +107,9 @@ def test_a_killed_worker_is_replaced_on_its_socket(tmp_path: Path) -> None:
     finally:
         process.terminate()
         try:
-            process.wait(timeout=30)
+            process.wait(timeout=60)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=30)
-    assert process.returncode == 0 and not _workers(process.pid)
+    assert process.returncode == 0
+    assert every_worker and not any(Path(f"/proc/{pid}").exists() for pid in every_worker)

@@ -1,33 +1,42 @@
-"""Several server processes on one port, each with its own listening socket (``SO_REUSEPORT``).
+"""Several server processes on one port, each with its own listening socket (``SO_REUSEPORT``, Linux).
 
 uvicorn's own ``--workers`` hands every worker the same listening socket. Each worker's event loop then
 accepts every connection waiting when it wakes, so a burst of new connections (a browser's, a proxy's pool,
 a load generator's) tends to land on one worker while the other idles: measured with wrk, 32 keep-alive
 clients got 57 answers a second from two workers, what one worker gives alone. Here each worker listens on
-a socket of its own, bound to the same address with ``SO_REUSEPORT``, and the kernel spreads new connections
-over the sockets by a hash of their addresses.
+a socket of its own, bound to the same address with ``SO_REUSEPORT``, and Linux (3.9 and later) spreads new
+connections over the sockets by a hash of their addresses. Elsewhere (:func:`available` is false) the
+server keeps uvicorn's workers: other kernels accept the option without spreading the connections.
 
-The parent binds every socket before any worker starts (an address in use fails at once, with its reason),
-keeps them open, restarts a worker that dies on the socket it had (connections queued there are not lost),
-and stops the workers on SIGINT or SIGTERM. A worker that fails before serving (the app cannot start) stops
-them all, as it would fail the same way again.
+The parent binds every socket before any worker starts (an address in use fails at once, with its reason)
+and keeps them open. A worker that dies after it began serving is started again on the socket it had: the
+connections the kernel hands that socket meanwhile wait in its queue for the seconds the new worker takes to
+load. A worker that dies before serving (the app cannot start) stops them all, as it would fail the same way
+again. SIGINT and SIGTERM stop the workers, letting them finish the requests in flight.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
 import signal
 import socket
+import sys
 import threading
+import time
 from multiprocessing.process import BaseProcess
 from typing import Any
 
 import uvicorn
-from uvicorn.config import STARTUP_FAILURE
 
 log = logging.getLogger("healthqa.api")
 _BACKLOG = 2048
+
+
+def available() -> bool:
+    """Whether this system spreads connections over sockets sharing a port (Linux's SO_REUSEPORT)."""
+    return sys.platform.startswith("linux") and hasattr(socket, "SO_REUSEPORT")
 
 
 def listening_sockets(host: str, port: int, count: int) -> list[socket.socket]:
@@ -50,7 +59,6 @@ def listening_sockets(host: str, port: int, count: int) -> list[socket.socket]:
             # Later sockets of the group must bind the port the first one got (port 0: any free port).
             port = sock.getsockname()[1]
             sock.listen(_BACKLOG)
-            sock.set_inheritable(True)
     except OSError:
         for sock in sockets:
             sock.close()
@@ -58,28 +66,39 @@ def listening_sockets(host: str, port: int, count: int) -> list[socket.socket]:
     return sockets
 
 
-def _serve_one(sock: socket.socket, options: dict[str, Any]) -> None:  # pragma: no cover - runs in a worker
-    uvicorn.Server(uvicorn.Config(**options)).run(sockets=[sock])
+def _serve_one(sock: socket.socket, options: dict[str, Any], ready: Any) -> None:  # pragma: no cover - a worker
+    server = uvicorn.Server(uvicorn.Config(**options))
+
+    def tell_when_serving() -> None:
+        while not server.started and not server.should_exit:
+            time.sleep(0.1)
+        if server.started:
+            ready.set()
+
+    threading.Thread(target=tell_when_serving, daemon=True).start()
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C reaches every process of the terminal's group
+        server.run(sockets=[sock])
 
 
 class Workers:
-    """One server process per socket, kept running until :meth:`stop` or a signal."""
+    """One server process per socket, kept running until SIGINT or SIGTERM."""
 
     def __init__(self, sockets: list[socket.socket], options: dict[str, Any]) -> None:
         self.sockets = sockets
         self.options = options
         self._context = multiprocessing.get_context("spawn")
-        self._processes: list[BaseProcess] = []
+        self._processes: list[tuple[BaseProcess, Any]] = []
         self._stopping = threading.Event()
         self.failed = False
 
-    def _start(self, sock: socket.socket) -> BaseProcess:
-        process = self._context.Process(target=_serve_one, args=(sock, self.options), daemon=False)
+    def _start(self, sock: socket.socket) -> tuple[BaseProcess, Any]:
+        ready = self._context.Event()
+        process = self._context.Process(target=_serve_one, args=(sock, self.options, ready), daemon=False)
         process.start()
-        return process
+        return process, ready
 
     def run(self) -> None:
-        """Start the workers and watch them until a signal or :meth:`stop`; then stop them."""
+        """Start the workers and watch them until a signal; then stop them."""
         previous = {sig: signal.signal(sig, lambda *_: self._stopping.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
         try:
             self._processes = [self._start(sock) for sock in self.sockets]
@@ -92,28 +111,29 @@ class Workers:
             for sock in self.sockets:
                 sock.close()
 
-    def stop(self) -> None:
-        self._stopping.set()
-
     def _replace_dead(self) -> None:
-        for index, process in enumerate(self._processes):
+        for index, (process, ready) in enumerate(self._processes):
             if process.is_alive() or self._stopping.is_set():
                 continue
-            if process.exitcode == STARTUP_FAILURE:
-                log.error("a server worker failed to start; stopping")
+            if not ready.is_set():
+                # It died before serving: the app cannot start (a broken knowledge base, a missing package)
+                # and would fail the same way again.
+                log.error("a server worker stopped before serving (exit code %s); stopping", process.exitcode)
                 self.failed = True
                 self._stopping.set()
                 return
+            # While it starts again (seconds: the model, the indexes) the connections that the kernel gives its
+            # socket wait in that socket's queue.
             log.warning("server worker %s stopped (exit code %s); starting another", process.pid, process.exitcode)
             self._processes[index] = self._start(self.sockets[index])
 
     def _stop_all(self) -> None:
-        for process in self._processes:
-            if process.is_alive() and process.pid is not None:
-                # SIGTERM lets uvicorn finish the requests in flight.
-                process.terminate()
-        for process in self._processes:
-            process.join(timeout=30)
+        for process, _ in self._processes:
+            if process.is_alive():
+                process.terminate()  # SIGTERM: uvicorn finishes the requests in flight
+        deadline = time.monotonic() + 30
+        for process, _ in self._processes:
+            process.join(timeout=max(0.0, deadline - time.monotonic()))
             if process.is_alive():
                 process.kill()
                 process.join(timeout=10)
