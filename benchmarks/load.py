@@ -517,8 +517,8 @@ def _profile(answerer: Any, questions: Sequence[str], passes: int) -> dict[str, 
         "stage_ms_per_ask": per_ask,
         "stage_share_of_ask": share,
         "note": "sequential, one process, the others idle; stages nest: rank includes rank.encode_query, "
-                "rank.vector_nearest (two-stage search), rank.vector_similarity, rank.search_* (in-memory BM25 "
-                "plus the sqlite.passages_by_ids fetch)",
+                "rank.vector_nearest (two-stage search), rank.vector_similarity, rank.search_* (in-memory BM25); "
+                "sqlite.* counts only what the in-memory passage table sends to the store",
         "vectors": len(answerer.ranker.index),
         "query_encoding_one_thread": _encoding_by_threads(answerer, questions),
     }

@@ -20,11 +20,16 @@ QUESTIONS = [
 def test_query_vectors_agree_with_the_float32_model_vectors() -> None:
     encoder = default_encoder()
     bulk = encoder.encode(QUESTIONS, max_tokens=64)
+    cosines = []
     for question, expected in zip(QUESTIONS, bulk, strict=True):
         vector = encoder.encode_query(question)
         assert vector.shape == (DIMENSIONS,) and vector.dtype == np.float32
         assert abs(float(np.linalg.norm(vector)) - 1.0) < 1e-4
-        assert float(vector @ expected) >= MIN_QUERY_COSINE
+        cosines.append(float(vector @ expected))
+    assert min(cosines) >= MIN_QUERY_COSINE
+    if semantic._has_vnni():
+        # Where int8 products are exact enough (VNNI), the int8 copy is the one in use: near, not equal.
+        assert encoder.query_precision == "int8" and max(cosines) < 0.99999
 
 
 def test_query_vectors_rank_related_questions_first() -> None:
@@ -60,3 +65,4 @@ def test_a_quantized_copy_that_strays_is_replaced_by_the_float32_graph(monkeypat
     bulk = encoder.encode(QUESTIONS, max_tokens=64)
     for question, expected in zip(QUESTIONS, bulk, strict=True):
         assert float(encoder.encode_query(question) @ expected) > 0.9999
+    assert encoder.query_precision == "float32"

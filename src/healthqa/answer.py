@@ -19,7 +19,7 @@ from healthqa.facts import KINDS_FOR, FactItem, fact_passages
 from healthqa.rank import Ranker, Scored, Weights, build_vectors
 from healthqa.semantic import Encoder, default_encoder
 from healthqa.store.base import Store
-from healthqa.understand import NameIndex, Understanding, content_words, understand
+from healthqa.understand import NameIndex, Understanding, content_words, normalise, understand
 
 DISCLAIMER = (
     "healthqa quotes trusted health sources and shows where each passage comes from. It is not medical "
@@ -184,7 +184,10 @@ class Answerer:
                  if not m.corrected and self.ranker.specificity(m.matched) >= self.thresholds.specific_name]
         if not named:
             return trusted
-        about = [s for s in trusted if s.features["focus"] or s.features["title_focus"]]
+        documents = frozenset().union(*(m.document_ids for m in named))
+        names = {normalise(name) for m in named for name in (m.name, m.matched)} - {""}
+        about = [s for s in trusted if s.passage.document_id in documents
+                 or any(name in normalise(s.passage.title) for name in names)]
         return about or trusted
 
     def _trustworthy(self, scored: Scored) -> bool:

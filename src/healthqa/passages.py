@@ -2,9 +2,9 @@
 
 Ranking one question reads a few hundred candidate passages (full-text and vector hits, the focus's
 documents); from SQLite that costs ~3 ms a question, a quarter of an answer. Servers and batch runs keep
-every visible passage in memory instead (~40 MB over MedQuAD), read once with the rest of the indexes. An
-answerer belongs to one state of the knowledge base (servers build a new one after an ingest), so the copy is
-never stale. Anything not found here (a superseded id, a passage added since) is read from the store.
+every visible passage in memory instead (~64 MiB more per process over MedQuAD), read once with the rest of
+the indexes. An answerer belongs to one state of the knowledge base (servers build a new one after an
+ingest), so the copy is never stale. An id not found here (a superseded one) is looked up in the store.
 """
 
 from __future__ import annotations

@@ -138,7 +138,7 @@ def _top(values: npt.NDArray[np.float32], count: int) -> npt.NDArray[np.intp]:
 
 def _principal_directions(matrix: npt.NDArray[np.float32], dimensions: int) -> npt.NDArray[np.float32]:
     """The ``dimensions`` directions of greatest variance of the rows (from a sample of at most 8,192)."""
-    step = max(1, len(matrix) // 8192)
+    step = -(-len(matrix) // 8192)
     sample = matrix[::step].astype(np.float64)
     _, _, directions = np.linalg.svd(sample - sample.mean(axis=0), full_matrices=False)
     return np.ascontiguousarray(directions[:dimensions].T.astype(np.float32))
@@ -174,10 +174,9 @@ class Ranker:
         self.question_lexical: LexicalIndex | None = None
         self.questions: dict[int, QuestionRecord] = {}
         self.in_memory = in_memory
-        self.passages = PassageTable(store)
-        if in_memory:
-            records = list(store.iter_passages())
-            self.passages = PassageTable(store, records)
+        records = list(store.iter_passages()) if in_memory else None
+        self.passages = PassageTable(store, records)
+        if records is not None:
             self.passage_lexical = passage_index(store, records)
             self.question_lexical, self.questions = question_index(store)
         self.index = VectorIndex(*store.load_vectors(encoder.name)) if encoder else VectorIndex([], [])
@@ -263,9 +262,7 @@ class Ranker:
         primary = understood.qtype.value
         others = {t.value for t in understood.qtypes[1:]}
         scored: list[Scored] = []
-        titles = self._titles
-        if len(titles) > 100_000:
-            titles.clear()
+        titles = self._titles  # bounded by the knowledge base's titles
         for rowid, passage in candidates.items():
             title = titles.get(passage.title)
             if title is None:

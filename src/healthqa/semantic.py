@@ -19,6 +19,8 @@ import numpy.typing as npt
 
 from healthqa.errors import ConfigError
 
+log = logging.getLogger("healthqa.semantic")
+
 MODEL_NAME = "all-MiniLM-L6-v2"
 DIMENSIONS = 384
 QUERY_TOKENS = 64
@@ -54,6 +56,7 @@ class Encoder:
         self._model: Any = SentenceTransformer(str(path), device="cpu", local_files_only=True)
         self._lock = threading.Lock()
         self._session: tuple[Any, Any] | None = None
+        self.query_precision = ""  # "int8" or "float32" once the query model is made
 
     def encode(self, texts: Sequence[str], batch_size: int = 64, max_tokens: int | None = None) -> Vectors:
         if not texts:
@@ -101,7 +104,8 @@ class Encoder:
             with self._lock:
                 if self._session is None:
                     transformer = self._model[0]
-                    self._session = (transformer.tokenizer, _query_model(transformer, self._torch))
+                    session, self.query_precision = _query_model(transformer, self._torch)
+                    self._session = (transformer.tokenizer, session)
         return self._session
 
 
@@ -210,20 +214,24 @@ _PROBES = (
 MIN_QUERY_COSINE = 0.98
 
 
-def _query_model(transformer: Any, torch: Any) -> Any:
-    """An ONNX Runtime session for questions: the int8 copy when it agrees with float32, else float32."""
+def _query_model(transformer: Any, torch: Any) -> tuple[Any, str]:
+    """An ONNX Runtime session for questions and its precision: the int8 copy ("int8") when it agrees with
+    the float32 model on the probes, else the float32 graph ("float32")."""
     graph = _export(transformer, torch)
     exact = _session(graph)
     try:
         quantized = _session(_quantize(graph))
-    except Exception:  # pragma: no cover - an ONNX Runtime build without quantization tools
-        return exact
+    except Exception as error:  # pragma: no cover - an ONNX Runtime build without its quantization tools
+        log.warning("questions are encoded in float32: the int8 copy could not be made (%s)", type(error).__name__)
+        return exact, "float32"
     for probe in _PROBES:
         inputs = transformer.tokenizer(probe, truncation=True, max_length=QUERY_TOKENS, return_tensors="np")
         feeds = {name: np.asarray(inputs[name], dtype=np.int64) for name in _ONNX_INPUTS}
-        if float(exact.run(None, feeds)[0][0] @ quantized.run(None, feeds)[0][0]) < MIN_QUERY_COSINE:
-            return exact
-    return quantized
+        cosine = float(exact.run(None, feeds)[0][0] @ quantized.run(None, feeds)[0][0])
+        if cosine < MIN_QUERY_COSINE:
+            log.warning("questions are encoded in float32: the int8 copy strays (cosine %.4f)", cosine)
+            return exact, "float32"
+    return quantized, "int8"
 
 
 @lru_cache(maxsize=1)

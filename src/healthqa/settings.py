@@ -35,7 +35,9 @@ class Settings:
     max_body_bytes: int = 16 * 1024
     answer_timeout: float = 10.0
     answer_cache: int = 1024  # answers to recent questions kept per worker; 0 = off
-    answer_threads: int = 1  # questions answered at once per worker: more only contend for the GIL
+    # Questions answered at once per worker. Answering is mostly Python holding the GIL: a second thread gave
+    # less throughput (benchmarks/load_wrk.py), but with one, a slow request holds up those queued behind it.
+    answer_threads: int = 1
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

@@ -188,7 +188,10 @@ class NameIndex:
                     titled[variant].add(document_id)
             if kind == "title":
                 self._titles.setdefault(document_id, name)
-        self._other_condition = _other_condition_names(self._names, titled, sources or {})
+        # A synonym that is the title of another page of the document's own source names another condition:
+        # the document is not known by it (see _same_condition).
+        for document_id, key in _other_condition_names(self._names, titled, sources or {}):
+            self._names[key].discard(document_id)
         self._keys_of: dict[int, set[str]] = defaultdict(set)
         for key, documents in self._names.items():
             for document_id in documents:
@@ -276,9 +279,8 @@ class NameIndex:
         for document_id in documents:
             for key in self._keys_of.get(document_id, ()):
                 linked = self._names[key]
-                if (key not in self._case_sensitive and len(linked) <= generic and len(key) >= 6
-                        and (document_id, key) not in self._other_condition):
-                    found |= self._holders(key, linked)
+                if key not in self._case_sensitive and len(linked) <= generic and len(key) >= 6:
+                    found |= linked
         return frozenset(found)
 
     def _expansion(self, key: str, documents: set[int]) -> str:
@@ -291,13 +293,9 @@ class NameIndex:
         title = re.sub(r"\s*\([^)]*\)", "", self._titles.get(first, "")).strip()
         return title if normalise(title) != key else ""
 
-    def _holders(self, key: str, documents: set[int]) -> set[int]:
-        """The documents named ``key``, less those for which it names another condition."""
-        return {d for d in documents if (d, key) not in self._other_condition}
-
     def _lookup(self, span: list[str], originals: list[str] | None) -> tuple[str, set[int]] | None:
         key = " ".join(span)
-        docs = self._holders(key, self._names.get(key, set()))
+        docs = self._names.get(key)
         if not docs:
             return None
         if key in self._case_sensitive:
