@@ -20,6 +20,7 @@ from uvicorn.server import ServerState
 
 from healthqa.api.protocol import NoDelayH11Protocol, server_protocol
 from kb_builders import DOCUMENTS, build_kb
+from servers import stop
 
 
 async def _app(scope: dict[str, Any], receive: Any, send: Any) -> None:  # pragma: no cover - never called
@@ -109,9 +110,4 @@ def test_serve_with_two_workers_answers(tmp_path: Path) -> None:
                 answer = json.loads(r.read())
             assert not answer["abstained"] and answer["answers"][0]["title"] == "Gout"
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=30)
+        stop(process, timeout=30)

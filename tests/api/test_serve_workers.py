@@ -16,6 +16,7 @@ import pytest
 
 from healthqa.api.workers import Workers, available, listening_sockets
 from kb_builders import DOCUMENTS, build_kb
+from servers import stop
 
 pytestmark = pytest.mark.skipif(not available(), reason="sockets of their own per worker need Linux's SO_REUSEPORT")
 
@@ -105,11 +106,6 @@ def test_a_killed_worker_is_replaced_on_its_socket(tmp_path: Path) -> None:
         refused = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
         assert refused.returncode == 1 and f"cannot listen on 127.0.0.1:{port}" in refused.stderr
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=30)
+        stop(process, timeout=60)
     assert process.returncode == 0
     assert every_worker and not any(Path(f"/proc/{pid}").exists() for pid in every_worker)

@@ -34,6 +34,7 @@ from kb_builders import (
     ninds_lems,
     write_medquad_xml,
 )
+from servers import stop
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -107,12 +108,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             time.sleep(0.25)
         yield running
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=15)
+        stop(process, timeout=15)
 
 
 def test_server_answers_and_logs_paths_without_questions(server: Server) -> None:
