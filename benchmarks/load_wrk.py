@@ -7,7 +7,11 @@ base, rate limit off, ``HEALTHQA_ANSWER_CACHE`` as given), warms every question 
 ``wrk -t1 -cC -dSs --latency -s benchmarks/wrk_ask.lua`` cycling over the 52 LiveQA dev questions at each
 level and prints wrk's summary lines (requests/s, latency percentiles, non-2xx count).
 
-    python benchmarks/load_wrk.py [--levels 8,32] [--duration 20] [--answer-cache 1024] [--repeats 3]
+    python benchmarks/load_wrk.py [--levels 8,32] [--duration 20] [--answer-cache 1024] [--repeats 3] [--library]
+
+With ``--library`` the library itself (benchmarks/load.py's baseline: 2 processes, the clients as threads)
+runs after each wrk run for the same time, so the HTTP / library ratio is measured with a load generator
+that takes little of the two cores (load.py's Python client takes ~3 ms of CPU per request).
 
 Needs Debian's wrk (``apt-get install wrk``).
 """
@@ -25,7 +29,7 @@ import tempfile
 from pathlib import Path
 
 from _common import DEFAULT_DATA, DEFAULT_KB, load_liveqa_dev
-from load import Server, warm_server
+from load import LibraryPool, Server, warm_server
 
 
 def _find(pattern: str, text: str) -> tuple[str, ...]:
@@ -43,6 +47,9 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=20)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--answer-cache", type=int, default=1024)
+    parser.add_argument("--library", action="store_true",
+                        help="after each wrk run, the same clients call the library from 2 processes (load.py's "
+                             "baseline) for the same duration; prints the HTTP / library ratio")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed (apt-get install wrk)")
@@ -54,12 +61,16 @@ def main() -> None:
     question_file = folder / "questions.txt"
     question_file.write_text("\n".join(" ".join(q.split()) for q in questions) + "\n", encoding="utf-8")
     server = Server(args.kb.resolve(), 2, folder / "serve.log")
+    pool = LibraryPool(args.kb.resolve(), 2) if args.library else None
     try:
         server.wait_ready()
         warm_server(server, questions, len(questions))
+        if pool is not None:
+            pool.wait_ready()
+            pool.warm(questions, len(questions))
         script = Path(__file__).with_name("wrk_ask.lua")
         for clients in (int(c) for c in args.levels.split(",")):
-            rates, p99s = [], []
+            rates, p99s, library_rates = [], [], []
             for _ in range(args.repeats):
                 result = subprocess.run(
                     ["wrk", "-t1", f"-c{clients}", f"-d{args.duration}s", "--latency", "-s", str(script), server.base],
@@ -73,10 +84,22 @@ def main() -> None:
                 print(f"{clients} clients: {rate:.1f} req/s, p99 {p99s[-1]:.1f} ms, "
                       f"non-2xx {errors.group(1) if errors else 0}, "
                       f"socket errors: {'yes' if 'Socket errors' in result.stdout else 'none'}", file=sys.stderr)
-            print(f"{clients} clients, answer cache {args.answer_cache}: median {statistics.median(rates):.1f} req/s, "
-                  f"median p99 {statistics.median(p99s):.1f} ms over {args.repeats} runs of {args.duration} s")
+                if pool is not None:
+                    library = pool.run(questions, clients, 10**9, args.duration).figures()
+                    library_rates.append(library["rps"])
+                    print(f"{clients} clients, library: {library['rps']} req/s, p99 {library['p99_ms']} ms, "
+                          f"{library['errors']} errors", file=sys.stderr)
+            rate = statistics.median(rates)
+            line = (f"{clients} clients, answer cache {args.answer_cache}: median {rate:.1f} req/s, "
+                    f"median p99 {statistics.median(p99s):.1f} ms over {args.repeats} runs of {args.duration} s")
+            if library_rates:
+                library_rps = statistics.median(library_rates)
+                line += f"; library {library_rps:.1f} req/s, HTTP / library {rate / library_rps:.2f}"
+            print(line)
     finally:
         server.stop()
+        if pool is not None:
+            pool.stop()
 
 
 if __name__ == "__main__":
