@@ -261,24 +261,32 @@ class Ranker:
         title_names = [(weight, normalise(name)) for weight, m in weighted_focus for name in (m.name, m.matched)]
         primary = understood.qtype.value
         others = {t.value for t in understood.qtypes[1:]}
+        near = _NEAR_TYPES.get(primary, set())
         scored: list[Scored] = []
         titles = self._titles  # bounded by the knowledge base's titles
+        # Focus and title agreement belong to the document: computed once for its passages.
+        by_document: dict[int, tuple[float, float]] = {}
         for rowid, passage in candidates.items():
-            title = titles.get(passage.title)
-            if title is None:
-                title = titles[passage.title] = normalise(passage.title)
+            agreement = by_document.get(passage.document_id)
+            if agreement is None:
+                title = titles.get(passage.title)
+                if title is None:
+                    title = titles[passage.title] = normalise(passage.title)
+                agreement = by_document[passage.document_id] = (
+                    max((weight for weight, m in weighted_focus if passage.document_id in m.document_ids),
+                        default=0.0),
+                    max((weight for weight, n in title_names if n and n in title), default=0.0),
+                )
             features = {
                 "passage_lexical": lexical[rowid][1] / max_lexical if rowid in lexical else 0.0,
                 "question_lexical": (question_score[rowid][0] / max_question) if rowid in question_score
                 else 0.0,
                 "semantic": semantic.get(rowid, 0.0),
-                "focus": max((weight for weight, m in weighted_focus if passage.document_id in m.document_ids),
-                             default=0.0),
-                "title_focus": max((weight for weight, n in title_names if n and n in title),
-                                   default=0.0),
+                "focus": agreement[0],
+                "title_focus": agreement[1],
                 "type_match": 1.0 if passage.section == primary else 0.0,
                 "type_near": 1.0 if passage.section != primary and (
-                    passage.section in others or passage.section in _NEAR_TYPES.get(primary, set())) else 0.0,
+                    passage.section in others or passage.section in near) else 0.0,
             }
             features["tier"] = _TIER_VALUE.get(passage.tier, 0.0)
             score = (
