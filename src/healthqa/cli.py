@@ -364,12 +364,12 @@ def serve(host: str, port: int, workers: int, db: str | None) -> None:
         return
     logging.config.dictConfig(log_config)
     try:
-        sockets = server_workers.listening_sockets(host, port, workers)
+        sock = server_workers.listening_socket(host, port)
     except OSError as error:
         _fail(ConfigError(f"cannot listen on {host}:{port}: {error.strerror or error}"))
-    bound_host, bound_port = sockets[0].getsockname()[:2]
-    click.echo(f"healthqa: listening on http://{bound_host}:{bound_port} ({workers} sockets)", err=True)
-    pool = server_workers.Workers(sockets, options)
+    bound_host, bound_port = sock.getsockname()[:2]
+    click.echo(f"healthqa: listening on http://{bound_host}:{bound_port} ({workers} workers)", err=True)
+    pool = server_workers.Workers(sock, workers, options)
     pool.run()
     if pool.failed:
         sys.exit(3)

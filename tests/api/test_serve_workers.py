@@ -1,7 +1,8 @@
-"""Several server processes on one port: sockets of their own (SO_REUSEPORT), supervised by the parent."""
+"""Several server processes on one port: one shared socket, connections spread evenly, supervised by the parent."""
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import signal
@@ -14,31 +15,27 @@ from pathlib import Path
 
 import pytest
 
-from healthqa.api.workers import Workers, available, listening_sockets
+from healthqa.api.workers import Workers, available, listening_socket
 from kb_builders import DOCUMENTS, build_kb
 from servers import stop
 
-pytestmark = pytest.mark.skipif(not available(), reason="sockets of their own per worker need Linux's SO_REUSEPORT")
+pytestmark = pytest.mark.skipif(not available(), reason="workers sharing one socket need a POSIX system")
 
 
-def test_sockets_share_one_port_and_a_taken_port_is_refused() -> None:
-    group = listening_sockets("127.0.0.1", 0, 3)
-    try:
-        port = group[0].getsockname()[1]
-        assert [s.getsockname()[1] for s in group] == [port] * 3
-        with socket.create_connection(("127.0.0.1", port), timeout=5):
-            pass
-        # Neither a second group nor anything else may join a port that is listened on.
-        with pytest.raises(OSError):
-            listening_sockets("127.0.0.1", port, 2)
-    finally:
-        for sock in group:
-            sock.close()
+def test_a_taken_port_is_refused() -> None:
     with socket.socket() as plain:
         plain.bind(("127.0.0.1", 0))
         plain.listen()
         with pytest.raises(OSError):
-            listening_sockets("127.0.0.1", plain.getsockname()[1], 2)
+            listening_socket("127.0.0.1", plain.getsockname()[1])
+    sock = listening_socket("127.0.0.1", 0)
+    try:
+        with socket.create_connection(sock.getsockname()[:2], timeout=5):
+            pass
+        with pytest.raises(OSError):
+            listening_socket("127.0.0.1", sock.getsockname()[1])
+    finally:
+        sock.close()
 
 
 def _workers(pid: int) -> set[int]:
@@ -57,6 +54,23 @@ def _cmdline(pid: int) -> bytes:
         return b""
 
 
+def _open_connections(pid: int, port: int) -> int:
+    """How many established TCP connections on local ``port`` the process ``pid`` holds."""
+    inodes = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        if int(fields[1].split(":")[1], 16) == port and fields[3] == "01":  # 01: ESTABLISHED
+            inodes.add(fields[9])
+    held = 0
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:
+            continue
+        held += target.startswith("socket:[") and target[8:-1] in inodes
+    return held
+
+
 def _ask_gout(port: int) -> None:
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/ask?q=how+is+gout+treated", timeout=60) as response:
         answer = json.loads(response.read())
@@ -64,15 +78,15 @@ def _ask_gout(port: int) -> None:
 
 
 def test_a_worker_that_cannot_start_stops_them_all() -> None:
-    sockets = listening_sockets("127.0.0.1", 0, 2)
-    pool = Workers(sockets, {"app": "no_such_module_here:app", "log_config": None})
+    sock = listening_socket("127.0.0.1", 0)
+    pool = Workers(sock, 2, {"app": "no_such_module_here:app", "log_config": None})
     started = time.monotonic()
     pool.run()  # returns once a worker has died before serving
     assert pool.failed and time.monotonic() - started < 120
-    assert all(sock.fileno() == -1 for sock in sockets)  # closed
+    assert sock.fileno() == -1  # closed
 
 
-def test_a_killed_worker_is_replaced_on_its_socket(tmp_path: Path) -> None:
+def test_keep_alive_connections_are_spread_evenly_and_a_killed_worker_is_replaced(tmp_path: Path) -> None:
     kb = build_kb(tmp_path / "kb.db", DOCUMENTS)
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -93,14 +107,24 @@ def test_a_killed_worker_is_replaced_on_its_socket(tmp_path: Path) -> None:
         wait_for_started(2)
         workers = _workers(process.pid)
         assert len(workers) == 2, workers
-        for _ in range(8):  # fresh connections, spread over both sockets
+        # Keep-alive clients opened one after another: each worker takes one while it is the least busy.
+        clients = [http.client.HTTPConnection("127.0.0.1", port, timeout=60) for _ in range(8)]
+        try:
+            for client in clients:
+                client.request("GET", "/healthz")
+                assert client.getresponse().read() == b'{"status":"ok"}'
+            assert sorted(_open_connections(pid, port) for pid in workers) == [4, 4]
+        finally:
+            for client in clients:
+                client.close()
+        for _ in range(8):
             _ask_gout(port)
         os.kill(sorted(workers)[0], signal.SIGKILL)
         wait_for_started(3)  # its replacement serves
         replacements = _workers(process.pid) - workers
         assert len(replacements) == 1
         every_worker = workers | replacements
-        for _ in range(8):  # the killed worker's socket is served again: no connection hangs
+        for _ in range(8):  # new connections go to the surviving and the new worker: none hangs
             _ask_gout(port)
         # A second server cannot take the port while this one listens.
         refused = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)

@@ -1,23 +1,30 @@
-"""Several server processes on one port, each with its own listening socket (``SO_REUSEPORT``, Linux).
+"""Several server processes on one port, sharing one listening socket, with connections spread evenly.
 
-uvicorn's own ``--workers`` hands every worker the same listening socket. Each worker's event loop then
+uvicorn's own ``--workers`` hands every worker the same listening socket, and each worker's event loop
 accepts every connection waiting when it wakes, so a burst of new connections (a browser's, a proxy's pool,
-a load generator's) tends to land on one worker while the other idles: measured with wrk, 32 keep-alive
-clients got 57 answers a second from two workers, what one worker gives alone. Here each worker listens on
-a socket of its own, bound to the same address with ``SO_REUSEPORT``, and Linux (3.9 and later) spreads new
-connections over the sockets by a hash of their addresses. Elsewhere (:func:`available` is false) the
-server keeps uvicorn's workers: other kernels accept the option without spreading the connections.
+a load generator's) lands on one worker while the other idles: measured with wrk, 32 keep-alive clients got
+57 answers a second from two workers, what one worker gives alone. Sockets of their own per worker
+(``SO_REUSEPORT``) spread connections by a hash of their addresses, evenly only on average: 32 connections
+split 20 / 12 in a measured run, and the worker with 20 answered each of its clients 60% later.
 
-The parent binds every socket before any worker starts (an address in use fails at once, with its reason)
-and keeps them open. A worker that dies after it began serving is started again on the socket it had: the
-connections the kernel hands that socket meanwhile wait in its queue for the seconds the new worker takes to
-load. A worker that dies before serving (the app cannot start) stops them all, as it would fail the same way
-again. SIGINT and SIGTERM stop the workers, letting them finish the requests in flight.
+Here every worker accepts one connection at a time from the shared socket, and only while it holds no more
+open connections than the least busy other worker; each worker publishes its count in shared memory. A
+worker that is not the least busy leaves a waiting connection to the others for a moment
+(``DEFER_SECONDS``), and takes it itself after ``MAX_DEFERRALS`` such moments, so a stuck worker delays no
+client for long. Keep-alive connections are long-lived, so spreading them evenly spreads the work.
+
+The parent binds the socket before any worker starts (an address in use fails at once, with its reason) and
+keeps it open. A worker that dies after it began serving is started again; meanwhile the others accept
+every new connection (a worker counts as full until it serves). A worker that dies before serving (the app
+cannot start) stops them all, as it would fail the same way again. SIGINT and SIGTERM stop the workers,
+letting them finish the requests in flight.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import functools
 import logging
 import multiprocessing
 import signal
@@ -32,42 +39,134 @@ import uvicorn
 
 log = logging.getLogger("healthqa.api")
 _BACKLOG = 2048
+DEFER_SECONDS = 0.002
+MAX_DEFERRALS = 25
+_PUBLISH_SECONDS = 0.02
+# The count a worker shows until it serves: every other worker is less busy.
+NOT_SERVING = 1 << 30
 
 
 def available() -> bool:
-    """Whether this system spreads connections over sockets sharing a port (Linux's SO_REUSEPORT)."""
-    return sys.platform.startswith("linux") and hasattr(socket, "SO_REUSEPORT")
+    """Whether workers can share one socket this way (POSIX; Windows keeps uvicorn's own workers)."""
+    return sys.platform != "win32"
 
 
-def listening_sockets(host: str, port: int, count: int) -> list[socket.socket]:
-    """``count`` sockets listening on ``host:port`` together; OSError (address in use, ...) if one cannot."""
+def listening_socket(host: str, port: int) -> socket.socket:
+    """A socket listening on ``host:port``; OSError (address in use, ...) if it cannot."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    if port:
-        # Sockets with SO_REUSEPORT would join a group that another server (healthqa too) already listens
-        # with; a plain bind fails there, as it should.
-        with socket.socket(family, socket.SOCK_STREAM) as probe:
-            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            probe.bind((host, port))
-    sockets: list[socket.socket] = []
+    sock = socket.socket(family, socket.SOCK_STREAM)
     try:
-        for _ in range(count):
-            sock = socket.socket(family, socket.SOCK_STREAM)
-            sockets.append(sock)
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-            sock.bind((host, port))
-            # Later sockets of the group must bind the port the first one got (port 0: any free port).
-            port = sock.getsockname()[1]
-            sock.listen(_BACKLOG)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(_BACKLOG)
     except OSError:
-        for sock in sockets:
-            sock.close()
+        sock.close()
         raise
-    return sockets
+    return sock
 
 
-def _serve_one(sock: socket.socket, options: dict[str, Any], ready: Any) -> None:  # pragma: no cover - a worker
-    server = uvicorn.Server(uvicorn.Config(**options))
+class BalancedServer(uvicorn.Server):
+    """uvicorn's server, accepting from a socket shared with other workers only while it is least busy.
+
+    ``loads`` holds every worker's count of open connections (shared memory); this one writes
+    ``loads[index]``.
+    """
+
+    def __init__(self, config: uvicorn.Config, sock: socket.socket, index: int, loads: Any) -> None:
+        super().__init__(config)
+        self._listener = sock
+        self._index = index
+        self._loads = loads
+        self._accepting = 0  # accepted, not yet handed to the protocol (not among server_state.connections)
+        self._deferred = 0
+        self._listening = False
+        self._closed = False
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._protocol: Any = None
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets=[])  # the lifespan and server state, without a listener of uvicorn's
+        config = self.config
+        # The protocol uvicorn's own listener would make (uvicorn's annotation says asyncio.Protocol).
+        protocol_class: Any = config.http_protocol_class
+        self._protocol = functools.partial(
+            protocol_class, config=config, server_state=self.server_state, app_state=self.lifespan.state
+        )
+        self._loop = asyncio.get_running_loop()
+        self._listener.setblocking(False)
+        self._publish()
+        self._listen()
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        self._closed = True
+        self._stop_listening()
+        self._loads[self._index] = NOT_SERVING
+        await super().shutdown(sockets=sockets)
+
+    def open_connections(self) -> int:
+        return len(self.server_state.connections) + self._accepting
+
+    def _publish(self) -> None:
+        """Write this worker's count now and every few milliseconds (closed connections lower it)."""
+        if self._closed or self._loop is None:
+            return
+        self._loads[self._index] = self.open_connections()
+        self._loop.call_later(_PUBLISH_SECONDS, self._publish)
+
+    def _listen(self) -> None:
+        if not self._closed and not self._listening and self._loop is not None:
+            self._loop.add_reader(self._listener.fileno(), self._on_connection_waiting)
+            self._listening = True
+
+    def _stop_listening(self) -> None:
+        if self._listening and self._loop is not None:
+            self._loop.remove_reader(self._listener.fileno())
+            self._listening = False
+
+    def _pause(self, seconds: float) -> None:
+        assert self._loop is not None
+        self._stop_listening()
+        self._loop.call_later(seconds, self._listen)
+
+    def _least_busy(self) -> bool:
+        mine = self.open_connections()
+        self._loads[self._index] = mine
+        others = [self._loads[i] for i in range(len(self._loads)) if i != self._index]
+        return not others or mine <= min(others)
+
+    def _on_connection_waiting(self) -> None:
+        if not self._least_busy() and self._deferred < MAX_DEFERRALS:
+            self._deferred += 1
+            self._pause(DEFER_SECONDS)
+            return
+        self._deferred = 0
+        try:
+            connection, _ = self._listener.accept()
+        except (BlockingIOError, InterruptedError, ConnectionAbortedError):
+            return  # another worker took it
+        except OSError as error:  # e.g. out of file descriptors: wait, as asyncio's own server does
+            log.error("cannot accept a connection: %s", error.strerror or error)
+            self._pause(1.0)
+            return
+        connection.setblocking(False)
+        self._accepting += 1
+        self._loads[self._index] = self.open_connections()
+        assert self._loop is not None
+        self._loop.create_task(self._hand_to_protocol(connection))
+
+    async def _hand_to_protocol(self, connection: socket.socket) -> None:
+        assert self._loop is not None
+        try:
+            await self._loop.connect_accepted_socket(self._protocol, connection)
+        except OSError:
+            connection.close()
+        finally:
+            self._accepting -= 1
+
+
+def _serve_one(sock: socket.socket, index: int, loads: Any, options: dict[str, Any],
+               ready: Any) -> None:  # pragma: no cover - a worker process
+    server = BalancedServer(uvicorn.Config(**options), sock, index, loads)
 
     def tell_when_serving() -> None:
         while not server.started and not server.should_exit:
@@ -77,23 +176,28 @@ def _serve_one(sock: socket.socket, options: dict[str, Any], ready: Any) -> None
 
     threading.Thread(target=tell_when_serving, daemon=True).start()
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C reaches every process of the terminal's group
-        server.run(sockets=[sock])
+        server.run(sockets=[])
 
 
 class Workers:
-    """One server process per socket, kept running until SIGINT or SIGTERM."""
+    """``count`` server processes sharing ``sock``, kept running until SIGINT or SIGTERM."""
 
-    def __init__(self, sockets: list[socket.socket], options: dict[str, Any]) -> None:
-        self.sockets = sockets
+    def __init__(self, sock: socket.socket, count: int, options: dict[str, Any]) -> None:
+        self.socket = sock
+        self.count = count
         self.options = options
         self._context = multiprocessing.get_context("spawn")
+        self.loads = self._context.RawArray("i", [NOT_SERVING] * count)
         self._processes: list[tuple[BaseProcess, Any]] = []
         self._stopping = threading.Event()
         self.failed = False
 
-    def _start(self, sock: socket.socket) -> tuple[BaseProcess, Any]:
+    def _start(self, index: int) -> tuple[BaseProcess, Any]:
+        self.loads[index] = NOT_SERVING
         ready = self._context.Event()
-        process = self._context.Process(target=_serve_one, args=(sock, self.options, ready), daemon=False)
+        process = self._context.Process(
+            target=_serve_one, args=(self.socket, index, self.loads, self.options, ready), daemon=False
+        )
         process.start()
         return process, ready
 
@@ -101,15 +205,14 @@ class Workers:
         """Start the workers and watch them until a signal; then stop them."""
         previous = {sig: signal.signal(sig, lambda *_: self._stopping.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
         try:
-            self._processes = [self._start(sock) for sock in self.sockets]
+            self._processes = [self._start(index) for index in range(self.count)]
             while not self._stopping.wait(0.5):
                 self._replace_dead()
         finally:
             self._stop_all()
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
-            for sock in self.sockets:
-                sock.close()
+            self.socket.close()
 
     def _replace_dead(self) -> None:
         for index, (process, ready) in enumerate(self._processes):
@@ -122,10 +225,9 @@ class Workers:
                 self.failed = True
                 self._stopping.set()
                 return
-            # While it starts again (seconds: the model, the indexes) the connections that the kernel gives its
-            # socket wait in that socket's queue.
+            # While it starts again (seconds: the model, the indexes) the others take every new connection.
             log.warning("server worker %s stopped (exit code %s); starting another", process.pid, process.exitcode)
-            self._processes[index] = self._start(self.sockets[index])
+            self._processes[index] = self._start(index)
 
     def _stop_all(self) -> None:
         for process, _ in self._processes:
