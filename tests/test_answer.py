@@ -195,3 +195,38 @@ def test_an_abbreviated_condition_is_answered_from_its_own_pages_not_from_a_list
     assert answer.focus == ["LEMS"] and answer.type == "inheritance"
     assert answer.answers and answer.answers[0].title == "Lambert Eaton myasthenic syndrome"
     assert not any(a.title in ("Congenital myasthenic syndrome", "Alport syndrome") for a in answer.answers)
+
+
+EVERYDAY_PAGES = [
+    ("heart", "Heart health", "Regular exercise lowers blood pressure within a few weeks in most adults."),
+    ("knees", "Knee pain", "Gentle exercise such as swimming keeps the knee joint moving without strain."),
+    ("back", "Back pain", "Exercise that strengthens the core muscles can ease long-lasting back pain."),
+    ("sleep", "Sleep problems", "Exercise early in the day helps many people fall asleep at night."),
+    ("mood", "Low mood", "Exercise and time outdoors can lift low mood in mild cases."),
+    ("bones", "Bone health", "Weight-bearing exercise keeps bones strong as people age."),
+]
+
+
+def test_an_everyday_name_does_not_restrict_the_answer_to_its_own_page(tmp_path: Path) -> None:
+    # "Exercise" is a page title, but most pages mention exercise: naming it is not naming a condition.
+    exercise = make_document("exercise", "Exercise", [], [
+        (SectionType.INFORMATION, "What is exercise?", "Exercise is planned physical activity, done on purpose."),
+    ])
+    pages = [make_document(key, title, [], [(SectionType.TREATMENT, f"How is {title.lower()} helped?", text)])
+             for key, title, text in EVERYDAY_PAGES]
+    store = SQLiteStore(build_kb(tmp_path / "kb.db", [*DOCUMENTS, exercise, *pages]))
+    try:
+        answerer = Answerer(store)
+        assert answerer.ranker.specificity("exercise") < answerer.thresholds.specific_name
+        everyday = answerer.understand("does exercise lower blood pressure?")
+        assert [m.name for m in everyday.focus] == ["Exercise"]
+        ranked = answerer.ranker.rank(everyday)
+        assert {"Exercise", "Heart health"} <= {s.passage.title for s in ranked}
+        assert answerer._about_named_condition(ranked, everyday) == ranked  # nothing dropped
+        # A specific name restricts the passages to its condition's pages, even beside an everyday one.
+        specific = answerer.understand("what causes gout, is it exercise?")
+        ranked = answerer.ranker.rank(specific)
+        assert {"Gout", "Exercise"} <= {s.passage.title for s in ranked}
+        assert {s.passage.title for s in answerer._about_named_condition(ranked, specific)} == {"Gout"}
+    finally:
+        store.close()
