@@ -78,6 +78,10 @@ def test_inverted_names_and_common_words(names: NameIndex) -> None:
         ("how can I prevent kidney stones", SectionType.PREVENTION),
         ("what is gout", SectionType.INFORMATION),
         ("gout", SectionType.INFORMATION),
+        ("I have had an ingrown toenail for 4 years, I need help", SectionType.TREATMENT),
+        ("I get numbness in my hands, what should I do", SectionType.TREATMENT),
+        ("Is there anything that can be done to improve her health?", SectionType.TREATMENT),
+        ("how to stop snoring", SectionType.TREATMENT),
     ],
 )
 def test_question_types(text: str, expected: SectionType) -> None:

@@ -71,7 +71,12 @@ _TYPE_CUES: list[tuple[SectionType, str]] = [
      r" .{0,40}diagnosed|detect\w*|screen\w*|\bscan\w*|biopsy|x-?ray|\bmri\b|blood work|"
      r"how (do|can) (you|i|doctors?) (tell|know|find out)|confirm"),
     (SectionType.TREATMENT, r"treat\w*|\bcure\w*|therap\w*|medication\w*|medicine\w*|\bdrugs? for|surgery|"
-     r"surgical|manag\w*|remed\w*|what can (i|we|he|she) do|get rid|relie\w*|help (with|for)|\bheal(s|ing|ed)?\b"),
+     r"surgical|manag\w*|remed\w*|get rid|relie\w*|help (with|for)|\bheal(s|ing|ed)?\b|"
+     # A plea for help with one's own condition asks what can be done about it.
+     r"what (can|could|should) (i|we|he|she|they) do|what to do|(need|any|some|your) help|"
+     r"(please|can you|could you) help|help (me|us|him|her|my)\b|(anything|something) (that )?(can|could) "
+     r"(be done|help)|how (to|can i|do i|can we|do we|can you) (stop|remove|reduce|lower|lose|improve|overcome|"
+     r"fix|solve|grow|control|deal|cope|take care)|lose (weight|fat)|what (tablets|pills|medicines?) (can|should)"),
     (SectionType.SYMPTOMS, r"symptom\w*|signs?\b|feel(s|ing)? like|what happens|look like|warning signs"),
     (SectionType.CAUSES, r"\bcaus\w*|why (do|does|did|would|is|am|are)|reason\w*|trigger\w*|"
      r"how (do|did|does) (you|i|people|one|someone) (get|catch)|contagious|spread|due to"),
