@@ -46,6 +46,9 @@ _NEAR_TYPES: dict[str, set[str]] = {
 # per ask measured), which a server answering questions on every core pays for in throughput.
 _BLAS = ThreadpoolController()
 
+# The features of a scored passage, in the order _score computes them.
+FEATURES = ("passage_lexical", "question_lexical", "semantic", "focus", "title_focus", "type_match", "type_near",
+            "tier")
 _TIER_VALUE = {"government_reviewed": 0.0, "reviewed_publisher": -0.2, "unreviewed": -1.0}
 
 
@@ -231,7 +234,7 @@ class Ranker:
             for passage in self.passages.by_ids(missing):
                 candidates[passage.rowid] = passage
             semantic = self.index.similarity(vector, list(candidates))
-        return self._score(understood, candidates, lexical, question_score, semantic)[:limit]
+        return self._score(understood, candidates, lexical, question_score, semantic, limit)
 
     def _search_passages(self, terms: str, limit: int) -> list[tuple[PassageRecord, float]]:
         if self.passage_lexical is None:
@@ -252,7 +255,9 @@ class Ranker:
         lexical: dict[int, tuple[PassageRecord, float]],
         question_score: dict[int, tuple[float, str]],
         semantic: dict[int, float],
+        limit: int,
     ) -> list[Scored]:
+        """The ``limit`` best candidates, scored; their features are spelled out only for those."""
         w = self.weights
         max_lexical = max((s for _, s in lexical.values()), default=0.0) or 1.0
         max_question = max((s for s, _ in question_score.values()), default=0.0) or 1.0
@@ -262,10 +267,10 @@ class Ranker:
         primary = understood.qtype.value
         others = {t.value for t in understood.qtypes[1:]}
         near = _NEAR_TYPES.get(primary, set())
-        scored: list[Scored] = []
         titles = self._titles  # bounded by the knowledge base's titles
         # Focus and title agreement belong to the document: computed once for its passages.
         by_document: dict[int, tuple[float, float]] = {}
+        rows: list[tuple[float, int, tuple[float, ...]]] = []
         for rowid, passage in candidates.items():
             agreement = by_document.get(passage.document_id)
             if agreement is None:
@@ -277,29 +282,34 @@ class Ranker:
                         default=0.0),
                     max((weight for weight, n in title_names if n and n in title), default=0.0),
                 )
-            features = {
-                "passage_lexical": lexical[rowid][1] / max_lexical if rowid in lexical else 0.0,
-                "question_lexical": (question_score[rowid][0] / max_question) if rowid in question_score
-                else 0.0,
-                "semantic": semantic.get(rowid, 0.0),
-                "focus": agreement[0],
-                "title_focus": agreement[1],
-                "type_match": 1.0 if passage.section == primary else 0.0,
-                "type_near": 1.0 if passage.section != primary and (
-                    passage.section in others or passage.section in near) else 0.0,
-            }
-            features["tier"] = _TIER_VALUE.get(passage.tier, 0.0)
-            score = (
-                w.passage_lexical * features["passage_lexical"]
-                + w.question_lexical * features["question_lexical"]
-                + w.semantic * features["semantic"]
-                + w.focus * features["focus"]
-                + w.title_focus * features["title_focus"]
-                + w.type_match * features["type_match"]
-                + w.type_near * features["type_near"]
-                + w.tier * features["tier"]
+            found = lexical.get(rowid)
+            asked = question_score.get(rowid)
+            section = passage.section
+            values = (
+                found[1] / max_lexical if found is not None else 0.0,
+                asked[0] / max_question if asked is not None else 0.0,
+                semantic.get(rowid, 0.0),
+                agreement[0],
+                agreement[1],
+                1.0 if section == primary else 0.0,
+                1.0 if section != primary and (section in others or section in near) else 0.0,
+                _TIER_VALUE.get(passage.tier, 0.0),
             )
+            score = (
+                w.passage_lexical * values[0]
+                + w.question_lexical * values[1]
+                + w.semantic * values[2]
+                + w.focus * values[3]
+                + w.title_focus * values[4]
+                + w.type_match * values[5]
+                + w.type_near * values[6]
+                + w.tier * values[7]
+            )
+            rows.append((-score, rowid, values))
+        rows.sort(key=lambda row: (row[0], row[1]))
+        scored: list[Scored] = []
+        for negative_score, rowid, values in rows[:limit]:
+            passage = candidates[rowid]
             question = question_score.get(rowid, (0.0, passage.heading))[1]
-            scored.append(Scored(passage, score, features, question))
-        scored.sort(key=lambda s: (-s.score, s.passage.rowid))
+            scored.append(Scored(passage, -negative_score, dict(zip(FEATURES, values, strict=True)), question))
         return scored
