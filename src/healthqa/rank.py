@@ -285,7 +285,7 @@ class Ranker:
             found = lexical.get(rowid)
             asked = question_score.get(rowid)
             section = passage.section
-            values = (
+            values: tuple[float, ...] = (
                 found[1] / max_lexical if found is not None else 0.0,
                 asked[0] / max_question if asked is not None else 0.0,
                 semantic.get(rowid, 0.0),
