@@ -5,7 +5,7 @@ client and ~9 ms at 32: on this 2-core machine that client, not the server, caps
 cached answers. This script starts the server as load.py does (``--workers 2``, the benchmark knowledge
 base, rate limit off, ``HEALTHQA_ANSWER_CACHE`` as given), warms every question once per worker, then runs
 ``wrk -t1 -cC -dSs --latency -s benchmarks/wrk_ask.lua`` cycling over the 52 LiveQA dev questions at each
-level and prints wrk's summary lines (requests/s, latency percentiles, non-2xx count).
+level and prints wrk's summary lines (requests/s, latency percentiles, non-2xx count), then each worker's memory.
 
     python benchmarks/load_wrk.py [--levels 8,32] [--duration 20] [--answer-cache 1024] [--repeats 3] [--library]
 
@@ -29,7 +29,7 @@ import tempfile
 from pathlib import Path
 
 from _common import DEFAULT_DATA, DEFAULT_KB, load_liveqa_dev
-from load import LibraryPool, Server, warm_server
+from load import LibraryPool, Server, _memory_mib, warm_server
 
 
 def _find(pattern: str, text: str) -> tuple[str, ...]:
@@ -96,6 +96,9 @@ def main() -> None:
                 library_rps = statistics.median(library_rates)
                 line += f"; library {library_rps:.1f} req/s, HTTP / library {rate / library_rps:.2f}"
             print(line)
+        for pid in server.worker_pids():
+            memory = _memory_mib(pid)
+            print(f"worker {pid}: RSS {memory['rss_mib']:.0f} MiB, peak {memory['peak_rss_mib']:.0f} MiB")
     finally:
         server.stop()
         if pool is not None:
