@@ -268,6 +268,11 @@ class Ranker:
         others = {t.value for t in understood.qtypes[1:]}
         near = _NEAR_TYPES.get(primary, set())
         titles = self._titles  # bounded by the knowledge base's titles
+        focus_of: dict[int, float] = {}  # the most specific recognised name of each document
+        for weight, match in weighted_focus:
+            for document_id in match.document_ids:
+                if weight > focus_of.get(document_id, 0.0):
+                    focus_of[document_id] = weight
         # Focus and title agreement belong to the document: computed once for its passages.
         by_document: dict[int, tuple[float, float]] = {}
         rows: list[tuple[float, int, tuple[float, ...]]] = []
@@ -278,8 +283,7 @@ class Ranker:
                 if title is None:
                     title = titles[passage.title] = normalise(passage.title)
                 agreement = by_document[passage.document_id] = (
-                    max((weight for weight, m in weighted_focus if passage.document_id in m.document_ids),
-                        default=0.0),
+                    focus_of.get(passage.document_id, 0.0),
                     max((weight for weight, n in title_names if n and n in title), default=0.0),
                 )
             found = lexical.get(rowid)

@@ -203,6 +203,11 @@ class NameIndex:
                 self._keys_of[document_id].add(key)
         self.max_words = max((key.count(" ") + 1 for key in self._names), default=1)
         self.max_words = min(self.max_words, 8)
+        # How many words the longest name starting with each word has: most words of a question start none.
+        self._longest_from: dict[str, int] = {}
+        for key in self._names:
+            words = key.split(" ")
+            self._longest_from[words[0]] = max(len(words), self._longest_from.get(words[0], 0))
         self._vocabulary = {word for key in self._names for word in key.split()}
         self._deletes: dict[str, set[str]] = defaultdict(set)
         for word in self._vocabulary:
@@ -248,10 +253,13 @@ class NameIndex:
         letters = [o for o in originals if o.isalpha()]
         shouting = len(letters) > 3 and sum(o.isupper() for o in letters) > len(letters) / 2
         used = [False] * len(tokens)
+        # The longest span worth looking up from each position, by its word and that word's corrections.
+        reach = [max(self._longest_from.get(word, 0) for word in (token, *alternatives))
+                 for token, alternatives in zip(tokens, corrected, strict=True)]
         matches: list[FocusMatch] = []
         for size in range(min(self.max_words, len(tokens)), 0, -1):
             for start in range(len(tokens) - size + 1):
-                if any(used[start:start + size]):
+                if size > reach[start] or any(used[start:start + size]):
                     continue
                 span = tokens[start:start + size]
                 match = self._lookup(span, None if shouting else originals[start:start + size])
