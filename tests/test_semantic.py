@@ -19,7 +19,7 @@ QUESTIONS = [
 
 def test_query_vectors_agree_with_the_float32_model_vectors() -> None:
     encoder = default_encoder()
-    bulk = encoder.encode(QUESTIONS, max_tokens=64)
+    bulk = encoder.encode(QUESTIONS, max_tokens=semantic.QUERY_TOKENS)
     cosines = []
     for question, expected in zip(QUESTIONS, bulk, strict=True):
         vector = encoder.encode_query(question)
@@ -62,7 +62,7 @@ def test_a_quantized_copy_that_strays_is_replaced_by_the_float32_graph(monkeypat
     # No int8 copy can reach a cosine above 1, so the check must keep the exact float32 graph.
     monkeypatch.setattr(semantic, "MIN_QUERY_COSINE", 1.01)
     encoder = semantic.Encoder()
-    bulk = encoder.encode(QUESTIONS, max_tokens=64)
+    bulk = encoder.encode(QUESTIONS, max_tokens=semantic.QUERY_TOKENS)
     for question, expected in zip(QUESTIONS, bulk, strict=True):
         assert float(encoder.encode_query(question) @ expected) > 0.9999
     assert encoder.query_precision == "float32"

@@ -23,7 +23,10 @@ log = logging.getLogger("healthqa.semantic")
 
 MODEL_NAME = "all-MiniLM-L6-v2"
 DIMENSIONS = 384
-QUERY_TOKENS = 64
+# A question's first 48 word pieces are encoded (passages: 64). On the LiveQA dev questions, whose median is
+# 33 pieces, 48 instead of 64 ranks as well (MAP@10 0.331 / MRR@10 0.538 against 0.330 / 0.540) and makes
+# the encoding, the largest part of an answer, ~16% cheaper on the 29% of questions that are longer.
+QUERY_TOKENS = 48
 
 Vectors = npt.NDArray[np.float32]
 
@@ -80,7 +83,7 @@ class Encoder:
         return self.encode([text])[0:1]
 
     def encode_query(self, text: str) -> Vectors:
-        """One question's vector, through an int8 ONNX Runtime copy of the model truncated at 64 tokens.
+        """One question's vector, through an int8 ONNX Runtime copy of the model, its first QUERY_TOKENS pieces.
 
         A question is encoded on every ask, so it takes the fastest path that stays faithful: the float32
         weights exported once per process to ONNX (in memory), their linear layers quantized to int8 per
