@@ -113,7 +113,9 @@ def test_keep_alive_connections_are_spread_evenly_and_a_killed_worker_is_replace
             for client in clients:
                 client.request("GET", "/healthz")
                 assert client.getresponse().read() == b'{"status":"ok"}'
-            assert sorted(_open_connections(pid, port) for pid in workers) == [4, 4]
+            held = [_open_connections(pid, port) for pid in workers]
+            # 4 / 4 when both workers run freely; a worker that cannot run for 50 ms leaves one to the other.
+            assert sum(held) == 8 and all(3 <= count <= 5 for count in held), held
         finally:
             for client in clients:
                 client.close()

@@ -1,11 +1,15 @@
-"""The server's heap: what a worker loads is kept out of the garbage collector's full walks."""
+"""The server's heap: what a worker loads is kept out of the garbage collector's full walks, and freed
+when an ingest or a reload replaces it."""
 
 from __future__ import annotations
 
 import gc
 import weakref
+from pathlib import Path
 
-from healthqa.api.service import settle_heap
+from healthqa.api.service import Service, settle_heap
+from healthqa.settings import Settings
+from kb_builders import build_kb, write_medquad_file
 
 
 class _Node:
@@ -26,4 +30,22 @@ def test_settled_objects_are_not_walked_until_a_reload_releases_them() -> None:
         assert alive() is None
         assert gc.get_freeze_count() > 0  # what is loaded now is frozen again
     finally:
+        gc.unfreeze()
+
+
+def test_what_an_ingest_replaced_is_freed(tmp_path: Path) -> None:
+    service = Service(Settings(rate_limit=0), str(build_kb(tmp_path / "kb.db")))
+    try:
+        service.start()
+        assert gc.get_freeze_count() > 0  # what the worker loaded is out of the collector's walks
+        # The symptom index holds a reference cycle (its cache refers to it): only the collector frees it.
+        replaced = weakref.ref(service.symptom_index())
+        folder = write_medquad_file(tmp_path / "new", "0001", "Zyxoplasia", [
+            ("information", "What is zyxoplasia?", "Zyxoplasia is a condition made up for this test."),
+        ]).parent
+        [result] = service.ingest([str(folder)])
+        assert result["ok"] and result["documents_added"] == 1
+        assert replaced() is None
+    finally:
+        service.close()
         gc.unfreeze()

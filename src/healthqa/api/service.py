@@ -269,7 +269,7 @@ class Service:
                 index = self._symptom_index
                 if index is None:
                     index = self._symptom_index = self._build_symptom_index(store)
-                    gc.freeze()  # built once per process: out of the collector's walks too (see settle_heap)
+                    settle_heap()  # out of the collector's walks too, without the garbage made meanwhile
         if not len(index):
             raise ApiError(503, "no_phenotype_data", NO_PHENOTYPES)
         return index
@@ -309,7 +309,7 @@ class Service:
                 if index is None or search is None:
                     index, search = self._build_disease_indexes(store)
                     self._disease_index, self._name_search = index, search
-                    gc.freeze()  # see settle_heap
+                    settle_heap()
         return index, search
 
     @staticmethod
@@ -418,6 +418,8 @@ class Service:
             except HealthQAError as error:
                 log.error("cannot rebuild the answerer after ingest: %s", error)
                 raise ApiError(503, "unavailable", UNAVAILABLE) from error
+            # The replaced answerer and indexes were frozen: hand them back to the collector (see settle_heap).
+            settle_heap(release_previous=True)
         return results
 
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import functools
 import logging
 import multiprocessing
@@ -42,8 +43,10 @@ _BACKLOG = 2048
 DEFER_SECONDS = 0.002
 MAX_DEFERRALS = 25
 _PUBLISH_SECONDS = 0.02
-# The count a worker shows until it serves: every other worker is less busy.
+# The count a worker shows until it serves (and while it cannot accept): every other worker is less busy.
 NOT_SERVING = 1 << 30
+# accept() failures that are the process's, not the connection's: wait before trying again, as asyncio does.
+_OUT_OF_RESOURCES = frozenset({errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM})
 
 
 def available() -> bool:
@@ -81,6 +84,7 @@ class BalancedServer(uvicorn.Server):
         self._deferred = 0
         self._listening = False
         self._closed = False
+        self._resting = False  # out of resources: not accepting for a while
         self._loop: asyncio.AbstractEventLoop | None = None
         self._protocol: Any = None
 
@@ -101,6 +105,11 @@ class BalancedServer(uvicorn.Server):
         self._closed = True
         self._stop_listening()
         self._loads[self._index] = NOT_SERVING
+        # A connection accepted just now joins uvicorn's connections a loop turn later; uvicorn's shutdown
+        # must see it to close it, or an idle client would keep this worker waiting.
+        deadline = time.monotonic() + 1.0
+        while self._accepting and time.monotonic() < deadline:
+            await asyncio.sleep(0)
         await super().shutdown(sockets=sockets)
 
     def open_connections(self) -> int:
@@ -110,7 +119,7 @@ class BalancedServer(uvicorn.Server):
         """Write this worker's count now and every few milliseconds (closed connections lower it)."""
         if self._closed or self._loop is None:
             return
-        self._loads[self._index] = self.open_connections()
+        self._loads[self._index] = NOT_SERVING if self._resting else self.open_connections()
         self._loop.call_later(_PUBLISH_SECONDS, self._publish)
 
     def _listen(self) -> None:
@@ -128,6 +137,19 @@ class BalancedServer(uvicorn.Server):
         self._stop_listening()
         self._loop.call_later(seconds, self._listen)
 
+    def _rest(self, seconds: float) -> None:
+        """Accept nothing for ``seconds``, showing the others that this worker takes no connection."""
+        assert self._loop is not None
+        self._resting = True
+        self._loads[self._index] = NOT_SERVING
+        self._stop_listening()
+
+        def wake() -> None:
+            self._resting = False
+            self._listen()
+
+        self._loop.call_later(seconds, wake)
+
     def _least_busy(self) -> bool:
         mine = self.open_connections()
         self._loads[self._index] = mine
@@ -142,12 +164,13 @@ class BalancedServer(uvicorn.Server):
         self._deferred = 0
         try:
             connection, _ = self._listener.accept()
-        except (BlockingIOError, InterruptedError, ConnectionAbortedError):
+        except (BlockingIOError, InterruptedError):
             return  # another worker took it
-        except OSError as error:  # e.g. out of file descriptors: wait, as asyncio's own server does
-            log.error("cannot accept a connection: %s", error.strerror or error)
-            self._pause(1.0)
-            return
+        except OSError as error:
+            if error.errno in _OUT_OF_RESOURCES:
+                log.error("cannot accept a connection: %s", error.strerror or error)
+                self._rest(1.0)
+            return  # otherwise the connection failed before it was accepted (reset, network errors)
         connection.setblocking(False)
         self._accepting += 1
         self._loads[self._index] = self.open_connections()
@@ -157,9 +180,11 @@ class BalancedServer(uvicorn.Server):
     async def _hand_to_protocol(self, connection: socket.socket) -> None:
         assert self._loop is not None
         try:
-            await self._loop.connect_accepted_socket(self._protocol, connection)
-        except OSError:
+            await self._loop.connect_accepted_socket(self._protocol, connection, ssl=self.config.ssl)
+        except Exception as error:
             connection.close()
+            if not isinstance(error, OSError):  # the client's OSErrors (reset, ...) are no news
+                log.exception("cannot serve a connection")
         finally:
             self._accepting -= 1
 
