@@ -258,7 +258,7 @@ class Ranker:
         limit: int,
     ) -> list[Scored]:
         """The ``limit`` best candidates, scored; their features are spelled out only for those."""
-        w = self.weights
+        weights = [getattr(self.weights, name) for name in FEATURES]
         max_lexical = max((s for _, s in lexical.values()), default=0.0) or 1.0
         max_question = max((s for s, _ in question_score.values()), default=0.0) or 1.0
         # Each recognised name counts by how specific it is: "Loperamide" says more than "diarrhea".
@@ -299,18 +299,9 @@ class Ranker:
                 1.0 if section != primary and (section in others or section in near) else 0.0,
                 _TIER_VALUE.get(passage.tier, 0.0),
             )
-            score = (
-                w.passage_lexical * values[0]
-                + w.question_lexical * values[1]
-                + w.semantic * values[2]
-                + w.focus * values[3]
-                + w.title_focus * values[4]
-                + w.type_match * values[5]
-                + w.type_near * values[6]
-                + w.tier * values[7]
-            )
+            score = sum(weight * value for weight, value in zip(weights, values, strict=True))
             rows.append((-score, rowid, values))
-        rows.sort(key=lambda row: (row[0], row[1]))
+        rows.sort()  # best first; equal scores in row-id order (row ids are unique)
         scored: list[Scored] = []
         for negative_score, rowid, values in rows[:limit]:
             passage = candidates[rowid]

@@ -201,13 +201,12 @@ class NameIndex:
         for key, documents in self._names.items():
             for document_id in documents:
                 self._keys_of[document_id].add(key)
-        self.max_words = max((key.count(" ") + 1 for key in self._names), default=1)
-        self.max_words = min(self.max_words, 8)
         # How many words the longest name starting with each word has: most words of a question start none.
         self._longest_from: dict[str, int] = {}
         for key in self._names:
             words = key.split(" ")
             self._longest_from[words[0]] = max(len(words), self._longest_from.get(words[0], 0))
+        self.max_words = min(max(self._longest_from.values(), default=1), 8)
         self._vocabulary = {word for key in self._names for word in key.split()}
         self._deletes: dict[str, set[str]] = defaultdict(set)
         for word in self._vocabulary:

@@ -154,6 +154,9 @@ class Service:
 
     def start(self) -> None:
         """Blocking: opens the knowledge base and builds the Answerer (loads the sentence model)."""
+        # What an earlier start in this process froze goes back to the collector; building the disease index
+        # below ends with settle_heap, which freezes what is loaded now.
+        gc.unfreeze()
         try:
             self.store = open_store(self.store_url)
             self._generation = self.store.generation()
@@ -162,7 +165,6 @@ class Service:
             # is needed by the first answer: build it now rather than make that person wait seconds.
             self._disease_indexes()
             self.problem = ""
-            settle_heap(release_previous=True)
         except HealthQAError as error:
             # Keep serving: /healthz says 503 and every request that needs the knowledge base too.
             self.problem = str(error)

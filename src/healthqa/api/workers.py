@@ -132,16 +132,12 @@ class BalancedServer(uvicorn.Server):
             self._loop.remove_reader(self._listener.fileno())
             self._listening = False
 
-    def _pause(self, seconds: float) -> None:
+    def _pause(self, seconds: float, *, resting: bool = False) -> None:
+        """Accept nothing for ``seconds``; ``resting`` shows the others meanwhile that this worker takes none."""
         assert self._loop is not None
-        self._stop_listening()
-        self._loop.call_later(seconds, self._listen)
-
-    def _rest(self, seconds: float) -> None:
-        """Accept nothing for ``seconds``, showing the others that this worker takes no connection."""
-        assert self._loop is not None
-        self._resting = True
-        self._loads[self._index] = NOT_SERVING
+        self._resting = resting
+        if resting:
+            self._loads[self._index] = NOT_SERVING
         self._stop_listening()
 
         def wake() -> None:
@@ -169,7 +165,7 @@ class BalancedServer(uvicorn.Server):
         except OSError as error:
             if error.errno in _OUT_OF_RESOURCES:
                 log.error("cannot accept a connection: %s", error.strerror or error)
-                self._rest(1.0)
+                self._pause(1.0, resting=True)
             return  # otherwise the connection failed before it was accepted (reset, network errors)
         connection.setblocking(False)
         self._accepting += 1
