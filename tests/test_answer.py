@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from healthqa.answer import DISCLAIMER, Answerer, corpus_word_test
+from healthqa.answer import DISCLAIMER, Answerer, corpus_word_test, lowercase_abbreviation_test
 from healthqa.cli import main
 from healthqa.models import SectionType
 from healthqa.rank import Scored
@@ -127,6 +127,28 @@ def test_corpus_word_test_knows_the_words_of_the_passages(kb_path: Path) -> None
         assert known("predisposition") and known("crystals")
         assert not known("predispozition")
         assert not corpus_word_test(store, passages=1000)("predisposition")
+    finally:
+        store.close()
+
+
+def test_lowercase_abbreviation_test_reads_how_the_passages_write_a_word(tmp_path: Path) -> None:
+    documents = [
+        make_document("copd", "Chronic obstructive pulmonary disease", ["COPD"], [
+            (SectionType.INFORMATION, "What is COPD?", "COPD is a lung disease that makes breathing hard."),
+            (SectionType.TREATMENT, "How is COPD treated?", "Inhalers help. ALS is another disease."),
+        ]),
+        make_document("sad", "Seasonal affective disorder", ["SAD"], [
+            (SectionType.INFORMATION, "What is SAD?", "People with SAD feel sad in winter. ALS is not SAD."),
+        ]),
+    ]
+    store = SQLiteStore(build_kb(tmp_path / "kb.db", documents))
+    try:
+        reads = lowercase_abbreviation_test(store, three_letter_mentions=1)
+        assert reads("copd")  # the passages write it only as COPD
+        assert not reads("sad")  # an everyday word as well as SAD
+        # Three letters: an abbreviation only when enough passages use it ("med", "atm" are chat words).
+        assert reads("als")
+        assert not lowercase_abbreviation_test(store, three_letter_mentions=3)("als")
     finally:
         store.close()
 

@@ -182,3 +182,22 @@ def test_an_abbreviation_of_one_condition_is_expanded_for_the_encoder() -> None:
     les = understand("is LES inherited?", names)
     assert les.focus and les.expanded == "is LES inherited?"
     assert understand("is eaton lambert inherited?", names).expanded == "is eaton lambert inherited?"
+
+
+def test_abbreviations_match_in_lower_case_where_the_knowledge_base_reads_them_so() -> None:
+    listed = [*NAMES, (40, "Chronic obstructive pulmonary disease", "title"), (40, "COPD", "synonym"),
+              (41, "Multiple acyl-CoA dehydrogenase deficiency", "title"), (41, "MADA", "synonym")]
+    never_lowercase = {"copd", "lems", "mada"}  # as healthqa.answer.lowercase_abbreviation_test would say
+    names = NameIndex(listed, reads_as_abbreviation=lambda word: word in never_lowercase)
+    assert focus_of("what is copd?", names) == {40}
+    assert focus_of("is lems inherited", names) == {LEMS}
+    assert focus_of("my son has ALL, what is the outlook?", names) == {LEUKEMIA}
+    # Words the knowledge base also writes in lower case stay words.
+    assert focus_of("all my joints hurt and les muscles too", names) == set()
+    # A typo correction never reads as an abbreviation: "madam" is no misspelling of MADA.
+    assert focus_of("dear madam, my knee hurts", names) == set()
+    assert focus_of("what is mada", names) == {41}
+    # In a message typed in capitals COPD still reads as COPD; ALL stays a word.
+    assert focus_of("I HAVE HAD COPD ALL MY LIFE", names) == {40}
+    # Without the test, abbreviations match only in capitals, as before.
+    assert focus_of("what is copd?", NameIndex(listed)) == set()

@@ -269,7 +269,8 @@ class _AnswerCache:
 def name_index(store: Store) -> NameIndex:
     """The names of every document of ``store``, as questions are read against them."""
     sources = {head.id: head.source for head in store.iter_document_heads()}
-    return NameIndex(store.iter_names(), known_word=corpus_word_test(store), sources=sources)
+    return NameIndex(store.iter_names(), known_word=corpus_word_test(store), sources=sources,
+                     reads_as_abbreviation=lowercase_abbreviation_test(store))
 
 
 def corpus_word_test(store: Store, passages: int = 3) -> Callable[[str], bool]:
@@ -280,6 +281,28 @@ def corpus_word_test(store: Store, passages: int = 3) -> Callable[[str], bool]:
         return store.phrase_frequency(word, cap=passages) >= passages
 
     return known
+
+
+def lowercase_abbreviation_test(
+    store: Store, passages: int = 200, three_letter_mentions: int = 10
+) -> Callable[[str], bool]:
+    """Whether a word a question writes in lower case reads as the abbreviation spelled the same.
+
+    People type "copd", "gerd" or "hiv"; but "sad", "cat" and "all" are everyday words as well as SAD, CAT
+    and ALL. A word reads as the abbreviation when the passages that mention it most (at most
+    ``passages``) never write it in lower case, and, for three letters ("med", "atm" are chat words that
+    are also some rare syndrome's abbreviation), when at least ``three_letter_mentions`` passages use it.
+    """
+
+    @functools.lru_cache(maxsize=10_000)
+    def reads_as_abbreviation(word: str) -> bool:
+        if len(word) <= 3 and store.phrase_frequency(word, cap=three_letter_mentions) < three_letter_mentions:
+            return False
+        pattern = re.compile(rf"(?<![\w-]){re.escape(word)}(?![\w-])")
+        return not any(pattern.search(passage.text) or pattern.search(passage.title)
+                       for passage, _ in store.search_passages(word, passages))
+
+    return reads_as_abbreviation
 
 
 def key_sentences(text: str, understood: Understanding, limit: int = 2) -> list[str]:

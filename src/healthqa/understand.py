@@ -163,6 +163,9 @@ class NameIndex:
 
     ``known_word`` tells whether a word is one the knowledge base's texts use: such a word is never
     "corrected" into a name ("told" is not a typo of "cold", nor "location" of "lactation").
+    ``reads_as_abbreviation`` tells whether a word written in lower case may be read as the abbreviation
+    spelled the same (``healthqa.answer.lowercase_abbreviation_test``: "copd", "gerd", "hiv" yes; "all",
+    "sad" no); without it, abbreviations match only where the question writes them in capitals.
     ``sources`` (document id to source name) lets the index see that a synonym names another condition:
     see :meth:`_same_condition`.
     """
@@ -172,8 +175,10 @@ class NameIndex:
         names: Iterable[tuple[int, str, str]],
         known_word: Callable[[str], bool] | None = None,
         sources: Mapping[int, str] | None = None,
+        reads_as_abbreviation: Callable[[str], bool] | None = None,
     ) -> None:
         self._known_word = known_word
+        self._reads_as_abbreviation = reads_as_abbreviation
         # A word's corrections never change for one index; questions repeat their words ("diagnosed").
         self._corrected: dict[str, list[str]] = {}
         self._names: dict[str, set[int]] = defaultdict(set)
@@ -265,7 +270,7 @@ class NameIndex:
                 was_corrected = False
                 if match is None and any(corrected[start:start + size]):
                     for candidate in _corrected_spans(span, corrected[start:start + size]):
-                        match = self._lookup(candidate, None)
+                        match = self._lookup(candidate, None, as_written=False)
                         if match is not None:
                             was_corrected = True
                             break
@@ -305,13 +310,25 @@ class NameIndex:
         title = re.sub(r"\s*\([^)]*\)", "", self._titles.get(first, "")).strip()
         return title if normalise(title) != key else ""
 
-    def _lookup(self, span: list[str], originals: list[str] | None) -> tuple[str, set[int]] | None:
+    def _lowercase_abbreviation(self, key: str) -> bool:
+        """Whether an abbreviation may match where the question does not write it in capitals: one word of
+        three letters or more, not a stopword, that the knowledge base reads as the abbreviation."""
+        return (self._reads_as_abbreviation is not None and " " not in key and len(key) >= 3 and key.isalnum()
+                and key not in STOPWORDS and self._reads_as_abbreviation(key))
+
+    def _lookup(
+        self, span: list[str], originals: list[str] | None, as_written: bool = True
+    ) -> tuple[str, set[int]] | None:
+        """The name ``span`` spells and its documents. ``originals`` are the words as written (None in a
+        message typed in capitals); a span of typo corrections (``as_written`` false) never reads as an
+        abbreviation: "madam" is no misspelling of MADA."""
         key = " ".join(span)
         docs = self._names.get(key)
         if not docs:
             return None
         if key in self._case_sensitive:
-            if originals is None or not all(o.isupper() for o in originals):
+            in_capitals = originals is not None and all(o.isupper() for o in originals)
+            if not in_capitals and (not as_written or not self._lowercase_abbreviation(key)):
                 return None
         elif len(span) == 1 and (key in STOPWORDS or len(key) < 3):
             return None

@@ -101,6 +101,19 @@ def test_document_dialect(tmp_path: Path) -> None:
     assert passages["GARD_0000123_Sec2.txt"].text == "It makes  toes ache."
 
 
+def test_abbreviations_the_answers_introduce_become_synonyms(tmp_path: Path) -> None:
+    path = write_document(tmp_path / "5_NINDS_QA", "0000155", "Normal Pressure Hydrocephalus", [
+        ("1", "information", "What is (are) Normal Pressure Hydrocephalus ?",
+         "Normal pressure hydrocephalus (NPH) is a brain disorder. NPH affects walking."),
+        ("2", "treatment", "What are the treatments for Normal Pressure Hydrocephalus ?",
+         "Treatment of normal pressure hydrocephalus (NPH) is a shunt. A grading scale for adult normal pressure "
+         "hydrocephalus (GS) exists."),
+    ], synonyms=("Hydrocephalus - adult",), source="NINDS")
+    [document] = medquad.read(path)
+    # Once each, after the XML's synonyms; "(GS)" does not start like the focus: it names something else.
+    assert document.synonyms == ["Hydrocephalus - adult", "NPH"]
+
+
 def test_file_stem_not_document_id_names_passages(tmp_path: Path) -> None:
     folder = tmp_path / "1_CancerGov_QA"
     path = write_document(

@@ -154,14 +154,18 @@ def _short_year_date(month: str, day: str, year: str) -> str | None:
 
 
 def synonyms_from_abbreviations(focus: str, texts: list[str]) -> list[str]:
-    """Abbreviations written in parentheses right after the focus words: "X syndrome (XS)" -> "XS"."""
+    """Abbreviations written in parentheses right after the focus words: "X syndrome (XS)" -> "XS".
+
+    An abbreviation starts with the focus's first letter: "adult primary liver cancer (BCLC)" is a
+    staging system named after a longer phrase that ends in the focus words, not the focus."""
     if not focus.strip():
         return []
     words = re.split(r"[\s-]+", focus.strip())
     pattern = re.compile(r"(?i:\b" + r"[\s-]+".join(re.escape(w) for w in words) + r")" + _ABBREVIATION)
+    initial = focus.strip()[0].upper()
     found: list[str] = []
     for text in texts:
-        found.extend(m.group(1) for m in pattern.finditer(text))
+        found.extend(m.group(1) for m in pattern.finditer(text) if m.group(1)[0] == initial)
     return found
 
 

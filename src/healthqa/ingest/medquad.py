@@ -17,6 +17,7 @@ from lxml import etree
 
 from healthqa.errors import BadInputError
 from healthqa.ingest import Reader
+from healthqa.ingest._webpage_styles import synonyms_from_abbreviations
 from healthqa.ingest._xml import parse_xml
 from healthqa.models import ParsedDocument, Passage, QAPair, SectionType, SourceInfo, Tier
 
@@ -281,6 +282,9 @@ def read(path: Path) -> list[ParsedDocument]:
         if answer:
             passages.append(Passage(answer, qtype, ident, heading=question, precedence=0))
 
+    # Answers introduce the focus's abbreviation ("Normal pressure hydrocephalus (NPH) is ..."), which
+    # people then type; the XML's synonym lists often lack it.
+    synonyms.extend(synonyms_from_abbreviations(focus, [passage.text for passage in passages]))
     return [
         ParsedDocument(
             source=source,
