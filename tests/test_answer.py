@@ -153,6 +153,27 @@ def test_lowercase_abbreviation_test_reads_how_the_passages_write_a_word(tmp_pat
         store.close()
 
 
+def test_a_text_is_quoted_once_however_many_pages_repeat_it(tmp_path: Path) -> None:
+    shared = "This condition is inherited in an autosomal recessive pattern, which means both copies of the gene."
+    documents = [
+        make_document(key, title, [], [
+            (SectionType.INFORMATION, f"What is {title}?", f"{title} is a rare disorder of the {organ}."),
+            (SectionType.INHERITANCE, f"Is {title} inherited?", shared),
+        ])
+        for key, title, organ in [("alpha", "Alpha syndrome", "liver"), ("beta", "Beta syndrome", "kidney"),
+                                  ("gamma", "Gamma syndrome", "skin")]
+    ]
+    store = SQLiteStore(build_kb(tmp_path / "kb.db", documents))
+    try:
+        ranked = Answerer(store, semantic=False).rank_ids("is beta syndrome inherited?", top=10)
+        ids = [public_id for public_id, _ in ranked]
+        assert ids[0] == "BETA_Sec2.txt"  # the asked condition's copy of the shared text
+        assert not {"ALPHA_Sec2.txt", "GAMMA_Sec2.txt"} & set(ids)
+        assert len(ids) == len(set(ids)) == 4  # the other passages still fill the list
+    finally:
+        store.close()
+
+
 def test_answer_cache_returns_equal_independent_copies_and_forgets_the_oldest(kb_path: Path) -> None:
     store = SQLiteStore(kb_path)
     try:

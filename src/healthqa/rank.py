@@ -303,8 +303,17 @@ class Ranker:
             rows.append((-score, rowid, values))
         rows.sort()  # best first; equal scores in row-id order (row ids are unique)
         scored: list[Scored] = []
-        for negative_score, rowid, values in rows[:limit]:
+        # A text quoted once is not quoted again: 348 GARD pages share "This condition is inherited in an
+        # autosomal recessive pattern ...", and some pages repeat another's answer word for word.
+        quoted: set[str] = set()
+        for negative_score, rowid, values in rows:
+            if len(scored) >= limit:
+                break
             passage = candidates[rowid]
+            text = " ".join(passage.text.split()).casefold()
+            if text in quoted:
+                continue
+            quoted.add(text)
             question = question_score.get(rowid, (0.0, passage.heading))[1]
             scored.append(Scored(passage, -negative_score, dict(zip(FEATURES, values, strict=True)), question))
         return scored
