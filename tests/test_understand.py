@@ -191,6 +191,9 @@ def test_abbreviations_match_in_lower_case_where_the_knowledge_base_reads_them_s
     names = NameIndex(listed, reads_as_abbreviation=lambda word: word in never_lowercase)
     assert focus_of("what is copd?", names) == {40}
     assert focus_of("is lems inherited", names) == {LEMS}
+    # A reading from lower case is a guess ("cloves" may be CLOVES syndrome or the spice), as a typo is.
+    assert understand("what is copd?", names).focus[0].corrected
+    assert not understand("what is COPD?", names).focus[0].corrected
     assert focus_of("my son has ALL, what is the outlook?", names) == {LEUKEMIA}
     # Words the knowledge base also writes in lower case stay words.
     assert focus_of("all my joints hurt and les muscles too", names) == set()
@@ -201,3 +204,12 @@ def test_abbreviations_match_in_lower_case_where_the_knowledge_base_reads_them_s
     assert focus_of("I HAVE HAD COPD ALL MY LIFE", names) == {40}
     # Without the test, abbreviations match only in capitals, as before.
     assert focus_of("what is copd?", NameIndex(listed)) == set()
+
+
+def test_names_in_capitals_are_acronyms_not_words() -> None:
+    names = NameIndex([(50, "CHARGE syndrome", "title"), (51, "CLIPPERS", "title"), *NAMES])
+    assert focus_of("is there a charge for a gout test?", names) == {GOUT}
+    assert focus_of("my hair clippers cut me", names) == set()
+    assert focus_of("what is CLIPPERS?", names) == {51}
+    assert focus_of("what is CHARGE?", names) == {50}
+    assert focus_of("charge syndrome in adults", names) == {50}  # the full name reads in any case

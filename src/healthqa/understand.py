@@ -122,7 +122,9 @@ class FocusMatch:
     name: str  # the knowledge-base name matched
     matched: str  # the words of the question it matched
     document_ids: frozenset[int]
-    corrected: bool = False  # matched only after a spelling correction
+    # Matched only by a guess: after a spelling correction, or an abbreviation read from lower case ("cloves"
+    # may be CLOVES syndrome or the spice). A guess never restricts an answer to the name's pages.
+    corrected: bool = False
     expansion: str = ""  # the condition's title when the question wrote an abbreviation of it ("LEMS")
 
 
@@ -277,6 +279,8 @@ class NameIndex:
                 if match is None:
                     continue
                 key, docs = match
+                if key in self._case_sensitive and not all(o.isupper() for o in originals[start:start + size]):
+                    was_corrected = True
                 for i in range(start, start + size):
                     used[i] = True
                 matches.append(FocusMatch(self._display[key], " ".join(originals[start:start + size]),
@@ -361,7 +365,8 @@ def _variants(name: str) -> list[tuple[str, bool]]:
             found.append((normalise(f"{tail} {head}"), False))
         for suffix in _SUFFIXES:
             if key.endswith(suffix) and len(key) - len(suffix) >= 6:
-                found.append((key[: -len(suffix)], False))
+                # "CHARGE syndrome" without its suffix is an acronym, not the word "charge".
+                found.append((key[: -len(suffix)], _is_abbreviation(candidate.rsplit(None, 1)[0])))
         if "'s" in key:
             # People drop the apostrophe of an eponym: "raynauds", "gilberts syndrome".
             found.extend((variant, False) for variant in {key.replace("'s", "s"), key.replace("'s", "")})
@@ -371,9 +376,12 @@ def _variants(name: str) -> list[tuple[str, bool]]:
 
 
 def _is_abbreviation(text: str) -> bool:
-    """Short names in capitals ("LES") or with capitals inside ("ChILD"): as plain words they are everyday
-    words ("les", "child"), so they match only where the question writes them in capitals."""
+    """Short names in capitals ("LES"), one word in capitals ("CLIPPERS", "CADASIL") or names with capitals
+    inside ("ChILD"): as plain words many are everyday words ("les", "clippers", "child"), so they match
+    only where the question writes them in capitals (or see ``NameIndex``'s ``reads_as_abbreviation``)."""
     letters = re.sub(r"[^A-Za-z]", "", text)
+    if letters.isupper() and len(letters) >= 2 and len(text.split()) == 1:
+        return True
     if not 0 < len(letters) <= 6:
         return False
     return (letters.isupper() and len(letters) <= 5) or sum(c.isupper() for c in letters[1:]) >= 2
