@@ -1,10 +1,15 @@
-"""Training of the two learned scorers, written as small JSON files into :mod:`healthqa.models_data`.
+"""Training of the learned scorers, written as small files into :mod:`healthqa.models_data`.
 
-One command re-trains both (entailment first: the re-ranker uses its score as a feature)::
+One command re-trains the two MEDIQA scorers (entailment first: the re-ranker uses its score as a feature)::
 
     python -m healthqa._training all [--data DIR]
 
 or one of them: ``python -m healthqa._training entail`` / ``python -m healthqa._training rerank``.
+The query adapter of the ranking (see :func:`fit_query_adapter`) is trained on its own, from the LiveQA 2017
+training questions and a knowledge base holding MedQuAD (e.g. ``benchmarks/.cache/kb.db``)::
+
+    python -m healthqa._training query-adapter --kb KB [--liveqa DIR]
+
 ``DIR`` holds the MEDIQA 2019 files; by default ``$HEALTHQA_SOURCES/mediqa-2019`` when that exists,
 else ``../shared/data/mediqa-2019`` beside the repository. Only these files are used:
 
@@ -307,14 +312,156 @@ def cross_validate_rerank(dataset: RerankData, folds: int = FOLDS, seed: int = 0
     return mediqa_metrics(ranked)
 
 
+# The MedQuAD question each annotated LiveQA question type asks, as MedQuAD words it ("{}": the focus).
+FAQ_TEMPLATES: dict[str, str] = {
+    "information": "What is (are) {} ?", "treatment": "What are the treatments for {} ?",
+    "cause": "What causes {} ?", "diagnosis": "How to diagnose {} ?", "prognosis": "What is the outlook for {} ?",
+    "symptom": "What are the symptoms of {} ?", "susceptibility": "Who is at risk for {}? ?",
+    "inheritance": "Is {} inherited ?", "complication": "What are the complications of {} ?",
+    "prevention": "How to prevent {} ?", "organization": "Where to find support for people with {} ?",
+    "side effects": "What are the side effects or risks of {} ?",
+    "usage": "How should {} be used and what is the dosage ?",
+    "dosage": "How should {} be used and what is the dosage ?",
+    "indication": "Who should get {} and why is it prescribed ?",
+    "contraindication": "Are there safety concerns or special precautions about {} ?",
+    "interaction": "Are there safety concerns or special precautions about {} ?",
+    "storage and disposal": "What should I know about storage and disposal of {} ?",
+    "genetic changes": "What are the genetic changes related to {} ?",
+}
+ADAPTER_STEPS = 200
+ADAPTER_PENALTY = 0.001  # on the squared distance of the matrix from the identity
+ADAPTER_TEMPERATURE = 0.05
+SAME_QUESTION = 0.9  # cosine above which a knowledge-base question is the target question itself
+
+
+def liveqa_training_pairs(folder: Path) -> list[tuple[str, str]]:
+    """(message, the FAQ question it asks) for every annotated sub-question of the LiveQA training files:
+    the message as "SUBJECT. MESSAGE", the FAQ question from its annotated focus and type."""
+    import xml.etree.ElementTree as ET
+
+    def text(element: ET.Element | None) -> str:
+        return " ".join("".join(element.itertext()).split()) if element is not None else ""
+
+    pairs: list[tuple[str, str]] = []
+    for path in sorted(folder.glob("*.xml")):
+        for node in ET.parse(path).getroot().iter("NLM-QUESTION"):
+            subject, message = text(node.find("SUBJECT")), text(node.find("MESSAGE"))
+            said = f"{subject}. {message}" if subject else message
+            if not said.strip():
+                continue
+            for sub in node.iter("SUB-QUESTION"):
+                focus, kind = text(sub.find(".//FOCUS")), text(sub.find(".//TYPE")).lower()
+                if focus:
+                    pairs.append((said, FAQ_TEMPLATES.get(kind, FAQ_TEMPLATES["information"]).format(focus)))
+    return pairs
+
+
+def fit_query_adapter(queries: npt.NDArray[np.floating[Any]], targets: npt.NDArray[np.floating[Any]],
+                      corpus: npt.NDArray[np.floating[Any]], steps: int = ADAPTER_STEPS,
+                      penalty: float = ADAPTER_PENALTY) -> npt.NDArray[np.float32]:
+    """The matrix W that brings each normalised ``W @ query`` nearest its target among all targets and all
+    ``corpus`` vectors (the knowledge base's FAQ questions): softmax cross-entropy at temperature 0.05, full
+    batch (the same data gives the same matrix), Adam, ``penalty`` times the squared distance from the
+    identity. Rows that are the target question itself (cosine above 0.9) are no negatives."""
+    import torch
+
+    query, target, known = (torch.from_numpy(np.array(m, dtype=np.float32))
+                            for m in (queries, targets, corpus))
+    identity = torch.eye(query.shape[1])
+    weights = torch.nn.Parameter(identity.clone())
+    optimiser = torch.optim.Adam([weights], lr=1e-3)
+    same_target = (target @ target.T) > SAME_QUESTION
+    same_target.fill_diagonal_(False)
+    mask = torch.cat([same_target, (target @ known.T) > SAME_QUESTION], dim=1)
+    candidates = torch.cat([target, known])
+    labels = torch.arange(len(query))
+    for _ in range(steps):
+        adapted = torch.nn.functional.normalize(query @ weights.T, dim=1)
+        logits = (adapted @ candidates.T / ADAPTER_TEMPERATURE).masked_fill(mask, -1e4)
+        loss = torch.nn.functional.cross_entropy(logits, labels) + penalty * ((weights - identity) ** 2).sum()
+        optimiser.zero_grad()
+        loss.backward()  # type: ignore[no-untyped-call]
+        optimiser.step()
+    matrix: npt.NDArray[np.float32] = weights.detach().numpy().astype(np.float32)
+    return matrix
+
+
+def similarity_scale(queries: npt.NDArray[np.floating[Any]], matrix: npt.NDArray[np.float32],
+                     corpus: npt.NDArray[np.floating[Any]],
+                     nearest: int = 100) -> tuple[float, float]:
+    """(scale, shift) that give the adapted cosines of the queries' ``nearest`` corpus vectors the mean and
+    spread of the plain cosines of theirs: see :class:`healthqa.models_data.QueryAdapter`."""
+    adapted = queries @ matrix.T
+    adapted /= np.linalg.norm(adapted, axis=1, keepdims=True)
+
+    def top(similarities: Matrix) -> Matrix:
+        count = min(nearest, similarities.shape[1])
+        top_values: Matrix = -np.partition(-similarities, count - 1, axis=1)[:, :count]
+        return top_values
+
+    plain, moved = top(queries @ corpus.T), top(adapted @ corpus.T)
+    scale = float(plain.std() / max(float(moved.std()), 1e-6))
+    return round(scale, 6), round(float(plain.mean()) - scale * float(moved.mean()), 6)
+
+
+def train_query_adapter(liveqa: Path, kb: Path, encoder: Encoder | None = None,
+                        write: bool = True) -> models_data.QueryAdapter:
+    """The query adapter from the LiveQA training questions (read as the ranker reads questions: the
+    understood message with its abbreviations expanded, encoded as a query) and the FAQ question vectors
+    of the knowledge base at ``kb``."""
+    from healthqa.answer import name_index
+    from healthqa.rank import build_vectors
+    from healthqa.semantic import QUERY_TOKENS
+    from healthqa.store import SQLiteStore
+    from healthqa.understand import understand
+
+    encoder = encoder or default_encoder()
+    pairs = liveqa_training_pairs(liveqa)
+    if not pairs:
+        raise SystemExit(f"{liveqa}: no annotated LiveQA training questions")
+    store = SQLiteStore(kb)
+    try:
+        build_vectors(store, encoder)
+        names = name_index(store)
+        _, blobs = store.load_vectors(encoder.name)
+        corpus = np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(blobs), -1)
+        said = [understand(message, names).expanded[:1000] for message, _ in pairs]
+    finally:
+        store.close()
+    encoder.prepare_queries()
+    queries = np.stack([encoder.encode_query(text) for text in said])
+    targets = encoder.encode([faq for _, faq in pairs], max_tokens=64)
+    matrix = fit_query_adapter(queries, targets, corpus)
+    scale, shift = similarity_scale(queries, matrix, corpus)
+    adapter = models_data.QueryAdapter(matrix, encoder.name, scale, shift, {
+        "trained_on": f"{len(pairs)} annotated sub-questions of the LiveQA 2017 training files; "
+                      f"negatives: the {len(corpus)} FAQ question vectors of {kb.name}",
+        "query_tokens": QUERY_TOKENS, "steps": ADAPTER_STEPS, "penalty": ADAPTER_PENALTY,
+        "temperature": ADAPTER_TEMPERATURE,
+        "command": "python -m healthqa._training query-adapter --kb KB",
+        "distance_from_identity": round(float(np.linalg.norm(matrix - np.eye(len(matrix)))), 4),
+    })
+    if write:
+        models_data.save_query_adapter(adapter)
+    return adapter
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m healthqa._training", description=__doc__.split("\n")[0])
-    parser.add_argument("model", choices=("all", "entail", "rerank"))
+    parser.add_argument("model", choices=("all", "entail", "rerank", "query-adapter"))
     parser.add_argument("--data", type=Path, default=None, help="folder of the MEDIQA 2019 XML files")
+    parser.add_argument("--liveqa", type=Path, default=None, help="folder of the LiveQA 2017 training XML files")
+    parser.add_argument("--kb", type=Path, default=None, help="a knowledge base holding MedQuAD (query-adapter)")
     args = parser.parse_args(argv)
     data: Path = args.data or default_data_dir()
     encoder = default_encoder()
     report: dict[str, Any] = {}
+    if args.model == "query-adapter":
+        if args.kb is None or not args.kb.is_file():
+            parser.error("query-adapter needs --kb, a knowledge base file holding MedQuAD")
+        liveqa = args.liveqa or data.parent / "liveqa-med-2017" / "train"
+        adapter = train_query_adapter(liveqa, args.kb, encoder)
+        report["query-adapter"] = {"written": str(models_data.source_path("query_adapter")), **adapter.meta}
     if args.model in ("all", "entail"):
         model = train_entail(data, encoder)
         report["entail"] = {"written": str(models_data.source_path("entail")), **model.meta}

@@ -4,7 +4,8 @@ Candidates come from full-text search over passages, full-text search over the k
 FAQ questions (a stored question that matches the person's question brings its answer), a dense
 search over sentence embeddings of those questions, and the passages of the documents about the
 recognised focus. Each candidate is scored by a weighted sum of normalised features: lexical
-scores, semantic similarity, focus agreement and question-type agreement.
+scores, semantic similarity, focus agreement and question-type agreement. The question's sentence vector
+passes through the learned query adapter (:class:`healthqa.models_data.QueryAdapter`) first.
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ import numpy as np
 import numpy.typing as npt
 from threadpoolctl import ThreadpoolController
 
+from healthqa import models_data
 from healthqa.lexical import LexicalIndex, passage_index, question_index
+from healthqa.models_data import QueryAdapter
 from healthqa.passages import PassageTable
 from healthqa.semantic import QUERY_TOKENS, Encoder
 from healthqa.store.base import PassageRecord, QuestionRecord, Store
@@ -183,6 +186,10 @@ class Ranker:
             self.passage_lexical = passage_index(store, records)
             self.question_lexical, self.questions = question_index(store)
         self.index = VectorIndex(*store.load_vectors(encoder.name)) if encoder else VectorIndex([], [])
+        shipped = models_data.query_adapter() if encoder is not None else None
+        # None: questions are compared as the encoder reads them (another encoder, or a benchmark's baseline).
+        self.adapter: QueryAdapter | None = shipped if shipped is not None and encoder is not None and (
+            shipped.encoder == encoder.name) else None
         self._passages = max(store.passage_count(), 1)
         self._specificity: dict[str, float] = {}
         self._titles: dict[str, str] = {}  # passage titles normalised, kept across questions
@@ -229,11 +236,16 @@ class Ranker:
             said = understood.expanded[:1000]
             vector = (self.encoder.encode_query(said) if self.in_memory
                       else self.encoder.encode([said], max_tokens=QUERY_TOKENS)[0])
+            if self.adapter is not None:
+                vector = self.adapter(vector)
             dense_ids = [rowid for rowid, _ in self.index.nearest(vector, pool)]
             missing = [rowid for rowid in dense_ids if rowid not in candidates]
             for passage in self.passages.by_ids(missing):
                 candidates[passage.rowid] = passage
             semantic = self.index.similarity(vector, list(candidates))
+            if self.adapter is not None:
+                adapter = self.adapter
+                semantic = {rowid: adapter.similarity(value) for rowid, value in semantic.items()}
         return self._score(understood, candidates, lexical, question_score, semantic, limit)
 
     def _search_passages(self, terms: str, limit: int) -> list[tuple[PassageRecord, float]]:
