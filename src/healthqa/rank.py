@@ -193,6 +193,7 @@ class Ranker:
         self._passages = max(store.passage_count(), 1)
         self._specificity: dict[str, float] = {}
         self._titles: dict[str, str] = {}  # passage titles normalised, kept across questions
+        self._text_keys: dict[int, int] = {}  # a digest of each passage's text, words case-folded
 
     def specificity(self, name: str) -> float:
         """1 for a name few passages mention (a rare disease), toward 0 for an everyday word ("exercise")."""
@@ -237,7 +238,8 @@ class Ranker:
             vector = (self.encoder.encode_query(said) if self.in_memory
                       else self.encoder.encode([said], max_tokens=QUERY_TOKENS)[0])
             if self.adapter is not None:
-                vector = self.adapter(vector)
+                with _BLAS.limit(limits=1, user_api="blas"):  # see _BLAS: no second thread left spinning
+                    vector = self.adapter(vector)
             dense_ids = [rowid for rowid, _ in self.index.nearest(vector, pool)]
             missing = [rowid for rowid in dense_ids if rowid not in candidates]
             for passage in self.passages.by_ids(missing):
@@ -317,15 +319,18 @@ class Ranker:
         scored: list[Scored] = []
         # A text quoted once is not quoted again: 348 GARD pages share "This condition is inherited in an
         # autosomal recessive pattern ...", and some pages repeat another's answer word for word.
-        quoted: set[str] = set()
+        quoted: set[int] = set()
+        text_keys = self._text_keys  # bounded by the knowledge base's passages
         for negative_score, rowid, values in rows:
             if len(scored) >= limit:
                 break
             passage = candidates[rowid]
-            text = " ".join(passage.text.split()).casefold()
-            if text in quoted:
+            key = text_keys.get(rowid)
+            if key is None:
+                key = text_keys[rowid] = hash(" ".join(passage.text.split()).casefold())
+            if key in quoted:
                 continue
-            quoted.add(text)
+            quoted.add(key)
             question = question_score.get(rowid, (0.0, passage.heading))[1]
             scored.append(Scored(passage, -negative_score, dict(zip(FEATURES, values, strict=True)), question))
         return scored
