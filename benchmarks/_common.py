@@ -115,6 +115,35 @@ def _fill_vectors(store: SQLiteStore, cache_path: Path) -> None:
 
 
 @dataclass(frozen=True)
+class LiveQATrainingQuestion:
+    text: str  # "SUBJECT. MESSAGE", or just MESSAGE when there is no subject
+    foci: list[str]  # NLM's annotated focus of each sub-question
+    types: list[str]  # NLM's annotated type of each sub-question, lower case
+    answers: list[str]  # NLM's reference answers
+
+
+def _xml_text(element: ET.Element | None) -> str:
+    return " ".join("".join(element.itertext()).split()) if element is not None else ""
+
+
+def load_liveqa_train(data: Path) -> list[LiveQATrainingQuestion]:
+    """Every LiveQA 2017 training question with a message, in file order (none of them dev questions)."""
+    found = []
+    for path in sorted((data / "liveqa-med-2017" / "train").glob("*.xml")):
+        for node in ET.parse(path).getroot().iter("NLM-QUESTION"):
+            subject, message = _xml_text(node.find("SUBJECT")), _xml_text(node.find("MESSAGE"))
+            text = f"{subject}. {message}" if subject else message
+            if text.strip():
+                found.append(LiveQATrainingQuestion(
+                    text,
+                    [_xml_text(f) for f in node.iter("FOCUS") if _xml_text(f)],
+                    [_xml_text(t).lower() for t in node.iter("TYPE") if _xml_text(t)],
+                    [_xml_text(a) for a in node.iter("ANSWER") if _xml_text(a)],
+                ))
+    return found
+
+
+@dataclass(frozen=True)
 class LiveQAQuestion:
     number: int  # N of qid "TQN", as used in the qrels
     subject: str

@@ -19,10 +19,9 @@ import argparse
 import json
 import re
 import sys
-import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from _common import DEFAULT_DATA, DEFAULT_KB, BM25Index, Qrels, build_kb, evaluate
+from _common import DEFAULT_DATA, DEFAULT_KB, BM25Index, Qrels, build_kb, evaluate, load_liveqa_train
 from healthqa.answer import Answerer
 
 _WORD = re.compile(r"[a-z0-9]+")
@@ -33,21 +32,9 @@ def grams(text: str, size: int = 5) -> set[tuple[str, ...]]:
     return {tuple(words[i:i + size]) for i in range(len(words) - size + 1)}
 
 
-def _text(element: ET.Element | None) -> str:
-    return " ".join("".join(element.itertext()).split()) if element is not None else ""
-
-
 def load_train(data: Path) -> list[tuple[str, list[str]]]:
-    """(SUBJECT. MESSAGE, reference answers) of every training question."""
-    found = []
-    for path in sorted((data / "liveqa-med-2017" / "train").glob("*.xml")):
-        for node in ET.parse(path).getroot().iter("NLM-QUESTION"):
-            subject, message = _text(node.find("SUBJECT")), _text(node.find("MESSAGE"))
-            text = f"{subject}. {message}" if subject else message
-            answers = [_text(a) for a in node.iter("ANSWER") if _text(a)]
-            if text.strip() and answers:
-                found.append((text, answers))
-    return found
+    """(SUBJECT. MESSAGE, reference answers) of every training question that has answers."""
+    return [(q.text, q.answers) for q in load_liveqa_train(data) if q.answers]
 
 
 def relevant_passages(answers: list[str], bm25: BM25Index, passage_grams: list[set[tuple[str, ...]]],

@@ -20,10 +20,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from _common import DEFAULT_DATA, DEFAULT_KB, build_kb
+from _common import DEFAULT_DATA, DEFAULT_KB, build_kb, load_liveqa_train
 from healthqa.answer import name_index
 from healthqa.models import SectionType
 from healthqa.understand import FocusMatch, NameIndex, normalise, understand
@@ -41,22 +40,9 @@ TYPE_MAP = {
 }
 
 
-def _text(element: ET.Element | None) -> str:
-    return " ".join("".join(element.itertext()).split()) if element is not None else ""
-
-
 def load_train(data: Path) -> list[tuple[str, list[str], list[str]]]:
-    """(message, annotated foci, annotated types) for every training question."""
-    found = []
-    for path in sorted((data / "liveqa-med-2017" / "train").glob("*.xml")):
-        for node in ET.parse(path).getroot().iter("NLM-QUESTION"):
-            subject, message = _text(node.find("SUBJECT")), _text(node.find("MESSAGE"))
-            text = f"{subject}. {message}" if subject else message
-            foci = [_text(f) for f in node.iter("FOCUS") if _text(f)]
-            types = [_text(t).lower() for t in node.iter("TYPE") if _text(t)]
-            if text.strip() and foci:
-                found.append((text, foci, types))
-    return found
+    """(message, annotated foci, annotated types) for every training question with an annotated focus."""
+    return [(q.text, q.foci, q.types) for q in load_liveqa_train(data) if q.foci]
 
 
 def _agrees(match: FocusMatch, focus: str, names: NameIndex) -> bool:
