@@ -19,7 +19,6 @@ from threadpoolctl import ThreadpoolController
 
 from healthqa import models_data
 from healthqa.lexical import LexicalIndex, passage_index, question_index
-from healthqa.models_data import QueryAdapter
 from healthqa.passages import PassageTable
 from healthqa.semantic import QUERY_TOKENS, Encoder
 from healthqa.store.base import PassageRecord, QuestionRecord, Store
@@ -186,10 +185,10 @@ class Ranker:
             self.passage_lexical = passage_index(store, records)
             self.question_lexical, self.questions = question_index(store)
         self.index = VectorIndex(*store.load_vectors(encoder.name)) if encoder else VectorIndex([], [])
-        shipped = models_data.query_adapter() if encoder is not None else None
         # None: questions are compared as the encoder reads them (another encoder, or a benchmark's baseline).
-        self.adapter: QueryAdapter | None = shipped if shipped is not None and encoder is not None and (
-            shipped.encoder == encoder.name) else None
+        self.adapter: models_data.QueryAdapter | None = None
+        if encoder is not None and models_data.query_adapter().encoder == encoder.name:
+            self.adapter = models_data.query_adapter()
         self._passages = max(store.passage_count(), 1)
         self._specificity: dict[str, float] = {}
         self._titles: dict[str, str] = {}  # passage titles normalised, kept across questions
@@ -237,16 +236,16 @@ class Ranker:
             said = understood.expanded[:1000]
             vector = (self.encoder.encode_query(said) if self.in_memory
                       else self.encoder.encode([said], max_tokens=QUERY_TOKENS)[0])
-            if self.adapter is not None:
+            adapter = self.adapter
+            if adapter is not None:
                 with _BLAS.limit(limits=1, user_api="blas"):  # see _BLAS: no second thread left spinning
-                    vector = self.adapter(vector)
+                    vector = adapter(vector)
             dense_ids = [rowid for rowid, _ in self.index.nearest(vector, pool)]
             missing = [rowid for rowid in dense_ids if rowid not in candidates]
             for passage in self.passages.by_ids(missing):
                 candidates[passage.rowid] = passage
             semantic = self.index.similarity(vector, list(candidates))
-            if self.adapter is not None:
-                adapter = self.adapter
+            if adapter is not None:
                 semantic = {rowid: adapter.similarity(value) for rowid, value in semantic.items()}
         return self._score(understood, candidates, lexical, question_score, semantic, limit)
 
