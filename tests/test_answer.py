@@ -10,11 +10,11 @@ import pytest
 from click.testing import CliRunner
 
 from healthqa import models_data
-from healthqa.answer import DISCLAIMER, Answerer, corpus_word_test, lowercase_abbreviation_test
+from healthqa.answer import DISCLAIMER, Answerer, corpus_word_test, lowercase_abbreviation_test, name_index
 from healthqa.cli import main
 from healthqa.models import SectionType
 from healthqa.rank import Scored
-from healthqa.semantic import QUERY_TOKENS
+from healthqa.semantic import QUERY_TOKENS, english_words
 from healthqa.store import SQLiteStore
 from healthqa.understand import Understanding
 from kb_builders import DOCUMENTS, KALLMANN, LEMS_INHERITANCE, build_kb, make_document
@@ -131,6 +131,23 @@ def test_corpus_word_test_knows_the_words_of_the_passages(kb_path: Path) -> None
         assert known("predisposition") and known("crystals")
         assert not known("predispozition")
         assert not corpus_word_test(store, passages=1000)("predisposition")
+    finally:
+        store.close()
+
+
+def test_english_words_are_not_corrected_into_names(tmp_path: Path) -> None:
+    documents = [
+        make_document("snuff", "Snuff", [], [(SectionType.INFORMATION, "What is snuff?", "Snuff is tobacco.")]),
+        make_document("lice", "Lice", [], [(SectionType.INFORMATION, "What are lice?", "Lice are insects.")]),
+        make_document("fever", "Fever", [], [(SectionType.INFORMATION, "What is fever?", "A high temperature.")]),
+    ]
+    store = SQLiteStore(build_kb(tmp_path / "kb.db", documents))
+    try:
+        names = name_index(store)
+        # None of these words is in the passages: the encoder's vocabulary tells English from a typo.
+        assert {"stuff", "nice"} <= english_words() and "feever" not in english_words()
+        assert not names.find("all this stuff is nice")
+        assert [m.name for m in names.find("my son has a feever")] == ["Fever"]
     finally:
         store.close()
 

