@@ -260,4 +260,3 @@ def english_words() -> frozenset[str]:
         return frozenset()
     words = vocabulary.read_text(encoding="utf-8").split()
     return frozenset(w for w in words if w.isalpha() and w.isascii() and len(w) > 1)
-

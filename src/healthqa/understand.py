@@ -163,8 +163,9 @@ class Understanding:
 class NameIndex:
     """Every name the knowledge base knows a topic by, with a typo-tolerant word index.
 
-    ``known_word`` tells whether a word is one the knowledge base's texts use: such a word is never
-    "corrected" into a name ("told" is not a typo of "cold", nor "location" of "lactation").
+    ``known_word`` tells whether a word is a real one (the knowledge base's texts use it, or it is English:
+    ``healthqa.answer.name_index``): such a word is never "corrected" into a name ("told" is not a typo of
+    "cold", nor "location" of "lactation", nor "stuff" of "snuff").
     ``reads_as_abbreviation`` tells whether a word written in lower case may be read as the abbreviation
     spelled the same (``healthqa.answer.lowercase_abbreviation_test``: "copd", "gerd", "hiv" yes; "all",
     "sad" no); without it, abbreviations match only where the question writes them in capitals.
