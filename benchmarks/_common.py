@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from healthqa import semantic
+from healthqa._training import LiveQATrainingQuestion, read_liveqa_training
 from healthqa.ingest import ingest_path
 from healthqa.rank import build_vectors
 from healthqa.store.sqlite import SQLiteStore
@@ -114,33 +115,9 @@ def _fill_vectors(store: SQLiteStore, cache_path: Path) -> None:
         cache.close()
 
 
-@dataclass(frozen=True)
-class LiveQATrainingQuestion:
-    text: str  # "SUBJECT. MESSAGE", or just MESSAGE when there is no subject
-    foci: list[str]  # NLM's annotated focus of each sub-question
-    types: list[str]  # NLM's annotated type of each sub-question, lower case
-    answers: list[str]  # NLM's reference answers
-
-
-def _xml_text(element: ET.Element | None) -> str:
-    return " ".join("".join(element.itertext()).split()) if element is not None else ""
-
-
 def load_liveqa_train(data: Path) -> list[LiveQATrainingQuestion]:
     """Every LiveQA 2017 training question with a message, in file order (none of them dev questions)."""
-    found = []
-    for path in sorted((data / "liveqa-med-2017" / "train").glob("*.xml")):
-        for node in ET.parse(path).getroot().iter("NLM-QUESTION"):
-            subject, message = _xml_text(node.find("SUBJECT")), _xml_text(node.find("MESSAGE"))
-            text = f"{subject}. {message}" if subject else message
-            if text.strip():
-                found.append(LiveQATrainingQuestion(
-                    text,
-                    [_xml_text(f) for f in node.iter("FOCUS") if _xml_text(f)],
-                    [_xml_text(t).lower() for t in node.iter("TYPE") if _xml_text(t)],
-                    [_xml_text(a) for a in node.iter("ANSWER") if _xml_text(a)],
-                ))
-    return found
+    return read_liveqa_training(data / "liveqa-med-2017" / "train")
 
 
 @dataclass(frozen=True)

@@ -334,26 +334,46 @@ ADAPTER_TEMPERATURE = 0.05
 SAME_QUESTION = 0.9  # cosine above which a knowledge-base question is the target question itself
 
 
-def liveqa_training_pairs(folder: Path) -> list[tuple[str, str]]:
-    """(message, the FAQ question it asks) for every annotated sub-question of the LiveQA training files:
-    the message as "SUBJECT. MESSAGE", the FAQ question from its annotated focus and type."""
+@dataclass(frozen=True)
+class LiveQATrainingQuestion:
+    text: str  # "SUBJECT. MESSAGE", or just MESSAGE when there is no subject
+    foci: list[str]  # NLM's annotated foci, every sub-question's
+    types: list[str]  # NLM's annotated types, every sub-question's, lower case
+    answers: list[str]  # NLM's reference answers
+    asked: list[tuple[str, str]]  # (focus, type) of each sub-question with a focus: its first of each
+
+
+def read_liveqa_training(folder: Path) -> list[LiveQATrainingQuestion]:
+    """Every LiveQA 2017 training question with a message in the XML files of ``folder``, in file order."""
     import xml.etree.ElementTree as ET
 
     def text(element: ET.Element | None) -> str:
         return " ".join("".join(element.itertext()).split()) if element is not None else ""
 
-    pairs: list[tuple[str, str]] = []
+    found: list[LiveQATrainingQuestion] = []
     for path in sorted(folder.glob("*.xml")):
         for node in ET.parse(path).getroot().iter("NLM-QUESTION"):
             subject, message = text(node.find("SUBJECT")), text(node.find("MESSAGE"))
             said = f"{subject}. {message}" if subject else message
             if not said.strip():
                 continue
-            for sub in node.iter("SUB-QUESTION"):
-                focus, kind = text(sub.find(".//FOCUS")), text(sub.find(".//TYPE")).lower()
-                if focus:
-                    pairs.append((said, FAQ_TEMPLATES.get(kind, FAQ_TEMPLATES["information"]).format(focus)))
-    return pairs
+            asked = [(text(sub.find(".//FOCUS")), text(sub.find(".//TYPE")).lower())
+                     for sub in node.iter("SUB-QUESTION")]
+            found.append(LiveQATrainingQuestion(
+                said,
+                [text(f) for f in node.iter("FOCUS") if text(f)],
+                [text(t).lower() for t in node.iter("TYPE") if text(t)],
+                [text(a) for a in node.iter("ANSWER") if text(a)],
+                [(focus, kind) for focus, kind in asked if focus],
+            ))
+    return found
+
+
+def liveqa_training_pairs(folder: Path) -> list[tuple[str, str]]:
+    """(message, the FAQ question it asks) for every annotated sub-question of the LiveQA training files:
+    the message as "SUBJECT. MESSAGE", the FAQ question from its annotated focus and type."""
+    return [(question.text, FAQ_TEMPLATES.get(kind, FAQ_TEMPLATES["information"]).format(focus))
+            for question in read_liveqa_training(folder) for focus, kind in question.asked]
 
 
 def fit_query_adapter(queries: npt.NDArray[np.floating[Any]], targets: npt.NDArray[np.floating[Any]],
