@@ -23,6 +23,7 @@ from pathlib import Path
 
 from _common import DEFAULT_DATA, DEFAULT_KB, BM25Index, Qrels, build_kb, evaluate, load_liveqa_train
 from healthqa.answer import Answerer
+from healthqa.store.sqlite import SQLiteStore
 
 _WORD = re.compile(r"[a-z0-9]+")
 
@@ -51,6 +52,21 @@ def relevant_passages(answers: list[str], bm25: BM25Index, passage_grams: list[s
     return found
 
 
+def scored_questions(store: SQLiteStore, bm25: BM25Index, data: Path,
+                     overlap: float = 0.5) -> tuple[Qrels, dict[int, str]]:
+    """The relevant passages and the text of every training question (numbered in file order from 1) that
+    has a reference answer in the knowledge base."""
+    texts = {p.public_id: p.text for p in store.iter_passages()}
+    passage_grams = [grams(texts.get(public_id, "")) for public_id in bm25.public_ids]
+    qrels: Qrels = {}
+    questions: dict[int, str] = {}
+    for number, (text, answers) in enumerate(load_train(data), start=1):
+        judged = relevant_passages(answers, bm25, passage_grams, overlap)
+        if judged:
+            qrels[number], questions[number] = judged, text
+    return qrels, questions
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--kb", type=Path, default=DEFAULT_KB)
@@ -63,15 +79,7 @@ def main() -> None:
     store = build_kb(args.kb, args.data)
     answerer = Answerer(store, in_memory=True)
     bm25 = BM25Index(store)
-    texts = {p.public_id: p.text for p in store.iter_passages()}
-    passage_grams = [grams(texts.get(public_id, "")) for public_id in bm25.public_ids]
-
-    qrels: Qrels = {}
-    questions: dict[int, str] = {}
-    for number, (text, answers) in enumerate(load_train(args.data), start=1):
-        judged = relevant_passages(answers, bm25, passage_grams, args.overlap)
-        if judged:
-            qrels[number], questions[number] = judged, text
+    qrels, questions = scored_questions(store, bm25, args.data, args.overlap)
     numbers = sorted(questions)
     runs = {
         "healthqa": {n: [i for i, _ in answerer.rank_ids(questions[n], top=10)] for n in numbers},

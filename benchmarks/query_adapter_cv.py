@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 import liveqa_train
-from _common import DEFAULT_DATA, DEFAULT_KB, BM25Index, Qrels, build_kb, evaluate
+from _common import DEFAULT_DATA, DEFAULT_KB, BM25Index, build_kb, evaluate
 from healthqa import _training
 from healthqa.answer import Answerer
 from healthqa.models_data import QueryAdapter
@@ -39,16 +39,7 @@ def main() -> None:
     store = build_kb(args.kb, args.data)
     answerer = Answerer(store, in_memory=True)
     assert answerer.encoder is not None
-    bm25 = BM25Index(store)
-    texts = {p.public_id: p.text for p in store.iter_passages()}
-    passage_grams = [liveqa_train.grams(texts.get(public_id, "")) for public_id in bm25.public_ids]
-
-    qrels: Qrels = {}
-    questions: dict[int, str] = {}
-    for number, (text, answers) in enumerate(liveqa_train.load_train(args.data), start=1):
-        judged = liveqa_train.relevant_passages(answers, bm25, passage_grams, 0.5)
-        if judged:
-            qrels[number], questions[number] = judged, text
+    qrels, questions = liveqa_train.scored_questions(store, BM25Index(store), args.data)
     numbers = sorted(questions)
 
     # Every training pair, read and encoded as the shipped adapter's training reads it.
