@@ -224,6 +224,22 @@ def evaluate(runs: dict[int, list[str]], qrels: Qrels, questions: Sequence[int])
     return means
 
 
+def unjudged_share(runs: dict[int, list[str]], qrels: Qrels, questions: Sequence[int]) -> float:
+    """The share of the answers in the top ``CUTOFF`` of ``questions`` that the qrels never judged."""
+    listed = [(n, answer) for n in questions for answer in _unique(runs.get(n, []))]
+    unjudged = sum(1 for n, answer in listed if answer not in qrels.get(n, {}))
+    return round(unjudged / len(listed), 4) if listed else 0.0
+
+
+def evaluate_condensed(runs: dict[int, list[str]], qrels: Qrels, questions: Sequence[int]) -> dict[str, float]:
+    """The metrics on condensed lists (Sakai, SIGIR 2007): each ranking with its unjudged answers removed,
+    then cut at ``CUTOFF``. The runs must go deeper than the cut-off (100 answers) so that ten judged ones
+    remain. A figure of how a system orders the answers the pool judged, free of the pool's bias toward
+    the 2017 systems' answers; never a replacement for :func:`evaluate`'s lower bounds."""
+    condensed = {n: [answer for answer in runs.get(n, []) if answer in qrels.get(n, {})] for n in questions}
+    return evaluate(condensed, qrels, questions)
+
+
 class BM25Index:
     """Plain BM25 (bm25s, English stopwords, no stemming) over every visible passage of a knowledge base.
 

@@ -8,6 +8,10 @@ lower bound.
 
     python benchmarks/liveqa.py [--kb benchmarks/.cache/kb.db] [--data ../shared/data] [--no-semantic]
 
+Each system and form also reports the share of its top 10 that the qrels never judged and, for reference
+only, the same metrics on condensed lists (the ranking with unjudged answers removed, Sakai 2007): how it
+orders the answers the 2017 pool did judge.
+
 Prints a JSON summary; writes the per-question top 3 with judgments to benchmarks/.cache/liveqa-run.json
 and the TREC run of healthqa on the original wording to benchmarks/.cache/liveqa-healthqa.trec.
 """
@@ -32,8 +36,10 @@ from _common import (
     LiveQAQuestion,
     build_kb,
     evaluate,
+    evaluate_condensed,
     load_liveqa_dev,
     load_qrels,
+    unjudged_share,
 )
 from healthqa.answer import Answerer
 
@@ -42,6 +48,7 @@ FORMS: dict[str, Callable[[LiveQAQuestion], str]] = {
     "nlm_summary": lambda q: q.nlm_summary,  # reference only: written by experts after reading the question
 }
 Ranked = list[tuple[str, float]]
+DEPTH = 100  # ranked this deep for the condensed lists; every other figure reads the first 10
 
 
 def main() -> None:
@@ -70,8 +77,8 @@ def main() -> None:
     numbers = [q.number for q in questions]
     healthqa_name = "healthqa" if not args.no_semantic else "healthqa_lexical"
     systems: dict[str, Callable[[str], Ranked]] = {
-        healthqa_name: lambda text: answerer.rank_ids(text, top=10),
-        "bm25": lambda text: bm25.rank_ids(text, k=10),
+        healthqa_name: lambda text: answerer.rank_ids(text, top=DEPTH),
+        "bm25": lambda text: bm25.rank_ids(text, k=DEPTH),
     }
     runs: dict[str, dict[str, dict[int, Ranked]]] = {
         system: {form: {q.number: rank(pick(q)) for q in questions} for form, pick in FORMS.items()}
@@ -84,14 +91,19 @@ def main() -> None:
         "questions_with_relevant_judged_answer": with_relevant,
         "note": f"means over ALL {len(numbers)} dev questions; the {len(numbers) - with_relevant} without an "
                 "answer judged 3-4 count 0; unjudged answers count as incorrect (lower bounds); "
-                "avg_score = judgment-1 of the rank-1 answer (0-3); nlm_summary is a reference only",
+                "avg_score = judgment-1 of the rank-1 answer (0-3); nlm_summary and condensed (unjudged answers "
+                "removed from the ranking before the cut-off) are references only",
         "kb": {"path": str(args.kb), "passages": len(bm25.public_ids)},
     }
     for system, forms in runs.items():
-        summary[system] = {
-            form: evaluate({n: [i for i, _ in ranked] for n, ranked in run.items()}, qrels, numbers)
-            for form, run in forms.items()
-        }
+        summary[system] = {}
+        for form, run in forms.items():
+            ids = {n: [i for i, _ in ranked] for n, ranked in run.items()}
+            summary[system][form] = {
+                **evaluate(ids, qrels, numbers),
+                "unjudged_share@10": unjudged_share(ids, qrels, numbers),
+                "condensed": evaluate_condensed(ids, qrels, numbers),
+            }
     print(json.dumps(summary, indent=2))
 
     CACHE.mkdir(parents=True, exist_ok=True)
@@ -113,7 +125,7 @@ def main() -> None:
     (CACHE / "liveqa-run.json").write_text(json.dumps(detail, indent=1))
     with (CACHE / "liveqa-healthqa.trec").open("w", encoding="utf-8") as trec:
         for n, ranked in runs[healthqa_name]["original"].items():
-            for rank, (answer_id, score) in enumerate(ranked, start=1):
+            for rank, (answer_id, score) in enumerate(ranked[:10], start=1):
                 trec.write(f"{n} Q0 {answer_id} {rank} {score:.4f} healthqa\n")
     print(f"per-question detail: {CACHE / 'liveqa-run.json'}; TREC run: {CACHE / 'liveqa-healthqa.trec'}",
           file=sys.stderr)
