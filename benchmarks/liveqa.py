@@ -98,11 +98,11 @@ def main() -> None:
     for system, forms in runs.items():
         summary[system] = {}
         for form, run in forms.items():
-            ids = {n: [i for i, _ in ranked] for n, ranked in run.items()}
+            ranked_ids = {n: [i for i, _ in ranked] for n, ranked in run.items()}
             summary[system][form] = {
-                **evaluate(ids, qrels, numbers),
-                "unjudged_share@10": unjudged_share(ids, qrels, numbers),
-                "condensed": evaluate_condensed(ids, qrels, numbers),
+                **evaluate(ranked_ids, qrels, numbers),
+                "unjudged_share@10": unjudged_share(ranked_ids, qrels, numbers),
+                "condensed": evaluate_condensed(ranked_ids, qrels, numbers),
             }
     print(json.dumps(summary, indent=2))
 
