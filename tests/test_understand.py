@@ -142,6 +142,29 @@ def test_words_the_corpus_uses_are_not_corrected_into_names() -> None:
     assert 10 in focus_of("the doctor told me", NameIndex(listed))
 
 
+def test_a_misspelling_takes_the_nearest_names_only() -> None:
+    listed = [(13, "Arteritis", "title"), (14, "Arthritis", "title"), *NAMES]
+    # "arthritus" is one edit from arthritis, two from arteritis.
+    assert focus_of("does arthritus hurt", NameIndex(listed)) == {14}
+
+
+def test_a_misspelling_nearer_an_everyday_word_is_not_a_name() -> None:
+    listed = [(15, "Pimples", "title"), (16, "Fahr's syndrome", "title"), *NAMES]
+    english = {"pamphlets", "father"}
+    names = NameIndex(listed, known_word=lambda word: word in english, dictionary=english)
+    # One edit from "pamphlets", two from "pimples".
+    assert focus_of("where can i get pamplets about gout", names) == {GOUT}
+    # The possessive of an everyday word.
+    assert focus_of("my father's hands shake", names) == set()
+    # A misspelling near no everyday word is still corrected.
+    assert focus_of("what causes pimpels", names) == {15}
+
+
+def test_chat_spellings_are_not_names() -> None:
+    names = NameIndex([(17, "Aloe", "title"), *NAMES])
+    assert focus_of("i have alot of questions about gout", names) == {GOUT}
+
+
 def test_eponyms_match_without_their_apostrophe() -> None:
     names = NameIndex([(20, "Raynaud's phenomenon", "title"), (21, "Gilbert's syndrome", "title"), *NAMES])
     assert focus_of("my sons toes turn white, is it raynauds phenomenon?", names) == {20}

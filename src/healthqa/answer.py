@@ -272,7 +272,7 @@ def name_index(store: Store) -> NameIndex:
     sources = {head.id: head.source for head in store.iter_document_heads()}
     in_corpus, english = corpus_word_test(store), english_words()
     return NameIndex(store.iter_names(), known_word=lambda word: word in english or in_corpus(word), sources=sources,
-                     reads_as_abbreviation=lowercase_abbreviation_test(store))
+                     reads_as_abbreviation=lowercase_abbreviation_test(store), dictionary=english)
 
 
 def corpus_word_test(store: Store, passages: int = 3) -> Callable[[str], bool]:

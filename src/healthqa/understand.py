@@ -48,6 +48,10 @@ STOPWORDS = frozenset(
         'even ever since ago year years old month months week weeks day days time times lot lots'
     ).split()
 )
+# Chat spellings of everyday words, never corrected into a name: "alot" is not a typo of Aloe.
+_CHAT_SPELLINGS = frozenset(
+    "alot abit aswell atleast alright gonna wanna gotta kinda sorta dunno thanx thankyou plz pls".split()
+)
 
 # Question-type cues, checked in order; the first type with the most cue hits wins.
 _TYPE_CUES: list[tuple[SectionType, str]] = [
@@ -171,6 +175,8 @@ class NameIndex:
     "sad" no); without it, abbreviations match only where the question writes them in capitals.
     ``sources`` (document id to source name) lets the index see that a synonym names another condition:
     see :meth:`_same_condition`.
+    ``dictionary`` holds everyday words (not names): a misspelling nearer to one of them than to any name is
+    that word's ("pamplets" is one letter from "pamphlets", two from "pimples").
     """
 
     def __init__(
@@ -179,6 +185,7 @@ class NameIndex:
         known_word: Callable[[str], bool] | None = None,
         sources: Mapping[int, str] | None = None,
         reads_as_abbreviation: Callable[[str], bool] | None = None,
+        dictionary: Iterable[str] = (),
     ) -> None:
         self._known_word = known_word
         self._reads_as_abbreviation = reads_as_abbreviation
@@ -221,12 +228,18 @@ class NameIndex:
             if len(word) >= 4 and not word.isdigit():
                 for deleted in _deletes(word, 2 if len(word) >= 8 else 1):
                     self._deletes[deleted].add(word)
+        # Everyday words one edit from a word long enough to be corrected two edits into a name.
+        self._dictionary_deletes: dict[str, set[str]] = defaultdict(set)
+        for word in dictionary:
+            if len(word) >= 7 and word.isalpha() and word not in self._vocabulary:
+                for deleted in _deletes(word, 1):
+                    self._dictionary_deletes[deleted].add(word)
 
     def __len__(self) -> int:
         return len(self._names)
 
     def _corrections(self, word: str) -> list[str]:
-        if word in self._vocabulary or len(word) < 4 or word in STOPWORDS:
+        if word in self._vocabulary or len(word) < 4 or word in STOPWORDS or word in _CHAT_SPELLINGS:
             return []
         cached = self._corrected.get(word)
         if cached is None:
@@ -236,15 +249,31 @@ class NameIndex:
         return cached
 
     def _find_corrections(self, word: str) -> list[str]:
+        """The names' words nearest ``word`` (one edit, or two for a long word), unless it is a real word
+        or nearer to one."""
         limit = 2 if len(word) >= 8 else 1
-        found: set[str] = set()
+        distances: dict[str, int] = {}
         for deleted in _deletes(word, limit):
             for candidate in self._deletes.get(deleted, ()):
-                if _edit_distance(word, candidate) <= limit:
-                    found.add(candidate)
-        if found and self._known_word is not None and self._known_word(word):
+                if candidate not in distances:
+                    distances[candidate] = _edit_distance(word, candidate)
+        nearest = min((d for d in distances.values() if d <= limit), default=0)
+        if not nearest or self._is_real_word(word):
             return []
-        return sorted(found)
+        if nearest > 1 and self._near_dictionary_word(word):
+            return []
+        return sorted(candidate for candidate, d in distances.items() if d == nearest)
+
+    def _is_real_word(self, word: str) -> bool:
+        if self._known_word is None:
+            return False
+        # "father's" is the possessive of a real word, not a typo of "Fahr's".
+        stem = word[:-2] if word.endswith("'s") else word
+        return self._known_word(word) or (stem != word and self._known_word(stem))
+
+    def _near_dictionary_word(self, word: str) -> bool:
+        return any(_edit_distance(word, candidate) <= 1
+                   for deleted in _deletes(word, 1) for candidate in self._dictionary_deletes.get(deleted, ()))
 
     def find(self, text: str) -> list[FocusMatch]:
         """Names mentioned in ``text``, longest first, without overlapping matches."""
