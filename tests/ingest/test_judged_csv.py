@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from healthqa.answer import name_index
 from healthqa.errors import BadInputError
 from healthqa.ingest import ingest_path, judged_csv
 from healthqa.models import SectionType, Tier, match_key
@@ -110,6 +111,39 @@ def test_read_groups_rows_by_topic(tmp_path: Path) -> None:
     assert cdc.title == "made up fever"
     assert cdc.focus == []
     assert cdc.passages[0].section is SectionType.INFORMATION
+
+
+def test_a_drugs_brand_names_become_its_synonyms(tmp_path: Path) -> None:
+    rows = [
+        ("MPlusDrugs_0000254_Sec11.txt", answer_field(
+            "What are the brand names of Ciprofloxacin ?",
+            "- Cipro Oral Suspension  - Cipro XR Extended-release Tablets  - Proquin XR Extended-release Tablets")),
+        # A combination product is another product: its brand names are not the drug's.
+        ("MPlusDrugs_0000254_Sec12.txt", answer_field(
+            "What are the brand names of combination products of Ciprofloxacin ?", "- Ciprodex")),
+    ]
+    [drug] = judged_csv.read(write_csv(tmp_path / "judged.csv", rows))
+    assert drug.title == "Ciprofloxacin"
+    assert drug.synonyms == ["Cipro Oral Suspension", "Cipro", "Cipro XR Extended-release Tablets",
+                             "Proquin XR Extended-release Tablets", "Proquin"]
+    assert drug.passages[0].section is SectionType.BRAND_NAMES
+
+
+def test_a_question_naming_the_brand_finds_the_drug(tmp_path: Path) -> None:
+    rows = [
+        ("MPlusDrugs_0000254_Sec1.txt", answer_field(
+            "How should Ciprofloxacin be used and what is the dosage ?", "Take it twice a day.")),
+        ("MPlusDrugs_0000254_Sec11.txt", answer_field(
+            "What are the brand names of Ciprofloxacin ?", "- Cipro Oral Suspension  - Cipro Tablets")),
+    ]
+    store = SQLiteStore(tmp_path / "kb.db")
+    try:
+        ingest_path(store, write_csv(tmp_path / "judged.csv", rows))
+        [drug] = [head.id for head in store.iter_document_heads() if head.title == "Ciprofloxacin"]
+        [match] = name_index(store).find("can i take cipro with milk?")
+        assert (match.name, match.document_ids) == ("Cipro", {drug})
+    finally:
+        store.close()
 
 
 def test_split_question_and_clean_answer() -> None:

@@ -114,6 +114,21 @@ def test_abbreviations_the_answers_introduce_become_synonyms(tmp_path: Path) -> 
     assert document.synonyms == ["Hydrocephalus - adult", "NPH"]
 
 
+def test_brand_names_the_answers_list_become_synonyms(tmp_path: Path) -> None:
+    path = write_document(tmp_path / "11_MPlusDrugs_QA", "0001309", "Zolmitriptan", [
+        ("1", "usage", "How should Zolmitriptan be used and what is the dosage ?", "Take it - as told."),
+        ("9", "brand names", "What are the brand names of Zolmitriptan ?", "- Zomig\u00ae  - Zomig-ZMT\u00ae"),
+    ], source="MPlusDrugs")
+    [document] = medquad.read(path)
+    assert document.synonyms == ["Zomig", "Zomig-ZMT"]
+
+
+def test_brand_names_are_read_only_from_a_list() -> None:
+    assert medquad.brand_names("- Caltrate 600  - Milk of Magnesia  - GlucaGen Diagnostic Kit") == [
+        "Caltrate 600", "Caltrate", "Milk of Magnesia", "GlucaGen Diagnostic Kit", "GlucaGen"]
+    assert medquad.brand_names("Ask your pharmacist - there are several.") == []
+
+
 def test_file_stem_not_document_id_names_passages(tmp_path: Path) -> None:
     folder = tmp_path / "1_CancerGov_QA"
     path = write_document(

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from healthqa.errors import BadInputError
 from healthqa.ingest import Reader
-from healthqa.ingest.medquad import parse_question, source_for_src, title_from_url
+from healthqa.ingest.medquad import brand_names, parse_question, source_for_src, title_from_url
 from healthqa.models import ParsedDocument, Passage, QAPair, SectionType
 
 _HEADER = ["AnswerID", "Answer"]
@@ -124,6 +124,8 @@ def _add_row(topic: _Topic, answer_id: str, fields: re.Match[str]) -> None:
     if text:
         passage = Passage(text, section, answer_id, heading=question, precedence=JUDGED_PRECEDENCE)
         topic.passages.append(passage)
+        if section is SectionType.BRAND_NAMES:
+            topic.synonyms.extend(brand_names(text))
 
 
 def _document(topic: _Topic) -> ParsedDocument:

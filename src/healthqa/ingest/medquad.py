@@ -192,6 +192,34 @@ def parse_question(text: str) -> tuple[str, SectionType] | None:
     return None
 
 
+# Words of a dosage form after a brand name: "Cipro XR Extended-release Tablets" is Cipro.
+_DOSAGE_FORM_WORDS = frozenset(
+    "tablet tablets capsule capsules caplet caplets oral suspension solution syrup liquid elixir concentrate "
+    "injection injectable chewable extended-release delayed-release sustained-release orally disintegrating "
+    "odt xr er sr cr la xl cd dr ds ii patch cream gel ointment spray nasal vaginal drops ophthalmic otic kit "
+    "pen powder lotion foam intensol diagnostic".split()
+)
+_LIST_ITEM = re.compile(r"(?:^|\s)-\s+")
+
+
+def brand_names(answer: str) -> list[str]:
+    """The brand names a MedlinePlus "What are the brand names of X?" answer lists ("- Zomig  - Zomig-ZMT"),
+    each also without its dosage form ("Cipro Oral Suspension" is also "Cipro"). Empty for any other text."""
+    if not answer.lstrip().startswith("-"):  # a sentence, not MedlinePlus's list
+        return []
+    items = [" ".join(item.replace("\u00ae", "").split()) for item in _LIST_ITEM.split(answer)]
+    names: list[str] = []
+    for item in items:
+        words = item.split()
+        if not words or len(words) > 6:
+            continue
+        names.append(item)
+        rest = [word.casefold() for word in words[1:]]
+        if rest and len(words[0]) >= 3 and all(word in _DOSAGE_FORM_WORDS or word.isdigit() for word in rest):
+            names.append(words[0])
+    return list(dict.fromkeys(names))
+
+
 def title_from_url(url: str) -> str:
     """A readable stand-in title from a URL's last path segment, for topics that name no focus."""
     path = urlsplit(url).path.rstrip("/")
@@ -281,6 +309,8 @@ def read(path: Path) -> list[ParsedDocument]:
         answer = _text(pair.find(answer_tag))
         if answer:
             passages.append(Passage(answer, qtype, ident, heading=question, precedence=0))
+            if qtype is SectionType.BRAND_NAMES:
+                synonyms.extend(brand_names(answer))
 
     # Answers introduce the focus's abbreviation ("Normal pressure hydrocephalus (NPH) is ..."), which
     # people then type; the XML's synonym lists often lack it.
