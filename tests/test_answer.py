@@ -195,6 +195,24 @@ def test_a_text_is_quoted_once_however_many_pages_repeat_it(tmp_path: Path) -> N
         store.close()
 
 
+def test_a_brand_name_list_answers_only_a_question_about_names(tmp_path: Path) -> None:
+    drug = make_document("cipro", "Ciprofloxacin", ["Cipro"], [
+        (SectionType.USAGE, "How should Ciprofloxacin be used?",
+         "Do not take ciprofloxacin with dairy products such as milk alone."),
+        (SectionType.BRAND_NAMES, "What are the brand names of Ciprofloxacin?",
+         "- Cipro Oral Suspension  - Cipro Tablets  - Cipro XR"),
+    ])
+    store = SQLiteStore(build_kb(tmp_path / "kb.db", [drug, *DOCUMENTS]))
+    try:
+        answerer = Answerer(store, semantic=False)
+        asked_with_milk = [public_id for public_id, _ in answerer.rank_ids("can i take cipro with milk?")]
+        assert asked_with_milk[0] == "CIPRO_Sec1.txt" and "CIPRO_Sec2.txt" not in asked_with_milk
+        asked_for_names = answerer.rank_ids("what is the brand name of ciprofloxacin?")
+        assert asked_for_names[0][0] == "CIPRO_Sec2.txt"
+    finally:
+        store.close()
+
+
 def test_ranking_compares_the_adapted_question_vector(answerer: Answerer) -> None:
     ranker = answerer.ranker
     assert answerer.encoder is not None and ranker.adapter is models_data.query_adapter()

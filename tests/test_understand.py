@@ -172,6 +172,15 @@ def test_eponyms_match_without_their_apostrophe() -> None:
     assert focus_of("what is gilbert syndrome", names) == {21}
 
 
+def test_eponyms_match_without_apostrophe_or_suffix_unless_an_everyday_word() -> None:
+    listed = [(22, "Parkinson's disease", "title"), (23, "Hunter's syndrome", "title"), *NAMES]
+    names = NameIndex(listed, dictionary={"hunters"})
+    assert focus_of("my fathers hands shake, is it parkinsons?", names) == {22}
+    assert focus_of("is it parkinson's?", names) == {22}
+    assert focus_of("can hunters eat venison safely?", names) == set()
+    assert focus_of("what is hunters syndrome", names) == {23}
+
+
 def test_a_synonym_that_titles_another_page_of_the_same_source_links_nothing() -> None:
     # GARD lists each of LEMS and congenital myasthenic syndrome among the other's synonyms, and has a page
     # for each: they are two conditions. Another source's page titled by a shared name still links.

@@ -19,6 +19,7 @@ from threadpoolctl import ThreadpoolController
 
 from healthqa import models_data
 from healthqa.lexical import LexicalIndex, passage_index, question_index
+from healthqa.models import SectionType
 from healthqa.passages import PassageTable
 from healthqa.semantic import QUERY_TOKENS, Encoder
 from healthqa.store.base import PassageRecord, QuestionRecord, Store
@@ -42,6 +43,13 @@ _NEAR_TYPES: dict[str, set[str]] = {
     "prevention": {"causes", "susceptibility"},
 }
 
+
+# A list of a drug's brand names answers a question about its names and nothing else ("can I take cipro
+# with milk?" is not answered by "- Cipro Oral Suspension - Cipro Tablets"). The question's words tell:
+# the type classifier has no brand-name cue, as the learned models read its cues (a cue added and both
+# models retrained moved the re-ranker's threshold from 0.56 to 0.46 and its validation accuracy under 0.80).
+_NAME_LISTS = frozenset({SectionType.BRAND_NAMES.value, SectionType.BRAND_NAMES_OF_COMBINATIONS.value})
+_NAME_WORDS = frozenset({"brand", "brands", "generic", "generics", "name", "names", "called"})
 
 # One BLAS thread for a question's vector search: OpenBLAS wakes a second thread for the product (1.5 ms
 # instead of 2.5) that then spins for the rest of the answer, doubling its CPU time (88 ms instead of 46 ms
@@ -280,6 +288,7 @@ class Ranker:
         primary = understood.qtype.value
         others = {t.value for t in understood.qtypes[1:]}
         near = _NEAR_TYPES.get(primary, set())
+        names_asked = not _NAME_WORDS.isdisjoint(understood.keywords)
         titles = self._titles  # bounded by the knowledge base's titles
         focus_of: dict[int, float] = {}  # the most specific recognised name of each document
         for weight, match in weighted_focus:
@@ -290,6 +299,8 @@ class Ranker:
         by_document: dict[int, tuple[float, float]] = {}
         rows: list[tuple[float, int, tuple[float, ...]]] = []
         for rowid, passage in candidates.items():
+            if passage.section in _NAME_LISTS and not names_asked:
+                continue
             agreement = by_document.get(passage.document_id)
             if agreement is None:
                 title = titles.get(passage.title)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from healthqa.models import SectionType
@@ -176,7 +176,8 @@ class NameIndex:
     ``sources`` (document id to source name) lets the index see that a synonym names another condition:
     see :meth:`_same_condition`.
     ``dictionary`` holds everyday words (not names): a misspelling nearer to one of them than to any name is
-    that word's ("pamplets" is one letter from "pamphlets", two from "pimples").
+    that word's ("pamplets" is one letter from "pamphlets", two from "pimples"), and an eponym shortened to
+    one of them is not the eponym ("graves", "hunters").
     """
 
     def __init__(
@@ -187,6 +188,7 @@ class NameIndex:
         reads_as_abbreviation: Callable[[str], bool] | None = None,
         dictionary: Iterable[str] = (),
     ) -> None:
+        everyday = frozenset(dictionary)
         self._known_word = known_word
         self._reads_as_abbreviation = reads_as_abbreviation
         # A word's corrections never change for one index; questions repeat their words ("diagnosed").
@@ -197,7 +199,7 @@ class NameIndex:
         titled: dict[str, set[int]] = defaultdict(set)
         self._titles: dict[int, str] = {}
         for document_id, name, kind in names:
-            for variant, strict in _variants(name):
+            for variant, strict in _variants(name, everyday):
                 if not variant or (variant in STOPWORDS and not strict):
                     continue
                 self._names[variant].add(document_id)
@@ -230,7 +232,7 @@ class NameIndex:
                     self._deletes[deleted].add(word)
         # Everyday words one edit from a word long enough to be corrected two edits into a name.
         self._dictionary_deletes: dict[str, set[str]] = defaultdict(set)
-        for word in dictionary:
+        for word in everyday:
             if len(word) >= 7 and word.isalpha() and word not in self._vocabulary:
                 for deleted in _deletes(word, 1):
                     self._dictionary_deletes[deleted].add(word)
@@ -382,8 +384,10 @@ def _other_condition_names(
     return found
 
 
-def _variants(name: str) -> list[tuple[str, bool]]:
-    """Ways a question may write a name; ``True`` marks short abbreviations that must be upper case."""
+def _variants(name: str, everyday: Collection[str] = ()) -> list[tuple[str, bool]]:
+    """Ways a question may write a name; ``True`` marks short abbreviations that must be upper case.
+    ``everyday`` words are never a variant made by dropping an eponym's apostrophe and suffix ("Graves'
+    disease" is not "graves", nor "Hunter's syndrome" "hunters")."""
     found: list[tuple[str, bool]] = []
     stripped = re.sub(r"\s*\(([^)]*)\)\s*", " ", name).strip()
     for candidate in {name, stripped}:
@@ -396,7 +400,11 @@ def _variants(name: str) -> list[tuple[str, bool]]:
         for suffix in _SUFFIXES:
             if key.endswith(suffix) and len(key) - len(suffix) >= 6:
                 # "CHARGE syndrome" without its suffix is an acronym, not the word "charge".
-                found.append((key[: -len(suffix)], _is_abbreviation(candidate.rsplit(None, 1)[0])))
+                short = key[: -len(suffix)]
+                found.append((short, _is_abbreviation(candidate.rsplit(None, 1)[0])))
+                # "is it parkinsons?": the eponym without its apostrophe or its suffix.
+                if short.endswith("'s") and short.replace("'s", "s") not in everyday:
+                    found.append((short.replace("'s", "s"), False))
         if "'s" in key:
             # People drop the apostrophe of an eponym: "raynauds", "gilberts syndrome".
             found.extend((variant, False) for variant in {key.replace("'s", "s"), key.replace("'s", "")})
