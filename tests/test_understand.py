@@ -96,6 +96,21 @@ def test_question_types(text: str, expected: SectionType) -> None:
         "I think my mom is having a stroke, her face is drooping",
         "I want to kill myself",
         "he took too many pills and is unresponsive",
+        "my 2 year old swallowed some bleach what do i do",
+        "my toddler swallowed a button battery",
+        "I took a whole bottle of tylenol",
+        "i dont want to live anymore",
+        "I keep thinking about ending my life",
+        "I have thoughts of killing myself",
+        "my chest feels tight and I can't catch my breath",
+        "he isn't breathing",
+        "my wife's speech is slurred and one side of her face is drooping",
+        "I have the worst headache of my life",
+        "my child is having a seizure",
+        "my face and tongue are swelling after eating peanuts",
+        "he is throwing up blood",
+        "chest pain and my left arm is numb",
+        "I have chest pressure and I'm sweating a lot",
     ],
 )
 def test_emergencies_are_flagged(text: str, names: NameIndex) -> None:
@@ -104,7 +119,10 @@ def test_emergencies_are_flagged(text: str, names: NameIndex) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["What causes chest pain in LEMS?", "what is the outlook for gout", "how is a stroke diagnosed"],
+    ["What causes chest pain in LEMS?", "what is the outlook for gout", "how is a stroke diagnosed",
+     "can bleach kill mold", "how long does a seizure last in epilepsy", "my mom has a swollen ankle",
+     "what are the symptoms of a heart attack", "can chest pain be caused by anxiety",
+     "what is the treatment for food poisoning", "my lung collapsed last year, what is the outlook"],
 )
 def test_ordinary_questions_are_not_emergencies(text: str) -> None:
     assert emergency_cue(text) == ""

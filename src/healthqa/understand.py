@@ -92,19 +92,38 @@ _TYPE_CUES: list[tuple[SectionType, str]] = [
 ]
 _COMPILED_CUES = [(kind, re.compile(pattern, re.IGNORECASE)) for kind, pattern in _TYPE_CUES]
 
+_SOMEONE = r"(my|his|her|their|our|the)"
+_POISONS = (r"(bleach|(rat )?poison|antifreeze|drain cleaner|detergent|laundry pods?|dishwasher pods?|"
+            r"button batter(y|ies)|batter(y|ies)|lye|pesticide|weed ?killer|gasoline|kerosene|lighter fluid|"
+            r"paint thinner|lamp oil|mushrooms? from the (yard|garden|woods))")
 _EMERGENCY = re.compile(
-    r"(can'?t|cannot|could ?n[o']t|unable to|trouble|difficulty|hard to|struggling to|stopped) breath\w*|"
-    r"not breathing|short(ness)? of breath|gasping|choking|"
+    # Breathing.
+    r"(can'?t|cannot|could ?n[o']t|unable to|trouble|difficulty|hard to|struggling to|stopped) "
+    rf"(catch(ing)? {_SOMEONE} )?breath\w*|"
+    r"(not|isn'?t|wasn'?t|stopped|no longer) breathing|short(ness)? of breath|gasping|choking|"
     r"(blue|purple|gr[ae]y) (lips|face|skin|fingers)|lips (are|turned|turning) blue|"
+    # Heart: crushing pain, or chest pain with the signs that come with a heart attack.
     r"(crushing|severe|sudden|squeezing) (chest|heart) pain|chest pain (spread|radiat)\w*|"
+    r"chest (pain|pressure|tightness|feels tight)[^.?!]{0,60}\b(arm|jaw|sweat\w*|short(ness)? of breath|"
+    r"faint\w*)|"
     r"(having|had|is having) a heart attack|"
-    r"face (is )?droop\w*|drooping face|slurred speech|sudden (numbness|weakness|confusion|severe headache|"
-    r"vision loss|trouble (speaking|seeing|walking))|(having|had) a stroke|stroke symptoms|"
-    r"suicid\w*|kill (myself|me)|end (my life|it all)|want to die|self[- ]harm|hurt(ing)? myself|"
-    r"overdosed|took too many (pills|tablets)|swallowed (poison|bleach)|"
-    r"unconscious|unresponsive|won'?t wake up|passed out|seizure (that )?(won'?t|doesn'?t) stop|"
-    r"severe bleeding|bleeding (heavily|won'?t stop)|coughing (up )?blood|vomiting blood|"
-    r"anaphyla\w*|throat (is )?(closing|swelling)|swollen (throat|tongue)",
+    # Stroke.
+    r"face (is )?droop\w*|drooping face|slurred speech|speech is slurred|slurring (his|her|my|their) words|"
+    rf"one side of {_SOMEONE} (face|body) (is )?(droop|numb|weak|paralyz)\w*|"
+    r"sudden (numbness|weakness|confusion|severe headache|vision loss|trouble (speaking|seeing|walking))|"
+    r"worst headache of (my|his|her|their) life|(having|had) a stroke|stroke symptoms|"
+    # Suicide and self-harm.
+    r"suicid\w*|kill(ing)? (myself|me)|end(ing)? (my life|it all)|want to die|self[- ]harm|"
+    r"hurt(ing)? myself|(don'?t|do not) want to (live|be alive)|no reason to live|better off dead|"
+    # Poisoning and overdose.
+    r"overdosed|(is|am|are) overdosing|took too many (pills|tablets)|took (a|the) (whole|full) (bottle|pack|box)|"
+    rf"(swallowed|drank|drunk|ate|eaten|ingested|chewed) ((some|a|an|the|a bit of|a little) |{_SOMEONE} )?{_POISONS}|"
+    # Consciousness, seizures, bleeding, allergy.
+    r"unconscious|unresponsive|won'?t wake up|passed out|(is|was) having a seizure|"
+    r"seizure (that )?(won'?t|doesn'?t) stop|"
+    r"severe bleeding|bleeding (heavily|won'?t stop)|coughing (up )?blood|(vomiting|throwing up) blood|"
+    r"anaphyla\w*|throat (is )?(closing|swelling)|swollen (throat|tongue)|"
+    r"(tongue|throat|lips) (is |are )?(swelling|swollen)",
     re.IGNORECASE,
 )
 _CORRECTIONS_KEPT = 50_000
