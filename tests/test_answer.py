@@ -68,6 +68,8 @@ def test_questions_outside_health_or_the_knowledge_base_abstain(answerer: Answer
 def test_emergency_is_flagged_with_guidance(answerer: Answerer) -> None:
     answer = answerer.ask("my dad with gout has crushing chest pain right now")
     assert answer.emergency and answer.emergency_guidance and "emergency" in answer.emergency_guidance
+    poisoned = answerer.ask("my 2 year old swallowed some bleach, what do i do?")
+    assert poisoned.emergency and poisoned.emergency_guidance and "Poison Control" in poisoned.emergency_guidance
 
 
 def test_ask_json_shape(kb_path: Path) -> None:

@@ -28,7 +28,8 @@ DISCLAIMER = (
 EMERGENCY_GUIDANCE = (
     "Your question may describe an emergency. Call your local emergency number now (911 in the US) or go "
     "to the nearest emergency department. If you are thinking about suicide or self-harm, call or text 988 "
-    "(the US Suicide & Crisis Lifeline) or your local crisis line."
+    "(the US Suicide & Crisis Lifeline) or your local crisis line. If someone swallowed or breathed in "
+    "something harmful, call Poison Control (1-800-222-1222 in the US) or your local poison centre."
 )
 NO_ANSWER = "No trusted answer found."
 
