@@ -278,12 +278,13 @@ class NameIndex:
             for candidate in self._deletes.get(deleted, ()):
                 if candidate not in distances:
                     distances[candidate] = _edit_distance(word, candidate)
-        nearest = min((d for d in distances.values() if d <= limit), default=0)
-        if not nearest or self._is_real_word(word):
+        within = {candidate: d for candidate, d in distances.items() if d <= limit}
+        if not within or self._is_real_word(word):
             return []
+        nearest = min(within.values())
         if nearest > 1 and self._near_dictionary_word(word):
             return []
-        return sorted(candidate for candidate, d in distances.items() if d == nearest)
+        return sorted(candidate for candidate, d in within.items() if d == nearest)
 
     def _is_real_word(self, word: str) -> bool:
         if self._known_word is None:
