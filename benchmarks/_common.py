@@ -235,7 +235,8 @@ def evaluate_condensed(runs: dict[int, list[str]], qrels: Qrels, questions: Sequ
     """The metrics on condensed lists (Sakai, SIGIR 2007): each ranking with its unjudged answers removed,
     then cut at ``CUTOFF``. The runs must go deeper than the cut-off (100 answers) so that ten judged ones
     remain. A figure of how a system orders the answers the pool judged, free of the pool's bias toward
-    the 2017 systems' answers; never a replacement for :func:`evaluate`'s lower bounds."""
+    the 2017 systems' answers; never a replacement for :func:`evaluate`'s lower bounds. P@10 still divides
+    by 10 when fewer than ten judged answers remain."""
     condensed = {n: [answer for answer in runs.get(n, []) if answer in qrels.get(n, {})] for n in questions}
     return evaluate(condensed, qrels, questions)
 

@@ -89,32 +89,43 @@ def test_question_types(text: str, expected: SectionType) -> None:
 
 
 @pytest.mark.parametrize(
-    "text",
+    ("text", "cue"),
     [
-        "My husband has crushing chest pain and is sweating",
-        "my baby can't breathe and her lips are blue",
-        "I think my mom is having a stroke, her face is drooping",
-        "I want to kill myself",
-        "he took too many pills and is unresponsive",
-        "my 2 year old swallowed some bleach what do i do",
-        "my toddler swallowed a button battery",
-        "I took a whole bottle of tylenol",
-        "i dont want to live anymore",
-        "I keep thinking about ending my life",
-        "I have thoughts of killing myself",
-        "my chest feels tight and I can't catch my breath",
-        "he isn't breathing",
-        "my wife's speech is slurred and one side of her face is drooping",
-        "I have the worst headache of my life",
-        "my child is having a seizure",
-        "my face and tongue are swelling after eating peanuts",
-        "he is throwing up blood",
-        "chest pain and my left arm is numb",
-        "I have chest pressure and I'm sweating a lot",
+        ("My husband has crushing chest pain and is sweating", "crushing chest pain"),
+        ("my baby can't breathe and her lips are blue", "can't breathe"),
+        ("I think my mom is having a stroke, her face is drooping", "having a stroke"),
+        ("I want to kill myself", "kill myself"),
+        ("he took too many pills and is unresponsive", "took too many pills"),
+        ("my 2 year old swallowed some bleach what do i do", "swallowed some bleach"),
+        ("my toddler swallowed 2 batteries", "swallowed 2 batteries"),
+        ("my child ate a tide pod", "ate a tide pod"),
+        ("my kid ate some of my pills", "ate some of my pills"),
+        ("I took a whole bottle of tylenol", "took a whole bottle"),
+        ("she took 30 tylenol", "took 30 tylenol"),
+        ("I'm overdosing what do I do", "I'm overdosing"),
+        ("I inhaled fumes from mixing bleach and ammonia", "inhaled fumes"),
+        ("i dont want to live anymore", "dont want to live"),
+        ("I keep thinking about ending my life", "ending my life"),
+        ("I have thoughts of killing myself", "killing myself"),
+        ("I've been cutting myself", "cutting myself"),
+        ("my chest feels tight and I can't catch my breath", "can't catch my breath"),
+        ("he isn't breathing", "isn't breathing"),
+        ("my baby is turning blue", "turning blue"),
+        ("my wife's speech is slurred", "speech is slurred"),
+        ("one side of her face is numb", "one side of her face is numb"),
+        ("my husband can't move his left arm", "can't move his left arm"),
+        ("I have the worst headache of my life", "worst headache of my life"),
+        ("she's having a seizure right now", "she's having a seizure"),
+        ("my face and tongue are swelling after eating peanuts", "face and tongue are swelling"),
+        ("he is throwing up blood", "throwing up blood"),
+        ("my chest hurts and my left arm is tingling", "chest hurts and my left arm is tingling"),
+        ("I have chest pressure and I'm sweating a lot", "chest pressure and I'm sweating"),
+        ("my chest feels tight and I feel faint", "chest feels tight and I feel faint"),
     ],
 )
-def test_emergencies_are_flagged(text: str, names: NameIndex) -> None:
+def test_emergencies_are_flagged(text: str, cue: str, names: NameIndex) -> None:
     assert understand(text, names).emergency
+    assert emergency_cue(text) == cue
 
 
 @pytest.mark.parametrize(
@@ -122,7 +133,15 @@ def test_emergencies_are_flagged(text: str, names: NameIndex) -> None:
     ["What causes chest pain in LEMS?", "what is the outlook for gout", "how is a stroke diagnosed",
      "can bleach kill mold", "how long does a seizure last in epilepsy", "my mom has a swollen ankle",
      "what are the symptoms of a heart attack", "can chest pain be caused by anxiety",
-     "what is the treatment for food poisoning", "my lung collapsed last year, what is the outlook"],
+     "what is the treatment for food poisoning", "my lung collapsed last year, what is the outlook",
+     "my back is killing me, what can I take for it", "I took the whole pack of birth control pills",
+     "I'm spending my life worrying about cancer", "can chest pain cause fainting",
+     "chest pain when I lift my arm after the gym", "chest tightness from anxiety and my jaw clenching",
+     "why are my lips swollen in the morning", "my throat is swollen from strep",
+     "what happens in the brain when someone is having a seizure",
+     "my baby wasn't breathing well through his nose because of a cold",
+     "I don't want to live with diabetes complications", "can I tolerate a battery of allergy tests",
+     "I hurt myself lifting weights", "I took 10 mg of melatonin"],
 )
 def test_ordinary_questions_are_not_emergencies(text: str) -> None:
     assert emergency_cue(text) == ""
@@ -174,6 +193,9 @@ def test_a_misspelling_nearer_an_everyday_word_is_not_a_name() -> None:
     assert focus_of("where can i get pamplets about gout", names) == {GOUT}
     # The possessive of an everyday word.
     assert focus_of("my father's hands shake", names) == set()
+    # The possessive of a name is the name, found as written (not a guess).
+    [gout] = understand("what is gout's usual course", names).focus
+    assert (gout.name, gout.corrected) == ("Gout", False)
     # A misspelling near no everyday word is still corrected.
     assert focus_of("what causes pimpels", names) == {15}
 

@@ -49,7 +49,7 @@ _NEAR_TYPES: dict[str, set[str]] = {
 # the type classifier has no brand-name cue, as the learned models read its cues (a cue added and both
 # models retrained moved the re-ranker's threshold from 0.56 to 0.46 and its validation accuracy under 0.80).
 _NAME_LISTS = frozenset({SectionType.BRAND_NAMES.value, SectionType.BRAND_NAMES_OF_COMBINATIONS.value})
-_NAME_WORDS = frozenset({"brand", "brands", "generic", "generics", "name", "names", "called"})
+_NAME_WORDS = frozenset({"brand", "brands", "generic", "generics", "name", "names", "named", "called", "sold"})
 
 # One BLAS thread for a question's vector search: OpenBLAS wakes a second thread for the product (1.5 ms
 # instead of 2.5) that then spins for the rest of the answer, doubling its CPU time (88 ms instead of 46 ms

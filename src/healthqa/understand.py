@@ -50,7 +50,7 @@ STOPWORDS = frozenset(
 )
 # Chat spellings of everyday words, never corrected into a name: "alot" is not a typo of Aloe.
 _CHAT_SPELLINGS = frozenset(
-    "alot abit aswell atleast alright gonna wanna gotta kinda sorta dunno thanx thankyou plz pls".split()
+    "alot abit aswell atleast alright gonna wanna gotta kinda sorta dunno thanx thankyou".split()
 )
 
 # Question-type cues, checked in order; the first type with the most cue hits wins.
@@ -93,37 +93,53 @@ _TYPE_CUES: list[tuple[SectionType, str]] = [
 _COMPILED_CUES = [(kind, re.compile(pattern, re.IGNORECASE)) for kind, pattern in _TYPE_CUES]
 
 _SOMEONE = r"(my|his|her|their|our|the)"
-_POISONS = (r"(bleach|(rat )?poison|antifreeze|drain cleaner|detergent|laundry pods?|dishwasher pods?|"
-            r"button batter(y|ies)|batter(y|ies)|lye|pesticide|weed ?killer|gasoline|kerosene|lighter fluid|"
+# Someone, now: "she's", "my son is", "I'm" ("when someone is having a seizure" asks, it does not tell).
+_NOW = r"(i'?m|i am|(he|she|they|it)('s| is| are)|my \w+( \w+)? (is|are))"
+_POISONS = (r"(bleach|windex|(rat )?poison|antifreeze|drain cleaner|detergent|(tide |laundry |dishwasher )?pods?|"
+            r"(button )?batter(y|ies)|magnets?|lye|pesticide|weed ?killer|gasoline|kerosene|lighter fluid|"
             r"paint thinner|lamp oil|mushrooms? from the (yard|garden|woods))")
 _EMERGENCY = re.compile(
+    # One leading boundary for every cue: "tolerate a battery of tests" is not "ate a battery".
+    r"\b(?:"
     # Breathing.
     r"(can'?t|cannot|could ?n[o']t|unable to|trouble|difficulty|hard to|struggling to|stopped) "
     rf"(catch(ing)? {_SOMEONE} )?breath\w*|"
-    r"(not|isn'?t|wasn'?t|stopped|no longer) breathing|short(ness)? of breath|gasping|choking|"
-    r"(blue|purple|gr[ae]y) (lips|face|skin|fingers)|lips (are|turned|turning) blue|"
+    r"(not|isn'?t|isnt|wasn'?t|stopped|no longer) breathing(?! (well|properly|right|through|out of))|"
+    r"short(ness)? of breath|gasping|choking|"
+    r"(blue|purple|gr[ae]y) (lips|face|skin|fingers)|lips (are|turned|turning) blue|turn(ing|ed) blue|"
     # Heart: crushing pain, or chest pain with the signs that come with a heart attack.
     r"(crushing|severe|sudden|squeezing) (chest|heart) pain|chest pain (spread|radiat)\w*|"
-    r"chest (pain|pressure|tightness|feels tight)[^.?!]{0,60}\b(arm|jaw|sweat\w*|short(ness)? of breath|"
-    r"faint\w*)|"
+    r"(chest (pain|pressure|tightness|hurts|feels tight)|pain in my chest)[^.?!]{0,60}"
+    r"\b(left arm|jaw (pain|hurts|aches?)|(arm|hand) (is |feels )?(numb|tingl)\w*|cold sweat|i'?m sweating|"
+    r"feel(s|ing)? faint)|"
     r"(having|had|is having) a heart attack|"
     # Stroke.
     r"face (is )?droop\w*|drooping face|slurred speech|speech is slurred|slurring (his|her|my|their) words|"
     rf"one side of {_SOMEONE} (face|body) (is )?(droop|numb|weak|paralyz)\w*|"
+    rf"(can'?t|cannot|unable to) move {_SOMEONE} (left |right )?(arm|leg|side)|"
     r"sudden (numbness|weakness|confusion|severe headache|vision loss|trouble (speaking|seeing|walking))|"
     r"worst headache of (my|his|her|their) life|(having|had) a stroke|stroke symptoms|"
     # Suicide and self-harm.
-    r"suicid\w*|kill(ing)? (myself|me)|end(ing)? (my life|it all)|want to die|self[- ]harm|"
-    r"hurt(ing)? myself|(don'?t|do not) want to (live|be alive)|no reason to live|better off dead|"
+    r"suicid\w*|kill(ing)? myself|kill me\b(?! (inside|slowly))|end(ing)? (my life|it all)|want to die|"
+    r"self[- ]harm|hurt(ing)? myself(?! (lifting|playing|at|while|when|exercising))|"
+    r"cut(ting)? (myself|my wrists?)|(don'?t|do not) want to (live|be alive)(?! with| like| in)|"
+    r"no reason to live|better off dead|take all (my|of my) (pills|medication|medicine)|"
     # Poisoning and overdose.
-    r"overdosed|(is|am|are) overdosing|took too many (pills|tablets)|took (a|the) (whole|full) (bottle|pack|box)|"
-    rf"(swallowed|drank|drunk|ate|eaten|ingested|chewed) ((some|a|an|the|a bit of|a little) |{_SOMEONE} )?{_POISONS}|"
+    rf"overdosed|{_NOW} overdosing|took an overdose|took too many (of {_SOMEONE} )?(\w+ )?(pills|tablets)|"
+    r"took (a|the) (whole|full|entire) bottle|took [1-9]\d+ (?!(mg|ml|mcg|milligrams|units|minutes|hours|"
+    r"days|weeks|months|years)\b)\w+|(ate|got into) (some of )?(my|his|her|the|grandma'?s) (pills|medicine|"
+    r"medication|tablets)|"
+    r"(swallowed|drank|drunk|ate|eaten|ingested|chewed) ((some of the|some|a|an|the|a bit of|a little|\d+) |"
+    rf"{_SOMEONE} )?{_POISONS}|been poisoned|"
+    r"(inhaled|breathed in|exposed to) (\w+ ){0,3}(fumes|gas|smoke|carbon monoxide|chemicals?)|"
+    r"carbon monoxide poisoning|"
     # Consciousness, seizures, bleeding, allergy.
-    r"unconscious|unresponsive|won'?t wake up|passed out|(is|was) having a seizure|"
-    r"seizure (that )?(won'?t|doesn'?t) stop|"
+    r"unconscious|unresponsive|won'?t (wake up|respond)|passed out|"
+    rf"{_NOW} having (a )?seizures?|seizure (that )?(won'?t|doesn'?t) stop|"
     r"severe bleeding|bleeding (heavily|won'?t stop)|coughing (up )?blood|(vomiting|throwing up) blood|"
-    r"anaphyla\w*|throat (is )?(closing|swelling)|swollen (throat|tongue)|"
-    r"(tongue|throat|lips) (is |are )?(swelling|swollen)",
+    r"anaphyla\w*|severe allergic reaction|throat (is )?(closing|swelling)|swollen (throat|tongue)|"
+    r"(tongue|face)( and \w+)? (is |are )?(swelling|swollen)"
+    r")",
     re.IGNORECASE,
 )
 _CORRECTIONS_KEPT = 50_000
@@ -196,7 +212,7 @@ class NameIndex:
     see :meth:`_same_condition`.
     ``dictionary`` holds everyday words (not names): a misspelling nearer to one of them than to any name is
     that word's ("pamplets" is one letter from "pamphlets", two from "pimples"), and an eponym shortened to
-    one of them is not the eponym ("graves", "hunters").
+    one of them is not the eponym ("hunters" is not Hunter's syndrome).
     """
 
     def __init__(
@@ -304,7 +320,11 @@ class NameIndex:
         originals: list[str] = []
         for word in original_words:
             for piece in word.split():
-                tokens.append(piece.lower().strip("'"))
+                token = piece.lower().strip("'")
+                # A name's possessive is the name ("metformin's side effects"); an eponym keeps its "'s".
+                if token.endswith("'s") and token not in self._vocabulary and token[:-2] in self._vocabulary:
+                    token = token[:-2]
+                tokens.append(token)
                 originals.append(piece)
         corrected = [self._corrections(t) for t in tokens]
         # In a message typed in capitals, "ALL" or "LES" is no abbreviation.
@@ -406,8 +426,8 @@ def _other_condition_names(
 
 def _variants(name: str, everyday: Collection[str] = ()) -> list[tuple[str, bool]]:
     """Ways a question may write a name; ``True`` marks short abbreviations that must be upper case.
-    ``everyday`` words are never a variant made by dropping an eponym's apostrophe and suffix ("Graves'
-    disease" is not "graves", nor "Hunter's syndrome" "hunters")."""
+    ``everyday`` words are never a variant made by dropping an eponym's apostrophe and suffix ("Hunter's
+    syndrome" is not "hunters")."""
     found: list[tuple[str, bool]] = []
     stripped = re.sub(r"\s*\(([^)]*)\)\s*", " ", name).strip()
     for candidate in {name, stripped}:

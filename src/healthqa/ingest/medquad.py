@@ -200,14 +200,15 @@ _DOSAGE_FORM_WORDS = frozenset(
     "pen powder lotion foam intensol diagnostic".split()
 )
 _LIST_ITEM = re.compile(r"(?:^|\s)-\s+")
+_MARKS = re.compile("[\u00ae\u2122\u00b6\u00a9]")  # (R), (TM), pilcrow and (C) signs after a brand
 
 
 def brand_names(answer: str) -> list[str]:
     """The brand names a MedlinePlus "What are the brand names of X?" answer lists ("- Zomig  - Zomig-ZMT"),
     each also without its dosage form ("Cipro Oral Suspension" is also "Cipro"). Empty for any other text."""
-    if not answer.lstrip().startswith("-"):  # a sentence, not MedlinePlus's list
+    if not _LIST_ITEM.match(answer.lstrip()):  # a sentence, not MedlinePlus's "- A  - B" list
         return []
-    items = [" ".join(item.replace("\u00ae", "").split()) for item in _LIST_ITEM.split(answer)]
+    items = [" ".join(_MARKS.sub("", item).split()) for item in _LIST_ITEM.split(answer)]
     names: list[str] = []
     for item in items:
         words = item.split()
