@@ -95,3 +95,20 @@ def test_training_pairs_read_the_annotated_sub_questions(tmp_path: Path) -> None
         ("gout. my toe hurts, what can I take?", "What are the treatments for gout ?"),
         ("gout. my toe hurts, what can I take?", "What is (are) gout ?"),
     ]
+
+
+def test_the_threshold_is_the_middle_of_the_widest_best_plateau() -> None:
+    accuracies = np.zeros(len(_training.CUTS))
+    position = {float(cut): index for index, cut in enumerate(_training.CUTS)}
+    accuracies[position[0.3]] = 0.9  # a lone best cut
+    for cut in (0.5, 0.51, 0.52, 0.53, 0.54):
+        accuracies[position[cut]] = 0.9
+    assert _training.best_threshold(accuracies) == 0.52
+
+
+def test_the_accuracy_curve_labels_the_forced_rows_one_at_every_cut() -> None:
+    probabilities = np.array([0.9, 0.2, 0.6, 0.1])
+    labels = np.array([1, 1, 0, 0])
+    curve = _training.accuracy_curve(probabilities, labels, np.array([False, True, False, False]))
+    at = {float(cut): float(value) for cut, value in zip(_training.CUTS, curve, strict=True)}
+    assert at[0.5] == 0.75 and at[0.7] == 1.0 and at[0.95] == 0.75
