@@ -82,6 +82,9 @@ def test_inverted_names_and_common_words(names: NameIndex) -> None:
         ("I get numbness in my hands, what should I do", SectionType.TREATMENT),
         ("Is there anything that can be done to improve her health?", SectionType.TREATMENT),
         ("how to stop snoring", SectionType.TREATMENT),
+        ("what is the brand name of ciprofloxacin", SectionType.BRAND_NAMES),
+        ("is there a generic version of zocor", SectionType.BRAND_NAMES),
+        ("can you die from shingles", SectionType.OUTLOOK),
     ],
 )
 def test_question_types(text: str, expected: SectionType) -> None:

@@ -45,9 +45,8 @@ _NEAR_TYPES: dict[str, set[str]] = {
 
 
 # A list of a drug's brand names answers a question about its names and nothing else ("can I take cipro
-# with milk?" is not answered by "- Cipro Oral Suspension - Cipro Tablets"). The question's words tell:
-# the type classifier has no brand-name cue, as the learned models read its cues (a cue added and both
-# models retrained moved the re-ranker's threshold from 0.56 to 0.46 and its validation accuracy under 0.80).
+# with milk?" is not answered by "- Cipro Oral Suspension - Cipro Tablets"). The brand-name question type,
+# or a word about names ("what is it called"), asks for one.
 _NAME_LISTS = frozenset({SectionType.BRAND_NAMES.value, SectionType.BRAND_NAMES_OF_COMBINATIONS.value})
 _NAME_WORDS = frozenset({"brand", "brands", "generic", "generics", "name", "names", "named", "called", "sold"})
 
@@ -288,7 +287,7 @@ class Ranker:
         primary = understood.qtype.value
         others = {t.value for t in understood.qtypes[1:]}
         near = _NEAR_TYPES.get(primary, set())
-        names_asked = not _NAME_WORDS.isdisjoint(understood.keywords)
+        names_asked = bool(_NAME_LISTS & ({primary} | others)) or not _NAME_WORDS.isdisjoint(understood.keywords)
         titles = self._titles  # bounded by the knowledge base's titles
         focus_of: dict[int, float] = {}  # the most specific recognised name of each document
         for weight, match in weighted_focus:

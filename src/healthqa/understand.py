@@ -59,6 +59,8 @@ _TYPE_CUES: list[tuple[SectionType, str]] = [
      r"run(s)? in (the |my |our )?famil\w*|(kids?|children|child|son|daughter|grandchild\w*|baby|babies)"
      r" (can |could |will |would |might )?(get|have|inherit|catch)|carrier"),
     (SectionType.GENETIC_CHANGES, r"\bgenes?\b|mutation\w*|chromosom\w*|\bdna\b"),
+    (SectionType.BRAND_NAMES, r"\bbrand[- ]?names?\b|\bbrands? of\b|\bgeneric (names?|versions?|equivalents?)\b|"
+     r"\btrade ?names?\b"),
     (SectionType.SIDE_EFFECTS, r"side[ -]?effects?|adverse|reaction to|make me (feel|sick)"),
     (SectionType.INTERACTIONS_WITH_MEDICATIONS, r"interact\w*|take (it )?(with|together)|mix(ed|ing)? with|"
      r"combine\w* with|alcohol with"),
@@ -66,7 +68,8 @@ _TYPE_CUES: list[tuple[SectionType, str]] = [
     (SectionType.FREQUENCY, r"how common|how rare|how many (people|cases|americans|children|women|men)|"
      r"prevalen\w*|incidence"),
     (SectionType.OUTLOOK, r"prognos\w*|outlook|life expectancy|surviv\w*|how long .* (live|last)|"
-     r"(will|can) (i|he|she|they|it) (die|recover)|fatal|deadly|terminal|go away|permanent|curable"),
+     r"(will|can|could) (i|he|she|they|it|you|people|someone|a person) (die|recover)|fatal|deadly|terminal|"
+     r"go away|permanent|curable"),
     (SectionType.PREVENTION, r"prevent\w*|avoid\w*|reduce (the |my )?risk|protect\w*"),
     (SectionType.SUSCEPTIBILITY, r"who (gets|is at risk|can get)|at risk|risk factors?|more likely"),
     (SectionType.COMPLICATIONS, r"complication\w*|lead to|long[- ]term effects?|can it cause|damage"),
