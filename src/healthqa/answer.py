@@ -271,9 +271,8 @@ def name_index(store: Store) -> NameIndex:
     """The names of every document of ``store``, as questions are read against them. A word of the corpus or
     of the sentence encoder's English vocabulary is never taken for a typo of a name."""
     sources = {head.id: head.source for head in store.iter_document_heads()}
-    in_corpus, english = corpus_word_test(store), english_words()
-    return NameIndex(store.iter_names(), known_word=lambda word: word in english or in_corpus(word), sources=sources,
-                     reads_as_abbreviation=lowercase_abbreviation_test(store), dictionary=english)
+    return NameIndex(store.iter_names(), known_word=corpus_word_test(store), sources=sources,
+                     reads_as_abbreviation=lowercase_abbreviation_test(store), dictionary=english_words())
 
 
 def corpus_word_test(store: Store, passages: int = 3) -> Callable[[str], bool]:

@@ -194,8 +194,9 @@ class Ranker:
         self.index = VectorIndex(*store.load_vectors(encoder.name)) if encoder else VectorIndex([], [])
         # None: questions are compared as the encoder reads them (another encoder, or a benchmark's baseline).
         self.adapter: models_data.QueryAdapter | None = None
-        if encoder is not None and models_data.query_adapter().encoder == encoder.name:
-            self.adapter = models_data.query_adapter()
+        if encoder is not None:
+            shipped = models_data.query_adapter()  # read only where there are vectors to adapt
+            self.adapter = shipped if shipped.encoder == encoder.name else None
         self._passages = max(store.passage_count(), 1)
         self._specificity: dict[str, float] = {}
         self._titles: dict[str, str] = {}  # passage titles normalised, kept across questions

@@ -8,6 +8,7 @@ vocabulary, and the question sentences without greetings, thanks and contact det
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Mapping
@@ -205,8 +206,8 @@ class Understanding:
 class NameIndex:
     """Every name the knowledge base knows a topic by, with a typo-tolerant word index.
 
-    ``known_word`` tells whether a word is a real one (the knowledge base's texts use it, or it is English:
-    ``healthqa.answer.name_index``): such a word is never "corrected" into a name ("told" is not a typo of
+    ``known_word`` tells whether a word is one the knowledge base's texts use (``healthqa.answer.name_index``):
+    such a word, like a word of ``dictionary``, is never "corrected" into a name ("told" is not a typo of
     "cold", nor "location" of "lactation", nor "stuff" of "snuff").
     ``reads_as_abbreviation`` tells whether a word written in lower case may be read as the abbreviation
     spelled the same (``healthqa.answer.lowercase_abbreviation_test``: "copd", "gerd", "hiv" yes; "all",
@@ -227,6 +228,7 @@ class NameIndex:
         dictionary: Iterable[str] = (),
     ) -> None:
         everyday = frozenset(dictionary)
+        self._everyday = everyday
         self._known_word = known_word
         self._reads_as_abbreviation = reads_as_abbreviation
         # A word's corrections never change for one index; questions repeat their words ("diagnosed").
@@ -268,12 +270,6 @@ class NameIndex:
             if len(word) >= 4 and not word.isdigit():
                 for deleted in _deletes(word, 2 if len(word) >= 8 else 1):
                     self._deletes[deleted].add(word)
-        # Everyday words one edit from a word long enough to be corrected two edits into a name.
-        self._dictionary_deletes: dict[str, set[str]] = defaultdict(set)
-        for word in everyday:
-            if len(word) >= 7 and word.isalpha() and word not in self._vocabulary:
-                for deleted in _deletes(word, 1):
-                    self._dictionary_deletes[deleted].add(word)
 
     def __len__(self) -> int:
         return len(self._names)
@@ -306,11 +302,23 @@ class NameIndex:
         return sorted(candidate for candidate, d in within.items() if d == nearest)
 
     def _is_real_word(self, word: str) -> bool:
-        if self._known_word is None:
-            return False
         # "father's" is the possessive of a real word, not a typo of "Fahr's".
         stem = word[:-2] if word.endswith("'s") else word
-        return self._known_word(word) or (stem != word and self._known_word(stem))
+        return self._known(word) or (stem != word and self._known(stem))
+
+    def _known(self, word: str) -> bool:
+        return word in self._everyday or (self._known_word is not None and self._known_word(word))
+
+    @functools.cached_property
+    def _dictionary_deletes(self) -> dict[str, set[str]]:
+        """Everyday words one edit from a word long enough to be corrected two edits into a name, by their
+        one-letter deletions; built on the first such word, not when the index is (a second or more)."""
+        found: dict[str, set[str]] = defaultdict(set)
+        for word in self._everyday:
+            if len(word) >= 7 and word.isalpha() and word not in self._vocabulary:
+                for deleted in _deletes(word, 1):
+                    found[deleted].add(word)
+        return found
 
     def _near_dictionary_word(self, word: str) -> bool:
         return any(_edit_distance(word, candidate) <= 1
