@@ -10,6 +10,8 @@ ensure_venv() {
   if [ -n "$extra" ]; then
     .venv/bin/python -m pip install --quiet -e ".[$extra]"
   else
-    .venv/bin/python -m pip install --quiet -e .
+    # The server: exactly the versions tested (requirements.lock, written by scripts/lock.py), then healthqa.
+    .venv/bin/python -m pip install --quiet -r requirements.lock
+    .venv/bin/python -m pip install --quiet --no-deps -e .
   fi
 }

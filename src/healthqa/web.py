@@ -9,19 +9,27 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 from fastapi import APIRouter, Request
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup, escape
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import ImmutableMultiDict
 from starlette.responses import HTMLResponse, Response
 
 from healthqa.answer import DISCLAIMER, NO_ANSWER, Answer, AnswerItem
 from healthqa.api.errors import ApiError
 from healthqa.api.routes import CREDITS, HPO_CREDIT, ORPHANET_CREDIT, service, topic_path
 from healthqa.api.service import MAX_REF_LENGTH, Service, clean_description, clean_ref, clean_text
-from healthqa.api.symptom_search import SymptomQuery, SymptomSearch, check_ids, split_additions, well_formed_ids
+from healthqa.api.symptom_search import (
+    MAX_IDS,
+    SymptomQuery,
+    SymptomSearch,
+    check_ids,
+    split_additions,
+    well_formed_ids,
+)
 from healthqa.compare import Mention
 from healthqa.disease import AmbiguousConditionError, Candidate, ConditionNotFoundError, DiseaseRecord
 from healthqa.errors import NotFoundError
@@ -185,7 +193,7 @@ async def _answer_page(svc: Service, raw: str | None) -> Response:
     template = "no_answer.html" if answer.abstained else "answer.html"
     return render(
         template, answer=answer, cards=cards, facts=fact_cards(answer.facts), q=question, max_length=limit,
-        conditions=await _conditions(svc, answer.focus),
+        conditions=await _conditions(svc, answer.focus), link=link_to("/", [("q", question)]),
     )
 
 
@@ -200,6 +208,24 @@ async def _conditions(svc: Service, names: list[str]) -> list[Candidate]:
         return []
 
 
+def link_to(path: str, params: Sequence[tuple[str, str]]) -> str:
+    """A bookmarkable GET URL for a result that was posted, offered as a link the person may choose."""
+    return f"{path}?{urlencode(params)}"
+
+
+Params = ImmutableMultiDict[str, str]
+
+
+async def form_params(request: Request, max_fields: int = 10) -> Params:
+    """A posted form's text fields, read like a query string (files are refused, as no form sends one)."""
+    form = await request.form(max_files=0, max_fields=max_fields)
+    return ImmutableMultiDict([(name, value) for name, value in form.multi_items() if isinstance(value, str)])
+
+
+# Each page answers both a GET (links and old bookmarks) and a POST (its form, which keeps the person's
+# words out of the address bar, the history and any proxy's log), rendering the result straight away.
+
+
 @router.get("/", response_class=HTMLResponse)
 async def home(request: Request, q: str | None = None) -> Response:
     return await _answer_page(service(request), q)
@@ -207,10 +233,7 @@ async def home(request: Request, q: str | None = None) -> Response:
 
 @router.post("/", response_class=HTMLResponse)
 async def home_post(request: Request) -> Response:
-    """The same answer page, for a question that should not appear in the address bar or history."""
-    form = await request.form(max_files=0, max_fields=10)
-    q = form.get("q")
-    return await _answer_page(service(request), q if isinstance(q, str) else None)
+    return await _answer_page(service(request), (await form_params(request)).get("q"))
 
 
 @router.get("/topics/{ref:path}", response_class=HTMLResponse)
@@ -260,12 +283,30 @@ def _symptom_query(params: Mapping[str, str], lists: Mapping[str, list[str]], li
     return SymptomQuery(text, (*added, *add_ids), exclude, words)
 
 
+def symptom_link(query: SymptomQuery) -> str:
+    """The GET URL of a symptom search: the words, the added terms and the unticked ones (as "shown")."""
+    params = [("q", query.text)] if query.text else []
+    params += [("hpo", term) for term in query.hpo]
+    if query.words:
+        params.append(("add", ", ".join(query.words)))
+    params += [("shown", term) for term in query.exclude]
+    return link_to("/symptoms", params)
+
+
 @router.get("/symptoms", response_class=HTMLResponse)
 async def symptoms_page(request: Request) -> Response:
     """The symptom form and, once filled in, the mapping (correctable without scripts) and the ranking."""
-    svc = service(request)
+    return await _symptoms_page(service(request), request.query_params)
+
+
+@router.post("/symptoms", response_class=HTMLResponse)
+async def symptoms_post(request: Request) -> Response:
+    # Three fields per term (shown, use, hpo) for at most MAX_IDS terms, and the two text fields.
+    return await _symptoms_page(service(request), await form_params(request, max_fields=3 * MAX_IDS + 10))
+
+
+async def _symptoms_page(svc: Service, params: Params) -> Response:
     limit = svc.settings.max_question_length
-    params = request.query_params
     lists = {name: params.getlist(name) for name in ("hpo", "use", "shown")}
     context: dict[str, Any] = {
         "q": params.get("q", "")[:limit], "add": params.get("add", "")[:400], "max_length": limit,
@@ -292,7 +333,7 @@ async def symptoms_page(request: Request) -> Response:
     context.update(
         q=query.text, add="", rows=rows, unrecognised=unrecognised, searched=True,
         used_count=sum(row.used for row in rows), diseases=[d for d in found.result.diseases if d.matched],
-        phrases=phrases, label=LABEL, credits=[ORPHANET_CREDIT, hpo_credit],
+        phrases=phrases, label=LABEL, credits=[ORPHANET_CREDIT, hpo_credit], link=symptom_link(query),
     )
     return render("symptoms.html", **context)
 
@@ -316,7 +357,15 @@ def _search_context(q: str, candidates: list[Candidate], searched: bool) -> dict
 @router.get("/diseases", response_class=HTMLResponse)
 async def diseases_page(request: Request, q: str = "") -> Response:
     """Search conditions by name, abbreviation or code: a list of candidates, each linking to its page."""
-    svc = service(request)
+    return await _condition_search(service(request), q)
+
+
+@router.post("/diseases", response_class=HTMLResponse)
+async def diseases_post(request: Request) -> Response:
+    return await _condition_search(service(request), (await form_params(request)).get("q", ""))
+
+
+async def _condition_search(svc: Service, q: str) -> Response:
     if not q.strip():
         return render("diseases.html", **_search_context("", [], False))
     try:
@@ -324,7 +373,8 @@ async def diseases_page(request: Request, q: str = "") -> Response:
     except ApiError as error:
         return render("diseases.html", error.status_code, **_search_context(q[:MAX_REF_LENGTH], [], False),
                       error=error.message)
-    return render("diseases.html", **_search_context(text, await svc.disease_candidates(text), True))
+    candidates = await svc.disease_candidates(text)
+    return render("diseases.html", **_search_context(text, candidates, True), link=link_to("/diseases", [("q", text)]))
 
 
 @router.get("/diseases/{ref:path}", response_class=HTMLResponse)

@@ -262,6 +262,9 @@ def test_unexpected_errors_are_a_generic_500(client: TestClient, monkeypatch: py
 # -- ingest --------------------------------------------------------------------------------------------
 
 
+ADMIN_TOKEN = "Qh7-xT2pLw9vRk4mZc8bNf3sJd6yGa1u"  # 32 random characters, as HEALTHQA_ADMIN_TOKEN needs
+
+
 def test_ingest_is_disabled_without_a_token(client: TestClient, tmp_path: Path) -> None:
     body = {"paths": [str(tmp_path)]}
     bearer = {"Authorization": "Bearer x"}
@@ -276,26 +279,30 @@ def test_ingest_needs_the_right_token(kb_path: Path, tmp_path: Path) -> None:
         ("information", "What is (are) Quokkitis ?",
          "Quokkitis is a fictional inflammation of the quokka gland, used in tests."),
     ])
-    body = {"paths": [str(folder), str(tmp_path / "missing")]}
-    with open_client(Path(kb), Settings(rate_limit=0, admin_token="s3cret-token")) as client:
+    body = {"paths": ["medquad"]}  # relative to the ingest folder
+    settings = Settings(rate_limit=0, admin_token=ADMIN_TOKEN, ingest_root=tmp_path)
+    with open_client(Path(kb), settings) as client:
         assert_error(client.post("/api/ingest", json=body), 401, "unauthorized")
         wrong = client.post("/api/ingest", json=body, headers={"Authorization": "Bearer nope"})
         assert_error(wrong, 401, "unauthorized")
         assert wrong.headers["www-authenticate"] == "Bearer"
-        basic = {"Authorization": "Basic s3cret-token"}
+        basic = {"Authorization": f"Basic {ADMIN_TOKEN}"}
         assert_error(client.post("/api/ingest", json=body, headers=basic), 401)
         assert client.get("/api/ask", params={"q": "what is quokkitis"}).json()["abstained"]
-        right = client.post("/api/ingest", json=body, headers={"Authorization": "Bearer s3cret-token"})
+        right = client.post("/api/ingest", json=body, headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
         assert right.status_code == 200, right.text
         data = right.json()
-        assert data["ok"] is False  # the missing path is reported, the folder is ingested
-        found, missing = data["results"]
-        assert found["ok"] and found["files"] == 1 and found["documents_added"] == 1
-        assert not missing["ok"] and "no such file" in missing["failures"][0]
+        assert data["ok"] is True
+        [found] = data["results"]
+        assert found == {**found, "path": "medquad", "ok": True, "files": 1, "documents_added": 1}
+        # A path that is not there is refused like one outside the folder (tests/api/test_ingest_paths.py).
+        missing = client.post("/api/ingest", json={"paths": ["missing"]},
+                              headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
+        assert_error(missing, 422, "path_refused")
         answer = client.get("/api/ask", params={"q": "what is quokkitis"}).json()
         assert not answer["abstained"] and "quokka gland" in answer["answers"][0]["text"]
         assert_error(client.post("/api/ingest", json={"paths": []},
-                                 headers={"Authorization": "Bearer s3cret-token"}), 422)
+                                 headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}), 422)
 
 
 # -- hostile input -------------------------------------------------------------------------------------
@@ -422,16 +429,44 @@ def test_settings_from_the_environment() -> None:
     default = Settings.from_env({})
     assert default == Settings() and default.admin_token is None and default.rate_limit == 60
     custom = Settings.from_env({
-        "HEALTHQA_ADMIN_TOKEN": " tok ", "HEALTHQA_RATE_LIMIT": "0", "HEALTHQA_LOG_QUESTIONS": "1",
+        "HEALTHQA_ADMIN_TOKEN": f" {ADMIN_TOKEN} ", "HEALTHQA_RATE_LIMIT": "0", "HEALTHQA_LOG_QUESTIONS": "1",
         "HEALTHQA_CORS_ORIGINS": "https://a.test, https://b.test,", "HEALTHQA_MAX_QUESTION_LENGTH": "500",
         "HEALTHQA_MAX_BODY_BYTES": "4096", "HEALTHQA_ANSWER_TIMEOUT": "2.5",
     })
-    assert custom == Settings("tok", 0, ("https://a.test", "https://b.test"), True, 500, 4096, 2.5)
+    assert custom == Settings(
+        admin_token=ADMIN_TOKEN, rate_limit=0, cors_origins=("https://a.test", "https://b.test"),
+        log_questions=True, max_question_length=500, max_body_bytes=4096, answer_timeout=2.5,
+    )
+    slow = Settings.from_env({"HEALTHQA_HEADER_TIMEOUT": "2.5", "HEALTHQA_MAX_CONNECTIONS": "64"})
+    assert (slow.header_timeout, slow.max_connections) == (2.5, 64)
+    assert (Settings().header_timeout, Settings().max_connections) == (10.0, 4096)
     for name, value in [("HEALTHQA_RATE_LIMIT", "lots"), ("HEALTHQA_RATE_LIMIT", "-1"),
                         ("HEALTHQA_LOG_QUESTIONS", "maybe"), ("HEALTHQA_ANSWER_TIMEOUT", "0"),
-                        ("HEALTHQA_ANSWER_TIMEOUT", "nan"), ("HEALTHQA_MAX_BODY_BYTES", "10")]:
+                        ("HEALTHQA_ANSWER_TIMEOUT", "nan"), ("HEALTHQA_MAX_BODY_BYTES", "10"),
+                        ("HEALTHQA_HEADER_TIMEOUT", "0"), ("HEALTHQA_MAX_CONNECTIONS", "1")]:
         with pytest.raises(ConfigError, match=name):
             Settings.from_env({name: value})
+
+
+@pytest.mark.parametrize("token", [
+    "s3cret-token",  # too short
+    "a" * 40,  # long, not random
+    "abababababababababababababababab12",  # two characters make up most of it
+    "passwordpasswordpasswordpassword",
+])
+def test_a_weak_admin_token_is_refused(token: str) -> None:
+    with pytest.raises(ConfigError, match="HEALTHQA_ADMIN_TOKEN") as refused:
+        Settings.from_env({"HEALTHQA_ADMIN_TOKEN": token})
+    assert token not in str(refused.value)  # the message never repeats a secret
+
+
+def test_a_random_admin_token_is_taken() -> None:
+    import secrets
+
+    for _ in range(50):
+        token = secrets.token_urlsafe(32)
+        assert Settings.from_env({"HEALTHQA_ADMIN_TOKEN": token}).admin_token == token
+    assert Settings.from_env({"HEALTHQA_ADMIN_TOKEN": "  "}).admin_token is None
 
 
 def test_answer_cache_setting() -> None:

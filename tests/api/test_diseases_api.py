@@ -223,7 +223,7 @@ def test_candidates_for_a_search_box(client: TestClient) -> None:
 
 def test_the_index_is_built_at_start_shared_and_dropped_on_ingest(tmp_path: Path) -> None:
     kb = build_kb(tmp_path / "kb.db", disease_documents())
-    service = Service(Settings(rate_limit=0), str(kb))
+    service = Service(Settings(rate_limit=0, ingest_root=tmp_path), str(kb))
     service.start()
     try:
         built = service._disease_index
@@ -235,7 +235,7 @@ def test_the_index_is_built_at_start_shared_and_dropped_on_ingest(tmp_path: Path
         write_medquad_xml(tmp_path / "new", "0000777", "Zyxo-Lambert fever", [
             ("information", "What is (are) Zyxo-Lambert fever ?", "Zyxo-Lambert fever is a made-up test condition."),
         ])
-        assert service.ingest([str(tmp_path / "new")])[0]["ok"]
+        assert service.ingest(["new"])[0]["ok"]
         assert service._disease_index is None  # dropped with the ingest
         assert asyncio.run(service.disease("Zyxo-Lambert fever")).sources == ["GARD"]
         assert service.disease_index() is not indexes[0]

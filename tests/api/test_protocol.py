@@ -4,11 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import socket
-import subprocess
-import sys
-import time
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -20,7 +16,7 @@ from uvicorn.server import ServerState
 
 from healthqa.api.protocol import NoDelayH11Protocol, server_protocol
 from kb_builders import DOCUMENTS, build_kb
-from servers import stop
+from servers import serve
 
 
 async def _app(scope: dict[str, Any], receive: Any, send: Any) -> None:  # pragma: no cover - never called
@@ -83,31 +79,8 @@ def test_plain_h11_leaves_it_off_there() -> None:
 def test_serve_with_two_workers_answers(tmp_path: Path) -> None:
     """The multi-worker path pickles the server's configuration, protocol class included, into each worker."""
     kb = build_kb(tmp_path / "kb.db", DOCUMENTS)
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    env = {**os.environ, "HEALTHQA_DB": str(kb), "HEALTHQA_RATE_LIMIT": "0"}
-    log = tmp_path / "server.log"
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "healthqa", "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"],
-            env=env, stdout=output, stderr=subprocess.STDOUT,
-        )
-    try:
-        deadline = time.monotonic() + 180
-        while True:
-            assert process.poll() is None, log.read_text(errors="replace")
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=10) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            assert time.monotonic() < deadline, log.read_text(errors="replace")
-            time.sleep(0.25)
+    with serve(kb, tmp_path / "server.log", workers=2) as server:
         for _ in range(4):  # connections land on either worker
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/ask?q=how+is+gout+treated", timeout=60) as r:
-                answer = json.loads(r.read())
+            with urllib.request.urlopen(f"{server.url}/api/ask?q=how+is+gout+treated", timeout=60) as response:
+                answer = json.loads(response.read())
             assert not answer["abstained"] and answer["answers"][0]["title"] == "Gout"
-    finally:
-        stop(process, timeout=30)

@@ -34,7 +34,7 @@ def test_settled_objects_are_not_walked_until_a_reload_releases_them() -> None:
 
 
 def test_what_an_ingest_replaced_is_freed(tmp_path: Path) -> None:
-    service = Service(Settings(rate_limit=0), str(build_kb(tmp_path / "kb.db")))
+    service = Service(Settings(rate_limit=0, ingest_root=tmp_path), str(build_kb(tmp_path / "kb.db")))
     try:
         service.start()
         assert gc.get_freeze_count() > 0  # what the worker loaded is out of the collector's walks

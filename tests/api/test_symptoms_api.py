@@ -123,7 +123,7 @@ def test_the_index_is_built_once_lazily_and_shared_by_threads(kb_path: Path) -> 
 def test_503_without_orphanet_data_until_it_is_ingested(tmp_path: Path) -> None:
     kb = build_kb(tmp_path / "plain.db", DOCUMENTS)
     packets = write_packets(tmp_path / "orphanet" / "packets.jsonl.gz", [DRY_WEAK, EYE_SKIN, SEIZURES])
-    with open_client(kb, Settings(rate_limit=0, admin_token="tok")) as client:
+    with open_client(kb, Settings(rate_limit=0, admin_token="tok", ingest_root=tmp_path)) as client:
         error = assert_error(client.get("/api/symptoms", params={"q": "dry mouth"}), 503, "no_phenotype_data")
         assert "Orphanet" in error["message"]
         page = client.get("/symptoms", params={"q": "dry mouth"})
@@ -131,7 +131,8 @@ def test_503_without_orphanet_data_until_it_is_ingested(tmp_path: Path) -> None:
         assert "Orphanet" in page.text
         # Input errors still come first: they do not depend on the data.
         assert_error(client.get("/api/symptoms", params={"hpo": "HP:1"}), 422, "invalid_hpo_id")
-        ingest = client.post("/api/ingest", json={"paths": [str(packets)]}, headers={"Authorization": "Bearer tok"})
+        body = {"paths": [str(packets.relative_to(tmp_path))]}
+        ingest = client.post("/api/ingest", json=body, headers={"Authorization": "Bearer tok"})
         assert ingest.status_code == 200 and ingest.json()["ok"], ingest.text
         # The (empty) index was dropped with the ingest and is built again over the new annotations.
         assert symptoms(client, q="dry mouth, weak thighs")["diseases"][0]["orpha"] == "900001"

@@ -3,9 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import pytest
+
+import healthqa.answer
+import healthqa.rank
+from api.conftest import open_client
 from healthqa.api.service import Service
 from healthqa.settings import Settings
 from healthqa.store.sqlite import SQLiteStore
@@ -23,7 +32,7 @@ def _wait_for_reload(service: Service, timeout: float = 120.0) -> None:
 
 def test_an_ingest_in_one_worker_reaches_the_other(tmp_path: Path) -> None:
     kb = build_kb(tmp_path / "kb.db", DOCUMENTS)
-    ingesting = Service(Settings(rate_limit=0), str(kb))
+    ingesting = Service(Settings(rate_limit=0, ingest_root=tmp_path), str(kb))
     other = Service(Settings(rate_limit=0), str(kb))
     ingesting.start()
     other.start()
@@ -52,7 +61,7 @@ def test_checks_are_rate_limited_and_unchanged_reingest_is_no_change(tmp_path: P
     kb = build_kb(tmp_path / "kb.db", DOCUMENTS)
     store = SQLiteStore(kb)
     before = store.generation()
-    service = Service(Settings(rate_limit=0), str(kb))
+    service = Service(Settings(rate_limit=0, ingest_root=tmp_path), str(kb))
     service.start()
     try:
         write_medquad_xml(tmp_path / "new", "0000889", "Quorblax fever", [
@@ -79,3 +88,107 @@ def test_checks_are_rate_limited_and_unchanged_reingest_is_no_change(tmp_path: P
     finally:
         service.close()
         store.close()
+
+
+# -- a rebuild that fails ------------------------------------------------------------------------------
+
+TOKEN = "a-test-admin-token-of-forty-characters-xx"
+
+
+def _fail_once(monkeypatch: pytest.MonkeyPatch, error: Exception) -> list[int]:
+    """Make the next answerer build fail with ``error`` where it embeds the new passages (the real failure of
+    issue 21: the tokenizer raced by a question); later builds run the real code. Returns the calls made."""
+    real: Callable[..., int] = healthqa.rank.build_vectors
+    calls: list[int] = []
+
+    def build_vectors(*args: Any, **kwargs: Any) -> int:
+        calls.append(1)
+        if len(calls) == 1:
+            raise error
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(healthqa.answer, "build_vectors", build_vectors)
+    return calls
+
+
+def _new_condition(folder: Path, stem: str = "0000891") -> Path:
+    write_medquad_xml(folder, stem, "Zyxoplasia lambertosis", [
+        ("information", "What is (are) Zyxoplasia lambertosis ?", "Zyxoplasia lambertosis is a test condition."),
+    ])
+    return folder
+
+
+def test_a_rebuild_that_fails_after_an_ingest_keeps_the_old_answers_and_is_retried(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    kb = build_kb(tmp_path / "kb.db", DOCUMENTS)
+    service = Service(Settings(rate_limit=0, ingest_root=tmp_path), str(kb))
+    service.start()
+    try:
+        old = service.answerer
+        calls = _fail_once(monkeypatch, RuntimeError("Unable to create tensor, you should probably activate padding"))
+        # The data is committed, so the ingest reports it; the rebuild is left for the next check.
+        with caplog.at_level(logging.ERROR, logger="healthqa.api"):
+            [result] = service.ingest([str(_new_condition(tmp_path / "new"))])
+        assert result["ok"] and result["documents_added"] == 1
+        assert calls == [1]
+        assert service.answerer is old  # still answering, from the previous state
+        assert service.reload_pending()
+        assert "RuntimeError" in caplog.text and "tensor" not in caplog.text  # the type, never the message
+        assert service.follow_ingests(every=0)  # the generation check still sees the difference
+        _wait_for_reload(service)
+        assert not service.reload_pending() and service.answerer is not old
+        answer = asyncio.run(service.ask(QUESTION))
+        assert not answer.abstained and answer.answers[0].title == "Zyxoplasia lambertosis"
+        assert not service.follow_ingests(every=0)  # caught up
+    finally:
+        service.close()
+
+
+def test_a_background_reload_that_fails_unexpectedly_is_retried(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from healthqa.ingest import ingest_path
+
+    kb = build_kb(tmp_path / "kb.db", DOCUMENTS)
+    service = Service(Settings(rate_limit=0), str(kb))
+    service.start()
+    store = SQLiteStore(kb)
+    escaped: list[type[BaseException]] = []
+    # An exception that leaves the reload thread is only printed; record it instead.
+    monkeypatch.setattr(threading, "excepthook", lambda args: escaped.append(args.exc_type))
+    try:
+        old = service.answerer
+        ingest_path(store, _new_condition(tmp_path / "new"))  # another worker's (or the CLI's) ingest
+        calls = _fail_once(monkeypatch, KeyError("not a HealthQAError"))
+        assert service.follow_ingests(every=0)
+        _wait_for_reload(service)
+        assert calls == [1] and not escaped
+        assert service.answerer is old and service.reload_pending()
+        assert service.follow_ingests(every=0)  # retried at the next check
+        _wait_for_reload(service)
+        assert not service.reload_pending() and service.answerer is not old
+        answer = asyncio.run(service.ask(QUESTION))
+        assert not answer.abstained and answer.answers[0].title == "Zyxoplasia lambertosis"
+    finally:
+        service.close()
+        store.close()
+
+
+def test_an_http_ingest_whose_rebuild_fails_is_not_a_server_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    kb = build_kb(tmp_path / "kb.db", DOCUMENTS)
+    _new_condition(tmp_path / "sources" / "new")
+    settings = Settings(rate_limit=0, admin_token=TOKEN, ingest_root=tmp_path / "sources")
+    with open_client(kb, settings) as client:
+        _fail_once(monkeypatch, RuntimeError("Already borrowed"))
+        response = client.post("/api/ingest", json={"paths": ["new"]}, headers={"Authorization": f"Bearer {TOKEN}"})
+        assert response.status_code == 200, response.text
+        data = response.json()
+        assert data["ok"] is True and data["reload_pending"] is True
+        assert data["results"][0]["documents_added"] == 1
+        deadline = time.monotonic() + 60
+        while client.get("/api/ask", params={"q": QUESTION}).json()["abstained"]:
+            assert time.monotonic() < deadline, "the worker never answered from the new content"
+            time.sleep(0.5)

@@ -7,16 +7,13 @@ Screenshots go to the test's tmp folder and to test-output/ at the repository ro
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import socket
-import subprocess
-import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -34,34 +31,16 @@ from kb_builders import (
     ninds_lems,
     write_medquad_xml,
 )
-from servers import stop
+from servers import RunningServer, serve
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
     "--disable-component-update", "--disable-sync",
 ]
-TOKEN = "browser-test-token"
+TOKEN = "browser-test-token-0123456789abcdefghijk"  # at least 32 characters
 REPO_OUTPUT = Path(__file__).resolve().parents[2] / "test-output"
 QUESTION_MARKER = "Thistlewaite"
-
-
-@dataclass
-class Server:
-    url: str
-    log: Path
-    folder: Path
-    process: subprocess.Popen[bytes]
-
-    def read_log(self) -> str:
-        return self.log.read_text(encoding="utf-8", errors="replace")
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def _request(url: str, data: dict[str, Any] | None = None, token: str | None = None) -> tuple[int, str]:
@@ -78,40 +57,16 @@ def _request(url: str, data: dict[str, Any] | None = None, token: str | None = N
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
     folder = tmp_path_factory.mktemp("serve")
     kb = build_kb(folder / "kb.db", [*DOCUMENTS, ninds_lems(), *ORPHANET_DOCUMENTS])
-    port = _free_port()
-    env = {**os.environ, "HEALTHQA_DB": str(kb), "HEALTHQA_ADMIN_TOKEN": TOKEN, "HEALTHQA_RATE_LIMIT": "0"}
-    env.pop("HEALTHQA_LOG_QUESTIONS", None)
-    script = Path(sys.executable).parent / "healthqa"
-    command = [str(script)] if script.exists() else [sys.executable, "-m", "healthqa"]
-    log = folder / "server.log"
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            [*command, "serve", "--host", "127.0.0.1", "--port", str(port)],
-            env=env, stdout=output, stderr=subprocess.STDOUT,
-        )
-    running = Server(f"http://127.0.0.1:{port}", log, folder, process)
-    try:
-        deadline = time.monotonic() + 180
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"healthqa serve exited with {process.returncode}:\n{running.read_log()}")
-            try:
-                if _request(f"{running.url}/healthz")[0] == 200:
-                    break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"healthqa serve did not become healthy:\n{running.read_log()}")
-            time.sleep(0.25)
+    (folder / "sources").mkdir()
+    env = {"HEALTHQA_ADMIN_TOKEN": TOKEN, "HEALTHQA_INGEST_ROOT": str(folder / "sources")}
+    with serve(kb, folder / "server.log", env=env) as running:
         yield running
-    finally:
-        stop(process, timeout=15)
 
 
-def test_server_answers_and_logs_paths_without_questions(server: Server) -> None:
+def test_server_answers_and_logs_paths_without_questions(server: RunningServer) -> None:
     status, body = _request(f"{server.url}/api/ask?q=does+{QUESTION_MARKER}+gout+hurt")
     assert status == 200 and json.loads(body)["focus"] == ["Gout"]
     status, _ = _request(f"{server.url}/api/ask", {"question": f"{QUESTION_MARKER} what causes gout"})
@@ -121,6 +76,54 @@ def test_server_answers_and_logs_paths_without_questions(server: Server) -> None
     assert "healthqa: serving" in log
     assert "GET /api/ask 200" in log and "POST /api/ask 200" in log
     assert QUESTION_MARKER not in log and "?q=" not in log
+
+
+LOG_MARKER = "zqxmarker"
+
+
+def _raw(server: RunningServer, request: bytes) -> bytes:
+    """``request`` sent byte for byte (no client library would send some of them), the reply read to the end."""
+    port = server.port
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+        sock.sendall(request)
+        chunks = []
+        while chunk := sock.recv(65536):
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def test_the_server_log_holds_route_templates_only(server: RunningServer) -> None:
+    """The marker sent every way, and paths that try to forge or colour a line, in the real server's log."""
+    start = server.log.stat().st_size  # before: the model's progress bar, which draws with carriage returns
+    words = urllib.parse.quote(f"{LOG_MARKER} gout")
+    form = f"q={words}&add={LOG_MARKER}".encode()
+    headers = f"User-Agent: {LOG_MARKER}\r\nReferer: /?q={LOG_MARKER}\r\nConnection: close\r\n"
+    requests = [f"GET {path}?q={words} HTTP/1.1" for path in ("/", "/api/ask", "/symptoms", "/diseases",
+                                                              "/api/search", "/api/diseases")]
+    requests += [f"GET {prefix}{LOG_MARKER}%20syndrome HTTP/1.1"
+                 for prefix in ("/diseases/", "/api/diseases/", "/topics/", "/api/topics/", "/", "/static/")]
+    forged = "%0D%0APOST%20/api/ingest%20200%200.0ms%1B[31m"
+    requests += [f"GET /diseases/x{forged} HTTP/1.1", f"GET /x{forged} HTTP/1.1", f"{LOG_MARKER} / HTTP/1.1"]
+    for line in requests:
+        _raw(server, f"{line}\r\nHost: x\r\n{headers}\r\n".encode())
+    for path in ("/", "/symptoms", "/diseases"):
+        head = f"POST {path} HTTP/1.1\r\nHost: x\r\n{headers}Content-Type: application/x-www-form-urlencoded\r\n"
+        _raw(server, f"{head}Content-Length: {len(form)}\r\n\r\n".encode() + form)
+    for path, body in (("/api/ask", {"question": f"{LOG_MARKER} gout"}), ("/api/search", {"q": LOG_MARKER}),
+                       ("/api/symptoms", {"q": LOG_MARKER}), ("/api/diseases", {"q": LOG_MARKER}),
+                       ("/api/diseases/record", {"ref": LOG_MARKER})):
+        assert _request(f"{server.url}{path}", body)[0] < 500
+    # Bytes no client library sends: a raw ESC and a raw newline-free CR in the path, a bad request line.
+    _raw(server, b"GET /diseases/a\x1b[31mred HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    _raw(server, f"GET /{LOG_MARKER}\x00\x1b HTTP/1.1\r\n\r\n".encode())
+    time.sleep(0.5)  # let the log reach the file
+    log = server.log.read_bytes()[start:]
+    assert LOG_MARKER.encode() not in log.lower()
+    assert b"\x1b" not in log and b"\r" not in log and b"/api/ingest 200 0.0ms" not in log
+    text = log.decode("utf-8", errors="replace")
+    for line in ("GET /diseases/{ref} ", "GET /api/topics/{ref} ", "GET <unmatched> 404", "POST /symptoms 200",
+                 "GET /static/{path} 404", "POST /api/diseases/record "):
+        assert line in text, line
 
 
 # -- the browser --------------------------------------------------------------------------------------
@@ -157,15 +160,17 @@ def _screenshot(page: Any, tmp_path: Path, name: str) -> Path:
     return path
 
 
-def test_ask_in_the_browser(server: Server, browser: Any, tmp_path: Path) -> None:
+def test_ask_in_the_browser(server: RunningServer, browser: Any, tmp_path: Path) -> None:
     page = browser.new_page(viewport={"width": 1024, "height": 800})
     dialogs: list[str] = []
     page.on("dialog", _recorder(dialogs))
     page.goto(f"{server.url}/")
     page.get_by_label("Your health question").fill("What causes gout?")
-    page.get_by_role("button", name="Ask", exact=True).click()
-    page.wait_for_url("**/?q=*")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Ask", exact=True).click()
     card = page.locator("article.card").first
+    # The form posted: the question is in neither the address bar nor the history's URLs.
+    assert page.url == f"{server.url}/" and "gout" not in page.evaluate("location.href").lower()
     assert GOUT_CAUSES in card.locator("blockquote").inner_text()
     assert card.locator("mark").count() >= 1
     link = card.locator("a.original")
@@ -173,18 +178,22 @@ def test_ask_in_the_browser(server: Server, browser: Any, tmp_path: Path) -> Non
     assert "GARD" in card.inner_text() and "2020-05-01" in card.inner_text()
     assert DISCLAIMER in page.locator("main").inner_text()
     assert _screenshot(page, tmp_path, "answer.png").stat().st_size > 10_000
+    # Only when the person asks for it does a link carry the question.
+    page.get_by_role("link", name="Link to this answer").click()
+    page.wait_for_url("**/?q=*")
+    assert GOUT_CAUSES in page.locator("article.card").first.locator("blockquote").inner_text()
     assert dialogs == []
     page.close()
 
 
-def test_phone_without_javascript(server: Server, browser: Any, tmp_path: Path) -> None:
+def test_phone_without_javascript(server: RunningServer, browser: Any, tmp_path: Path) -> None:
     context = browser.new_context(java_script_enabled=False, viewport={"width": 390, "height": 844})
     page = context.new_page()
     page.goto(f"{server.url}/")
     page.get_by_label("Your health question").fill("how is gout treated")
-    page.get_by_role("button", name="Ask without showing the question in the address bar").click()
-    page.wait_for_load_state()
-    assert "?q=" not in page.url  # the POST form keeps the question out of the address bar
+    with page.expect_navigation():
+        page.get_by_role("button", name="Ask", exact=True).click()
+    assert "?q=" not in page.url and "gout" not in page.url  # the POST form keeps the question out of the URL
     assert "colchicine" in page.locator("article.card").first.inner_text()
     _screenshot(page, tmp_path, "answer-phone.png")
     context.close()
@@ -194,14 +203,14 @@ def test_phone_without_javascript(server: Server, browser: Any, tmp_path: Path) 
     wide.close()
 
 
-def test_hostile_document_is_inert_in_the_browser(server: Server, browser: Any, tmp_path: Path) -> None:
-    folder = tmp_path / "hostile"
+def test_hostile_document_is_inert_in_the_browser(server: RunningServer, browser: Any, tmp_path: Path) -> None:
+    folder = server.log.parent / "sources" / "hostile"
     write_medquad_xml(folder, "0000666", f"{SCRIPT}Zyxoplasia {IMG}", [
         ("information", f"What is (are) Zyxoplasia ? {SCRIPT}",
          f"Zyxoplasia is a made-up condition used to test escaping. {SCRIPT} {IMG} It is not real."),
         ("treatment", "What are the treatments for Zyxoplasia ?", f"Rest helps zyxoplasia. {IMG}"),
     ])
-    status, body = _request(f"{server.url}/api/ingest", {"paths": [str(folder)]}, token=TOKEN)
+    status, body = _request(f"{server.url}/api/ingest", {"paths": ["hostile"]}, token=TOKEN)
     assert status == 200 and json.loads(body)["ok"], body
     page = browser.new_page()
     dialogs: list[str] = []
@@ -221,15 +230,16 @@ def test_hostile_document_is_inert_in_the_browser(server: Server, browser: Any, 
     page.close()
 
 
-def test_symptom_search_in_the_browser(server: Server, browser: Any, tmp_path: Path) -> None:
+def test_symptom_search_in_the_browser(server: RunningServer, browser: Any, tmp_path: Path) -> None:
     page = browser.new_page(viewport={"width": 1024, "height": 900})
     dialogs: list[str] = []
     page.on("dialog", _recorder(dialogs))
     page.goto(f"{server.url}/")
     page.get_by_role("link", name="Search by symptoms").first.click()
     page.get_by_label("Your symptoms, in plain words").fill("dry mouth, weak thighs, low reflexes, droopy eyelids")
-    page.get_by_role("button", name="Search").click()
-    page.wait_for_url("**/symptoms?*")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Search").click()
+    assert page.url == f"{server.url}/symptoms"  # posted: no symptom in the address bar
     assert "not a diagnosis" in page.locator(".notice").inner_text()
     best = page.locator("article.disease").first
     assert best.locator("h3").inner_text() == "Dry-weak syndrome (test)"
@@ -253,7 +263,7 @@ def test_symptom_search_in_the_browser(server: Server, browser: Any, tmp_path: P
     page.close()
 
 
-def test_symptom_search_on_a_phone_without_javascript(server: Server, browser: Any, tmp_path: Path) -> None:
+def test_symptom_search_on_a_phone_without_javascript(server: RunningServer, browser: Any, tmp_path: Path) -> None:
     context = browser.new_context(java_script_enabled=False, viewport={"width": 390, "height": 844})
     page = context.new_page()
     page.goto(f"{server.url}/symptoms")
@@ -266,7 +276,8 @@ def test_symptom_search_on_a_phone_without_javascript(server: Server, browser: A
     assert page.get_by_label("Xerostomia").is_checked() and page.get_by_label("Skin rash").is_checked()
     assert page.locator("article.disease h3").first.inner_text() == "Eye-skin disorder (test)"
     _screenshot(page, tmp_path, "symptoms-phone.png")
-    url = page.url
+    assert page.url == f"{server.url}/symptoms"
+    url = server.url + (page.get_by_role("link", name="Link to this search").get_attribute("href") or "")
     context.close()
     wide = browser.new_page(viewport={"width": 390, "height": 844})
     wide.goto(url)
@@ -283,7 +294,7 @@ def _boxes(page: Any, selector: str) -> list[dict[str, float]]:
     return boxes
 
 
-def test_condition_page_from_an_answer(server: Server, browser: Any, tmp_path: Path) -> None:
+def test_condition_page_from_an_answer(server: RunningServer, browser: Any, tmp_path: Path) -> None:
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     dialogs: list[str] = []
     page.on("dialog", _recorder(dialogs))
@@ -312,7 +323,7 @@ def test_condition_page_from_an_answer(server: Server, browser: Any, tmp_path: P
     page.close()
 
 
-def test_condition_page_on_a_phone_without_javascript(server: Server, browser: Any, tmp_path: Path) -> None:
+def test_condition_page_on_a_phone_without_javascript(server: RunningServer, browser: Any, tmp_path: Path) -> None:
     context = browser.new_context(java_script_enabled=False, viewport={"width": 390, "height": 844})
     page = context.new_page()
     page.goto(f"{server.url}/symptoms?q=dry+mouth%2C+weak+thighs")
@@ -327,8 +338,9 @@ def test_condition_page_on_a_phone_without_javascript(server: Server, browser: A
     # The search page, then a record with several sources: passages one under another.
     page.goto(f"{server.url}/diseases")
     page.get_by_label("Name of a condition").fill("lambert")
-    page.get_by_role("button", name="Find the condition").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Find the condition").click()
+    assert page.url == f"{server.url}/diseases"  # the typed name stays out of the URL
     page.get_by_role("link", name="Lambert-Eaton myasthenic syndrome").click()
     page.wait_for_load_state()
     first, second = _boxes(page, "section.disease-section:has(h2:text-is('Treatment')) article.quote")

@@ -74,7 +74,7 @@ def test_home_page(client: TestClient) -> None:
     html = response.text
     page = assert_accessible_page(html)
     assert "q" in page.labels and 'id="q"' in html and 'name="q"' in html
-    assert '<form class="ask" action="/" method="get">' in html and 'formmethod="post"' in html
+    assert '<form class="ask" action="/" method="post">' in html  # the question stays out of the URL
     assert '<link rel="stylesheet" href="/static/style.css">' in html
     assert client.get("/", params={"q": "   "}).text == html  # an empty question is the home page
 
@@ -267,7 +267,7 @@ def test_symptom_form_page(client: TestClient) -> None:
     page = assert_accessible_page(html)
     assert "q" in page.labels and "add" in page.labels
     assert "Your symptoms, in plain words" in html
-    assert '<form class="ask symptoms-form" action="/symptoms" method="get">' in html
+    assert '<form class="ask symptoms-form" action="/symptoms" method="post">' in html
     assert 'class="notice"' in html and "not a diagnosis" in html and "discuss with a doctor" in html
     assert "Orphanet" in html and "CC BY 4.0" in html and "Human Phenotype Ontology" in html
     assert "https://hpo.jax.org" in page.hrefs and "https://www.orpha.net" in page.hrefs

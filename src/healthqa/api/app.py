@@ -67,7 +67,7 @@ def create_app(store_url: str | None = None, settings: Settings | None = None) -
             CORSMiddleware, allow_origins=list(config.cors_origins), allow_methods=["GET", "POST"],
             allow_headers=["Content-Type", "Authorization"], max_age=600,
         )
-    app.add_middleware(Guard, settings=config)
+    app.add_middleware(Guard, settings=config, store_url=store_url)
     return app
 
 

@@ -1,5 +1,8 @@
 """The disease-record endpoints: ``GET /api/diseases?q=`` (candidates) and ``GET /api/diseases/{ref}`` (a record).
 
+Each has a POST twin with a JSON body (``POST /api/diseases`` ``{"q"}``, ``POST /api/diseases/record``
+``{"ref", "features"}``), so that a client can keep the condition a person typed out of URLs and logs.
+
 A record is the object ``healthqa disease NAME --json`` prints (:meth:`DiseaseRecord.to_json`), returned as it
 is: the models below only describe it in the OpenAPI schema. A name that fits no condition is 404 and one that
 fits several is 409 Conflict; both carry the conditions to choose from in the error's ``candidates`` field.
@@ -10,11 +13,11 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import JSONResponse, Response
 
 from healthqa.api.routes import ERROR_SCHEMA, ServiceDep
-from healthqa.api.service import MAX_FEATURES, MAX_REF_LENGTH, clean_ref, condition_error
+from healthqa.api.service import MAX_FEATURES, MAX_REF_LENGTH, Service, clean_ref, condition_error
 from healthqa.disease import (
     ConditionNotFoundError,
     DrugItem,
@@ -93,34 +96,73 @@ RECORD_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-@router.get(
-    "/api/diseases", response_model=CandidateList, responses=ERROR_SCHEMA,
-    summary="Conditions whose names fit a search (for a search box)",
+SEARCH_DESCRIPTION = f"A name, abbreviation, code or key (at most {MAX_REF_LENGTH} characters)."
+REF_DESCRIPTION = (
+    "A name or synonym, an abbreviation (LEMS), a code (ORPHA:43393, OMIM:245550), a document key "
+    f"(medquad:GARD_0003459) or number; at most {MAX_REF_LENGTH} characters."
 )
-async def disease_candidates(
-    svc: ServiceDep,
-    q: Annotated[str, Query(description=f"A name, abbreviation, code or key (at most {MAX_REF_LENGTH} characters).")]
-    = "",
-) -> dict[str, Any]:
+FEATURES_DESCRIPTION = "How many clinical features to list."
+
+
+class CandidateSearchBody(BaseModel):
+    """The body of ``POST /api/diseases``: the search text stays out of the URL and of proxies' logs."""
+
+    model_config = ConfigDict(extra="forbid")
+    q: str = Field(description=SEARCH_DESCRIPTION)
+
+
+class RecordBody(BaseModel):
+    """The body of ``POST /api/diseases/record``: the condition's name stays out of the URL."""
+
+    model_config = ConfigDict(extra="forbid")
+    ref: str = Field(description=REF_DESCRIPTION)
+    features: int = Field(10, ge=0, le=MAX_FEATURES, strict=True, description=FEATURES_DESCRIPTION)
+
+
+async def _candidates(svc: Service, q: str) -> dict[str, Any]:
     text = clean_ref(q, "search")
     found = await svc.disease_candidates(text)
     return {"query": text, "candidates": [c.to_json() for c in found]}
 
 
-@router.get(
-    "/api/diseases/{ref:path}", responses=RECORD_RESPONSES,
-    summary="Everything the sources say about one condition, quoted section by section",
-)
-async def disease(
-    svc: ServiceDep,
-    ref: Annotated[str, Path(description=(
-        "A name or synonym, an abbreviation (LEMS), a code (ORPHA:43393, OMIM:245550), a document key "
-        f"(medquad:GARD_0003459) or number, URL-encoded; at most {MAX_REF_LENGTH} characters."
-    ))],
-    features: Annotated[int, Query(ge=0, le=MAX_FEATURES, description="How many clinical features to list.")] = 10,
-) -> Response:
+async def _record(svc: Service, ref: str, features: int) -> Response:
     try:
         record = await svc.disease(clean_ref(ref), phenotypes=features)
     except ConditionNotFoundError as error:
         raise condition_error(error) from None
     return JSONResponse(record.to_json())
+
+
+CANDIDATES_SUMMARY = "Conditions whose names fit a search (for a search box)"
+RECORD_SUMMARY = "Everything the sources say about one condition, quoted section by section"
+
+
+@router.get(
+    "/api/diseases", response_model=CandidateList, responses=ERROR_SCHEMA, summary=CANDIDATES_SUMMARY + " (GET)"
+)
+async def disease_candidates(
+    svc: ServiceDep, q: Annotated[str, Query(description=SEARCH_DESCRIPTION)] = ""
+) -> dict[str, Any]:
+    return await _candidates(svc, q)
+
+
+@router.post(
+    "/api/diseases", response_model=CandidateList, responses=ERROR_SCHEMA, summary=CANDIDATES_SUMMARY + " (POST)"
+)
+async def disease_candidates_post(svc: ServiceDep, body: CandidateSearchBody) -> dict[str, Any]:
+    return await _candidates(svc, body.q)
+
+
+# Declared before the GET route below, whose {ref:path} would otherwise also match this path.
+@router.post("/api/diseases/record", responses=RECORD_RESPONSES, summary=RECORD_SUMMARY + " (POST)")
+async def disease_post(svc: ServiceDep, body: RecordBody) -> Response:
+    return await _record(svc, body.ref, body.features)
+
+
+@router.get("/api/diseases/{ref:path}", responses=RECORD_RESPONSES, summary=RECORD_SUMMARY + " (GET)")
+async def disease(
+    svc: ServiceDep,
+    ref: Annotated[str, Path(description=REF_DESCRIPTION + " URL-encoded.")],
+    features: Annotated[int, Query(ge=0, le=MAX_FEATURES, description=FEATURES_DESCRIPTION)] = 10,
+) -> Response:
+    return await _record(svc, ref, features)

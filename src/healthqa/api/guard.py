@@ -14,12 +14,16 @@ from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from healthqa import logsafe
+from healthqa.api.access import logged_method, route_template
 from healthqa.api.errors import CODES, INTERNAL_MESSAGE, ApiError, error_response
-from healthqa.api.ratelimit import RateLimiter
+from healthqa.api.ratelimit import Limiter, client_address, parse_networks, retry_after, shared_limiter
 from healthqa.settings import Settings
 
 access_log = logging.getLogger("healthqa.access")
 log = logging.getLogger("healthqa.api")
+# Defence in depth: whatever else is logged here from a request (a question, when opted in) stays one line.
+logsafe.install(access_log.name, log.name)
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; font-src 'self'; "
@@ -42,10 +46,17 @@ def body_too_large(limit: int) -> ApiError:
 
 
 class Guard:
-    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+    def __init__(self, app: ASGIApp, settings: Settings, store_url: str | None = None) -> None:
         self.app = app
         self.settings = settings
-        self.limiter = RateLimiter(settings.rate_limit) if settings.rate_limit > 0 else None
+        self.limiter: Limiter | None = None
+        if settings.rate_limit > 0:
+            self.limiter = shared_limiter(
+                settings.rate_limit, redis_url=settings.redis_url, redis_prefix=settings.redis_prefix,
+                db_path=settings.rate_limit_db or _limits_beside(store_url),
+            )
+        # uvicorn's own proxy-header handling is off (healthqa serve): the forwarded address is read here.
+        self.trusted_proxies = parse_networks(settings.trusted_proxies)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -78,7 +89,7 @@ class Guard:
             return message
 
         try:
-            refusal = self._refuse(scope)
+            refusal = await self._refuse(scope)
             if refusal is not None:
                 response = error_response(
                     scope, refusal.status_code, refusal.code, refusal.message, refusal.headers
@@ -102,10 +113,11 @@ class Guard:
             await response(scope, receive, send_with_headers)
         finally:
             elapsed = (time.perf_counter() - started_at) * 1000
-            # The path only: the query string may hold a question.
-            access_log.info("%s %s %s %.1fms", scope.get("method", "-"), path, state["status"], elapsed)
+            # The route's template only: the path may name a condition and the query holds a question.
+            route = route_template(scope)
+            access_log.info("%s %s %s %.1fms", logged_method(scope), route, state["status"], elapsed)
 
-    def _refuse(self, scope: Scope) -> ApiError | None:
+    async def _refuse(self, scope: Scope) -> ApiError | None:
         length = None
         for name, value in scope.get("headers", []):
             if name == b"content-length":
@@ -119,16 +131,25 @@ class Guard:
                 return body_too_large(self.settings.max_body_bytes)
         path: str = scope.get("path", "")
         if self.limiter is not None and not path.startswith(_UNLIMITED_PREFIXES):
-            client = scope.get("client")
-            wait = self.limiter.take(client[0] if client else "unknown")
+            wait = await self.limiter.take(client_address(scope, self.trusted_proxies))
             if wait > 0:
-                retry = RateLimiter.retry_after(wait)
+                retry = retry_after(wait)
                 message = f"Too many requests from your address; try again in {retry} seconds."
                 return ApiError(429, "rate_limited", message, headers={"Retry-After": retry})
         return None
 
 
+def _limits_beside(store_url: str | None) -> str:
+    """The rate-limit file of a knowledge base: beside it, so that every worker serving it finds the same."""
+    from healthqa.config import database_url
+
+    target = store_url or database_url()
+    if target.startswith("sqlite:///"):
+        target = target[len("sqlite:///"):]
+    return target + "-ratelimit"
+
+
 def _log_error(error: BaseException) -> None:
     """Log where an unexpected error happened without its message, which may quote the request."""
     frames = "".join(traceback.format_tb(error.__traceback__))
-    log.error("unexpected %s while answering a request:\n%s", type(error).__name__, frames)
+    log.error("unexpected %s while answering a request:\n%s", type(error).__name__, logsafe.Verbatim(frames))

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import hmac
+from collections.abc import Sequence
 from dataclasses import asdict
-from typing import Annotated, Any
+from typing import Annotated, Any, get_type_hints
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
 from starlette.responses import JSONResponse, Response
 
 from healthqa.answer import Answer
@@ -74,15 +75,44 @@ async def _service_dependency(request: Request) -> Service:
 ServiceDep = Annotated[Service, Depends(_service_dependency)]
 
 
+# Documented, not enforced by pydantic: its Rust validator refuses any constrained string holding a lone
+# surrogate (which healthqa replaces and answers), and a blank text gets the clearer 422 of clean_question.
+NOT_BLANK: dict[str, Any] = {"minLength": 1, "pattern": r"\S"}
+
+
 class AskBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    question: str = Field(description="The question, in the person's own words (at most 2,000 characters).")
-    top: int = Field(3, ge=1, le=10, description="How many passages to quote.")
+    question: str = Field(
+        json_schema_extra=NOT_BLANK, description="The question, in the person's own words (at most 2,000 characters)."
+    )
+    # Strict: JSON true is not the number 1 (pydantic's lax mode would take it as one).
+    top: int = Field(3, ge=1, le=10, strict=True, description="How many passages to quote.")
+
+
+class SearchBody(BaseModel):
+    """The body of ``POST /api/search``: the words stay out of the URL (and so out of proxies' logs)."""
+
+    model_config = ConfigDict(extra="forbid")
+    q: str = Field(json_schema_extra=NOT_BLANK, description="Words to search for.")
+    limit: int = Field(10, ge=1, le=50, strict=True, description="How many passages to return.")
+
+
+class SymptomsBody(BaseModel):
+    """The body of ``POST /api/symptoms``: the same fields as the GET query, with lists as JSON arrays."""
+
+    model_config = ConfigDict(extra="forbid")
+    q: str = Field("", description="The symptoms in plain words, separated by commas.")
+    hpo: list[str] = Field([], description="HPO ids to add to the description's terms (HP:0000508).")
+    exclude: list[str] = Field([], description="HPO ids to leave out of the description's terms (a correction).")
+    top: int = Field(10, ge=1, le=50, strict=True, description="How many conditions to return.")
 
 
 class IngestBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    paths: list[str] = Field(min_length=1, max_length=100, description="Files or folders on the server.")
+    paths: list[Annotated[str, Field(max_length=4096)]] = Field(
+        min_length=1, max_length=100,
+        description="Files or folders under the server's ingest folder (HEALTHQA_INGEST_ROOT), relative to it.",
+    )
 
 
 class SearchHit(BaseModel):
@@ -160,7 +190,8 @@ def healthz(request: Request, svc: ServiceDep) -> Response:
 @router.get("/api/ask", response_model=Answer, summary="Answer a question (GET)", responses=ERROR_SCHEMA)
 async def ask_get(
     svc: ServiceDep,
-    q: Annotated[str, Query(description="The question (at most 2,000 characters).")] = "",
+    # Required and not blank in the schema too: an empty question has always been a 422.
+    q: Annotated[str, Query(json_schema_extra=NOT_BLANK, description="The question (at most 2,000 characters).")],
     top: Annotated[int, Query(ge=1, le=10, description="How many passages to quote.")] = 3,
 ) -> dict[str, Any]:
     answer = await svc.ask(svc.clean(q), top)
@@ -173,21 +204,43 @@ async def ask_post(svc: ServiceDep, body: AskBody) -> dict[str, Any]:
     return answer.to_json()
 
 
-@router.get("/api/search", summary="Full-text search over passages, with provenance", responses=ERROR_SCHEMA)
-def search(
-    svc: ServiceDep,
-    q: Annotated[str, Query(description="Words to search for.")] = "",
-    limit: Annotated[int, Query(ge=1, le=50, description="How many passages to return.")] = 10,
-) -> SearchResult:
+def _search(svc: Service, q: str, limit: int) -> SearchResult:
     query = svc.clean(q)
     found = svc.require_store().search_passages(query, limit)
     return SearchResult(query=query, results=[hit(p, s) for p, s in found])
 
 
-@router.get(
-    "/api/symptoms", response_model=SymptomsResult, responses=ERROR_SCHEMA,
-    summary="Rare conditions whose recorded features overlap described symptoms (not a diagnosis)",
-)
+@router.get("/api/search", summary="Full-text search over passages, with provenance (GET)", responses=ERROR_SCHEMA)
+def search(
+    svc: ServiceDep,
+    q: Annotated[str, Query(json_schema_extra=NOT_BLANK, description="Words to search for.")],
+    limit: Annotated[int, Query(ge=1, le=50, description="How many passages to return.")] = 10,
+) -> SearchResult:
+    return _search(svc, q, limit)
+
+
+@router.post("/api/search", summary="Full-text search over passages, with provenance (POST)", responses=ERROR_SCHEMA)
+def search_post(svc: ServiceDep, body: SearchBody) -> SearchResult:
+    return _search(svc, body.q, body.limit)
+
+
+async def _symptoms(
+    svc: Service, q: str, hpo: Sequence[str], exclude: Sequence[str], top: int
+) -> dict[str, Any]:
+    text = clean_description(q, svc.settings.max_question_length)
+    added = check_ids(hpo, "hpo")
+    if not text and not added:
+        raise ApiError(
+            422, "empty_description", "Describe the symptoms in plain words ('q') or give HPO ids ('hpo')."
+        )
+    found = await svc.symptoms(SymptomQuery(text, added, check_ids(exclude, "exclude"), top=top))
+    return found.result.to_json()
+
+
+SYMPTOMS_SUMMARY = "Rare conditions whose recorded features overlap described symptoms (not a diagnosis)"
+
+
+@router.get("/api/symptoms", response_model=SymptomsResult, responses=ERROR_SCHEMA, summary=SYMPTOMS_SUMMARY)
 async def symptoms(
     svc: ServiceDep,
     q: Annotated[str, Query(description="The symptoms in plain words, separated by commas.")] = "",
@@ -199,25 +252,42 @@ async def symptoms(
     )] = None,
     top: Annotated[int, Query(ge=1, le=50, description="How many conditions to return.")] = 10,
 ) -> dict[str, Any]:
-    text = clean_description(q, svc.settings.max_question_length)
-    added = check_ids(hpo or (), "hpo")
-    if not text and not added:
-        raise ApiError(
-            422, "empty_description", "Describe the symptoms in plain words ('q') or give HPO ids ('hpo')."
-        )
-    found = await svc.symptoms(SymptomQuery(text, added, check_ids(exclude or (), "exclude"), top=top))
-    return found.result.to_json()
+    return await _symptoms(svc, q, hpo or (), exclude or (), top)
+
+
+@router.post(
+    "/api/symptoms", response_model=SymptomsResult, responses=ERROR_SCHEMA, summary=SYMPTOMS_SUMMARY + " (POST)"
+)
+async def symptoms_post(svc: ServiceDep, body: SymptomsBody) -> dict[str, Any]:
+    return await _symptoms(svc, body.q, body.hpo, body.exclude, body.top)
+
+
+# A stored document as the API shows it: DocumentRecord without ``origin``, the file it was read from, which
+# is a path on the server (the source's name and public URL are ``source`` and ``url``). Derived from the record,
+# so a field added there reaches the API; ``healthqa show`` still prints the origin to the local administrator.
+_TOPIC_FIELDS: dict[str, Any] = {
+    name: (hint, ...) for name, hint in get_type_hints(DocumentRecord).items() if name != "origin"
+}
+Topic = create_model(
+    "Topic", __doc__="A document with all its sections, as stored, without server paths.", **_TOPIC_FIELDS
+)
+
+
+def public_topic(record: DocumentRecord) -> dict[str, Any]:
+    data = asdict(record)
+    del data["origin"]
+    return data
 
 
 @router.get(
-    "/api/topics/{ref:path}", response_model=DocumentRecord, summary="A document with all its sections",
+    "/api/topics/{ref:path}", response_model=Topic, summary="A document with all its sections",
     responses={404: {"description": "No such document."}},
 )
 def topic(
     svc: ServiceDep,
     ref: Annotated[str, Path(description="A document key (e.g. medquad:GARD_0000001) or number.")],
 ) -> dict[str, Any]:
-    return asdict(svc.document(ref))
+    return public_topic(svc.document(ref))
 
 
 @router.get("/api/sources", summary="What the knowledge base holds, with licences and credits")
@@ -244,8 +314,28 @@ def admin(
 @router.post(
     "/api/ingest", summary="Ingest server-local files (admin token required)",
     dependencies=[Depends(admin)],
-    responses={401: {"description": "Missing or wrong token."}, 403: {"description": "Ingest is disabled."}},
+    responses={
+        # Every status this route can answer (issue 21): the guard's refusals included.
+        400: {"description": "The Content-Length header is not a number."},
+        401: {"description": "Missing or wrong token."}, 403: {"description": "Ingest is disabled."},
+        413: {"description": "The body is larger than HEALTHQA_MAX_BODY_BYTES."},
+        429: ERROR_SCHEMA[429], 503: ERROR_SCHEMA[503],
+        409: {"description": "Another ingest is running in this server worker (`ingest_running`)."},
+        422: {"description": "A path is not a file or folder under the ingest folder (`path_refused`, the same "
+                             "error whatever the reason), or the body is not valid."},
+        504: {"description": "The ingest ran past HEALTHQA_INGEST_TIMEOUT (`ingest_timeout`); it stops before "
+                             "its next file, the path it was reading left as it was."},
+    },
 )
 def ingest(svc: ServiceDep, body: IngestBody) -> dict[str, Any]:
+    """Ingest the paths, one transaction each, and answer from the new content.
+
+    The answer: `results` (one per path: `ok`, `files`, documents added, replaced and removed, `failures`),
+    `ok` (every path ingested) and `reload_pending`. What was ingested is committed whatever happens after;
+    `reload_pending: true` means this worker could not yet rebuild its in-memory search over the new content
+    (the error is logged): it goes on answering from the previous content and retries at its next check, within
+    two seconds of the next request (longer, up to a minute, while retries keep failing). The other workers
+    reload on their own within two seconds of a request either way.
+    """
     results = svc.ingest(body.paths)
-    return {"results": results, "ok": all(r["ok"] for r in results)}
+    return {"results": results, "ok": all(r["ok"] for r in results), "reload_pending": svc.reload_pending()}

@@ -8,11 +8,13 @@ import gc
 import logging
 import threading
 import time
+import traceback
 import unicodedata
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from functools import partial
+from pathlib import Path
 from typing import Any, TypeVar
 
 import anyio
@@ -20,6 +22,7 @@ import anyio
 from healthqa.answer import Answer, Answerer
 from healthqa.api.condition_search import NameSearch, candidates_for
 from healthqa.api.errors import ApiError
+from healthqa.api.ingest_paths import IngestGate, confine, ingest_root
 from healthqa.api.symptom_search import NO_PHENOTYPES, SymptomQuery, SymptomSearch, search_symptoms
 from healthqa.disease import (
     AmbiguousConditionError,
@@ -30,6 +33,7 @@ from healthqa.disease import (
     disease_record,
 )
 from healthqa.errors import HealthQAError, NotFoundError
+from healthqa.ingest import IngestLimits
 from healthqa.settings import Settings
 from healthqa.store import DocumentRecord, Store, open_store
 from healthqa.symptoms import SymptomIndex
@@ -123,6 +127,9 @@ def settle_heap(*, release_previous: bool = False) -> None:
 
 # How often a worker looks for another worker's ingest (a one-row read).
 GENERATION_CHECK_SECONDS = 2.0
+# A rebuild that failed is tried again at the next check; one that keeps failing, after 4, 8, ... seconds,
+# at most this long: each try costs seconds of CPU that the questions need.
+MAX_RETRY_SECONDS = 60.0
 
 
 class Service:
@@ -138,6 +145,7 @@ class Service:
             max_workers=settings.answer_threads, thread_name_prefix="healthqa-answer"
         )
         self._ingest_lock = threading.Lock()
+        self._ingest_gate = IngestGate()  # one HTTP ingest job at a time, within HEALTHQA_INGEST_TIMEOUT
         # The symptom index takes seconds to build over the whole catalogue: once per process, on first use.
         self._symptom_index: SymptomIndex | None = None
         self._symptom_lock = threading.Lock()
@@ -151,6 +159,8 @@ class Service:
         self._generation_checked = 0.0
         self._reloading = False  # a rebuild (or this worker's own ingest) is under way
         self._reload_lock = threading.Lock()
+        self._rebuild_failures = 0  # in a row; the next try waits (see MAX_RETRY_SECONDS)
+        self._retry_at = 0.0
 
     def start(self) -> None:
         """Blocking: opens the knowledge base and builds the Answerer (loads the sentence model)."""
@@ -203,7 +213,7 @@ class Service:
         """
         store = self.store
         now = time.monotonic()
-        if store is None or self._reloading or now - self._generation_checked < every:
+        if store is None or self._reloading or now - self._generation_checked < every or now < self._retry_at:
             return False
         self._generation_checked = now
         try:
@@ -217,24 +227,65 @@ class Service:
             if self._reloading:
                 return False
             self._reloading = True
-        threading.Thread(target=self._reload, args=(store, generation), name="healthqa-reload", daemon=True).start()
+        try:
+            threading.Thread(
+                target=self._reload, args=(store, generation), name="healthqa-reload", daemon=True
+            ).start()
+        except BaseException:
+            with self._reload_lock:
+                self._reloading = False  # else no check would ever start a reload again
+            raise
         return True
 
     def _reload(self, store: Store, generation: int) -> None:
         try:
             with self._ingest_lock:
-                answerer = Answerer(store, in_memory=True, cache_size=self.settings.answer_cache)
-                self._drop_indexes()
-                self.answerer = answerer
-                self._generation = generation
-            # One full collection (a pause of a few hundred ms) per reload, so the replaced answerer is freed.
-            settle_heap(release_previous=True)
-            log.info("the knowledge base changed (generation %d): reloaded", generation)
-        except HealthQAError as error:
-            log.error("cannot reload the knowledge base after another worker's ingest: %s", error)
+                if self._rebuild(store, generation, "after another worker's ingest"):
+                    log.info("the knowledge base changed (generation %d): reloaded", generation)
+        except Exception as error:  # a thread's uncaught error would only be printed
+            log.error("the reload failed (%s); a later check retries it", _described(error))
         finally:
+            # Whatever happened, the next check may start a reload again.
             with self._reload_lock:
                 self._reloading = False
+
+    def _rebuild(self, store: Store, generation: int, after: str) -> bool:
+        """Serve a new answerer over ``store`` as ``generation``; on any error keep serving the previous one.
+
+        Called under the ingest lock. ``generation`` is read before the build, and recorded only once the
+        build succeeded: a failed one leaves the difference for :meth:`follow_ingests` to see and retry (an
+        ingest committed meanwhile is seen the same way).
+        """
+        try:
+            answerer = Answerer(store, in_memory=True, cache_size=self.settings.answer_cache)
+        except Exception as error:  # whatever broke, the previous answerer still answers
+            self._rebuild_failures += 1
+            failures = self._rebuild_failures
+            delay = 0.0 if failures == 1 else min(MAX_RETRY_SECONDS, GENERATION_CHECK_SECONDS * 2 ** (failures - 1))
+            self._retry_at = time.monotonic() + delay
+            log.error(
+                "cannot rebuild the answerer %s (%s, %d in a row): answering from the previous state; "
+                "retrying in %g s at the earliest", after, _described(error), failures, delay,
+            )
+            return False
+        self._drop_indexes()
+        self.answerer = answerer
+        self._generation = generation
+        self._rebuild_failures, self._retry_at = 0, 0.0
+        # One full collection (a pause of a few hundred ms) per rebuild: the replaced answerer and indexes were
+        # frozen, hand them back to the collector (see settle_heap).
+        settle_heap(release_previous=True)
+        return True
+
+    def reload_pending(self) -> bool:
+        """Whether this worker answers from an older state than the knowledge base's (a rebuild is due)."""
+        store = self.store
+        if store is None or self.answerer is None:
+            return True
+        try:
+            return store.generation() != self._generation
+        except HealthQAError:
+            return True
 
     def _drop_indexes(self) -> None:
         """Forget the symptom and disease indexes: rebuilt on next use, over the changed knowledge base."""
@@ -380,26 +431,43 @@ class Service:
         )
 
     def ingest(self, paths: list[str]) -> list[dict[str, Any]]:
-        """Ingest server-local paths (one transaction each), then rebuild the Answerer if anything changed."""
+        """Ingest paths under the ingest folder (one transaction each), then rebuild the Answerer if anything
+        changed. 422 ``path_refused`` for a path outside it (:mod:`healthqa.api.ingest_paths`), 409 while another
+        ingest runs here, 504 past ``HEALTHQA_INGEST_TIMEOUT``."""
+        settings = self.settings
+        root = ingest_root(settings)
+        resolved = confine(paths, root)
         store = self.require_store()
+        # Within the folder, each file is checked again as the walk meets it: a link inside may point out.
+        limits = IngestLimits(settings.ingest_max_files, settings.ingest_max_file_bytes, within=root.resolve())
+        results = self._ingest_gate.run(partial(self._ingest_job, store, resolved, limits), settings.ingest_timeout)
+        for result, given in zip(results, paths, strict=True):
+            result["path"] = given  # as the client wrote it: the server's own folders are not its business
+        return results
+
+    def _ingest_job(
+        self, store: Store, paths: list[Path], limits: IngestLimits, stop: Callable[[], bool]
+    ) -> list[dict[str, Any]]:
         with self._ingest_lock:
             with self._reload_lock:
                 # This worker's own change: follow_ingests must not start a second rebuild meanwhile.
                 self._reloading = True
             try:
-                return self._ingest_locked(store, paths)
+                return self._ingest_locked(store, [str(p) for p in paths], limits, stop)
             finally:
                 with self._reload_lock:
                     self._reloading = False
 
-    def _ingest_locked(self, store: Store, paths: list[str]) -> list[dict[str, Any]]:
+    def _ingest_locked(
+        self, store: Store, paths: list[str], limits: IngestLimits | None = None, stop: Callable[[], bool] | None = None
+    ) -> list[dict[str, Any]]:
         from healthqa.ingest import ingest_path
 
         results: list[dict[str, Any]] = []
         changed = False
         for path in paths:
             try:
-                report = ingest_path(store, path)
+                report = ingest_path(store, path, limits=limits, stop=stop)
             except HealthQAError as error:
                 results.append({"path": path, "ok": False, "files": 0, "failures": [str(error)]})
                 continue
@@ -414,15 +482,25 @@ class Service:
         if changed:
             self._drop_indexes()
         if changed or self.answerer is None:
+            # The data is committed whatever happens now: a failed rebuild is reported by reload_pending() and
+            # retried by follow_ingests, never turned into an error for an ingest that succeeded.
             try:
-                self._generation = store.generation()
-                self.answerer = Answerer(store, in_memory=True, cache_size=self.settings.answer_cache)
+                generation = store.generation()
             except HealthQAError as error:
-                log.error("cannot rebuild the answerer after ingest: %s", error)
-                raise ApiError(503, "unavailable", UNAVAILABLE) from error
-            # The replaced answerer and indexes were frozen: hand them back to the collector (see settle_heap).
-            settle_heap(release_previous=True)
+                log.error("cannot read the knowledge base's generation after an ingest: %s", error)
+                return results
+            self._rebuild(store, generation, "after an ingest")
         return results
+
+
+def _described(error: BaseException) -> str:
+    """An error for the log: healthqa's own say what is wrong; any other only its type and where it was raised,
+    as its message could quote any text it was handed."""
+    if isinstance(error, HealthQAError):
+        return str(error)
+    frames = traceback.extract_tb(error.__traceback__)
+    where = f" at {Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else ""
+    return f"{type(error).__name__}{where}"
 
 
 def conditions_named(index: DiseaseIndex, store: Store, names: list[str]) -> list[Candidate]:
