@@ -21,10 +21,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from healthqa import semantic
-from healthqa._training import LiveQATrainingQuestion, read_liveqa_training
+from healthqa.answer.rank import build_vectors
 from healthqa.ingest import ingest_path
-from healthqa.rank import build_vectors
+from healthqa.mediqa.training import LiveQATrainingQuestion, read_liveqa_training
+from healthqa.retrieve import encoder as encoding
 from healthqa.store.sqlite import SQLiteStore
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -82,9 +82,9 @@ def build_kb(path: Path, data: Path, *, rebuild: bool = False, vectors: bool = T
 
 def _fill_vectors(store: SQLiteStore, cache_path: Path) -> None:
     """Give every visible passage its vector: from the cache by text, else encoded by healthqa."""
-    encoder = semantic.default_encoder()
+    encoder = encoding.default_encoder()
     recipe = hashlib.sha256(
-        (encoder.name + inspect.getsource(build_vectors) + inspect.getsource(semantic)).encode()
+        (encoder.name + inspect.getsource(build_vectors) + inspect.getsource(encoding)).encode()
     ).hexdigest()[:16]
     missing = dict(store.vector_texts_missing(encoder.name))
     if not missing:

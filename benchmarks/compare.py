@@ -1,4 +1,4 @@
-"""Agreement and contradiction between two sources' passages: healthqa.compare against hand labels.
+"""Agreement and contradiction between two sources' passages: healthqa.conditions.compare against hand labels.
 
     .venv/bin/python benchmarks/compare.py [--split tune|heldout|all] [--errors] [--json]
     .venv/bin/python benchmarks/compare.py --survey     # contradictions flagged across all of MedQuAD
@@ -7,7 +7,7 @@
 sources (MedQuAD XML, the LiveQA judged A.D.A.M. answers, the three LEMS seed pages), quoted verbatim, each
 labelled by reading it: the treatments, tests and symptoms both passages name, and the points on which one
 asserts what the other denies. The first line describes the labels; every third pair is held out (the
-labels were written before :func:`healthqa.compare.compare` existed, and the held-out pairs were not looked
+labels were written before :func:`healthqa.conditions.compare.compare` existed, and the held-out pairs were not looked
 at while tuning).
 
 Each pair is run through ``compare()`` as two texts, with the pair's condition as ``names`` and, as drug
@@ -37,9 +37,9 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from healthqa.compare import SourcedText, compare
+from healthqa.conditions.compare import SourcedText, compare
 from healthqa.ingest import judged_csv, medquad
-from healthqa.phenotype import load_hpo
+from healthqa.symptoms.hpo import load_hpo
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_PAIRS = REPO_ROOT / "benchmarks" / "data" / "section_pairs.jsonl"

@@ -29,9 +29,9 @@ import numpy as np
 import numpy.typing as npt
 
 from _common import DEFAULT_DATA, DEFAULT_KB, BM25Index, build_kb, load_liveqa_dev
-from healthqa.answer import Answerer
-from healthqa.rank import build_vectors
-from healthqa.semantic import Encoder, default_encoder
+from healthqa.answer.answerer import Answerer
+from healthqa.answer.rank import build_vectors
+from healthqa.retrieve.encoder import Encoder, default_encoder
 from healthqa.store.base import PassageRecord
 from healthqa.store.sqlite import SQLiteStore
 

@@ -41,7 +41,7 @@ from _common import (
     load_qrels,
     unjudged_share,
 )
-from healthqa.answer import Answerer
+from healthqa.answer.answerer import Answerer
 
 FORMS: dict[str, Callable[[LiveQAQuestion], str]] = {
     "original": lambda q: q.original,

@@ -22,7 +22,7 @@ import sys
 from pathlib import Path
 
 from _common import DEFAULT_DATA, DEFAULT_KB, BM25Index, Qrels, build_kb, evaluate, load_liveqa_train
-from healthqa.answer import Answerer
+from healthqa.answer.answerer import Answerer
 from healthqa.store.sqlite import SQLiteStore
 
 _WORD = re.compile(r"[a-z0-9]+")

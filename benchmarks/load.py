@@ -315,7 +315,7 @@ def warm_server(server: Server, questions: Sequence[str], per_worker: int) -> di
 
 def _library_worker(kb: str, conn: Connection, counter: Synchronized[int]) -> None:
     """One baseline process: its own store and Answerer; runs the commands it receives."""
-    from healthqa.answer import Answerer
+    from healthqa.answer.answerer import Answerer
     from healthqa.store import open_store
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops us
@@ -575,7 +575,7 @@ def _prepare_kb(kb: Path, data: Path, build: bool) -> None:
 
     Runs in a child process: it loads the sentence model only when there are vectors to compute.
     """
-    from healthqa.semantic import MODEL_NAME
+    from healthqa.retrieve.encoder import MODEL_NAME
     from healthqa.store.sqlite import SQLiteStore
 
     if build:

@@ -103,9 +103,9 @@ def write_documents(folder: Path, names: Sequence[str], prefix: str) -> None:
 
 def build_base(path: Path, folder: Path, names: Sequence[str]) -> None:
     """A knowledge base of ``names`` with every vector, so that workers start without embedding."""
+    from healthqa.answer.rank import build_vectors
     from healthqa.ingest import ingest_path
-    from healthqa.rank import build_vectors
-    from healthqa.semantic import default_encoder
+    from healthqa.retrieve.encoder import default_encoder
     from healthqa.store import SQLiteStore
 
     write_documents(folder, names, "9")

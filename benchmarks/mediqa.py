@@ -11,7 +11,7 @@ Prints JSON:
   over ``qa-train1-liveqa-dev.xml`` + ``qa-train2-alexa.xml``, with CHiQA's figures on the same questions;
   the training files include 19 questions with no correct answer, which score 0 on every rank figure.
 
-Figures (see :func:`healthqa._training.mediqa_metrics`): ``accuracy`` of the labels; ``mrr``, the
+Figures (see :func:`healthqa.mediqa.training.mediqa_metrics`): ``accuracy`` of the labels; ``mrr``, the
 official-style MRR over healthqa's order restricted to the answers it labelled 1 (first correct one);
 ``mrr_full_order`` over the whole order; ``p_at_1``; ``precision``; ``spearman`` against the reference
 ranks.
@@ -25,49 +25,50 @@ import time
 from pathlib import Path
 from typing import Any
 
-from healthqa import _training, models_data, rerank
-from healthqa.semantic import default_encoder
+from healthqa import learned
+from healthqa.mediqa import rerank, training
+from healthqa.retrieve.encoder import default_encoder
 
 
 def _chiqa(questions: list[rerank.MediqaQuestion]) -> dict[str, dict[str, float]]:
-    all_labelled = [_training.chiqa_ranking(q) for q in questions]
+    all_labelled = [training.chiqa_ranking(q) for q in questions]
     first_labelled = [
         [rerank.RankedAnswer(a.qid, a.aid, a.rank, int(a.rank == 1), a.score, a.answer) for a in ranked]
         for ranked in all_labelled
     ]
     return {
-        "all_labelled_1": _training.mediqa_metrics(all_labelled),
-        "first_labelled_1": _training.mediqa_metrics(first_labelled),
+        "all_labelled_1": training.mediqa_metrics(all_labelled),
+        "first_labelled_1": training.mediqa_metrics(first_labelled),
     }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--data", type=Path, default=_training.default_data_dir())
-    parser.add_argument("--folds", type=int, default=_training.FOLDS)
+    parser.add_argument("--data", type=Path, default=training.default_data_dir())
+    parser.add_argument("--folds", type=int, default=training.FOLDS)
     args = parser.parse_args()
     encoder = default_encoder()
-    model = models_data.load("rerank")
+    model = learned.load("rerank")
     result: dict[str, Any] = {
         "threshold": model.threshold,
         # False: the question parser's vocabularies changed since training; retrain before trusting figures.
-        "weights_match_features": model.meta.get("fingerprint") == _training.feature_fingerprint(),
+        "weights_match_features": model.meta.get("fingerprint") == training.feature_fingerprint(),
     }
 
-    questions = rerank.read_mediqa_questions(args.data / _training.QA_VALIDATION)
+    questions = rerank.read_mediqa_questions(args.data / training.QA_VALIDATION)
     rerank.rerank(questions[0], encoder)  # warm-up, so the timing below is the steady state
     start = time.perf_counter()
     ranked = [rerank.rerank(q, encoder) for q in questions]
     seconds = time.perf_counter() - start
-    result["validation"] = _training.mediqa_metrics(ranked)
+    result["validation"] = training.mediqa_metrics(ranked)
     result["validation"]["seconds_per_question"] = seconds / len(questions)
     result["chiqa_validation"] = _chiqa(questions)
 
-    dataset = _training.rerank_dataset([args.data / name for name in _training.QA_TRAIN], encoder)
+    dataset = training.rerank_dataset([args.data / name for name in training.QA_TRAIN], encoder)
     result["cross_validation"] = {
         "folds": args.folds,
         "grouped_by": "question",
-        "healthqa": _training.cross_validate_rerank(dataset, folds=args.folds),
+        "healthqa": training.cross_validate_rerank(dataset, folds=args.folds),
         "chiqa": _chiqa(dataset.questions),
     }
     print(json.dumps(result, indent=1))

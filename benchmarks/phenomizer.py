@@ -12,13 +12,13 @@ give all of them. Four conditions, each from the same draw:
   top-level term such as "Phenotypic abnormality" (a term with no other ancestor is kept);
 - both: the imprecise terms plus the noise terms.
 
-Each patient is ranked against all disorders by healthqa's scorer (:mod:`healthqa.symptoms`) and by a Resnik
+Each patient is ranked against all disorders by healthqa's scorer (:mod:`healthqa.symptoms.search`) and by a Resnik
 baseline computed in the same run: the symmetric best-match average of IC(most informative common ancestor),
 with the same IC (annotation frequency over disorders). Ties count by random tie-breaking (expected hit rate).
 
 A second set gives the patient's terms as words: up to ``--terms`` annotated terms that have an HPO layperson
 synonym (disorders with at least 3 such terms), each replaced by one of its layperson synonyms chosen at
-random, mapped back to HPO with :meth:`healthqa.phenotype.HPOIndex.map_text`.
+random, mapped back to HPO with :meth:`healthqa.symptoms.hpo.HPOIndex.map_text`.
 
     .venv/bin/python benchmarks/phenomizer.py [--seed 0] [--limit N] [--out results.json]
 
@@ -41,8 +41,8 @@ from typing import Any
 import numpy as np
 
 from healthqa.ingest import orphanet
-from healthqa.phenotype import PHENOTYPIC_ABNORMALITY, ROOT, HPOIndex, load_hpo
-from healthqa.symptoms import DEFAULTS, Params, SymptomIndex
+from healthqa.symptoms.hpo import PHENOTYPIC_ABNORMALITY, ROOT, HPOIndex, load_hpo
+from healthqa.symptoms.search import DEFAULTS, Params, SymptomIndex
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = REPO_ROOT.parent / "shared" / "data" / "orphanet" / "orphapackets-2025-12.jsonl.gz"

@@ -21,7 +21,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from healthqa.api.ratelimit import LocalLimiter, RedisLimiter, SqliteLimiter, client_address, parse_networks
+from healthqa.app.ratelimit import LocalLimiter, RedisLimiter, SqliteLimiter, client_address, parse_networks
 
 PER_MINUTE = 1_000_000  # every call allowed: the cost of a refusal is the same
 CLIENTS = [f"198.51.100.{n % 250}" if n < 250 else f"203.0.{n // 250}.{n % 250}" for n in range(1000)]

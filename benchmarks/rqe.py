@@ -24,8 +24,9 @@ from typing import Any
 
 import numpy as np
 
-from healthqa import _training, entail, models_data
-from healthqa.semantic import default_encoder
+from healthqa import learned
+from healthqa.mediqa import entail, training
+from healthqa.retrieve.encoder import default_encoder
 
 Array = np.ndarray[Any, Any]
 
@@ -44,23 +45,23 @@ def _scores(labels: Array, probabilities: Array, threshold: float) -> dict[str, 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--data", type=Path, default=_training.default_data_dir())
+    parser.add_argument("--data", type=Path, default=training.default_data_dir())
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--with-train", action="store_true", help="also score the training file")
     args = parser.parse_args()
     from sklearn.model_selection import GroupKFold
 
     encoder = default_encoder()
-    model = models_data.load("entail")
+    model = learned.load("entail")
     model.check_features(entail.FEATURES, "entail")
     result: dict[str, Any] = {
         "threshold": model.threshold,
         # False: the question parser's vocabularies changed since training; retrain before trusting figures.
-        "weights_match_features": model.meta.get("fingerprint") == _training.feature_fingerprint(),
+        "weights_match_features": model.meta.get("fingerprint") == training.feature_fingerprint(),
     }
 
     start = time.perf_counter()
-    pairs, matrix, labels = _training.rqe_dataset(args.data / _training.RQE_VALIDATION, encoder)
+    pairs, matrix, labels = training.rqe_dataset(args.data / training.RQE_VALIDATION, encoder)
     seconds = time.perf_counter() - start
     result["validation"] = _scores(labels, model.probabilities(matrix), model.threshold)
     result["validation"]["ms_per_pair"] = 1000 * seconds / len(pairs)
@@ -69,14 +70,14 @@ def main() -> None:
     groups = np.unique([p.consumer for p in pairs], return_inverse=True)[1]
     out_of_fold = np.zeros(len(labels))
     for train, test in GroupKFold(n_splits=args.folds).split(matrix, labels, groups):
-        fold_model = _training.fit_linear(matrix[train], labels[train], entail.FEATURES, _training.C_ENTAIL)
+        fold_model = training.fit_linear(matrix[train], labels[train], entail.FEATURES, training.C_ENTAIL)
         out_of_fold[test] = fold_model.probabilities(matrix[test])
     result["validation_cross_validated"] = {
         "folds": args.folds, "grouped_by": "consumer question", **_scores(labels, out_of_fold, 0.5),
     }
 
     if args.with_train:
-        _, train_matrix, train_labels = _training.rqe_dataset(args.data / _training.RQE_TRAIN, encoder)
+        _, train_matrix, train_labels = training.rqe_dataset(args.data / training.RQE_TRAIN, encoder)
         result["train"] = _scores(train_labels, model.probabilities(train_matrix), model.threshold)
     print(json.dumps(result, indent=1))
 

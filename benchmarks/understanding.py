@@ -23,8 +23,8 @@ import sys
 from pathlib import Path
 
 from _common import DEFAULT_DATA, DEFAULT_KB, build_kb, load_liveqa_train
-from healthqa.answer import name_index
-from healthqa.models import SectionType
+from healthqa.answer.answerer import name_index
+from healthqa.records import SectionType
 from healthqa.understand import FocusMatch, NameIndex, normalise, understand
 
 TYPE_MAP = {

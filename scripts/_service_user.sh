@@ -69,7 +69,7 @@ service_user() {
          "in a folder of its own, or leave it unset)" >&2
     return 0
   fi
-  if ! "${prefix[@]}" "$PWD/.venv/bin/python" -c 'import healthqa.api' >/dev/null 2>&1; then
+  if ! "${prefix[@]}" "$PWD/.venv/bin/python" -c 'import healthqa.app' >/dev/null 2>&1; then
     # Typically a Python installed under /root (pyenv): .venv/bin/python links to it.
     echo "warning: serving as root: user '$user' cannot run $PWD/.venv/bin/python ($(readlink -f .venv/bin/python))" \
          "or read $PWD; make .venv from a Python that every user can run (e.g. /usr/bin/python3)" >&2

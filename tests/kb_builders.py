@@ -10,7 +10,7 @@ from pathlib import Path
 
 from healthqa.ingest.orphanet import SOURCE as ORPHANET
 from healthqa.ingest.orphanet import parse_packet
-from healthqa.models import (
+from healthqa.records import (
     DrugMention,
     Fact,
     Organisation,

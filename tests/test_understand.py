@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from healthqa.models import SectionType
+from healthqa.records import SectionType
 from healthqa.understand import NameIndex, classify, condense, emergency_cue, understand
 
 LEMS, GOUT, LEUKEMIA, LUPUS, DIABETES = 1, 2, 3, 4, 5
@@ -262,7 +262,7 @@ def test_an_abbreviation_of_one_condition_is_expanded_for_the_encoder() -> None:
 def test_abbreviations_match_in_lower_case_where_the_knowledge_base_reads_them_so() -> None:
     listed = [*NAMES, (40, "Chronic obstructive pulmonary disease", "title"), (40, "COPD", "synonym"),
               (41, "Multiple acyl-CoA dehydrogenase deficiency", "title"), (41, "MADA", "synonym")]
-    never_lowercase = {"copd", "lems", "mada"}  # as healthqa.answer.lowercase_abbreviation_test would say
+    never_lowercase = {"copd", "lems", "mada"}  # as healthqa.answer.answerer.lowercase_abbreviation_test would say
     names = NameIndex(listed, reads_as_abbreviation=lambda word: word in never_lowercase)
     assert focus_of("what is copd?", names) == {40}
     assert focus_of("is lems inherited", names) == {LEMS}

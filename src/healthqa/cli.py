@@ -212,7 +212,7 @@ def _print_document(d: DocumentRecord, as_json: bool) -> None:
 )
 def fetch(name: str, url: str | None, dest: Path | None) -> None:
     """Download a public data release into the sources folder, verified, never half-written."""
-    from healthqa.fetch import fetch as fetch_release
+    from healthqa.ingest.fetch import fetch as fetch_release
 
     bar = tqdm(desc=name, unit="B", unit_scale=True, disable=None, leave=False, file=sys.stderr)
 
@@ -230,7 +230,7 @@ def fetch(name: str, url: str | None, dest: Path | None) -> None:
 
 
 def _answerer(db: str | None, semantic: bool = True, in_memory: bool = False) -> Any:
-    from healthqa.answer import Answerer
+    from healthqa.answer.answerer import Answerer
 
     store = _open(db)
     try:
@@ -246,7 +246,7 @@ def _answerer(db: str | None, semantic: bool = True, in_memory: bool = False) ->
 @db_option
 def ask(question: str, as_json: bool, top: int, db: str | None) -> None:
     """Answer QUESTION with quoted, cited passages, or say that no trusted answer was found."""
-    from healthqa.answer import NO_ANSWER
+    from healthqa.answer.wording import NO_ANSWER
 
     answerer = _answerer(db)
     answer = answerer.ask(question, top=top)
@@ -314,7 +314,7 @@ def batch(file: Path, top: int, format_: str, db: str | None) -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def rerank(file: Path) -> None:
     """Re-rank the candidate answers of a MEDIQA 2019 QA file; print QID,AID,LABEL lines in healthqa's order."""
-    from healthqa.rerank import rerank_file
+    from healthqa.mediqa.rerank import rerank_file
 
     try:
         rows = rerank_file(file)
@@ -335,10 +335,9 @@ def serve(host: str, port: int, workers: int, db: str | None) -> None:
 
     import uvicorn
 
-    from healthqa.api import create_app
-    from healthqa.api.protocol import server_options
-    from healthqa.config import database_url
-    from healthqa.settings import Settings
+    from healthqa.app import create_app
+    from healthqa.app.server.protocol import server_options
+    from healthqa.config import Settings, database_url
 
     try:
         settings = Settings.from_env()
@@ -349,7 +348,7 @@ def serve(host: str, port: int, workers: int, db: str | None) -> None:
     click.echo(f"healthqa: serving {target} on http://{host}:{port} with {workers} worker(s)", err=True)
     log_config = _serve_log_config()
     # uvicorn would believe X-Forwarded-For from 127.0.0.1 (FORWARDED_ALLOW_IPS): the guard decides instead,
-    # from HEALTHQA_TRUSTED_PROXIES (healthqa.api.ratelimit).
+    # from HEALTHQA_TRUSTED_PROXIES (healthqa.app.ratelimit).
     if workers == 1:
         app = create_app(target, settings)
         uvicorn.run(app, host=host, port=port, access_log=False, log_config=log_config, proxy_headers=False,
@@ -357,10 +356,10 @@ def serve(host: str, port: int, workers: int, db: str | None) -> None:
         return
     import logging.config
 
-    from healthqa.api import workers as server_workers
+    from healthqa.app.server import workers as server_workers
 
     os.environ["HEALTHQA_DB"] = target  # the workers build their app from the environment
-    options: dict[str, Any] = {"app": "healthqa.api:app_from_env", "factory": True, "access_log": False,
+    options: dict[str, Any] = {"app": "healthqa.app:app_from_env", "factory": True, "access_log": False,
                                "log_config": log_config, "proxy_headers": False, **server_options()}
     if not server_workers.available():
         uvicorn.run(host=host, port=port, workers=workers, **options)
@@ -387,7 +386,7 @@ def _serve_log_config() -> dict[str, Any]:
     config: dict[str, Any] = copy.deepcopy(LOGGING_CONFIG)
     config["loggers"]["healthqa"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
     # Every line written (uvicorn's own included) escapes the values it quotes: no request can forge a line.
-    config.setdefault("filters", {})["escape"] = {"()": "healthqa.logsafe.EscapeFilter"}
+    config.setdefault("filters", {})["escape"] = {"()": "healthqa.app.logsafe.EscapeFilter"}
     for handler in config["handlers"].values():
         handler["filters"] = [*handler.get("filters", []), "escape"]
     return config
@@ -405,13 +404,13 @@ def symptoms(text: str, terms: str, top: int, as_json: bool, db: str | None) -> 
     TEXT is mapped to Human Phenotype Ontology terms and the mapping is shown; correct it with --terms.
     This is information to discuss with a doctor, not a diagnosis.
     """
-    from healthqa.symptoms import run_symptoms
+    from healthqa.symptoms.search import search_symptoms
 
     if not text.strip() and not terms.strip():
         _fail(HealthQAError("give a description of the symptoms, or HPO ids with --terms"))
     store = _open(db)
     try:
-        result = run_symptoms(store, text, [t for t in terms.split(",") if t.strip()], top)
+        result = search_symptoms(store, text, [t for t in terms.split(",") if t.strip()], top)
     except HealthQAError as error:
         _fail(error)
     finally:
@@ -432,7 +431,7 @@ def disease(name: str, as_json: bool, features: int, db: str | None) -> None:
     "OMIM:245550") or a document key ("medquad:GARD_0003459"). Every passage is quoted with its source and
     date; where the sources agree, disagree or have gone out of date is shown at the end.
     """
-    from healthqa.disease import disease_record
+    from healthqa.conditions import disease_record
 
     store = _open(db)
     try:

@@ -1,17 +1,49 @@
-"""Settings, read from the environment each time they are needed.
+"""Every setting of healthqa, read from the environment.
+
+Where the data live (read each time they are needed):
 
 - ``HEALTHQA_DB``: the knowledge base, a SQLite file path (default: ``healthqa.db`` in the user's
   data directory).
 - ``HEALTHQA_SOURCES``: a local folder laid out like ``shared/data`` (``medquad/``, ``orphanet/`` ...),
   where ``healthqa fetch`` writes and the set-up command reads.
+
+The HTTP server's settings (:class:`Settings`, read once when the server starts):
+
+| variable | meaning | default |
+|---|---|---|
+| ``HEALTHQA_ADMIN_TOKEN`` | bearer token allowing ``POST /api/ingest``; unset: ingest is off | unset |
+| ``HEALTHQA_RATE_LIMIT`` | requests per minute per client address (token bucket); ``0`` turns it off | 60 |
+| ``HEALTHQA_REDIS_URL`` | Redis holding the rate-limit counts, shared by every worker and host | unset: a file |
+| ``HEALTHQA_REDIS_PREFIX`` | prefix of healthqa's Redis keys | ``healthqa:ratelimit:`` |
+| ``HEALTHQA_RATE_LIMIT_DB`` | SQLite file of the counts without Redis (one host's workers) | beside the database |
+| ``HEALTHQA_TRUSTED_PROXIES`` | comma-separated IPs/CIDRs whose ``X-Forwarded-For``/``Forwarded`` is believed | none |
+| ``HEALTHQA_CORS_ORIGINS`` | comma-separated origins allowed to call the API from a browser | none |
+| ``HEALTHQA_LOG_QUESTIONS`` | ``1`` writes question text to the log (it never is otherwise) | 0 |
+| ``HEALTHQA_MAX_QUESTION_LENGTH`` | longest question accepted, in characters | 2000 |
+| ``HEALTHQA_MAX_BODY_BYTES`` | largest request body accepted, in bytes | 16384 |
+| ``HEALTHQA_ANSWER_TIMEOUT`` | seconds an answer may take before the request fails with 504 | 10 |
+| ``HEALTHQA_ANSWER_CACHE`` | answers to recent questions each worker keeps in memory; ``0`` turns it off | 1024 |
+| ``HEALTHQA_ANSWER_THREADS`` | questions each worker answers at once (more wait their turn) | 1 |
+| ``HEALTHQA_INGEST_ROOT`` | the one folder ``POST /api/ingest`` reads; paths are relative to it | the sources folder |
+| ``HEALTHQA_INGEST_TIMEOUT`` | seconds an HTTP ingest may run (then 504; it stops before its next file) | 600 |
+| ``HEALTHQA_INGEST_MAX_FILES`` | most files one ingested path may hold (HTTP and CLI) | 100000 |
+| ``HEALTHQA_INGEST_MAX_FILE_BYTES`` | largest file an ingest reads (HTTP and CLI); larger: reported | 268435456 |
+| ``HEALTHQA_HEADER_TIMEOUT`` | seconds a client has to send each request's headers, then it is cut off | 10 |
+| ``HEALTHQA_MAX_CONNECTIONS`` | connections per worker; past it, the oldest one still sending headers goes | 4096 |
 """
+
 
 from __future__ import annotations
 
+import ipaddress
 import os
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 from platformdirs import user_data_dir
+
+from healthqa.errors import ConfigError
 
 
 def data_dir() -> Path:
@@ -25,3 +57,152 @@ def database_url() -> str:
 def sources_dir() -> Path:
     configured = os.environ.get("HEALTHQA_SOURCES")
     return Path(configured) if configured else data_dir() / "sources"
+
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"", "0", "false", "no", "off"})
+
+
+# Bounds on one ingest, for the server and the CLI alike: a folder such as / or a file such as a disk image
+# named by mistake is refused instead of read for hours. The largest real inputs are far below both: MedQuAD
+# holds 11,276 files, the largest input file (the LiveQA judged-answers CSV) is 3.5 MB.
+INGEST_MAX_FILES = 100_000
+INGEST_MAX_FILE_BYTES = 256 * 1024 * 1024
+
+
+def ingest_limits_from_env(environ: Mapping[str, str] | None = None) -> tuple[int, int]:
+    """(``HEALTHQA_INGEST_MAX_FILES``, ``HEALTHQA_INGEST_MAX_FILE_BYTES``): read on their own, so that the
+    CLI's ingest does not depend on the server's other settings."""
+    env = os.environ if environ is None else environ
+    return (
+        _integer(env, "HEALTHQA_INGEST_MAX_FILES", INGEST_MAX_FILES, minimum=1),
+        _integer(env, "HEALTHQA_INGEST_MAX_FILE_BYTES", INGEST_MAX_FILE_BYTES, minimum=1),
+    )
+
+
+@dataclass(frozen=True)
+class Settings:
+    admin_token: str | None = None
+    rate_limit: int = 60  # requests per minute per client; 0 = unlimited
+    # Where the rate-limit counts live, shared by the workers (healthqa.app.ratelimit): Redis when set, else a
+    # SQLite file (None: beside the knowledge base).
+    redis_url: str | None = None
+    redis_prefix: str = "healthqa:ratelimit:"
+    rate_limit_db: str | None = None
+    # Peers whose forwarded client address is believed, as normalised networks ("10.0.0.0/8", "::1/128").
+    trusted_proxies: tuple[str, ...] = ()
+    cors_origins: tuple[str, ...] = ()
+    log_questions: bool = False
+    max_question_length: int = 2000
+    max_body_bytes: int = 16 * 1024
+    answer_timeout: float = 10.0
+    answer_cache: int = 1024  # answers to recent questions kept per worker; 0 = off
+    # Questions answered at once per worker. Answering is mostly Python holding the GIL: a second thread gave
+    # less throughput (benchmarks/load_wrk.py), but with one, a slow request holds up those queued behind it.
+    answer_threads: int = 1
+    # POST /api/ingest reads only under this folder (healthqa.app.ingest_paths); None: the sources folder
+    # (healthqa.config.sources_dir) as it is when the ingest runs.
+    ingest_root: Path | None = None
+    ingest_timeout: float = 600.0  # seconds an HTTP ingest job may run (then 504; it stops at a file boundary)
+    ingest_max_files: int = INGEST_MAX_FILES
+    ingest_max_file_bytes: int = INGEST_MAX_FILE_BYTES
+    # Slow clients: a connection gets this long to send each request's headers (healthqa.app.server.protocol).
+    header_timeout: float = 10.0
+    # Per worker; each costs a file descriptor and a few KiB. Above a slow-client flood's size, the flood costs
+    # the other clients nothing (benchmarks/slow_clients.py: 3,000 slow connections, cap 1,000: seconds per
+    # request, as new clients queue behind the flood's in the kernel's accept queue; cap 4,000: no change).
+    max_connections: int = 4096
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        token = _admin_token(env.get("HEALTHQA_ADMIN_TOKEN", ""))
+        origins = tuple(o.strip() for o in env.get("HEALTHQA_CORS_ORIGINS", "").split(",") if o.strip())
+        return cls(
+            admin_token=token,
+            rate_limit=_integer(env, "HEALTHQA_RATE_LIMIT", cls.rate_limit, minimum=0),
+            redis_url=env.get("HEALTHQA_REDIS_URL", "").strip() or None,
+            redis_prefix=env.get("HEALTHQA_REDIS_PREFIX", "").strip() or cls.redis_prefix,
+            rate_limit_db=env.get("HEALTHQA_RATE_LIMIT_DB", "").strip() or None,
+            trusted_proxies=_networks(env, "HEALTHQA_TRUSTED_PROXIES"),
+            cors_origins=origins,
+            log_questions=_flag(env, "HEALTHQA_LOG_QUESTIONS"),
+            max_question_length=_integer(env, "HEALTHQA_MAX_QUESTION_LENGTH", cls.max_question_length, 1),
+            max_body_bytes=_integer(env, "HEALTHQA_MAX_BODY_BYTES", cls.max_body_bytes, minimum=1024),
+            answer_timeout=_number(env, "HEALTHQA_ANSWER_TIMEOUT", cls.answer_timeout),
+            answer_cache=_integer(env, "HEALTHQA_ANSWER_CACHE", cls.answer_cache, minimum=0),
+            answer_threads=_integer(env, "HEALTHQA_ANSWER_THREADS", cls.answer_threads, minimum=1),
+            ingest_root=Path(env["HEALTHQA_INGEST_ROOT"]) if env.get("HEALTHQA_INGEST_ROOT", "").strip() else None,
+            ingest_timeout=_number(env, "HEALTHQA_INGEST_TIMEOUT", cls.ingest_timeout),
+            ingest_max_files=ingest_limits_from_env(env)[0],
+            ingest_max_file_bytes=ingest_limits_from_env(env)[1],
+            header_timeout=_number(env, "HEALTHQA_HEADER_TIMEOUT", cls.header_timeout),
+            max_connections=_integer(env, "HEALTHQA_MAX_CONNECTIONS", cls.max_connections, minimum=2),
+        )
+
+
+MIN_TOKEN_LENGTH = 32
+
+
+def _admin_token(raw: str) -> str | None:
+    """The ingest token, refused when it is short or plainly not random (it guards a write endpoint).
+
+    "Random" can only be checked roughly: at least 32 characters, of which at least 16 different ones,
+    and no character making up more than a quarter of it (``secrets.token_urlsafe(32)`` passes easily).
+    """
+    token = raw.strip()
+    if not token:
+        return None
+    advice = 'make one with: python -c "import secrets; print(secrets.token_urlsafe(32))"'
+    if len(token) < MIN_TOKEN_LENGTH:
+        raise ConfigError(f"HEALTHQA_ADMIN_TOKEN is too short ({len(token)} characters, at least "
+                          f"{MIN_TOKEN_LENGTH}): {advice}")
+    most = max(token.count(c) for c in set(token))
+    if len(set(token)) < 16 or most * 4 > len(token):
+        raise ConfigError(f"HEALTHQA_ADMIN_TOKEN does not look random (too few different characters): {advice}")
+    return token
+
+
+def _integer(env: Mapping[str, str], name: str, default: int, minimum: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r}: expected a whole number") from None
+    if value < minimum:
+        raise ConfigError(f"{name}={raw!r}: must be at least {minimum}")
+    return value
+
+
+def _networks(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    networks = []
+    for entry in env.get(name, "").split(","):
+        if entry.strip():
+            try:
+                networks.append(str(ipaddress.ip_network(entry.strip(), strict=False)))
+            except ValueError:
+                raise ConfigError(f"{name}: {entry.strip()!r} is not an IP address or CIDR block") from None
+    return tuple(networks)
+
+
+def _number(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r}: expected a number of seconds") from None
+    if not value > 0 or value == float("inf"):
+        raise ConfigError(f"{name}={raw!r}: must be a positive number of seconds")
+    return value
+
+
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if raw in _TRUE:
+        return True
+    if raw in _FALSE:
+        return False
+    raise ConfigError(f"{name}={raw!r}: expected 1 or 0")

@@ -10,9 +10,17 @@ can catch one class. The tree::
     ├── IngestStoppedError   an ingest was told to stop (its time limit passed); the path it read was rolled back
     ├── StoreError           the knowledge base cannot be opened, migrated or written
     │   └── NotFoundError        an id that the knowledge base does not hold
-    └── FetchError           a download failed or did not verify; nothing was left behind
+    ├── FetchError           a download failed or did not verify; nothing was left behind
+    └── ConditionNotFoundError   a name, code or key names no condition; ``candidates`` are close names
+        └── AmbiguousConditionError  it names several conditions; ``candidates`` lists them
 
-The CLI prints ``str(error)`` on one line; the API maps each class to one HTTP status.
+``ConditionNotFoundError`` and ``AmbiguousConditionError`` live with the condition records
+(:mod:`healthqa.conditions`), whose ``Candidate`` they carry; every other class is defined here. The HTTP layer's
+``ApiError`` (:mod:`healthqa.app.errors`) is not part of the tree: it is how the app answers, not a failure
+of the library.
+
+The CLI prints ``str(error)`` on one line; the API maps each class to one HTTP status (a condition that is not
+found 404, an ambiguous one 409).
 """
 
 from __future__ import annotations

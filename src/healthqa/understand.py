@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 
-from healthqa.models import SectionType
+from healthqa.records import SectionType
 
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'\u2019\-]*")
 _SENTENCE_END = re.compile(r"(?<=[.?!])\s+|\n+")
@@ -206,11 +206,11 @@ class Understanding:
 class NameIndex:
     """Every name the knowledge base knows a topic by, with a typo-tolerant word index.
 
-    ``known_word`` tells whether a word is one the knowledge base's texts use (``healthqa.answer.name_index``):
+    ``known_word`` tells whether a word is one the knowledge base's texts use (``healthqa.answer.answerer.name_index``):
     such a word, like a word of ``dictionary``, is never "corrected" into a name ("told" is not a typo of
     "cold", nor "location" of "lactation", nor "stuff" of "snuff").
     ``reads_as_abbreviation`` tells whether a word written in lower case may be read as the abbreviation
-    spelled the same (``healthqa.answer.lowercase_abbreviation_test``: "copd", "gerd", "hiv" yes; "all",
+    spelled the same (``healthqa.answer.answerer.lowercase_abbreviation_test``: "copd", "gerd", "hiv" yes; "all",
     "sad" no); without it, abbreviations match only where the question writes them in capitals.
     ``sources`` (document id to source name) lets the index see that a synonym names another condition:
     see :meth:`_same_condition`.

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from healthqa.answer import name_index
+from healthqa.answer.answerer import name_index
 from healthqa.errors import BadInputError
 from healthqa.ingest import ingest_path, judged_csv
-from healthqa.models import SectionType, Tier, match_key
+from healthqa.records import SectionType, Tier, match_key
 from healthqa.store import SQLiteStore
 
 URL = "https://example.gov/topic/123"

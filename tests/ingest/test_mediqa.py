@@ -7,7 +7,7 @@ import pytest
 
 from healthqa.errors import BadInputError
 from healthqa.ingest import ingest_path, mediqa
-from healthqa.models import SectionType, Tier
+from healthqa.records import SectionType, Tier
 from healthqa.store import SQLiteStore
 
 Answer = tuple[str, str, str]  # (AID, URL, text)

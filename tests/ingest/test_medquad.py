@@ -7,7 +7,7 @@ import pytest
 
 from healthqa.errors import BadInputError
 from healthqa.ingest import ingest_path, medquad
-from healthqa.models import SectionType, Tier
+from healthqa.records import SectionType, Tier
 from healthqa.store import SQLiteStore
 
 Pair = tuple[str, str, str, str]  # (pid, qtype, question, answer)

@@ -6,7 +6,7 @@ import pytest
 
 from healthqa.errors import BadInputError, NotFoundError, UnknownFormatError
 from healthqa.ingest import ingest_path, orphanet, reader_for
-from healthqa.models import Fact, Phenotype, SectionType, Tier
+from healthqa.records import Fact, Phenotype, SectionType, Tier
 from healthqa.store import SQLiteStore
 from orphanet_data import DRY_WEAK, EYE_SKIN, SEIZURES, packet, write_packets
 

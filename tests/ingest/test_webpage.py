@@ -9,7 +9,7 @@ import pytest
 
 from healthqa.errors import BadInputError
 from healthqa.ingest.webpage import READER, drop_boilerplate
-from healthqa.models import ParsedDocument, SectionType, Tier
+from healthqa.records import ParsedDocument, SectionType, Tier
 
 # --- fixtures: short hand-written pages ------------------------------------------------------------
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from healthqa.errors import NotFoundError, StoreError
-from healthqa.models import (
+from healthqa.records import (
     DrugMention,
     Organisation,
     ParsedDocument,

@@ -24,9 +24,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
+from healthqa.config import INGEST_MAX_FILE_BYTES, INGEST_MAX_FILES, ingest_limits_from_env
 from healthqa.errors import BadInputError, IngestStoppedError, UnknownFormatError
-from healthqa.models import ParsedDocument
-from healthqa.settings import INGEST_MAX_FILE_BYTES, INGEST_MAX_FILES, ingest_limits_from_env
+from healthqa.ingest.reader import Reader
 from healthqa.store.base import IngestStats, IngestTransaction, Store
 
 __all__ = [
@@ -95,16 +95,6 @@ def _check_stop(path: Path, stop: Callable[[], bool] | None) -> None:
     if stop is not None and stop():
         raise IngestStoppedError(f"{path}: the ingest was stopped (its time limit passed); nothing from this "
                                  "path was kept")
-
-
-@dataclass(frozen=True)
-class Reader:
-    """One input format: how to recognise a file of it, and how to read one."""
-
-    format: str
-    description: str
-    detect: Callable[[Path, bytes], bool]  # (path, the file's first bytes) -> is it mine?
-    read: Callable[[Path], list[ParsedDocument]]  # raises BadInputError
 
 
 def readers() -> list[Reader]:

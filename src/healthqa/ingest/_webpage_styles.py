@@ -12,7 +12,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from healthqa.models import DrugMention, Organisation, SectionType, SourceInfo, Tier
+from healthqa.records import DrugMention, Organisation, SectionType, SourceInfo, Tier
 
 _NOT_STATED = "not stated"
 

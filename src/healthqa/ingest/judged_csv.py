@@ -14,9 +14,9 @@ import re
 from pathlib import Path
 
 from healthqa.errors import BadInputError
-from healthqa.ingest import Reader
 from healthqa.ingest.medquad import brand_names, parse_question, source_for_src, title_from_url
-from healthqa.models import ParsedDocument, Passage, QAPair, SectionType
+from healthqa.ingest.reader import Reader
+from healthqa.records import ParsedDocument, Passage, QAPair, SectionType
 
 _HEADER = ["AnswerID", "Answer"]
 _ANSWER_ID = re.compile(r"(?P<src>[A-Za-z]+)_(?P<stem>.+)_Sec(?P<pid>\d+)\.txt")

@@ -20,10 +20,10 @@ from urllib.parse import urlsplit
 from lxml import etree
 
 from healthqa.errors import BadInputError
-from healthqa.ingest import Reader
 from healthqa.ingest._xml import parse_xml
 from healthqa.ingest.medquad import parse_question, title_from_url
-from healthqa.models import ParsedDocument, Passage, SectionType, SourceInfo, Tier
+from healthqa.ingest.reader import Reader
+from healthqa.records import ParsedDocument, Passage, SectionType, SourceInfo, Tier
 
 LICENCE = "MEDIQA 2019 research use; text © its publisher"
 # Every source name is suffixed: the store keeps one licence per source name, and the MedQuAD
@@ -222,7 +222,7 @@ _MAX_HEAD = 500  # synonym lists make some headings long; a longer "head" is bod
 _MAX_TITLE = 160
 
 
-class _Answer:
+class ChiqaAnswer:
     """What the CHiQA prefix of one answer says: title, section, synonyms, and where the body starts."""
 
     def __init__(self, text: str) -> None:
@@ -344,7 +344,7 @@ def read(path: Path) -> list[ParsedDocument]:
         if not text:
             continue
         url = (answer.findtext("AnswerURL") or "").strip()
-        parsed = _Answer(text)
+        parsed = ChiqaAnswer(text)
         source = source_for_url(url)
         if source is UNATTRIBUTED:
             # With no page to group by, an answer's own title is the best stand-in for its page.

@@ -16,10 +16,10 @@ from urllib.parse import unquote, urlsplit
 from lxml import etree
 
 from healthqa.errors import BadInputError
-from healthqa.ingest import Reader
 from healthqa.ingest._webpage_styles import synonyms_from_abbreviations
 from healthqa.ingest._xml import parse_xml
-from healthqa.models import ParsedDocument, Passage, QAPair, SectionType, SourceInfo, Tier
+from healthqa.ingest.reader import Reader
+from healthqa.records import ParsedDocument, Passage, QAPair, SectionType, SourceInfo, Tier
 
 _MEDQUAD_LICENCE = "CC BY 4.0 (MedQuAD, Ben Abacha & Demner-Fushman 2019)"
 # MedQuAD ships these three collections without answers (MedlinePlus copyright); the only text we hold

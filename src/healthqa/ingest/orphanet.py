@@ -24,8 +24,18 @@ from pathlib import Path
 from typing import Any
 
 from healthqa.errors import BadInputError
-from healthqa.ingest import Reader
-from healthqa.models import Fact, ParsedDocument, Passage, Phenotype, SectionType, SourceInfo, Tier
+from healthqa.ingest.reader import Reader
+from healthqa.records import (
+    ORPHANET_FREQUENCY_MIDPOINTS,
+    ORPHANET_PAGE_URL,
+    Fact,
+    ParsedDocument,
+    Passage,
+    Phenotype,
+    SectionType,
+    SourceInfo,
+    Tier,
+)
 
 # Orphanet's content is written and reviewed by experts and published by INSERM, a public research
 # institute; it is the reference catalogue of rare diseases, so it ranks with the government-reviewed sources.
@@ -33,7 +43,6 @@ SOURCE = SourceInfo(
     "Orphanet", "Orphanet (INSERM)", "https://www.orpha.net", "CC BY 4.0 — Orphanet, www.orpha.net",
     Tier.GOVERNMENT_REVIEWED,
 )
-PAGE_URL = "https://www.orpha.net/en/disease/detail/{code}"
 _PACKET = "Orphapacket"
 _FIRST_KEY = re.compile(rb'^\s*\{\s*"Orphapacket"\s*:')
 _DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})")
@@ -43,15 +52,6 @@ _NO_DATA = {"", "no data"}
 # decided) are left out, so a code lookup never lands on one arbitrary subtype.
 _KEPT_MAPPINGS = ("E ", "E(", "BTNT")
 
-# Orphanet's frequency classes -> the midpoint of the range, as a probability.
-FREQUENCY_MIDPOINTS: dict[str, float] = {
-    "Obligate (100%)": 1.0,
-    "Very frequent (99-80%)": 0.895,
-    "Frequent (79-30%)": 0.545,
-    "Occasional (29-5%)": 0.17,
-    "Very rare (<4-1%)": 0.025,
-    "Excluded (0%)": 0.0,
-}
 
 
 def _detect(path: Path, head: bytes) -> bool:
@@ -126,7 +126,7 @@ def parse_packet(packet: dict[str, Any]) -> ParsedDocument:
     updated = date_match.group(1) if date_match else None
     synonyms = [s for s in (_text(item) for item in _synonyms(packet.get("Synonyms"))) if s and s != label]
     document = ParsedDocument(
-        source=SOURCE, key=f"orphanet:{code}", title=label, url=PAGE_URL.format(code=code),
+        source=SOURCE, key=f"orphanet:{code}", title=label, url=ORPHANET_PAGE_URL.format(code=code),
         synonyms=list(dict.fromkeys(synonyms)), codes=[("ORPHA", code), *_codes(packet)], updated=updated,
     )
     section = packet.get("TextSection")
@@ -196,7 +196,7 @@ def _phenotypes(packet: dict[str, Any]) -> list[Phenotype]:
         hpo_id, term = _text(item.get("HPOId")), _text(item.get("HPOTerm"))
         if hpo_id:
             label = _text(item.get("HPOFrequency"))
-            found.append(Phenotype(hpo_id, term, label, FREQUENCY_MIDPOINTS.get(label)))
+            found.append(Phenotype(hpo_id, term, label, ORPHANET_FREQUENCY_MIDPOINTS.get(label)))
     return found
 
 

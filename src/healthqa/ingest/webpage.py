@@ -23,7 +23,6 @@ from lxml import etree
 from lxml import html as lxml_html
 
 from healthqa.errors import BadInputError
-from healthqa.ingest import Reader
 from healthqa.ingest._webpage_styles import (
     PageContent,
     detect_style,
@@ -31,7 +30,8 @@ from healthqa.ingest._webpage_styles import (
     parse_encyclopedia,
     parse_faq,
 )
-from healthqa.models import ParsedDocument, Passage, QAPair
+from healthqa.ingest.reader import Reader
+from healthqa.records import ParsedDocument, Passage, QAPair
 
 _HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml"})
 _TEXT_SUFFIXES = frozenset({".txt", ".text"})

@@ -11,7 +11,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from healthqa.models import DrugMention, Fact, Organisation, ParsedDocument, Phenotype
+from healthqa.records import DrugMention, Fact, Organisation, ParsedDocument, Phenotype
 
 
 @dataclass(frozen=True)

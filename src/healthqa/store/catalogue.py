@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from healthqa.models import Fact, ParsedDocument, Phenotype
+from healthqa.records import Fact, ParsedDocument, Phenotype
 
 # (ORPHA code, label, document id, HPO id, frequency 0..1 or None)
 PhenotypeAnnotation = tuple[str, str, int, str, float | None]

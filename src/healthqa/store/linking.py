@@ -1,4 +1,4 @@
-"""SQLite reads that the disease record library (:mod:`healthqa.disease`) links documents with.
+"""SQLite reads that the disease record library (:mod:`healthqa.conditions`) links documents with.
 
 Kept beside :mod:`healthqa.store.sqlite`, whose ``iter_codes`` and ``iter_document_heads`` call these: the
 linker reads every document's codes and headline once and groups them in memory.

@@ -11,7 +11,7 @@ from importlib import resources
 from pathlib import Path
 
 from healthqa.errors import NotFoundError, StoreError
-from healthqa.models import DrugMention, Fact, Organisation, ParsedDocument, match_key
+from healthqa.records import DrugMention, Fact, Organisation, ParsedDocument, match_key
 from healthqa.store import catalogue, linking
 from healthqa.store.base import (
     DocumentHead,

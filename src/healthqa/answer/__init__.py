@@ -1,0 +1,11 @@
+"""Answer: rank the candidates, pick what a person is shown, and say it with sources.
+
+- :mod:`healthqa.answer.answerer` — :class:`~healthqa.answer.answerer.Answerer`, the public entry: a question in,
+  an :class:`~healthqa.answer.answerer.Answer` out (quoted passages, key sentences, facts, related questions,
+  abstention, emergency guidance);
+- :mod:`healthqa.answer.rank` — the ranking of candidate passages (lexical, semantic, focus, type, authority);
+- :mod:`healthqa.answer.facts` — structured facts (Orphanet's inheritance, prevalence, onset) for a question type;
+- :mod:`healthqa.answer.wording` — healthqa's own words: the disclaimer, emergency guidance, "no answer".
+
+Nothing is imported here, so that the wording can be read without loading the ranking stack.
+"""

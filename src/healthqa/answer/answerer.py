@@ -1,0 +1,316 @@
+"""Answering: quote the best trusted passages for a question, with citations, or abstain.
+
+healthqa writes no medical text of its own: every answer is a passage in its source's words. The
+labels, the emergency guidance and the disclaimer below are ours, and say only where to turn.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from healthqa.answer.facts import KINDS_FOR, FactItem, fact_passages
+from healthqa.answer.rank import Ranker, Scored, Weights, build_vectors
+from healthqa.answer.wording import DISCLAIMER, EMERGENCY_GUIDANCE
+from healthqa.retrieve.encoder import Encoder, default_encoder, english_words
+from healthqa.store.base import Store
+from healthqa.understand import NameIndex, Understanding, content_words, normalise, understand
+
+_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\"'])")
+
+
+@dataclass
+class AnswerItem:
+    id: str
+    text: str
+    source: str
+    title: str
+    url: str
+    date: str | None
+    score: float
+    section: str
+    tier: str
+    licence: str
+    question: str
+    key_sentences: list[str] = field(default_factory=list)
+
+
+@dataclass
+class RelatedQuestion:
+    question: str
+    id: str
+
+
+@dataclass
+class Answer:
+    question: str
+    focus: list[str]
+    type: str
+    answers: list[AnswerItem]
+    abstained: bool
+    emergency: bool
+    emergency_guidance: str | None
+    related: list[RelatedQuestion]
+    disclaimer: str
+    understood: str  # the concise form of the question that was searched
+    reason: str = ""  # why healthqa abstained
+    # Catalogue facts (Orphanet) that answer "how is X inherited / how common / which gene", quoted.
+    facts: list[FactItem] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """When a passage is trustworthy enough to show (tuned on LiveQA/MEDIQA training and dev data)."""
+
+    min_semantic_without_focus: float = 0.62
+    min_semantic_with_focus: float = 0.25
+    min_score: float = 1.2
+    # A name this specific (few passages mention it: LEMS 1.0, loperamide 0.87; "asthma" 0.58, "pain" 0.25)
+    # names what the question is about, so answers must be about it (see Answerer._about_named_condition).
+    specific_name: float = 0.8
+
+
+class Answerer:
+    """Answers questions from one knowledge base. Build once; ``ask`` is cheap and thread-safe.
+
+    ``in_memory`` keeps the full-text indexes in memory (seconds to build, milliseconds saved per
+    question; see :class:`healthqa.answer.rank.Ranker`): servers and batch runs want it, a single ``ask`` not.
+    ``cache_size`` keeps the answers to that many recent questions (exact text and ``top``) in memory, so
+    a question asked again is answered without ranking; an answerer belongs to one state of the
+    knowledge base (servers build a new one after an ingest), so a cached answer is never stale.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        encoder: Encoder | None = None,
+        semantic: bool = True,
+        weights: Weights | None = None,
+        thresholds: Thresholds | None = None,
+        in_memory: bool = False,
+        cache_size: int = 0,
+    ) -> None:
+        self.store = store
+        self._cache = _AnswerCache(cache_size)
+        self.encoder = (encoder or default_encoder()) if semantic else None
+        if self.encoder is not None:
+            build_vectors(store, self.encoder)
+        self.names = name_index(store)
+        self.ranker = Ranker(store, self.encoder, weights, in_memory=in_memory)
+        if in_memory and self.encoder is not None:
+            # Long-running answerers (servers, batches) pay the query model's export at start, not on the
+            # first person's question.
+            self.encoder.prepare_queries()
+        self.thresholds = thresholds or Thresholds()
+
+    def understand(self, question: str) -> Understanding:
+        return understand(question, self.names)
+
+    def cached(self, question: str, top: int = 5) -> Answer | None:
+        """The cached answer to ``question`` (a copy), or None: costs no ranking, safe on an event loop."""
+        return self._cache.get((question, top))
+
+    def ask(self, question: str, top: int = 5) -> Answer:
+        cached = self._cache.get((question, top))
+        if cached is not None:
+            return cached
+        answer = self._answer(question, top)
+        self._cache.put((question, top), answer)
+        return answer
+
+    def _answer(self, question: str, top: int) -> Answer:
+        understood = self.understand(question)
+        ranked = self.ranker.rank(understood, limit=max(top, 10))
+        trusted = self._about_named_condition([s for s in ranked if self._trustworthy(s)], understood)
+        facts = []
+        if understood.focus and understood.qtype in KINDS_FOR:
+            facts = fact_passages(self.store, sorted(understood.focus_documents)[:40], understood.qtype, limit=top)
+        abstained = not trusted and not facts
+        reason = ""
+        if abstained:
+            reason = (
+                "No passage in the knowledge base is about what you asked."
+                if not understood.focus else
+                f"The knowledge base has nothing that answers this about {understood.focus[0].name}."
+            )
+        answers = [self._item(s, understood) for s in trusted[:top]]
+        if answers:
+            answers[0].key_sentences = key_sentences(answers[0].text, understood)
+        return Answer(
+            question=question,
+            focus=[m.name for m in understood.focus],
+            type=understood.qtype.value,
+            answers=answers,
+            abstained=abstained,
+            emergency=understood.emergency,
+            emergency_guidance=EMERGENCY_GUIDANCE if understood.emergency else None,
+            related=self._related(understood, answers),
+            disclaimer=DISCLAIMER,
+            understood=understood.concise,
+            reason=reason,
+            facts=facts,
+        )
+
+    def rank_ids(self, question: str, top: int = 10) -> list[tuple[str, float]]:
+        """Public ids and scores of the best passages, without abstention (for benchmark runs)."""
+        ranked = self.ranker.rank(self.understand(question), limit=top)
+        return [(s.passage.public_id, s.score) for s in ranked]
+
+    def _about_named_condition(self, trusted: list[Scored], understood: Understanding) -> list[Scored]:
+        """Only the passages about the conditions the question names, when it names a specific one and such
+        passages are there: "Is LEMS inherited?" is not answered by another syndrome's inheritance page,
+        however closely its wording matches. Everyday names ("pain", "exercise") filter nothing."""
+        named = [m for m in understood.focus
+                 if not m.corrected and self.ranker.specificity(m.matched) >= self.thresholds.specific_name]
+        if not named:
+            return trusted
+        documents = frozenset().union(*(m.document_ids for m in named))
+        names = {normalise(name) for m in named for name in (m.name, m.matched)} - {""}
+        about = [s for s in trusted if s.passage.document_id in documents
+                 or any(name in normalise(s.passage.title) for name in names)]
+        return about or trusted
+
+    def _trustworthy(self, scored: Scored) -> bool:
+        t = self.thresholds
+        features = scored.features
+        if scored.score < t.min_score:
+            return False
+        if features["focus"] or features["title_focus"]:
+            return self.encoder is None or features["semantic"] >= t.min_semantic_with_focus
+        if self.encoder is None:
+            return features["question_lexical"] >= 0.8
+        return features["semantic"] >= t.min_semantic_without_focus
+
+    @staticmethod
+    def _item(scored: Scored, understood: Understanding) -> AnswerItem:
+        p = scored.passage
+        return AnswerItem(
+            id=p.public_id, text=p.text, source=p.source, title=p.title, url=p.url, date=p.updated,
+            score=round(scored.score, 4), section=p.section, tier=p.tier, licence=p.licence,
+            question=scored.question,
+        )
+
+    def _related(self, understood: Understanding, answers: list[AnswerItem]) -> list[RelatedQuestion]:
+        docs = sorted(understood.focus_documents)[:20]
+        if not docs:
+            return []
+        shown = {a.id for a in answers}
+        passages = self.ranker.passages.of_documents(docs, limit=200)
+        unshown = [p.public_id for p in passages if p.public_id not in shown]
+        questions = self.store.questions_answered_by(unshown)
+        seen: set[str] = set()
+        related: list[RelatedQuestion] = []
+        for q in questions:
+            key = q.text.lower()
+            if key in seen or q.answer_id is None:
+                continue
+            seen.add(key)
+            related.append(RelatedQuestion(q.text, q.answer_id))
+        return related[:6]
+
+
+class _AnswerCache:
+    """The answers to the most recently asked questions, least recently used out first; thread-safe.
+
+    It hands out copies: a caller that changes its answer changes nobody else's. Question text stays in
+    this process's memory only, like the request that brought it.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._answers: OrderedDict[tuple[str, int], Answer] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, int]) -> Answer | None:
+        if not self.size:
+            return None
+        with self._lock:
+            answer = self._answers.get(key)
+            if answer is None:
+                return None
+            self._answers.move_to_end(key)
+        return copy.deepcopy(answer)
+
+    def put(self, key: tuple[str, int], answer: Answer) -> None:
+        if not self.size:
+            return
+        kept = copy.deepcopy(answer)
+        with self._lock:
+            self._answers[key] = kept
+            self._answers.move_to_end(key)
+            while len(self._answers) > self.size:
+                self._answers.popitem(last=False)
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._answers)
+
+
+def name_index(store: Store) -> NameIndex:
+    """The names of every document of ``store``, as questions are read against them. A word of the corpus or
+    of the sentence encoder's English vocabulary is never taken for a typo of a name."""
+    sources = {head.id: head.source for head in store.iter_document_heads()}
+    return NameIndex(store.iter_names(), known_word=corpus_word_test(store), sources=sources,
+                     reads_as_abbreviation=lowercase_abbreviation_test(store), dictionary=english_words())
+
+
+def corpus_word_test(store: Store, passages: int = 3) -> Callable[[str], bool]:
+    """Whether a word occurs in at least ``passages`` passages: a word of the corpus, not a typo."""
+
+    @functools.lru_cache(maxsize=50_000)
+    def known(word: str) -> bool:
+        return store.phrase_frequency(word, cap=passages) >= passages
+
+    return known
+
+
+def lowercase_abbreviation_test(
+    store: Store, passages: int = 200, three_letter_mentions: int = 10
+) -> Callable[[str], bool]:
+    """Whether a word a question writes in lower case reads as the abbreviation spelled the same.
+
+    People type "copd", "gerd" or "hiv"; but "sad", "cat" and "all" are everyday words as well as SAD, CAT
+    and ALL. A word reads as the abbreviation when the passages that mention it most (at most
+    ``passages``) never write it in lower case, and, for three letters ("med", "atm" are chat words that
+    are also some rare syndrome's abbreviation), when at least ``three_letter_mentions`` passages use it.
+    """
+
+    @functools.lru_cache(maxsize=10_000)
+    def reads_as_abbreviation(word: str) -> bool:
+        if len(word) <= 3 and store.phrase_frequency(word, cap=three_letter_mentions) < three_letter_mentions:
+            return False
+        pattern = re.compile(rf"(?<![\w-]){re.escape(word)}(?![\w-])")
+        return not any(pattern.search(passage.text) or pattern.search(passage.title)
+                       for passage, _ in store.search_passages(word, passages))
+
+    return reads_as_abbreviation
+
+
+def key_sentences(text: str, understood: Understanding, limit: int = 2) -> list[str]:
+    """The sentences of ``text`` that answer most directly, as exact substrings, in text order."""
+    # A sentence ending in "?" restates the question (GARD answers open with theirs): never the answer.
+    sentences = [s.strip() for s in _SENTENCE.split(text) if len(s.strip()) > 20 and not s.strip().endswith("?")]
+    if len(sentences) <= limit:
+        return sentences
+    wanted = set(understood.keywords)
+    focus_words = {w for m in understood.focus for w in content_words(m.name)}
+    type_words = set(content_words(understood.qtype.value))
+
+    def score(index_sentence: tuple[int, str]) -> float:
+        index, sentence = index_sentence
+        words = set(content_words(sentence))
+        return (len(words & wanted) + 0.5 * len(words & focus_words) + len(words & type_words)
+                - 0.05 * index)
+
+    best = sorted(enumerate(sentences), key=score, reverse=True)[:limit]
+    return [sentence for _, sentence in sorted(best)]

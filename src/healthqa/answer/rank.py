@@ -1,0 +1,346 @@
+"""Ranking: gather candidate passages from several retrievers and score them on shared evidence.
+
+Candidates come from full-text search over passages, full-text search over the knowledge base's own
+FAQ questions (a stored question that matches the person's question brings its answer), a dense
+search over sentence embeddings of those questions, and the passages of the documents about the
+recognised focus. Each candidate is scored by a weighted sum of normalised features: lexical
+scores, semantic similarity, focus agreement and question-type agreement. The question's sentence vector
+passes through the learned query adapter (:class:`healthqa.learned.QueryAdapter`) first.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+from threadpoolctl import ThreadpoolController
+
+from healthqa import learned
+from healthqa.records import SectionType
+from healthqa.retrieve.encoder import QUERY_TOKENS, Encoder
+from healthqa.retrieve.lexical import LexicalIndex, passage_index, question_index
+from healthqa.retrieve.passages import PassageTable
+from healthqa.store.base import PassageRecord, QuestionRecord, Store
+from healthqa.understand import Understanding, normalise
+
+# Related question types: a passage of a neighbouring type still partly answers.
+_NEAR_TYPES: dict[str, set[str]] = {
+    "inheritance": {"genetic changes", "causes", "susceptibility"},
+    "genetic changes": {"inheritance", "causes"},
+    "causes": {"susceptibility", "genetic changes", "information"},
+    "susceptibility": {"causes", "frequency"},
+    "treatment": {"usage", "indication", "research"},
+    "usage": {"treatment", "indication", "dose"},
+    "exams and tests": {"symptoms", "information"},
+    "symptoms": {"information", "complications"},
+    "outlook": {"complications", "treatment"},
+    "complications": {"outlook", "symptoms"},
+    "side effects": {"severe reaction", "precautions", "important warning"},
+    "interactions with medications": {"precautions", "interactions with foods", "dietary"},
+    "dose": {"usage", "forget a dose"},
+    "prevention": {"causes", "susceptibility"},
+}
+
+
+# A list of a drug's brand names answers a question about its names and nothing else ("can I take cipro
+# with milk?" is not answered by "- Cipro Oral Suspension - Cipro Tablets"). The brand-name question type,
+# or a word about names ("what is it called"), asks for one.
+_NAME_LISTS = frozenset({SectionType.BRAND_NAMES.value, SectionType.BRAND_NAMES_OF_COMBINATIONS.value})
+_NAME_WORDS = frozenset({"brand", "brands", "generic", "generics", "name", "names", "named", "called", "sold"})
+
+# One BLAS thread for a question's vector search: OpenBLAS wakes a second thread for the product (1.5 ms
+# instead of 2.5) that then spins for the rest of the answer, doubling its CPU time (88 ms instead of 46 ms
+# per ask measured), which a server answering questions on every core pays for in throughput.
+_BLAS = ThreadpoolController()
+
+# The features of a scored passage, in the order _score computes them.
+FEATURES = ("passage_lexical", "question_lexical", "semantic", "focus", "title_focus", "type_match", "type_near",
+            "tier")
+_TIER_VALUE = {"government_reviewed": 0.0, "reviewed_publisher": -0.2, "unreviewed": -1.0}
+
+
+@dataclass(frozen=True)
+class Weights:
+    passage_lexical: float = 0.6
+    question_lexical: float = 0.8
+    semantic: float = 2.5
+    focus: float = 1.2
+    title_focus: float = 0.6
+    type_match: float = 0.8
+    type_near: float = 0.3
+    # Authority: an unreviewed page never outranks a reviewed one on otherwise equal evidence.
+    tier: float = 0.6
+
+
+@dataclass
+class Scored:
+    passage: PassageRecord
+    score: float
+    features: dict[str, float] = field(default_factory=dict)
+    question: str = ""  # the stored question this passage answers, when one matched
+
+
+class VectorIndex:
+    """A flat inner-product index over the knowledge base's passage vectors, searched in two stages.
+
+    The full float32 matrix (17,881 x 384 over MedQuAD, 27 MB) does not fit in this machine's cache, so one
+    product with it costs ~2.6 ms of memory traffic. A large index also keeps the vectors projected on their
+    128 principal directions (9 MB, ~0.2 ms per product): that product picks ``shortlist`` times the wanted
+    number of rows, and their exact similarities choose among them. Measured on the LiveQA dev questions,
+    the shortlist of 3 x 100 holds 99.1% of the exact top 100; every similarity returned is exact.
+    """
+
+    projected_dimensions = 128
+    shortlist = 3
+    min_rows_to_project = 4096  # below this the full product is cheap
+
+    def __init__(self, ids: list[int], blobs: list[bytes]) -> None:
+        self.ids = np.asarray(ids, dtype=np.int64)
+        if blobs:
+            self.matrix: npt.NDArray[np.float32] = np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(
+                len(blobs), -1
+            )
+        else:
+            self.matrix = np.zeros((0, 384), dtype=np.float32)
+        self.position = {int(rowid): i for i, rowid in enumerate(ids)}
+        self._projection: npt.NDArray[np.float32] | None = None
+        self._projected: npt.NDArray[np.float32] | None = None
+        if len(self.matrix) >= self.min_rows_to_project and self.matrix.shape[1] > self.projected_dimensions:
+            self._projection = _principal_directions(self.matrix, self.projected_dimensions)
+            with _BLAS.limit(limits=1, user_api="blas"):
+                self._projected = np.ascontiguousarray(self.matrix @ self._projection)
+
+    def nearest(self, query: npt.NDArray[np.float32], limit: int) -> list[tuple[int, float]]:
+        """The ``limit`` rows most similar to ``query``: (row id, exact cosine), most similar first."""
+        if not len(self.matrix) or limit <= 0:
+            return []
+        with _BLAS.limit(limits=1, user_api="blas"):
+            if self._projected is not None and self._projection is not None:
+                rough = self._projected @ (query @ self._projection)
+                positions = _top(rough, limit * self.shortlist)
+                exact = self.matrix[positions] @ query
+            else:
+                positions = np.arange(len(self.matrix))
+                exact = self.matrix @ query
+        best = _top(exact, limit)
+        best = best[np.argsort(-exact[best], kind="stable")]
+        return [(int(self.ids[positions[i]]), float(exact[i])) for i in best]
+
+    def similarity(self, query: npt.NDArray[np.float32], rowids: list[int]) -> dict[int, float]:
+        """The exact cosine of ``query`` with each of ``rowids`` that has a vector."""
+        known = [rowid for rowid in rowids if rowid in self.position]
+        if not known:
+            return {}
+        with _BLAS.limit(limits=1, user_api="blas"):
+            values = self.matrix[[self.position[rowid] for rowid in known]] @ query
+        return dict(zip(known, values.tolist(), strict=True))
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+def _top(values: npt.NDArray[np.float32], count: int) -> npt.NDArray[np.intp]:
+    """Positions of the ``count`` largest values, in no particular order."""
+    if len(values) <= count:
+        return np.arange(len(values))
+    return np.argpartition(-values, count - 1)[:count]
+
+
+def _principal_directions(matrix: npt.NDArray[np.float32], dimensions: int) -> npt.NDArray[np.float32]:
+    """The ``dimensions`` directions of greatest variance of the rows (from a sample of at most 8,192)."""
+    step = -(-len(matrix) // 8192)
+    sample = matrix[::step].astype(np.float64)
+    _, _, directions = np.linalg.svd(sample - sample.mean(axis=0), full_matrices=False)
+    return np.ascontiguousarray(directions[:dimensions].T.astype(np.float32))
+
+
+def build_vectors(store: Store, encoder: Encoder, batch: int = 256) -> int:
+    """Embed every visible passage that has no vector yet; returns how many were added."""
+    missing = store.vector_texts_missing(encoder.name)
+    for start in range(0, len(missing), batch):
+        part = missing[start:start + batch]
+        vectors = encoder.encode([text for _, text in part], max_tokens=64)
+        store.put_vectors(
+            encoder.name, [(rowid, vec.tobytes()) for (rowid, _), vec in zip(part, vectors, strict=True)]
+        )
+    return len(missing)
+
+
+class Ranker:
+    """Ranks passages for an understood question.
+
+    With ``in_memory`` the full-text scores come from BM25 indexes held in memory (see
+    :mod:`healthqa.retrieve.lexical`; about 5 s to build over MedQuAD) instead of the store's FTS5 tables:
+    the same formula, ten times faster per question, for answerers that serve many questions.
+    """
+
+    def __init__(
+        self, store: Store, encoder: Encoder | None, weights: Weights | None = None, *, in_memory: bool = False
+    ) -> None:
+        self.store = store
+        self.encoder = encoder
+        self.weights = weights or Weights()
+        self.passage_lexical: LexicalIndex | None = None
+        self.question_lexical: LexicalIndex | None = None
+        self.questions: dict[int, QuestionRecord] = {}
+        self.in_memory = in_memory
+        records = list(store.iter_passages()) if in_memory else None
+        self.passages = PassageTable(store, records)
+        if records is not None:
+            self.passage_lexical = passage_index(store, records)
+            self.question_lexical, self.questions = question_index(store)
+        self.index = VectorIndex(*store.load_vectors(encoder.name)) if encoder else VectorIndex([], [])
+        # None: questions are compared as the encoder reads them (another encoder, or a benchmark's baseline).
+        self.adapter: learned.QueryAdapter | None = None
+        if encoder is not None:
+            shipped = learned.query_adapter()  # read only where there are vectors to adapt
+            self.adapter = shipped if shipped.encoder == encoder.name else None
+        self._passages = max(store.passage_count(), 1)
+        self._specificity: dict[str, float] = {}
+        self._titles: dict[str, str] = {}  # passage titles normalised, kept across questions
+        self._text_keys: dict[int, int] = {}  # a digest of each passage's text, words case-folded
+
+    def specificity(self, name: str) -> float:
+        """1 for a name few passages mention (a rare disease), toward 0 for an everyday word ("exercise")."""
+        if name not in self._specificity:
+            frequency = max(self.store.phrase_frequency(name), 1)
+            floor = min(5, self._passages)
+            value = 1.0
+            if self._passages > floor:
+                value = math.log(self._passages / frequency) / math.log(self._passages / floor)
+            if len(self._specificity) > 50_000:
+                self._specificity.clear()
+            self._specificity[name] = max(0.1, min(1.0, value))
+        return self._specificity[name]
+
+    def rank(self, understood: Understanding, limit: int = 10, pool: int = 100) -> list[Scored]:
+        query = understood.concise or understood.text
+        # Content words only: stopwords match nearly every passage and make full-text search slow.
+        terms = " ".join(dict.fromkeys(understood.keywords)) or query
+        lexical = {p.rowid: (p, s) for p, s in self._search_passages(terms, pool)}
+        question_hits = self._search_questions(terms, pool)
+        best_question: dict[str, tuple[float, str]] = {}
+        for question, score in question_hits:
+            if question.answer_id and score > best_question.get(question.answer_id, (0.0, ""))[0]:
+                best_question[question.answer_id] = (score, question.text)
+        candidates: dict[int, PassageRecord] = {rowid: p for rowid, (p, _) in lexical.items()}
+        by_public = self.passages.by_public_ids(list(best_question))
+        question_score: dict[int, tuple[float, str]] = {}
+        for public_id, passage in by_public.items():
+            candidates[passage.rowid] = passage
+            score, text = best_question[public_id]
+            if score > question_score.get(passage.rowid, (0.0, ""))[0]:
+                question_score[passage.rowid] = (score, text)
+        focus_docs = understood.focus_documents
+        if focus_docs:
+            for passage in self.passages.of_documents(sorted(focus_docs), limit=pool * 4):
+                candidates.setdefault(passage.rowid, passage)
+        semantic: dict[int, float] = {}
+        if self.encoder is not None and len(self.index):
+            # A long-running ranker has the int8 ONNX query model ready; a one-off question (``healthqa ask``)
+            # is cheaper through torch than exporting and quantizing that model for it (seconds).
+            said = understood.expanded[:1000]
+            vector = (self.encoder.encode_query(said) if self.in_memory
+                      else self.encoder.encode([said], max_tokens=QUERY_TOKENS)[0])
+            adapter = self.adapter
+            if adapter is not None:
+                with _BLAS.limit(limits=1, user_api="blas"):  # see _BLAS: no second thread left spinning
+                    vector = adapter(vector)
+            dense_ids = [rowid for rowid, _ in self.index.nearest(vector, pool)]
+            missing = [rowid for rowid in dense_ids if rowid not in candidates]
+            for passage in self.passages.by_ids(missing):
+                candidates[passage.rowid] = passage
+            semantic = self.index.similarity(vector, list(candidates))
+            if adapter is not None:
+                semantic = {rowid: adapter.similarity(value) for rowid, value in semantic.items()}
+        return self._score(understood, candidates, lexical, question_score, semantic, limit)
+
+    def _search_passages(self, terms: str, limit: int) -> list[tuple[PassageRecord, float]]:
+        if self.passage_lexical is None:
+            return self.store.search_passages(terms, limit)
+        hits = self.passage_lexical.search(terms, limit)
+        found = {p.rowid: p for p in self.passages.by_ids([rowid for rowid, _ in hits])}
+        return [(found[rowid], score) for rowid, score in hits if rowid in found]
+
+    def _search_questions(self, terms: str, limit: int) -> list[tuple[QuestionRecord, float]]:
+        if self.question_lexical is None:
+            return self.store.search_questions(terms, limit)
+        return [(self.questions[rowid], score) for rowid, score in self.question_lexical.search(terms, limit)]
+
+    def _score(
+        self,
+        understood: Understanding,
+        candidates: dict[int, PassageRecord],
+        lexical: dict[int, tuple[PassageRecord, float]],
+        question_score: dict[int, tuple[float, str]],
+        semantic: dict[int, float],
+        limit: int,
+    ) -> list[Scored]:
+        """The ``limit`` best candidates, scored; their features are spelled out only for those."""
+        weights = [getattr(self.weights, name) for name in FEATURES]
+        max_lexical = max((s for _, s in lexical.values()), default=0.0) or 1.0
+        max_question = max((s for s, _ in question_score.values()), default=0.0) or 1.0
+        # Each recognised name counts by how specific it is: "Loperamide" says more than "diarrhea".
+        weighted_focus = [(self.specificity(m.matched), m) for m in understood.focus]
+        title_names = [(weight, normalise(name)) for weight, m in weighted_focus for name in (m.name, m.matched)]
+        primary = understood.qtype.value
+        others = {t.value for t in understood.qtypes[1:]}
+        near = _NEAR_TYPES.get(primary, set())
+        names_asked = bool(_NAME_LISTS & ({primary} | others)) or not _NAME_WORDS.isdisjoint(understood.keywords)
+        titles = self._titles  # bounded by the knowledge base's titles
+        focus_of: dict[int, float] = {}  # the most specific recognised name of each document
+        for weight, match in weighted_focus:
+            for document_id in match.document_ids:
+                if weight > focus_of.get(document_id, 0.0):
+                    focus_of[document_id] = weight
+        # Focus and title agreement belong to the document: computed once for its passages.
+        by_document: dict[int, tuple[float, float]] = {}
+        rows: list[tuple[float, int, tuple[float, ...]]] = []
+        for rowid, passage in candidates.items():
+            if passage.section in _NAME_LISTS and not names_asked:
+                continue
+            agreement = by_document.get(passage.document_id)
+            if agreement is None:
+                title = titles.get(passage.title)
+                if title is None:
+                    title = titles[passage.title] = normalise(passage.title)
+                agreement = by_document[passage.document_id] = (
+                    focus_of.get(passage.document_id, 0.0),
+                    max((weight for weight, n in title_names if n and n in title), default=0.0),
+                )
+            found = lexical.get(rowid)
+            asked = question_score.get(rowid)
+            section = passage.section
+            values: tuple[float, ...] = (
+                found[1] / max_lexical if found is not None else 0.0,
+                asked[0] / max_question if asked is not None else 0.0,
+                semantic.get(rowid, 0.0),
+                agreement[0],
+                agreement[1],
+                1.0 if section == primary else 0.0,
+                1.0 if section != primary and (section in others or section in near) else 0.0,
+                _TIER_VALUE.get(passage.tier, 0.0),
+            )
+            score = sum(weight * value for weight, value in zip(weights, values, strict=True))
+            rows.append((-score, rowid, values))
+        rows.sort()  # best first; equal scores in row-id order (row ids are unique)
+        scored: list[Scored] = []
+        # A text quoted once is not quoted again: 348 GARD pages share "This condition is inherited in an
+        # autosomal recessive pattern ...", and some pages repeat another's answer word for word.
+        quoted: set[int] = set()
+        text_keys = self._text_keys  # bounded by the knowledge base's passages
+        for negative_score, rowid, values in rows:
+            if len(scored) >= limit:
+                break
+            passage = candidates[rowid]
+            key = text_keys.get(rowid)
+            if key is None:
+                key = text_keys[rowid] = hash(" ".join(passage.text.split()).casefold())
+            if key in quoted:
+                continue
+            quoted.add(key)
+            question = question_score.get(rowid, (0.0, passage.heading))[1]
+            scored.append(Scored(passage, -negative_score, dict(zip(FEATURES, values, strict=True)), question))
+        return scored

@@ -1,0 +1,341 @@
+"""The JSON endpoints: /healthz and /api/*."""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Sequence
+from dataclasses import asdict
+from typing import Annotated, Any, get_type_hints
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Header, Path, Query, Request
+from pydantic import BaseModel, ConfigDict, Field, create_model
+from starlette.responses import JSONResponse, Response
+
+from healthqa.answer.answerer import Answer
+from healthqa.app.api.symptom_search import SymptomQuery, check_ids
+from healthqa.app.errors import ApiError, error_response
+from healthqa.app.service import UNAVAILABLE, Service, clean_description
+from healthqa.store.base import DocumentRecord, PassageRecord
+from healthqa.symptoms.hpo import HPO_ATTRIBUTION
+
+router = APIRouter()
+
+ERROR_SCHEMA: dict[int | str, dict[str, Any]] = {
+    status: {"description": description, "content": {"application/json": {"example": {
+        "error": {"status": status, "code": code, "message": "what was wrong"}}}}}
+    for status, code, description in (
+        (422, "invalid_request", "The request is not valid (e.g. an empty or too long question)."),
+        (429, "rate_limited", "Too many requests from this address; see Retry-After."),
+        (503, "unavailable", "The knowledge base is not available."),
+    )
+}
+ORPHANET_CREDIT = {
+    "name": "Orphanet",
+    "licence": "CC BY 4.0",
+    "credit": "Orphanet: an online database of rare diseases and orphan drugs. INSERM, 1999",
+    "url": "https://www.orpha.net",
+}
+HPO_CREDIT = {
+    "name": "Human Phenotype Ontology",
+    "licence": "free use with attribution",
+    "credit": HPO_ATTRIBUTION,
+    "url": "https://hpo.jax.org",
+}
+CREDITS = [
+    {
+        "name": "MedQuAD",
+        "licence": "CC BY 4.0",
+        "credit": "Ben Abacha A, Demner-Fushman D. A question-entailment approach to question answering. "
+        "BMC Bioinformatics 2019",
+        "url": "https://github.com/abachaa/MedQuAD",
+    },
+    ORPHANET_CREDIT,
+    HPO_CREDIT,
+    {
+        "name": "TREC 2017 LiveQA Medical and MEDIQA 2019",
+        "licence": "research use",
+        "credit": "U.S. National Library of Medicine",
+        "url": "https://www.nlm.nih.gov",
+    },
+]
+
+
+def service(request: Request) -> Service:
+    found: Service = request.app.state.service
+    return found
+
+
+async def _service_dependency(request: Request) -> Service:
+    # A coroutine, so that FastAPI resolves it on the event loop: a plain function as a dependency costs
+    # every request a hop to a worker thread and back (~5% of a busy worker's event loop, measured).
+    return service(request)
+
+
+ServiceDep = Annotated[Service, Depends(_service_dependency)]
+
+
+# Documented, not enforced by pydantic: its Rust validator refuses any constrained string holding a lone
+# surrogate (which healthqa replaces and answers), and a blank text gets the clearer 422 of clean_question.
+NOT_BLANK: dict[str, Any] = {"minLength": 1, "pattern": r"\S"}
+
+
+class AskBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    question: str = Field(
+        json_schema_extra=NOT_BLANK, description="The question, in the person's own words (at most 2,000 characters)."
+    )
+    # Strict: JSON true is not the number 1 (pydantic's lax mode would take it as one).
+    top: int = Field(3, ge=1, le=10, strict=True, description="How many passages to quote.")
+
+
+class SearchBody(BaseModel):
+    """The body of ``POST /api/search``: the words stay out of the URL (and so out of proxies' logs)."""
+
+    model_config = ConfigDict(extra="forbid")
+    q: str = Field(json_schema_extra=NOT_BLANK, description="Words to search for.")
+    limit: int = Field(10, ge=1, le=50, strict=True, description="How many passages to return.")
+
+
+class SymptomsBody(BaseModel):
+    """The body of ``POST /api/symptoms``: the same fields as the GET query, with lists as JSON arrays."""
+
+    model_config = ConfigDict(extra="forbid")
+    q: str = Field("", description="The symptoms in plain words, separated by commas.")
+    hpo: list[str] = Field([], description="HPO ids to add to the description's terms (HP:0000508).")
+    exclude: list[str] = Field([], description="HPO ids to leave out of the description's terms (a correction).")
+    top: int = Field(10, ge=1, le=50, strict=True, description="How many conditions to return.")
+
+
+class IngestBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    paths: list[Annotated[str, Field(max_length=4096)]] = Field(
+        min_length=1, max_length=100,
+        description="Files or folders under the server's ingest folder (HEALTHQA_INGEST_ROOT), relative to it.",
+    )
+
+
+class SearchHit(BaseModel):
+    id: str
+    text: str
+    section: str
+    heading: str
+    date: str | None
+    score: float
+    title: str
+    url: str
+    source: str
+    tier: str
+    licence: str
+    document: str
+    topic: str
+
+
+class SearchResult(BaseModel):
+    query: str
+    results: list[SearchHit]
+
+
+class SymptomTerm(BaseModel):
+    phrase: str = Field(description="The person's words (or the HPO id they gave).")
+    hpo_id: str = Field(description='The HPO term they were mapped to; "" when not recognised.')
+    name: str
+    score: float
+
+
+class PhenotypeFeature(BaseModel):
+    hpo_id: str
+    term: str
+    frequency: float | None = Field(description="Orphanet's frequency class as the midpoint of its range (0..1).")
+    query: str = Field(description="The person's HPO term that this recorded feature matched.")
+
+
+class RankedDisease(BaseModel):
+    name: str
+    orpha: str = Field(description="The ORPHA code.")
+    score: float
+    matched: list[PhenotypeFeature] = Field(description="Recorded features like the person's.")
+    missing: list[PhenotypeFeature] = Field(description="Very frequent recorded features not described.")
+
+
+class SymptomsResult(BaseModel):
+    """The same object as ``healthqa symptoms --json``."""
+
+    label: str
+    terms: list[SymptomTerm]
+    diseases: list[RankedDisease]
+    credit: str
+
+
+def topic_path(key: str) -> str:
+    return quote(key, safe=":")
+
+
+def hit(passage: PassageRecord, score: float) -> SearchHit:
+    return SearchHit(
+        id=passage.public_id, text=passage.text, section=passage.section, heading=passage.heading,
+        date=passage.updated, score=round(score, 4), title=passage.title, url=passage.url,
+        source=passage.source, tier=passage.tier, licence=passage.licence, document=passage.document_key,
+        topic=f"/api/topics/{topic_path(passage.document_key)}",
+    )
+
+
+@router.get("/healthz", summary="Whether the knowledge base is readable", responses={503: ERROR_SCHEMA[503]})
+def healthz(request: Request, svc: ServiceDep) -> Response:
+    if svc.healthy():
+        return JSONResponse({"status": "ok"})
+    return error_response(request.scope, 503, "unavailable", UNAVAILABLE)
+
+
+@router.get("/api/ask", response_model=Answer, summary="Answer a question (GET)", responses=ERROR_SCHEMA)
+async def ask_get(
+    svc: ServiceDep,
+    # Required and not blank in the schema too: an empty question has always been a 422.
+    q: Annotated[str, Query(json_schema_extra=NOT_BLANK, description="The question (at most 2,000 characters).")],
+    top: Annotated[int, Query(ge=1, le=10, description="How many passages to quote.")] = 3,
+) -> dict[str, Any]:
+    answer = await svc.ask(svc.clean(q), top)
+    return answer.to_json()
+
+
+@router.post("/api/ask", response_model=Answer, summary="Answer a question (POST)", responses=ERROR_SCHEMA)
+async def ask_post(svc: ServiceDep, body: AskBody) -> dict[str, Any]:
+    answer = await svc.ask(svc.clean(body.question), body.top)
+    return answer.to_json()
+
+
+def _search(svc: Service, q: str, limit: int) -> SearchResult:
+    query = svc.clean(q)
+    found = svc.require_store().search_passages(query, limit)
+    return SearchResult(query=query, results=[hit(p, s) for p, s in found])
+
+
+@router.get("/api/search", summary="Full-text search over passages, with provenance (GET)", responses=ERROR_SCHEMA)
+def search(
+    svc: ServiceDep,
+    q: Annotated[str, Query(json_schema_extra=NOT_BLANK, description="Words to search for.")],
+    limit: Annotated[int, Query(ge=1, le=50, description="How many passages to return.")] = 10,
+) -> SearchResult:
+    return _search(svc, q, limit)
+
+
+@router.post("/api/search", summary="Full-text search over passages, with provenance (POST)", responses=ERROR_SCHEMA)
+def search_post(svc: ServiceDep, body: SearchBody) -> SearchResult:
+    return _search(svc, body.q, body.limit)
+
+
+async def _symptoms(
+    svc: Service, q: str, hpo: Sequence[str], exclude: Sequence[str], top: int
+) -> dict[str, Any]:
+    text = clean_description(q, svc.settings.max_question_length)
+    added = check_ids(hpo, "hpo")
+    if not text and not added:
+        raise ApiError(
+            422, "empty_description", "Describe the symptoms in plain words ('q') or give HPO ids ('hpo')."
+        )
+    found = await svc.symptoms(SymptomQuery(text, added, check_ids(exclude, "exclude"), top=top))
+    return found.result.to_json()
+
+
+SYMPTOMS_SUMMARY = "Rare conditions whose recorded features overlap described symptoms (not a diagnosis)"
+
+
+@router.get("/api/symptoms", response_model=SymptomsResult, responses=ERROR_SCHEMA, summary=SYMPTOMS_SUMMARY)
+async def symptoms(
+    svc: ServiceDep,
+    q: Annotated[str, Query(description="The symptoms in plain words, separated by commas.")] = "",
+    hpo: Annotated[list[str] | None, Query(
+        description="HPO ids to add to the description's terms, comma-separated or repeated (HP:0000508)."
+    )] = None,
+    exclude: Annotated[list[str] | None, Query(
+        description="HPO ids to leave out of the description's terms (a correction of the mapping)."
+    )] = None,
+    top: Annotated[int, Query(ge=1, le=50, description="How many conditions to return.")] = 10,
+) -> dict[str, Any]:
+    return await _symptoms(svc, q, hpo or (), exclude or (), top)
+
+
+@router.post(
+    "/api/symptoms", response_model=SymptomsResult, responses=ERROR_SCHEMA, summary=SYMPTOMS_SUMMARY + " (POST)"
+)
+async def symptoms_post(svc: ServiceDep, body: SymptomsBody) -> dict[str, Any]:
+    return await _symptoms(svc, body.q, body.hpo, body.exclude, body.top)
+
+
+# A stored document as the API shows it: DocumentRecord without ``origin``, the file it was read from, which
+# is a path on the server (the source's name and public URL are ``source`` and ``url``). Derived from the record,
+# so a field added there reaches the API; ``healthqa show`` still prints the origin to the local administrator.
+_TOPIC_FIELDS: dict[str, Any] = {
+    name: (hint, ...) for name, hint in get_type_hints(DocumentRecord).items() if name != "origin"
+}
+Topic = create_model(
+    "Topic", __doc__="A document with all its sections, as stored, without server paths.", **_TOPIC_FIELDS
+)
+
+
+def public_topic(record: DocumentRecord) -> dict[str, Any]:
+    data = asdict(record)
+    del data["origin"]
+    return data
+
+
+@router.get(
+    "/api/topics/{ref:path}", response_model=Topic, summary="A document with all its sections",
+    responses={404: {"description": "No such document."}},
+)
+def topic(
+    svc: ServiceDep,
+    ref: Annotated[str, Path(description="A document key (e.g. medquad:GARD_0000001) or number.")],
+) -> dict[str, Any]:
+    return public_topic(svc.document(ref))
+
+
+@router.get("/api/sources", summary="What the knowledge base holds, with licences and credits")
+def sources(svc: ServiceDep) -> dict[str, Any]:
+    summaries = svc.require_store().sources()
+    return {"sources": [asdict(s) for s in summaries], "credits": CREDITS}
+
+
+def admin(
+    request: Request,
+    authorization: Annotated[str | None, Header(description="Bearer HEALTHQA_ADMIN_TOKEN")] = None,
+) -> None:
+    token = service(request).settings.admin_token
+    if not token:
+        raise ApiError(403, "ingest_disabled", "Ingest over HTTP is disabled: no admin token is configured.")
+    scheme, _, given = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), token.encode()):
+        raise ApiError(
+            401, "unauthorized", "A valid admin token is required (Authorization: Bearer ...).",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+
+
+@router.post(
+    "/api/ingest", summary="Ingest server-local files (admin token required)",
+    dependencies=[Depends(admin)],
+    responses={
+        # Every status this route can answer (issue 21): the guard's refusals included.
+        400: {"description": "The Content-Length header is not a number."},
+        401: {"description": "Missing or wrong token."}, 403: {"description": "Ingest is disabled."},
+        413: {"description": "The body is larger than HEALTHQA_MAX_BODY_BYTES."},
+        429: ERROR_SCHEMA[429], 503: ERROR_SCHEMA[503],
+        409: {"description": "Another ingest is running in this server worker (`ingest_running`)."},
+        422: {"description": "A path is not a file or folder under the ingest folder (`path_refused`, the same "
+                             "error whatever the reason), or the body is not valid."},
+        504: {"description": "The ingest ran past HEALTHQA_INGEST_TIMEOUT (`ingest_timeout`); it stops before "
+                             "its next file, the path it was reading left as it was."},
+    },
+)
+def ingest(svc: ServiceDep, body: IngestBody) -> dict[str, Any]:
+    """Ingest the paths, one transaction each, and answer from the new content.
+
+    The answer: `results` (one per path: `ok`, `files`, documents added, replaced and removed, `failures`),
+    `ok` (every path ingested) and `reload_pending`. What was ingested is committed whatever happens after;
+    `reload_pending: true` means this worker could not yet rebuild its in-memory search over the new content
+    (the error is logged): it goes on answering from the previous content and retries at its next check, within
+    two seconds of the next request (longer, up to a minute, while retries keep failing). The other workers
+    reload on their own within two seconds of a request either way.
+    """
+    results = svc.ingest(body.paths)
+    return {"results": results, "ok": all(r["ok"] for r in results), "reload_pending": svc.reload_pending()}

@@ -1,0 +1,514 @@
+"""What the HTTP layer needs from the library: one knowledge base, one Answerer, one symptom index and one
+disease index per process."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import logging
+import threading
+import time
+import traceback
+import unicodedata
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict
+from functools import partial
+from pathlib import Path
+from typing import Any, TypeVar
+
+import anyio
+
+from healthqa.answer.answerer import Answer, Answerer
+from healthqa.app.api.condition_search import NameSearch, candidates_for
+from healthqa.app.api.symptom_search import NO_PHENOTYPES, SymptomQuery, SymptomSearch, run_symptom_query
+from healthqa.app.errors import ApiError
+from healthqa.app.ingest_paths import IngestGate, confine, ingest_root
+from healthqa.conditions import (
+    AmbiguousConditionError,
+    Candidate,
+    ConditionNotFoundError,
+    DiseaseIndex,
+    DiseaseRecord,
+    disease_record,
+)
+from healthqa.config import Settings
+from healthqa.errors import HealthQAError, NotFoundError
+from healthqa.ingest import IngestLimits
+from healthqa.store import DocumentRecord, Store, open_store
+from healthqa.symptoms.search import SymptomIndex
+
+log = logging.getLogger("healthqa.app")
+T = TypeVar("T")
+
+UNAVAILABLE = "The knowledge base is not available right now. Please try again later."
+# Longer than any name, code or key the knowledge base holds; a longer reference is a mistake or an attack.
+MAX_REF_LENGTH = 200
+MAX_FEATURES = 200
+
+
+def _within(text: str, max_length: int, code: str, what: str, advice: str = "") -> str:
+    """``text`` without control characters or lone surrogates; 422 ``code`` when longer than ``max_length``."""
+    if len(text) > max_length:
+        raise ApiError(
+            422, code, f"The {what} is {len(text):,} characters long; the limit is {max_length:,} characters.{advice}"
+        )
+    return clean_text(text)
+
+
+def clean_question(text: str, max_length: int) -> str:
+    """The question as healthqa searches it: no control characters or lone surrogates; 4xx if unusable."""
+    cleaned = _within(text, max_length, "question_too_long", "question", " Please shorten it.")
+    if not cleaned:
+        raise ApiError(422, "empty_question", "The question is empty. Please type a question.")
+    return cleaned
+
+
+def clean_description(text: str, max_length: int) -> str:
+    """A description of symptoms, cleaned like a question; it may be empty (HPO ids can stand in for it)."""
+    return _within(text, max_length, "description_too_long", "description", " Please shorten it.")
+
+
+def clean_ref(text: str, what: str = "reference") -> str:
+    """A condition's name, code or key as the disease index reads it; 422 when empty or too long."""
+    cleaned = _within(text, MAX_REF_LENGTH, "ref_too_long", what)
+    if not cleaned:
+        raise ApiError(422, "empty_ref", f"The {what} is empty: give the name of a condition, a code or a key.")
+    return cleaned
+
+
+def condition_error(error: ConditionNotFoundError) -> ApiError:
+    """404 (no such condition) or 409 (several conditions fit), with the candidates as their own field.
+
+    The message names the candidates but not the reference, which the person typed.
+    """
+    candidates = [c.to_json() for c in error.candidates]
+    names = "; ".join(f"{c.name} ({c.ref})" for c in error.candidates)
+    if isinstance(error, AmbiguousConditionError):
+        return ApiError(
+            409, "ambiguous_condition",
+            f"This fits {len(candidates)} different conditions; ask again with one of their references: {names}.",
+            extra={"candidates": candidates},
+        )
+    message = "There is no condition by this name, code or key in the knowledge base."
+    if names:
+        message += f" Did you mean: {names}?"
+    return ApiError(404, "condition_not_found", message, extra={"candidates": candidates})
+
+
+def clean_text(text: str) -> str:
+    """No control characters or lone surrogates, no surrounding space."""
+    return "".join(_clean_char(c) for c in text).strip()
+
+
+def _clean_char(char: str) -> str:
+    category = unicodedata.category(char)
+    if category == "Cs":
+        return "\ufffd"
+    if category == "Cc" and char not in "\n\t":
+        return " "
+    return char
+
+
+def settle_heap(*, release_previous: bool = False) -> None:
+    """Take what is loaded now out of the cyclic garbage collector's walks (``gc.freeze``).
+
+    A worker holds over a million long-lived objects (passages, name index, caches' keys); each full
+    collection walks them all, ~320 ms on this project's machine during which the worker answers nobody: the
+    p99 spikes of the load test, cached answers included. Frozen objects are never walked (reference counting
+    still frees them). ``release_previous`` first hands the objects frozen before back to the collector, so
+    that cycles among what a reload replaced are freed.
+    """
+    if release_previous:
+        gc.unfreeze()
+    gc.collect()
+    gc.freeze()
+
+
+# How often a worker looks for another worker's ingest (a one-row read).
+GENERATION_CHECK_SECONDS = 2.0
+# A rebuild that failed is tried again at the next check; one that keeps failing, after 4, 8, ... seconds,
+# at most this long: each try costs seconds of CPU that the questions need.
+MAX_RETRY_SECONDS = 60.0
+
+
+class Service:
+    """Opens the store and loads the answering model once (``start``); answers from threads."""
+
+    def __init__(self, settings: Settings, store_url: str | None = None) -> None:
+        self.settings = settings
+        self.store_url = store_url
+        self.store: Store | None = None
+        self.answerer: Answerer | None = None
+        self.problem = "not started"
+        self._executor = ThreadPoolExecutor(
+            max_workers=settings.answer_threads, thread_name_prefix="healthqa-answer"
+        )
+        self._ingest_lock = threading.Lock()
+        self._ingest_gate = IngestGate()  # one HTTP ingest job at a time, within HEALTHQA_INGEST_TIMEOUT
+        # The symptom index takes seconds to build over the whole catalogue: once per process, on first use.
+        self._symptom_index: SymptomIndex | None = None
+        self._symptom_lock = threading.Lock()
+        # The disease index groups every document (about two seconds on the full knowledge base): the same.
+        self._disease_index: DiseaseIndex | None = None
+        self._name_search: NameSearch | None = None  # built with the disease index, for the search box
+        self._disease_lock = threading.Lock()
+        # The knowledge base's generation the in-memory structures were built from; another worker's
+        # ingest raises it, and this worker then rebuilds in the background (see follow_ingests).
+        self._generation = 0
+        self._generation_checked = 0.0
+        self._reloading = False  # a rebuild (or this worker's own ingest) is under way
+        self._reload_lock = threading.Lock()
+        self._rebuild_failures = 0  # in a row; the next try waits (see MAX_RETRY_SECONDS)
+        self._retry_at = 0.0
+
+    def start(self) -> None:
+        """Blocking: opens the knowledge base and builds the Answerer (loads the sentence model)."""
+        # What an earlier start in this process froze goes back to the collector; building the disease index
+        # below ends with settle_heap, which freezes what is loaded now.
+        gc.unfreeze()
+        try:
+            self.store = open_store(self.store_url)
+            self._generation = self.store.generation()
+            self.answerer = Answerer(self.store, in_memory=True, cache_size=self.settings.answer_cache)
+            # Answer pages link each recognised condition to its disease page, so the disease index
+            # is needed by the first answer: build it now rather than make that person wait seconds.
+            self._disease_indexes()
+            self.problem = ""
+        except HealthQAError as error:
+            # Keep serving: /healthz says 503 and every request that needs the knowledge base too.
+            self.problem = str(error)
+            log.error("the knowledge base is unavailable: %s", error)
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=False, cancel_futures=True)
+        if self.store is not None:
+            self.store.close()
+
+    def healthy(self) -> bool:
+        return self.store is not None and self.answerer is not None and self.store.healthy()
+
+    def require_store(self) -> Store:
+        if self.store is None:
+            raise ApiError(503, "unavailable", UNAVAILABLE)
+        return self.store
+
+    def document(self, ref: str) -> DocumentRecord:
+        """A document by key or number; 404 when there is none (the store reads digits as a row id)."""
+        store = self.require_store()
+        try:
+            return store.document(ref)
+        except NotFoundError:
+            raise ApiError(404, "not_found", "There is no topic with this id.") from None
+
+    def clean(self, text: str) -> str:
+        return clean_question(text, self.settings.max_question_length)
+
+    def follow_ingests(self, every: float = GENERATION_CHECK_SECONDS) -> bool:
+        """Start a background rebuild when another process's ingest changed the knowledge base.
+
+        Called before each request; reads the store's generation at most every ``every`` seconds (one
+        tiny query). Requests keep the previous answerer and indexes until the new ones are ready, so
+        nobody waits the seconds a rebuild takes. Returns whether a rebuild was started.
+        """
+        store = self.store
+        now = time.monotonic()
+        if store is None or self._reloading or now - self._generation_checked < every or now < self._retry_at:
+            return False
+        self._generation_checked = now
+        try:
+            generation = store.generation()
+        except HealthQAError as error:
+            log.error("cannot read the knowledge base's generation: %s", error)
+            return False
+        if generation == self._generation:
+            return False
+        with self._reload_lock:
+            if self._reloading:
+                return False
+            self._reloading = True
+        try:
+            threading.Thread(
+                target=self._reload, args=(store, generation), name="healthqa-reload", daemon=True
+            ).start()
+        except BaseException:
+            with self._reload_lock:
+                self._reloading = False  # else no check would ever start a reload again
+            raise
+        return True
+
+    def _reload(self, store: Store, generation: int) -> None:
+        try:
+            with self._ingest_lock:
+                if self._rebuild(store, generation, "after another worker's ingest"):
+                    log.info("the knowledge base changed (generation %d): reloaded", generation)
+        except Exception as error:  # a thread's uncaught error would only be printed
+            log.error("the reload failed (%s); a later check retries it", _described(error))
+        finally:
+            # Whatever happened, the next check may start a reload again.
+            with self._reload_lock:
+                self._reloading = False
+
+    def _rebuild(self, store: Store, generation: int, after: str) -> bool:
+        """Serve a new answerer over ``store`` as ``generation``; on any error keep serving the previous one.
+
+        Called under the ingest lock. ``generation`` is read before the build, and recorded only once the
+        build succeeded: a failed one leaves the difference for :meth:`follow_ingests` to see and retry (an
+        ingest committed meanwhile is seen the same way).
+        """
+        try:
+            answerer = Answerer(store, in_memory=True, cache_size=self.settings.answer_cache)
+        except Exception as error:  # whatever broke, the previous answerer still answers
+            self._rebuild_failures += 1
+            failures = self._rebuild_failures
+            delay = 0.0 if failures == 1 else min(MAX_RETRY_SECONDS, GENERATION_CHECK_SECONDS * 2 ** (failures - 1))
+            self._retry_at = time.monotonic() + delay
+            log.error(
+                "cannot rebuild the answerer %s (%s, %d in a row): answering from the previous state; "
+                "retrying in %g s at the earliest", after, _described(error), failures, delay,
+            )
+            return False
+        self._drop_indexes()
+        self.answerer = answerer
+        self._generation = generation
+        self._rebuild_failures, self._retry_at = 0, 0.0
+        # One full collection (a pause of a few hundred ms) per rebuild: the replaced answerer and indexes were
+        # frozen, hand them back to the collector (see settle_heap).
+        settle_heap(release_previous=True)
+        return True
+
+    def reload_pending(self) -> bool:
+        """Whether this worker answers from an older state than the knowledge base's (a rebuild is due)."""
+        store = self.store
+        if store is None or self.answerer is None:
+            return True
+        try:
+            return store.generation() != self._generation
+        except HealthQAError:
+            return True
+
+    def _drop_indexes(self) -> None:
+        """Forget the symptom and disease indexes: rebuilt on next use, over the changed knowledge base."""
+        with self._symptom_lock:
+            self._symptom_index = None
+        with self._disease_lock:
+            self._disease_index, self._name_search = None, None
+
+    async def ask(self, question: str, top: int = 3) -> Answer:
+        """Answer in a worker thread; 504 when it takes longer than the configured timeout."""
+        self.follow_ingests()
+        answerer = self.answerer
+        if answerer is None:
+            raise ApiError(503, "unavailable", UNAVAILABLE)
+        if self.settings.log_questions:
+            log.info("question: %s", question)
+        # A question asked before is answered here, without the hop to a worker thread.
+        cached = answerer.cached(question, top)
+        if cached is not None:
+            return cached
+        return await self._in_worker(
+            "answer_timeout", "Answering", partial(answerer.ask, question, top), ", perhaps with a shorter question"
+        )
+
+    def symptom_index(self) -> SymptomIndex:
+        """Blocking: the symptom index, built on first use by one thread while the others wait for it.
+
+        503 when the knowledge base holds no Orphanet phenotype annotations.
+        """
+        store = self.require_store()
+        index = self._symptom_index
+        if index is None:
+            with self._symptom_lock:
+                index = self._symptom_index
+                if index is None:
+                    index = self._symptom_index = self._build_symptom_index(store)
+                    settle_heap()  # out of the collector's walks too, without the garbage made meanwhile
+        if not len(index):
+            raise ApiError(503, "no_phenotype_data", NO_PHENOTYPES)
+        return index
+
+    @staticmethod
+    def _build_symptom_index(store: Store) -> SymptomIndex:
+        try:
+            index = SymptomIndex.from_store(store)
+            # The phrase matcher builds its tables on first use without a lock: build them here, under ours.
+            index.hpo.match("dry mouth")
+        except HealthQAError as error:
+            log.error("cannot build the symptom index: %s", error)
+            raise ApiError(503, "unavailable", UNAVAILABLE) from error
+        return index
+
+    async def symptoms(self, query: SymptomQuery) -> SymptomSearch:
+        """Rank rare disorders for ``query`` in a worker thread; 504 past the configured timeout."""
+        self.follow_ingests()
+        if self.settings.log_questions:
+            log.info("symptoms: %s", query.text)
+        # Not under the timeout: the first request waits for the index, which is built only once.
+        index = await anyio.to_thread.run_sync(self.symptom_index)
+        return await self._in_worker(
+            "symptoms_timeout", "The search", partial(run_symptom_query, index, query), ", perhaps with fewer words"
+        )
+
+    def disease_index(self) -> DiseaseIndex:
+        """Blocking: the disease index, built on first use by one thread while the others wait for it."""
+        return self._disease_indexes()[0]
+
+    def _disease_indexes(self) -> tuple[DiseaseIndex, NameSearch]:
+        store = self.require_store()
+        index, search = self._disease_index, self._name_search
+        if index is None or search is None:
+            with self._disease_lock:
+                index, search = self._disease_index, self._name_search
+                if index is None or search is None:
+                    index, search = self._build_disease_indexes(store)
+                    self._disease_index, self._name_search = index, search
+                    settle_heap()
+        return index, search
+
+    @staticmethod
+    def _build_disease_indexes(store: Store) -> tuple[DiseaseIndex, NameSearch]:
+        try:
+            index = DiseaseIndex.from_store(store)
+            # Its name matcher is made on first use without a lock: make it here, under ours.
+            index.suggestions("")
+            search = NameSearch(store.iter_names())
+        except HealthQAError as error:
+            log.error("cannot build the disease index: %s", error)
+            raise ApiError(503, "unavailable", UNAVAILABLE) from error
+        return index, search
+
+    async def _in_worker(self, code: str, what: str, call: Callable[[], T], advice: str = "") -> T:
+        """Run ``call`` in the worker pool; 504 (``code``) past the configured timeout."""
+        loop = asyncio.get_running_loop()
+        future = loop.run_in_executor(self._executor, call)
+        try:
+            return await asyncio.wait_for(future, self.settings.answer_timeout)
+        except TimeoutError:
+            raise ApiError(
+                504, code,
+                f"{what} took longer than {self.settings.answer_timeout:g} seconds. Please try again{advice}.",
+            ) from None
+
+    async def disease(self, ref: str, phenotypes: int = 10) -> DiseaseRecord:
+        """The record of the condition ``ref`` names (``healthqa disease``), built in a worker thread.
+
+        Raises :class:`ConditionNotFoundError` or :class:`AmbiguousConditionError` for the caller to show;
+        504 past the configured timeout.
+        """
+        self.follow_ingests()
+        store = self.require_store()
+        # Not under the timeout: the first request waits for the index, which is built only once.
+        index = await anyio.to_thread.run_sync(self.disease_index)
+        try:
+            record = await self._in_worker(
+                "disease_timeout", "Gathering the sources",
+                partial(disease_record, store, ref, index=index, phenotypes=phenotypes),
+            )
+        except ConditionNotFoundError:
+            raise
+        except NotFoundError as error:
+            # A document of the index went away: an ingest replaced it after the index was built.
+            raise ApiError(503, "unavailable", "The knowledge base changed just now. Please try again.") from error
+        return record
+
+    async def disease_candidates(self, text: str) -> list[Candidate]:
+        """Conditions for a search box (see :func:`healthqa.app.api.condition_search.candidates_for`)."""
+        self.follow_ingests()
+        store = self.require_store()
+        index, search = await anyio.to_thread.run_sync(self._disease_indexes)
+        return await self._in_worker(
+            "disease_timeout", "The search", partial(candidates_for, index, search, store, text)
+        )
+
+    async def conditions_in(self, names: list[str]) -> list[Candidate]:
+        """The conditions ``names`` resolve to, once each, leaving out the names that fit none or several."""
+        if not names:
+            return []
+        store = self.require_store()
+        index = await anyio.to_thread.run_sync(self.disease_index)
+        return await self._in_worker(
+            "disease_timeout", "Looking up the conditions", partial(conditions_named, index, store, names)
+        )
+
+    def ingest(self, paths: list[str]) -> list[dict[str, Any]]:
+        """Ingest paths under the ingest folder (one transaction each), then rebuild the Answerer if anything
+        changed. 422 ``path_refused`` for a path outside it (:mod:`healthqa.app.ingest_paths`), 409 while another
+        ingest runs here, 504 past ``HEALTHQA_INGEST_TIMEOUT``."""
+        settings = self.settings
+        root = ingest_root(settings)
+        resolved = confine(paths, root)
+        store = self.require_store()
+        # Within the folder, each file is checked again as the walk meets it: a link inside may point out.
+        limits = IngestLimits(settings.ingest_max_files, settings.ingest_max_file_bytes, within=root.resolve())
+        results = self._ingest_gate.run(partial(self._ingest_job, store, resolved, limits), settings.ingest_timeout)
+        for result, given in zip(results, paths, strict=True):
+            result["path"] = given  # as the client wrote it: the server's own folders are not its business
+        return results
+
+    def _ingest_job(
+        self, store: Store, paths: list[Path], limits: IngestLimits, stop: Callable[[], bool]
+    ) -> list[dict[str, Any]]:
+        with self._ingest_lock:
+            with self._reload_lock:
+                # This worker's own change: follow_ingests must not start a second rebuild meanwhile.
+                self._reloading = True
+            try:
+                return self._ingest_locked(store, [str(p) for p in paths], limits, stop)
+            finally:
+                with self._reload_lock:
+                    self._reloading = False
+
+    def _ingest_locked(
+        self, store: Store, paths: list[str], limits: IngestLimits | None = None, stop: Callable[[], bool] | None = None
+    ) -> list[dict[str, Any]]:
+        from healthqa.ingest import ingest_path
+
+        results: list[dict[str, Any]] = []
+        changed = False
+        for path in paths:
+            try:
+                report = ingest_path(store, path, limits=limits, stop=stop)
+            except HealthQAError as error:
+                results.append({"path": path, "ok": False, "files": 0, "failures": [str(error)]})
+                continue
+            stats = asdict(report.stats)
+            changed = changed or any(
+                stats[key] for key in ("documents_added", "documents_replaced", "documents_removed")
+            )
+            results.append({
+                "path": path, "ok": report.ok, "files": report.files, **stats,
+                "failures": [str(failure) for failure in report.failures],
+            })
+        if changed:
+            self._drop_indexes()
+        if changed or self.answerer is None:
+            # The data is committed whatever happens now: a failed rebuild is reported by reload_pending() and
+            # retried by follow_ingests, never turned into an error for an ingest that succeeded.
+            try:
+                generation = store.generation()
+            except HealthQAError as error:
+                log.error("cannot read the knowledge base's generation after an ingest: %s", error)
+                return results
+            self._rebuild(store, generation, "after an ingest")
+        return results
+
+
+def _described(error: BaseException) -> str:
+    """An error for the log: healthqa's own say what is wrong; any other only its type and where it was raised,
+    as its message could quote any text it was handed."""
+    if isinstance(error, HealthQAError):
+        return str(error)
+    frames = traceback.extract_tb(error.__traceback__)
+    where = f" at {Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else ""
+    return f"{type(error).__name__}{where}"
+
+
+def conditions_named(index: DiseaseIndex, store: Store, names: list[str]) -> list[Candidate]:
+    found: dict[int, Candidate] = {}
+    for name in names:
+        try:
+            record = index.resolve(name, store)
+        except (ConditionNotFoundError, NotFoundError):
+            continue  # ambiguous or unknown: the name stays plain text
+        found.setdefault(record, index.candidate(record))
+    return list(found.values())

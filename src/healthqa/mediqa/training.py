@@ -1,0 +1,512 @@
+"""Training of the learned scorers, written as small files into :mod:`healthqa.learned`.
+
+One command re-trains the two MEDIQA scorers (entailment first: the re-ranker uses its score as a feature)::
+
+    python -m healthqa.mediqa.training all [--data DIR]
+
+or one of them: ``python -m healthqa.mediqa.training entail`` / ``python -m healthqa.mediqa.training rerank``.
+The query adapter of the ranking (see :func:`fit_query_adapter`) is trained on its own, from the LiveQA 2017
+training questions and a knowledge base holding MedQuAD (e.g. ``benchmarks/.cache/kb.db``)::
+
+    python -m healthqa.mediqa.training query-adapter --kb KB [--liveqa DIR]
+
+``DIR`` holds the MEDIQA 2019 files; by default ``$HEALTHQA_SOURCES/mediqa-2019`` when that exists,
+else ``../shared/data/mediqa-2019`` beside the repository. Only these files are used:
+
+- entailment: ``rqe-train-amia2016.xml`` (nothing of the validation file);
+- re-ranking: ``qa-train1-liveqa-dev.xml`` + ``qa-train2-alexa.xml``; the label threshold is the one
+  that maximises accuracy on out-of-fold predictions of a 5-fold split of these files by question.
+
+Training needs scikit-learn; using the shipped weights does not. Encoding the training texts with
+MiniLM takes a few minutes per model on an idle two-core CPU (``all`` took 26 minutes on a busy one).
+
+The features read vocabularies of other modules (the question parser's type cues and stopwords), so
+each weights file records :func:`feature_fingerprint`; the benchmarks print whether it still matches.
+Retrain after changing those vocabularies.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from healthqa import learned
+from healthqa.learned import LinearModel
+from healthqa.mediqa import entail, rerank
+from healthqa.retrieve.encoder import Encoder, default_encoder
+
+Matrix = npt.NDArray[np.float64]
+Labels = npt.NDArray[np.int64]
+
+RQE_TRAIN = "rqe-train-amia2016.xml"
+RQE_VALIDATION = "rqe-validation-amia2016.xml"
+QA_TRAIN = ("qa-train1-liveqa-dev.xml", "qa-train2-alexa.xml")
+QA_VALIDATION = "qa-validation.xml"
+# Inverse regularisation strength of both logistic regressions; results vary little between 0.1 and 10.
+C_ENTAIL = 1.0
+C_RERANK = 1.0
+FOLDS = 5
+# The re-ranker's label threshold is read off out-of-fold accuracy averaged over this many shuffled splits:
+# the accuracy curve is flat (0.850-0.853 between 0.44 and 0.60), and one split's best cut ranged from 0.47
+# to 0.62 across ten seeds on the same features, enough to move with any small change of a feature.
+THRESHOLD_SPLITS = 10
+CUTS = np.round(np.arange(0.05, 0.951, 0.01), 2)
+
+
+def feature_fingerprint() -> str:
+    """A digest of the vocabularies the features read from other modules (the question parser's type cues
+    and stopwords, the generic question words, the feature lists). Stored with the weights at training;
+    the benchmarks report when it no longer matches, which means the weights should be retrained."""
+    from healthqa import understand
+
+    parts = [
+        repr([(kind.value, pattern) for kind, pattern in understand._TYPE_CUES]),
+        " ".join(sorted(understand.STOPWORDS)),
+        " ".join(sorted(entail.GENERIC_WORDS)),
+        " ".join(entail.FEATURES),
+        " ".join(rerank.FEATURES),
+    ]
+    return hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()[:16]
+
+
+def default_data_dir() -> Path:
+    configured = os.environ.get("HEALTHQA_SOURCES")
+    if configured and (Path(configured) / "mediqa-2019").is_dir():
+        return Path(configured) / "mediqa-2019"
+    return Path(__file__).resolve().parents[3].parent / "shared" / "data" / "mediqa-2019"
+
+
+def fit_linear(matrix: Matrix, labels: Labels, features: Sequence[str], c: float) -> LinearModel:
+    """A standardised logistic regression, as a :class:`LinearModel`."""
+    from sklearn.linear_model import LogisticRegression
+
+    mean = matrix.mean(axis=0)
+    scale = matrix.std(axis=0)
+    scale[scale < 1e-9] = 1.0  # a constant feature: leave it unscaled (its coefficient will be ~0)
+    regression = LogisticRegression(C=c, max_iter=5000)
+    regression.fit((matrix - mean) / scale, labels)
+    return LinearModel(
+        features=tuple(features),
+        mean=tuple(float(v) for v in mean),
+        scale=tuple(float(v) for v in scale),
+        coef=tuple(float(v) for v in regression.coef_[0]),
+        intercept=float(regression.intercept_[0]),
+    )
+
+
+def accuracy_curve(
+    probabilities: Matrix, labels: Labels, always: npt.NDArray[np.bool_] | None = None
+) -> Matrix:
+    """The accuracy of labelling 1 at or above each of :data:`CUTS`; rows marked in ``always`` are labelled
+    1 whatever the cut."""
+    forced = always if always is not None else np.zeros(len(labels), dtype=bool)
+    return np.asarray([np.mean(((probabilities >= t) | forced) == labels) for t in CUTS])
+
+
+def best_threshold(accuracies: Matrix) -> float:
+    """The cut of :data:`CUTS` that maximises ``accuracies`` (the middle of the best plateau)."""
+    best = np.flatnonzero(accuracies >= accuracies.max() - 1e-12)
+    # The longest run of best cuts, and its middle: a cut on a plateau's edge is fitted to a few answers.
+    runs: list[list[int]] = [[int(best[0])]]
+    for index in best[1:]:
+        if index == runs[-1][-1] + 1:
+            runs[-1].append(int(index))
+        else:
+            runs.append([int(index)])
+    run = max(runs, key=len)
+    return float(CUTS[run[len(run) // 2]])
+
+
+def with_threshold(model: LinearModel, threshold: float, meta: dict[str, Any]) -> LinearModel:
+    return LinearModel(model.features, model.mean, model.scale, model.coef, model.intercept, threshold, meta)
+
+
+# --- question entailment ---------------------------------------------------------------------------
+
+
+def rqe_dataset(path: Path, encoder: Encoder) -> tuple[list[entail.RqePair], Matrix, Labels]:
+    pairs = [p for p in entail.read_rqe_pairs(path) if p.label is not None]
+    matrix = entail.pair_features([(p.consumer, p.faq) for p in pairs], encoder)
+    labels = np.asarray([int(bool(p.label)) for p in pairs], dtype=np.int64)
+    return pairs, matrix, labels
+
+
+def train_entail(data: Path, encoder: Encoder | None = None, write: bool = True) -> LinearModel:
+    _, matrix, labels = rqe_dataset(data / RQE_TRAIN, encoder or default_encoder())
+    model = fit_linear(matrix, labels, entail.FEATURES, C_ENTAIL)
+    # Train pairs are paraphrases against random questions, so any cut separates them; 0.5 is the
+    # calibrated middle, and no other file may pick it.
+    model = with_threshold(model, 0.5, {
+        "trained_on": RQE_TRAIN, "pairs": len(labels), "c": C_ENTAIL,
+        "command": "python -m healthqa.mediqa.training entail", "fingerprint": feature_fingerprint(),
+    })
+    if write:
+        learned.save(model, "entail")
+    return model
+
+
+# --- answer re-ranking -----------------------------------------------------------------------------
+
+
+@dataclass
+class RerankData:
+    questions: list[rerank.MediqaQuestion]
+    matrix: Matrix  # one row per answer, questions in order, answers in CHiQA's order
+    labels: Labels
+    groups: npt.NDArray[np.int64]  # the index of each row's question
+
+    def rows_of(self, index: int) -> npt.NDArray[np.int64]:
+        return np.flatnonzero(self.groups == index)
+
+
+def rerank_dataset(paths: Sequence[Path], encoder: Encoder) -> RerankData:
+    questions: list[rerank.MediqaQuestion] = []
+    for path in paths:
+        questions.extend(q for q in rerank.read_mediqa_questions(path) if q.answers)
+    blocks = [rerank.question_features(q, encoder) for q in questions]
+    labels = [int(bool(a.correct)) for q in questions for a in q.answers]
+    groups = [i for i, q in enumerate(questions) for _ in q.answers]
+    return RerankData(
+        questions, np.vstack(blocks), np.asarray(labels, dtype=np.int64), np.asarray(groups, dtype=np.int64)
+    )
+
+
+def out_of_fold(data: RerankData, folds: int = FOLDS, seed: int = 0) -> Matrix:
+    """Probabilities for every row from models trained without its question's fold."""
+    from sklearn.model_selection import GroupKFold
+
+    probabilities = np.zeros(len(data.labels))
+    splitter = GroupKFold(n_splits=folds, shuffle=True, random_state=seed)
+    for train, test in splitter.split(data.matrix, data.labels, data.groups):
+        model = fit_linear(data.matrix[train], data.labels[train], rerank.FEATURES, C_RERANK)
+        probabilities[test] = model.probabilities(data.matrix[test])
+    return probabilities
+
+
+def best_of_question(probabilities: Matrix, groups: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
+    """Marks the row of highest probability of each question (the first on ties, as in ranking)."""
+    best = np.zeros(len(probabilities), dtype=bool)
+    for group in np.unique(groups):
+        rows = np.flatnonzero(groups == group)
+        best[rows[int(np.argmax(probabilities[rows]))]] = True
+    return best
+
+
+def train_rerank(data: Path, encoder: Encoder | None = None, write: bool = True) -> LinearModel:
+    dataset = rerank_dataset([data / name for name in QA_TRAIN], encoder or default_encoder())
+    return fit_rerank(dataset, write=write)
+
+
+def fit_rerank(dataset: RerankData, write: bool = False) -> LinearModel:
+    """The re-ranker fitted on ``dataset``, its threshold chosen on out-of-fold predictions of it."""
+    curves = []
+    for seed in range(THRESHOLD_SPLITS):
+        probabilities = out_of_fold(dataset, seed=seed)
+        always = best_of_question(probabilities, dataset.groups) if rerank.LABEL_BEST else None
+        curves.append(accuracy_curve(probabilities, dataset.labels, always))
+    threshold = best_threshold(np.mean(curves, axis=0))
+    model = fit_linear(dataset.matrix, dataset.labels, rerank.FEATURES, C_RERANK)
+    model = with_threshold(model, threshold, {
+        "trained_on": list(QA_TRAIN), "questions": len(dataset.questions), "answers": len(dataset.labels),
+        "c": C_RERANK,
+        "threshold_from": f"{FOLDS}-fold out-of-fold accuracy on the training files, mean of {THRESHOLD_SPLITS} "
+                          "shuffled splits",
+        "label_best": rerank.LABEL_BEST, "fingerprint": feature_fingerprint(),
+        "command": "python -m healthqa.mediqa.training rerank",
+    })
+    if write:
+        learned.save(model, "rerank")
+    return model
+
+
+def mediqa_metrics(ranked: Sequence[Sequence[rerank.RankedAnswer]]) -> dict[str, float]:
+    """MEDIQA 2019 task 3 figures of re-ranked questions (each list in healthqa's order).
+
+    - ``accuracy``: labels against reference correctness (ReferenceScore 3-4), over all answers;
+    - ``precision``: the share of answers labelled 1 that are correct;
+    - ``mrr``: the official-style reciprocal rank: in healthqa's order restricted to the answers it
+      labelled 1, 1/position of the first correct one; 0 when none of them is correct;
+    - ``mrr_full_order``: 1/position of the first correct answer in healthqa's whole order;
+    - ``p_at_1``: the share of questions whose first answer is correct;
+    - ``spearman``: the mean, over questions, of Spearman's correlation between healthqa's order and
+      the reference ranks.
+
+    Every question counts, including those with no correct answer (they score 0 on the rank figures).
+    """
+    hits = total = labelled = labelled_correct = 0
+    rr: list[float] = []
+    rr_full: list[float] = []
+    top: list[float] = []
+    rho: list[float] = []
+    for answers in ranked:
+        truth = [bool(a.answer.correct) for a in answers]
+        hits += sum(int(a.label == t) for a, t in zip(answers, truth, strict=True))
+        total += len(answers)
+        chosen = [t for a, t in zip(answers, truth, strict=True) if a.label == 1]
+        labelled += len(chosen)
+        labelled_correct += sum(chosen)
+        rr.append(1.0 / (chosen.index(True) + 1) if True in chosen else 0.0)
+        rr_full.append(1.0 / (truth.index(True) + 1) if True in truth else 0.0)
+        top.append(1.0 if truth and truth[0] else 0.0)
+        references = [a.answer.reference_rank for a in answers]
+        if len(answers) > 1 and all(r is not None for r in references) and len(set(references)) > 1:
+            rho.append(spearman(list(range(len(answers))), [float(r or 0) for r in references]))
+    questions = max(len(rr), 1)
+    return {
+        "questions": float(len(rr)),
+        "answers": float(total),
+        "accuracy": hits / max(total, 1),
+        "precision": labelled_correct / max(labelled, 1),
+        "mrr": sum(rr) / questions,
+        "mrr_full_order": sum(rr_full) / questions,
+        "p_at_1": sum(top) / questions,
+        "spearman": sum(rho) / max(len(rho), 1),
+    }
+
+
+def _average_ranks(values: Sequence[float]) -> Matrix:
+    """Ranks from 1, tied values sharing the mean of their ranks."""
+    array = np.asarray(values, dtype=np.float64)
+    order = np.argsort(array, kind="stable")
+    ranks = np.empty(len(array))
+    ranks[order] = np.arange(1, len(array) + 1)
+    for value in np.unique(array):
+        tied = array == value
+        ranks[tied] = ranks[tied].mean()
+    return ranks
+
+
+def spearman(a: Sequence[float], b: Sequence[float]) -> float:
+    """Spearman's rank correlation (Pearson's of average ranks); 0 when either side is constant."""
+    ra, rb = _average_ranks(a), _average_ranks(b)
+    ra, rb = ra - ra.mean(), rb - rb.mean()
+    denominator = float(np.sqrt((ra @ ra) * (rb @ rb)))
+    return float(ra @ rb) / denominator if denominator else 0.0
+
+
+def chiqa_ranking(question: rerank.MediqaQuestion, label: int = 1) -> list[rerank.RankedAnswer]:
+    """CHiQA's own order, every answer labelled ``label``: the baseline."""
+    return [
+        rerank.RankedAnswer(question.qid, a.aid, i, label, 1.0 / i, a)
+        for i, a in enumerate(question.answers, 1)
+    ]
+
+
+def cross_validate_rerank(dataset: RerankData, folds: int = FOLDS, seed: int = 0) -> dict[str, Any]:
+    """Whole-procedure cross-validation by question: in each fold the model and its threshold are
+    fitted on the other folds only, then the held-out questions are re-ranked."""
+    from sklearn.model_selection import GroupKFold
+
+    ranked: list[list[rerank.RankedAnswer]] = [[] for _ in dataset.questions]
+    splitter = GroupKFold(n_splits=folds, shuffle=True, random_state=seed)
+    indices = np.arange(len(dataset.questions))
+    for train_q, test_q in splitter.split(indices, groups=indices):
+        train_rows = np.isin(dataset.groups, train_q)
+        part = RerankData(
+            [dataset.questions[i] for i in train_q], dataset.matrix[train_rows], dataset.labels[train_rows],
+            np.searchsorted(train_q, dataset.groups[train_rows]),
+        )
+        model = fit_rerank(part)
+        for index in test_q:
+            rows = dataset.rows_of(int(index))
+            scores = model.probabilities(dataset.matrix[rows])
+            ranked[int(index)] = rerank.rank_by_scores(
+                dataset.questions[int(index)], [float(s) for s in scores], model.threshold
+            )
+    return mediqa_metrics(ranked)
+
+
+# The MedQuAD question each annotated LiveQA question type asks, as MedQuAD words it ("{}": the focus).
+FAQ_TEMPLATES: dict[str, str] = {
+    "information": "What is (are) {} ?", "treatment": "What are the treatments for {} ?",
+    "cause": "What causes {} ?", "diagnosis": "How to diagnose {} ?", "prognosis": "What is the outlook for {} ?",
+    "symptom": "What are the symptoms of {} ?", "susceptibility": "Who is at risk for {}? ?",
+    "inheritance": "Is {} inherited ?", "complication": "What are the complications of {} ?",
+    "prevention": "How to prevent {} ?", "organization": "Where to find support for people with {} ?",
+    "side effects": "What are the side effects or risks of {} ?",
+    "usage": "How should {} be used and what is the dosage ?",
+    "dosage": "How should {} be used and what is the dosage ?",
+    "indication": "Who should get {} and why is it prescribed ?",
+    "contraindication": "Are there safety concerns or special precautions about {} ?",
+    "interaction": "Are there safety concerns or special precautions about {} ?",
+    "storage and disposal": "What should I know about storage and disposal of {} ?",
+    "genetic changes": "What are the genetic changes related to {} ?",
+}
+ADAPTER_STEPS = 200
+ADAPTER_PENALTY = 0.001  # on the squared distance of the matrix from the identity
+ADAPTER_TEMPERATURE = 0.05
+SAME_QUESTION = 0.9  # cosine above which a knowledge-base question is the target question itself
+
+
+@dataclass(frozen=True)
+class LiveQATrainingQuestion:
+    text: str  # "SUBJECT. MESSAGE", or just MESSAGE when there is no subject
+    foci: list[str]  # NLM's annotated foci, every sub-question's
+    types: list[str]  # NLM's annotated types, every sub-question's, lower case
+    answers: list[str]  # NLM's reference answers
+    asked: list[tuple[str, str]]  # (focus, type) of each sub-question with a focus: its first of each
+
+
+def read_liveqa_training(folder: Path) -> list[LiveQATrainingQuestion]:
+    """Every LiveQA 2017 training question with a message in the XML files of ``folder``, in file order."""
+    import xml.etree.ElementTree as ET
+
+    def text(element: ET.Element | None) -> str:
+        return " ".join("".join(element.itertext()).split()) if element is not None else ""
+
+    found: list[LiveQATrainingQuestion] = []
+    for path in sorted(folder.glob("*.xml")):
+        for node in ET.parse(path).getroot().iter("NLM-QUESTION"):
+            subject, message = text(node.find("SUBJECT")), text(node.find("MESSAGE"))
+            said = f"{subject}. {message}" if subject else message
+            if not said.strip():
+                continue
+            asked = [(text(sub.find(".//FOCUS")), text(sub.find(".//TYPE")).lower())
+                     for sub in node.iter("SUB-QUESTION")]
+            found.append(LiveQATrainingQuestion(
+                said,
+                [text(f) for f in node.iter("FOCUS") if text(f)],
+                [text(t).lower() for t in node.iter("TYPE") if text(t)],
+                [text(a) for a in node.iter("ANSWER") if text(a)],
+                [(focus, kind) for focus, kind in asked if focus],
+            ))
+    return found
+
+
+def liveqa_training_pairs(folder: Path) -> list[tuple[str, str]]:
+    """(message, the FAQ question it asks) for every annotated sub-question of the LiveQA training files:
+    the message as "SUBJECT. MESSAGE", the FAQ question from its annotated focus and type."""
+    return [(question.text, FAQ_TEMPLATES.get(kind, FAQ_TEMPLATES["information"]).format(focus))
+            for question in read_liveqa_training(folder) for focus, kind in question.asked]
+
+
+def fit_query_adapter(queries: npt.NDArray[np.floating[Any]], targets: npt.NDArray[np.floating[Any]],
+                      corpus: npt.NDArray[np.floating[Any]], steps: int = ADAPTER_STEPS,
+                      penalty: float = ADAPTER_PENALTY) -> npt.NDArray[np.float32]:
+    """The matrix W that brings each normalised ``W @ query`` nearest its target among all targets and all
+    ``corpus`` vectors (the knowledge base's FAQ questions): softmax cross-entropy at temperature 0.05, full
+    batch (the same data gives the same matrix), Adam, ``penalty`` times the squared distance from the
+    identity. Rows that are the target question itself (cosine above 0.9) are no negatives."""
+    import torch
+
+    query, target, known = (torch.from_numpy(np.array(m, dtype=np.float32))
+                            for m in (queries, targets, corpus))
+    identity = torch.eye(query.shape[1])
+    weights = torch.nn.Parameter(identity.clone())
+    optimiser = torch.optim.Adam([weights], lr=1e-3)
+    same_target = (target @ target.T) > SAME_QUESTION
+    same_target.fill_diagonal_(False)
+    mask = torch.cat([same_target, (target @ known.T) > SAME_QUESTION], dim=1)
+    candidates = torch.cat([target, known])
+    labels = torch.arange(len(query))
+    for _ in range(steps):
+        adapted = torch.nn.functional.normalize(query @ weights.T, dim=1)
+        logits = (adapted @ candidates.T / ADAPTER_TEMPERATURE).masked_fill(mask, -1e4)
+        loss = torch.nn.functional.cross_entropy(logits, labels) + penalty * ((weights - identity) ** 2).sum()
+        optimiser.zero_grad()
+        loss.backward()  # type: ignore[no-untyped-call]
+        optimiser.step()
+    matrix: npt.NDArray[np.float32] = weights.detach().numpy().astype(np.float32)
+    return matrix
+
+
+def similarity_scale(queries: npt.NDArray[np.floating[Any]], matrix: npt.NDArray[np.float32],
+                     corpus: npt.NDArray[np.floating[Any]],
+                     nearest: int = 100) -> tuple[float, float]:
+    """(scale, shift) that give the adapted cosines of the queries' ``nearest`` corpus vectors the mean and
+    spread of the plain cosines of theirs: see :class:`healthqa.learned.QueryAdapter`."""
+    adapted = queries @ matrix.T
+    adapted /= np.linalg.norm(adapted, axis=1, keepdims=True)
+
+    def top(similarities: Matrix) -> Matrix:
+        count = min(nearest, similarities.shape[1])
+        top_values: Matrix = -np.partition(-similarities, count - 1, axis=1)[:, :count]
+        return top_values
+
+    plain, moved = top(queries @ corpus.T), top(adapted @ corpus.T)
+    scale = float(plain.std() / max(float(moved.std()), 1e-6))
+    return round(scale, 6), round(float(plain.mean()) - scale * float(moved.mean()), 6)
+
+
+def train_query_adapter(liveqa: Path, kb: Path, encoder: Encoder | None = None,
+                        write: bool = True) -> learned.QueryAdapter:
+    """The query adapter from the LiveQA training questions (read as the ranker reads questions: the
+    understood message with its abbreviations expanded, encoded as a query) and the FAQ question vectors
+    of the knowledge base at ``kb``."""
+    from healthqa.answer.answerer import name_index
+    from healthqa.answer.rank import build_vectors
+    from healthqa.retrieve.encoder import QUERY_TOKENS
+    from healthqa.store import SQLiteStore
+    from healthqa.understand import understand
+
+    encoder = encoder or default_encoder()
+    pairs = liveqa_training_pairs(liveqa)
+    if not pairs:
+        raise SystemExit(f"{liveqa}: no annotated LiveQA training questions")
+    store = SQLiteStore(kb)
+    try:
+        build_vectors(store, encoder)
+        names = name_index(store)
+        _, blobs = store.load_vectors(encoder.name)
+        corpus = np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(blobs), -1)
+        said = [understand(message, names).expanded[:1000] for message, _ in pairs]
+    finally:
+        store.close()
+    encoder.prepare_queries()
+    queries = np.stack([encoder.encode_query(text) for text in said])
+    targets = encoder.encode([faq for _, faq in pairs], max_tokens=64)
+    matrix = fit_query_adapter(queries, targets, corpus)
+    scale, shift = similarity_scale(queries, matrix, corpus)
+    adapter = learned.QueryAdapter(matrix, encoder.name, scale, shift, {
+        "trained_on": f"{len(pairs)} annotated sub-questions of the LiveQA 2017 training files; "
+                      f"negatives: the {len(corpus)} FAQ question vectors of {kb.name}",
+        "query_tokens": QUERY_TOKENS, "steps": ADAPTER_STEPS, "penalty": ADAPTER_PENALTY,
+        "temperature": ADAPTER_TEMPERATURE,
+        "command": "python -m healthqa.mediqa.training query-adapter --kb KB",
+        "distance_from_identity": round(float(np.linalg.norm(matrix - np.eye(len(matrix)))), 4),
+    })
+    if write:
+        learned.save_query_adapter(adapter)
+    return adapter
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m healthqa.mediqa.training", description=__doc__.split("\n")[0])
+    parser.add_argument("model", choices=("all", "entail", "rerank", "query-adapter"))
+    parser.add_argument("--data", type=Path, default=None, help="folder of the MEDIQA 2019 XML files")
+    parser.add_argument("--liveqa", type=Path, default=None, help="folder of the LiveQA 2017 training XML files")
+    parser.add_argument("--kb", type=Path, default=None, help="a knowledge base holding MedQuAD (query-adapter)")
+    args = parser.parse_args(argv)
+    data: Path = args.data or default_data_dir()
+    encoder = default_encoder()
+    report: dict[str, Any] = {}
+    if args.model == "query-adapter":
+        if args.kb is None or not args.kb.is_file():
+            parser.error("query-adapter needs --kb, a knowledge base file holding MedQuAD")
+        liveqa = args.liveqa or data.parent / "liveqa-med-2017" / "train"
+        adapter = train_query_adapter(liveqa, args.kb, encoder)
+        report["query-adapter"] = {"written": str(learned.source_path("query_adapter")), **adapter.meta}
+    if args.model in ("all", "entail"):
+        model = train_entail(data, encoder)
+        report["entail"] = {"written": str(learned.source_path("entail")), **model.meta}
+    if args.model in ("all", "rerank"):
+        model = train_rerank(data, encoder)
+        report["rerank"] = {"written": str(learned.source_path("rerank")), "threshold": model.threshold,
+                            **model.meta}
+    json.dump(report, sys.stdout, indent=1)
+    print()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,186 @@
+"""The condition pages in process: the record page, "which one?", not found, the search page, answer links.
+
+The knowledge base is :func:`kb_builders.disease_documents` (see tests/api/test_diseases_api.py).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from app.conftest import open_client
+from app.web.test_pages import assert_accessible_page, assert_inert, outline
+from healthqa.answer.answerer import DISCLAIMER
+from healthqa.app.web.pages import disease_href
+from healthqa.conditions.compare import SourcedText, compare
+from kb_builders import LEMS_INHERITANCE, NINDS_LEMS_TREATMENT, SCRIPT, build_kb, disease_documents
+
+LEMS = "Lambert-Eaton myasthenic syndrome"
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    kb = build_kb(tmp_path_factory.mktemp("disease-pages") / "kb.db", disease_documents())
+    with open_client(kb) as test_client:
+        yield test_client
+
+
+def page(client: TestClient, ref: str, status: int = 200) -> str:
+    response = client.get(disease_href(ref))
+    assert response.status_code == status, response.text[:500]
+    assert response.headers["content-type"].startswith("text/html")
+    return response.text
+
+
+def part(html: str, element_id: str) -> str:
+    """The <section> with ``element_id``, up to the next top-level section."""
+    start = html.index(f'id="{element_id}"')
+    end = html.find('\n<section', start)
+    return html[start:end if end > 0 else len(html)]
+
+
+def require_comparison() -> None:
+    try:
+        compare([SourcedText("a", "A", "treatment", "Rest.", "2020-01-01", "unreviewed")])
+    except NotImplementedError:
+        pytest.skip("healthqa.conditions.compare.compare() is not implemented yet (src/healthqa/compare.py)")
+
+
+def test_the_record_page_names_the_condition_and_its_sources(client: TestClient) -> None:
+    html = page(client, "LEMS")
+    links = assert_accessible_page(html).hrefs
+    assert f"<h1>{LEMS}</h1>" in html and f"<title>{LEMS} · healthqa</title>" in html
+    names = part(html, "names")
+    assert "Eaton-Lambert syndrome" in names and "given by GARD, NINDS" in names
+    # "LES" is also lupus's abbreviation: the page says so and links there.
+    assert "Also the name of:" in names and disease_href("lupus") in outline(names).hrefs
+    sources = part(html, "sources")
+    assert sources.index("GARD") < sources.index("NINDS") < sources.index("Some blog")  # most trusted first
+    assert "Government-reviewed source" in sources and "Unreviewed source" in sources
+    assert "2011-03-01" in sources and "2020-05-01" in sources and "public domain" in sources
+    assert {"https://site.test/lems", "https://site.test/ninds-lems", "/topics/lems", "/topics/ninds-lems"} <= set(
+        outline(sources).hrefs)
+    assert "/diseases" in links  # the navigation's "Conditions"
+    assert DISCLAIMER in html
+
+
+def test_sections_show_each_source_side_by_side_in_reading_order(client: TestClient) -> None:
+    html = page(client, "Eaton-Lambert syndrome")
+    headings = re.findall(r'<h2 id="section-\d+-heading">([^<]+)</h2>', html)
+    assert headings == ["What it is", "Inheritance", "Treatment"]
+    treatment = part(html, "section-3")
+    cards = re.findall(r'<article class="card quote".*?</article>', treatment, re.S)
+    assert '<div class="quotes">' in treatment and len(cards) == 2
+    gard, ninds = cards
+    assert "<h3" in gard and ">GARD</h3>" in gard and ">NINDS</h3>" in ninds
+    assert NINDS_LEMS_TREATMENT in ninds and "2011-03-01" in ninds and "Government-reviewed source" in ninds
+    assert '<blockquote cite="https://site.test/ninds-lems">' in ninds
+    assert "Read the original at site.test" in ninds and "/topics/ninds-lems" in outline(ninds).hrefs
+    assert LEMS_INHERITANCE in part(html, "section-2")
+    # Organisations and drugs, with who lists them.
+    organisations = part(html, "organisations")
+    assert "Muscle Friends Association" in organisations and "217-555-0100" in organisations
+    assert "https://muscle.example.org" in outline(organisations).hrefs and "NINDS" in organisations
+    drugs = part(html, "drugs")
+    assert "<td>Firdapse</td><td>amifampridine</td><td>NINDS</td>" in drugs
+
+
+def test_the_comparison_quotes_agreements_disagreements_and_stale_sections(client: TestClient) -> None:
+    require_comparison()
+    html = page(client, "LEMS")
+    comparison = part(html, "comparison")
+    assert '<h2 id="comparison-heading">Comparing the sources</h2>' in comparison
+    agreements = re.findall(r'<article class="card agreement".*?</article>', comparison, re.S)
+    agreement = next(a for a in agreements if re.search(r'<h4 id="agreement-\d+">plasma exchange ', a))
+    assert "Named by 2 sources: GARD, NINDS" in agreement
+    assert "<mark>Plasma exchange</mark> and intravenous immunoglobulin" in agreement
+    disagreement = re.search(r'<article class="card disagreement".*?</article>', comparison, re.S)
+    assert disagreement and '<span class="flag">Sources disagree</span>' in disagreement.group(0)
+    says_yes, _, says_no = disagreement.group(0).partition("<h5>Say no</h5>")
+    assert "<h5>Say yes</h5>" in says_yes and "GARD" in says_yes and "<mark>genetic predisposition</mark>" in says_yes
+    assert "Some blog" in says_no and "LEMS is not considered a <mark>hereditary</mark> condition." in says_no
+    stale = part(comparison, "stale-heading")
+    assert "Treatment" in stale and "NINDS" in stale and "(2011-03-01) is 9.2 years older than" in stale
+    # Every link to a passage leads to a card of the page.
+    anchors = {href[1:] for href in outline(comparison).hrefs if href.startswith("#")}
+    assert anchors and all(f'<article class="card quote" id="{anchor}"' in html for anchor in anchors)
+
+
+def test_an_orphanet_record_shows_codes_facts_and_features_with_credit(client: TestClient) -> None:
+    html = page(client, "ORPHA:900001")
+    links = assert_accessible_page(html).hrefs
+    assert "<h1>Dry-weak syndrome (test)</h1>" in html
+    assert "https://www.orpha.net/en/disease/detail/900001" in links and "https://omim.org/entry/600001" in links
+    facts = part(html, "facts")
+    assert "Mode of inheritance" in facts and "Autosomal dominant" in facts and "Point prevalence, Worldwide" in facts
+    assert "Source: Orphanet, www.orpha.net" in facts and "CC BY 4.0" in facts
+    assert "https://creativecommons.org/licenses/by/4.0/" in outline(facts).hrefs
+    features = part(html, "features")
+    assert "<td>Xerostomia</td><td>Very frequent (99-80%)</td><td>HP:0000217</td>" in features
+    assert "Seizure" not in features  # recorded as excluded: not a feature
+    assert "Human Phenotype Ontology" in features and "https://hpo.jax.org" in outline(features).hrefs
+    assert "Only one source speaks of this condition" in html
+
+
+def test_a_hostile_record_renders_as_inert_text(client: TestClient) -> None:
+    html = page(client, "hostile")
+    assert_inert(html)
+    assert "<h1>&lt;script&gt;window.__pwned=1&lt;/script&gt;Zyxoplasia &lt;img" in html
+    assert "&lt;b&gt;Evil&lt;/b&gt; source" in html and "&lt;u&gt;generic&lt;/u&gt;" in html
+    assert "javascript:alert(2)" in part(html, "organisations")  # shown as text, never a link
+    assert_inert(page(client, f"{SCRIPT}Zyxo"))  # its hostile synonym finds it
+    assert_inert(page(client, f"{SCRIPT}Zyxoplasma", 404))
+
+
+def test_an_ambiguous_name_asks_which_condition(client: TestClient) -> None:
+    html = page(client, "LES", 300)
+    links = assert_accessible_page(html).hrefs
+    assert "<h1>Which condition do you mean?</h1>" in html and "is a name of 2 different conditions" in html
+    assert {"/diseases/lems", "/diseases/lupus"} <= set(links)
+    assert LEMS in html and "Systemic lupus erythematosus" in html
+    assert page(client, "lupus").count("<h1>Systemic lupus erythematosus</h1>") == 1
+
+
+def test_an_unknown_condition_is_a_404_page_with_suggestions(client: TestClient) -> None:
+    html = page(client, "Lambert-Eaton myastenic syndrom", 404)
+    links = assert_accessible_page(html).hrefs
+    assert "<h1>Condition not found</h1>" in html and "Did you mean" in html and "/diseases/lems" in links
+    assert 'action="/diseases"' in html and 'value="Lambert-Eaton myastenic syndrom"' in html
+    nothing = page(client, "Zebra fever", 404)
+    assert "Did you mean" not in nothing and 'id="condition-q"' in nothing
+    too_long = client.get("/diseases/" + "x" * 300)
+    assert too_long.status_code == 422 and 'role="alert"' in too_long.text and "200 characters" in too_long.text
+
+
+def test_the_search_page_lists_conditions(client: TestClient) -> None:
+    html = page(client, "")  # /diseases/ with nothing: the search form
+    form = client.get("/diseases").text
+    page_links = assert_accessible_page(form).hrefs
+    assert "condition-q" in outline(form).labels and "<h1>Find a condition</h1>" in form
+    assert "/diseases" in page_links and "Conditions" in form
+    assert "condition-q" in html
+    results = client.get("/diseases", params={"q": "lamb"})
+    assert results.status_code == 200
+    links = assert_accessible_page(results.text).hrefs
+    assert "/diseases/lems" in links and "3 documents from GARD, NINDS, Some blog" in " ".join(results.text.split())
+    none = client.get("/diseases", params={"q": "zebra fever"}).text
+    assert "No condition in the knowledge base has a name like this" in none
+    # Asking about it posts the name (a form, not a link): it stays out of the URL.
+    assert '<form class="ask-about" action="/" method="post">' in none and 'value="zebra fever"' in none
+    hostile = client.get("/diseases", params={"q": f"{SCRIPT} zyxo"}).text
+    assert_inert(hostile)
+    long = client.get("/diseases", params={"q": "x" * 300})
+    assert long.status_code == 422 and 'role="alert"' in long.text
+
+
+def test_the_answer_page_links_the_condition_it_recognised(client: TestClient) -> None:
+    html = client.get("/", params={"q": "is eaton lambert syndrome inherited?"}).text
+    link = re.search(r'<ul class="condition-links">.*?</ul>', html, re.S)
+    assert link and '<a href="/diseases/lems">Everything the sources say about Lambert-Eaton myasthenic syndrome</a>' \
+        in link.group(0)
+    assert_accessible_page(html)
+    # A name that fits two conditions is not linked; a question about nothing known links nothing.
+    assert 'class="condition-links"' not in client.get("/", params={"q": "What is the capital of France?"}).text

@@ -1,0 +1,96 @@
+"""The in-memory BM25 index scores as the store's FTS5 search does, over a real SQLite knowledge base."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import write_medquad_file
+from healthqa.ingest import ingest_path
+from healthqa.retrieve.lexical import LexicalIndex, passage_index, query_terms, question_index, tokens
+from healthqa.store.sqlite import SQLiteStore
+
+QUERIES = [
+    "gout attacks",
+    "What are the treatments for gout?",
+    "uric acid medicines",
+    "Is Holmes-Adie syndrome inherited in families?",
+    "pupils of the eyes",
+    "running runners ran",
+    "café naïve",
+    "nothing matches zzzz",
+]
+
+
+@pytest.fixture()
+def store(tmp_path: Path) -> SQLiteStore:
+    root = tmp_path / "medquad"
+    write_medquad_file(root / "2_GARD_QA", "0000001", "Gout", [
+        ("information", "What is (are) Gout ?", "Gout is a form of arthritis with sudden attacks of pain."),
+        ("treatment", "What are the treatments for Gout ?", "Medicines lower uric acid and ease gout attacks."),
+        ("inheritance", "Is Gout inherited ?", "Gout tends to run in families; runners and café owners too."),
+    ])
+    write_medquad_file(root / "6_NINDS_QA", "0000002", "Holmes-Adie syndrome", [
+        ("information", "what is holmes-adie syndrome ?", "Holmes-Adie syndrome affects the pupil of the eye."),
+        ("treatment", "What are the treatments for Holmes-Adie syndrome ?",
+         "Reading glasses help; pupils that react slowly to light are not dangerous. Naive treatments fail."),
+    ], source="NINDS")
+    kb = SQLiteStore(tmp_path / "kb.db")
+    ingest_path(kb, root)
+    return kb
+
+
+@pytest.mark.parametrize("query", QUERIES)
+def test_passage_scores_match_fts5(store: SQLiteStore, query: str) -> None:
+    index = passage_index(store)
+    expected = [(p.rowid, score) for p, score in store.search_passages(query, 10)]
+    found = index.search(query, 10)
+    assert [rowid for rowid, _ in found] == [rowid for rowid, _ in expected]
+    for (_, mine), (_, theirs) in zip(found, expected, strict=True):
+        assert mine == pytest.approx(theirs, rel=1e-4)
+
+
+@pytest.mark.parametrize("query", QUERIES)
+def test_question_scores_match_fts5(store: SQLiteStore, query: str) -> None:
+    index, questions = question_index(store)
+    expected = [(q.rowid, score) for q, score in store.search_questions(query, 10)]
+    found = index.search(query, 10)
+    assert [rowid for rowid, _ in found] == [rowid for rowid, _ in expected]
+    for (rowid, mine), (_, theirs) in zip(found, expected, strict=True):
+        assert mine == pytest.approx(theirs, rel=1e-4)
+        assert questions[rowid].rowid == rowid
+
+
+def test_limit_keeps_the_best(store: SQLiteStore) -> None:
+    index = passage_index(store)
+    everything = index.search("gout holmes syndrome treatments", 100)
+    assert len(everything) > 2
+    assert index.search("gout holmes syndrome treatments", 2) == everything[:2]
+    assert index.search("gout", 0) == []
+
+
+def test_tokens_are_stemmed_and_folded() -> None:
+    assert tokens("Running CAFÉ runners") == ["run", "cafe", "runner"]
+    # Single letters are no query words (as in the store's query builder); digits are.
+    assert query_terms("a B 7 gout Gout") == ["7", "gout"]
+
+
+def test_empty_index_and_mismatched_rows() -> None:
+    empty = LexicalIndex([], [], (1.0,))
+    assert len(empty) == 0
+    assert empty.search("gout", 5) == []
+    with pytest.raises(ValueError, match="2 row ids for 1 documents"):
+        LexicalIndex([1, 2], [("gout",)], (1.0,))
+
+
+def test_answerer_ranks_the_same_in_memory(store: SQLiteStore) -> None:
+    from healthqa.answer.answerer import Answerer
+
+    on_disk = Answerer(store, semantic=False)
+    in_memory = Answerer(store, semantic=False, in_memory=True)
+    for question in QUERIES:
+        mine, theirs = in_memory.rank_ids(question), on_disk.rank_ids(question)
+        assert [public_id for public_id, _ in mine] == [public_id for public_id, _ in theirs]
+        assert [score for _, score in mine] == pytest.approx([score for _, score in theirs], rel=1e-4)
+    assert in_memory.rank_ids("What are the treatments for gout?")[0][0] == on_disk.rank_ids("gout treatments")[0][0]
