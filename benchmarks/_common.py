@@ -41,7 +41,7 @@ def _code_digest() -> str:
     """A digest of the code that decides what the knowledge base holds."""
     package = REPO_ROOT / "src" / "healthqa"
     files = sorted([*(package / "ingest").glob("*.py"), *(package / "store").rglob("*.py"),
-                    *(package / "store").rglob("*.sql"), package / "models.py"])
+                    *(package / "store").rglob("*.sql"), package / "records.py"])
     hasher = hashlib.sha256()
     for file in files:
         hasher.update(file.relative_to(package).as_posix().encode())

@@ -2,13 +2,15 @@
 
 Starts ``healthqa serve`` (one worker) over a small knowledge base it writes, measures the latency of
 ``/healthz`` and ``/api/ask`` from an ordinary client (a new connection per request), then opens
-``--flood`` connections that each send half a request's headers and nothing more, keeps that many open
-(re-opening each one the server closes, as an attacker would), and measures the same requests again.
+``--flood`` connections that each send half a request's headers and nothing more (``--mode headers``), or
+complete headers promising a 10,000-byte body and then one byte of it (``--mode body``), keeps that many
+open (re-opening each one the server closes, as an attacker would), and measures the same requests again.
 Prints one JSON object: p50/p95 before and during, their ratio, errors, and how long the server let
 the slow connections live.
 
     .venv/bin/python benchmarks/slow_clients.py --flood 3000 --seconds 30
     .venv/bin/python benchmarks/slow_clients.py --flood 3000 --header-timeout 10 --max-connections 1000
+    .venv/bin/python benchmarks/slow_clients.py --mode body --flood 12 --max-connections 10
 """
 
 from __future__ import annotations
@@ -35,7 +37,11 @@ from typing import Any
 from healthqa.ingest import ingest_path
 from healthqa.store.sqlite import SQLiteStore
 
-HALF_REQUEST = b"GET /healthz HTTP/1.1\r\nHost: victim\r\nX-Slow: "
+SLOW_REQUESTS = {
+    "headers": b"GET /healthz HTTP/1.1\r\nHost: victim\r\nX-Slow: ",
+    "body": (b"POST /api/search HTTP/1.1\r\nHost: victim\r\nContent-Type: application/json\r\n"
+             b"Content-Length: 10000\r\n\r\n{"),
+}
 TOPICS = [
     ("Gout", "What causes Gout ?", "Gout is caused by too much uric acid in the blood, which forms crystals."),
     ("Asthma", "What are the treatments for Asthma ?", "Asthma is treated with inhalers that open the airways."),
@@ -100,8 +106,8 @@ def measure(port: int, seconds: float) -> dict[str, Any]:
 class Flood:
     """Keeps ``count`` half-sent requests open against the server, re-opening those it closes."""
 
-    def __init__(self, port: int, count: int) -> None:
-        self.port, self.count = port, count
+    def __init__(self, port: int, count: int, request: bytes) -> None:
+        self.port, self.count, self.request = port, count, request
         self.selector = selectors.DefaultSelector()
         self.lifetimes: list[float] = []  # seconds each closed slow connection stayed open
         self.opened = 0
@@ -126,7 +132,7 @@ class Flood:
                 opened_at, sent = key.data
                 try:
                     if not sent and events & selectors.EVENT_WRITE:
-                        sock.send(HALF_REQUEST)
+                        sock.send(self.request)
                         self.selector.modify(sock, selectors.EVENT_READ, [opened_at, True])
                         continue
                     if sock.recv(65536):
@@ -149,7 +155,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--flood", type=int, default=3000, help="slow connections kept open")
     parser.add_argument("--seconds", type=float, default=30.0, help="measuring time, before and during the flood")
+    parser.add_argument("--mode", choices=sorted(SLOW_REQUESTS), default="headers",
+                        help="what the slow connections leave unfinished: their headers or their body")
     parser.add_argument("--header-timeout", type=float, default=10.0, help="HEALTHQA_HEADER_TIMEOUT")
+    parser.add_argument("--body-timeout", type=float, default=15.0, help="HEALTHQA_BODY_TIMEOUT")
     parser.add_argument("--max-connections", type=int, default=4096, help="HEALTHQA_MAX_CONNECTIONS")
     args = parser.parse_args()
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -158,7 +167,7 @@ def main() -> None:
         kb = write_kb(Path(folder))
         port = free_port()
         env = {**os.environ, "HEALTHQA_DB": str(kb), "HEALTHQA_RATE_LIMIT": "0",
-               "HEALTHQA_HEADER_TIMEOUT": str(args.header_timeout),
+               "HEALTHQA_HEADER_TIMEOUT": str(args.header_timeout), "HEALTHQA_BODY_TIMEOUT": str(args.body_timeout),
                "HEALTHQA_MAX_CONNECTIONS": str(args.max_connections)}
         log = Path(folder) / "server.log"
         with log.open("wb") as output:
@@ -179,7 +188,7 @@ def main() -> None:
                 time.sleep(0.25)
             measure(port, 2)  # warm-up: the first answer loads the model's caches
             before = measure(port, args.seconds)
-            flood = Flood(port, args.flood)
+            flood = Flood(port, args.flood, SLOW_REQUESTS[args.mode])
             flood.thread.start()
             time.sleep(2)  # the flood is in place
             during = measure(port, args.seconds)
@@ -191,7 +200,8 @@ def main() -> None:
             server.wait(timeout=30)
     lifetimes = flood.lifetimes
     result = {
-        "flood": args.flood, "header_timeout_s": args.header_timeout, "max_connections": args.max_connections,
+        "mode": args.mode, "flood": args.flood, "header_timeout_s": args.header_timeout,
+        "body_timeout_s": args.body_timeout, "max_connections": args.max_connections,
         "before": before, "during": during,
         "p50_ratio": {k: round(during[k]["p50_ms"] / before[k]["p50_ms"], 2) for k in before},
         "p95_ratio": {k: round(during[k]["p95_ms"] / before[k]["p95_ms"], 2) for k in before},

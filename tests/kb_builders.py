@@ -155,8 +155,10 @@ def build_kb(path: Path, documents: list[ParsedDocument] | None = None) -> Path:
 
 
 def write_medquad_file(folder: Path, stem: str, focus: str, pairs: list[tuple[str, str, str]],
-                       source: str = "GARD", cui: str = "") -> Path:
-    """A MedQuAD-style XML document; pairs are (qtype, question, answer)."""
+                       source: str = "GARD", cui: str = "", synonyms: tuple[str, ...] = ()) -> Path:
+    """A MedQuAD-style XML document, with focus annotations (CUI, synonyms) where given; pairs are
+    (qtype, question, answer). Its collection is ``folder``'s name where that is one of MedQuAD's (``2_GARD_QA``),
+    else ``source``."""
     folder.mkdir(parents=True, exist_ok=True)
     root = ET.Element("Document", id=stem, source=source, url=f"https://example.test/{stem}")
     ET.SubElement(root, "Focus").text = focus
@@ -164,6 +166,10 @@ def write_medquad_file(folder: Path, stem: str, focus: str, pairs: list[tuple[st
     if cui:
         cuis = ET.SubElement(ET.SubElement(annotations, "UMLS"), "CUIs")
         ET.SubElement(cuis, "CUI").text = cui
+    if synonyms:
+        names = ET.SubElement(annotations, "Synonyms")
+        for synonym in synonyms:
+            ET.SubElement(names, "Synonym").text = synonym
     pairs_element = ET.SubElement(root, "QAPairs")
     for pid, (qtype, question, answer) in enumerate(pairs, 1):
         pair = ET.SubElement(pairs_element, "QAPair", pid=str(pid))
@@ -177,3 +183,22 @@ def write_medquad_file(folder: Path, stem: str, focus: str, pairs: list[tuple[st
 def write_medquad_xml(folder: Path, stem: str, focus: str, pairs: list[tuple[str, str, str]]) -> Path:
     """A MedQuAD collection folder (GARD) with one XML document; pairs are (qtype, question, answer)."""
     return write_medquad_file(folder / "2_GARD_QA", stem, focus, pairs)
+
+
+def write_gout_and_holmes_adie(root: Path, *, more: bool = False) -> Path:
+    """A two-collection MedQuAD-like folder at ``root``: Gout in GARD (2 answers, a CUI), Holmes-Adie syndrome
+    in NINDS (1 answer). ``more`` adds a third Gout answer and a second Holmes-Adie one, with words that
+    stemming and accents must match (runners, café, naive), for the search tests."""
+    write_medquad_file(root / "2_GARD_QA", "0000001", "Gout", [
+        ("information", "What is (are) Gout ?", "Gout is a form of arthritis with sudden attacks of pain."),
+        ("treatment", "What are the treatments for Gout ?", "Medicines lower uric acid and ease attacks."),
+        *([("inheritance", "Is Gout inherited ?", "Gout tends to run in families; runners and café owners too.")]
+          if more else []),
+    ], cui="C0018099")
+    write_medquad_file(root / "6_NINDS_QA", "0000002", "Holmes-Adie syndrome", [
+        ("information", "what is holmes-adie syndrome ?", "Holmes-Adie syndrome affects the pupil of the eye."),
+        *([("treatment", "What are the treatments for Holmes-Adie syndrome ?",
+            "Reading glasses help; pupils that react slowly to light are not dangerous. Naive treatments fail.")]
+          if more else []),
+    ], source="NINDS")
+    return root

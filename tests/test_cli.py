@@ -7,8 +7,8 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from conftest import write_medquad_file
 from healthqa.cli import main
+from kb_builders import write_medquad_file
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:

@@ -25,17 +25,20 @@ The HTTP server's settings (:class:`Settings`, read once when the server starts)
 | ``HEALTHQA_ANSWER_CACHE`` | answers to recent questions each worker keeps in memory; ``0`` turns it off | 1024 |
 | ``HEALTHQA_ANSWER_THREADS`` | questions each worker answers at once (more wait their turn) | 1 |
 | ``HEALTHQA_INGEST_ROOT`` | the one folder ``POST /api/ingest`` reads; paths are relative to it | the sources folder |
-| ``HEALTHQA_INGEST_TIMEOUT`` | seconds an HTTP ingest may run (then 504; it stops before its next file) | 600 |
+| ``HEALTHQA_INGEST_TIMEOUT`` | seconds an HTTP ingest may read and save (then 504, at a file boundary) | 600 |
 | ``HEALTHQA_INGEST_MAX_FILES`` | most files one ingested path may hold (HTTP and CLI) | 100000 |
 | ``HEALTHQA_INGEST_MAX_FILE_BYTES`` | largest file an ingest reads (HTTP and CLI); larger: reported | 268435456 |
+| ``HEALTHQA_INGEST_MAX_EXPANDED_BYTES`` | most bytes a compressed file (``.jsonl.gz``) may expand to | 1073741824 |
 | ``HEALTHQA_HEADER_TIMEOUT`` | seconds a client has to send each request's headers, then it is cut off | 10 |
-| ``HEALTHQA_MAX_CONNECTIONS`` | connections per worker; past it, the oldest one still sending headers goes | 4096 |
+| ``HEALTHQA_BODY_TIMEOUT`` | seconds a client has to send a request's body once its headers are in (then 408) | 15 |
+| ``HEALTHQA_MAX_CONNECTIONS`` | connections per worker; past it, the oldest one still sending a request goes | 4096 |
 """
 
 
 from __future__ import annotations
 
 import ipaddress
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -67,6 +70,9 @@ _FALSE = frozenset({"", "0", "false", "no", "off"})
 # holds 11,276 files, the largest input file (the LiveQA judged-answers CSV) is 3.5 MB.
 INGEST_MAX_FILES = 100_000
 INGEST_MAX_FILE_BYTES = 256 * 1024 * 1024
+# A compressed input may expand to this much (the Orphanet release, 4.5 MB, expands to 35 MB): a small
+# file made to expand without end (a "zip bomb") is refused instead of filling the memory.
+INGEST_MAX_EXPANDED_BYTES = 1024 * 1024 * 1024
 
 
 def ingest_limits_from_env(environ: Mapping[str, str] | None = None) -> tuple[int, int]:
@@ -77,6 +83,12 @@ def ingest_limits_from_env(environ: Mapping[str, str] | None = None) -> tuple[in
         _integer(env, "HEALTHQA_INGEST_MAX_FILES", INGEST_MAX_FILES, minimum=1),
         _integer(env, "HEALTHQA_INGEST_MAX_FILE_BYTES", INGEST_MAX_FILE_BYTES, minimum=1),
     )
+
+
+def ingest_expanded_limit_from_env(environ: Mapping[str, str] | None = None) -> int:
+    """``HEALTHQA_INGEST_MAX_EXPANDED_BYTES``, read on its own like :func:`ingest_limits_from_env`."""
+    env = os.environ if environ is None else environ
+    return _integer(env, "HEALTHQA_INGEST_MAX_EXPANDED_BYTES", INGEST_MAX_EXPANDED_BYTES, minimum=1)
 
 
 @dataclass(frozen=True)
@@ -105,8 +117,12 @@ class Settings:
     ingest_timeout: float = 600.0  # seconds an HTTP ingest job may run (then 504; it stops at a file boundary)
     ingest_max_files: int = INGEST_MAX_FILES
     ingest_max_file_bytes: int = INGEST_MAX_FILE_BYTES
+    ingest_max_expanded_bytes: int = INGEST_MAX_EXPANDED_BYTES
     # Slow clients: a connection gets this long to send each request's headers (healthqa.app.server.protocol).
     header_timeout: float = 10.0
+    # ... and this long to send a request's whole body once its headers are in (the largest allowed body,
+    # 16 KiB, then needs about 1 KiB/s).
+    body_timeout: float = 15.0
     # Per worker; each costs a file descriptor and a few KiB. Above a slow-client flood's size, the flood costs
     # the other clients nothing (benchmarks/slow_clients.py: 3,000 slow connections, cap 1,000: seconds per
     # request, as new clients queue behind the flood's in the kernel's accept queue; cap 4,000: no change).
@@ -135,19 +151,97 @@ class Settings:
             ingest_timeout=_number(env, "HEALTHQA_INGEST_TIMEOUT", cls.ingest_timeout),
             ingest_max_files=ingest_limits_from_env(env)[0],
             ingest_max_file_bytes=ingest_limits_from_env(env)[1],
+            ingest_max_expanded_bytes=ingest_expanded_limit_from_env(env),
             header_timeout=_number(env, "HEALTHQA_HEADER_TIMEOUT", cls.header_timeout),
+            body_timeout=_number(env, "HEALTHQA_BODY_TIMEOUT", cls.body_timeout),
             max_connections=_integer(env, "HEALTHQA_MAX_CONNECTIONS", cls.max_connections, minimum=2),
         )
 
 
 MIN_TOKEN_LENGTH = 32
+MIN_TOKEN_BITS = 128
+# A repeat or a run this long is taken as a pattern, not chance: in a random 32-character hex token (the
+# smallest alphabet a token can pass with) one occurs about once in 10 million tokens, shorter ones far more
+# often (a repeat of 6, 1 in 30,000), and the check must not refuse what secrets.token_hex(16) makes.
+PATTERN_LENGTH = 8
+_CHARACTER_SETS = tuple((len(chars), frozenset(chars)) for chars in (
+    "0123456789", "0123456789abcdef", "0123456789ABCDEF", "0123456789abcdefghijklmnopqrstuvwxyz",
+    "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ",
+    "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ",
+    "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-_",  # base64url (token_urlsafe)
+    "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ+/=",  # base64 (= is padding)
+))
+_PRINTABLE_ASCII = 95
+_KEYBOARD_ROWS = ("`1234567890-=", "qwertyuiop[]", "asdfghjkl;'", "zxcvbnm,./")
+_KEYBOARD_LINES = _KEYBOARD_ROWS + tuple(row[::-1] for row in _KEYBOARD_ROWS)
+
+
+def token_bits(token: str) -> float:
+    """A cautious estimate of a token's randomness, in bits: what an attacker who knows common patterns must
+    still guess.
+
+    Only characters not predictable from the previous ones count: a repeat of an earlier stretch
+    ("passwordpassword", "abababab") and a run ("aaaa", "abcd", "9876", "aceg", "qwerty" along a keyboard
+    row) of ``PATTERN_LENGTH`` characters or more count only for the run's first character. Each character
+    that counts is worth log2 of the smallest usual character set holding the whole token (digits 10, hex
+    16, lower-case letters and digits 36, letters and digits 62, base64 64, printable ASCII 95), and never
+    more than log2 of three times the number of different characters the token holds.
+    """
+    text = token[:512]  # enough to judge; a longer token is not weaker for its tail
+    folded = text.lower()
+    alphabet = next((size for size, chars in _CHARACTER_SETS if chars.issuperset(text)), _PRINTABLE_ASCII)
+    alphabet = min(alphabet, 3 * len(set(text)))
+    fresh = 0
+    at = 0
+    while at < len(text):
+        repeat = _longest_repeat(text, at)
+        if repeat >= PATTERN_LENGTH:
+            at += repeat
+            continue
+        fresh += 1
+        run = _longest_run(folded, at)
+        at += run if run >= PATTERN_LENGTH else 1
+    return fresh * math.log2(alphabet) if alphabet > 1 else 0.0
+
+
+def _longest_repeat(text: str, at: int) -> int:
+    """Length of the longest stretch from ``at`` that also starts earlier (it may overlap: "abababab"),
+    or 0 when it is shorter than ``PATTERN_LENGTH``."""
+    if text.find(text[at:at + PATTERN_LENGTH], 0, at + PATTERN_LENGTH - 1) < 0:
+        return 0
+    best = 0
+    for start in range(at):
+        length = 0
+        while at + length < len(text) and text[start + length] == text[at + length]:
+            length += 1
+        best = max(best, length)
+    return best
+
+
+def _longest_run(text: str, at: int) -> int:
+    """Length of the run from ``at``: a constant step of at most 2 code points, or along a keyboard row."""
+    if at + 1 >= len(text):
+        return 1
+    step = ord(text[at + 1]) - ord(text[at])
+    run = 1
+    if abs(step) <= 2:
+        while at + run < len(text) and ord(text[at + run]) - ord(text[at + run - 1]) == step:
+            run += 1
+    for line in _KEYBOARD_LINES:
+        if text[at:at + 2] in line:
+            length = 0
+            while at + length < len(text) and text[at:at + length + 1] in line:
+                length += 1
+            run = max(run, length)
+    return run
 
 
 def _admin_token(raw: str) -> str | None:
     """The ingest token, refused when it is short or plainly not random (it guards a write endpoint).
 
-    "Random" can only be checked roughly: at least 32 characters, of which at least 16 different ones,
-    and no character making up more than a quarter of it (``secrets.token_urlsafe(32)`` passes easily).
+    At least ``MIN_TOKEN_LENGTH`` characters and an estimated ``MIN_TOKEN_BITS`` bits of randomness
+    (:func:`token_bits`): ``secrets.token_urlsafe(32)`` (about 256 bits) and ``secrets.token_hex(16)``
+    (128) pass; repeated, sequential and keyboard patterns do not. The messages never repeat the token.
     """
     token = raw.strip()
     if not token:
@@ -156,9 +250,12 @@ def _admin_token(raw: str) -> str | None:
     if len(token) < MIN_TOKEN_LENGTH:
         raise ConfigError(f"HEALTHQA_ADMIN_TOKEN is too short ({len(token)} characters, at least "
                           f"{MIN_TOKEN_LENGTH}): {advice}")
-    most = max(token.count(c) for c in set(token))
-    if len(set(token)) < 16 or most * 4 > len(token):
-        raise ConfigError(f"HEALTHQA_ADMIN_TOKEN does not look random (too few different characters): {advice}")
+    bits = token_bits(token)
+    if bits < MIN_TOKEN_BITS:
+        raise ConfigError(
+            f"HEALTHQA_ADMIN_TOKEN does not look random (about {bits:.0f} bits of randomness, at least "
+            f"{MIN_TOKEN_BITS} needed; repeats and runs such as abcd, 0123 or qwerty count for little): {advice}"
+        )
     return token
 
 

@@ -214,3 +214,154 @@ def test_a_job_past_its_time_limit_is_504_and_leaves_nothing_half_written(
         again = post(client, ["medquad"])
         assert again.status_code == 504  # not 409: the stopped job let go of the worker
         time.sleep(1.5)
+
+
+# -- security review of the HTTP ingest: swaps, the time limit after the save, server paths --------------------
+
+
+def test_a_504_lists_the_paths_saved_before_the_limit(
+    kb_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "sources"
+    quokka(root / "fast", "0000091")
+    for number in range(5):
+        write_medquad_file(root / "slow", f"000008{number}", "Wombatosis", [
+            ("information", "What is (are) Wombatosis ?", "Wombatosis is a fictional wombat fever."),
+        ])
+    read_file = healthqa.ingest._ingest_file
+
+    def slow_second_path(*args: Any, **kwargs: Any) -> None:
+        if "slow" in str(args[1]):
+            time.sleep(0.5)
+        read_file(*args, **kwargs)
+
+    monkeypatch.setattr(healthqa.ingest, "_ingest_file", slow_second_path)
+    kb = shutil.copy(kb_path, tmp_path / "kb.db")
+    with open_client(Path(kb), settings(root, HEALTHQA_INGEST_TIMEOUT="1")) as client:
+        response = post(client, ["fast", "slow"])
+        assert response.status_code == 504, response.text
+        error = response.json()["error"]
+        assert error["code"] == "ingest_timeout" and error["saved"] == ["fast"], error
+        assert "1 path(s) were saved" in error["message"] and str(tmp_path) not in response.text
+        time.sleep(1.5)  # the job stops before its next file
+        assert client.get("/api/search", params={"q": "wombatosis"}).json()["results"] == []
+        deadline = time.monotonic() + 60  # the saved path is served once the background rebuild is done
+        while not client.get("/api/search", params={"q": "quokkitis"}).json()["results"]:
+            assert time.monotonic() < deadline, "the saved path never became searchable"
+            time.sleep(0.2)
+
+
+def test_a_rebuild_slower_than_the_limit_after_the_save_is_200_with_reload_pending(
+    kb_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The review: 150 new documents, HEALTHQA_INGEST_TIMEOUT=4: everything was saved, the rebuild ran past the
+    limit, and the answer was 504 "the path it was reading is left as it was". The limit covers reading and saving;
+    the rebuild goes on in the background."""
+    import healthqa.answer.answerer
+
+    root = tmp_path / "sources"
+    quokka(root / "medquad")
+    real = healthqa.answer.answerer.build_vectors
+
+    def slow_build_vectors(*args: Any, **kwargs: Any) -> Any:
+        time.sleep(3)
+        return real(*args, **kwargs)
+
+    kb = shutil.copy(kb_path, tmp_path / "kb.db")
+    with open_client(Path(kb), settings(root, HEALTHQA_INGEST_TIMEOUT="1.5")) as client:
+        monkeypatch.setattr(healthqa.answer.answerer, "build_vectors", slow_build_vectors)
+        began = time.monotonic()
+        response = post(client, ["medquad"])
+        assert time.monotonic() - began < 2.5
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert body["ok"] and body["reload_pending"] is True and body["results"][0]["documents_added"] == 1
+        assert client.get("/api/search", params={"q": "quokkitis"}).json()["results"]  # saved: searchable now
+        deadline = time.monotonic() + 60
+        while client.get("/api/ask", params={"q": "what is quokkitis"}).json()["abstained"]:
+            assert time.monotonic() < deadline, "the worker never answered from the new content"
+            time.sleep(0.3)
+
+
+def test_failures_name_files_relative_to_the_ingest_folder_and_never_the_knowledge_base(
+    kb_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from healthqa.errors import StoreError
+    from healthqa.store.sqlite import SQLiteStore
+
+    root = tmp_path / "hq" / "root"
+    quokka(root / "medquad")
+    (root / "medquad" / "plain.xml").write_text("<html>not a known format</html>", encoding="utf-8")
+    kb = Path(shutil.copy(kb_path, tmp_path / "hq" / "kb.db"))
+    with open_client(kb, settings(root)) as client:
+        response = post(client, ["medquad", str(root / "medquad")])
+        assert response.status_code == 200, response.text
+        for result in response.json()["results"]:
+            assert result["failures"] == ["medquad/plain.xml: unknown format (not MedQuAD XML, a judged-answers CSV, "
+                                          "MEDIQA XML or a web page)"], result
+        assert str(tmp_path) not in response.text
+
+        def locked(self: SQLiteStore) -> Any:
+            raise StoreError(f"{self.path}: cannot start an ingest: database is locked")
+
+        monkeypatch.setattr(SQLiteStore, "ingest", locked)
+        response = post(client, ["medquad"])
+        assert response.status_code == 200, response.text
+        [result] = response.json()["results"]
+        assert result["failures"] == ["the knowledge base: cannot start an ingest: database is locked"], result
+        assert str(tmp_path) not in response.text and "kb.db" not in response.text
+
+
+def test_files_swapped_during_http_ingests_never_hang_or_lock_the_knowledge_base(
+    kb_path: Path, tmp_path: Path
+) -> None:
+    """The review's loop: ``race/a.xml`` renamed between a regular file and a named pipe (then links to /dev/zero
+    and out) while HTTP ingests ran; the 17th hung, holding SQLite's write lock, and the worker answered 409 for
+    good. Every ingest must answer, and nothing outside the folder be read."""
+    root = tmp_path / "sources"
+    race = root / "race"
+    quokka(race, "0000097")
+    secret = tmp_path / "private" / "0000066.xml"
+    write_medquad_file(secret.parent, "0000066", SECRET, [
+        ("information", f"What is (are) {SECRET} ?", f"{SECRET} is a secret kept outside the ingest folder."),
+    ])
+    fifo = race / ".pipe"
+    os.mkfifo(fifo)
+    stop = threading.Event()
+
+    def swap() -> None:
+        number = 0
+        while not stop.is_set():
+            made = write_medquad_file(race / ".made", "a", "Quokkitis", [
+                ("information", "What is (are) Quokkitis ?", f"Quokkitis, version {number}."),
+            ])
+            os.replace(made, race / "a.xml")
+            spare = race / ".spare"
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(spare)
+            kind = number % 3
+            if kind == 0:
+                os.link(fifo, spare)
+            else:
+                os.symlink("/dev/zero" if kind == 1 else secret, spare)
+            os.replace(spare, race / "a.xml")
+            number += 1
+
+    swapper = threading.Thread(target=swap, daemon=True)
+    kb = shutil.copy(kb_path, tmp_path / "kb.db")
+    with open_client(Path(kb), settings(root)) as client:
+        swapper.start()
+        try:
+            deadline = time.monotonic() + 5
+            answers = 0
+            while time.monotonic() < deadline:
+                response = post(client, ["race"], seconds=20)
+                assert response.status_code == 200, response.text
+                answers += 1
+        finally:
+            stop.set()
+            swapper.join(10)
+            release(fifo)
+        assert answers >= 3
+        assert client.get("/api/search", params={"q": SECRET}).json()["results"] == []
+        assert post(client, ["race"]).status_code == 200  # not locked, not 409

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import socket
 import urllib.request
@@ -29,12 +30,14 @@ async def _nodelay_seen(protocol: type[H11Protocol]) -> int:
     config.load()
     state = ServerState()
     seen: list[int] = []
+    accepted = asyncio.Event()
 
     class Probe(protocol):  # type: ignore[valid-type,misc]
         def connection_made(self, transport: asyncio.BaseTransport) -> None:  # type: ignore[override]
             super().connection_made(transport)
             sock = transport.get_extra_info("socket")
             seen.append(sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+            accepted.set()
 
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.bind(("127.0.0.1", 0))
@@ -47,10 +50,8 @@ async def _nodelay_seen(protocol: type[H11Protocol]) -> int:
     try:
         port = passed.getsockname()[1]
         _, writer = await asyncio.open_connection("127.0.0.1", port)
-        for _ in range(100):
-            if seen:
-                break
-            await asyncio.sleep(0.01)
+        with contextlib.suppress(TimeoutError):  # never accepted: the assertion below says so
+            await asyncio.wait_for(accepted.wait(), timeout=30)
         writer.close()
     finally:
         server.close()

@@ -80,9 +80,8 @@ def _ask_gout(port: int) -> None:
 def test_a_worker_that_cannot_start_stops_them_all() -> None:
     sock = listening_socket("127.0.0.1", 0)
     pool = Workers(sock, 2, {"app": "no_such_module_here:app", "log_config": None})
-    started = time.monotonic()
-    pool.run()  # returns once a worker has died before serving
-    assert pool.failed and time.monotonic() - started < 120
+    pool.run()  # returns once a worker has died before serving (how soon: benchmarks/suite_timings.py)
+    assert pool.failed
     assert sock.fileno() == -1  # closed
 
 

@@ -9,8 +9,6 @@ from __future__ import annotations
 import gzip
 import json
 import re
-import time
-import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -33,6 +31,7 @@ from healthqa.errors import StoreError
 from healthqa.ingest import ingest_path
 from healthqa.records import Organisation, ParsedDocument, Passage, SectionType, SourceInfo, Tier
 from healthqa.store import SQLiteStore
+from kb_builders import write_medquad_file
 from orphanet_data import EXACT, packet, write_packets
 
 # --- the knowledge base ----------------------------------------------------------------------------
@@ -45,81 +44,61 @@ FAQ_TREAT = "There is no cure for LEMS. Treatment may include amifampridine."
 ORGANISATION = "Muscle Friends Association"
 
 
-def write_medquad(folder: Path, stem: str, focus: str, pairs: list[tuple[str, str, str]], *,
-                  synonyms: tuple[str, ...] = (), cui: str = "") -> None:
-    """A MedQuAD-style XML file with focus annotations (synonyms, CUI); pairs are (qtype, question, answer)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    root = ET.Element("Document", id=stem, source=folder.name, url=f"https://example.test/{folder.name}/{stem}")
-    ET.SubElement(root, "Focus").text = focus
-    annotations = ET.SubElement(root, "FocusAnnotations")
-    if cui:
-        ET.SubElement(ET.SubElement(ET.SubElement(annotations, "UMLS"), "CUIs"), "CUI").text = cui
-    names = ET.SubElement(annotations, "Synonyms")
-    for synonym in synonyms:
-        ET.SubElement(names, "Synonym").text = synonym
-    qa_pairs = ET.SubElement(root, "QAPairs")
-    for pid, (qtype, question, answer) in enumerate(pairs, 1):
-        pair = ET.SubElement(qa_pairs, "QAPair", pid=str(pid))
-        ET.SubElement(pair, "Question", qid=f"{stem}-{pid}", qtype=qtype).text = question
-        ET.SubElement(pair, "Answer").text = answer
-    ET.ElementTree(root).write(folder / f"{stem}.xml", encoding="UTF-8", xml_declaration=True)
-
-
 def write_sources(root: Path) -> list[Path]:
     medquad = root / "medquad"
-    write_medquad(medquad / "2_GARD_QA", "0000001", "Lambert-Eaton myasthenic syndrome", [
+    write_medquad_file(medquad / "2_GARD_QA", "0000001", "Lambert-Eaton myasthenic syndrome", [
         ("information", "What is (are) Lambert-Eaton myasthenic syndrome ?", GARD_LEMS_WHAT),
         ("treatment", "What are the treatments for Lambert-Eaton myasthenic syndrome ?", GARD_LEMS_TREAT),
     ], synonyms=("LEMS", "Eaton-Lambert syndrome", "Congenital myasthenic syndrome"), cui="C0022972")
     # GARD lists each of these two conditions among the other's synonyms.
-    write_medquad(medquad / "2_GARD_QA", "0000002", "Congenital myasthenic syndrome", [
+    write_medquad_file(medquad / "2_GARD_QA", "0000002", "Congenital myasthenic syndrome", [
         ("information", "What is (are) Congenital myasthenic syndrome ?", "A group of inherited conditions."),
     ], synonyms=("CMS", "Lambert-Eaton myasthenic syndrome"), cui="C0751882")
-    write_medquad(medquad / "10_MPlus_ADAM_QA", "0000003", "Lambert-Eaton syndrome", [], cui="C0022972")
-    write_medquad(medquad / "5_NIDDK_QA", "0000004", "Diabetes", [
+    write_medquad_file(medquad / "10_MPlus_ADAM_QA", "0000003", "Lambert-Eaton syndrome", [], cui="C0022972")
+    write_medquad_file(medquad / "5_NIDDK_QA", "0000004", "Diabetes", [
         ("information", "What is (are) Diabetes ?", "Diabetes means that blood glucose is too high."),
     ], synonyms=("Diabetes mellitus", "Type 1 diabetes", "Type 2 diabetes"), cui="C0011849")
-    write_medquad(medquad / "4_MPlus_Health_Topics_QA", "0000005", "Diabetes", [
+    write_medquad_file(medquad / "4_MPlus_Health_Topics_QA", "0000005", "Diabetes", [
         ("information", "What is (are) Diabetes ?", "Diabetes is a disease of high blood sugar."),
     ], cui="C0011849")
-    write_medquad(medquad / "4_MPlus_Health_Topics_QA", "0000006", "Diabetes Insipidus", [
+    write_medquad_file(medquad / "4_MPlus_Health_Topics_QA", "0000006", "Diabetes Insipidus", [
         ("information", "What is (are) Diabetes Insipidus ?", "The kidneys cannot conserve water."),
     ], cui="C0011848")
-    write_medquad(medquad / "4_MPlus_Health_Topics_QA", "0000007", "Type 2 diabetes", [
+    write_medquad_file(medquad / "4_MPlus_Health_Topics_QA", "0000007", "Type 2 diabetes", [
         ("information", "What is (are) Type 2 diabetes ?", "The body does not use insulin well."),
     ], cui="C0011860")
-    write_medquad(medquad / "4_MPlus_Health_Topics_QA", "0000008", "Type 1 diabetes", [
+    write_medquad_file(medquad / "4_MPlus_Health_Topics_QA", "0000008", "Type 1 diabetes", [
         ("information", "What is (are) Type 1 diabetes ?", "The body makes no insulin."),
     ], cui="C0011854")
-    write_medquad(medquad / "2_GARD_QA", "0000009", "Systemic lupus erythematosus", [
+    write_medquad_file(medquad / "2_GARD_QA", "0000009", "Systemic lupus erythematosus", [
         ("information", "What is (are) Systemic lupus erythematosus ?", "An autoimmune disease."),
     ], synonyms=("Lupus erythematosus, systemic", "LES"), cui="C0024141")
     # A parent that lists its types as synonyms, and types that list their parent.
-    write_medquad(medquad / "2_GARD_QA", "0000010", "Charcot-Marie-Tooth disease", [],
-                  synonyms=("Dejerine-Sottas disease", "Roussy-Levy syndrome"))
-    write_medquad(medquad / "2_GARD_QA", "0000011", "Dejerine-Sottas disease", [],
-                  synonyms=("Charcot-Marie-Tooth disease",))
-    write_medquad(medquad / "2_GARD_QA", "0000012", "Roussy-Levy syndrome", [],
-                  synonyms=("Charcot-Marie-Tooth disease",))
+    write_medquad_file(medquad / "2_GARD_QA", "0000010", "Charcot-Marie-Tooth disease", [],
+                       synonyms=("Dejerine-Sottas disease", "Roussy-Levy syndrome"))
+    write_medquad_file(medquad / "2_GARD_QA", "0000011", "Dejerine-Sottas disease", [],
+                       synonyms=("Charcot-Marie-Tooth disease",))
+    write_medquad_file(medquad / "2_GARD_QA", "0000012", "Roussy-Levy syndrome", [],
+                       synonyms=("Charcot-Marie-Tooth disease",))
     # Each names the other: a type and its parent (one CUI in common), two related conditions (none).
-    write_medquad(medquad / "2_GARD_QA", "0000019", "Alzheimer disease", [],
-                  synonyms=("Early-onset autosomal dominant Alzheimer disease",), cui="C0002395")
-    write_medquad(medquad / "2_GARD_QA", "0000020", "Early-onset, autosomal dominant Alzheimer disease", [],
-                  synonyms=("Alzheimer disease",), cui="C0002395")
-    write_medquad(medquad / "2_GARD_QA", "0000021", "Cushing disease", [], synonyms=("Cushing syndrome",),
-                  cui="C0221406")
-    write_medquad(medquad / "2_GARD_QA", "0000022", "Cushing's syndrome", [], synonyms=("Cushing disease",),
-                  cui="C0010481")
+    write_medquad_file(medquad / "2_GARD_QA", "0000019", "Alzheimer disease", [],
+                       synonyms=("Early-onset autosomal dominant Alzheimer disease",), cui="C0002395")
+    write_medquad_file(medquad / "2_GARD_QA", "0000020", "Early-onset, autosomal dominant Alzheimer disease", [],
+                       synonyms=("Alzheimer disease",), cui="C0002395")
+    write_medquad_file(medquad / "2_GARD_QA", "0000021", "Cushing disease", [], synonyms=("Cushing syndrome",),
+                       cui="C0221406")
+    write_medquad_file(medquad / "2_GARD_QA", "0000022", "Cushing's syndrome", [], synonyms=("Cushing disease",),
+                       cui="C0010481")
     # MedQuAD gives a condition the CUI of the words in its name.
-    write_medquad(medquad / "2_GARD_QA", "0000013", "Sudden infant death syndrome", [],
-                  synonyms=("Sudden infant death with dysgenesis of the testes syndrome",), cui="C0038644")
-    write_medquad(medquad / "3_GHR_QA", "0000014", "sudden infant death with dysgenesis of the testes syndrome",
-                  [], cui="C0038644")
-    write_medquad(medquad / "11_MPlusDrugs_QA", "0000015", "Clopidogrel (Plavix)", [])
-    write_medquad(medquad / "11_MPlusDrugs_QA", "0000016", "Clopidogrel", [])
-    write_medquad(medquad / "11_MPlusDrugs_QA", "0000017", "Estrogen and Progestin (Oral Contraceptives)", [])
-    write_medquad(medquad / "11_MPlusDrugs_QA", "0000018", "Estrogen and Progestin (Hormone Replacement Therapy)",
-                  [])
+    write_medquad_file(medquad / "2_GARD_QA", "0000013", "Sudden infant death syndrome", [],
+                       synonyms=("Sudden infant death with dysgenesis of the testes syndrome",), cui="C0038644")
+    write_medquad_file(medquad / "3_GHR_QA", "0000014", "sudden infant death with dysgenesis of the testes syndrome",
+                       [], cui="C0038644")
+    write_medquad_file(medquad / "11_MPlusDrugs_QA", "0000015", "Clopidogrel (Plavix)", [])
+    write_medquad_file(medquad / "11_MPlusDrugs_QA", "0000016", "Clopidogrel", [])
+    write_medquad_file(medquad / "11_MPlusDrugs_QA", "0000017", "Estrogen and Progestin (Oral Contraceptives)", [])
+    write_medquad_file(medquad / "11_MPlusDrugs_QA", "0000018", "Estrogen and Progestin (Hormone Replacement Therapy)",
+                       [])
 
     orphanet = write_packets(root / "orphanet" / "packets.jsonl.gz", [
         packet("900201", "Lambert-Eaton myasthenic syndrome", definition=ORPHA_LEMS_DEFINITION,
@@ -439,7 +418,7 @@ SEEDS = SHARED / "seeds"
 @pytest.mark.skipif(not (MEDQUAD.is_dir() and ORPHANET.is_file() and SEEDS.is_dir()),
                     reason="needs the public data in shared/data (medquad, orphanet) and shared/seeds")
 def test_real_lems_record_links_the_seeds_orphanet_and_medquad(tmp_path: Path) -> None:
-    started = time.monotonic()
+    # How long this takes is measured by benchmarks/suite_timings.py (lems-record), not asserted here.
     medquad = tmp_path / "medquad"
     for collection in ("2_GARD_QA", "3_GHR_QA", "6_NINDS_QA", "10_MPlus_ADAM_QA"):
         for file in sorted((MEDQUAD / collection).glob("*.xml")):
@@ -470,4 +449,3 @@ def test_real_lems_record_links_the_seeds_orphanet_and_medquad(tmp_path: Path) -
         assert any(d.brand == "Firdapse" for d in record.drugs)
     finally:
         store.close()
-    assert time.monotonic() - started < 20

@@ -11,8 +11,8 @@ import sys
 import time
 from pathlib import Path
 
-from conftest import write_medquad_file
 from healthqa.store import SQLiteStore
+from kb_builders import write_medquad_file
 
 
 def _big_collection(root: Path, files: int) -> Path:

@@ -217,7 +217,7 @@ def _write(tmp_path: Path, name: str, text: str) -> Path:
 
 
 def _read(path: Path) -> ParsedDocument:
-    documents = READER.read(path)
+    documents = READER.read_path(path)
     assert len(documents) == 1
     return documents[0]
 
@@ -447,14 +447,14 @@ def test_bad_files(tmp_path: Path, name: str, data: bytes, reason: str) -> None:
     path = tmp_path / name
     path.write_bytes(data)
     with pytest.raises(BadInputError) as caught:
-        READER.read(path)
+        READER.read_path(path)
     assert caught.value.source == str(path)
     assert reason in caught.value.reason
 
 
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(BadInputError, match="cannot read"):
-        READER.read(tmp_path / "missing.txt")
+        READER.read_path(tmp_path / "missing.txt")
 
 
 # --- the three founding documents ------------------------------------------------------------------

@@ -7,8 +7,9 @@ of them pays the model's few seconds of loading.
 from __future__ import annotations
 
 import json
-import time
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -134,11 +135,19 @@ def test_batch_matches_single_scores(encoder: Encoder) -> None:
     assert entail.entailment_scores([], encoder) == []
 
 
-def test_twenty_candidates_are_scored_quickly(encoder: Encoder) -> None:
+def test_twenty_candidates_are_scored_in_one_encoder_batch(encoder: Encoder,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """One call of the encoder for the whole batch (its time is measured by benchmarks/suite_timings.py)."""
     consumer = "I was told I have high blood pressure. What foods should I avoid and do I need medicine?"
     faqs = [f"What is question number {i} about high blood pressure and diet?" for i in range(20)]
-    entail.entailment_scores([(consumer, "warm-up?")], encoder)
-    start = time.perf_counter()
+    batches: list[int] = []
+    encode = encoder.encode
+
+    def counted(texts: Sequence[str], *args: Any, **kwargs: Any) -> Any:
+        batches.append(len(texts))
+        return encode(texts, *args, **kwargs)
+
+    monkeypatch.setattr(encoder, "encode", counted)
     scores = entail.entailment_scores([(consumer, faq) for faq in faqs], encoder)
-    assert len(scores) == 20
-    assert time.perf_counter() - start < 5.0  # one encoder batch; typically well under a second
+    assert len(scores) == 20 and all(0.0 <= score <= 1.0 for score in scores)
+    assert len(batches) == 1 and batches[0] >= 21  # the consumer question (and its sentences) and the 20 FAQs

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import write_medquad_file
 from healthqa.ingest import ingest_path
 from healthqa.retrieve.lexical import LexicalIndex, passage_index, query_terms, question_index, tokens
 from healthqa.store.sqlite import SQLiteStore
+from kb_builders import write_gout_and_holmes_adie
 
 QUERIES = [
     "gout attacks",
@@ -25,17 +25,7 @@ QUERIES = [
 
 @pytest.fixture()
 def store(tmp_path: Path) -> SQLiteStore:
-    root = tmp_path / "medquad"
-    write_medquad_file(root / "2_GARD_QA", "0000001", "Gout", [
-        ("information", "What is (are) Gout ?", "Gout is a form of arthritis with sudden attacks of pain."),
-        ("treatment", "What are the treatments for Gout ?", "Medicines lower uric acid and ease gout attacks."),
-        ("inheritance", "Is Gout inherited ?", "Gout tends to run in families; runners and café owners too."),
-    ])
-    write_medquad_file(root / "6_NINDS_QA", "0000002", "Holmes-Adie syndrome", [
-        ("information", "what is holmes-adie syndrome ?", "Holmes-Adie syndrome affects the pupil of the eye."),
-        ("treatment", "What are the treatments for Holmes-Adie syndrome ?",
-         "Reading glasses help; pupils that react slowly to light are not dangerous. Naive treatments fail."),
-    ], source="NINDS")
+    root = write_gout_and_holmes_adie(tmp_path / "medquad", more=True)
     kb = SQLiteStore(tmp_path / "kb.db")
     ingest_path(kb, root)
     return kb

@@ -20,6 +20,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib.metadata import version
 from pathlib import Path
+from typing import Any
 
 import anyio
 from fastapi import FastAPI
@@ -28,6 +29,7 @@ from fastapi.staticfiles import StaticFiles
 
 from healthqa.app import errors
 from healthqa.app.api.diseases import router as disease_router
+from healthqa.app.api.routes import document_limits
 from healthqa.app.api.routes import router as api_router
 from healthqa.app.guard import Guard
 from healthqa.app.service import Service
@@ -69,6 +71,13 @@ def create_app(store_url: str | None = None, settings: Settings | None = None) -
         docs_url=None, redoc_url=None, openapi_url="/openapi.json",
     )
     app.state.service = service
+
+    def openapi() -> dict[str, Any]:  # the schema states the limits this app was configured with
+        if app.openapi_schema is None:
+            app.openapi_schema = document_limits(FastAPI.openapi(app), config)
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
     app.state.settings = config
     errors.install(app, html_error_page=error_page)
     app.include_router(api_router)

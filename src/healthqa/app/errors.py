@@ -15,6 +15,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, Response
+from starlette.routing import Match
 from starlette.types import Scope
 
 CODES = {
@@ -94,15 +95,46 @@ def _default_message(request: Request, status: int, detail: str) -> str:
     return detail
 
 
+# FastAPI's 400 for a body it cannot decode (JSON that is not UTF-8, a broken form): the 422 of any other
+# unusable body, so that every operation with a body documents one status for it.
+_UNREADABLE_BODY = "There was an error parsing the body"
+
+
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def allowed_methods(request: Request) -> str:
+    """The methods of the resource at this path, for ``Allow``: Starlette's 405 names only the first route's
+    (``Allow: GET`` where a POST twin shares the path). Asked of the router itself, prefixes included. A path
+    that the OpenAPI schema names literally (``/api/diseases/record``, POST) is that resource: a route that
+    also matches it through a path parameter (``GET /api/diseases/{ref}``) is not counted there."""
+    routes = request.app.router.routes
+    served = [
+        method for method in _METHODS
+        if any(route.matches({**request.scope, "method": method})[0] == Match.FULL for route in routes)
+    ]
+    openapi = getattr(request.app, "openapi", None)
+    documented = openapi()["paths"].get(request.url.path) if callable(openapi) else None
+    if documented:
+        served = [method for method in served if method.lower() in documented]
+    return ", ".join(served)
+
+
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     status = exc.status_code
     extra: dict[str, Any] = {}
+    headers = dict(exc.headers or {})
     if isinstance(exc, ApiError):
         code, message, extra = exc.code, exc.message, exc.extra
+    elif status == 400 and exc.detail == _UNREADABLE_BODY:
+        status, code = 422, "invalid_request"
+        message = "The request body could not be read: it is not UTF-8 text or not well formed."
     else:
         code, message = CODES.get(status, "error"), _default_message(request, status, str(exc.detail))
-    return error_response(request.scope, status, code, message, exc.headers, extra)
+    if status == 405:
+        headers["Allow"] = allowed_methods(request) or headers.get("Allow", "")
+    return error_response(request.scope, status, code, message, headers or None, extra)
 
 
 def _field(loc: tuple[Any, ...] | list[Any]) -> str:

@@ -10,16 +10,20 @@ that a stolen token, or a mistake, cannot turn the server's own files into searc
 - Every refused path gets the same error (:func:`refused`), word for word, so the answers tell nothing about
   which files exist on the server; the request is refused whole and nothing is read.
 - Within a folder, :mod:`healthqa.ingest` reads only regular files that resolve inside the ingest folder
-  (``IngestLimits.within``); pipes, sockets, devices and links out are reported and never opened.
+  (``IngestLimits.within``); pipes, sockets, devices and links out are reported and never opened for reading.
+- Each file is read once, through one descriptor opened beneath a descriptor of the ingest folder, one path
+  component at a time, never following a link, without blocking, and checked with ``fstat`` (a regular file
+  within the size limit); its digest and its parse are of those bytes (:mod:`healthqa.ingest._files`). So a file
+  swapped between the walk and the read, for a pipe, a device, a link out or a link to ``/dev/zero``, is
+  reported and never read or waited on, and nothing outside the folder is read.
+- Failures in the answer name files relative to the ingest folder and never show the knowledge base's path.
 
 :class:`IngestGate` runs one job at a time per worker (a second request is 409 ``ingest_running`` at once,
-instead of waiting behind the first) and answers 504 ``ingest_timeout`` after ``HEALTHQA_INGEST_TIMEOUT``
-seconds; the job is then told to stop and does so before its next file, rolling back the path it was reading.
-
-What remains: someone who can write inside the ingest folder can swap a checked file for a link or a pipe
-between the check and the read; the read itself then refuses a pipe (opened without blocking, checked with
-fstat), and a link's target is read only if readable by the server's user. Run the server as its own
-unprivileged user (``scripts/start`` does when started as root) so that this is little.
+instead of waiting behind the first). ``HEALTHQA_INGEST_TIMEOUT`` bounds reading and saving: past it, the job
+is told to stop (:class:`healthqa.ingest.StopSignal`) and does so before its next file, rolling back the path
+it was in; the answer, 504 ``ingest_timeout``, lists the paths saved before (a commit under way is waited for,
+so the list is exact), or is the usual 200 when every path was saved. The in-memory rebuild that follows a
+change is not under the limit: it runs in the background (``reload_pending``).
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ from typing import TypeVar
 
 from healthqa.app.errors import ApiError
 from healthqa.config import Settings, sources_dir
+from healthqa.ingest import StopSignal
 
 T = TypeVar("T")
 
@@ -79,28 +84,52 @@ def _confined(text: str, base: Path | None, index: int) -> Path:
     return resolved
 
 
+def timed_out(timeout: float, saved: Sequence[str]) -> ApiError:
+    """504 ``ingest_timeout``: what was saved before the limit (``saved``, the client's paths) and what was not."""
+    kept = (f"{len(saved)} path(s) were saved before it, listed in 'saved'; the others were not, and nothing of "
+            "them is kept." if saved else "No path was saved: nothing of this request is kept.")
+    return ApiError(
+        504, "ingest_timeout",
+        f"The ingest took longer than {timeout:g} seconds (HEALTHQA_INGEST_TIMEOUT) and was stopped. Each path is "
+        f"saved whole or not at all: {kept}",
+        extra={"saved": list(saved)},
+    )
+
+
+class IngestTimedOut(Exception):
+    """The job ran past its time limit and was stopped: ``saved`` (final) lists the paths it saved before."""
+
+    def __init__(self, saved: list[str]) -> None:
+        super().__init__("the ingest ran past its time limit")
+        self.saved = saved
+
+
 class IngestGate:
     """One HTTP ingest job at a time in this worker, answered within a time limit.
 
-    The job runs in a thread of its own, so the request can be answered 504 when the limit passes while the
-    job, told to stop, finishes the file it is reading and rolls back the path it was in. Other workers each
-    have their own gate; there, SQLite's write lock makes a second ingest wait (30 s at most, then an error).
+    The job runs in a thread of its own, so the request can be answered when the limit passes while the job,
+    told to stop, finishes the file it is reading and rolls back the path it was in. Other workers each have
+    their own gate; there, SQLite's write lock makes a second ingest wait (30 s at most, then an error).
     """
 
     def __init__(self) -> None:
         self._busy = threading.Lock()
 
-    def run(self, job: Callable[[Callable[[], bool]], T], timeout: float) -> T:
-        """``job(stop)`` in a thread; its result, or 409 when a job runs already, or 504 past ``timeout``."""
+    def run(
+        self, job: Callable[[StopSignal], T], timeout: float, all_saved: Callable[[list[str]], bool] | None = None
+    ) -> T:
+        """``job(stop)`` in a thread; its result, or 409 when a job runs already, or :class:`IngestTimedOut`
+        past ``timeout`` (the job then stopped: no path commits after this). When ``all_saved(saved)`` says
+        every path was saved by then, the job has only its answer left to make: that answer is returned."""
         if not self._busy.acquire(blocking=False):
             raise ApiError(409, "ingest_running", "An ingest is already running in this server worker; "
                                                   "try again when it has finished.")
-        stop = threading.Event()
+        stop = StopSignal()
         done: Future[T] = Future()
 
         def work() -> None:
             try:
-                done.set_result(job(stop.is_set))
+                done.set_result(job(stop))
             except BaseException as error:  # handed to the waiting request, which raises it
                 done.set_exception(error)
             finally:
@@ -114,9 +143,7 @@ class IngestGate:
         try:
             return done.result(timeout)
         except FutureTimeout:
-            stop.set()
-            raise ApiError(
-                504, "ingest_timeout",
-                f"The ingest took longer than {timeout:g} seconds (HEALTHQA_INGEST_TIMEOUT). It stops before its "
-                "next file: the path it was reading is left as it was, paths finished before it are kept.",
-            ) from None
+            saved = stop.stop()  # waits for a commit under way, so that this list is final
+            if all_saved is not None and all_saved(saved):
+                return done.result(60)
+            raise IngestTimedOut(saved) from None

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import os
 import threading
 import time
 import traceback
@@ -23,7 +24,7 @@ from healthqa.answer.answerer import Answer, Answerer
 from healthqa.app.api.condition_search import NameSearch, candidates_for
 from healthqa.app.api.symptom_search import NO_PHENOTYPES, SymptomQuery, SymptomSearch, run_symptom_query
 from healthqa.app.errors import ApiError
-from healthqa.app.ingest_paths import IngestGate, confine, ingest_root
+from healthqa.app.ingest_paths import IngestGate, IngestTimedOut, confine, ingest_root, timed_out
 from healthqa.conditions import (
     AmbiguousConditionError,
     Candidate,
@@ -33,8 +34,8 @@ from healthqa.conditions import (
     disease_record,
 )
 from healthqa.config import Settings
-from healthqa.errors import HealthQAError, NotFoundError
-from healthqa.ingest import IngestLimits
+from healthqa.errors import BadInputError, HealthQAError, NotFoundError
+from healthqa.ingest import IngestLimits, StopSignal
 from healthqa.store import DocumentRecord, Store, open_store
 from healthqa.symptoms.search import SymptomIndex
 
@@ -161,6 +162,7 @@ class Service:
         self._reload_lock = threading.Lock()
         self._rebuild_failures = 0  # in a row; the next try waits (see MAX_RETRY_SECONDS)
         self._retry_at = 0.0
+        self._reload_thread: threading.Thread | None = None  # the rebuild started by this worker's last ingest
 
     def start(self) -> None:
         """Blocking: opens the knowledge base and builds the Answerer (loads the sentence model)."""
@@ -216,31 +218,37 @@ class Service:
         if store is None or self._reloading or now - self._generation_checked < every or now < self._retry_at:
             return False
         self._generation_checked = now
+        return self._start_reload(store, "after another worker's ingest") is not None
+
+    def _start_reload(self, store: Store, after: str, *, missing: bool = False) -> threading.Thread | None:
+        """A thread rebuilding the answerer when the knowledge base's generation is not the one served (or, with
+        ``missing``, when there is no answerer); None when no rebuild is due or one runs already."""
         try:
             generation = store.generation()
         except HealthQAError as error:
             log.error("cannot read the knowledge base's generation: %s", error)
-            return False
-        if generation == self._generation:
-            return False
+            return None
+        if generation == self._generation and not (missing and self.answerer is None):
+            return None
         with self._reload_lock:
             if self._reloading:
-                return False
+                return None
             self._reloading = True
+        thread = threading.Thread(
+            target=self._reload, args=(store, generation, after), name="healthqa-reload", daemon=True
+        )
         try:
-            threading.Thread(
-                target=self._reload, args=(store, generation), name="healthqa-reload", daemon=True
-            ).start()
+            thread.start()
         except BaseException:
             with self._reload_lock:
                 self._reloading = False  # else no check would ever start a reload again
             raise
-        return True
+        return thread
 
-    def _reload(self, store: Store, generation: int) -> None:
+    def _reload(self, store: Store, generation: int, after: str) -> None:
         try:
             with self._ingest_lock:
-                if self._rebuild(store, generation, "after another worker's ingest"):
+                if self._rebuild(store, generation, after):
                     log.info("the knowledge base changed (generation %d): reloaded", generation)
         except Exception as error:  # a thread's uncaught error would only be printed
             log.error("the reload failed (%s); a later check retries it", _described(error))
@@ -433,64 +441,117 @@ class Service:
     def ingest(self, paths: list[str]) -> list[dict[str, Any]]:
         """Ingest paths under the ingest folder (one transaction each), then rebuild the Answerer if anything
         changed. 422 ``path_refused`` for a path outside it (:mod:`healthqa.app.ingest_paths`), 409 while another
-        ingest runs here, 504 past ``HEALTHQA_INGEST_TIMEOUT``."""
+        ingest runs here, 504 past ``HEALTHQA_INGEST_TIMEOUT``.
+
+        The time limit covers reading and saving. The rebuild runs in the background once the paths are saved;
+        the answer waits for it as long as the time limit still allows, else answers at once (``reload_pending``
+        then says the rebuild is still under way). Paths in the answer are the client's, or relative to the
+        ingest folder; the knowledge base's path is never shown.
+        """
         settings = self.settings
         root = ingest_root(settings)
         resolved = confine(paths, root)
         store = self.require_store()
-        # Within the folder, each file is checked again as the walk meets it: a link inside may point out.
-        limits = IngestLimits(settings.ingest_max_files, settings.ingest_max_file_bytes, within=root.resolve())
-        results = self._ingest_gate.run(partial(self._ingest_job, store, resolved, limits), settings.ingest_timeout)
-        for result, given in zip(results, paths, strict=True):
-            result["path"] = given  # as the client wrote it: the server's own folders are not its business
+        base = root.resolve()
+        # Within the folder, each file is checked again as the walk meets it (a link inside may point out), and
+        # opened beneath the folder as it is read (a file swapped meanwhile is refused).
+        limits = IngestLimits(
+            settings.ingest_max_files, settings.ingest_max_file_bytes, within=base,
+            max_expanded_bytes=settings.ingest_max_expanded_bytes,
+        )
+        deadline = time.monotonic() + settings.ingest_timeout
+        describe = partial(public_failure, base=base, store=store)
+        job = partial(self._ingest_job, store, resolved, limits, describe)
+        order = [str(p) for p in resolved]
+        # Paths as the client wrote them, or relative to the ingest folder: the server's own folders are not shown.
+        shown = [
+            _relative(path, base) if os.path.isabs(given) else given for given, path in zip(paths, order, strict=True)
+        ]
+        try:
+            results = self._ingest_gate.run(
+                job, settings.ingest_timeout, lambda saved: len(_saved_indexes(order, saved)) == len(order)
+            )
+        except IngestTimedOut as stopped:
+            saved = _saved_indexes(order, stopped.saved)
+            raise timed_out(settings.ingest_timeout, [shown[i] for i in saved]) from None
+        for result, path in zip(results, shown, strict=True):
+            result["path"] = path
+        reload = self._reload_thread
+        if reload is not None:
+            reload.join(max(0.0, deadline - time.monotonic()))
         return results
 
     def _ingest_job(
-        self, store: Store, paths: list[Path], limits: IngestLimits, stop: Callable[[], bool]
+        self, store: Store, paths: list[Path], limits: IngestLimits, describe: Callable[[HealthQAError], str],
+        stop: StopSignal,
     ) -> list[dict[str, Any]]:
-        with self._ingest_lock:
-            with self._reload_lock:
-                # This worker's own change: follow_ingests must not start a second rebuild meanwhile.
-                self._reloading = True
-            try:
-                return self._ingest_locked(store, [str(p) for p in paths], limits, stop)
-            finally:
+        self._reload_thread = None
+        try:
+            with self._ingest_lock:
                 with self._reload_lock:
-                    self._reloading = False
+                    # This worker's own change: follow_ingests must not start a second rebuild meanwhile.
+                    self._reloading = True
+                try:
+                    return self._ingest_locked(store, [str(p) for p in paths], limits, stop, describe)
+                finally:
+                    with self._reload_lock:
+                        self._reloading = False
+        finally:
+            # What was saved is served once rebuilt, in the background: whether the answer was sent (200), or the
+            # time limit passed (504, and this job stopped at a file boundary after its earlier paths were saved).
+            self._reload_thread = self._start_reload(store, "after an ingest", missing=True)
 
     def _ingest_locked(
-        self, store: Store, paths: list[str], limits: IngestLimits | None = None, stop: Callable[[], bool] | None = None
+        self, store: Store, paths: list[str], limits: IngestLimits | None = None,
+        stop: Callable[[], bool] | None = None, describe: Callable[[HealthQAError], str] = str,
     ) -> list[dict[str, Any]]:
         from healthqa.ingest import ingest_path
 
         results: list[dict[str, Any]] = []
-        changed = False
         for path in paths:
             try:
                 report = ingest_path(store, path, limits=limits, stop=stop)
             except HealthQAError as error:
-                results.append({"path": path, "ok": False, "files": 0, "failures": [str(error)]})
+                results.append({"path": path, "ok": False, "files": 0, "failures": [describe(error)]})
                 continue
             stats = asdict(report.stats)
-            changed = changed or any(
-                stats[key] for key in ("documents_added", "documents_replaced", "documents_removed")
-            )
             results.append({
                 "path": path, "ok": report.ok, "files": report.files, **stats,
-                "failures": [str(failure) for failure in report.failures],
+                "failures": [describe(failure) for failure in report.failures],
             })
-        if changed:
-            self._drop_indexes()
-        if changed or self.answerer is None:
-            # The data is committed whatever happens now: a failed rebuild is reported by reload_pending() and
-            # retried by follow_ingests, never turned into an error for an ingest that succeeded.
-            try:
-                generation = store.generation()
-            except HealthQAError as error:
-                log.error("cannot read the knowledge base's generation after an ingest: %s", error)
-                return results
-            self._rebuild(store, generation, "after an ingest")
         return results
+
+
+def public_failure(error: HealthQAError, base: Path, store: Store) -> str:
+    """An ingest failure as an HTTP answer shows it: paths relative to the ingest folder ``base``, the knowledge
+    base named, never its path (issue 21: the server's paths are not the client's business)."""
+    if isinstance(error, BadInputError):
+        return f"{_relative(error.source, base)}: {_scrubbed(error.reason, base, store)}"
+    return _scrubbed(str(error), base, store)
+
+
+def _relative(source: str, base: Path) -> str:
+    path = Path(source)
+    if not path.is_relative_to(base):
+        return "(a path outside the ingest folder)"
+    relative = path.relative_to(base)
+    return str(relative) if relative.parts else "."
+
+
+def _scrubbed(text: str, base: Path, store: Store) -> str:
+    database = {store.url, os.path.abspath(store.url), os.path.realpath(store.url)} - {""}
+    for known in sorted(database, key=len, reverse=True):
+        text = text.replace(known, "the knowledge base")
+    return text.replace(str(base) + os.sep, "").replace(str(base), ".")
+
+
+def _saved_indexes(paths: list[str], saved: list[str]) -> list[int]:
+    """The indexes in ``paths`` of the ``saved`` ones (in order, a subsequence of ``paths``)."""
+    found: list[int] = []
+    for index, path in enumerate(paths):
+        if len(found) < len(saved) and saved[len(found)] == path:
+            found.append(index)
+    return found
 
 
 def _described(error: BaseException) -> str:

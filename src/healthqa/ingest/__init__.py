@@ -6,89 +6,72 @@ a crash part-way leaves the previous state, a bad file is reported and skipped, 
 are not even parsed.
 
 Only regular files are read. A pipe, socket or device named directly is a :class:`BadInputError`; one met
-in a folder is reported and skipped, and never opened for reading (opening a named pipe waits for a writer,
-forever). Symlinked folders are not followed. :class:`IngestLimits` bounds the files one path may hold and
-the size of each file (``HEALTHQA_INGEST_MAX_FILES``, ``HEALTHQA_INGEST_MAX_FILE_BYTES``), and can confine
-every file read to one folder (the HTTP ingest). ``stop`` lets a caller end an ingest at the next file: the
-path's transaction is rolled back (:class:`IngestStoppedError`).
+in a folder is reported and skipped, and never waited on (opening a named pipe for reading waits for a writer,
+forever). Each file is read once, through one descriptor opened without blocking and checked with ``fstat``;
+its digest and the reader's parse are of those bytes, and no reader opens the path again
+(:mod:`healthqa.ingest._files`): a file swapped for a pipe, a device or a link after the walk looked at it is
+reported, never read. Symlinked folders are not followed. :class:`IngestLimits` bounds the files one path may
+hold, the size of each file and what a compressed file may expand to (``HEALTHQA_INGEST_MAX_FILES``,
+``HEALTHQA_INGEST_MAX_FILE_BYTES``, ``HEALTHQA_INGEST_MAX_EXPANDED_BYTES``), and can confine every file read to
+one folder (the HTTP ingest: files are then opened beneath a descriptor of that folder, no link followed).
+``stop`` lets a caller end an ingest at the next file: the path's transaction is rolled back
+(:class:`IngestStoppedError`); a :class:`StopSignal` also tells its caller which paths were saved.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
 import stat
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
 
-from healthqa.config import INGEST_MAX_FILE_BYTES, INGEST_MAX_FILES, ingest_limits_from_env
 from healthqa.errors import BadInputError, IngestStoppedError, UnknownFormatError
+from healthqa.ingest._files import LINK_OUT, NOT_REGULAR, IngestLimits, open_folder, outside, read_file, too_large
 from healthqa.ingest.reader import Reader
 from healthqa.store.base import IngestStats, IngestTransaction, Store
 
 __all__ = [
-    "IngestLimits", "IngestReport", "IngestStoppedError", "Reader", "expand", "ingest_path", "reader_for", "readers",
+    "LINK_OUT", "NOT_REGULAR", "IngestLimits", "IngestReport", "IngestStoppedError", "Reader", "StopSignal",
+    "expand", "ingest_path", "reader_for", "readers",
 ]
 
 _HEAD_BYTES = 4096
 _MEDQUAD_COLLECTION = re.compile(r"^\d+_\w+_QA(_XML)?$")
-NOT_REGULAR = "not a regular file (a pipe, socket or device): not read"
-LINK_OUT = "a link out of the ingest folder: not read"
 
 
-@dataclass(frozen=True)
-class IngestLimits:
-    """What one ingested path may hold, and where its files may be."""
+class StopSignal:
+    """A request to stop an ingest, in step with its commits (pass it as ``ingest_path(stop=...)``).
 
-    max_files: int = INGEST_MAX_FILES  # files under one path; more: the path is refused whole
-    max_file_bytes: int = INGEST_MAX_FILE_BYTES  # a larger file is reported and skipped
-    # A resolved folder: each file must resolve (links followed) inside it, or it is reported and not read.
-    # None: any file (the CLI's users name their own files).
-    within: Path | None = None
-
-    @classmethod
-    def from_env(cls) -> IngestLimits:
-        max_files, max_file_bytes = ingest_limits_from_env()
-        return cls(max_files=max_files, max_file_bytes=max_file_bytes)
-
-
-def _too_large(size: int, limits: IngestLimits) -> str | None:
-    if size <= limits.max_file_bytes:
-        return None
-    return (f"{size:,} bytes, larger than the limit of {limits.max_file_bytes:,} bytes "
-            "(HEALTHQA_INGEST_MAX_FILE_BYTES): not read")
-
-
-def _inside(path: Path, folder: Path) -> bool:
-    # realpath, not resolve(strict=True): a dangling link out of the folder is "out", never stat'ed.
-    return Path(os.path.realpath(path)).is_relative_to(folder)
-
-
-def _open_regular(path: Path, limits: IngestLimits) -> BinaryIO:
-    """``path`` opened for reading, when it is a regular file within the size limit.
-
-    O_NONBLOCK because opening a named pipe for reading otherwise waits for a writer, forever; the check
-    after opening then refuses it. It also catches a file swapped for a pipe after :func:`expand` looked.
+    Once :meth:`stop` has returned, no path commits any more, and a commit that was under way has finished:
+    :attr:`saved` then lists, for good, the paths (``IngestReport.path``) that were saved, in order.
     """
-    try:
-        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
-    except OSError as error:
-        raise BadInputError(path, f"cannot read: {error.strerror or error}") from error
-    try:
-        status = os.fstat(descriptor)
-        if not stat.S_ISREG(status.st_mode):
-            raise BadInputError(path, NOT_REGULAR)
-        problem = _too_large(status.st_size, limits)
-        if problem:
-            raise BadInputError(path, problem)
-        os.set_blocking(descriptor, True)
-        return os.fdopen(descriptor, "rb")
-    except BaseException:
-        os.close(descriptor)
-        raise
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._stopped = False
+        self.saved: list[str] = []
+
+    def __call__(self) -> bool:
+        return self._stopped
+
+    def stop(self) -> list[str]:
+        """Stop; the paths saved (final: no commit starts after this, and one under way was waited for)."""
+        with self._lock:
+            self._stopped = True
+            return list(self.saved)
+
+    @contextlib.contextmanager
+    def committing(self, path: Path) -> Iterator[None]:
+        """Held from a path's last stop check through its commit: refuses to start once stopped."""
+        with self._lock:
+            _check_stop(path, self)
+            yield
+            self.saved.append(str(path))
 
 
 def _check_stop(path: Path, stop: Callable[[], bool] | None) -> None:
@@ -108,16 +91,7 @@ def reader_for(path: Path, forced: str | None = None, limits: IngestLimits | Non
     """The reader of ``path``: the ``forced`` one, or the first that recognises the file's first bytes."""
     if forced is not None:
         return _forced_reader(path, forced)
-    with _open_regular(path, limits or IngestLimits.from_env()) as handle:
-        head = _read(path, handle, _HEAD_BYTES)
-    return _detect(path, head)
-
-
-def _read(path: Path, handle: BinaryIO, size: int) -> bytes:
-    try:
-        return handle.read(size)
-    except OSError as error:
-        raise BadInputError(path, f"cannot read: {error.strerror or error}") from error
+    return _detect(path, read_file(path, limits or IngestLimits.from_env()).data[:_HEAD_BYTES])
 
 
 def _forced_reader(path: Path, forced: str) -> Reader:
@@ -157,8 +131,9 @@ def _expand(
         raise BadInputError(path, "no such file or folder") from None
     except (OSError, ValueError) as error:  # ValueError: a NUL in the path
         raise BadInputError(path, f"cannot read: {getattr(error, 'strerror', None) or error}") from None
-    if limits.within is not None and not _inside(path, limits.within):
-        raise BadInputError(path, LINK_OUT)
+    problem = outside(path, limits.within) if limits.within is not None else None
+    if problem:
+        raise BadInputError(path, problem)
     if stat.S_ISREG(mode):
         return [path], []
     if not stat.S_ISDIR(mode):
@@ -171,8 +146,9 @@ def _expand(
     files: list[Path] = []
     left_out: list[BadInputError] = []
     for root in collections or [path]:
-        if limits.within is not None and not _inside(root, limits.within):
-            left_out.append(BadInputError(root, LINK_OUT))
+        problem = outside(root, limits.within) if limits.within is not None else None
+        if problem:
+            left_out.append(BadInputError(root, problem))
             continue
         # followlinks=False (the default): a symlinked folder is listed but never entered.
         for dirpath, dirnames, filenames in os.walk(root):
@@ -196,15 +172,16 @@ def _expand(
 
 def _unreadable(file: Path, limits: IngestLimits) -> str | None:
     """Why ``file`` (an entry of a folder) is left out, or None; looks at it with stat, never opens it."""
-    if limits.within is not None and not _inside(file, limits.within):
-        return LINK_OUT
+    problem = outside(file, limits.within) if limits.within is not None else None
+    if problem:
+        return problem
     try:
         status = os.stat(file)
     except OSError as error:
         return f"cannot read: {error.strerror or error}"
     if not stat.S_ISREG(status.st_mode):
         return NOT_REGULAR
-    return _too_large(status.st_size, limits)
+    return too_large(status.st_size, limits)
 
 
 @dataclass
@@ -219,19 +196,6 @@ class IngestReport:
         return not self.failures
 
 
-def _digest(path: Path, handle: BinaryIO, head: bytes, limits: IngestLimits) -> str:
-    """The SHA-256 of ``head`` and the rest of ``handle``; an error if the file grew past the size limit."""
-    hasher = hashlib.sha256(head)
-    size = len(head)
-    while block := _read(path, handle, 1 << 20):
-        hasher.update(block)
-        size += len(block)
-        problem = _too_large(size, limits)
-        if problem:
-            raise BadInputError(path, problem)
-    return hasher.hexdigest()
-
-
 def ingest_path(
     store: Store,
     path: str | Path,
@@ -244,8 +208,9 @@ def ingest_path(
     """Ingest every file under ``path`` in one transaction.
 
     ``progress(total)`` may return a callback that is called once per file. ``limits`` default to the
-    environment's (:meth:`IngestLimits.from_env`). ``stop()`` is asked before each file and folder: when
-    it says True, the transaction is rolled back and :class:`IngestStoppedError` raised.
+    environment's (:meth:`IngestLimits.from_env`). ``stop()`` is asked before each file and folder, and once
+    more before the commit: when it says True, the transaction is rolled back and :class:`IngestStoppedError`
+    raised. A :class:`StopSignal` makes that last check and the commit one step, and records the path once saved.
     """
     limits = limits or IngestLimits.from_env()
     root = Path(path)
@@ -255,11 +220,19 @@ def ingest_path(
     report.files = len(files)
     report.failures.extend(left_out)
     tick = progress(len(files)) if progress else None
-    with store.ingest() as transaction:
+    with contextlib.ExitStack() as steps:
+        # The ingest folder opened once: every file is opened beneath it (read_file).
+        folder = None
+        if limits.within is not None and files:
+            folder = open_folder(root, limits.within)
+            steps.callback(os.close, folder)
+        # Entered before the transaction, so exited after its commit (or rollback), with the outcome.
+        commit = steps.enter_context(contextlib.ExitStack())
+        transaction = steps.enter_context(store.ingest())
         for file in files:
             _check_stop(root, stop)
             try:
-                _ingest_file(transaction, file, format, limits)
+                _ingest_file(transaction, file, format, limits, folder)
             except BadInputError as error:
                 report.failures.append(error)
             if tick:
@@ -271,20 +244,25 @@ def ingest_path(
                     transaction.remove_document(key)
                     transaction.forget_file(origin)
         report.stats = transaction.stats
+        if isinstance(stop, StopSignal):
+            commit.enter_context(stop.committing(root))
+        else:
+            _check_stop(root, stop)
     return report
 
 
-def _ingest_file(tx: IngestTransaction, file: Path, forced: str | None, limits: IngestLimits) -> None:
-    # Opened once, as a regular file within the limit, for both the reader's detection and the digest.
-    with _open_regular(file, limits) as handle:
-        head = _read(file, handle, _HEAD_BYTES)
-        reader = _forced_reader(file, forced) if forced is not None else _detect(file, head)
-        digest = _digest(file, handle, head, limits)
-    origin = str(file.resolve())
+def _ingest_file(
+    tx: IngestTransaction, file: Path, forced: str | None, limits: IngestLimits, folder: int | None = None
+) -> None:
+    # Read once, through one checked descriptor: detection, digest and parse all see these bytes.
+    loaded = read_file(file, limits, folder)
+    reader = _forced_reader(file, forced) if forced is not None else _detect(file, loaded.data[:_HEAD_BYTES])
+    digest = hashlib.sha256(loaded.data).hexdigest()
+    origin = loaded.origin
     if tx.file_unchanged(origin, digest):
         tx.stats.files_skipped_unchanged += 1
         return
-    documents = reader.read(file)
+    documents = reader.read(file, loaded.data, limits)
     if not documents:
         raise BadInputError(file, f"no {reader.description} content found")
     previous = set(tx.documents_at(origin))

@@ -9,12 +9,9 @@ from lxml import etree
 from healthqa.errors import BadInputError
 
 
-def parse_xml(path: Path, parser: etree.XMLParser, label: str) -> etree._Element:
-    """The root element of ``path``; unreadable or malformed files raise ``BadInputError`` naming ``label``."""
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise BadInputError(path, f"cannot read: {error.strerror or error}") from error
+def parse_xml(path: Path, data: bytes, parser: etree.XMLParser, label: str) -> etree._Element:
+    """The root element of ``data`` (the bytes of ``path``); malformed files raise ``BadInputError`` naming
+    ``label``."""
     try:
         return etree.fromstring(data, parser)
     except etree.XMLSyntaxError as error:

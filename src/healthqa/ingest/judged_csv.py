@@ -14,6 +14,7 @@ import re
 from pathlib import Path
 
 from healthqa.errors import BadInputError
+from healthqa.ingest._files import IngestLimits
 from healthqa.ingest.medquad import brand_names, parse_question, source_for_src, title_from_url
 from healthqa.ingest.reader import Reader
 from healthqa.records import ParsedDocument, Passage, QAPair, SectionType
@@ -60,20 +61,17 @@ class _Topic:
         self.seen: set[str] = set()
 
 
-def _decode(path: Path) -> str:
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise BadInputError(path, f"cannot read: {error.strerror or error}") from error
+def _decode(path: Path, data: bytes) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise BadInputError(path, f"not UTF-8 text (byte {error.start}: {error.reason})") from error
 
 
-def read(path: Path) -> list[ParsedDocument]:
+def from_bytes(path: Path, data: bytes, limits: IngestLimits | None = None) -> list[ParsedDocument]:
+    """The documents of one judged-answers CSV: ``data``, its bytes; ``path`` names it."""
     # strict: a stray quote is an error, not text silently glued onto the next rows.
-    reader = csv.reader(io.StringIO(_decode(path), newline=""), strict=True)
+    reader = csv.reader(io.StringIO(_decode(path, data), newline=""), strict=True)
     topics: dict[str, _Topic] = {}
     try:
         header = next(reader, None)
@@ -152,5 +150,10 @@ READER = Reader(
     format="judged-csv",
     description="LiveQA judged-answers CSV",
     detect=detect,
-    read=read,
+    read=from_bytes,
 )
+
+
+def read(path: Path) -> list[ParsedDocument]:
+    """The documents of the file at ``path`` (tests and scripts; an ingest hands :func:`from_bytes` the bytes)."""
+    return READER.read_path(path)

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 from lxml import etree
 
 from healthqa.errors import BadInputError
+from healthqa.ingest._files import IngestLimits
 from healthqa.ingest._xml import parse_xml
 from healthqa.ingest.medquad import parse_question, title_from_url
 from healthqa.ingest.reader import Reader
@@ -325,8 +326,9 @@ class _Page:
         self.ids: set[str] = set()
 
 
-def read(path: Path) -> list[ParsedDocument]:
-    root = parse_xml(path, _PARSER, "MEDIQA XML")
+def from_bytes(path: Path, data: bytes, limits: IngestLimits | None = None) -> list[ParsedDocument]:
+    """The documents of one MEDIQA 2019 QA file: ``data``, its bytes; ``path`` names it."""
+    root = parse_xml(path, data, _PARSER, "MEDIQA XML")
     tag = root.tag if root is not None and isinstance(root.tag, str) else ""
     if not tag.startswith("MEDIQA2019"):
         raise BadInputError(path, f"root element <{tag}> is not a MEDIQA 2019 question set")
@@ -397,5 +399,10 @@ READER = Reader(
     format="mediqa",
     description="MEDIQA 2019 QA XML",
     detect=detect,
-    read=read,
+    read=from_bytes,
 )
+
+
+def read(path: Path) -> list[ParsedDocument]:
+    """The documents of the file at ``path`` (tests and scripts; an ingest hands :func:`from_bytes` the bytes)."""
+    return READER.read_path(path)

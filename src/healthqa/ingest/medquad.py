@@ -16,6 +16,7 @@ from urllib.parse import unquote, urlsplit
 from lxml import etree
 
 from healthqa.errors import BadInputError
+from healthqa.ingest._files import IngestLimits
 from healthqa.ingest._webpage_styles import synonyms_from_abbreviations
 from healthqa.ingest._xml import parse_xml
 from healthqa.ingest.reader import Reader
@@ -264,8 +265,10 @@ def _collection(path: Path, root: etree._Element) -> tuple[str, SourceInfo]:
     )
 
 
-def read(path: Path) -> list[ParsedDocument]:
-    root = parse_xml(path, _PARSER, "MedQuAD XML")
+def from_bytes(path: Path, data: bytes, limits: IngestLimits | None = None) -> list[ParsedDocument]:
+    """The document of one MedQuAD XML file: ``data``, its bytes; ``path`` names it (its folder is the
+    collection)."""
+    root = parse_xml(path, data, _PARSER, "MedQuAD XML")
     if root is None:
         raise BadInputError(path, "empty XML document")
     tag = root.tag if isinstance(root.tag, str) else ""
@@ -345,5 +348,10 @@ READER = Reader(
     format="medquad",
     description="MedQuAD XML",
     detect=detect,
-    read=read,
+    read=from_bytes,
 )
+
+
+def read(path: Path) -> list[ParsedDocument]:
+    """The documents of the file at ``path`` (tests and scripts; an ingest hands :func:`from_bytes` the bytes)."""
+    return READER.read_path(path)

@@ -16,14 +16,16 @@ readable part of a damaged release would silently drop disorders; a clean failur
 from __future__ import annotations
 
 import gzip
+import io
 import json
 import re
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from healthqa.errors import BadInputError
+from healthqa.ingest._files import IngestLimits
 from healthqa.ingest.reader import Reader
 from healthqa.records import (
     ORPHANET_FREQUENCY_MIDPOINTS,
@@ -66,19 +68,45 @@ def _detect(path: Path, head: bytes) -> bool:
     return bool(_FIRST_KEY.match(head))
 
 
-def _lines(path: Path) -> Iterator[tuple[int, str]]:
-    opener = gzip.open if path.name.lower().endswith(".gz") else open
+class _Capped(io.RawIOBase):
+    """The expanded bytes of a gzip stream, refused past ``limit`` bytes (a small file that expands without end)."""
+
+    def __init__(self, path: Path, stream: gzip.GzipFile, limit: int) -> None:
+        super().__init__()
+        self._path, self._stream, self._limit, self._size = path, stream, limit, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        count = self._stream.readinto(buffer)
+        self._size += count
+        if self._size > self._limit:
+            raise BadInputError(self._path, f"expands to more than {self._limit:,} bytes, the limit "
+                                            "(HEALTHQA_INGEST_MAX_EXPANDED_BYTES): not read")
+        return count
+
+
+def _lines(path: Path, data: bytes, limits: IngestLimits) -> Iterator[tuple[int, str]]:
+    """The lines of ``data`` (``path``'s bytes), expanded first when the name ends in ``.gz``: streamed, so that
+    only one line at a time is held beside the bytes."""
+    stream: IO[bytes] = io.BytesIO(data)
+    if path.name.lower().endswith(".gz"):
+        expanded = gzip.GzipFile(fileobj=io.BytesIO(data), mode="rb")
+        stream = io.BufferedReader(_Capped(path, expanded, limits.max_expanded_bytes))
+    text = io.TextIOWrapper(stream, encoding="utf-8")
     try:
-        with opener(path, "rt", encoding="utf-8") as handle:
-            yield from enumerate(handle, 1)
+        with text:
+            yield from enumerate(text, 1)
     except (OSError, EOFError, UnicodeDecodeError, zlib.error) as error:
         raise BadInputError(path, f"cannot read: {error}") from error
 
 
-def read(path: Path) -> list[ParsedDocument]:
-    """Every disorder of the file, streamed line by line."""
+def from_bytes(path: Path, data: bytes, limits: IngestLimits | None = None) -> list[ParsedDocument]:
+    """Every disorder of one packet file: ``data``, its bytes (gzip-compressed when ``path`` ends in ``.gz``),
+    streamed line by line."""
     documents: list[ParsedDocument] = []
-    for number, line in _lines(path):
+    for number, line in _lines(path, data, limits or IngestLimits.from_env()):
         if not line.strip():
             continue
         try:
@@ -204,5 +232,10 @@ READER = Reader(
     format="orphanet",
     description="Orphanet packet (JSON lines)",
     detect=_detect,
-    read=read,
+    read=from_bytes,
 )
+
+
+def read(path: Path) -> list[ParsedDocument]:
+    """The documents of the file at ``path`` (tests and scripts; an ingest hands :func:`from_bytes` the bytes)."""
+    return READER.read_path(path)

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from healthqa.ingest._files import IngestLimits, read_file
 from healthqa.records import ParsedDocument
 
 
@@ -20,4 +21,12 @@ class Reader:
     format: str
     description: str
     detect: Callable[[Path, bytes], bool]  # (path, the file's first bytes) -> is it mine?
-    read: Callable[[Path], list[ParsedDocument]]  # raises BadInputError
+    # (path, the file's bytes, the limits) -> its documents; raises BadInputError. The path names the file (its
+    # name, its folder, error messages): a reader never opens it, it parses the bytes it was handed, which
+    # healthqa.ingest read once through a checked descriptor (healthqa.ingest._files).
+    read: Callable[[Path, bytes, IngestLimits], list[ParsedDocument]]
+
+    def read_path(self, path: Path, limits: IngestLimits | None = None) -> list[ParsedDocument]:
+        """Read the file at ``path`` (a regular file within the limits) and parse it: for tests and scripts."""
+        limits = limits or IngestLimits.from_env()
+        return self.read(path, read_file(path, limits).data, limits)

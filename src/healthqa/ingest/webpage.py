@@ -23,6 +23,7 @@ from lxml import etree
 from lxml import html as lxml_html
 
 from healthqa.errors import BadInputError
+from healthqa.ingest._files import IngestLimits
 from healthqa.ingest._webpage_styles import (
     PageContent,
     detect_style,
@@ -228,11 +229,8 @@ def detect(path: Path, head: bytes) -> bool:
     return _looks_like_html(text) or _looks_like_prose(text)
 
 
-def read(path: Path) -> list[ParsedDocument]:
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise BadInputError(path, f"cannot read: {error.strerror or error}") from error
+def from_bytes(path: Path, data: bytes, limits: IngestLimits | None = None) -> list[ParsedDocument]:
+    """The document of one page: ``data``, its bytes; ``path`` names it."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -252,8 +250,8 @@ def read(path: Path) -> list[ParsedDocument]:
     if not any(cleaned):
         raise BadInputError(path, "empty page (nothing left after removing boilerplate)")
     style = detect_style(cleaned)
-    parse = {"faq": parse_faq, "encyclopedia": parse_encyclopedia}.get(style, parse_article)
-    content = parse(cleaned, raw_text, url)
+    parser = {"faq": parse_faq, "encyclopedia": parse_encyclopedia}.get(style, parse_article)
+    content = parser(cleaned, raw_text, url)
     if not content.sections:
         raise BadInputError(path, f"empty page (no passages found in this {style} page)")
     return [_document(path, content)]
@@ -304,5 +302,10 @@ READER = Reader(
     format="webpage",
     description="web page (HTML or saved text: FAQ, encyclopedia or article)",
     detect=detect,
-    read=read,
+    read=from_bytes,
 )
+
+
+def read(path: Path) -> list[ParsedDocument]:
+    """The documents of the file at ``path`` (tests and scripts; an ingest hands :func:`from_bytes` the bytes)."""
+    return READER.read_path(path)

@@ -21,8 +21,8 @@ Training needs scikit-learn; using the shipped weights does not. Encoding the tr
 MiniLM takes a few minutes per model on an idle two-core CPU (``all`` took 26 minutes on a busy one).
 
 The features read vocabularies of other modules (the question parser's type cues and stopwords), so
-each weights file records :func:`feature_fingerprint`; the benchmarks print whether it still matches.
-Retrain after changing those vocabularies.
+each weights file records :func:`feature_fingerprint`; tests/mediqa/test_shipped_weights.py fails when it no
+longer matches (the benchmarks print it too). Retrain after changing those vocabularies.
 """
 
 from __future__ import annotations
@@ -66,7 +66,7 @@ CUTS = np.round(np.arange(0.05, 0.951, 0.01), 2)
 def feature_fingerprint() -> str:
     """A digest of the vocabularies the features read from other modules (the question parser's type cues
     and stopwords, the generic question words, the feature lists). Stored with the weights at training;
-    the benchmarks report when it no longer matches, which means the weights should be retrained."""
+    a test fails when it no longer matches, which means the weights should be retrained."""
     from healthqa import understand
 
     parts = [

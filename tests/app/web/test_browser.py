@@ -38,7 +38,7 @@ CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
     "--disable-component-update", "--disable-sync",
 ]
-TOKEN = "browser-test-token-0123456789abcdefghijk"  # at least 32 characters
+TOKEN = "zP4kW9qT2vN7xR3mB8cL5hJ1dG6fS0aY-uE_"  # random, as HEALTHQA_ADMIN_TOKEN needs
 REPO_OUTPUT = Path(__file__).resolve().parents[3] / "test-output"
 QUESTION_MARKER = "Thistlewaite"
 
@@ -56,6 +56,24 @@ def _request(url: str, data: dict[str, Any] | None = None, token: str | None = N
         return error.code, error.read().decode("utf-8")
 
 
+SENTINEL = b"GET /healthz 200"
+
+
+def _log_through_last_request(server: RunningServer, start: int = 0) -> bytes:
+    """The server's log from byte ``start`` once the lines of every request made so far are in it.
+
+    A request's line is written after its reply is sent, so one more request (``/healthz``) follows them, and
+    its line, written after theirs by the one worker, is waited for.
+    """
+    before = server.log.read_bytes()[start:].count(SENTINEL)
+    assert _request(f"{server.url}/healthz")[0] == 200
+    deadline = time.monotonic() + 30
+    while (log := server.log.read_bytes()[start:]).count(SENTINEL) <= before:
+        assert time.monotonic() < deadline, "the server never logged the last request"
+        time.sleep(0.02)
+    return log
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
     folder = tmp_path_factory.mktemp("serve")
@@ -71,8 +89,7 @@ def test_server_answers_and_logs_paths_without_questions(server: RunningServer) 
     assert status == 200 and json.loads(body)["focus"] == ["Gout"]
     status, _ = _request(f"{server.url}/api/ask", {"question": f"{QUESTION_MARKER} what causes gout"})
     assert status == 200
-    time.sleep(0.5)  # let the log reach the file
-    log = server.read_log()
+    log = _log_through_last_request(server).decode("utf-8", errors="replace")
     assert "healthqa: serving" in log
     assert "GET /api/ask 200" in log and "POST /api/ask 200" in log
     assert QUESTION_MARKER not in log and "?q=" not in log
@@ -116,8 +133,7 @@ def test_the_server_log_holds_route_templates_only(server: RunningServer) -> Non
     # Bytes no client library sends: a raw ESC and a raw newline-free CR in the path, a bad request line.
     _raw(server, b"GET /diseases/a\x1b[31mred HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
     _raw(server, f"GET /{LOG_MARKER}\x00\x1b HTTP/1.1\r\n\r\n".encode())
-    time.sleep(0.5)  # let the log reach the file
-    log = server.log.read_bytes()[start:]
+    log = _log_through_last_request(server, start)
     assert LOG_MARKER.encode() not in log.lower()
     assert b"\x1b" not in log and b"\r" not in log and b"/api/ingest 200 0.0ms" not in log
     text = log.decode("utf-8", errors="replace")

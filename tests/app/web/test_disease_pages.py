@@ -15,7 +15,6 @@ from app.conftest import open_client
 from app.web.test_pages import assert_accessible_page, assert_inert, outline
 from healthqa.answer.answerer import DISCLAIMER
 from healthqa.app.web.pages import disease_href
-from healthqa.conditions.compare import SourcedText, compare
 from kb_builders import LEMS_INHERITANCE, NINDS_LEMS_TREATMENT, SCRIPT, build_kb, disease_documents
 
 LEMS = "Lambert-Eaton myasthenic syndrome"
@@ -40,13 +39,6 @@ def part(html: str, element_id: str) -> str:
     start = html.index(f'id="{element_id}"')
     end = html.find('\n<section', start)
     return html[start:end if end > 0 else len(html)]
-
-
-def require_comparison() -> None:
-    try:
-        compare([SourcedText("a", "A", "treatment", "Rest.", "2020-01-01", "unreviewed")])
-    except NotImplementedError:
-        pytest.skip("healthqa.conditions.compare.compare() is not implemented yet (src/healthqa/compare.py)")
 
 
 def test_the_record_page_names_the_condition_and_its_sources(client: TestClient) -> None:
@@ -89,7 +81,6 @@ def test_sections_show_each_source_side_by_side_in_reading_order(client: TestCli
 
 
 def test_the_comparison_quotes_agreements_disagreements_and_stale_sections(client: TestClient) -> None:
-    require_comparison()
     html = page(client, "LEMS")
     comparison = part(html, "comparison")
     assert '<h2 id="comparison-heading">Comparing the sources</h2>' in comparison

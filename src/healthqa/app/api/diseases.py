@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import JSONResponse, Response
 
 from healthqa.answer.facts import FactItem
-from healthqa.app.api.routes import ERROR_SCHEMA, ServiceDep
+from healthqa.app.api.routes import BODY_TOO_LARGE, ERROR_SCHEMA, INTEGER_TEXT, NOT_BLANK, ServiceDep, WholeNumber
 from healthqa.app.service import MAX_FEATURES, MAX_REF_LENGTH, Service, clean_ref, condition_error
 from healthqa.conditions import (
     ConditionNotFoundError,
@@ -102,21 +102,24 @@ REF_DESCRIPTION = (
     f"(medquad:GARD_0003459) or number; at most {MAX_REF_LENGTH} characters."
 )
 FEATURES_DESCRIPTION = "How many clinical features to list."
+# As clean_ref reads a reference: not blank once cleaned, at most MAX_REF_LENGTH characters (documented only,
+# as NOT_BLANK says why).
+REF: dict[str, Any] = {**NOT_BLANK, "maxLength": MAX_REF_LENGTH}
 
 
 class CandidateSearchBody(BaseModel):
     """The body of ``POST /api/diseases``: the search text stays out of the URL and of proxies' logs."""
 
     model_config = ConfigDict(extra="forbid")
-    q: str = Field(description=SEARCH_DESCRIPTION)
+    q: str = Field(json_schema_extra=REF, description=SEARCH_DESCRIPTION)
 
 
 class RecordBody(BaseModel):
     """The body of ``POST /api/diseases/record``: the condition's name stays out of the URL."""
 
     model_config = ConfigDict(extra="forbid")
-    ref: str = Field(description=REF_DESCRIPTION)
-    features: int = Field(10, ge=0, le=MAX_FEATURES, strict=True, description=FEATURES_DESCRIPTION)
+    ref: str = Field(json_schema_extra=REF, description=REF_DESCRIPTION)
+    features: WholeNumber = Field(10, ge=0, le=MAX_FEATURES, strict=True, description=FEATURES_DESCRIPTION)
 
 
 async def _candidates(svc: Service, q: str) -> dict[str, Any]:
@@ -141,20 +144,23 @@ RECORD_SUMMARY = "Everything the sources say about one condition, quoted section
     "/api/diseases", response_model=CandidateList, responses=ERROR_SCHEMA, summary=CANDIDATES_SUMMARY + " (GET)"
 )
 async def disease_candidates(
-    svc: ServiceDep, q: Annotated[str, Query(description=SEARCH_DESCRIPTION)] = ""
+    svc: ServiceDep, q: Annotated[str, Query(json_schema_extra=REF, description=SEARCH_DESCRIPTION)]
 ) -> dict[str, Any]:
     return await _candidates(svc, q)
 
 
 @router.post(
-    "/api/diseases", response_model=CandidateList, responses=ERROR_SCHEMA, summary=CANDIDATES_SUMMARY + " (POST)"
+    "/api/diseases", response_model=CandidateList, responses={**ERROR_SCHEMA, **BODY_TOO_LARGE},
+    summary=CANDIDATES_SUMMARY + " (POST)",
 )
 async def disease_candidates_post(svc: ServiceDep, body: CandidateSearchBody) -> dict[str, Any]:
     return await _candidates(svc, body.q)
 
 
 # Declared before the GET route below, whose {ref:path} would otherwise also match this path.
-@router.post("/api/diseases/record", responses=RECORD_RESPONSES, summary=RECORD_SUMMARY + " (POST)")
+@router.post(
+    "/api/diseases/record", responses={**RECORD_RESPONSES, **BODY_TOO_LARGE}, summary=RECORD_SUMMARY + " (POST)"
+)
 async def disease_post(svc: ServiceDep, body: RecordBody) -> Response:
     return await _record(svc, body.ref, body.features)
 
@@ -162,7 +168,7 @@ async def disease_post(svc: ServiceDep, body: RecordBody) -> Response:
 @router.get("/api/diseases/{ref:path}", responses=RECORD_RESPONSES, summary=RECORD_SUMMARY + " (GET)")
 async def disease(
     svc: ServiceDep,
-    ref: Annotated[str, Path(description=REF_DESCRIPTION + " URL-encoded.")],
-    features: Annotated[int, Query(ge=0, le=MAX_FEATURES, description=FEATURES_DESCRIPTION)] = 10,
+    ref: Annotated[str, Path(json_schema_extra=REF, description=REF_DESCRIPTION + " URL-encoded.")],
+    features: Annotated[int, Query(ge=0, le=MAX_FEATURES, description=FEATURES_DESCRIPTION), INTEGER_TEXT] = 10,
 ) -> Response:
     return await _record(svc, ref, features)

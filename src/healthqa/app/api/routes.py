@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import hmac
+import re
 from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Annotated, Any, get_type_hints
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, create_model
 from starlette.responses import JSONResponse, Response
 
 from healthqa.answer.answerer import Answer
-from healthqa.app.api.symptom_search import SymptomQuery, check_ids
+from healthqa.app.api.symptom_search import ID_LIST_DOC, MAX_IDS, SymptomQuery, check_ids
 from healthqa.app.errors import ApiError, error_response
 from healthqa.app.service import UNAVAILABLE, Service, clean_description
+from healthqa.config import Settings
 from healthqa.store.base import DocumentRecord, PassageRecord
 from healthqa.symptoms.hpo import HPO_ATTRIBUTION
 
@@ -30,6 +32,12 @@ ERROR_SCHEMA: dict[int | str, dict[str, Any]] = {
         (503, "unavailable", "The knowledge base is not available."),
     )
 }
+# What the guard answers to a body over HEALTHQA_MAX_BODY_BYTES: every operation with a body documents it.
+BODY_TOO_LARGE: dict[int | str, dict[str, Any]] = {413: {
+    "description": "The body is larger than HEALTHQA_MAX_BODY_BYTES (`body_too_large`).",
+    "content": {"application/json": {"example": {
+        "error": {"status": 413, "code": "body_too_large", "message": "what was wrong"}}}},
+}}
 ORPHANET_CREDIT = {
     "name": "Orphanet",
     "licence": "CC BY 4.0",
@@ -75,36 +83,87 @@ async def _service_dependency(request: Request) -> Service:
 ServiceDep = Annotated[Service, Depends(_service_dependency)]
 
 
+# What healthqa's cleaning (service.clean_text) removes or strips: control characters and white space
+# (str.isspace). A text made only of these is empty once cleaned, and refused; lone surrogates become U+FFFD.
+BLANK_CHARACTERS = r"\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
 # Documented, not enforced by pydantic: its Rust validator refuses any constrained string holding a lone
 # surrogate (which healthqa replaces and answers), and a blank text gets the clearer 422 of clean_question.
-NOT_BLANK: dict[str, Any] = {"minLength": 1, "pattern": r"\S"}
+NOT_BLANK: dict[str, Any] = {"minLength": 1, "pattern": f"[^{BLANK_CHARACTERS}]"}
+# Replaced by ``maxLength: Settings.max_question_length`` in the app's schema (see document_limits): the limit
+# is a setting, and the schema says the one the server enforces.
+QUESTION_LIMIT = "x-healthqa-max-question-length"
+QUESTION: dict[str, Any] = {**NOT_BLANK, QUESTION_LIMIT: True}
+
+
+def document_limits(schema: Any, settings: Settings) -> Any:
+    """``schema`` with each QUESTION_LIMIT marker replaced by the configured maximum length (in place)."""
+    if isinstance(schema, dict):
+        if schema.pop(QUESTION_LIMIT, None):
+            schema["maxLength"] = settings.max_question_length
+        for value in schema.values():
+            document_limits(value, settings)
+    elif isinstance(schema, list):
+        for value in schema:
+            document_limits(value, settings)
+    return schema
+
+
+def _whole_number(value: Any) -> Any:
+    """JSON Schema's ``integer`` admits 50.0: take a float with no fraction as the integer it is. Anything
+    else goes to the strict int check as it came (JSON ``true`` is not the number 1, nor "3" a number)."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+# An integer in a JSON body: 3 or 3.0, never true, "3" or 2.5 (pydantic's lax mode would take true as 1).
+WholeNumber = Annotated[int, BeforeValidator(_whole_number)]
+_DIGITS = re.compile(r"-?[0-9]+(?:\.0+)?")
+
+
+def _integer_text(value: Any) -> Any:
+    """A query's integer as written: digits (50, or 50.0), without the spaces, underscores or signs that
+    pydantic's lax parsing would also take; anything else is refused with the usual 422."""
+    if isinstance(value, str) and not _DIGITS.fullmatch(value):
+        raise ValueError("Input should be a whole number written in digits")
+    return value
+
+
+# An integer in a query string: ``Annotated[int, Query(...), INTEGER_TEXT]`` (beside Query, so that its
+# bounds still reach the schema).
+INTEGER_TEXT = BeforeValidator(_integer_text)
 
 
 class AskBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    question: str = Field(
-        json_schema_extra=NOT_BLANK, description="The question, in the person's own words (at most 2,000 characters)."
-    )
-    # Strict: JSON true is not the number 1 (pydantic's lax mode would take it as one).
-    top: int = Field(3, ge=1, le=10, strict=True, description="How many passages to quote.")
+    question: str = Field(json_schema_extra=QUESTION, description="The question, in the person's own words.")
+    top: WholeNumber = Field(3, ge=1, le=10, strict=True, description="How many passages to quote.")
 
 
 class SearchBody(BaseModel):
     """The body of ``POST /api/search``: the words stay out of the URL (and so out of proxies' logs)."""
 
     model_config = ConfigDict(extra="forbid")
-    q: str = Field(json_schema_extra=NOT_BLANK, description="Words to search for.")
-    limit: int = Field(10, ge=1, le=50, strict=True, description="How many passages to return.")
+    q: str = Field(json_schema_extra=QUESTION, description="Words to search for.")
+    limit: WholeNumber = Field(10, ge=1, le=50, strict=True, description="How many passages to return.")
+
+
+SYMPTOMS_TEXT = "The symptoms in plain words, separated by commas."
+IDS = f"HP: and seven digits, e.g. HP:0000508; comma-separated lists too; at most {MAX_IDS} ids in all"
 
 
 class SymptomsBody(BaseModel):
     """The body of ``POST /api/symptoms``: the same fields as the GET query, with lists as JSON arrays."""
 
     model_config = ConfigDict(extra="forbid")
-    q: str = Field("", description="The symptoms in plain words, separated by commas.")
-    hpo: list[str] = Field([], description="HPO ids to add to the description's terms (HP:0000508).")
-    exclude: list[str] = Field([], description="HPO ids to leave out of the description's terms (a correction).")
-    top: int = Field(10, ge=1, le=50, strict=True, description="How many conditions to return.")
+    q: str = Field("", json_schema_extra={QUESTION_LIMIT: True}, description=SYMPTOMS_TEXT)
+    hpo: list[Annotated[str, Field(json_schema_extra=ID_LIST_DOC)]] = Field(
+        [], description=f"HPO ids to add to the description's terms ({IDS})."
+    )
+    exclude: list[Annotated[str, Field(json_schema_extra=ID_LIST_DOC)]] = Field(
+        [], description=f"HPO ids to leave out of the description's terms (a correction; {IDS})."
+    )
+    top: WholeNumber = Field(10, ge=1, le=50, strict=True, description="How many conditions to return.")
 
 
 class IngestBody(BaseModel):
@@ -191,14 +250,16 @@ def healthz(request: Request, svc: ServiceDep) -> Response:
 async def ask_get(
     svc: ServiceDep,
     # Required and not blank in the schema too: an empty question has always been a 422.
-    q: Annotated[str, Query(json_schema_extra=NOT_BLANK, description="The question (at most 2,000 characters).")],
-    top: Annotated[int, Query(ge=1, le=10, description="How many passages to quote.")] = 3,
+    q: Annotated[str, Query(json_schema_extra=QUESTION, description="The question (at most 2,000 characters).")],
+    top: Annotated[int, Query(ge=1, le=10, description="How many passages to quote."), INTEGER_TEXT] = 3,
 ) -> dict[str, Any]:
     answer = await svc.ask(svc.clean(q), top)
     return answer.to_json()
 
 
-@router.post("/api/ask", response_model=Answer, summary="Answer a question (POST)", responses=ERROR_SCHEMA)
+@router.post(
+    "/api/ask", response_model=Answer, summary="Answer a question (POST)", responses={**ERROR_SCHEMA, **BODY_TOO_LARGE}
+)
 async def ask_post(svc: ServiceDep, body: AskBody) -> dict[str, Any]:
     answer = await svc.ask(svc.clean(body.question), body.top)
     return answer.to_json()
@@ -213,13 +274,16 @@ def _search(svc: Service, q: str, limit: int) -> SearchResult:
 @router.get("/api/search", summary="Full-text search over passages, with provenance (GET)", responses=ERROR_SCHEMA)
 def search(
     svc: ServiceDep,
-    q: Annotated[str, Query(json_schema_extra=NOT_BLANK, description="Words to search for.")],
-    limit: Annotated[int, Query(ge=1, le=50, description="How many passages to return.")] = 10,
+    q: Annotated[str, Query(json_schema_extra=QUESTION, description="Words to search for.")],
+    limit: Annotated[int, Query(ge=1, le=50, description="How many passages to return."), INTEGER_TEXT] = 10,
 ) -> SearchResult:
     return _search(svc, q, limit)
 
 
-@router.post("/api/search", summary="Full-text search over passages, with provenance (POST)", responses=ERROR_SCHEMA)
+@router.post(
+    "/api/search", summary="Full-text search over passages, with provenance (POST)",
+    responses={**ERROR_SCHEMA, **BODY_TOO_LARGE},
+)
 def search_post(svc: ServiceDep, body: SearchBody) -> SearchResult:
     return _search(svc, body.q, body.limit)
 
@@ -227,36 +291,48 @@ def search_post(svc: ServiceDep, body: SearchBody) -> SearchResult:
 async def _symptoms(
     svc: Service, q: str, hpo: Sequence[str], exclude: Sequence[str], top: int
 ) -> dict[str, Any]:
+    # Nothing to search (no words once cleaned, no ids) is a search for nothing: no terms, no conditions.
     text = clean_description(q, svc.settings.max_question_length)
-    added = check_ids(hpo, "hpo")
-    if not text and not added:
-        raise ApiError(
-            422, "empty_description", "Describe the symptoms in plain words ('q') or give HPO ids ('hpo')."
-        )
-    found = await svc.symptoms(SymptomQuery(text, added, check_ids(exclude, "exclude"), top=top))
+    query = SymptomQuery(text, check_ids(hpo, "hpo"), check_ids(exclude, "exclude"), top=top)
+    try:
+        found = await svc.symptoms(query)
+    except ApiError as error:
+        if error.code != "unknown_hpo_id":
+            raise
+        # Well formed but not in the ontology: for the API, not found, like an unknown condition (the schema
+        # cannot say which ids exist, so a 422 would refuse a request it calls valid); the web form keeps 422.
+        raise ApiError(404, error.code, error.message) from None
     return found.result.to_json()
 
 
 SYMPTOMS_SUMMARY = "Rare conditions whose recorded features overlap described symptoms (not a diagnosis)"
 
 
-@router.get("/api/symptoms", response_model=SymptomsResult, responses=ERROR_SCHEMA, summary=SYMPTOMS_SUMMARY)
+SYMPTOMS_RESPONSES: dict[int | str, dict[str, Any]] = {
+    404: {"description": "An HPO id in `hpo` or `exclude` is well formed but not a term of the Human Phenotype "
+                         "Ontology that the knowledge base holds (`unknown_hpo_id`)."},
+    **ERROR_SCHEMA,
+}
+
+
+@router.get("/api/symptoms", response_model=SymptomsResult, responses=SYMPTOMS_RESPONSES, summary=SYMPTOMS_SUMMARY)
 async def symptoms(
     svc: ServiceDep,
-    q: Annotated[str, Query(description="The symptoms in plain words, separated by commas.")] = "",
-    hpo: Annotated[list[str] | None, Query(
-        description="HPO ids to add to the description's terms, comma-separated or repeated (HP:0000508)."
-    )] = None,
-    exclude: Annotated[list[str] | None, Query(
-        description="HPO ids to leave out of the description's terms (a correction of the mapping)."
-    )] = None,
-    top: Annotated[int, Query(ge=1, le=50, description="How many conditions to return.")] = 10,
+    q: Annotated[str, Query(json_schema_extra={QUESTION_LIMIT: True}, description=SYMPTOMS_TEXT)] = "",
+    hpo: Annotated[list[Annotated[str, Field(json_schema_extra=ID_LIST_DOC)]], Query(
+        description=f"HPO ids to add to the description's terms, repeated or comma-separated ({IDS})."
+    )] = [],  # noqa: B006 - FastAPI copies a parameter's default for each request
+    exclude: Annotated[list[Annotated[str, Field(json_schema_extra=ID_LIST_DOC)]], Query(
+        description=f"HPO ids to leave out of the description's terms (a correction of the mapping; {IDS})."
+    )] = [],  # noqa: B006 - FastAPI copies a parameter's default for each request
+    top: Annotated[int, Query(ge=1, le=50, description="How many conditions to return."), INTEGER_TEXT] = 10,
 ) -> dict[str, Any]:
-    return await _symptoms(svc, q, hpo or (), exclude or (), top)
+    return await _symptoms(svc, q, hpo, exclude, top)
 
 
 @router.post(
-    "/api/symptoms", response_model=SymptomsResult, responses=ERROR_SCHEMA, summary=SYMPTOMS_SUMMARY + " (POST)"
+    "/api/symptoms", response_model=SymptomsResult, responses={**SYMPTOMS_RESPONSES, **BODY_TOO_LARGE},
+    summary=SYMPTOMS_SUMMARY + " (POST)",
 )
 async def symptoms_post(svc: ServiceDep, body: SymptomsBody) -> dict[str, Any]:
     return await _symptoms(svc, body.q, body.hpo, body.exclude, body.top)
@@ -323,8 +399,9 @@ def admin(
         409: {"description": "Another ingest is running in this server worker (`ingest_running`)."},
         422: {"description": "A path is not a file or folder under the ingest folder (`path_refused`, the same "
                              "error whatever the reason), or the body is not valid."},
-        504: {"description": "The ingest ran past HEALTHQA_INGEST_TIMEOUT (`ingest_timeout`); it stops before "
-                             "its next file, the path it was reading left as it was."},
+        504: {"description": "Reading and saving ran past HEALTHQA_INGEST_TIMEOUT (`ingest_timeout`); the job stops "
+                             "before its next file, the path it was in left as it was; `saved` lists the paths "
+                             "saved before."},
     },
 )
 def ingest(svc: ServiceDep, body: IngestBody) -> dict[str, Any]:
@@ -332,8 +409,9 @@ def ingest(svc: ServiceDep, body: IngestBody) -> dict[str, Any]:
 
     The answer: `results` (one per path: `ok`, `files`, documents added, replaced and removed, `failures`),
     `ok` (every path ingested) and `reload_pending`. What was ingested is committed whatever happens after;
-    `reload_pending: true` means this worker could not yet rebuild its in-memory search over the new content
-    (the error is logged): it goes on answering from the previous content and retries at its next check, within
+    `reload_pending: true` means this worker has not yet rebuilt its in-memory search over the new content (the
+    rebuild, not under HEALTHQA_INGEST_TIMEOUT, goes on in the background; an error is logged): it goes on answering
+    from the previous content meanwhile and, after a failed rebuild, retries at its next check, within
     two seconds of the next request (longer, up to a minute, while retries keep failing). The other workers
     reload on their own within two seconds of a request either way.
     """

@@ -21,7 +21,13 @@ NO_PHENOTYPES = (
     "Symptom search is not available: the knowledge base holds no Orphanet phenotype annotations. "
     "An administrator can add them with `healthqa ingest` on the Orphanet packets file."
 )
-_HPO_ID = re.compile(r"HP[:_]\d{7}", re.IGNORECASE)
+_HPO_ID = re.compile(r"[Hh][Pp][:_][0-9]{7}")
+# What split_list strips around each entry: white space as str.strip() reads it (ECMA-262's \s differs).
+_SPACE = r"\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+# The OpenAPI pattern of one ``hpo`` or ``exclude`` value, as check_ids reads it: ids separated by commas,
+# blanks and empty entries ignored (so "" is valid: nothing to add).
+ID_LIST_PATTERN = rf"^[{_SPACE},]*(?:{_HPO_ID.pattern}(?:[{_SPACE}]*,[{_SPACE},]*{_HPO_ID.pattern})*)?[{_SPACE},]*$"
+ID_LIST_DOC = {"pattern": ID_LIST_PATTERN}
 # An entry that starts like an id is read as one (and must be valid), never matched as words.
 _LOOKS_LIKE_ID = re.compile(r"HP\s*[:_]", re.IGNORECASE)
 _SHOWN_LENGTH = 24

@@ -15,12 +15,19 @@ the app (and so never passes through ``healthqa.app.guard``):
   header, ...) gets the one JSON error shape with the security headers, not uvicorn's plain-text 400;
 - a URL longer than ``MAX_URL_BYTES`` is refused with 414 and request headers larger than
   ``MAX_HEADER_BYTES`` with 431 (the C parser has no limits of its own: it would buffer any amount);
+- a request without an HTTP version (``GET /\r\n\r\n``, HTTP/0.9), which the C parser accepts, is refused
+  with 400 (h11 refuses it itself);
 - every request's headers must arrive within ``HEALTHQA_HEADER_TIMEOUT`` seconds of the connection opening
   or of the previous response (uvicorn has no such timeout: a client sending half a request held its
   connection for as long as it liked); a request left half-sent gets 408, a silent connection is closed;
+- once its headers are in, a request's whole body must arrive within ``HEALTHQA_BODY_TIMEOUT`` seconds
+  (uvicorn waits for a promised body forever: a ``Content-Length: 10000`` and one byte held the connection
+  and a request in the app); then 408, or a plain close when the app has begun answering. The clock waits
+  while the server has not yet asked an ``Expect: 100-continue`` client for its body;
 - at most ``HEALTHQA_MAX_CONNECTIONS`` connections per worker: a connection past the cap takes the place of
-  the oldest one still sending headers (a slow-client flood then costs the others a few milliseconds,
-  ``benchmarks/slow_clients.py``), or is refused with 503 when every connection is busy with a request.
+  the oldest one still sending its request's headers or body (a slow-client flood then costs the others a
+  few milliseconds, ``benchmarks/slow_clients.py``), or is refused with 503 when every connection is busy
+  with a request whose body has arrived.
 """
 
 from __future__ import annotations
@@ -35,7 +42,7 @@ import resource
 import socket
 import time
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, NamedTuple, Protocol
 
 import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
@@ -65,9 +72,15 @@ log = logging.getLogger("healthqa.app")
 FILES_KEPT = 128  # file descriptors left for the knowledge base, logs and the listener under the cap
 
 
+class Limits(NamedTuple):
+    header_timeout: float
+    body_timeout: float
+    cap: int
+
+
 @functools.cache
-def _limits() -> tuple[float, int]:
-    """(header timeout, connection cap) of this process; ``healthqa serve`` has checked the settings.
+def _limits() -> Limits:
+    """The timeouts and connection cap of this process; ``healthqa serve`` has checked the settings.
 
     The cap stays below the open-file limit: past it, accepting fails and new clients wait in the kernel's
     queue, while the cap makes room by dropping the oldest slow connection instead."""
@@ -79,7 +92,7 @@ def _limits() -> tuple[float, int]:
     cap = settings.max_connections
     if files != resource.RLIM_INFINITY:
         cap = max(2, min(cap, files - FILES_KEPT))
-    return settings.header_timeout, cap
+    return Limits(settings.header_timeout, settings.body_timeout, cap)
 
 
 def raise_file_limit() -> None:
@@ -109,26 +122,38 @@ HEADERS_TOO_LARGE = (
     431, "headers_too_large", f"The request headers are larger than the limit of {MAX_HEADER_BYTES:,} bytes."
 )
 REQUEST_TIMEOUT = (408, "request_timeout", "The request headers did not arrive in time.")
+BODY_TIMEOUT = (408, "request_timeout", "The request body did not arrive in time.")
 BUSY = (503, "unavailable", "The server has too many open connections; please try again.")
 
 
+class Guarded(Protocol):
+    """What the guard needs to know of its protocol (both uvicorn protocols below)."""
+
+    cycle: Any  # uvicorn's RequestResponseCycle of the current request (h11's or httptools'), or None
+
+    def _awaiting_headers(self) -> bool:
+        """Whether the connection is between requests (waiting for, or receiving, the next one's headers)."""
+
+    def _receiving_body(self) -> bool:
+        """Whether a request's headers are in and its body is still arriving."""
+
+
 class ConnectionGuard:
-    """One connection's header deadline and its place under the connection cap.
+    """One connection's header and body deadlines and its place under the connection cap."""
 
-    ``awaiting_headers`` tells whether the connection is between requests (waiting for, or receiving, the
-    next request's headers), as opposed to having a request in the app.
-    """
-
-    def __init__(self, loop: asyncio.AbstractEventLoop, awaiting_headers: Callable[[], bool],
+    def __init__(self, loop: asyncio.AbstractEventLoop, owner: Guarded,
                  default_headers: list[tuple[bytes, bytes]]) -> None:
         self.loop = loop
-        self.awaiting_headers = awaiting_headers
+        self.owner = owner
+        self.awaiting_headers: Callable[[], bool] = owner._awaiting_headers
+        self.receiving_body: Callable[[], bool] = owner._receiving_body
         self.default_headers = default_headers  # uvicorn's date and server headers
-        self.timeout, self.cap = _limits()
+        self.timeout, self.body_timeout, self.cap = _limits()
         self.transport: asyncio.Transport | None = None
         self.timer: asyncio.TimerHandle | None = None
-        self.since = 0.0  # when the current wait for headers began
-        self.received = 0  # bytes received since then
+        self.body_timer: asyncio.TimerHandle | None = None
+        self.since = 0.0  # when the current wait for a request began
+        self.received = 0  # bytes received since then, while its headers were incomplete
 
     def opened(self, transport: asyncio.Transport, connections: set[Any]) -> None:
         self.transport = transport
@@ -137,8 +162,9 @@ class ConnectionGuard:
             self._make_room(connections)
 
     def arm(self) -> None:
-        """Start the clock for the next request's headers."""
-        self.cancel()
+        """Start the clock for the next request's headers (a body still arriving keeps its own clock)."""
+        if self.timer is not None:
+            self.timer.cancel()
         self.since, self.received = time.monotonic(), 0
         self.timer = self.loop.call_later(self.timeout, self._expire)
 
@@ -146,6 +172,31 @@ class ConnectionGuard:
         if self.timer is not None:
             self.timer.cancel()
             self.timer = None
+        self._cancel_body()
+
+    def _cancel_body(self) -> None:
+        if self.body_timer is not None:
+            self.body_timer.cancel()
+            self.body_timer = None
+
+    def check_body(self) -> None:
+        """After each read: start the body's clock when a request's headers are in and its body is not."""
+        if self.transport is None or self.transport.is_closing() or not self.receiving_body():
+            self._cancel_body()
+        elif self.body_timer is None:
+            self.body_timer = self.loop.call_later(self.body_timeout, self._expire_body)
+
+    def _expire_body(self) -> None:
+        self.body_timer = None
+        transport = self.transport
+        if transport is None or transport.is_closing() or not self.receiving_body():
+            return
+        cycle = self.owner.cycle
+        if cycle is not None and cycle.waiting_for_100_continue and not cycle.response_started:
+            # The client waits for the server's go-ahead, which comes when the app asks for the body.
+            self.body_timer = self.loop.call_later(self.body_timeout, self._expire_body)
+            return
+        self.drop()
 
     def refuse(self, status: int, code: str, message: str) -> None:
         """Answer with the JSON error shape and close; nothing more is read from this connection."""
@@ -163,22 +214,41 @@ class ConnectionGuard:
         self.drop()
 
     def drop(self) -> None:
-        """Close a connection that has not sent a request's headers: 408 when it began one."""
-        if self.received:
+        """Close a connection that has not sent a request's headers or body: 408 when it began one."""
+        if self.receiving_body():
+            self._end_request()
+        elif self.received:
             self.refuse(*REQUEST_TIMEOUT)
         elif self.transport is not None:
             self.cancel()
             self.transport.close()  # nothing was asked: no answer is owed
 
+    def _end_request(self) -> None:
+        """Give up on a request whose body did not arrive: 408, or a close when the app began answering.
+
+        The app, waiting for the body, is told the client is gone (as uvicorn does when a connection is
+        lost): what it answers later is not written after the 408."""
+        cycle = self.owner.cycle
+        started = cycle is None or cycle.response_started
+        if cycle is not None and not cycle.response_complete:
+            cycle.disconnected = True
+            cycle.message_event.set()
+        if not started:
+            self.refuse(*BODY_TIMEOUT)
+        elif self.transport is not None:
+            self.cancel()
+            self.transport.close()
+
     def _make_room(self, connections: set[Any]) -> None:
         waiting = [
             guard for guard in (getattr(c, "guard", None) for c in connections)
             if isinstance(guard, ConnectionGuard) and guard is not self and guard.transport is not None
-            and not guard.transport.is_closing() and guard.awaiting_headers()
+            and not guard.transport.is_closing() and (guard.awaiting_headers() or guard.receiving_body())
         ]
         if waiting:
             oldest = min(waiting, key=lambda guard: guard.since)
-            log.warning("connection cap (%d) reached: closing the oldest connection still sending headers", self.cap)
+            log.warning("connection cap (%d) reached: closing the oldest connection still sending a request",
+                        self.cap)
             oldest.drop()
         else:
             log.warning("connection cap (%d) reached: every connection is busy; refusing a new one", self.cap)
@@ -210,10 +280,13 @@ class NoDelayH11Protocol(H11Protocol):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.guard = ConnectionGuard(self.loop, self._awaiting_headers, self.server_state.default_headers)
+        self.guard = ConnectionGuard(self.loop, self, self.server_state.default_headers)
 
     def _awaiting_headers(self) -> bool:
         return self.conn.their_state is h11.IDLE
+
+    def _receiving_body(self) -> bool:
+        return self.conn.their_state is h11.SEND_BODY
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         set_nodelay(transport)
@@ -234,6 +307,7 @@ class NoDelayH11Protocol(H11Protocol):
                 self.guard.refuse(*refusal)
                 return
         super().data_received(data)
+        self.guard.check_body()
 
     def send_400_response(self, msg: str) -> None:
         # uvicorn's plain-text answer to anything h11 cannot parse.
@@ -255,12 +329,15 @@ class NoDelayHttpToolsProtocol(HttpToolsProtocol):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.guard = ConnectionGuard(self.loop, self._awaiting_headers, self.server_state.default_headers)
+        self.guard = ConnectionGuard(self.loop, self, self.server_state.default_headers)
         self._refusal: tuple[int, str, str] | None = None
         self._head_bytes = 0
 
     def _awaiting_headers(self) -> bool:
         return self.cycle is None or self.cycle.response_complete
+
+    def _receiving_body(self) -> bool:
+        return self.cycle is not None and not self.cycle.response_complete and self.cycle.more_body
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         set_nodelay(transport)
@@ -279,6 +356,7 @@ class NoDelayHttpToolsProtocol(HttpToolsProtocol):
             self.guard.received += len(data)
             if self.guard.received > MAX_HEADER_BYTES:
                 self.guard.refuse(*HEADERS_TOO_LARGE)
+        self.guard.check_body()
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
@@ -299,6 +377,14 @@ class NoDelayHttpToolsProtocol(HttpToolsProtocol):
             self._refusal = HEADERS_TOO_LARGE
             raise _Refused
         super().on_header(name, value)
+
+    def on_headers_complete(self) -> None:
+        # llhttp takes a request line without a version ("GET /") as HTTP/0.9, which has no headers, no
+        # status line and no error shape to answer in: refuse it, as h11 does.
+        if self.parser.get_http_version() not in ("1.0", "1.1"):
+            self._refusal = BAD_REQUEST
+            raise _Refused
+        super().on_headers_complete()
 
     def send_400_response(self, msg: str) -> None:
         # uvicorn's plain-text answer to anything the parser rejects, or that a callback refused.

@@ -1,0 +1,51 @@
+"""The weights shipped in healthqa.learned were trained on the features the code computes today.
+
+The features read vocabularies of other modules (the question parser's type cues and stopwords, the generic
+question words): changing one changes what the weights see, and only retraining puts them right. Each
+weights file records what it was trained on; these tests compare that with the current code.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+
+import pytest
+
+from healthqa import learned
+from healthqa.mediqa import entail, rerank, training
+from healthqa.retrieve.encoder import DIMENSIONS, MODEL_NAME, QUERY_TOKENS
+
+RETRAIN = "retrain with `python -m healthqa.mediqa.training all` (see healthqa/mediqa/training.py)"
+RETRAIN_ADAPTER = "retrain with `python -m healthqa.mediqa.training query-adapter --kb KB`"
+LINEAR = {"entail": entail.FEATURES, "rerank": rerank.FEATURES}
+
+
+def test_every_shipped_model_is_checked_here() -> None:
+    shipped = {item.name.removesuffix(".json") for item in resources.files(learned).iterdir()
+               if item.name.endswith(".json")}
+    assert shipped == {*LINEAR, "query_adapter"}, "a weights file without a check in this file"
+
+
+@pytest.mark.parametrize("name", sorted(LINEAR))
+def test_linear_weights_match_the_current_features(name: str) -> None:
+    model = learned.load(name)
+    assert model.features == LINEAR[name], (
+        f"{name}.json was trained on the features {model.features}, the code computes {LINEAR[name]}: {RETRAIN}"
+    )
+    stored, current = model.meta.get("fingerprint"), training.feature_fingerprint()
+    assert stored == current, (
+        f"{name}.json was trained with feature fingerprint {stored}, the code's is now {current} (the question "
+        f"parser's cues or stopwords, or the generic question words, changed): {RETRAIN}"
+    )
+
+
+def test_the_query_adapter_matches_the_current_encoder() -> None:
+    adapter = learned.query_adapter()
+    assert adapter.encoder == MODEL_NAME, f"the adapter was trained for {adapter.encoder}: {RETRAIN_ADAPTER}"
+    assert adapter.matrix.shape == (DIMENSIONS, DIMENSIONS), (
+        f"the adapter is {adapter.matrix.shape}, the encoder's vectors have {DIMENSIONS} dimensions: {RETRAIN_ADAPTER}"
+    )
+    assert adapter.meta.get("query_tokens") == QUERY_TOKENS, (
+        f"the adapter was trained on queries cut at {adapter.meta.get('query_tokens')} tokens, the encoder now cuts "
+        f"them at {QUERY_TOKENS}: {RETRAIN_ADAPTER}"
+    )
