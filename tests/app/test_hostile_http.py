@@ -255,12 +255,11 @@ def test_too_many_connections_drop_the_oldest_unfinished_ones(server: RunningSer
             sock = socket.create_connection(("127.0.0.1", server.port), timeout=10)
             sock.sendall(request_start)
             slow.append(sock)
-        time.sleep(0.3)
-        started = time.monotonic()
+        time.sleep(0.3)  # let the server accept the flood before the ordinary client comes
+        # Served at all (within urlopen's timeout) is the point: how fast is benchmarks/slow_clients.py's question.
         with urllib.request.urlopen(f"http://127.0.0.1:{server.port}/healthz", timeout=10) as response:
             assert response.status == 200
             assert response.headers["x-frame-options"] == "DENY"
-        assert time.monotonic() - started < 1
         open_ones = 0
         for sock in slow:
             sock.setblocking(False)
