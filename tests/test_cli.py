@@ -8,7 +8,8 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from healthqa.cli import main
-from kb_builders import write_medquad_file
+from healthqa.records import SectionType
+from kb_builders import build_kb, make_document, write_medquad_file
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
@@ -118,3 +119,20 @@ def test_rerank_prints_every_answer_in_healthqa_order(tmp_path: Path) -> None:
     broken.write_text("<MEDIQA2019-Task3-QA-TestSet><Question", encoding="utf-8")
     failed = run("rerank", str(broken))
     assert failed.returncode == 1 and str(broken) in failed.stderr
+
+
+def test_ask_prints_no_dangling_separator_and_a_quiet_stderr(tmp_path: Path) -> None:
+    """A passage without a link ends its line with the date, not "; "; loading the model draws no bar on stderr;
+    an emergency lists one action a line, the most likely first."""
+    unlinked = make_document("saved", "Gout", ["podagra"], [
+        (SectionType.CAUSES, "What causes gout?", "Gout is caused by too much uric acid in the blood."),
+    ], url="")
+    db = str(build_kb(tmp_path / "kb.db", [unlinked]))
+    result = run("ask", "--db", db, "what causes gout? my son swallowed bleach")
+    assert result.returncode == 0, result.stderr
+    assert "too much uric acid" in result.stdout
+    assert not any(line.rstrip().endswith(";") for line in result.stdout.splitlines()), result.stdout
+    assert "GARD (government reviewed), 2020-05-01\n" in result.stdout
+    assert result.stderr == "", result.stderr  # no "Loading weights" bar, no warning
+    emergency = result.stdout.split("Understood:")[0]
+    assert emergency.index("Poison Control: 1-800-222-1222") < emergency.index("911") < emergency.index("988")

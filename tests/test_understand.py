@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from healthqa.records import SectionType
-from healthqa.understand import NameIndex, classify, condense, emergency_cue, understand
+from healthqa.understand import NameIndex, classify, condense, emergency_cue, emergency_kind, understand
 
 LEMS, GOUT, LEUKEMIA, LUPUS, DIABETES = 1, 2, 3, 4, 5
 
@@ -148,6 +148,28 @@ def test_emergencies_are_flagged(text: str, cue: str, names: NameIndex) -> None:
 )
 def test_ordinary_questions_are_not_emergencies(text: str) -> None:
     assert emergency_cue(text) == ""
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("my 2 year old swallowed some bleach, what do i do?", "poison"),
+        ("I think I inhaled paint fumes and chemicals", "poison"),
+        ("she took an overdose of her pills", "poison"),
+        ("I have been thinking about suicide", "suicide"),
+        ("I want to die and I keep cutting myself", "suicide"),
+        ("my dad has crushing chest pain right now", "general"),
+        ("he is unconscious and won't wake up", "general"),
+        # Both kinds: the one written first decides.
+        ("I want to die, I swallowed bleach", "suicide"),
+        ("I drank bleach because I want to die", "poison"),
+        ("what causes gout", ""),
+    ],
+)
+def test_emergency_kind(text: str, kind: str, names: NameIndex) -> None:
+    assert emergency_kind(text) == kind
+    understood = understand(text, names)
+    assert understood.emergency_kind == kind and understood.emergency == bool(kind)
 
 
 def test_condense_drops_greetings_thanks_and_contact_details() -> None:

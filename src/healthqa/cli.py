@@ -254,14 +254,19 @@ def ask(question: str, as_json: bool, top: int, db: str | None) -> None:
         click.echo(json.dumps(answer.to_json(), indent=2, ensure_ascii=False))
         return
     if answer.emergency:
-        click.secho(f"EMERGENCY: {answer.emergency_guidance}\n", fg="red", bold=True)
+        # One action a line, the most likely first for what the question describes (as on the web page).
+        click.secho("EMERGENCY: this may be an emergency.", fg="red", bold=True)
+        for action in answer.emergency_actions:
+            click.secho(f"  - {action.label}: {action.number}. {action.when}", fg="red", bold=True)
+        click.echo()
     focus = ", ".join(answer.focus) or "not recognised"
     click.echo(f"Understood: about {focus}; question type: {answer.type}\n")
     if answer.abstained:
         click.echo(f"{NO_ANSWER} {answer.reason}")
     for number, item in enumerate(answer.answers, 1):
         click.secho(f"[{number}] {item.title} - {item.section}", bold=True)
-        click.echo(f"    {item.source} ({item.tier.replace('_', ' ')}), {item.date or 'undated'}; {item.url}")
+        link = f"; {item.url}" if item.url else ""
+        click.echo(f"    {item.source} ({item.tier.replace('_', ' ')}), {item.date or 'undated'}{link}")
         click.echo(f"    id {item.id}, score {item.score}")
         if item.key_sentences:
             click.echo("    In short (quoted): " + " ".join(item.key_sentences))

@@ -102,6 +102,24 @@ _NOW = r"(i'?m|i am|(he|she|they|it)('s| is| are)|my \w+( \w+)? (is|are))"
 _POISONS = (r"(bleach|windex|(rat )?poison|antifreeze|drain cleaner|detergent|(tide |laundry |dishwasher )?pods?|"
             r"(button )?batter(y|ies)|magnets?|lye|pesticide|weed ?killer|gasoline|kerosene|lighter fluid|"
             r"paint thinner|lamp oil|mushrooms? from the (yard|garden|woods))")
+# Emergency cues of the two kinds whose first action differs (see emergency_kind): thoughts of suicide or
+# self-harm, and something swallowed or breathed in.
+_SUICIDE_CUES = (
+    r"suicid\w*|kill(ing)? myself|kill me\b(?! (inside|slowly))|end(ing)? (my life|it all)|want to die|"
+    r"self[- ]harm|hurt(ing)? myself(?! (lifting|playing|at|while|when|exercising))|"
+    r"cut(ting)? (myself|my wrists?)|(don'?t|do not) want to (live|be alive)(?! with| like| in)|"
+    r"no reason to live|better off dead|take all (my|of my) (pills|medication|medicine)"
+)
+_POISON_CUES = (
+    rf"overdosed|{_NOW} overdosing|took an overdose|took too many (of {_SOMEONE} )?(\w+ )?(pills|tablets)|"
+    r"took (a|the) (whole|full|entire) bottle|took [1-9]\d+ (?!(mg|ml|mcg|milligrams|units|minutes|hours|"
+    r"days|weeks|months|years)\b)\w+|(ate|got into) (some of )?(my|his|her|the|grandma'?s) (pills|medicine|"
+    r"medication|tablets)|"
+    r"(swallowed|drank|drunk|ate|eaten|ingested|chewed) ((some of the|some|a|an|the|a bit of|a little|\d+) |"
+    rf"{_SOMEONE} )?{_POISONS}|been poisoned|"
+    r"(inhaled|breathed in|exposed to) (\w+ ){0,3}(fumes|gas|smoke|carbon monoxide|chemicals?)|"
+    r"carbon monoxide poisoning"
+)
 _EMERGENCY = re.compile(
     # One leading boundary for every cue: "tolerate a battery of tests" is not "ate a battery".
     r"\b(?:"
@@ -124,19 +142,9 @@ _EMERGENCY = re.compile(
     r"sudden (numbness|weakness|confusion|severe headache|vision loss|trouble (speaking|seeing|walking))|"
     r"worst headache of (my|his|her|their) life|(having|had) a stroke|stroke symptoms|"
     # Suicide and self-harm.
-    r"suicid\w*|kill(ing)? myself|kill me\b(?! (inside|slowly))|end(ing)? (my life|it all)|want to die|"
-    r"self[- ]harm|hurt(ing)? myself(?! (lifting|playing|at|while|when|exercising))|"
-    r"cut(ting)? (myself|my wrists?)|(don'?t|do not) want to (live|be alive)(?! with| like| in)|"
-    r"no reason to live|better off dead|take all (my|of my) (pills|medication|medicine)|"
+    + _SUICIDE_CUES + "|"
     # Poisoning and overdose.
-    rf"overdosed|{_NOW} overdosing|took an overdose|took too many (of {_SOMEONE} )?(\w+ )?(pills|tablets)|"
-    r"took (a|the) (whole|full|entire) bottle|took [1-9]\d+ (?!(mg|ml|mcg|milligrams|units|minutes|hours|"
-    r"days|weeks|months|years)\b)\w+|(ate|got into) (some of )?(my|his|her|the|grandma'?s) (pills|medicine|"
-    r"medication|tablets)|"
-    r"(swallowed|drank|drunk|ate|eaten|ingested|chewed) ((some of the|some|a|an|the|a bit of|a little|\d+) |"
-    rf"{_SOMEONE} )?{_POISONS}|been poisoned|"
-    r"(inhaled|breathed in|exposed to) (\w+ ){0,3}(fumes|gas|smoke|carbon monoxide|chemicals?)|"
-    r"carbon monoxide poisoning|"
+    + _POISON_CUES + "|"
     # Consciousness, seizures, bleeding, allergy.
     r"unconscious|unresponsive|won'?t (wake up|respond)|passed out|"
     rf"{_NOW} having (a )?seizures?|seizure (that )?(won'?t|doesn'?t) stop|"
@@ -145,6 +153,10 @@ _EMERGENCY = re.compile(
     r"(tongue|face)( and \w+)? (is |are )?(swelling|swollen)"
     r")",
     re.IGNORECASE,
+)
+_EMERGENCY_KINDS = (
+    ("suicide", re.compile(rf"\b(?:{_SUICIDE_CUES})", re.IGNORECASE)),
+    ("poison", re.compile(rf"\b(?:{_POISON_CUES})", re.IGNORECASE)),
 )
 _CORRECTIONS_KEPT = 50_000
 _SUFFIXES = (" syndrome", " disease", " disorder", " deficiency", " condition", " infection")
@@ -181,6 +193,7 @@ class Understanding:
     sub_questions: list[str]
     emergency: bool
     emergency_cue: str = ""
+    emergency_kind: str = ""  # "poison", "suicide" or "general" when ``emergency`` (see emergency_kind)
     keywords: list[str] = field(default_factory=list)
 
     @property
@@ -529,6 +542,16 @@ def emergency_cue(text: str) -> str:
     return match.group(0) if match else ""
 
 
+def emergency_kind(text: str) -> str:
+    """What an emergency question describes, for the order of the actions offered: "poison" (something
+    swallowed or breathed in, an overdose), "suicide" (thoughts of suicide or self-harm), "general" (any other
+    emergency cue); "" when no cue fires. Where both special kinds fire, the one written first decides."""
+    if not _EMERGENCY.search(text):
+        return ""
+    found = [(match.start(), kind) for kind, pattern in _EMERGENCY_KINDS if (match := pattern.search(text))]
+    return min(found)[1] if found else "general"
+
+
 def condense(text: str) -> tuple[str, list[str]]:
     """The message without greetings, thanks and contact details, and its question sentences."""
     cleaned = text
@@ -558,5 +581,6 @@ def understand(text: str, names: NameIndex) -> Understanding:
         sub_questions=questions,
         emergency=bool(cue),
         emergency_cue=cue,
+        emergency_kind=emergency_kind(text) if cue else "",
         keywords=content_words(concise),
     )

@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from healthqa import learned
 from healthqa.answer.answerer import DISCLAIMER, Answerer, corpus_word_test, lowercase_abbreviation_test, name_index
 from healthqa.answer.rank import Scored
+from healthqa.answer.wording import emergency_actions
 from healthqa.cli import main
 from healthqa.records import SectionType
 from healthqa.retrieve.encoder import QUERY_TOKENS, english_words
@@ -70,6 +71,22 @@ def test_emergency_is_flagged_with_guidance(answerer: Answerer) -> None:
     assert answer.emergency and answer.emergency_guidance and "emergency" in answer.emergency_guidance
     poisoned = answerer.ask("my 2 year old swallowed some bleach, what do i do?")
     assert poisoned.emergency and poisoned.emergency_guidance and "Poison Control" in poisoned.emergency_guidance
+    # One action each, the most likely first for what the question describes, every number a tel: link.
+    assert [a.label for a in answer.emergency_actions] == ["Emergency services", "Suicide & Crisis Lifeline",
+                                                            "Poison Control"]
+    assert [a.number for a in poisoned.emergency_actions] == ["1-800-222-1222", "911", "988"]
+    suicidal = answerer.ask("I have been thinking about suicide, is it my depression?")
+    assert [a.number for a in suicidal.emergency_actions] == ["988", "911", "1-800-222-1222"]
+    assert all(a.tel.startswith("tel:") for a in suicidal.emergency_actions)
+    assert answerer.ask("what causes gout?").emergency_actions == []
+
+
+def test_emergency_actions_order() -> None:
+    numbers = {kind: [a.number for a in emergency_actions(kind)] for kind in ("poison", "suicide", "general", "")}
+    assert numbers == {"poison": ["1-800-222-1222", "911", "988"], "suicide": ["988", "911", "1-800-222-1222"],
+                       "general": ["911", "988", "1-800-222-1222"], "": ["911", "988", "1-800-222-1222"]}
+    tels = {a.number: a.tel for a in emergency_actions("general")}
+    assert tels == {"911": "tel:911", "988": "tel:988", "1-800-222-1222": "tel:+1-800-222-1222"}
 
 
 def test_ask_json_shape(kb_path: Path) -> None:

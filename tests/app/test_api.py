@@ -71,7 +71,8 @@ def test_ask_get_returns_the_answer_json(client: TestClient) -> None:
     assert response.status_code == 200
     data = response.json()
     assert {"question", "focus", "type", "answers", "abstained", "emergency", "related", "disclaimer",
-            "understood", "reason", "emergency_guidance", "facts"} == set(data)
+            "understood", "reason", "emergency_guidance", "facts"} <= set(data)
+    assert data["emergency_actions"] == [] and data["emergency_guidance"] is None
     assert data["focus"] == ["Gout"] and data["type"] == "causes" and not data["abstained"]
     first = data["answers"][0]
     assert first["id"] == "GOUT_Sec1.txt" and first["text"] == GOUT_CAUSES
@@ -93,6 +94,17 @@ def test_ask_abstains_and_flags_emergencies(client: TestClient) -> None:
     emergency = {"question": "my dad with gout has crushing chest pain right now"}
     data = client.post("/api/ask", json=emergency).json()
     assert data["emergency"] and "emergency" in data["emergency_guidance"]
+    poisoned = client.post("/api/ask", json={"question": "my son drank bleach, what do I do"}).json()
+    assert poisoned["emergency_actions"][0] == {
+        "label": "Poison Control", "number": "1-800-222-1222", "tel": "tel:+1-800-222-1222",
+        "when": poisoned["emergency_actions"][0]["when"]}
+    assert [a["tel"] for a in poisoned["emergency_actions"][1:]] == ["tel:911", "tel:988"]
+    # The OpenAPI schema documents the structured actions beside the one-paragraph guidance.
+    schemas = client.get("/openapi.json").json()["components"]["schemas"]
+    assert "emergency_actions" in schemas["Answer"]["properties"]
+    assert "tel:" in schemas["EmergencyAction"]["description"]
+    assert "emergency_actions" in schemas["Answer"]["description"]
+    assert {"label", "number", "tel", "when"} <= set(schemas["EmergencyAction"]["properties"])
 
 
 def test_search_returns_passages_with_provenance(client: TestClient) -> None:

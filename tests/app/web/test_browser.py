@@ -241,7 +241,8 @@ def test_hostile_document_is_inert_in_the_browser(server: RunningServer, browser
     for url in (f"{server.url}/?q=what+is+zyxoplasia", f"{server.url}{topic}", f"{server.url}/sources"):
         page.goto(url)
         assert page.evaluate("typeof window.__pwned") == "undefined"
-        assert page.locator("script").count() == 0 and page.locator("img").count() == 0
+        # No script but healthqa's own file (Enter asks the question), and no image.
+        assert page.locator("script:not([src='/static/ask.js'])").count() == 0 and page.locator("img").count() == 0
     assert dialogs == []
     page.close()
 
@@ -301,6 +302,66 @@ def test_symptom_search_on_a_phone_without_javascript(server: RunningServer, bro
     wide.close()
 
 
+# -- the emergency box and the question box ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+@pytest.mark.parametrize(("question", "first_label", "first_tel"), [
+    ("my 2 year old swallowed some bleach, what do i do?", "Poison Control", "tel:+1-800-222-1222"),
+    ("I keep thinking about suicide, what can I do", "Suicide & Crisis Lifeline", "tel:988"),
+])
+def test_emergency_box_in_the_browser(server: RunningServer, browser: Any, tmp_path: Path, width: int,
+                                      question: str, first_label: str, first_tel: str) -> None:
+    page = browser.new_page(viewport={"width": width, "height": 844})
+    page.goto(f"{server.url}/")
+    page.get_by_label("Your health question").fill(question)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Ask", exact=True).click()
+    box = page.get_by_role("alert")
+    assert box.count() == 1
+    # First on the page, one action a line, the most likely first, every number a tel: link.
+    assert page.evaluate("document.querySelector('main').firstElementChild.classList.contains('emergency')")
+    actions = box.locator("ul.emergency-actions > li")
+    assert actions.count() == 3
+    first = actions.first.locator("a")
+    assert first_label in first.inner_text() and first.get_attribute("href") == first_tel
+    assert sorted(a.get_attribute("href") for a in box.locator("a").all()) == [
+        "tel:+1-800-222-1222", "tel:911", "tel:988"]
+    tops = [actions.nth(n).bounding_box()["y"] for n in range(3)]
+    assert tops == sorted(tops) and len(set(tops)) == 3  # one under another
+    # Right under the box: no "No trusted answer found".
+    below = page.evaluate("document.querySelector('.emergency').nextElementSibling.innerText")
+    assert "No trusted answer" not in below
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")  # no sideways scroll
+    kind = "poison" if "Poison" in first_label else "suicide"
+    _screenshot(page, tmp_path, f"emergency-{kind}-{width}.png")
+    page.close()
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_enter_asks_and_shift_enter_adds_a_line(server: RunningServer, browser: Any, width: int) -> None:
+    page = browser.new_page(viewport={"width": width, "height": 844})
+    dialogs: list[str] = []
+    page.on("dialog", _recorder(dialogs))
+    page.goto(f"{server.url}/")
+    box = page.get_by_label("Your health question")
+    box.click()
+    box.type("What causes")
+    box.press("Shift+Enter")
+    box.type("gout?")
+    assert box.input_value() == "What causes\ngout?" and page.url == f"{server.url}/"
+    with page.expect_navigation():
+        box.press("Enter")
+    assert GOUT_CAUSES in page.locator("article.card").first.locator("blockquote").inner_text()
+    # The box under the answer asks on Enter too; a blank box asks nothing.
+    again = page.get_by_label("Another health question")
+    again.fill("")
+    again.press("Enter")
+    assert page.locator("article.card").count() >= 1 and again.input_value() == ""
+    assert dialogs == []
+    page.close()
+
+
 # -- condition pages ----------------------------------------------------------------------------------
 
 
@@ -320,6 +381,8 @@ def test_condition_page_from_an_answer(server: RunningServer, browser: Any, tmp_
     assert page.locator("h1").inner_text() == "Lambert-Eaton myasthenic syndrome"
     treatment = page.locator("section.disease-section", has=page.get_by_role("heading", name="Treatment", exact=True))
     card = treatment.locator("article.quote", has=page.get_by_role("heading", name="NINDS", exact=True))
+    assert not card.is_visible()  # sections start collapsed
+    treatment.locator("summary").click()
     assert NINDS_LEMS_TREATMENT in card.locator("blockquote").inner_text()
     assert "2011-03-01" in card.inner_text() and "Government-reviewed source" in card.inner_text()
     assert card.locator("a.original").get_attribute("href") == "https://site.test/ninds-lems"
@@ -327,9 +390,10 @@ def test_condition_page_from_an_answer(server: RunningServer, browser: Any, tmp_
     first, second = _boxes(page, "section.disease-section:has(h2:text-is('Treatment')) article.quote")
     assert first["y"] == second["y"] and second["x"] > first["x"] + first["width"]
     comparison = page.locator("#comparison")
+    comparison.locator("summary").click()
     assert "Sources disagree" in comparison.inner_text() and "9.2 years older" in comparison.inner_text()
     # A passage link of the comparison leads to the card on the page.
-    comparison.get_by_role("link", name="The whole passage from NINDS").first.click()
+    comparison.locator(".findings").get_by_role("link", name="NINDS", exact=True).first.click()
     assert page.url.endswith("#" + (card.get_attribute("id") or "missing"))
     _screenshot(page, tmp_path, "disease.png")
     card.locator("a", has_text="The whole document").click()
@@ -347,6 +411,8 @@ def test_condition_page_on_a_phone_without_javascript(server: RunningServer, bro
     page.wait_for_load_state()
     assert page.url.endswith("/diseases/ORPHA:900001")
     assert page.locator("h1").inner_text() == "Dry-weak syndrome (test)"
+    for summary in page.locator("summary").all():  # open every section: a tap each, no script needed
+        summary.click()
     card = page.locator("article.quote").first
     assert card.locator("a.original").get_attribute("href") == "https://www.orpha.net/en/disease/detail/900001"
     assert "Orphanet" in card.locator("h3").inner_text() and "Source: Orphanet" in page.locator("#facts").inner_text()
@@ -359,8 +425,49 @@ def test_condition_page_on_a_phone_without_javascript(server: RunningServer, bro
     assert page.url == f"{server.url}/diseases"  # the typed name stays out of the URL
     page.get_by_role("link", name="Lambert-Eaton myasthenic syndrome").click()
     page.wait_for_load_state()
+    page.locator("section.disease-section:has(h2:text-is('Treatment')) summary").click()
     first, second = _boxes(page, "section.disease-section:has(h2:text-is('Treatment')) article.quote")
     assert first["x"] == second["x"] and second["y"] > first["y"] + first["height"]
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")  # no sideways scroll
     _screenshot(page, tmp_path, "disease-phone.png")
+    context.close()
+
+
+PHONE = {"width": 390, "height": 844}
+
+
+def _first_screen(page: Any, url: str) -> tuple[str, float, dict[str, float]]:
+    """The overview's text, the page's height in phone screens (sections collapsed), and each overview
+    entry's bottom edge (label -> px from the top of the page)."""
+    page.goto(url)
+    height: float = page.evaluate("document.documentElement.scrollHeight")
+    bottoms = {}
+    for term in page.locator("#overview dt").all():
+        answer = term.locator("xpath=following-sibling::dd[1]")
+        box = answer.bounding_box()
+        bottoms[term.inner_text()] = box["y"] + box["height"]
+    return page.locator("#overview").inner_text(), height / PHONE["height"], bottoms
+
+
+def test_condition_page_summary_fits_the_first_phone_screen(
+    server: RunningServer, browser: Any, tmp_path: Path
+) -> None:
+    context = browser.new_context(java_script_enabled=False, viewport=PHONE)
+    page = context.new_page()
+    text, screens, bottoms = _first_screen(page, f"{server.url}/diseases/LEMS")
+    # What LEMS is, how common, how it is treated and where to get support: all on the first screen.
+    assert "Lambert-Eaton myasthenic syndrome is a rare disorder" in text and "GARD" in text
+    assert "plasma exchange" in text and "Muscle Friends Association" in text
+    assert list(bottoms) == ["What it is", "How common", "How it is treated", "Where to get support"]
+    assert max(bottoms.values()) <= PHONE["height"], bottoms
+    assert screens <= 12, screens
+    assert page.locator("details[open]").count() == 0 and page.locator("article.quote").first.is_hidden()
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    _screenshot(page, tmp_path, "disease-summary-phone.png")
+    # A catalogue record: how common, inherited, when it starts, in sentences, on the first screen too.
+    text, screens, bottoms = _first_screen(page, f"{server.url}/diseases/ORPHA:900001")
+    assert "About 1 to 9 in 100 000 people, according to Orphanet" in text
+    assert "autosomal dominant" in text and "in adulthood" in text
+    assert max(bottoms.values()) <= PHONE["height"], bottoms
+    assert screens <= 12, screens
     context.close()

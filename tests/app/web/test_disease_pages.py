@@ -14,6 +14,15 @@ from fastapi.testclient import TestClient
 from app.conftest import open_client
 from app.web.test_pages import assert_accessible_page, assert_inert, outline
 from healthqa.answer.answerer import DISCLAIMER
+from healthqa.answer.facts import FactItem
+from healthqa.app.web.condition_pages import (
+    frequency_range,
+    frequency_words,
+    inheritance_sentence,
+    onset_sentence,
+    plainest,
+    prevalence_sentence,
+)
 from healthqa.app.web.pages import disease_href
 from kb_builders import LEMS_INHERITANCE, NINDS_LEMS_TREATMENT, SCRIPT, build_kb, disease_documents
 
@@ -80,20 +89,20 @@ def test_sections_show_each_source_side_by_side_in_reading_order(client: TestCli
     assert "<td>Firdapse</td><td>amifampridine</td><td>NINDS</td>" in drugs
 
 
-def test_the_comparison_quotes_agreements_disagreements_and_stale_sections(client: TestClient) -> None:
+def test_the_comparison_is_a_list_of_findings_linking_to_the_passages(client: TestClient) -> None:
     html = page(client, "LEMS")
     comparison = part(html, "comparison")
     assert '<h2 id="comparison-heading">Comparing the sources</h2>' in comparison
-    agreements = re.findall(r'<article class="card agreement".*?</article>', comparison, re.S)
-    agreement = next(a for a in agreements if re.search(r'<h4 id="agreement-\d+">plasma exchange ', a))
-    assert "Named by 2 sources: GARD, NINDS" in agreement
-    assert "<mark>Plasma exchange</mark> and intravenous immunoglobulin" in agreement
-    disagreement = re.search(r'<article class="card disagreement".*?</article>', comparison, re.S)
-    assert disagreement and '<span class="flag">Sources disagree</span>' in disagreement.group(0)
-    says_yes, _, says_no = disagreement.group(0).partition("<h5>Say no</h5>")
-    assert "<h5>Say yes</h5>" in says_yes and "GARD" in says_yes and "<mark>genetic predisposition</mark>" in says_yes
-    assert "Some blog" in says_no and "LEMS is not considered a <mark>hereditary</mark> condition." in says_no
-    stale = part(comparison, "stale-heading")
+    findings = re.findall(r'<li class="finding finding-(\w+)">(.*?)</li>', comparison, re.S)
+    text = {kind: [" ".join(re.sub(r"<[^>]+>", "", body).split()) for k, body in findings if k == kind]
+            for kind in ("agree", "disagree")}
+    assert "Plasma exchange (treatment) Named by 2 sources: GARD, NINDS." in text["agree"]
+    (disagreement,) = text["disagree"]
+    assert disagreement.startswith("Sources disagree Is it inherited")
+    assert "Say yes: GARD. Say no: Some blog." in disagreement
+    # Findings point at the passages rather than repeating them.
+    assert NINDS_LEMS_TREATMENT not in comparison and "<blockquote" not in comparison
+    stale = comparison[comparison.index('id="stale-heading"'):]
     assert "Treatment" in stale and "NINDS" in stale and "(2011-03-01) is 9.2 years older than" in stale
     # Every link to a passage leads to a card of the page.
     anchors = {href[1:] for href in outline(comparison).hrefs if href.startswith("#")}
@@ -110,10 +119,67 @@ def test_an_orphanet_record_shows_codes_facts_and_features_with_credit(client: T
     assert "Source: Orphanet, www.orpha.net" in facts and "CC BY 4.0" in facts
     assert "https://creativecommons.org/licenses/by/4.0/" in outline(facts).hrefs
     features = part(html, "features")
-    assert "<td>Xerostomia</td><td>Very frequent (99-80%)</td><td>HP:0000217</td>" in features
+    # HPO's plain name first, the clinical term beside it, how often in words (ours) with the catalogue's range.
+    plain = " ".join(re.sub(r"<[^>]+>", "", features).split())
+    assert "Decreased salivary flow (xerostomia): in most people (80-99%)" in plain
+    assert "Decreased reflex response (hyporeflexia): in some people (30-79%)" in plain
+    assert "Constipation: occasionally (5-29%)" in plain and "HP:0000217" not in plain
     assert "Seizure" not in features  # recorded as excluded: not a feature
     assert "Human Phenotype Ontology" in features and "https://hpo.jax.org" in outline(features).hrefs
     assert "Only one source speaks of this condition" in html
+
+
+def visible(html: str) -> str:
+    """The page's text without tags or attributes (what a reader sees, collapsed sections included)."""
+    return re.sub(r" ([,.;:])", r"\1", " ".join(re.sub(r"<[^>]+>", " ", html).split()))
+
+
+def test_the_page_opens_with_a_summary_in_plain_words(client: TestClient) -> None:
+    html = page(client, "LEMS")
+    overview = part(html, "overview")
+    text = visible(overview)
+    # One reviewed definition, quoted, with its source and a link to the whole passage.
+    assert "What it is Lambert-Eaton myasthenic syndrome is a rare disorder" in text
+    assert "GARD (government-reviewed source)" in text and "Some blog" not in text
+    assert "How common None of the sources here gives a figure." in text
+    assert "How it is treated The sources agree on: amifampridine (GARD, NINDS)" in text
+    assert "plasma exchange (GARD, NINDS)" in text
+    assert "Where to get support Muscle Friends Association, 217-555-0100" in text
+    hrefs = outline(overview).hrefs
+    assert {"https://muscle.example.org", "tel:2175550100", "#quote-1"} <= set(hrefs)
+    treatment = re.search(r'id="(section-\d+)"[^>]*>\s*<details>\s*<summary><h2 [^>]*>Treatment', html)
+    assert treatment and f"#{treatment.group(1)}" in hrefs
+    assert html.index('id="overview"') < html.index('id="section-1"')  # the summary comes first
+
+
+def test_orphanets_facts_read_as_sentences(client: TestClient) -> None:
+    text = visible(part(page(client, "ORPHA:900001"), "overview"))
+    assert "How common About 1 to 9 in 100 000 people, according to Orphanet (point prevalence, Worldwide)." in text
+    assert "Inherited? Orphanet records the pattern of inheritance as autosomal dominant." in text
+    assert "When it starts It usually starts in adulthood, according to Orphanet." in text
+    assert "None of the sources here lists an organisation." in text
+
+
+def test_sections_are_collapsed_and_reviewed_sources_come_first(client: TestClient) -> None:
+    html = page(client, "LEMS")
+    ids = ["names", *(f"section-{n}" for n in (1, 2, 3)), "organisations", "drugs", "comparison", "sources"]
+    for element_id in ids:
+        section = part(html, element_id)
+        assert re.match(r'[^>]*>\s*<details>\s*<summary><h2 id="' + element_id.replace("section-", "section-")
+                        + r'[^"]*-heading">', section), element_id
+    assert "<details open" not in html
+    inheritance = part(html, "section-2")
+    assert inheritance.index(">GARD</h3>") < inheritance.index(">Some blog</h3>")
+    # A record whose only "What it is" passage is unreviewed gets no definition in its summary.
+    hostile = visible(part(page(client, "hostile"), "overview"))
+    assert "No reviewed source here says what it is: see What it is, from an unreviewed source." in hostile
+    assert "Zyxoplasia is a made-up condition" not in hostile
+
+
+def test_no_internal_ids_are_shown(client: TestClient) -> None:
+    for ref in ("LEMS", "ORPHA:900001"):
+        text = visible(page(client, ref))
+        assert not re.search(r"\w+_Sec\d+\.txt|ORPHA_\d+_\w+|orphanet:\d+|#(?:inheritance|prevalence)-\d", text), ref
 
 
 def test_a_hostile_record_renders_as_inert_text(client: TestClient) -> None:
@@ -175,3 +241,40 @@ def test_the_answer_page_links_the_condition_it_recognised(client: TestClient) -
     assert_accessible_page(html)
     # A name that fits two conditions is not linked; a question about nothing known links nothing.
     assert 'class="condition-links"' not in client.get("/", params={"q": "What is the capital of France?"}).text
+
+
+def _fact(kind: str, text: str, detail: str = "") -> FactItem:
+    return FactItem(id=f"orphanet:1#{kind}-1", kind=kind, label=kind, text=text, detail=detail, title="T",
+                    document_key="orphanet:1", document_id=1, url="", source="Orphanet", tier="government_reviewed",
+                    licence="CC BY 4.0", date=None, attribution="")
+
+
+def test_catalogue_codes_become_plain_sentences() -> None:
+    assert inheritance_sentence([_fact("inheritance", "Not applicable")], "LEMS") == \
+        "Orphanet does not list a pattern of inheritance for LEMS."
+    both = [_fact("inheritance", "Autosomal dominant"), _fact("inheritance", "X-linked recessive")]
+    assert inheritance_sentence(both, "X") == \
+        "Orphanet records the pattern of inheritance as autosomal dominant or X-linked recessive."
+    assert prevalence_sentence(_fact("prevalence", "<1 / 1 000 000")) == \
+        "Fewer than 1 in 1 000 000 people, according to Orphanet."
+    assert prevalence_sentence(_fact("prevalence", "Unknown", "Point prevalence, Europe")) == \
+        "Orphanet does not know how common it is (point prevalence, Europe)."
+    assert onset_sentence([_fact("onset", "Childhood"), _fact("onset", "Adult")]) == \
+        "It usually starts in childhood, or in adulthood, according to Orphanet."
+
+
+@pytest.mark.parametrize(("frequency", "words", "shown"), [
+    (1.0, "always", "100%"), (0.895, "in most people", "80-99%"), (0.545, "in some people", "30-79%"),
+    (0.17, "occasionally", "5-29%"), (0.025, "rarely", "1-4%"), (None, "how often is not recorded", ""),
+])
+def test_frequencies_read_as_words(frequency: float | None, words: str, shown: str) -> None:
+    assert frequency_words(frequency) == words and frequency_range(frequency) == shown
+
+
+def test_the_plainest_lay_name_is_chosen() -> None:
+    lay = ["Decreased salivary flow", "Dry mouth", "Dry mouth syndrome"]
+    assert plainest("Xerostomia", lay) == "Decreased salivary flow"
+    assert plainest("Ptosis", ["Drooping upper eyelid", "Eye drop"]) == "Drooping upper eyelid"
+    assert plainest("Seizure", ["Epilepsy"]) == ""  # one word: often another condition's name
+    assert plainest("Proximal muscle weakness", ["Proximal neurogenic muscle weakness"]) == ""
+    assert plainest("Constipation", ["Constipation"]) == ""

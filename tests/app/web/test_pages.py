@@ -12,7 +12,8 @@ from fastapi.testclient import TestClient
 from app.conftest import open_client
 from healthqa.answer.answerer import DISCLAIMER
 from healthqa.app.web.pages import highlight, web_url
-from kb_builders import GOUT_CAUSES, LEMS_INHERITANCE, SCRIPT, build_kb
+from healthqa.records import ParsedDocument, SectionType, SourceInfo, Tier
+from kb_builders import GOUT_CAUSES, LEMS_INHERITANCE, NINDS, SCRIPT, build_kb, make_document
 
 
 @pytest.fixture(scope="module")
@@ -20,6 +21,9 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     kb = build_kb(tmp_path_factory.mktemp("web") / "kb.db")
     with open_client(kb) as test_client:
         yield test_client
+
+
+OWN_SCRIPT = {"src": "/static/ask.js", "defer": None}
 
 
 class Outline(HTMLParser):
@@ -32,6 +36,7 @@ class Outline(HTMLParser):
         self.labels: set[str] = set()
         self.ids: set[str] = set()
         self.scripts = 0
+        self.own_scripts = 0  # healthqa's own file (Enter asks the question), never inline
         self.event_attributes: list[str] = []
         self.tags: list[str] = []
 
@@ -46,7 +51,9 @@ class Outline(HTMLParser):
             self.labels.add(values["for"] or "")
         if values.get("id"):
             self.ids.add(values["id"] or "")
-        if tag in ("script", "img", "iframe", "object", "embed"):
+        if tag == "script" and values == OWN_SCRIPT:
+            self.own_scripts += 1
+        elif tag in ("script", "img", "iframe", "object", "embed"):
             self.scripts += 1
         self.event_attributes += [name for name, _ in attrs if name.startswith("on")]
 
@@ -63,8 +70,8 @@ def assert_accessible_page(html: str) -> Outline:
     assert 'class="skip-link" href="#main"' in html and 'id="main"' in html
     assert page.headings and page.headings[0] == 1 and page.headings.count(1) == 1
     assert all(b - a <= 1 for a, b in zip(page.headings, page.headings[1:], strict=False)), page.headings
-    assert page.scripts == 0 and page.event_attributes == []
-    assert all(href.startswith(("/", "#", "http://", "https://")) for href in page.hrefs), page.hrefs
+    assert page.scripts == 0 and page.own_scripts <= 1 and page.event_attributes == []
+    assert all(href.startswith(("/", "#", "http://", "https://", "tel:")) for href in page.hrefs), page.hrefs
     return page
 
 
@@ -108,6 +115,32 @@ def test_emergency_banner_comes_first(client: TestClient) -> None:
     assert 'class="emergency" role="alert"' in html
     assert html.index('role="alert"') < html.index("<h1")
     assert "emergency" in html[html.index('role="alert"'):html.index("<h1")].lower()
+    box = html[html.index('role="alert"'):html.index("</div>", html.index('role="alert"'))]
+    assert re.findall(r'href="(tel:[^"]+)"', box) == ["tel:911", "tel:988", "tel:+1-800-222-1222"]
+
+
+@pytest.mark.parametrize(("question", "first"), [
+    ("my 2 year old swallowed some bleach, what do i do?", "tel:+1-800-222-1222"),
+    ("I have been thinking about suicide, what can I do", "tel:988"),
+])
+def test_emergency_box_lists_the_likely_action_first(client: TestClient, question: str, first: str) -> None:
+    html = client.get("/", params={"q": question}).text
+    assert_accessible_page(html)
+    start = html.index('role="alert"')
+    box = html[start:html.index("</div>", start)]
+    assert '<ul class="emergency-actions">' in box and box.count("<li>") == 3
+    assert re.findall(r'href="(tel:[^"]+)"', box)[0] == first
+    # Under the box its actions come first; what the sources lack is said further down.
+    after = html[html.index("</div>", start):]
+    assert "No trusted answer found" not in after[:after.index("What healthqa understood")]
+
+
+def test_question_box_asks_on_enter_by_a_script_file(client: TestClient) -> None:
+    html = client.get("/").text
+    assert '<script src="/static/ask.js" defer></script>' in html and "data-enter-submits" in html
+    script = client.get("/static/ask.js")
+    assert script.status_code == 200 and "javascript" in script.headers["content-type"]
+    assert "requestSubmit" in script.text and "shiftKey" in script.text
 
 
 def test_no_answer_page(client: TestClient) -> None:
@@ -354,3 +387,99 @@ def test_hostile_symptom_input_is_inert(client: TestClient) -> None:
     error = client.get("/symptoms", params={"q": hostile, "add": f"HP:{SCRIPT}"})
     assert error.status_code == 422
     assert_inert(error.text)
+
+
+# -- trust cues: dates once per source, saved copies without links, labels, cleaned and unique questions ----
+
+FLU_WHAT = "Flu is a respiratory infection caused by influenza viruses that spreads from person to person."
+ZYRTECOL_DIET = "Continue your normal diet unless your doctor tells you otherwise while taking zyrtecol."
+SAVED = SourceInfo("RareGuru (GARD data)", "RareGuru", "", "not stated", Tier.REVIEWED_PUBLISHER)
+
+
+def _undated(document: ParsedDocument) -> ParsedDocument:
+    document.updated = None
+    for passage in document.passages:
+        passage.updated = None
+    return document
+
+
+def trust_documents() -> list[ParsedDocument]:
+    flu = _undated(make_document("flu", "Flu", ["Influenza"], [
+        (SectionType.INFORMATION, "What is (are) Flu ?", FLU_WHAT),
+        (SectionType.SYMPTOMS, "What are the symptoms of Flu ?", "Fever, cough and aches are symptoms of flu."),
+        (SectionType.CAUSES, "What causes Flu ?", "Influenza viruses cause flu."),
+        (SectionType.PREVENTION, "How to prevent Flu ?", "A yearly vaccine helps prevent flu."),
+        (SectionType.TREATMENT, "What are the treatments for Flu ?", "Rest and fluids treat most flu."),
+    ]))
+    flu_again = _undated(make_document("flu-senior", "Flu", ["Influenza"], [
+        (SectionType.CAUSES, "what causes flu?", "Flu is caused by viruses that infect the nose and throat."),
+        (SectionType.PREVENTION, "How to prevent  Flu?", "Washing hands helps prevent the spread of flu."),
+    ], source=NINDS))
+    drug = _undated(make_document("zyrtecol", "Zyrtecol", [], [
+        (SectionType.FORGET_A_DOSE, "What special dietary instructions should I follow with Zyrtecol ?", ZYRTECOL_DIET),
+    ]))
+    saved = make_document("webpage:florbian", "Florbian syndrome", [], [
+        (SectionType.CAUSES, "What causes Florbian syndrome?", "Florbian syndrome is caused by a change in a gene."),
+    ], source=SAVED, url="")
+    return [flu, flu_again, drug, saved]
+
+
+@pytest.fixture(scope="module")
+def trust_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    kb = build_kb(tmp_path_factory.mktemp("trust") / "kb.db", trust_documents())
+    with open_client(kb) as test_client:
+        yield test_client
+
+
+def test_undated_sources_are_said_once_per_source_never_undated(trust_client: TestClient) -> None:
+    html = trust_client.get("/", params={"q": "What is flu?"}).text
+    assert "undated" not in html.lower()
+    assert 'id="source-notes-heading">About these sources' in html
+    notes = html.split('id="source-notes-heading"', 1)[1].split("</section>", 1)[0]
+    assert notes.count("<li>") == len(set(re.findall(r"<dt>Source</dt><dd>([^<]*)</dd>", html))) >= 1
+    said = "date not given by the source"
+    assert html.count(said) == notes.count(said) == notes.count("<li>")
+    assert "<dt>Date</dt>" not in html
+    # A dated source shows its date on the card.
+    dated = trust_client.get("/", params={"q": "What causes Florbian syndrome?"}).text
+    assert "<dt>Date</dt><dd>2020-05-01</dd>" in dated and "dated as shown on each passage" in dated
+
+
+def test_saved_copy_without_address_says_so(trust_client: TestClient) -> None:
+    html = trust_client.get("/", params={"q": "What causes Florbian syndrome?"}).text
+    card = html.split('<article class="card">', 1)[1].split("</article>", 1)[0]
+    assert "Florbian syndrome is caused" in card
+    assert "Saved copy, no link given" in card and 'class="original"' not in card
+    topic = trust_client.get("/topics/webpage:florbian").text
+    assert "Saved copy, no link given" in topic and "undated" not in topic.lower()
+    home = trust_client.get("/").text
+    assert "source, link and date" not in home and "saved copy" in home
+
+
+def test_linked_cards_link_to_the_original(trust_client: TestClient) -> None:
+    html = trust_client.get("/", params={"q": "What is flu?"}).text
+    cards = html.split('<article class="card">')[1:]
+    assert cards and all('class="original" href="https://site.test/' in card for card in cards)
+    assert "Saved copy, no link given" not in html
+
+
+def test_card_label_follows_the_question_it_answers(trust_client: TestClient) -> None:
+    html = trust_client.get("/", params={"q": "What special dietary instructions should I follow with zyrtecol?"}).text
+    card = html.split('<article class="card">', 1)[1].split("</article>", 1)[0]
+    assert ZYRTECOL_DIET in card
+    assert "— dietary</span>" in card and "forget a dose" not in card
+    assert "Answers: What special dietary instructions should I follow with Zyrtecol?</p>" in card
+
+
+def test_questions_are_cleaned_and_related_questions_unique(trust_client: TestClient) -> None:
+    html = trust_client.get("/", params={"q": "What is flu?"}).text
+    assert "(are)" not in html and " ?" not in html
+    assert "Answers: What is Flu?</p>" in html
+    related = re.findall(r'<li><a href="/\?q=[^"]*">([^<]*)</a></li>', html)
+    assert related, html
+    keys = [re.sub(r"[^a-z]", "", question.lower()) for question in related]
+    assert len(keys) == len(set(keys)), related
+    assert all(not question.endswith(" ?") and question[:1].isupper() for question in related)
+    topic = trust_client.get("/topics/flu").text
+    assert "What is Flu?</h2>" in topic and "(are)" not in topic and "undated" not in topic.lower()
+    assert "date not given by the source" in topic

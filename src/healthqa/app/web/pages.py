@@ -32,7 +32,9 @@ from healthqa.app.api.symptom_search import (
 )
 from healthqa.app.errors import ApiError
 from healthqa.app.service import MAX_REF_LENGTH, Service, clean_description, clean_ref, clean_text
-from healthqa.conditions import AmbiguousConditionError, Candidate, ConditionNotFoundError, DiseaseRecord
+from healthqa.app.web.condition_pages import disease_context, tel_href
+from healthqa.app.web.display import card_label, display_question, unique_questions
+from healthqa.conditions import AmbiguousConditionError, Candidate, ConditionNotFoundError
 from healthqa.conditions.compare import Mention
 from healthqa.errors import NotFoundError
 from healthqa.records import ORPHANET_PAGE_URL
@@ -130,6 +132,9 @@ _env.filters["orphanet_url"] = orphanet_url
 _env.filters["omim_url"] = omim_url
 _env.filters["frequency_label"] = frequency_label
 _env.filters["mention_html"] = mention_html
+_env.filters["tel_href"] = tel_href
+_env.filters["display_question"] = display_question
+_env.filters["unique_related"] = lambda related: unique_questions(related, lambda r: display_question(r.question))
 _env.globals["no_answer"] = NO_ANSWER
 _env.globals["disclaimer"] = DISCLAIMER
 
@@ -151,6 +156,7 @@ class Card:
     item: AnswerItem
     html: Markup
     topic: str | None  # document key, for the topic page link
+    label: str = ""  # the type of question the passage answers, as its own question says
 
 
 @dataclass
@@ -159,6 +165,33 @@ class FactCard:
 
     first: FactItem  # title, source, link, licence and date are the document's
     items: list[FactItem]
+
+
+@dataclass
+class SourceNote:
+    """What the page says once about one source: its trust, and where its dates and links are missing."""
+
+    name: str
+    tier: str
+    undated: bool = False  # some passage of it on the page has no date from the source
+    unlinked: bool = False  # some passage of it on the page has no web link to its original
+
+    @property
+    def wording(self) -> str:
+        dates = "date not given by the source" if self.undated else "dated as shown on each passage"
+        return dates + ("; saved copy, no link given" if self.unlinked else "") + "."
+
+
+def source_notes(cards: Sequence[Card], facts: Sequence[FactCard] = ()) -> list[SourceNote]:
+    """One note per source on the page, in the order the page first shows them."""
+    notes: dict[str, SourceNote] = {}
+    shown = [(c.item.source, c.item.tier, c.item.date, c.item.url) for c in cards]
+    shown += [(f.first.source, f.first.tier, f.first.date, f.first.url) for f in facts]
+    for source, tier, date, url in shown:
+        note = notes.setdefault(source, SourceNote(source, tier))
+        note.undated = note.undated or not date
+        note.unlinked = note.unlinked or web_url(url) is None
+    return list(notes.values())
 
 
 def fact_cards(facts: Sequence[FactItem]) -> list[FactCard]:
@@ -177,7 +210,8 @@ def _cards(svc: Service, answer: Answer) -> list[Card]:
             key: str | None = store.passage(item.id).document_key
         except NotFoundError:
             key = None
-        cards.append(Card(item, highlight(item.text, item.key_sentences), key))
+        cards.append(Card(item, highlight(item.text, item.key_sentences), key,
+                          card_label(item.section, item.question)))
     return cards
 
 
@@ -192,8 +226,10 @@ async def _answer_page(svc: Service, raw: str | None) -> Response:
     answer = await svc.ask(question, top=3)
     cards = await run_in_threadpool(_cards, svc, answer)
     template = "no_answer.html" if answer.abstained else "answer.html"
+    facts = fact_cards(answer.facts)
     return render(
-        template, answer=answer, cards=cards, facts=fact_cards(answer.facts), q=question, max_length=limit,
+        template, answer=answer, cards=cards, facts=facts, notes=source_notes(cards, facts), q=question,
+        max_length=limit,
         conditions=await _conditions(svc, answer.focus), link=link_to("/", [("q", question)]),
     )
 
@@ -342,15 +378,6 @@ async def _symptoms_page(svc: Service, params: Params) -> Response:
 # -- conditions -----------------------------------------------------------------------------------------
 
 
-def quote_anchors(record: DiseaseRecord) -> dict[str, str]:
-    """Passage id -> the id of its card on the page (passage ids may hold any character; these are plain)."""
-    anchors: dict[str, str] = {}
-    for section in record.sections:
-        for item in section.quotes:
-            anchors.setdefault(item.id, f"quote-{len(anchors) + 1}")
-    return anchors
-
-
 def _search_context(q: str, candidates: list[Candidate], searched: bool) -> dict[str, Any]:
     return {"q": q, "candidates": candidates, "searched": searched, "max_length": MAX_REF_LENGTH}
 
@@ -398,10 +425,8 @@ async def disease_page(request: Request, ref: str) -> Response:
     except ConditionNotFoundError as error:
         return render("disease_choices.html", 404, ambiguous=False, ref=text, candidates=error.candidates,
                       max_length=MAX_REF_LENGTH)
-    return render(
-        "disease.html", record=record, anchors=quote_anchors(record), facts=fact_cards(record.facts),
-        labels={section.section: section.label for section in record.sections}, hpo_credit=HPO_CREDIT,
-    )
+    context = await run_in_threadpool(disease_context, record)  # the lay names may load the ontology
+    return render("disease.html", **context, facts=fact_cards(record.facts), hpo_credit=HPO_CREDIT)
 
 
 @router.get("/sources", response_class=HTMLResponse)

@@ -1,0 +1,290 @@
+"""The condition page's summary: what the page shows first, in plain words, and its collapsed sections.
+
+Everything here is a view of :class:`~healthqa.conditions.DiseaseRecord` for the page only (the JSON record is
+unchanged): the one reviewed definition, Orphanet's key facts as sentences, the treatments the sources agree
+on, where to get support, the comparison as short findings linking to the passages, and the clinical features
+under HPO's plain-language names. The wording of the sentences is ours; every fact in them is the source's.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from healthqa.answer.facts import FactItem
+from healthqa.conditions import DiseaseRecord
+from healthqa.conditions._record import OrganisationItem, PhenotypeItem, Quote, Section
+from healthqa.conditions.compare import Mention
+from healthqa.errors import HealthQAError
+from healthqa.records import SectionType
+
+log = logging.getLogger(__name__)
+
+REVIEWED_TIERS = ("government_reviewed", "reviewed_publisher")
+_TIER_RANK = {"government_reviewed": 0, "reviewed_publisher": 1}
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\"“])")
+DEFINITION_CHARS = 320  # the overview quotes the definition's first sentences up to about this many characters
+SUPPORT_SHOWN = 3
+
+# Orphanet's onset classes, as the end of "It usually starts ...".
+_ONSETS = {
+    "antenatal": "before birth", "neonatal": "in newborn babies", "infancy": "in infancy",
+    "childhood": "in childhood", "adolescent": "in adolescence", "adult": "in adulthood",
+    "elderly": "in older age", "all ages": "at any age",
+}
+_UNKNOWN = {"unknown", "not yet documented", "no data available", "not applicable", ""}
+_RANGE = re.compile(r"^\s*([<>]?)\s*(\d+)(?:\s*-\s*(\d+))?\s*/\s*([\d\s]+?)\s*$")
+
+
+def frequency_words(frequency: float | None) -> str:
+    """How often a feature occurs, in words (ours; the class is the catalogue's)."""
+    if frequency is None:
+        return "how often is not recorded"
+    if frequency >= 1.0:
+        return "always"
+    if frequency >= 0.8:
+        return "in most people"
+    if frequency >= 0.3:
+        return "in some people"
+    if frequency >= 0.05:
+        return "occasionally"
+    return "rarely"
+
+
+def frequency_range(frequency: float | None) -> str:
+    """The catalogue's class as a range ("80-99%"), or "" when none is recorded."""
+    if frequency is None:
+        return ""
+    for floor, label in ((1.0, "100%"), (0.8, "80-99%"), (0.3, "30-79%"), (0.05, "5-29%"), (0.0, "1-4%")):
+        if frequency >= floor and (frequency > 0 or floor == 0):
+            return label
+    return ""
+
+
+def _first_sentences(text: str, limit: int = DEFINITION_CHARS) -> tuple[str, bool]:
+    """The passage's first sentences up to about ``limit`` characters (at least one), and whether it was cut."""
+    sentences = _SENTENCE_END.split(" ".join(text.split()))
+    chosen = [sentences[0]]
+    for sentence in sentences[1:]:
+        if len(" ".join([*chosen, sentence])) > limit:
+            break
+        chosen.append(sentence)
+    return " ".join(chosen), len(chosen) < len(sentences)
+
+
+def _lower_first(text: str) -> str:
+    """``text`` with a lower-case first letter, unless it starts an abbreviation ("X-linked", "DNA")."""
+    return text[:1].lower() + text[1:] if text[1:2].islower() else text
+
+
+def prevalence_sentence(fact: FactItem) -> str:
+    """Orphanet's prevalence class in words: "About 1 to 9 in 100 000 people (point prevalence, Worldwide)"."""
+    value = fact.text.strip()
+    where = f" ({fact.detail[:1].lower() + fact.detail[1:]})" if fact.detail else ""
+    if value.casefold() in _UNKNOWN:
+        return f"{fact.source} does not know how common it is{where}."
+    match = _RANGE.match(value)
+    if not match:
+        return f"{fact.source} gives how common it is as “{value}”{where}."
+    sign, low, high, population = match.groups()
+    population = " ".join(population.split())
+    if sign == "<":
+        amount = f"Fewer than {low}"
+    elif sign == ">":
+        amount = f"More than {low}"
+    else:
+        amount = f"About {low} to {high}" if high else f"About {low}"
+    return f"{amount} in {population} people, according to {fact.source}{where}."
+
+
+def inheritance_sentence(facts: Sequence[FactItem], name: str) -> str:
+    values = [f.text.strip() for f in facts if f.text.strip().casefold() not in _UNKNOWN]
+    source = facts[0].source
+    if not values:
+        return f"{source} does not list a pattern of inheritance for {name}."
+    shown = " or ".join(_lower_first(v) for v in values)
+    return f"{source} records the pattern of inheritance as {shown}."
+
+
+def onset_sentence(facts: Sequence[FactItem]) -> str:
+    source = facts[0].source
+    values = [f.text.strip() for f in facts if f.text.strip().casefold() not in _UNKNOWN]
+    if not values:
+        return f"{source} does not record when it usually starts."
+    words = [_ONSETS.get(v.casefold(), f"at the age it calls “{v}”") for v in values]
+    return f"It usually starts {', or '.join(words)}, according to {source}."
+
+
+@dataclass
+class KeyFact:
+    label: str  # ours
+    sentence: str  # ours around the source's fact
+    href: str = ""  # the page part that quotes the source
+
+
+@dataclass
+class Finding:
+    """One point of the comparison: its words (ours), and the sources as links to their passages."""
+
+    kind: str  # "agree" | "disagree"
+    text: str
+    groups: list[tuple[str, list[tuple[str, str]]]] = field(default_factory=list)  # (label, [(source, anchor)])
+
+
+@dataclass
+class Feature:
+    plain: str  # HPO's lay synonym, or the term itself when it has none
+    term: str  # the clinical term, shown beside a lay name
+    how_often: str
+    frequency_range: str
+
+
+def quote_anchors(record: DiseaseRecord) -> dict[str, str]:
+    """Passage id -> the id of its card on the page (passage ids may hold any character; these are plain)."""
+    anchors: dict[str, str] = {}
+    for section in record.sections:
+        for item in section.quotes:
+            anchors.setdefault(item.id, f"quote-{len(anchors) + 1}")
+    return anchors
+
+
+def reviewed_first(sections: Sequence[Section]) -> list[Section]:
+    """The sections with, in each, the reviewed sources' passages before the unreviewed ones (else in order)."""
+    return [replace(s, quotes=sorted(s.quotes, key=lambda q: _TIER_RANK.get(q.tier, 2))) for s in sections]
+
+
+def definition(record: DiseaseRecord) -> tuple[Quote | None, str, bool]:
+    """The first reviewed source's "What it is" passage, its first sentences, and whether they were cut."""
+    for section in record.sections:
+        if section.section == SectionType.INFORMATION.value:
+            for quote in section.quotes:
+                if quote.tier in REVIEWED_TIERS:
+                    text, cut = _first_sentences(quote.text)
+                    return quote, text, cut
+    return None, "", False
+
+
+def key_facts(record: DiseaseRecord, section_ids: dict[str, str]) -> list[KeyFact]:
+    """How common, inherited and when it starts, as sentences; an honest gap where no source says."""
+    by_kind: dict[str, list[FactItem]] = {}
+    for fact in record.facts:
+        by_kind.setdefault(fact.kind, []).append(fact)
+    frequency_href = section_ids.get(SectionType.FREQUENCY.value, "")
+    out: list[KeyFact] = []
+    if "prevalence" in by_kind:
+        out.append(KeyFact("How common", prevalence_sentence(by_kind["prevalence"][0]), "#facts"))
+    elif frequency_href:
+        out.append(KeyFact("How common", "No catalogue figure; the sources' words are under “How common it is”.",
+                           frequency_href))
+    else:
+        out.append(KeyFact("How common", "None of the sources here gives a figure."))
+    if "inheritance" in by_kind:
+        out.append(KeyFact("Inherited?", inheritance_sentence(by_kind["inheritance"], record.name), "#facts"))
+    if "onset" in by_kind:
+        out.append(KeyFact("When it starts", onset_sentence(by_kind["onset"]), "#facts"))
+    return out
+
+
+def agreed_treatments(record: DiseaseRecord) -> list[tuple[str, list[str]]]:
+    """The treatments two or more sources name: (term, sources)."""
+    if record.comparison is None:
+        return []
+    return [(a.term, a.sources) for a in record.comparison.agreements if a.kind == "treatment"]
+
+
+def _links(mentions: Sequence[Mention], anchors: dict[str, str]) -> list[tuple[str, str]]:
+    seen: dict[tuple[str, str], None] = {}
+    for m in mentions:
+        seen.setdefault((m.source, anchors.get(m.passage_id, "")), None)
+    return list(seen)
+
+
+def findings(record: DiseaseRecord, anchors: dict[str, str]) -> list[Finding]:
+    """The comparison as short findings: disagreements first, then agreements; stale sections stay apart."""
+    if record.comparison is None:
+        return []
+    out: list[Finding] = []
+    for c in record.comparison.contradictions:
+        point = c.label or f"On “{c.point}”"
+        out.append(Finding("disagree", point, [("Say yes", _links(c.asserted, anchors)),
+                                                ("Say no", _links(c.denied, anchors))]))
+    for a in record.comparison.agreements:
+        out.append(Finding("agree", f"{a.term[:1].upper() + a.term[1:]} ({a.kind})",
+                           [(f"Named by {len(a.sources)} sources", _links(a.mentions, anchors))]))
+    return out
+
+
+def _lay_names() -> Any:
+    from healthqa.symptoms.hpo import load_hpo
+
+    return load_hpo()
+
+
+def plainest(term: str, lay: Sequence[str]) -> str:
+    """The lay synonym to show for ``term``: the first HPO lists that is a phrase (one word is often another
+    condition's name: "Epilepsy" for Seizure) and not the term with more words ("" for none). Not the shortest:
+    that picks "Eye drop" for Ptosis over "Drooping upper eyelid"."""
+    words = set(term.casefold().split())
+    plain = [name for name in lay if len(name.split()) > 1 and not words <= set(name.casefold().split())]
+    return plain[0] if plain else ""
+
+
+def features(phenotypes: Sequence[PhenotypeItem]) -> list[Feature]:
+    """The recorded features under HPO's lay names, with the clinical term beside them."""
+    lay: dict[str, str] = {}
+    if phenotypes:
+        try:
+            hpo = _lay_names()
+            for p in phenotypes:
+                name = plainest(p.term, hpo.lay_synonyms(p.hpo_id))
+                if name:
+                    lay[p.hpo_id] = name
+        except (HealthQAError, OSError) as error:  # the ontology is missing: the clinical terms alone
+            log.warning("no lay names for the features: %s", error)
+    out = []
+    for p in phenotypes:
+        plain = lay.get(p.hpo_id, "")
+        term = p.term
+        if plain and plain.casefold() != term.casefold():
+            plain = plain[:1].upper() + plain[1:]
+            clinical = _lower_first(term)
+            out.append(Feature(plain, clinical, frequency_words(p.frequency), frequency_range(p.frequency)))
+        else:
+            out.append(Feature(term, "", frequency_words(p.frequency), frequency_range(p.frequency)))
+    return out
+
+
+def support(organisations: Sequence[OrganisationItem]) -> list[OrganisationItem]:
+    return list(organisations[:SUPPORT_SHOWN])
+
+
+def tel_href(phone: str) -> str:
+    """A ``tel:`` link for a phone number as sources write it, or "" when it holds no digits."""
+    digits = re.sub(r"[^\d+]", "", phone.split(" or ")[0].split(",")[0])
+    return f"tel:{digits}" if sum(c.isdigit() for c in digits) >= 5 else ""
+
+
+def disease_context(record: DiseaseRecord) -> dict[str, Any]:
+    """The template's context for the condition page (no passage or document ids in any text shown)."""
+    anchors = quote_anchors(record)
+    sections = reviewed_first(record.sections)
+    section_ids = {s.section: f"#section-{n}" for n, s in enumerate(sections, 1)}
+    quote, text, cut = definition(record)
+    return {
+        "record": record,
+        "sections": sections,
+        "anchors": anchors,
+        "section_ids": section_ids,
+        "definition": quote,
+        "definition_text": text,
+        "definition_cut": cut,
+        "key_facts": key_facts(record, section_ids),
+        "treatments": agreed_treatments(record),
+        "support": support(record.organisations),
+        "findings": findings(record, anchors),
+        "features": features(record.phenotypes),
+        "labels": {section.section: section.label for section in record.sections},
+    }
