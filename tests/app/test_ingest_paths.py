@@ -355,9 +355,11 @@ def test_files_swapped_during_http_ingests_never_hang_or_lock_the_knowledge_base
     with open_client(Path(kb), settings(root)) as client:
         swapper.start()
         try:
+            # At least three ingests race the swaps, and more while five seconds last; each one is bounded by
+            # its own 20 s (a hang fails it), however slow a busy machine makes them.
             deadline = time.monotonic() + 5
             answers = 0
-            while time.monotonic() < deadline:
+            while answers < 3 or time.monotonic() < deadline:
                 response = post(client, ["race"], seconds=20)
                 assert response.status_code == 200, response.text
                 answers += 1
@@ -365,6 +367,5 @@ def test_files_swapped_during_http_ingests_never_hang_or_lock_the_knowledge_base
             stop.set()
             swapper.join(10)
             release(fifo)
-        assert answers >= 3
         assert client.get("/api/search", params={"q": SECRET}).json()["results"] == []
         assert post(client, ["race"]).status_code == 200  # not locked, not 409

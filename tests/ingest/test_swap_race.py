@@ -143,8 +143,12 @@ def test_a_file_swapped_during_ingests_never_hangs_them_nor_reads_outside(
     runs = 0
     with Swapper(folder, outside, kinds) as swapper:
         try:
+            # SECONDS of racing, and at least 5 ingests against at least 50 swaps however busy the machine is
+            # (each ingest has its own time limit: a hang fails it).
             deadline = time.monotonic() + SECONDS
-            while time.monotonic() < deadline:
+            give_up = deadline + 120
+            while time.monotonic() < deadline or runs < 5 or swapper.swaps < 50:
+                assert time.monotonic() < give_up, (runs, swapper.swaps)
                 report = _ingest_with_limit(store, folder, limits, swapper)
                 runs += 1
                 for failure in report.failures:
