@@ -275,7 +275,30 @@ def set_nodelay(transport: asyncio.BaseTransport) -> None:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
 
-class NoDelayH11Protocol(H11Protocol):
+class _GuardedLifecycle:
+    """What both protocols do around uvicorn's: Nagle off, the connection's guard opened with it, cancelled when
+    it is lost, and armed again for the next request once a response is complete."""
+
+    guard: ConnectionGuard
+    transport: Any
+    connections: Any
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        set_nodelay(transport)
+        super().connection_made(transport)  # type: ignore[misc]
+        self.guard.opened(self.transport, self.connections)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.guard.cancel()
+        super().connection_lost(exc)  # type: ignore[misc]
+
+    def on_response_complete(self) -> None:
+        if not self.transport.is_closing():
+            self.guard.arm()
+        super().on_response_complete()  # type: ignore[misc]
+
+
+class NoDelayH11Protocol(_GuardedLifecycle, H11Protocol):
     """uvicorn's pure-Python protocol, hardened as described above (used only without httptools)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -287,15 +310,6 @@ class NoDelayH11Protocol(H11Protocol):
 
     def _receiving_body(self) -> bool:
         return self.conn.their_state is h11.SEND_BODY
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        set_nodelay(transport)
-        super().connection_made(transport)  # type: ignore[arg-type]
-        self.guard.opened(self.transport, self.connections)
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self.guard.cancel()
-        super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
         if self._awaiting_headers():
@@ -314,17 +328,12 @@ class NoDelayH11Protocol(H11Protocol):
         self.logger.info("refused a request that is not valid HTTP/1.1")
         self.guard.refuse(*BAD_REQUEST)
 
-    def on_response_complete(self) -> None:
-        if not self.transport.is_closing():
-            self.guard.arm()
-        super().on_response_complete()
-
 
 class _Refused(Exception):
     """Raised from a parser callback to stop parsing; ``send_400_response`` answers with ``status``."""
 
 
-class NoDelayHttpToolsProtocol(HttpToolsProtocol):
+class NoDelayHttpToolsProtocol(_GuardedLifecycle, HttpToolsProtocol):
     """uvicorn's protocol over the C parser, hardened as described above."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -338,15 +347,6 @@ class NoDelayHttpToolsProtocol(HttpToolsProtocol):
 
     def _receiving_body(self) -> bool:
         return self.cycle is not None and not self.cycle.response_complete and self.cycle.more_body
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        set_nodelay(transport)
-        super().connection_made(transport)  # type: ignore[arg-type]
-        self.guard.opened(self.transport, self.connections)
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self.guard.cancel()
-        super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
         waiting = self._awaiting_headers()
@@ -392,11 +392,6 @@ class NoDelayHttpToolsProtocol(HttpToolsProtocol):
         if refusal is BAD_REQUEST:
             self.logger.info("refused a request that is not valid HTTP/1.1")
         self.guard.refuse(*refusal)
-
-    def on_response_complete(self) -> None:
-        if not self.transport.is_closing():
-            self.guard.arm()
-        super().on_response_complete()
 
 
 def server_protocol() -> type[asyncio.Protocol]:
