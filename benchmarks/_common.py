@@ -23,7 +23,7 @@ from pathlib import Path
 
 from healthqa.answer.rank import build_vectors
 from healthqa.ingest import ingest_path
-from healthqa.mediqa.training import LiveQATrainingQuestion, read_liveqa_training
+from healthqa.mediqa.liveqa_training import LiveQATrainingQuestion, read_liveqa_training
 from healthqa.retrieve import encoder as encoding
 from healthqa.store.sqlite import SQLiteStore
 

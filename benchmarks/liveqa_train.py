@@ -23,6 +23,7 @@ from pathlib import Path
 
 from _common import DEFAULT_DATA, DEFAULT_KB, BM25Index, Qrels, build_kb, evaluate, load_liveqa_train
 from healthqa.answer.answerer import Answerer
+from healthqa.answer.rank import Weights
 from healthqa.store.sqlite import SQLiteStore
 
 _WORD = re.compile(r"[a-z0-9]+")
@@ -73,11 +74,14 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--overlap", type=float, default=0.5)
     parser.add_argument("--detail", type=Path, help="write each question's top 10 and relevant passages here")
+    parser.add_argument("--weight", action="append", default=[], metavar="NAME=VALUE",
+                        help="a ranking weight other than the shipped one (model selection on training data)")
     args = parser.parse_args()
+    weights = Weights(**{name: float(value) for name, _, value in (w.partition("=") for w in args.weight)})
     if not (args.data / "liveqa-med-2017" / "train").is_dir():
         sys.exit(f"{args.data}: no liveqa-med-2017/train folder; pass --data")
     store = build_kb(args.kb, args.data)
-    answerer = Answerer(store, in_memory=True)
+    answerer = Answerer(store, in_memory=True, weights=weights)
     bm25 = BM25Index(store)
     qrels, questions = scored_questions(store, bm25, args.data, args.overlap)
     numbers = sorted(questions)

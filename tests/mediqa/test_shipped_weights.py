@@ -23,7 +23,17 @@ LINEAR = {"entail": entail.FEATURES, "rerank": rerank.FEATURES}
 def test_every_shipped_model_is_checked_here() -> None:
     shipped = {item.name.removesuffix(".json") for item in resources.files(learned).iterdir()
                if item.name.endswith(".json")}
-    assert shipped == {*LINEAR, "query_adapter"}, "a weights file without a check in this file"
+    assert shipped == {*LINEAR, "query_adapter", "qtype"}, "a weights file without a check in this file"
+
+
+def test_the_question_type_model_matches_the_current_cues() -> None:
+    from healthqa.learned import qtype
+    from healthqa.mediqa.qtype_training import cue_fingerprint
+
+    model = qtype.shipped()
+    assert model is not None
+    assert model.meta.get("fingerprint") == cue_fingerprint(), (
+        "qtype.json was trained with other type cues: retrain with `python -m healthqa.mediqa.training qtype`")
 
 
 @pytest.mark.parametrize("name", sorted(LINEAR))

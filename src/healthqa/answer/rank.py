@@ -4,8 +4,9 @@ Candidates come from full-text search over passages, full-text search over the k
 FAQ questions (a stored question that matches the person's question brings its answer), a dense
 search over sentence embeddings of those questions, and the passages of the documents about the
 recognised focus. Each candidate is scored by a weighted sum of normalised features: lexical
-scores, semantic similarity, focus agreement and question-type agreement. The question's sentence vector
-passes through the learned query adapter (:class:`healthqa.learned.QueryAdapter`) first.
+scores, semantic similarity, focus agreement and question-type agreement; then type before tier: the best
+passage of the asked type about the focus comes first when it scores near the best (see ``Weights``). The
+question's sentence vector passes through the learned query adapter (:class:`healthqa.learned.QueryAdapter`) first.
 """
 
 from __future__ import annotations
@@ -72,6 +73,14 @@ class Weights:
     type_near: float = 0.3
     # Authority: an unreviewed page never outranks a reviewed one on otherwise equal evidence.
     tier: float = 0.6
+    # Type before tier: when the question's type is recognised (other than "information") and a passage of
+    # that type about its focus is a candidate, the best such passage comes first, however well another
+    # type's passage scores. A focus counts from this specificity (see Ranker.specificity; above 1: never).
+    type_first_specificity: float = 0.0
+    # ... provided it answers: its score is at most this far below the best candidate's. Both chosen on the
+    # LiveQA training-164 set (benchmarks/liveqa_train.py --weight ...; the rule costs MAP 0.009 there) and the
+    # founding pages, where the complications passage trails a causes one by 0.65 (see BENCHMARKS.md).
+    type_first_margin: float = 0.7
 
 
 @dataclass
@@ -298,6 +307,9 @@ class Ranker:
         # Focus and title agreement belong to the document: computed once for its passages.
         by_document: dict[int, tuple[float, float]] = {}
         rows: list[tuple[float, int, tuple[float, ...]]] = []
+        right_type: set[int] = set()  # candidates of the asked type about the focus
+        type_first = primary != SectionType.INFORMATION.value
+        type_first_focus = max(self.weights.type_first_specificity, 1e-9)
         for rowid, passage in candidates.items():
             if passage.section in _NAME_LISTS and not names_asked:
                 continue
@@ -324,8 +336,14 @@ class Ranker:
                 _TIER_VALUE.get(passage.tier, 0.0),
             )
             score = sum(weight * value for weight, value in zip(weights, values, strict=True))
+            if type_first and section == primary and max(agreement) >= type_first_focus:
+                right_type.add(rowid)
             rows.append((-score, rowid, values))
         rows.sort()  # best first; equal scores in row-id order (row ids are unique)
+        # Type before tier: the best passage of the asked type about the focus answers first.
+        first_right = next((i for i, row in enumerate(rows) if row[1] in right_type), 0)
+        if first_right and rows[0][0] - rows[first_right][0] >= -self.weights.type_first_margin:
+            rows.insert(0, rows.pop(first_right))
         scored: list[Scored] = []
         # A text quoted once is not quoted again: 348 GARD pages share "This condition is inherited in an
         # autosomal recessive pattern ...", and some pages repeat another's answer word for word.

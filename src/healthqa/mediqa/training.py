@@ -10,6 +10,10 @@ training questions and a knowledge base holding MedQuAD (e.g. ``benchmarks/.cach
 
     python -m healthqa.mediqa.training query-adapter --kb KB [--liveqa DIR]
 
+The question-type classifier of question understanding (see :mod:`healthqa.mediqa.qtype_training`)::
+
+    python -m healthqa.mediqa.training qtype [--liveqa DIR] [--medquad DIR]
+
 ``DIR`` holds the MEDIQA 2019 files; by default ``$HEALTHQA_SOURCES/mediqa-2019`` when that exists,
 else ``../shared/data/mediqa-2019`` beside the repository. Only these files are used:
 
@@ -43,6 +47,7 @@ import numpy.typing as npt
 from healthqa import learned
 from healthqa.learned import LinearModel
 from healthqa.mediqa import entail, rerank
+from healthqa.mediqa.liveqa_training import read_liveqa_training
 from healthqa.retrieve.encoder import Encoder, default_encoder
 
 Matrix = npt.NDArray[np.float64]
@@ -348,41 +353,6 @@ ADAPTER_TEMPERATURE = 0.05
 SAME_QUESTION = 0.9  # cosine above which a knowledge-base question is the target question itself
 
 
-@dataclass(frozen=True)
-class LiveQATrainingQuestion:
-    text: str  # "SUBJECT. MESSAGE", or just MESSAGE when there is no subject
-    foci: list[str]  # NLM's annotated foci, every sub-question's
-    types: list[str]  # NLM's annotated types, every sub-question's, lower case
-    answers: list[str]  # NLM's reference answers
-    asked: list[tuple[str, str]]  # (focus, type) of each sub-question with a focus: its first of each
-
-
-def read_liveqa_training(folder: Path) -> list[LiveQATrainingQuestion]:
-    """Every LiveQA 2017 training question with a message in the XML files of ``folder``, in file order."""
-    import xml.etree.ElementTree as ET
-
-    def text(element: ET.Element | None) -> str:
-        return " ".join("".join(element.itertext()).split()) if element is not None else ""
-
-    found: list[LiveQATrainingQuestion] = []
-    for path in sorted(folder.glob("*.xml")):
-        for node in ET.parse(path).getroot().iter("NLM-QUESTION"):
-            subject, message = text(node.find("SUBJECT")), text(node.find("MESSAGE"))
-            said = f"{subject}. {message}" if subject else message
-            if not said.strip():
-                continue
-            asked = [(text(sub.find(".//FOCUS")), text(sub.find(".//TYPE")).lower())
-                     for sub in node.iter("SUB-QUESTION")]
-            found.append(LiveQATrainingQuestion(
-                said,
-                [text(f) for f in node.iter("FOCUS") if text(f)],
-                [text(t).lower() for t in node.iter("TYPE") if text(t)],
-                [text(a) for a in node.iter("ANSWER") if text(a)],
-                [(focus, kind) for focus, kind in asked if focus],
-            ))
-    return found
-
-
 def liveqa_training_pairs(folder: Path) -> list[tuple[str, str]]:
     """(message, the FAQ question it asks) for every annotated sub-question of the LiveQA training files:
     the message as "SUBJECT. MESSAGE", the FAQ question from its annotated focus and type."""
@@ -482,12 +452,23 @@ def train_query_adapter(liveqa: Path, kb: Path, encoder: Encoder | None = None,
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m healthqa.mediqa.training", description=__doc__.split("\n")[0])
-    parser.add_argument("model", choices=("all", "entail", "rerank", "query-adapter"))
+    parser.add_argument("model", choices=("all", "entail", "rerank", "query-adapter", "qtype"))
     parser.add_argument("--data", type=Path, default=None, help="folder of the MEDIQA 2019 XML files")
     parser.add_argument("--liveqa", type=Path, default=None, help="folder of the LiveQA 2017 training XML files")
     parser.add_argument("--kb", type=Path, default=None, help="a knowledge base holding MedQuAD (query-adapter)")
+    parser.add_argument("--medquad", type=Path, default=None, help="the MedQuAD folder (qtype)")
+    parser.add_argument("--out", type=Path, default=None, help="write the qtype model here, not into the package")
     args = parser.parse_args(argv)
     data: Path = args.data or default_data_dir()
+    if args.model == "qtype":  # the question-type classifier: see healthqa.mediqa.qtype_training
+        from healthqa.mediqa.qtype_training import train_qtype
+
+        classifier = train_qtype(args.liveqa or data.parent / "liveqa-med-2017" / "train",
+                                 args.medquad or data.parent / "medquad", args.out)
+        json.dump({"qtype": {"written": str(args.out or learned.source_path("qtype").parent),
+                             "features": len(classifier.vocabulary), **classifier.meta}}, sys.stdout, indent=1)
+        print()
+        return 0
     encoder = default_encoder()
     report: dict[str, Any] = {}
     if args.model == "query-adapter":

@@ -11,8 +11,8 @@ from importlib import resources
 from pathlib import Path
 
 from healthqa.errors import NotFoundError, StoreError
-from healthqa.records import DrugMention, Fact, Organisation, ParsedDocument, match_key
-from healthqa.store import catalogue, linking
+from healthqa.records import Fact, ParsedDocument, match_key
+from healthqa.store import catalogue, linking, structured
 from healthqa.store.base import (
     DocumentHead,
     DocumentRecord,
@@ -261,6 +261,9 @@ class SQLiteStore:
     def iter_names(self) -> Iterator[tuple[int, str, str]]:
         yield from self._db.execute("SELECT document_id, name, kind FROM document_name")
 
+    def iter_drug_mentions(self) -> Iterator[tuple[int, str, str]]:
+        return structured.iter_drug_mentions(self._db)
+
     # -- linking documents about one condition (store/linking.py) ----------------------------------
 
     def iter_codes(self) -> Iterator[tuple[int, str, str]]:
@@ -303,20 +306,8 @@ class SQLiteStore:
                     (doc_id,),
                 )
             ],
-            organisations=[
-                Organisation(*o)
-                for o in db.execute(
-                    """SELECT name, address, phone, email, url FROM organisation
-                       WHERE document_id = ? ORDER BY id""",
-                    by_doc,
-                )
-            ],
-            drugs=[
-                DrugMention(*m)
-                for m in db.execute(
-                    "SELECT brand, generic FROM drug_mention WHERE document_id = ? ORDER BY id", (doc_id,)
-                )
-            ],
+            organisations=structured.read_organisations(db, doc_id),
+            drugs=structured.read_drugs(db, doc_id),
             references=[
                 r[0]
                 for r in db.execute("SELECT text FROM reference WHERE document_id = ? ORDER BY id", (doc_id,))

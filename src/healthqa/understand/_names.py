@@ -1,10 +1,5 @@
-"""Question understanding: what is asked about (focus), what kind of question it is, and a concise form.
-
-A person's message is often long, misspelled and wrapped in a story. Understanding keeps what the
-ranking needs: the names of conditions or drugs it mentions (matched against every title, focus and
-synonym in the knowledge base, tolerant of one or two typos), the question type in the passages'
-vocabulary, and the question sentences without greetings, thanks and contact details.
-"""
+"""The names the knowledge base knows topics by, and how a question's words are matched against them
+(typo-tolerant, abbreviations, brand names of drug tables): :class:`NameIndex` and :class:`FocusMatch`."""
 
 from __future__ import annotations
 
@@ -12,164 +7,12 @@ import functools
 import re
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from healthqa.records import SectionType
+from healthqa.understand._words import _CHAT_SPELLINGS, _WORD, STOPWORDS, normalise
 
-_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'\u2019\-]*")
-_SENTENCE_END = re.compile(r"(?<=[.?!])\s+|\n+")
-_NOISE = [
-    re.compile(pattern, re.IGNORECASE)
-    for pattern in (
-        r"https?://\S+|www\.\S+",
-        r"\S+@\S+\.\w+",
-        r"\+?\d[\d\s().-]{7,}\d",
-        r"^\s*(hi|hello|hey|dear\s+\w+|good (morning|afternoon|evening)|greetings)\b[\s,!.:-]*",
-        r"\b(thanks?( you)?( so much)?( in advance)?|thank u|regards|sincerely|best wishes|god bless)\b"
-        r"[\s,!.]*",
-        r"\b(please|pls|plz)\b",
-    )
-]
-
-STOPWORDS = frozenset(
-    (
-        "a about above after again against all am an and any are aren't as at be because been before "
-        "being below between both but by can can't cannot could couldn't did didn't do does doesn't doing "
-        "don't down during each few for from further had hadn't has hasn't have haven't having he he'd "
-        "he'll he's her here here's hers herself him himself his how how's i i'd i'll i'm i've if in into "
-        "is isn't it it's its itself let's me more most mustn't my myself no nor not of off on once only "
-        "or other ought our ours ourselves out over own same shan't she she'd she'll she's should "
-        "shouldn't so some such than that that's the their theirs them themselves then there there's "
-        "these they they'd they'll they're they've this those through to too under until up very was "
-        "wasn't we we'd we'll we're we've were weren't what what's when when's where where's which while "
-        "who who's whom why why's with won't would wouldn't you you'd you'll you're you've your yours "
-        "yourself yourselves also get got just know want like would could may might will one two im ive "
-        'dont cant wont tell need help thank thanks hi hello dear question questions ask asking '
-        'information info please anyone someone something anything thing things much many really still '
-        'even ever since ago year years old month months week weeks day days time times lot lots'
-    ).split()
-)
-# Chat spellings of everyday words, never corrected into a name: "alot" is not a typo of Aloe.
-_CHAT_SPELLINGS = frozenset(
-    "alot abit aswell atleast alright gonna wanna gotta kinda sorta dunno thanx thankyou".split()
-)
-
-# Question-type cues, checked in order; the first type with the most cue hits wins.
-_TYPE_CUES: list[tuple[SectionType, str]] = [
-    (SectionType.INHERITANCE, r"inherit\w*|heredit\w*|hereditary|genetic(ally)?\b|pass(ed)? (it )?(on|down)|"
-     r"run(s)? in (the |my |our )?famil\w*|(kids?|children|child|son|daughter|grandchild\w*|baby|babies)"
-     r" (can |could |will |would |might )?(get|have|inherit|catch)|carrier"),
-    (SectionType.GENETIC_CHANGES, r"\bgenes?\b|mutation\w*|chromosom\w*|\bdna\b"),
-    (SectionType.BRAND_NAMES, r"\bbrand[- ]?names?\b|\bbrands? of\b|\bgeneric (names?|versions?|equivalents?)\b|"
-     r"\btrade ?names?\b"),
-    (SectionType.SIDE_EFFECTS, r"side[ -]?effects?|adverse|reaction to|make me (feel|sick)"),
-    (SectionType.INTERACTIONS_WITH_MEDICATIONS, r"interact\w*|take (it )?(with|together)|mix(ed|ing)? with|"
-     r"combine\w* with|alcohol with"),
-    (SectionType.DOSE, r"\bdos(e|es|age|ing)\b|how much .* take|how many (mg|pills|tablets)|\bmg\b"),
-    (SectionType.FREQUENCY, r"how common|how rare|how many (people|cases|americans|children|women|men)|"
-     r"prevalen\w*|incidence"),
-    (SectionType.OUTLOOK, r"prognos\w*|outlook|life expectancy|surviv\w*|how long .* (live|last)|"
-     r"(will|can|could) (i|he|she|they|it|you|people|someone|a person) (die|recover)|fatal|deadly|terminal|"
-     r"go away|permanent|curable"),
-    (SectionType.PREVENTION, r"prevent\w*|avoid\w*|reduce (the |my )?risk|protect\w*"),
-    (SectionType.SUSCEPTIBILITY, r"who (gets|is at risk|can get)|at risk|risk factors?|more likely"),
-    (SectionType.COMPLICATIONS, r"complication\w*|lead to|long[- ]term effects?|can it cause|damage"),
-    # "was diagnosed with" tells a story; "how is it diagnosed" asks about tests.
-    (SectionType.EXAMS_AND_TESTS, r"\btest(s|ed|ing)?\b|diagnos(is|e|ing|tic)\b|how (is|are|was|do you|does one)"
-     r" .{0,40}diagnosed|detect\w*|screen\w*|\bscan\w*|biopsy|x-?ray|\bmri\b|blood work|"
-     r"how (do|can) (you|i|doctors?) (tell|know|find out)|confirm"),
-    (SectionType.TREATMENT, r"treat\w*|\bcure\w*|therap\w*|medication\w*|medicine\w*|\bdrugs? for|surgery|"
-     r"surgical|manag\w*|remed\w*|get rid|relie\w*|help (with|for)|\bheal(s|ing|ed)?\b|"
-     # A plea for help with one's own condition asks what can be done about it.
-     r"what (can|could|should) (i|we|he|she|they) do|what to do|(need|any|some|your) help|"
-     r"(please|can you|could you) help|help (me|us|him|her|my)\b|(anything|something) (that )?(can|could) "
-     r"(be done|help)|how (to|can i|do i|can we|do we|can you) (stop|remove|reduce|lower|lose|improve|overcome|"
-     r"fix|solve|grow|control|deal|cope|take care)|lose (weight|fat)|what (tablets|pills|medicines?) (can|should)"),
-    (SectionType.SYMPTOMS, r"symptom\w*|signs?\b|feel(s|ing)? like|what happens|look like|warning signs"),
-    (SectionType.CAUSES, r"\bcaus\w*|why (do|does|did|would|is|am|are)|reason\w*|trigger\w*|"
-     r"how (do|did|does) (you|i|people|one|someone) (get|catch)|contagious|spread|due to"),
-    (SectionType.SUPPORT_GROUPS, r"support group\w*|organi[sz]ation\w*|foundation|specialist|"
-     r"who (can|should) i see|find a doctor|where can i (go|find|get)"),
-    (SectionType.RESEARCH, r"clinical trials?|research\w*|\bstud(y|ies)\b|new treatment\w*|experimental"),
-    (SectionType.INFORMATION,
-     r"what (is|are)\b|tell me about|information|literature|explain|definition|mean\w*"),
-]
-_COMPILED_CUES = [(kind, re.compile(pattern, re.IGNORECASE)) for kind, pattern in _TYPE_CUES]
-
-_SOMEONE = r"(my|his|her|their|our|the)"
-# Someone, now: "she's", "my son is", "I'm" ("when someone is having a seizure" asks, it does not tell).
-_NOW = r"(i'?m|i am|(he|she|they|it)('s| is| are)|my \w+( \w+)? (is|are))"
-_POISONS = (r"(bleach|windex|(rat )?poison|antifreeze|drain cleaner|detergent|(tide |laundry |dishwasher )?pods?|"
-            r"(button )?batter(y|ies)|magnets?|lye|pesticide|weed ?killer|gasoline|kerosene|lighter fluid|"
-            r"paint thinner|lamp oil|mushrooms? from the (yard|garden|woods))")
-# Emergency cues of the two kinds whose first action differs (see emergency_kind): thoughts of suicide or
-# self-harm, and something swallowed or breathed in.
-_SUICIDE_CUES = (
-    r"suicid\w*|kill(ing)? myself|kill me\b(?! (inside|slowly))|end(ing)? (my life|it all)|want to die|"
-    r"self[- ]harm|hurt(ing)? myself(?! (lifting|playing|at|while|when|exercising))|"
-    r"cut(ting)? (myself|my wrists?)|(don'?t|do not) want to (live|be alive)(?! with| like| in)|"
-    r"no reason to live|better off dead|take all (my|of my) (pills|medication|medicine)"
-)
-_POISON_CUES = (
-    rf"overdosed|{_NOW} overdosing|took an overdose|took too many (of {_SOMEONE} )?(\w+ )?(pills|tablets)|"
-    r"took (a|the) (whole|full|entire) bottle|took [1-9]\d+ (?!(mg|ml|mcg|milligrams|units|minutes|hours|"
-    r"days|weeks|months|years)\b)\w+|(ate|got into) (some of )?(my|his|her|the|grandma'?s) (pills|medicine|"
-    r"medication|tablets)|"
-    r"(swallowed|drank|drunk|ate|eaten|ingested|chewed) ((some of the|some|a|an|the|a bit of|a little|\d+) |"
-    rf"{_SOMEONE} )?{_POISONS}|been poisoned|"
-    r"(inhaled|breathed in|exposed to) (\w+ ){0,3}(fumes|gas|smoke|carbon monoxide|chemicals?)|"
-    r"carbon monoxide poisoning"
-)
-_EMERGENCY = re.compile(
-    # One leading boundary for every cue: "tolerate a battery of tests" is not "ate a battery".
-    r"\b(?:"
-    # Breathing.
-    r"(can'?t|cannot|could ?n[o']t|unable to|trouble|difficulty|hard to|struggling to|stopped) "
-    rf"(catch(ing)? {_SOMEONE} )?breath\w*|"
-    r"(not|isn'?t|isnt|wasn'?t|stopped|no longer) breathing(?! (well|properly|right|through|out of))|"
-    r"short(ness)? of breath|gasping|choking|"
-    r"(blue|purple|gr[ae]y) (lips|face|skin|fingers)|lips (are|turned|turning) blue|turn(ing|ed) blue|"
-    # Heart: crushing pain, or chest pain with the signs that come with a heart attack.
-    r"(crushing|severe|sudden|squeezing) (chest|heart) pain|chest pain (spread|radiat)\w*|"
-    r"(chest (pain|pressure|tightness|hurts|feels tight)|pain in my chest)[^.?!]{0,60}"
-    r"\b(left arm|jaw (pain|hurts|aches?)|(arm|hand) (is |feels )?(numb|tingl)\w*|cold sweat|i'?m sweating|"
-    r"feel(s|ing)? faint)|"
-    r"(having|had|is having) a heart attack|"
-    # Stroke.
-    r"face (is )?droop\w*|drooping face|slurred speech|speech is slurred|slurring (his|her|my|their) words|"
-    rf"one side of {_SOMEONE} (face|body) (is )?(droop|numb|weak|paralyz)\w*|"
-    rf"(can'?t|cannot|unable to) move {_SOMEONE} (left |right )?(arm|leg|side)|"
-    r"sudden (numbness|weakness|confusion|severe headache|vision loss|trouble (speaking|seeing|walking))|"
-    r"worst headache of (my|his|her|their) life|(having|had) a stroke|stroke symptoms|"
-    # Suicide and self-harm.
-    + _SUICIDE_CUES + "|"
-    # Poisoning and overdose.
-    + _POISON_CUES + "|"
-    # Consciousness, seizures, bleeding, allergy.
-    r"unconscious|unresponsive|won'?t (wake up|respond)|passed out|"
-    rf"{_NOW} having (a )?seizures?|seizure (that )?(won'?t|doesn'?t) stop|"
-    r"severe bleeding|bleeding (heavily|won'?t stop)|coughing (up )?blood|(vomiting|throwing up) blood|"
-    r"anaphyla\w*|severe allergic reaction|throat (is )?(closing|swelling)|swollen (throat|tongue)|"
-    r"(tongue|face)( and \w+)? (is |are )?(swelling|swollen)"
-    r")",
-    re.IGNORECASE,
-)
-_EMERGENCY_KINDS = (
-    ("suicide", re.compile(rf"\b(?:{_SUICIDE_CUES})", re.IGNORECASE)),
-    ("poison", re.compile(rf"\b(?:{_POISON_CUES})", re.IGNORECASE)),
-)
 _CORRECTIONS_KEPT = 50_000
 _SUFFIXES = (" syndrome", " disease", " disorder", " deficiency", " condition", " infection")
-
-
-def normalise(text: str) -> str:
-    """Lower case, one space between words, no punctuation but inner hyphens turned into spaces."""
-    words = _WORD.findall(text.lower().replace("\u2019", "'"))
-    return " ".join(w.replace("-", " ").strip("'") for w in words).strip()
-
-
-def content_words(text: str) -> list[str]:
-    return [w for w in normalise(text).split() if w not in STOPWORDS and len(w) > 1]
 
 
 @dataclass(frozen=True)
@@ -181,39 +24,10 @@ class FocusMatch:
     # may be CLOVES syndrome or the spice). A guess never restricts an answer to the name's pages.
     corrected: bool = False
     expansion: str = ""  # the condition's title when the question wrote an abbreviation of it ("LEMS")
-
-
-@dataclass
-class Understanding:
-    text: str
-    concise: str
-    focus: list[FocusMatch]
-    qtype: SectionType
-    qtypes: list[SectionType]
-    sub_questions: list[str]
-    emergency: bool
-    emergency_cue: str = ""
-    emergency_kind: str = ""  # "poison", "suicide" or "general" when ``emergency`` (see emergency_kind)
-    keywords: list[str] = field(default_factory=list)
-
-    @property
-    def expanded(self) -> str:
-        """The concise form with each abbreviation's condition named after it: "is LEMS (Lambert-Eaton
-        syndrome) inherited?", for a sentence encoder that has never met the abbreviation."""
-        text = self.concise or self.text
-        expansions = {match.matched: match.expansion for match in self.focus if match.expansion}
-        for matched, expansion in expansions.items():
-            found = re.search(rf"\b{re.escape(matched)}\b", text)
-            if found:
-                text = f"{text[:found.end()]} ({expansion}){text[found.end():]}"
-        return text
-
-    @property
-    def focus_documents(self) -> frozenset[int]:
-        found: set[int] = set()
-        for match in self.focus:
-            found |= match.document_ids
-        return frozenset(found)
+    # The generic name when the name matched is a brand from an ingested page's drug table ("Firdapse" ->
+    # "amifampridine phosphate"); ``document_ids`` are then the generic's documents (none when the knowledge
+    # base has no page about it).
+    generic: str = ""
 
 
 class NameIndex:
@@ -230,6 +44,9 @@ class NameIndex:
     ``dictionary`` holds everyday words (not names): a misspelling nearer to one of them than to any name is
     that word's ("pamplets" is one letter from "pamphlets", two from "pimples"), and an eponym shortened to
     one of them is not the eponym ("hunters" is not Hunter's syndrome).
+    ``brands`` are (document id, brand, generic) rows of ingested pages' drug tables: each brand becomes a
+    name of the generic's documents (found by the generic's name, or its first words: "amifampridine
+    phosphate" is "amifampridine"), known even where the knowledge base has no page about the generic.
     """
 
     def __init__(
@@ -239,6 +56,7 @@ class NameIndex:
         sources: Mapping[int, str] | None = None,
         reads_as_abbreviation: Callable[[str], bool] | None = None,
         dictionary: Iterable[str] = (),
+        brands: Iterable[tuple[int, str, str]] = (),
     ) -> None:
         everyday = frozenset(dictionary)
         self._everyday = everyday
@@ -267,6 +85,14 @@ class NameIndex:
         # the document is not known by it (see _same_condition).
         for document_id, key in _other_condition_names(self._names, titled, sources or {}):
             self._names[key].discard(document_id)
+        self._generic_of: dict[str, str] = {}
+        for _, brand, generic in brands:
+            key = normalise(brand)
+            if not key or key in STOPWORDS or len(key) < 3:
+                continue
+            self._generic_of.setdefault(key, generic)
+            self._names[key] |= self._generic_documents(generic)
+            self._display.setdefault(key, brand)
         self._keys_of: dict[int, set[str]] = defaultdict(set)
         for key, documents in self._names.items():
             for document_id in documents:
@@ -286,6 +112,15 @@ class NameIndex:
 
     def __len__(self) -> int:
         return len(self._names)
+
+    def _generic_documents(self, generic: str) -> set[int]:
+        """The documents named by ``generic``, or by its longest leading words that name some."""
+        words = normalise(generic).split()
+        for size in range(len(words), 0, -1):
+            found = self._names.get(" ".join(words[:size]))
+            if found:
+                return set(found)
+        return set()
 
     def _corrections(self, word: str) -> list[str]:
         if word in self._vocabulary or len(word) < 4 or word in STOPWORDS or word in _CHAT_SPELLINGS:
@@ -379,8 +214,10 @@ class NameIndex:
                     was_corrected = True
                 for i in range(start, start + size):
                     used[i] = True
+                generic = self._generic_of.get(key, "")
                 matches.append(FocusMatch(self._display[key], " ".join(originals[start:start + size]),
-                                          self._same_condition(docs), was_corrected, self._expansion(key, docs)))
+                                          self._same_condition(docs), was_corrected,
+                                          generic or self._expansion(key, docs), generic))
         return matches
 
     def _same_condition(self, documents: set[int], generic: int = 30) -> frozenset[int]:
@@ -424,7 +261,7 @@ class NameIndex:
         abbreviation: "madam" is no misspelling of MADA."""
         key = " ".join(span)
         docs = self._names.get(key)
-        if not docs:
+        if docs is None or (not docs and key not in self._generic_of):
             return None
         if key in self._case_sensitive:
             in_capitals = originals is not None and all(o.isupper() for o in originals)
@@ -521,66 +358,3 @@ def _corrected_spans(span: list[str], options: list[list[str]]) -> Iterable[list
         if len(results) > 64:
             break
     return [r for r in results if r != span and len(r) == len(span)]
-
-
-def classify(text: str) -> list[SectionType]:
-    """Question types cued in ``text``, strongest first; ``information`` when nothing is cued."""
-    scores: dict[SectionType, float] = {}
-    for rank, (kind, pattern) in enumerate(_COMPILED_CUES):
-        hits = [m.start() for m in pattern.finditer(text)]
-        if hits:
-            # Ties go to the type asked about first, then to the more specific type.
-            scores[kind] = len(hits) * 10_000 - hits[0] - rank / 100
-    ordered = sorted(scores, key=lambda k: -scores[k])
-    # "What is ..." frames most questions; it decides the type only when nothing else is asked.
-    specific = [kind for kind in ordered if kind is not SectionType.INFORMATION]
-    return [*specific, SectionType.INFORMATION] if specific else [SectionType.INFORMATION]
-
-
-def emergency_cue(text: str) -> str:
-    match = _EMERGENCY.search(text)
-    return match.group(0) if match else ""
-
-
-def emergency_kind(text: str) -> str:
-    """What an emergency question describes, for the order of the actions offered: "poison" (something
-    swallowed or breathed in, an overdose), "suicide" (thoughts of suicide or self-harm), "general" (any other
-    emergency cue); "" when no cue fires. Where both special kinds fire, the one written first decides."""
-    if not _EMERGENCY.search(text):
-        return ""
-    found = [(match.start(), kind) for kind, pattern in _EMERGENCY_KINDS if (match := pattern.search(text))]
-    return min(found)[1] if found else "general"
-
-
-def condense(text: str) -> tuple[str, list[str]]:
-    """The message without greetings, thanks and contact details, and its question sentences."""
-    cleaned = text
-    for pattern in _NOISE:
-        cleaned = pattern.sub(" ", cleaned)
-    sentences = [s.strip(" ,;:-") for s in _SENTENCE_END.split(cleaned) if s and s.strip(" ,;:-.")]
-    questions = [s for s in sentences if s.endswith("?") or re.match(
-        r"(what|how|why|when|where|who|which|is|are|can|could|do|does|did|should|will|would|may)\b", s, re.I)]
-    concise = " ".join(sentences)
-    return " ".join(concise.split()), questions
-
-
-def understand(text: str, names: NameIndex) -> Understanding:
-    concise, questions = condense(text)
-    focus = names.find(concise)
-    asked = " ".join(questions) if questions else concise
-    qtypes = classify(asked)
-    if qtypes == [SectionType.INFORMATION] and questions:
-        qtypes = classify(concise)
-    cue = emergency_cue(text)
-    return Understanding(
-        text=text,
-        concise=concise,
-        focus=focus,
-        qtype=qtypes[0],
-        qtypes=qtypes,
-        sub_questions=questions,
-        emergency=bool(cue),
-        emergency_cue=cue,
-        emergency_kind=emergency_kind(text) if cue else "",
-        keywords=content_words(concise),
-    )

@@ -1,0 +1,40 @@
+"""The words of a question: normalised, without stop words (shared by name matching and the rest of
+understanding)."""
+
+from __future__ import annotations
+
+import re
+
+_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'\u2019\-]*")
+STOPWORDS = frozenset(
+    (
+        "a about above after again against all am an and any are aren't as at be because been before "
+        "being below between both but by can can't cannot could couldn't did didn't do does doesn't doing "
+        "don't down during each few for from further had hadn't has hasn't have haven't having he he'd "
+        "he'll he's her here here's hers herself him himself his how how's i i'd i'll i'm i've if in into "
+        "is isn't it it's its itself let's me more most mustn't my myself no nor not of off on once only "
+        "or other ought our ours ourselves out over own same shan't she she'd she'll she's should "
+        "shouldn't so some such than that that's the their theirs them themselves then there there's "
+        "these they they'd they'll they're they've this those through to too under until up very was "
+        "wasn't we we'd we'll we're we've were weren't what what's when when's where where's which while "
+        "who who's whom why why's with won't would wouldn't you you'd you'll you're you've your yours "
+        "yourself yourselves also get got just know want like would could may might will one two im ive "
+        'dont cant wont tell need help thank thanks hi hello dear question questions ask asking '
+        'information info please anyone someone something anything thing things much many really still '
+        'even ever since ago year years old month months week weeks day days time times lot lots'
+    ).split()
+)
+# Chat spellings of everyday words, never corrected into a name: "alot" is not a typo of Aloe.
+_CHAT_SPELLINGS = frozenset(
+    "alot abit aswell atleast alright gonna wanna gotta kinda sorta dunno thanx thankyou".split()
+)
+
+
+def normalise(text: str) -> str:
+    """Lower case, one space between words, no punctuation but inner hyphens turned into spaces."""
+    words = _WORD.findall(text.lower().replace("\u2019", "'"))
+    return " ".join(w.replace("-", " ").strip("'") for w in words).strip()
+
+
+def content_words(text: str) -> list[str]:
+    return [w for w in normalise(text).split() if w not in STOPWORDS and len(w) > 1]

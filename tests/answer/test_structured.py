@@ -1,0 +1,173 @@
+"""The four failure classes of the founding documents, in our own words, over small knowledge bases built here:
+a brand name from a page's drug table, type before tier (tests, complications) and support organisations."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from healthqa.answer.answerer import Answerer
+from healthqa.answer.rank import Weights
+from healthqa.answer.structured import SAVED_COPY
+from healthqa.ingest import ingest_path
+from healthqa.records import DrugMention, Organisation, ParsedDocument, SectionType, SourceInfo, Tier
+from healthqa.store import SQLiteStore
+from kb_builders import BLOG, build_kb, make_document
+
+MEDLINEPLUS = SourceInfo("MedlinePlus", "NLM", "https://medlineplus.test", "public domain", Tier.GOVERNMENT_REVIEWED)
+EXAMS_TEXT = ("Doctors confirm the diagnosis with a blood test for calcium channel antibodies and a nerve "
+              "conduction study.")
+SYMPTOMS_TEXT = ("Most people with Dravelin palsy notice weak hips and thighs first; how tired they get after "
+                 "walking is how it is often tested at home for Dravelin palsy.")
+COMPLICATIONS_TEXT = "Complications of Dravelin palsy may include breathing problems and falls."
+CAUSES_TEXT = ("Dravelin palsy is caused by antibodies; it can cause weakness and can lead to other problems "
+               "such as complications of treatment.")
+AMIFAMPRIDINE_USAGE = "Amifampridine is used to treat muscle weakness in adults with an autoimmune nerve disorder."
+SUPPORT_GROUP = Organisation("Dravelin Palsy Friends", "1 Elm Road, Springfield, IL", "217-555-0199",
+                             "help@dravelin.example.org", "https://dravelin.example.org")
+
+
+def _documents() -> list[ParsedDocument]:
+    reviewed = make_document("dravelin", "Dravelin palsy", ["DVP"], [
+        (SectionType.SYMPTOMS, "How is Dravelin palsy first noticed and tested for at home?", SYMPTOMS_TEXT),
+        (SectionType.CAUSES, "What causes Dravelin palsy?", CAUSES_TEXT),
+        (SectionType.TREATMENT, "How is Dravelin palsy treated?",
+         "Treatment may include Zorvex and plasma exchange."),
+    ], url="")
+    reviewed.organisations = [SUPPORT_GROUP]
+    reviewed.drugs = [DrugMention("Zorvex", "amifampridine phosphate")]
+    article = make_document("dravelin-blog", "Dravelin palsy explained", ["Dravelin palsy"], [
+        (SectionType.EXAMS_AND_TESTS, "How is Dravelin palsy tested and diagnosed?", EXAMS_TEXT),
+        (SectionType.COMPLICATIONS, "What are the complications of Dravelin palsy?", COMPLICATIONS_TEXT),
+    ], source=BLOG)
+    drug = make_document("amifampridine", "Amifampridine", [], [
+        (SectionType.USAGE, "Why is amifampridine prescribed?", AMIFAMPRIDINE_USAGE),
+    ], source=MEDLINEPLUS)
+    return [reviewed, article, drug]
+
+
+@pytest.fixture(scope="module")
+def kb_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path: Path = build_kb(tmp_path_factory.mktemp("structured") / "kb.db", _documents())
+    return path
+
+
+@pytest.fixture(scope="module")
+def answerer(kb_path: Path) -> Iterator[Answerer]:
+    store = SQLiteStore(kb_path)
+    yield Answerer(store)
+    store.close()
+
+
+def test_a_brand_from_a_drug_table_is_a_name_and_its_answer_is_the_table_row_then_the_generic(
+    answerer: Answerer,
+) -> None:
+    answer = answerer.ask("what is zorvex?")
+    assert not answer.abstained
+    assert answer.focus == ["Zorvex"]
+    assert [(i.kind, i.fields) for i in answer.structured] == [
+        ("drug", {"brand": "Zorvex", "generic": "amifampridine phosphate"})]
+    item = answer.structured[0]
+    # Cited like a passage: the page had no address, so it is cited as a saved copy, with its source and date.
+    assert (item.source, item.title, item.url, item.cited_as, item.date) == (
+        "GARD", "Dravelin palsy", "", SAVED_COPY, "2020-05-01")
+    assert item.text == "Drug name: Zorvex; Generic name: amifampridine phosphate"
+    # The generic's passages follow ("amifampridine phosphate" names the Amifampridine page).
+    assert answer.answers and answer.answers[0].text == AMIFAMPRIDINE_USAGE
+    # A misspelled brand is still known.
+    assert answerer.understand("is zorvexx safe").focus[0].generic == "amifampridine phosphate"
+
+
+def test_a_brand_whose_generic_has_no_page_still_gets_the_table_row(tmp_path: Path) -> None:
+    documents = _documents()[:2]
+    store = SQLiteStore(build_kb(tmp_path / "kb.db", documents))
+    try:
+        answer = Answerer(store).ask("What is Zorvex")
+        assert not answer.abstained
+        assert [i.fields["generic"] for i in answer.structured] == ["amifampridine phosphate"]
+    finally:
+        store.close()
+
+
+def test_how_a_condition_is_tested_gets_the_tests_passage_first(answerer: Answerer) -> None:
+    answer = answerer.ask("how is dravelin palsy tested for?")
+    assert answer.type == SectionType.EXAMS_AND_TESTS.value
+    assert answer.answers[0].text == EXAMS_TEXT  # an unreviewed blog's, but of the type asked
+
+
+def test_complications_question_gets_the_complications_passage_before_a_better_scored_causes_one(
+    kb_path: Path, answerer: Answerer,
+) -> None:
+    question = "What complications can Dravelin palsy cause?"
+    answer = answerer.ask(question)
+    assert answer.type == SectionType.COMPLICATIONS.value
+    assert answer.answers[0].text == COMPLICATIONS_TEXT  # an unreviewed blog's, but of the type asked
+    # Without type before tier, the reviewed causes passage (which repeats the question's words) wins: the
+    # knowledge base really tests the rule.
+    store = SQLiteStore(kb_path)
+    try:
+        untyped = Answerer(store, weights=Weights(type_first_specificity=2.0))
+        assert untyped.ask(question).answers[0].text == CAUSES_TEXT
+    finally:
+        store.close()
+
+
+def test_support_group_question_gets_the_organisations_each_cited(answerer: Answerer) -> None:
+    answer = answerer.ask("are there any support groups for people with dravelin palsy?")
+    assert answer.type == SectionType.SUPPORT_GROUPS.value
+    organisations = [i for i in answer.structured if i.kind == "organisation"]
+    assert [i.fields for i in organisations] == [{
+        "name": "Dravelin Palsy Friends", "address": "1 Elm Road, Springfield, IL", "phone": "217-555-0199",
+        "email": "help@dravelin.example.org", "url": "https://dravelin.example.org"}]
+    assert (organisations[0].source, organisations[0].cited_as) == ("GARD", SAVED_COPY)
+    assert answer.to_json()["structured"][0]["fields"]["phone"] == "217-555-0199"
+    # Organisations answer only a question asking for them.
+    assert not answerer.ask("what causes dravelin palsy?").structured
+
+
+_SEEDS = Path(os.environ.get("HEALTHQA_SHARED_SEEDS") or Path(__file__).parents[2].parent / "shared" / "seeds")
+
+
+@pytest.mark.skipif(not _SEEDS.is_dir(), reason=f"shared seeds folder {_SEEDS} is missing")
+def test_the_four_classes_on_the_founding_documents(tmp_path: Path) -> None:
+    store = SQLiteStore(tmp_path / "seeds.db")
+    try:
+        assert ingest_path(store, _SEEDS).ok
+        answerer = Answerer(store)
+        brand = answerer.ask("what is firdapse")
+        assert not brand.abstained
+        assert [(i.fields["brand"], i.fields["generic"], i.source, i.cited_as) for i in brand.structured] == [
+            ("Firdapse", "amifampridine phosphate", "RareGuru (GARD data)", SAVED_COPY)]
+        for question, section in (("how do they test for LEMS?", "exams and tests"),
+                                  ("what complications can lambert eaton syndrome lead to?", "complications")):
+            answer = answerer.ask(question)
+            assert answer.answers[0].section == section, (question, [a.section for a in answer.answers])
+        support = answerer.ask("is there an organization that supports people with LEMS?")
+        names = [i.fields["name"] for i in support.structured if i.kind == "organisation"]
+        assert names == ["American Autoimmune Related Diseases Association (AARDA)",
+                         "Muscular Dystrophy Association MDA"]
+        assert support.structured[0].fields["phone"].startswith("586-776-3900")
+    finally:
+        store.close()
+
+
+def test_the_answer_page_and_the_cli_show_the_listed_items_cited(kb_path: Path) -> None:
+    from click.testing import CliRunner
+    from fastapi.testclient import TestClient
+
+    from healthqa.app import create_app
+    from healthqa.cli import main
+
+    with TestClient(create_app(str(kb_path))) as client:
+        page = client.post("/", data={"q": "are there support groups for dravelin palsy?"}).text
+    listed = page[page.index("Listed by the sources"):]
+    assert "Support organisation" in listed and "Dravelin Palsy Friends" in listed
+    assert 'href="tel:2175550199"' in listed and "1 Elm Road, Springfield, IL" in listed
+    assert "GARD" in listed and "2020-05-01" in listed and "Saved copy, no link given" in listed
+    output = CliRunner().invoke(main, ["ask", "--db", str(kb_path), "what is zorvex?"]).output
+    assert "Brand name and generic name - Dravelin palsy" in output
+    assert "Drug name: Zorvex" in output and "Generic name: amifampridine phosphate" in output
+    assert "GARD, 2020-05-01; saved copy" in output
