@@ -6,6 +6,7 @@ import dataclasses
 import json
 import sys
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NoReturn, Protocol
 
@@ -229,10 +230,18 @@ def fetch(name: str, url: str | None, dest: Path | None) -> None:
     click.echo(f"{name}: {folder}")
 
 
+# Fewer passages than this embed in seconds: the CLI says nothing about them (its stderr stays quiet).
+EMBED_QUIETLY_BELOW = 2000
+
+
 def _answerer(db: str | None, semantic: bool = True, in_memory: bool = False) -> Any:
     from healthqa.answer.answerer import Answerer
 
     store = _open(db)
+    if semantic:  # the first use of a large knowledge base embeds its passages: minutes, said in a few lines
+        from healthqa.app import embed_first
+
+        embed_first(db, lambda line: click.echo(line, err=True), quiet_below=EMBED_QUIETLY_BELOW)
     try:
         return Answerer(store, semantic=semantic, in_memory=in_memory)
     except HealthQAError as error:
@@ -247,6 +256,7 @@ def _answerer(db: str | None, semantic: bool = True, in_memory: bool = False) ->
 def ask(question: str, as_json: bool, top: int, db: str | None) -> None:
     """Answer QUESTION with quoted, cited passages, or say that no trusted answer was found."""
     from healthqa.answer.wording import NO_ANSWER
+    from healthqa.app.web.condition_pages import fact_sentence
 
     answerer = _answerer(db)
     answer = answerer.ask(question, top=top)
@@ -263,17 +273,27 @@ def ask(question: str, as_json: bool, top: int, db: str | None) -> None:
     click.echo(f"Understood: about {focus}; question type: {answer.type}\n")
     if answer.abstained:
         click.echo(f"{NO_ANSWER} {answer.reason}")
+    if answer.gap:  # no passage shown answers the type asked: say so, with where the trusted source has it
+        click.echo(answer.gap.wording)
+        for page in answer.gap.pages:
+            click.echo(f"  The trusted source has it at: {page.source}, {page.title}: {page.url}")
+        click.echo()
     for number, item in enumerate(answer.answers, 1):
         click.secho(f"[{number}] {item.title} - {item.section}", bold=True)
         link = f"; {item.url}" if item.url else ""
-        click.echo(f"    {item.source} ({item.tier.replace('_', ' ')}), {item.date or 'undated'}{link}")
+        date = item.date or "date not given by the source"
+        click.echo(f"    {item.source} ({item.tier.replace('_', ' ')}), {date}{link}")
         click.echo(f"    id {item.id}, score {item.score}")
-        if item.key_sentences:
+        if item.key_sentences and not answer.gap:
             click.echo("    In short (quoted): " + " ".join(item.key_sentences))
         click.echo("    " + "\n    ".join(_wrap(item.text)) + "\n")
-    for fact in answer.facts:
-        detail = f" ({fact.detail})" if fact.detail else ""
-        click.echo(f"{fact.label}: {fact.text}{detail} - {fact.title}, {fact.attribution}")
+    for listed in answer.structured:  # organisations, drug-table rows: the page's words under our labels
+        click.secho(f"{listed.label} - {listed.title}", bold=True)
+        for label, value in listed.labelled:
+            click.echo(f"    {label}: {value}")
+        click.echo(f"    {listed.source}, {listed.date or 'date not given by the source'}; {listed.cited_as}\n")
+    for fact in answer.facts:  # a plain sentence around the catalogue's value, never a bare code
+        click.echo(f"{fact_sentence(fact, fact.title)} - {fact.title}, {fact.attribution}")
     if answer.related:
         click.echo("Related questions:")
         for related in answer.related:
@@ -282,9 +302,16 @@ def ask(question: str, as_json: bool, top: int, db: str | None) -> None:
 
 
 def _wrap(text: str, width: int = 100) -> list[str]:
+    """``text`` wrapped at ``width``, its paragraphs and list items (see text_blocks) each on their own lines."""
     import textwrap
 
-    return [line for paragraph in text.splitlines() for line in (textwrap.wrap(paragraph, width) or [""])]
+    from healthqa.answer.wording import plain_lines
+
+    lines: list[str] = []
+    for paragraph in plain_lines(text) or [""]:
+        indent = "    " if paragraph.startswith("  - ") else ""
+        lines += textwrap.wrap(paragraph, width, subsequent_indent=indent) or [""]
+    return lines
 
 
 @main.command()
@@ -355,7 +382,8 @@ def serve(host: str, port: int, workers: int, db: str | None) -> None:
     # uvicorn would believe X-Forwarded-For from 127.0.0.1 (FORWARDED_ALLOW_IPS): the guard decides instead,
     # from HEALTHQA_TRUSTED_PROXIES (healthqa.app.ratelimit).
     if workers == 1:
-        app = create_app(target, settings)
+        # It listens at once; until ready, each request is told "healthqa is getting ready" (503).
+        app = create_app(target, settings, ready_in_background=True)
         uvicorn.run(app, host=host, port=port, access_log=False, log_config=log_config, proxy_headers=False,
                     **server_options())
         return
@@ -446,3 +474,73 @@ def disease(name: str, as_json: bool, features: int, db: str | None) -> None:
     finally:
         store.close()
     _print_result(record, as_json)
+
+
+# -- communities: admin commands (healthqa.community) -----------------------------------------------------------
+
+community_db_option = click.option(
+    "--community-db", envvar="HEALTHQA_COMMUNITY_DB", default=None,
+    help="The communities' file (default: HEALTHQA_COMMUNITY_DB, else beside the knowledge base).",
+)
+
+
+def _community(community_db: str | None, db: str | None) -> Any:
+    from healthqa.community import Community, community_path
+    from healthqa.config import database_url
+
+    try:
+        return Community.open(community_db or community_path(db or database_url()))
+    except HealthQAError as error:
+        _fail(error)
+
+
+@main.group()
+def users() -> None:
+    """Community accounts: the mail outbox, moderators."""
+
+
+@users.command("outbox")
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 1000), help="How many messages.")
+@community_db_option
+@db_option
+def users_outbox(limit: int, community_db: str | None, db: str | None) -> None:
+    """The mail the communities would have sent (when HEALTHQA_SMTP_URL is unset), newest first."""
+    community = _community(community_db, db)
+    for message in community.mailer.outbox(limit):
+        click.echo(f"To: {message.recipient}\nSubject: {message.subject}\n\n{message.body}\n{'-' * 60}")
+    community.close()
+
+
+@users.command("moderator")
+@click.argument("email")
+@click.option("--remove", is_flag=True, help="Take the moderator role away instead.")
+@community_db_option
+@db_option
+def users_moderator(email: str, remove: bool, community_db: str | None, db: str | None) -> None:
+    """Make the account with EMAIL a moderator (or, with --remove, no longer one); the audit log records it."""
+    community = _community(community_db, db)
+    try:
+        account = community.accounts.set_moderator(email, not remove)
+    except HealthQAError as error:
+        _fail(error)
+    finally:
+        community.close()
+    click.echo(f"{account.display_name} is {'now' if account.moderator else 'no longer'} a moderator.")
+
+
+@main.group()
+def moderate() -> None:
+    """Community moderation, for administrators."""
+
+
+@moderate.command("audit")
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 10000), help="How many entries.")
+@community_db_option
+@db_option
+def moderate_audit(limit: int, community_db: str | None, db: str | None) -> None:
+    """The moderators' audit log, newest first: when, who, what, on what, why."""
+    community = _community(community_db, db)
+    for entry in community.moderation.entries(limit):
+        when = datetime.fromtimestamp(entry.at, tz=UTC).strftime("%Y-%m-%d %H:%M")
+        click.echo(f"{when}  {entry.moderator_name}  {entry.action}  {entry.target}  {entry.reason}")
+    community.close()

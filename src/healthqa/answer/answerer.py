@@ -16,8 +16,11 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from healthqa.answer.facts import KINDS_FOR, FactItem, fact_passages
+from healthqa.answer.gap import AnswerGap, find_gap
 from healthqa.answer.rank import Ranker, Scored, Weights, build_vectors
+from healthqa.answer.structured import StructuredItem, drug_items, organisation_items
 from healthqa.answer.wording import DISCLAIMER, EMERGENCY_GUIDANCE, EmergencyAction, emergency_actions
+from healthqa.records import SectionType
 from healthqa.retrieve.encoder import Encoder, default_encoder, english_words
 from healthqa.store.base import Store
 from healthqa.understand import NameIndex, Understanding, content_words, normalise, understand
@@ -73,6 +76,12 @@ class Answer:
     # (Poison Control for something swallowed or breathed in, the crisis line for thoughts of suicide, the
     # emergency number otherwise); ``emergency_guidance`` says the same in one paragraph. Empty otherwise.
     emergency_actions: list[EmergencyAction] = field(default_factory=list)
+    # Structured items of the pages the question is about, each cited like a passage: the support
+    # organisations for a question asking for them, the drug-table rows of a brand name it mentions.
+    structured: list[StructuredItem] = field(default_factory=list)
+    # When no passage shown (nor a catalogue fact or structured item) answers the type of question asked: that
+    # gap in healthqa's words, with the pages where the trusted sources have it (healthqa.answer.gap); else None.
+    gap: AnswerGap | None = None
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -116,7 +125,8 @@ class Answerer:
         self.encoder = (encoder or default_encoder()) if semantic else None
         if self.encoder is not None:
             build_vectors(store, self.encoder)
-        self.names = name_index(store)
+        self.drug_mentions = list(store.iter_drug_mentions())
+        self.names = name_index(store, self.drug_mentions)
         self.ranker = Ranker(store, self.encoder, weights, in_memory=in_memory)
         if in_memory and self.encoder is not None:
             # Long-running answerers (servers, batches) pay the query model's export at start, not on the
@@ -146,7 +156,8 @@ class Answerer:
         facts = []
         if understood.focus and understood.qtype in KINDS_FOR:
             facts = fact_passages(self.store, sorted(understood.focus_documents)[:40], understood.qtype, limit=top)
-        abstained = not trusted and not facts
+        structured = self._structured(understood)
+        abstained = not trusted and not facts and not structured
         reason = ""
         if abstained:
             reason = (
@@ -171,7 +182,17 @@ class Answerer:
             reason=reason,
             facts=facts,
             emergency_actions=emergency_actions(understood.emergency_kind) if understood.emergency else [],
+            structured=structured,
+            gap=find_gap(self.store, understood, answers, bool(facts or structured)),
         )
+
+    def _structured(self, understood: Understanding) -> list[StructuredItem]:
+        """The drug-table rows of the brand names the question mentions, and, for a question asking for
+        support groups, the organisations listed by the pages about its focus."""
+        items = drug_items(self.store, self.drug_mentions, [m.name for m in understood.focus if m.generic])
+        if understood.qtype is SectionType.SUPPORT_GROUPS and understood.focus:
+            items += organisation_items(self.store, sorted(understood.focus_documents)[:40])
+        return items
 
     def rank_ids(self, question: str, top: int = 10) -> list[tuple[str, float]]:
         """Public ids and scores of the best passages, without abstention (for benchmark runs)."""
@@ -268,12 +289,15 @@ class _AnswerCache:
             return len(self._answers)
 
 
-def name_index(store: Store) -> NameIndex:
-    """The names of every document of ``store``, as questions are read against them. A word of the corpus or
-    of the sentence encoder's English vocabulary is never taken for a typo of a name."""
+def name_index(store: Store, drug_mentions: list[tuple[int, str, str]] | None = None) -> NameIndex:
+    """The names of every document of ``store``, as questions are read against them, and the brand names of
+    its pages' drug tables (``drug_mentions``, read from the store unless given). A word of the corpus or of
+    the sentence encoder's English vocabulary is never taken for a typo of a name."""
     sources = {head.id: head.source for head in store.iter_document_heads()}
+    brands = store.iter_drug_mentions() if drug_mentions is None else drug_mentions
     return NameIndex(store.iter_names(), known_word=corpus_word_test(store), sources=sources,
-                     reads_as_abbreviation=lowercase_abbreviation_test(store), dictionary=english_words())
+                     reads_as_abbreviation=lowercase_abbreviation_test(store), dictionary=english_words(),
+                     brands=brands)
 
 
 def corpus_word_test(store: Store, passages: int = 3) -> Callable[[str], bool]:

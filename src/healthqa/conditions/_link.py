@@ -308,7 +308,28 @@ class DiseaseIndex:
             found = self._named(name_keys(match.name)) or set(self._groups.abbreviation_holders.get(short or "", ()))
             for doc_id in sorted(found, key=self._order):
                 roots.setdefault(self._find(doc_id))
+        for doc_id in self._prefixed(text):
+            roots.setdefault(self._find(doc_id))
         return [self.candidate(root) for root in list(roots)[:_MAX_CANDIDATES]]
+
+    def _prefixed(self, text: str) -> list[int]:
+        """The documents with a name (title, focus or synonym) each of whose words begins one of the name's
+        words: "lambert" finds "Lambert-Eaton myasthenic syndrome" and "Eaton-Lambert syndrome". Words of fewer
+        than three letters are left out of ``text``; shorter names, then more trusted sources, first."""
+        wanted = [w for w in re.findall(r"\w+", text.casefold()) if len(w) >= 3]
+        if not wanted:
+            return []
+        found: dict[int, int] = {}
+        for doc_id, length, words in self._name_words:
+            if all(any(word.startswith(w) for word in words) for w in wanted):
+                found[doc_id] = min(found.get(doc_id, length), length)
+        return sorted(found, key=lambda d: (found[d], self._order(d)))
+
+    @functools.cached_property
+    def _name_words(self) -> list[tuple[int, int, tuple[str, ...]]]:
+        """(document id, length, words) of every name, for :meth:`_prefixed` (built on its first use)."""
+        return [(doc_id, len(name), tuple(re.findall(r"\w+", name.casefold())))
+                for doc_id, name, _kind in self._raw_names]
 
 
 _INDEXES: weakref.WeakKeyDictionary[Any, DiseaseIndex] = weakref.WeakKeyDictionary()

@@ -334,7 +334,7 @@ def record_lines(record: DiseaseRecord) -> list[str]:
     out = [record.name, "=" * len(record.name)]
     if record.codes:
         out.append("Codes: " + ", ".join(f"{system}:{code}" for system, codes in record.codes.items()
-                                          for code in codes))
+                                          if not system.endswith("-exact") for code in codes))
     if record.synonyms:
         out.append("Also called:")
         for synonym in record.synonyms:

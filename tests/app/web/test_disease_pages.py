@@ -115,7 +115,9 @@ def test_an_orphanet_record_shows_codes_facts_and_features_with_credit(client: T
     assert "<h1>Dry-weak syndrome (test)</h1>" in html
     assert "https://www.orpha.net/en/disease/detail/900001" in links and "https://omim.org/entry/600001" in links
     facts = part(html, "facts")
-    assert "Mode of inheritance" in facts and "Autosomal dominant" in facts and "Point prevalence, Worldwide" in facts
+    # The catalogue's values in plain words, never bare codes.
+    assert "Mode of inheritance" in facts and "records the pattern of inheritance as autosomal dominant" in facts
+    assert "according to Orphanet (point prevalence, Worldwide)" in facts
     assert "Source: Orphanet, www.orpha.net" in facts and "CC BY 4.0" in facts
     assert "https://creativecommons.org/licenses/by/4.0/" in outline(facts).hrefs
     features = part(html, "features")
@@ -278,3 +280,10 @@ def test_the_plainest_lay_name_is_chosen() -> None:
     assert plainest("Seizure", ["Epilepsy"]) == ""  # one word: often another condition's name
     assert plainest("Proximal muscle weakness", ["Proximal neurogenic muscle weakness"]) == ""
     assert plainest("Constipation", ["Constipation"]) == ""
+
+
+def test_a_word_of_the_name_suggests_the_condition(client: TestClient) -> None:
+    """"/diseases/lambert" names no condition, but begins a word of LEMS's names: LEMS is suggested."""
+    html = page(client, "lambert", status=404)
+    assert f">{LEMS}</a>" in html
+    assert page(client, "eaton lamb", status=404).count(f">{LEMS}</a>") == 1  # any word order, each a prefix

@@ -23,7 +23,7 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
         yield test_client
 
 
-OWN_SCRIPT = {"src": "/static/ask.js", "defer": None}
+OWN_SCRIPTS = ({"src": "/static/ask.js", "defer": None}, {"src": "/static/sections.js", "defer": None})
 
 
 class Outline(HTMLParser):
@@ -51,7 +51,7 @@ class Outline(HTMLParser):
             self.labels.add(values["for"] or "")
         if values.get("id"):
             self.ids.add(values["id"] or "")
-        if tag == "script" and values == OWN_SCRIPT:
+        if tag == "script" and values in OWN_SCRIPTS:
             self.own_scripts += 1
         elif tag in ("script", "img", "iframe", "object", "embed"):
             self.scripts += 1
@@ -273,12 +273,16 @@ def test_answer_page_shows_orphanet_facts_with_attribution(client: TestClient) -
     page = assert_accessible_page(html)
     facts = html[html.index('id="facts-heading"'):html.index("</section>", html.index('id="facts-heading"'))]
     assert "Kallmann syndrome" in facts and "Mode of inheritance" in facts
-    assert re.search(r"<blockquote[^>]*>\s*<p class=\"passage\">X-linked recessive</p>", facts)
+    # In plain words, on the card and first on the page, before the passages.
+    plain = "Orphanet records the pattern of inheritance as X-linked recessive."
+    assert f'<p class="fact-sentence">{plain}</p>' in facts
+    assert html.index("lead-answer") < html.index(plain) < html.index('id="facts-heading"')
     assert "<dd>Orphanet</dd>" in facts and "Government-reviewed source" in facts
     assert "Source: Orphanet, www.orpha.net" in facts and "licence CC BY 4.0" in facts
     assert "https://www.orpha.net/en/disease/detail/478" in page.hrefs and "/topics/orphanet:478" in page.hrefs
     prevalence = client.get("/", params={"q": "how common is kallmann syndrome?"}).text
-    assert "How common" in prevalence and "1-9 / 100 000" in prevalence and "Point prevalence, Europe" in prevalence
+    said = "About 1 to 9 in 100 000 people, according to Orphanet (point prevalence, Europe)."
+    assert "How common" in prevalence and said in prevalence and "1-9 / 100 000" not in prevalence
     assert 'id="facts-heading"' not in client.get("/", params={"q": "what causes gout?"}).text
 
 
@@ -447,7 +451,7 @@ def test_undated_sources_are_said_once_per_source_never_undated(trust_client: Te
 
 def test_saved_copy_without_address_says_so(trust_client: TestClient) -> None:
     html = trust_client.get("/", params={"q": "What causes Florbian syndrome?"}).text
-    card = html.split('<article class="card">', 1)[1].split("</article>", 1)[0]
+    card = re.split(r'<article class="card"[^>]*>', html, maxsplit=1)[1].split("</article>", 1)[0]
     assert "Florbian syndrome is caused" in card
     assert "Saved copy, no link given" in card and 'class="original"' not in card
     topic = trust_client.get("/topics/webpage:florbian").text
@@ -458,14 +462,14 @@ def test_saved_copy_without_address_says_so(trust_client: TestClient) -> None:
 
 def test_linked_cards_link_to_the_original(trust_client: TestClient) -> None:
     html = trust_client.get("/", params={"q": "What is flu?"}).text
-    cards = html.split('<article class="card">')[1:]
+    cards = re.split(r'<article class="card"[^>]*>', html)[1:]
     assert cards and all('class="original" href="https://site.test/' in card for card in cards)
     assert "Saved copy, no link given" not in html
 
 
 def test_card_label_follows_the_question_it_answers(trust_client: TestClient) -> None:
     html = trust_client.get("/", params={"q": "What special dietary instructions should I follow with zyrtecol?"}).text
-    card = html.split('<article class="card">', 1)[1].split("</article>", 1)[0]
+    card = re.split(r'<article class="card"[^>]*>', html, maxsplit=1)[1].split("</article>", 1)[0]
     assert ZYRTECOL_DIET in card
     assert "— dietary</span>" in card and "forget a dose" not in card
     assert "Answers: What special dietary instructions should I follow with Zyrtecol?</p>" in card

@@ -2,17 +2,19 @@
 
 MedQuAD's questions come from templates ("What is (are) Flu ?"); the pages show them as a person would
 write them ("What is Flu?"). A card's label is the type of the question its passage answers, read from
-that question where MedQuAD's type attribute disagrees with it.
+that question where MedQuAD's type attribute disagrees with it. A passage's lists are shown as lists.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import TypeVar
 
-from healthqa.ingest.medquad import parse_question
-from healthqa.records import SectionType
+from markupsafe import Markup, escape
+
+from healthqa.answer.gap import answered_type
+from healthqa.answer.wording import text_blocks
 
 T = TypeVar("T")
 
@@ -79,14 +81,48 @@ def unique_questions(items: Iterable[T], text: Callable[[T], str]) -> list[T]:
 
 
 def card_label(section: str, question: str | None) -> str:
-    """The label of a passage: its section type, or the type its own question asks where the two disagree.
+    """The label of a passage: its section type, or the type its own question asks where the two disagree
+    (see :func:`healthqa.answer.gap.answered_type`: MedQuAD's type attribute is sometimes wrong)."""
+    return answered_type(section, question)
 
-    MedQuAD's type attribute is sometimes wrong ("forget a dose" on "What special dietary instructions
-    should I follow with X?"); its question templates are not.
-    """
-    parsed = parse_question(question) if question else None
-    # "What is {F}" also fits free-form questions ("What is the best treatment for X?"): "information" is
-    # the templates' catch-all, so it never overrides a more specific section.
-    if parsed is None or parsed[1] is SectionType.INFORMATION:
-        return section
-    return parsed[1].value
+
+def _marks(text: str, sentences: Sequence[str]) -> list[tuple[int, int]]:
+    """Where each of ``sentences`` (exact substrings, in order) lies in ``text``; the ones not found left out."""
+    spans: list[tuple[int, int]] = []
+    cursor = 0
+    for sentence in sentences:
+        at = text.find(sentence, cursor) if sentence else -1
+        if at >= 0:
+            spans.append((at, at + len(sentence)))
+            cursor = at + len(sentence)
+    return spans
+
+
+def _marked(text: str, start: int, end: int, marks: Sequence[tuple[int, int]]) -> Markup:
+    """``text[start:end]`` escaped, with the parts inside ``marks`` wrapped in <mark>."""
+    parts: list[Markup] = []
+    cursor = start
+    for low, high in marks:
+        low, high = max(low, start), min(high, end)
+        if low >= high or low < cursor:
+            continue
+        parts.append(escape(text[cursor:low]))
+        parts.append(Markup("<mark>") + escape(text[low:high]) + Markup("</mark>"))
+        cursor = high
+    parts.append(escape(text[cursor:end]))
+    return Markup("").join(parts)
+
+
+def passage_html(text: str, sentences: Sequence[str] = ()) -> Markup:
+    """A passage as HTML: its paragraphs as <p> and its lists as <ul> (read from its whitespace, see
+    :func:`healthqa.answer.wording.text_blocks`), every piece escaped, ``sentences`` marked where they fall."""
+    marks = _marks(text, sentences)
+    html: list[Markup] = []
+    for block in text_blocks(text):
+        pieces = [_marked(text, start, end, marks) for start, end in block.spans]
+        if block.kind == "list":
+            html.append(Markup("<ul>") + Markup("").join(Markup("<li>") + p + Markup("</li>") for p in pieces)
+                        + Markup("</ul>"))
+        else:
+            html.append(Markup("<p>") + pieces[0] + Markup("</p>"))
+    return Markup("").join(html)
