@@ -22,8 +22,10 @@ random, mapped back to HPO with :meth:`healthqa.symptoms.hpo.HPOIndex.map_text`.
 
     .venv/bin/python benchmarks/phenomizer.py [--seed 0] [--limit N] [--out results.json]
 
-Prints one JSON object. ``--exact``, ``--general``, ``--specific``, ``--similar`` and ``--noise`` override
-the scorer's weights (for tuning, which was done with ``--seed 1``; the reported figures use ``--seed 0``).
+Prints one JSON object. ``--specific``, ``--similar``, ``--noise`` and ``--absent`` override the scorer's
+weights (chosen by grouped cross-validation on real dev cases, ``benchmarks/phenopackets.py``, not here).
+By default the patients are drawn from, and ranked against, Orphanet's annotations alone (the protocol of
+issue 5); ``--merge`` uses the merged features (Orphanet + HPO's annotations through exact OMIM mappings).
 """
 
 from __future__ import annotations
@@ -42,15 +44,18 @@ import numpy as np
 
 from healthqa.ingest import orphanet
 from healthqa.symptoms.hpo import PHENOTYPIC_ABNORMALITY, ROOT, HPOIndex, load_hpo
-from healthqa.symptoms.search import DEFAULTS, Params, SymptomIndex
+from healthqa.symptoms.index import DEFAULTS, Params, SymptomIndex
+from healthqa.symptoms.knowledge import read_exact_omim
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = REPO_ROOT.parent / "shared" / "data" / "orphanet" / "orphapackets-2025-12.jsonl.gz"
 CONDITIONS = ("clean", "noise", "imprecision", "both")
 
 
-def load_index(path: Path, hpo: HPOIndex) -> SymptomIndex:
-    return SymptomIndex.from_documents(orphanet.read(path), hpo, cache_size=4096)
+def load_index(path: Path, hpo: HPOIndex, merge: bool) -> SymptomIndex:
+    """Orphanet's disorders, with HPO's annotations merged through exact OMIM mappings (``merge``)."""
+    exact = read_exact_omim(path) if merge else None
+    return SymptomIndex.from_documents(orphanet.read(path), hpo, cache_size=4096, merge=merge, exact_omim=exact)
 
 
 def resnik_scores(index: SymptomIndex, terms: list[str]) -> np.ndarray:
@@ -153,17 +158,18 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--terms", type=int, default=5)
     parser.add_argument("--limit", type=int, default=0, help="only the first N disorders (quick runs)")
-    for name in ("exact", "general", "specific", "similar", "noise"):
+    for name in ("specific", "similar", "noise", "absent"):
         parser.add_argument(f"--{name}", type=float, default=getattr(DEFAULTS, name), help="scorer weight")
+    parser.add_argument("--merge", action="store_true", help="simulate over the merged features (Orphanet + HPO)")
     parser.add_argument("--no-lay", action="store_true", help="skip the lay-phrase set")
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
     if not args.data.is_file():
         sys.exit(f"{args.data}: missing (set --data to the Orphanet packets file)")
     start = time.perf_counter()
-    params = Params(args.exact, args.general, args.specific, args.similar, args.noise)
+    params = Params(args.specific, args.similar, args.noise, args.absent)
     hpo = load_hpo()
-    index = load_index(args.data, hpo)
+    index = load_index(args.data, hpo, args.merge)
     rng = np.random.default_rng(args.seed)
     sim = Simulator(index, hpo, rng, args.terms)
     diseases = list(range(len(index)))
@@ -173,7 +179,7 @@ def main() -> None:
     result: dict[str, Any] = {
         "benchmark": "phenomizer-simulated-patients",
         "data": args.data.name, "hpo_version": hpo.version, "disorders": len(diseases), "terms": args.terms,
-        "seed": args.seed, "scorer": dataclasses.asdict(params),
+        "seed": args.seed, "scorer": dataclasses.asdict(params), "merged_features": args.merge,
         "sampling": "frequency-weighted without replacement; noise ceil(k/2) unrelated annotated terms; "
                     "imprecision: uniform proper ancestor, not root or top level",
         "conditions": {},

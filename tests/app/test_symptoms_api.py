@@ -37,13 +37,14 @@ def used_ids(data: dict[str, Any]) -> list[str]:
 
 def test_the_same_object_as_the_cli(client: TestClient, kb_path: Path) -> None:
     data = symptoms(client, q=LEMS_LIKE)
-    assert set(data) == {"label", "terms", "diseases", "credit"} and data["label"] == LABEL
+    assert set(data) == {"label", "terms", "diseases", "groups", "credit"} and data["label"] == LABEL
     assert data["terms"][0] == {"phrase": "dry mouth", "hpo_id": XEROSTOMIA, "name": "Xerostomia", "score": 1.0}
     assert data["terms"][-1] == {"phrase": "blah", "hpo_id": "", "name": "", "score": 0.0}  # shown, not searched
     best = data["diseases"][0]
     assert (best["name"], best["orpha"]) == ("Dry-weak syndrome (test)", "900001")
     assert set(best) == {"name", "orpha", "score", "matched", "missing"}
-    assert best["matched"][0] == {"hpo_id": XEROSTOMIA, "term": "Xerostomia", "frequency": 0.895, "query": XEROSTOMIA}
+    assert best["matched"][0] == {"hpo_id": XEROSTOMIA, "term": "Xerostomia", "frequency": 0.895, "query": XEROSTOMIA,
+                                  "sources": ["Orphanet"]}
     assert [d["score"] for d in data["diseases"]] == sorted((d["score"] for d in data["diseases"]), reverse=True)
     assert all(word in data["credit"] for word in ("Orphanet", "CC BY 4.0", "Human Phenotype Ontology"))
     cli = CliRunner().invoke(main, ["symptoms", LEMS_LIKE, "--json", "--db", str(kb_path)])
@@ -132,7 +133,10 @@ def test_the_index_is_built_once_lazily_and_shared_by_threads(kb_path: Path) -> 
         assert service._symptom_index is None  # nothing is built before the first search
         with ThreadPoolExecutor(max_workers=8) as pool:
             indexes = list(pool.map(lambda _: service.symptom_index(), range(16)))
-        assert all(index is indexes[0] for index in indexes) and len(indexes[0]) == 3
+        # The three test disorders, and Kallmann syndrome (ORPHA:478): no Orphanet features in the fixture,
+        # but HPO's own annotations of ORPHA:478 (phenotype.hpoa) give it some.
+        assert all(index is indexes[0] for index in indexes) and len(indexes[0]) == 4
+        assert "478" in indexes[0].orpha
         assert service.symptom_index() is indexes[0]
     finally:
         service.close()
@@ -161,3 +165,25 @@ def test_listed_in_the_openapi_schema(client: TestClient) -> None:
     assert {p["name"] for p in operation["parameters"]} == {"q", "hpo", "exclude", "top"}
     assert {"200", "422", "503"} <= set(operation["responses"])
     assert "/api/symptoms" in client.get("/docs").text
+
+
+def test_tied_subtypes_come_under_their_group_in_the_api_and_on_the_page(tmp_path: Path) -> None:
+    from healthqa.ingest.orphanet import parse_packet
+    from symptoms.test_index import PTOSIS, SEIZURE, TYPE_A, TYPE_B
+
+    kb = build_kb(tmp_path / "kb.db", [parse_packet(r["Orphapacket"]) for r in (TYPE_A, TYPE_B, EYE_SKIN)])
+    with open_client(kb) as client:
+        data = symptoms(client, hpo=f"{PTOSIS},{SEIZURE}")
+        assert data["groups"] == [{"orpha": "900200", "name": "Invented myopathy (test)",
+                                   "members": [d["orpha"] for d in data["diseases"][:2]]}]
+        assert data["diseases"][0]["matched"][0]["sources"] == ["Orphanet"]
+        page = client.get("/symptoms", params={"q": "droopy eyelids, fits"})
+        assert page.status_code == 200
+        html = page.text
+        # The read-back of each phrase, with its box, stays; the group is shown once, the subtypes under it.
+        assert "How healthqa read your words" in html and 'name="use" value="HP:0000508"' in html
+        group = html[html.index('class="card disease-group"'):]
+        group = group[: group.index("</section>")]
+        assert html.count("Invented myopathy (test)") == 1 and "2 subtypes of this Orphanet group" in group
+        assert "Invented myopathy, type A (test)" in group and "Invented myopathy, type B (test)" in group
+        assert "recorded by: Orphanet" in group

@@ -38,7 +38,8 @@ def test_one_document_per_disorder(packets: Path) -> None:
     assert first.source.name == "Orphanet" and first.source.tier is Tier.GOVERNMENT_REVIEWED
     assert "CC BY 4.0" in first.source.licence
     # Exact and broader OMIM mappings are codes; a narrower one (shared by several disorders) is not.
-    assert first.codes == [("ORPHA", "900001"), ("OMIM", "600001"), ("OMIM", "600002")]
+    # Exact ones are also recorded as OMIM-exact: the symptom index merges HPO's annotations of those only.
+    assert first.codes == [("ORPHA", "900001"), ("OMIM", "600001"), ("OMIM-exact", "600001"), ("OMIM", "600002")]
     [definition] = first.passages
     assert definition.text == (
         "An invented disorder with dry mouth and weak proximal muscles, written for the tests."

@@ -13,6 +13,7 @@ from healthqa.cli import main
 from healthqa.ingest import ingest_path, orphanet
 from healthqa.store import SQLiteStore
 from healthqa.symptoms.hpo import load_hpo
+from healthqa.symptoms.knowledge import read_exact_omim
 from healthqa.symptoms.search import LABEL, SymptomIndex, search
 from orphanet_data import DRY_WEAK, EYE_SKIN, SEIZURES, write_packets
 
@@ -83,7 +84,9 @@ def test_cli_json_shape(db: Path) -> None:
     disease = data["diseases"][0]
     assert set(disease) == {"name", "orpha", "score", "matched", "missing"}
     assert disease["orpha"] == "900001"
-    assert set(disease["matched"][0]) == {"hpo_id", "term", "frequency", "query"}
+    assert set(disease["matched"][0]) == {"hpo_id", "term", "frequency", "query", "sources"}
+    assert disease["matched"][0]["sources"] == ["Orphanet"]
+    assert data["groups"] == []  # no two of the three disorders share a parent
 
 
 def test_cli_terms_replace_the_text_and_words_say_not_a_diagnosis(db: Path) -> None:
@@ -102,8 +105,9 @@ def test_cli_terms_replace_the_text_and_words_say_not_a_diagnosis(db: Path) -> N
 def test_lems_from_lay_words_over_the_real_catalogue() -> None:
     # Straight from the reader: the store path is covered above, and ingesting 9,960 disorders is slow.
     [packets] = sorted(ORPHANET.glob("*.jsonl.gz"))
-    index = SymptomIndex.from_documents(orphanet.read(packets))
-    assert len(index) > 4000
+    # HPO's annotations merged through Orphanet's exact OMIM mappings, as the store path merges them.
+    index = SymptomIndex.from_documents(orphanet.read(packets), exact_omim=read_exact_omim(packets))
+    assert len(index) > 5000
     words = "dry mouth, weak hips and thighs, constipation, droopy eyelids, low reflexes"
     terms = [m.hpo_id for m in load_hpo().map_text(words) if m.matched]
     found = index.search(terms, top=10)

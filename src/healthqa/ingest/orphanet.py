@@ -53,6 +53,9 @@ _NO_DATA = {"", "no data"}
 # the OMIM entry leads here). NTBT (ORPHA narrower: several disorders share the OMIM entry) and ND (not
 # decided) are left out, so a code lookup never lands on one arbitrary subtype.
 _KEPT_MAPPINGS = ("E ", "E(", "BTNT")
+# Exact mappings are also recorded under their own system, for merges that must not cross a broader one.
+_EXACT = ("E ", "E(")
+EXACT_OMIM = "OMIM-exact"  # the same name as healthqa.symptoms.knowledge.EXACT_OMIM (ingest cannot import it)
 
 
 
@@ -189,6 +192,8 @@ def _codes(packet: dict[str, Any]) -> list[tuple[str, str]]:
         relation = str(ref.get("DisorderMappingRelation") or "E ")
         if system and value and (system != "OMIM" or relation.startswith(_KEPT_MAPPINGS)):
             codes.append((system, value))
+        if system == "OMIM" and value and relation.startswith(_EXACT):
+            codes.append((EXACT_OMIM, value))  # the symptom index merges HPO's annotations of these only
     return list(dict.fromkeys(codes))
 
 

@@ -207,6 +207,10 @@ class PhenotypeFeature(BaseModel):
     term: str
     frequency: float | None = Field(description="Orphanet's frequency class as the midpoint of its range (0..1).")
     query: str = Field(description="The person's HPO term that this recorded feature matched.")
+    sources: list[str] = Field(
+        default_factory=list,
+        description='Who records the feature: "Orphanet", "HPO annotation of ORPHA:n" or "HPO annotation of OMIM:n".',
+    )
 
 
 class RankedDisease(BaseModel):
@@ -217,12 +221,22 @@ class RankedDisease(BaseModel):
     missing: list[PhenotypeFeature] = Field(description="Very frequent recorded features not described.")
 
 
+class SymptomGroup(BaseModel):
+    orpha: str = Field(description="The ORPHA code of the parent group.")
+    name: str
+    members: list[str] = Field(description="The ORPHA codes of the tied subtypes, in rank order.")
+
+
 class SymptomsResult(BaseModel):
     """The same object as ``healthqa symptoms --json``."""
 
     label: str
     terms: list[SymptomTerm]
     diseases: list[RankedDisease]
+    groups: list[SymptomGroup] = Field(
+        default_factory=list,
+        description="Sibling subtypes among the diseases with near-equal scores, under their Orphanet parent group.",
+    )
     credit: str
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from healthqa.app.errors import ApiError
 from healthqa.symptoms.hpo import HPOIndex, TermMatch
-from healthqa.symptoms.search import SymptomIndex, SymptomResult
+from healthqa.symptoms.search import SymptomIndex, SymptomResult, groups_of
 
 MAX_IDS = 50
 MAX_ADDED_WORDS = 20
@@ -139,4 +139,4 @@ def run_symptom_query(index: SymptomIndex, query: SymptomQuery) -> SymptomSearch
         keep(hpo.match(phrase), True)
     terms = [m.term for m in mapping if m.used or not m.term.matched]
     diseases = index.search([t.hpo_id for t in terms if t.matched], query.top)
-    return SymptomSearch(SymptomResult(terms, diseases, hpo.version), mapping)
+    return SymptomSearch(SymptomResult(terms, diseases, hpo.version, groups_of(index, diseases)), mapping)

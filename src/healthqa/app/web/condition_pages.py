@@ -64,7 +64,7 @@ def frequency_range(frequency: float | None) -> str:
     return ""
 
 
-def _first_sentences(text: str, limit: int = DEFINITION_CHARS) -> tuple[str, bool]:
+def first_sentences(text: str, limit: int = DEFINITION_CHARS) -> tuple[str, bool]:
     """The passage's first sentences up to about ``limit`` characters (at least one), and whether it was cut."""
     sentences = _SENTENCE_END.split(" ".join(text.split()))
     chosen = [sentences[0]]
@@ -118,6 +118,52 @@ def onset_sentence(facts: Sequence[FactItem]) -> str:
     return f"It usually starts {', or '.join(words)}, according to {source}."
 
 
+def gene_sentence(facts: Sequence[FactItem]) -> str:
+    genes = list(dict.fromkeys(f.text.strip() for f in facts if f.text.strip()))
+    source = facts[0].source
+    if not genes:
+        return f"{source} does not list a gene for it."
+    shown = ", ".join(genes[:-1]) + (" and " if len(genes) > 1 else "") + genes[-1]
+    return f"{source} links it to the gene{'s' if len(genes) > 1 else ''} {shown}."
+
+
+def fact_sentence(fact: FactItem, name: str) -> str:
+    """One catalogue fact as a plain sentence (ours around the source's value: never a bare code such as
+    "Not applicable")."""
+    if fact.kind == "inheritance":
+        return inheritance_sentence([fact], name)
+    if fact.kind == "prevalence":
+        return prevalence_sentence(fact)
+    if fact.kind == "onset":
+        return onset_sentence([fact])
+    if fact.kind == "gene":
+        detail = f" ({_lower_first(fact.detail)})" if fact.detail else ""
+        return gene_sentence([fact])[:-1] + detail + "."
+    if fact.kind == "parent":
+        return f"{fact.source} files it under “{fact.text}”."
+    if fact.kind == "subtype":
+        return f"{fact.source} lists “{fact.text}” as one of its forms."
+    return f"{fact.label}: {fact.text}."
+
+
+def facts_in_short(facts: Sequence[FactItem], name: str) -> list[str]:
+    """What catalogue facts answer, one sentence per kind, in the order given: an answer page's first lines."""
+    by_kind: dict[str, list[FactItem]] = {}
+    for fact in facts:
+        by_kind.setdefault(fact.kind, []).append(fact)
+    out: list[str] = []
+    for kind, items in by_kind.items():
+        if kind == "inheritance":
+            out.append(inheritance_sentence(items, name))
+        elif kind == "gene":
+            out.append(gene_sentence(items))
+        elif kind == "onset":
+            out.append(onset_sentence(items))
+        else:
+            out.append(fact_sentence(items[0], name))
+    return out
+
+
 @dataclass
 class KeyFact:
     label: str  # ours
@@ -140,6 +186,7 @@ class Feature:
     term: str  # the clinical term, shown beside a lay name
     how_often: str
     frequency_range: str
+    source: str = ""  # who records the feature (the catalogue's name), shown beside it
 
 
 def quote_anchors(record: DiseaseRecord) -> dict[str, str]:
@@ -162,7 +209,7 @@ def definition(record: DiseaseRecord) -> tuple[Quote | None, str, bool]:
         if section.section == SectionType.INFORMATION.value:
             for quote in section.quotes:
                 if quote.tier in REVIEWED_TIERS:
-                    text, cut = _first_sentences(quote.text)
+                    text, cut = first_sentences(quote.text)
                     return quote, text, cut
     return None, "", False
 
@@ -251,9 +298,9 @@ def features(phenotypes: Sequence[PhenotypeItem]) -> list[Feature]:
         if plain and plain.casefold() != term.casefold():
             plain = plain[:1].upper() + plain[1:]
             clinical = _lower_first(term)
-            out.append(Feature(plain, clinical, frequency_words(p.frequency), frequency_range(p.frequency)))
+            out.append(Feature(plain, clinical, frequency_words(p.frequency), frequency_range(p.frequency), p.source))
         else:
-            out.append(Feature(term, "", frequency_words(p.frequency), frequency_range(p.frequency)))
+            out.append(Feature(term, "", frequency_words(p.frequency), frequency_range(p.frequency), p.source))
     return out
 
 
