@@ -35,7 +35,11 @@ def open_store(url: str | None = None) -> Store:
 
     target = url or database_url()
     if target.startswith(("postgresql://", "postgres://")):
-        raise ConfigError(f"HEALTHQA_DB={target!r}: the PostgreSQL backend is not available in this version")
+        try:
+            from healthqa.store.postgres import PostgresStore
+        except ImportError as error:  # psycopg is a dependency; a trimmed install may lack it
+            raise ConfigError(f"HEALTHQA_DB: the PostgreSQL backend needs psycopg: {error}") from error
+        return PostgresStore(target)
     if target.startswith("sqlite:///"):
         target = target[len("sqlite:///"):]
     return SQLiteStore(target)

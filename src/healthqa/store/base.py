@@ -1,7 +1,54 @@
-"""What every knowledge-base backend offers, and the records it returns.
+"""What every knowledge-base backend offers, and the records it returns: the store contract.
 
-The SQLite backend implements it today; a PostgreSQL backend implements the same protocol.
-Everything above the store (ingest, answering, API) talks to this interface only.
+Two backends implement it: SQLite (:mod:`healthqa.store.sqlite`, the embedded default) and PostgreSQL
+(:mod:`healthqa.store.postgres`, ``HEALTHQA_DB=postgresql://...``, one database for several hosts).
+Everything above the store (ingest, answering, API) talks to this interface only. Each statement below is
+tested against every backend by the contract suite, ``tests/store/contract.py``.
+
+Search scores
+    ``search_passages`` and ``search_questions`` return ``(record, score)``, best first, equal scores in row
+    id order. The score is FTS5's ``bm25()`` formula, whatever the backend: k1 = 1.2, b = 0.75; the query's
+    distinct words (runs of word characters, lower-cased, single letters dropped) each count as one term;
+    tokens are runs of letters and digits, case-folded, diacritics removed, and Porter-stemmed when 3 to 64
+    bytes long (FTS5's ``porter unicode61 remove_diacritics 2``); a term's hits in a passage weigh 2 in the
+    title, 2 in the heading, 1 in the text; the row length is its token count; idf = ln((N - n + 0.5) /
+    (n + 0.5)), floored at 1e-6, where N counts every indexed row (superseded passages included) and n the
+    rows holding the term. Higher is better. :mod:`healthqa.retrieve.lexical` computes the same formula in
+    memory (but stems short tokens too: "is" becomes "i" there; see docs/scale-out.md). Backends may not
+    substitute their own ranking (PostgreSQL's ``ts_rank`` is not BM25): ranking weights and thresholds were
+    tuned on these scores, and answers must not depend on the backend.
+
+    Ranking-critical today (their results change which passages an answer shows): ``search_passages`` and
+    ``search_questions`` (each question of ``healthqa ask`` without the in-memory index; every answerer's
+    abbreviation test), ``phrase_frequency`` (how specific a recognised name is, while ranking; whether a
+    word is a corpus word, while reading the question), ``load_vectors`` (the semantic feature),
+    ``passages_of_documents`` and ``passages_by_public_ids`` (candidates). ``phrase_frequency`` counts the
+    passages (superseded ones included) holding the phrase's tokens consecutively within one column.
+
+Stable public ids
+    A passage's ``public_id``, a question's ``public_id`` and a document's ``key`` come from the source and
+    survive a re-ingest; ``passage(public_id)`` and ``passages_by_public_ids`` resolve a superseded id to the
+    passage that replaced it. Row ids (``PassageRecord.rowid``, ``document_id``, ``DocumentRecord.id``) are
+    positions in one backend's tables: they change when a document is re-ingested and differ between
+    backends, so they may be kept in memory for one generation but never written into URLs, API responses,
+    caches shared between processes, or files (docs/scale-out.md lists where they still leak).
+
+Vectors
+    ``put_vectors`` takes and ``load_vectors`` returns each vector as the raw bytes of a little-endian float32
+    array (``numpy.ndarray.tobytes()``), one per (visible passage, model name), returned in passage row id
+    order. A re-ingested passage loses its vector and shows up again in ``vector_texts_missing``.
+
+One writer at a time
+    ``ingest()`` (and ``put_vectors``) write under a lock that spans processes and, for PostgreSQL, hosts:
+    a second writer waits until the first commits or rolls back (and fails with ``StoreError`` when it
+    waits too long); it never interleaves its writes with the first's.
+
+What a reader sees during an ingest
+    The previous generation, whole: nothing of an ingest is visible before it commits, all of it is visible
+    after, and one read method call never mixes two generations (PostgreSQL runs each call in one snapshot;
+    SQLite's ``document()`` still reads in several statements outside a transaction: see docs/scale-out.md).
+    ``generation()`` grows with every committed ingest that changed documents, whichever process or host
+    committed it; a failed ingest leaves the store exactly as it was.
 """
 
 from __future__ import annotations
@@ -162,6 +209,10 @@ class Store(Protocol):
 
     def iter_names(self) -> Iterator[tuple[int, str, str]]:
         """(document id, name, kind) for every title, focus and synonym."""
+        ...
+
+    def iter_drug_mentions(self) -> Iterator[tuple[int, str, str]]:
+        """(document id, brand, generic) of every row of every document's drug table."""
         ...
 
     def iter_codes(self) -> Iterator[tuple[int, str, str]]:
