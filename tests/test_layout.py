@@ -23,8 +23,9 @@ STEPS = {
     "retrieve": 4,
     "answer": 5, "symptoms": 5,
     "conditions": 6, "mediqa": 6,
-    "app": 7,
-    "cli": 8, "__main__": 8,
+    "community": 7,
+    "app": 8,
+    "cli": 9, "__main__": 9,
 }
 # The package itself re-exports the public API (lazily): it may import anything, and nothing imports it back.
 ROOT = "healthqa"

@@ -32,6 +32,11 @@ The HTTP server's settings (:class:`Settings`, read once when the server starts)
 | ``HEALTHQA_HEADER_TIMEOUT`` | seconds a client has to send each request's headers, then it is cut off | 10 |
 | ``HEALTHQA_BODY_TIMEOUT`` | seconds a client has to send a request's body once its headers are in (then 408) | 15 |
 | ``HEALTHQA_MAX_CONNECTIONS`` | connections per worker; past it, the oldest one still sending a request goes | 4096 |
+| ``HEALTHQA_COMMUNITY_DB`` | the communities' SQLite file (accounts, posts; never in the knowledge base) | beside it |
+| ``HEALTHQA_SMTP_URL`` | ``smtp://user:password@host:587`` or ``smtps://...``: the communities' mail | unset: outbox |
+| ``HEALTHQA_MAIL_FROM`` | the sender of that mail | ``healthqa@localhost`` |
+| ``HEALTHQA_PUBLIC_URL`` | the site's address for links in mail (required with SMTP) | the request's |
+| ``HEALTHQA_PASSWORD_MEMORY_KIB`` | memory of each argon2id password hash, in KiB | 65536 |
 """
 
 
@@ -43,6 +48,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from platformdirs import user_data_dir
 
@@ -127,6 +133,12 @@ class Settings:
     # the other clients nothing (benchmarks/slow_clients.py: 3,000 slow connections, cap 1,000: seconds per
     # request, as new clients queue behind the flood's in the kernel's accept queue; cap 4,000: no change).
     max_connections: int = 4096
+    # Communities (healthqa.community): their own file, mail, and the cost of each password hash.
+    community_db: str | None = None  # None: beside the knowledge base (healthqa.community.community_path)
+    smtp_url: str | None = None  # None: mail goes into the outbox table (healthqa users outbox)
+    mail_from: str = "healthqa@localhost"
+    public_url: str | None = None  # links in mail; None: the request's own address (outbox only)
+    password_memory_kib: int = 65536  # argon2-cffi's default (RFC 9106, low-memory profile)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -155,7 +167,25 @@ class Settings:
             header_timeout=_number(env, "HEALTHQA_HEADER_TIMEOUT", cls.header_timeout),
             body_timeout=_number(env, "HEALTHQA_BODY_TIMEOUT", cls.body_timeout),
             max_connections=_integer(env, "HEALTHQA_MAX_CONNECTIONS", cls.max_connections, minimum=2),
+            **_community_settings(env),
         )
+
+
+def _community_settings(env: Mapping[str, str]) -> dict[str, Any]:
+    smtp_url = env.get("HEALTHQA_SMTP_URL", "").strip() or None
+    public_url = env.get("HEALTHQA_PUBLIC_URL", "").strip().rstrip("/") or None
+    if public_url is not None and not public_url.startswith(("http://", "https://")):
+        raise ConfigError(f"HEALTHQA_PUBLIC_URL={public_url!r}: expected an http:// or https:// address")
+    if smtp_url and not public_url:
+        # Else the links mailed out would be built from the Host header, which a client chooses.
+        raise ConfigError("HEALTHQA_SMTP_URL is set: set HEALTHQA_PUBLIC_URL too (the address in mailed links)")
+    return {
+        "community_db": env.get("HEALTHQA_COMMUNITY_DB", "").strip() or None,
+        "smtp_url": smtp_url,
+        "mail_from": env.get("HEALTHQA_MAIL_FROM", "").strip() or Settings.mail_from,
+        "public_url": public_url,
+        "password_memory_kib": _integer(env, "HEALTHQA_PASSWORD_MEMORY_KIB", Settings.password_memory_kib, 64),
+    }
 
 
 MIN_TOKEN_LENGTH = 32

@@ -11,8 +11,15 @@ can catch one class. The tree::
     ├── StoreError           the knowledge base cannot be opened, migrated or written
     │   └── NotFoundError        an id that the knowledge base does not hold
     ├── FetchError           a download failed or did not verify; nothing was left behind
-    └── ConditionNotFoundError   a name, code or key names no condition; ``candidates`` are close names
-        └── AmbiguousConditionError  it names several conditions; ``candidates`` lists them
+    ├── ConditionNotFoundError   a name, code or key names no condition; ``candidates`` are close names
+    │   └── AmbiguousConditionError  it names several conditions; ``candidates`` lists them
+    └── CommunityError       a community action cannot be done (healthqa.community)
+        ├── NotAllowedError          the person may not do this (not signed in, not the author, not a moderator)
+        │   └── EmailNotConfirmedError   the right password, but the email address is not confirmed yet
+        ├── SignInFailedError        wrong email or password, or too many tries: one message for both
+        ├── PostingLimitError        a new account's limits (posts per hour, links in first posts)
+        ├── EmergencyNoticeError     a post sounds like an emergency: the guidance must be shown first
+        └── CommunityNotFoundError   no such community, discussion, post or link token
 
 ``ConditionNotFoundError`` and ``AmbiguousConditionError`` live with the condition records
 (:mod:`healthqa.conditions`), whose ``Candidate`` they carry; every other class is defined here. The HTTP layer's
@@ -63,3 +70,38 @@ class NotFoundError(StoreError):
 
 class FetchError(HealthQAError):
     """A download failed or did not verify."""
+
+
+class CommunityError(HealthQAError):
+    """A community action cannot be done (:mod:`healthqa.community`); nothing was changed."""
+
+
+class NotAllowedError(CommunityError):
+    """The person may not do this: not signed in, suspended, not the author, or not a moderator."""
+
+
+class EmailNotConfirmedError(NotAllowedError):
+    """The right email and password, but the address is not confirmed yet (only its owner learns this)."""
+
+
+class SignInFailedError(CommunityError):
+    """Wrong email or password, or too many tries: one message, so that nobody learns which emails have accounts."""
+
+
+class PostingLimitError(CommunityError):
+    """A limit on new accounts (posts per hour, no links in the first posts)."""
+
+
+class EmergencyNoticeError(CommunityError):
+    """The post sounds like an emergency: the poster must see the emergency guidance before it is published.
+
+    ``kind`` is "poison", "suicide" or "general" (:func:`healthqa.understand.emergency_kind`).
+    """
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        super().__init__("This sounds like an emergency: please read the emergency guidance first.")
+
+
+class CommunityNotFoundError(CommunityError):
+    """No such community, discussion, post, account or link (or the link has expired)."""

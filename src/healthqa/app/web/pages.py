@@ -32,12 +32,13 @@ from healthqa.app.api.symptom_search import (
 )
 from healthqa.app.errors import ApiError
 from healthqa.app.service import MAX_REF_LENGTH, Service, clean_description, clean_ref, clean_text
-from healthqa.app.web.condition_pages import disease_context, tel_href
-from healthqa.app.web.display import card_label, display_question, unique_questions
+from healthqa.app.web.condition_pages import disease_context, fact_sentence, facts_in_short, first_sentences, tel_href
+from healthqa.app.web.display import card_label, display_question, passage_html, unique_questions
 from healthqa.conditions import AmbiguousConditionError, Candidate, ConditionNotFoundError
 from healthqa.conditions.compare import Mention
 from healthqa.errors import NotFoundError
 from healthqa.records import ORPHANET_PAGE_URL
+from healthqa.symptoms.groups import arrange
 from healthqa.symptoms.search import LABEL, DiseaseMatch, frequency_label
 
 router = APIRouter(include_in_schema=False)
@@ -133,6 +134,8 @@ _env.filters["omim_url"] = omim_url
 _env.filters["frequency_label"] = frequency_label
 _env.filters["mention_html"] = mention_html
 _env.filters["tel_href"] = tel_href
+_env.filters["passage_html"] = passage_html
+_env.filters["fact_sentence"] = fact_sentence
 _env.filters["display_question"] = display_question
 _env.filters["unique_related"] = lambda related: unique_questions(related, lambda r: display_question(r.question))
 _env.globals["no_answer"] = NO_ANSWER
@@ -157,6 +160,16 @@ class Card:
     html: Markup
     topic: str | None  # document key, for the topic page link
     label: str = ""  # the type of question the passage answers, as its own question says
+    anchor: str = ""  # the card's id on the page
+
+
+@dataclass
+class Lead:
+    """What the answer page shows first: the sentences of one card that answer the question, quoted."""
+
+    card: Card
+    sentences: list[str]
+    cut: bool  # the sentences are the passage's first ones, and it goes on
 
 
 @dataclass
@@ -205,14 +218,29 @@ def fact_cards(facts: Sequence[FactItem]) -> list[FactCard]:
 def _cards(svc: Service, answer: Answer) -> list[Card]:
     store = svc.require_store()
     cards = []
-    for item in answer.answers:
+    for number, item in enumerate(answer.answers, 1):
         try:
             key: str | None = store.passage(item.id).document_key
         except NotFoundError:
             key = None
-        cards.append(Card(item, highlight(item.text, item.key_sentences), key,
-                          card_label(item.section, item.question)))
+        # Where no passage answers the type of question asked, none is highlighted as if it did.
+        marked = [] if answer.gap else item.key_sentences
+        cards.append(Card(item, passage_html(item.text, marked), key, card_label(item.section, item.question),
+                          f"answer-{number}"))
     return cards
+
+
+def lead_of(answer: Answer, cards: Sequence[Card]) -> Lead | None:
+    """The first card of the type of question asked (else the first card, which answers it: there is no gap),
+    with the sentences that answer: the ones the answerer picked, or else the passage's first ones. None when
+    no passage answers (``answer.gap``)."""
+    if answer.gap or not cards:
+        return None
+    card = next((c for c in cards if c.label == answer.type), cards[0])
+    if card.item.key_sentences:
+        return Lead(card, card.item.key_sentences, False)
+    text, cut = first_sentences(card.item.text)
+    return Lead(card, [text], cut)
 
 
 async def _answer_page(svc: Service, raw: str | None) -> Response:
@@ -227,9 +255,10 @@ async def _answer_page(svc: Service, raw: str | None) -> Response:
     cards = await run_in_threadpool(_cards, svc, answer)
     template = "no_answer.html" if answer.abstained else "answer.html"
     facts = fact_cards(answer.facts)
+    name = answer.focus[0] if answer.focus else ""
     return render(
         template, answer=answer, cards=cards, facts=facts, notes=source_notes(cards, facts), q=question,
-        max_length=limit,
+        max_length=limit, lead=lead_of(answer, cards), facts_lead=facts_in_short(answer.facts, name),
         conditions=await _conditions(svc, answer.focus), link=link_to("/", [("q", question)]),
     )
 
@@ -367,9 +396,11 @@ async def _symptoms_page(svc: Service, params: Params) -> Response:
         if m.term.matched and m.term.phrase.upper() != m.term.hpo_id
     }
     # A condition none of whose recorded features matches would only puzzle a reader; the API keeps it.
+    diseases = [d for d in found.result.diseases if d.matched]
     context.update(
         q=query.text, add="", rows=rows, unrecognised=unrecognised, searched=True,
-        used_count=sum(row.used for row in rows), diseases=[d for d in found.result.diseases if d.matched],
+        used_count=sum(row.used for row in rows), diseases=diseases,
+        entries=arrange(diseases, found.result.groups),
         phrases=phrases, label=LABEL, credits=[ORPHANET_CREDIT, hpo_credit], link=symptom_link(query),
     )
     return render("symptoms.html", **context)
@@ -426,7 +457,11 @@ async def disease_page(request: Request, ref: str) -> Response:
         return render("disease_choices.html", 404, ambiguous=False, ref=text, candidates=error.candidates,
                       max_length=MAX_REF_LENGTH)
     context = await run_in_threadpool(disease_context, record)  # the lay names may load the ontology
-    return render("disease.html", **context, facts=fact_cards(record.facts), hpo_credit=HPO_CREDIT)
+    # Set by healthqa.app.community.install: members and discussions of the condition's community.
+    find_community = getattr(request.app.state, "condition_community", None)
+    community = await run_in_threadpool(find_community, request, text) if find_community else None
+    return render("disease.html", **context, facts=fact_cards(record.facts), hpo_credit=HPO_CREDIT,
+                  community=community)
 
 
 @router.get("/sources", response_class=HTMLResponse)
