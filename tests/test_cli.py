@@ -41,6 +41,21 @@ def test_ingest_sources_show_round_trip(medquad_folder: Path, tmp_path: Path) ->
     assert missing.returncode == 1 and "nothing-here" in missing.stderr
 
 
+def test_show_takes_keys_and_names_the_key_of_an_old_document_number(tmp_path: Path) -> None:
+    section = [(SectionType.INFORMATION, "What is it?", "Some text.")]
+    # Rows 1, 2, 3; the second document's key is "1", which is also the first document's row number.
+    db = str(build_kb(tmp_path / "kb.db", [make_document("gout", "Gout", [], section),
+                                           make_document("1", "Numbered topic", [], section),
+                                           make_document("lems", "LEMS", [], section)]))
+    by_key = run("show", "--db", db, "1")
+    assert by_key.returncode == 0 and by_key.stdout.startswith("Numbered topic  [1]"), by_key.stdout
+    by_number = run("show", "--db", db, "3")
+    assert by_number.returncode == 0 and by_number.stdout.startswith("LEMS  [lems]")
+    assert "healthqa show lems" in by_number.stderr and "number" in by_number.stderr
+    missing = run("show", "--db", db, "99")
+    assert missing.returncode == 1 and "99" in missing.stderr
+
+
 def test_reingest_is_a_no_op_and_changes_replace(medquad_folder: Path, tmp_path: Path) -> None:
     db = str(tmp_path / "kb.db")
     run("ingest", "--db", db, str(medquad_folder))

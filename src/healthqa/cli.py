@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import shlex
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -14,7 +15,7 @@ import click
 from tqdm import tqdm
 
 from healthqa.errors import ConfigError, HealthQAError, NotFoundError
-from healthqa.store import DocumentRecord, PassageRecord, Store, open_store
+from healthqa.store import DocumentRecord, PassageRecord, Store, document_by_former_number, open_store
 
 
 class _Printable(Protocol):
@@ -147,7 +148,7 @@ def _document_json(record: DocumentRecord) -> dict[str, Any]:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @db_option
 def show(ref: str, as_json: bool, db: str | None) -> None:
-    """Show a passage (by its public id) or a document (by key or number) with its provenance."""
+    """Show a passage (by its public id) or a document (by its key) with its provenance."""
     store = _open(db)
     try:
         try:
@@ -156,7 +157,14 @@ def show(ref: str, as_json: bool, db: str | None) -> None:
             try:
                 document = store.document(ref)
             except NotFoundError:
-                _fail(NotFoundError(f"no passage or document with id {ref!r}"))
+                numbered = document_by_former_number(store, ref)
+                if numbered is None:
+                    _fail(NotFoundError(f"no passage or document with id {ref!r}"))
+                # A row number changes when the document is re-ingested: name the key, which does not.
+                click.echo(f"note: {ref} is a document number, which changes when the knowledge base is "
+                           f"re-ingested; this document's key is {numbered.key}: "
+                           f"healthqa show {shlex.quote(numbered.key)}", err=True)
+                document = numbered
             _print_document(document, as_json)
             return
         _print_passage(passage, as_json)
@@ -363,6 +371,7 @@ def rerank(file: Path) -> None:
 @db_option
 def serve(host: str, port: int, workers: int, db: str | None) -> None:
     """Serve the HTTP API and the web pages (settings: the HEALTHQA_* environment variables)."""
+    import functools
     import os
 
     import uvicorn
@@ -404,8 +413,13 @@ def serve(host: str, port: int, workers: int, db: str | None) -> None:
         _fail(ConfigError(f"cannot listen on {host}:{port}: {error.strerror or error}"))
     bound_host, bound_port = sock.getsockname()[:2]
     click.echo(f"healthqa: listening on http://{bound_host}:{bound_port} ({workers} workers)", err=True)
-    pool = server_workers.Workers(sock, workers, options)
-    pool.run()
+    with server_workers.shared_lock("first-embedding") as first_embedding:
+        # Each worker listens at once and answers "healthqa is getting ready" (503) until its app is ready;
+        # the first to take the lock embeds the passages missing a vector, the others then find none missing.
+        options["app"] = functools.partial(create_app, target, getting_ready_page=True,
+                                           first_embedding_lock=first_embedding)
+        pool = server_workers.Workers(sock, workers, options)
+        pool.run()
     if pool.failed:
         sys.exit(3)
 

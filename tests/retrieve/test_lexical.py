@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 
 from healthqa.ingest import ingest_path
+from healthqa.records import SectionType
 from healthqa.retrieve.lexical import LexicalIndex, passage_index, query_terms, question_index, tokens
 from healthqa.store.sqlite import SQLiteStore
-from kb_builders import write_gout_and_holmes_adie
+from kb_builders import build_kb, make_document, write_gout_and_holmes_adie
 
 QUERIES = [
     "gout attacks",
@@ -64,6 +65,29 @@ def test_tokens_are_stemmed_and_folded() -> None:
     assert tokens("Running CAFÉ runners") == ["run", "cafe", "runner"]
     # Single letters are no query words (as in the store's query builder); digits are.
     assert query_terms("a B 7 gout Gout") == ["7", "gout"]
+
+
+def test_tokens_are_fts5s_short_words_unstemmed_and_emoji_kept() -> None:
+    # FTS5's porter tokenizer leaves tokens under 3 bytes alone ("as" stemmed would be "a") and keeps emoji.
+    assert tokens("It is as painful as a 🙂 gout attack") == [
+        "it", "is", "as", "pain", "as", "a", "🙂", "gout", "attack"]
+    assert query_terms("Is it as bad? 🙂") == ["is", "it", "as", "bad"]
+
+
+def test_short_words_and_emoji_score_as_in_the_store(tmp_path: Path) -> None:
+    section = SectionType.INFORMATION
+    kb = SQLiteStore(build_kb(tmp_path / "kb.db", [
+        make_document("a", "Gout", [], [(section, "What is gout?", "A gout attack is as painful as it gets 🙂🙂🙂."),
+                                        (section, "Is it genetic?", "It is not, as a rule.")]),
+        make_document("b", "Asthma", [], [(section, "What is asthma?", "As airways narrow, breathing is hard.")]),
+        make_document("c", "Emoji", [], [(section, "Is it an emoji?", "🙂 " * 40 + "it is")]),
+    ]))
+    passages, (questions, _) = passage_index(kb), question_index(kb)
+    for query in ("is it as painful as gout", "as a rule", "is it genetic", "what is it"):
+        for index, search in ((passages, kb.search_passages), (questions, kb.search_questions)):
+            expected = {record.rowid: score for record, score in search(query, 10)}
+            found = dict(index.search(query, 10))
+            assert found == pytest.approx(expected, rel=1e-5), query
 
 
 def test_empty_index_and_mismatched_rows() -> None:

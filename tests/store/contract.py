@@ -1,8 +1,9 @@
 """The store contract (healthqa.store.base's docstring) as checks that every backend must pass.
 
 Each check takes a :class:`Backend`: a way to open the same, initially empty knowledge base as many times as
-needed (each opening is what another process or host would have: its own connections). tests/store/
-test_contract.py runs every check against SQLite and PostgreSQL.
+needed (each opening is what another process or host would have: its own connections), and a way to run code
+just before each SQL statement a store sends from this thread (to commit an ingest between two statements of
+one read, deterministically). tests/store/test_contract.py runs every check against SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import re
 import sqlite3
 import threading
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -30,6 +32,9 @@ class Backend:
     """Opens the knowledge base under test; every store it opened is closed by :meth:`close_all`."""
 
     opener: Callable[[], Store]
+    # statements(store, callback): while the context is open, callback(sql) runs just before each statement
+    # that ``store`` executes in this thread, and its exceptions are the check's to record.
+    statements: Callable[[Store, Callable[[str], None]], AbstractContextManager[None]]
     opened: list[Store] = field(default_factory=list)
 
     def open(self) -> Store:
@@ -182,6 +187,10 @@ def check_public_ids_survive_a_reingest_and_row_ids_are_not_references(backend: 
     assert [q.public_id for q in store.questions_answered_by(["GOUT_2"])] == ["Q_GOUT_2"]
     # The row ids did change: anything that stored them now points elsewhere or nowhere.
     assert store.passages_by_ids([before.rowid]) == []
+    # A string is a key, never a row id, even when it is all digits.
+    assert store.document(after.document_id).key == "c:gout"
+    with pytest.raises(NotFoundError):
+        store.document(str(after.document_id))
     with pytest.raises(NotFoundError):
         store.passage("GOUT_3")
     with pytest.raises(NotFoundError):
@@ -277,6 +286,39 @@ def check_readers_see_the_previous_generation_whole_during_an_ingest(backend: Ba
     assert [p.public_id for p, _ in reader.search_passages("lambert eaton", 5)] == ["LEMS_1", "LEMS_2"]
 
 
+def check_one_document_call_never_mixes_two_generations(backend: Backend) -> None:
+    """An ingest that commits between two statements of one ``document()`` call: the call shows the previous
+    generation, whole (not the old row with the new one's passages, or none)."""
+    writer, reader = backend.open(), backend.open()
+    ingest(writer, *CORPUS)
+    before = reader.document("c:gout")
+    revised = document("c:gout", "Gout (revised)", [
+        ("GOUT_1", "What is gout?", "Gout, rewritten."), ("GOUT_3", "Is gout common?", "Gout is common."),
+    ])
+    selects: list[str] = []
+    steps: list[str] = []
+
+    def commit_an_ingest_before_the_second_select(sql: str) -> None:
+        if steps or not sql.lstrip().upper().startswith("SELECT"):
+            return
+        selects.append(sql)
+        if len(selects) == 2:
+            steps.append("ingesting")
+            try:
+                ingest(writer, revised)
+                steps.append("committed")
+            except BaseException as error:  # a hook's exception may be swallowed by the driver
+                steps.append(f"failed: {error!r}")
+
+    with backend.statements(reader, commit_an_ingest_before_the_second_select):
+        during = reader.document("c:gout")
+    assert steps == ["ingesting", "committed"], (steps, selects)
+    assert during == before
+    after = reader.document("c:gout")
+    assert after.title == "Gout (revised)" and [p.public_id for p in after.passages] == ["GOUT_1", "GOUT_3"]
+    assert [q.public_id for q in after.questions] == ["Q_GOUT_1", "Q_GOUT_3"]
+
+
 def check_a_failed_ingest_leaves_the_store_as_it_was(backend: Backend) -> None:
     store = backend.open()
     ingest(store, CORPUS[0])
@@ -315,6 +357,7 @@ CHECKS: list[Callable[[Backend], None]] = [
     check_vectors_are_float32_bytes_per_visible_passage,
     check_one_writer_at_a_time,
     check_readers_see_the_previous_generation_whole_during_an_ingest,
+    check_one_document_call_never_mixes_two_generations,
     check_a_failed_ingest_leaves_the_store_as_it_was,
     check_generation_grows_only_with_changes_and_is_seen_by_every_opening,
 ]

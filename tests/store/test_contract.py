@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -20,9 +23,42 @@ def postgres_url() -> Iterator[str]:
         yield url
 
 
+@contextmanager
+def sqlite_statements(store: Store, callback: Callable[[str], None]) -> Iterator[None]:
+    """Runs callback(sql) as each statement of this thread's connection starts (before it reads anything)."""
+    assert isinstance(store, SQLiteStore)
+    connection = store._db  # the connection of the calling thread
+    connection.set_trace_callback(callback)
+    try:
+        yield
+    finally:
+        connection.set_trace_callback(None)
+
+
+@contextmanager
+def postgres_statements(store: Store, callback: Callable[[str], None]) -> Iterator[None]:
+    """Runs callback(sql) before each ``Connection.execute`` in this thread (any store's: callers filter)."""
+    import psycopg
+
+    original = psycopg.Connection.execute
+    thread = threading.get_ident()
+
+    def execute(self: psycopg.Connection[Any], query: Any, *args: Any, **kwargs: Any) -> Any:
+        if threading.get_ident() == thread:
+            callback(query.decode() if isinstance(query, bytes) else str(query))
+        return original(self, query, *args, **kwargs)
+
+    psycopg.Connection.execute = execute  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        psycopg.Connection.execute = original  # type: ignore[method-assign]
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
     opener: Callable[[], Store]
+    statements = sqlite_statements
     if request.param == "sqlite":
         path = tmp_path / "kb.db"
         opener = lambda: SQLiteStore(path)  # noqa: E731
@@ -32,7 +68,8 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]
         from healthqa.store.postgres import PostgresStore
 
         opener = lambda: PostgresStore(url, pool_size=4)  # noqa: E731
-    backend = Backend(opener)
+        statements = postgres_statements
+    backend = Backend(opener, statements)
     yield backend
     backend.close_all()
 

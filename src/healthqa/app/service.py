@@ -36,13 +36,17 @@ from healthqa.conditions import (
 from healthqa.config import Settings
 from healthqa.errors import BadInputError, HealthQAError, NotFoundError
 from healthqa.ingest import IngestLimits, StopSignal
-from healthqa.store import DocumentRecord, Store, open_store
+from healthqa.store import DocumentRecord, Store, document_by_former_number, open_store
 from healthqa.symptoms.search import SymptomIndex
 
 log = logging.getLogger("healthqa.app")
 T = TypeVar("T")
 
 UNAVAILABLE = "The knowledge base is not available right now. Please try again later."
+NO_TOPIC = (
+    "There is no topic with this key. Topics are named by their key (such as medquad:GARD_0000001), "
+    "not by a number: a topic's number changes when the knowledge base is updated."
+)
 # Longer than any name, code or key the knowledge base holds; a longer reference is a mistake or an attack.
 MAX_REF_LENGTH = 200
 MAX_FEATURES = 200
@@ -133,6 +137,14 @@ GENERATION_CHECK_SECONDS = 2.0
 MAX_RETRY_SECONDS = 60.0
 
 
+class TopicMoved(Exception):
+    """A topic asked for by its former row number: answer with a redirect to its key."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
 class Service:
     """Opens the store and loads the answering model once (``start``); answers from threads."""
 
@@ -196,12 +208,20 @@ class Service:
         return self.store
 
     def document(self, ref: str) -> DocumentRecord:
-        """A document by key or number; 404 when there is none (the store reads digits as a row id)."""
+        """A document by its key, the stable public reference; 404 when there is none.
+
+        Raises :class:`TopicMoved` when ``ref`` is not a key but the number of a document in this generation
+        (an old ``/topics/<number>`` URL): the caller redirects to the key, which survives a re-ingest.
+        """
         store = self.require_store()
         try:
             return store.document(ref)
         except NotFoundError:
-            raise ApiError(404, "not_found", "There is no topic with this id.") from None
+            pass
+        numbered = document_by_former_number(store, ref)
+        if numbered is not None:
+            raise TopicMoved(numbered.key)
+        raise ApiError(404, "not_found", NO_TOPIC)
 
     def clean(self, text: str) -> str:
         return clean_question(text, self.settings.max_question_length)

@@ -5,21 +5,21 @@ question over ~18,000 passages. A server answers thousands of questions from one
 it keeps the same scores precomputed in a sparse term matrix instead: a query then sums a few
 columns (about 1 ms). The scores are FTS5's own ``bm25()`` formula (k1 = 1.2, b = 0.75, weighted
 column hits, whole-row length, idf floored at 1e-6), so an answerer ranks the same with or without
-this index; ``tests/test_lexical.py`` checks that against the store's full-text search.
+this index; ``tests/retrieve/test_lexical.py`` checks that against the store's full-text search. Its terms
+come from SQLite's FTS5 tokenizer itself, so they are the store contract's (:mod:`healthqa.store.base`).
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
-from array import array
-from collections import Counter, defaultdict
+import itertools
+import sqlite3
 from collections.abc import Iterable, Sequence
 
 import numpy as np
-import Stemmer
 from scipy import sparse
 
+from healthqa.store._pg_text import query_terms as fts5_query_terms
+from healthqa.store._pg_text import tokenize as fts5_tokenize
 from healthqa.store.base import PassageRecord, QuestionRecord, Store
 
 K1 = 1.2
@@ -27,63 +27,99 @@ B = 0.75
 # The FTS5 column weights of the store's passage search: title, heading, text.
 PASSAGE_WEIGHTS = (2.0, 2.0, 1.0)
 
-# The store's FTS5 tokenizer, 'porter unicode61 remove_diacritics 2': runs of letters and digits,
-# case-folded, diacritics removed, then Porter-stemmed.
-_TOKEN = re.compile(r"[^\W_]+")
-_STEMMER = Stemmer.Stemmer("porter")
-
-
-def _fold(text: str) -> str:
-    lowered = text.lower()
-    if not lowered.isascii():
-        decomposed = unicodedata.normalize("NFKD", lowered)
-        lowered = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return lowered
+# Terms are made by SQLite's own FTS5 tokenizer with the store's options (the store contract's tokens, see
+# healthqa.store.base): a re-implementation drifts on the edges (FTS5 leaves tokens under 3 bytes unstemmed and
+# keeps emoji), and then this index's scores would differ from both backends' searches.
+_FTS5_TOKENIZER = "porter unicode61 remove_diacritics 2"
+_BATCH = 4096
 
 
 def tokens(text: str) -> list[str]:
-    words: list[str] = _STEMMER.stemWords(_TOKEN.findall(_fold(text)))
-    return words
+    """The FTS5 terms of ``text``, in order."""
+    return fts5_tokenize([(text,)])[0][0]
 
 
 def query_terms(text: str) -> list[str]:
-    """The stems of a query's words as the store's ``fts_query`` keeps them: no single letters, no repeats."""
-    words = [w for w in _TOKEN.findall(_fold(text)) if len(w) > 1 or w.isdigit()]
-    stems: list[str] = _STEMMER.stemWords(words)
-    return list(dict.fromkeys(stems))
+    """A query's terms as the store searches them: one per distinct word, no single letters, no repeats."""
+    return list(dict.fromkeys(fts5_query_terms(text)))
+
+
+def _term_frequencies(
+    documents: Iterable[Sequence[str]], weights: Sequence[float]
+) -> tuple[sparse.coo_matrix, np.ndarray, dict[str, int]]:
+    """(weighted hits as a rows x terms matrix, token count of each row, {term: column}), tokenized by FTS5.
+
+    FTS5 indexes each batch of rows in an in-memory table; its ``fts5vocab`` tables then list every token,
+    term by term, in the same term order in both the 'row' table (each term once, with its number of
+    tokens) and the 'instance' table (each token's row and column): so the terms are read once per batch,
+    and the tokens as bare integers, unordered (sorting them by position would cost more than tokenizing).
+    """
+    if not 1 <= len(weights) <= 4:  # a token's row and column travel packed as row * 4 + column
+        raise ValueError(f"{len(weights)} weighted fields: the index takes 1 to 4")
+    db = sqlite3.connect(":memory:")
+    names = ", ".join(f"c{n}" for n in range(len(weights)))
+    marks = ", ".join("?" * (len(weights) + 1))
+    db.execute(f"CREATE VIRTUAL TABLE t USING fts5({names}, tokenize = '{_FTS5_TOKENIZER}')")
+    db.execute("CREATE VIRTUAL TABLE terms USING fts5vocab(t, 'row')")
+    db.execute("CREATE VIRTUAL TABLE tokens USING fts5vocab(t, 'instance')")
+    vocabulary: dict[str, int] = {}
+    weight_of = np.asarray(weights, dtype=np.float32)
+    rows: list[np.ndarray] = []
+    columns: list[np.ndarray] = []
+    weight_columns: list[np.ndarray] = []
+    count = 0
+
+    def index(batch: list[Sequence[str]], offset: int) -> None:
+        db.executemany(f"INSERT INTO t(rowid, {names}) VALUES ({marks})", [(n, *f) for n, f in enumerate(batch)])
+        listed = db.execute("SELECT term, cnt FROM terms").fetchall()
+        ids = np.fromiter((vocabulary.setdefault(term, len(vocabulary)) for term, _ in listed), np.int32, len(listed))
+        per_term = np.fromiter((n for _, n in listed), np.int64, len(listed))
+        # Row and column of each token, packed as row * 4 + column.
+        found = db.execute("SELECT doc * 4 + substr(col, 2) FROM tokens")
+        packed = np.fromiter(itertools.chain.from_iterable(found), np.int64, int(per_term.sum()))
+        rows.append((packed >> 2).astype(np.int32) + offset)
+        columns.append(np.repeat(ids, per_term))
+        weight_columns.append(weight_of[packed & 3])
+        db.execute("DELETE FROM t")
+
+    try:
+        batch: list[Sequence[str]] = []
+        for fields in documents:
+            if len(fields) != len(weights):
+                raise ValueError(f"{len(fields)} fields for {len(weights)} weights")
+            batch.append(fields)
+            if len(batch) == _BATCH:
+                index(batch, count)
+                count += len(batch)
+                batch = []
+        if batch:
+            index(batch, count)
+            count += len(batch)
+    finally:
+        db.close()
+    row_index = np.concatenate(rows) if rows else np.zeros(0, np.int32)
+    column_index = np.concatenate(columns) if columns else np.zeros(0, np.int32)
+    hits = np.concatenate(weight_columns) if weight_columns else np.zeros(0, np.float32)
+    lengths = np.bincount(row_index, minlength=count)
+    matrix = sparse.coo_matrix((hits, (row_index, column_index)), shape=(count, len(vocabulary)))
+    matrix.sum_duplicates()  # one entry per (row, term): its weighted hits over the columns
+    return matrix, lengths, vocabulary
 
 
 class LexicalIndex:
     """BM25 scores of every (row, term) pair, columns by term; rows are store row ids."""
 
     def __init__(self, rowids: Sequence[int], documents: Iterable[Sequence[str]], weights: Sequence[float]) -> None:
-        vocabulary: dict[str, int] = {}
-        # Typed arrays, not lists: two million Python numbers would hold 100 MB after the build.
-        rows = array("i")
-        columns = array("i")
-        frequencies = array("f")
-        lengths = array("i")
-        for row, fields in enumerate(documents):
-            weighted: dict[int, float] = defaultdict(float)
-            length = 0
-            for weight, text in zip(weights, fields, strict=True):
-                words = tokens(text)
-                length += len(words)
-                for word, count in Counter(words).items():
-                    weighted[vocabulary.setdefault(word, len(vocabulary))] += weight * count
-            lengths.append(length)
-            rows.extend([row] * len(weighted))
-            columns.extend(weighted)
-            frequencies.extend(weighted.values())
+        weighted, lengths, vocabulary = _term_frequencies(documents, weights)
         self.rowids = np.asarray(rowids, dtype=np.int64)
         self.vocabulary = vocabulary
         count = len(lengths)
         if count != len(self.rowids):
             raise ValueError(f"{len(self.rowids)} row ids for {count} documents")
-        row_index = np.frombuffer(rows, dtype=np.int32).astype(np.int64)
-        column_index = np.frombuffer(columns, dtype=np.int32).astype(np.int64)
-        frequency = np.frombuffer(frequencies, dtype=np.float32).astype(np.float64)
-        length_array = np.frombuffer(lengths, dtype=np.int32).astype(np.float64)
+        row_index = weighted.row.astype(np.int64)
+        column_index = weighted.col.astype(np.int64)
+        frequency = weighted.data.astype(np.float64)
+        length_array = lengths.astype(np.float64)
         average = float(length_array.mean()) if count and length_array.sum() else 1.0
         hits = np.bincount(column_index, minlength=len(vocabulary)).astype(np.float64)
         idf = np.log((count - hits + 0.5) / (hits + 0.5))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from healthqa.errors import ConfigError
+from healthqa.errors import ConfigError, NotFoundError
 from healthqa.store.base import (
     DocumentHead,
     DocumentRecord,
@@ -25,6 +25,7 @@ __all__ = [
     "SQLiteStore",
     "SourceSummary",
     "Store",
+    "document_by_former_number",
     "open_store",
 ]
 
@@ -43,3 +44,17 @@ def open_store(url: str | None = None) -> Store:
     if target.startswith("sqlite:///"):
         target = target[len("sqlite:///"):]
     return SQLiteStore(target)
+
+
+def document_by_former_number(store: Store, ref: str) -> DocumentRecord | None:
+    """The document that row number ``ref`` names in the current generation, or None.
+
+    Only for answering old references (``/topics/12``, ``healthqa show 12``) with the document's key: a row
+    number changes when the document is re-ingested, so it is never a reference to keep (store/base.py).
+    """
+    if not (ref.isascii() and ref.isdigit() and len(ref) <= 18):  # fits a 64-bit row id
+        return None
+    try:
+        return store.document(int(ref))
+    except NotFoundError:
+        return None

@@ -14,7 +14,7 @@ Search scores
     title, 2 in the heading, 1 in the text; the row length is its token count; idf = ln((N - n + 0.5) /
     (n + 0.5)), floored at 1e-6, where N counts every indexed row (superseded passages included) and n the
     rows holding the term. Higher is better. :mod:`healthqa.retrieve.lexical` computes the same formula in
-    memory (but stems short tokens too: "is" becomes "i" there; see docs/scale-out.md). Backends may not
+    memory over the same FTS5 tokens (but over visible passages only: see docs/scale-out.md). Backends may not
     substitute their own ranking (PostgreSQL's ``ts_rank`` is not BM25): ranking weights and thresholds were
     tuned on these scores, and answers must not depend on the backend.
 
@@ -31,7 +31,8 @@ Stable public ids
     passage that replaced it. Row ids (``PassageRecord.rowid``, ``document_id``, ``DocumentRecord.id``) are
     positions in one backend's tables: they change when a document is re-ingested and differ between
     backends, so they may be kept in memory for one generation but never written into URLs, API responses,
-    caches shared between processes, or files (docs/scale-out.md lists where they still leak).
+    caches shared between processes, or files (docs/scale-out.md lists where they still leak). So
+    ``document()`` reads a string as a key, always (a key may be all digits), and only an ``int`` as a row id.
 
 Vectors
     ``put_vectors`` takes and ``load_vectors`` returns each vector as the raw bytes of a little-endian float32
@@ -45,8 +46,8 @@ One writer at a time
 
 What a reader sees during an ingest
     The previous generation, whole: nothing of an ingest is visible before it commits, all of it is visible
-    after, and one read method call never mixes two generations (PostgreSQL runs each call in one snapshot;
-    SQLite's ``document()`` still reads in several statements outside a transaction: see docs/scale-out.md).
+    after, and one read method call never mixes two generations (each call that reads in several statements
+    runs them in one snapshot: a REPEATABLE READ transaction on PostgreSQL, a read transaction on SQLite).
     ``generation()`` grows with every committed ingest that changed documents, whichever process or host
     committed it; a failed ingest leaves the store exactly as it was.
 """
@@ -179,7 +180,9 @@ class Store(Protocol):
 
     def passage(self, public_id: str) -> PassageRecord: ...
 
-    def document(self, ref: str | int) -> DocumentRecord: ...
+    def document(self, ref: str | int) -> DocumentRecord:
+        """The document whose key is ``ref`` (a string, even one of digits) or, for an int, whose row id it is."""
+        ...
 
     def search_passages(self, query: str, limit: int = 20) -> list[tuple[PassageRecord, float]]: ...
 

@@ -284,14 +284,13 @@ class PostgresStore:
         return (DocumentHead(int(r[0]), str(r[1]), str(r[2]), str(r[3]), str(r[4])) for r in rows)
 
     def document(self, ref: str | int) -> DocumentRecord:
-        text = str(ref)
-        by_id = isinstance(ref, int) or (text.isascii() and text.isdigit() and len(text) <= 18)
-        column = "d.id" if by_id else "d.key"
+        # A string is always a key (the public reference, even when it is all digits); an int is a row id.
+        column = "d.id" if isinstance(ref, int) else "d.key"
         with self._read() as db:
             row = db.execute(
                 f"""SELECT d.id, d.key, d.title, d.url, d.updated, d.reviewer, s.name, s.tier, s.licence, d.origin
                     FROM document d JOIN source s ON s.id = d.source_id WHERE {column} = %s""".encode(),
-                (int(text) if by_id else text,),
+                (ref,),
             ).fetchone()
             if row is None:
                 raise NotFoundError(f"no document with id {ref!r}")

@@ -11,12 +11,12 @@ from importlib import resources
 from pathlib import Path
 
 from healthqa.errors import NotFoundError, StoreError
-from healthqa.records import Fact, ParsedDocument, match_key
+from healthqa.records import Fact
 from healthqa.store import catalogue, linking, structured
+from healthqa.store._sqlite_ingest import SQLiteIngest
 from healthqa.store.base import (
     DocumentHead,
     DocumentRecord,
-    IngestStats,
     PassageRecord,
     QuestionRecord,
     SourceSummary,
@@ -103,7 +103,7 @@ class SQLiteStore:
     # -- writing ----------------------------------------------------------------------------
 
     @contextmanager
-    def ingest(self) -> Iterator[_SQLiteIngest]:
+    def ingest(self) -> Iterator[SQLiteIngest]:
         """One write transaction; readers keep seeing the previous state until it commits."""
         try:
             # A 64 MiB page cache for the writer only: big ingests spill less, readers stay small.
@@ -111,7 +111,7 @@ class SQLiteStore:
             self._db.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as error:
             raise StoreError(f"{self.path}: cannot start an ingest: {error}") from error
-        transaction = _SQLiteIngest(self._db)
+        transaction = SQLiteIngest(self._db)
         try:
             yield transaction
             transaction.index_new_documents()
@@ -134,6 +134,24 @@ class SQLiteStore:
             self._db.execute("ROLLBACK")
             raise
 
+    @contextmanager
+    def _read(self) -> Iterator[sqlite3.Connection]:
+        """One snapshot for a read of several statements: an ingest committing meanwhile stays invisible.
+
+        In WAL mode a deferred transaction's first SELECT fixes what every later statement sees. Inside a
+        transaction already open on this thread (an ingest's own reads, a nested read) it simply joins it.
+        """
+        db = self._db
+        if db.in_transaction:
+            yield db
+            return
+        db.execute("BEGIN")
+        try:
+            yield db
+        finally:
+            if db.in_transaction:  # an error may have ended it already
+                db.execute("COMMIT")  # read-only: committing only ends the snapshot
+
     # -- reading ----------------------------------------------------------------------------
 
     def sources(self) -> list[SourceSummary]:
@@ -152,6 +170,10 @@ class SQLiteStore:
         return [SourceSummary(*row) for row in rows]
 
     def passage(self, public_id: str) -> PassageRecord:
+        with self._read():
+            return self._passage(public_id)
+
+    def _passage(self, public_id: str) -> PassageRecord:
         row = self._db.execute(
             f"""SELECT {_PASSAGE_COLUMNS} FROM {_PASSAGE_FROM}
                 WHERE p.public_id = ? ORDER BY p.superseded_by IS NOT NULL, p.precedence DESC LIMIT 1""",
@@ -179,6 +201,10 @@ class SQLiteStore:
 
     def passages_by_public_ids(self, public_ids: Sequence[str]) -> dict[str, PassageRecord]:
         """The visible passage answering each id (a superseded passage resolves to its winner)."""
+        with self._read():
+            return self._passages_by_public_ids(public_ids)
+
+    def _passages_by_public_ids(self, public_ids: Sequence[str]) -> dict[str, PassageRecord]:
         found: dict[str, PassageRecord] = {}
         unique = list(dict.fromkeys(public_ids))
         for chunk in range(0, len(unique), 500):
@@ -273,10 +299,13 @@ class SQLiteStore:
         return linking.iter_document_heads(self._db)
 
     def document(self, ref: str | int) -> DocumentRecord:
-        # Row ids are plain ASCII digits that fit SQLite's integer; anything else ("²", 40 digits) is a key.
-        text = str(ref)
-        column = "d.id" if isinstance(ref, int) or (text.isascii() and text.isdigit() and len(text) <= 18) else "d.key"
-        value: str | int = int(ref) if column == "d.id" else ref
+        with self._read():
+            return self._document(ref)
+
+    def _document(self, ref: str | int) -> DocumentRecord:
+        # A string is always a key (the public reference, even when it is all digits); an int is a row id.
+        column = "d.id" if isinstance(ref, int) else "d.key"
+        value: str | int = ref
         row = self._db.execute(
             f"""SELECT d.id, d.key, d.title, d.url, d.updated, d.reviewer, s.name, s.tier, s.licence, d.origin
                 FROM document d JOIN source s ON s.id = d.source_id WHERE {column} = ?""",
@@ -325,15 +354,20 @@ class SQLiteStore:
         return catalogue.read_phenotype_annotations(self._db)
 
     def document_by_code(self, system: str, code: str) -> DocumentRecord:
-        doc_id = catalogue.find_document_by_code(self._db, system, code)
-        if doc_id is None:
-            raise NotFoundError(f"no document with code {system}:{code}")
-        return self.document(doc_id)
+        with self._read() as db:
+            doc_id = catalogue.find_document_by_code(db, system, code)
+            if doc_id is None:
+                raise NotFoundError(f"no document with code {system}:{code}")
+            return self._document(doc_id)
 
     def search_passages(self, query: str, limit: int = 20) -> list[tuple[PassageRecord, float]]:
         match = fts_query(query)
         if not match:
             return []
+        with self._read():
+            return self._search_passages(match, limit)
+
+    def _search_passages(self, match: str, limit: int) -> list[tuple[PassageRecord, float]]:
         # Rank inside FTS5 first and join only the top rows: joining every match before ORDER BY
         # costs three times as much. Superseded passages stay in the index, so ask for some headroom
         # and widen the window in the rare case that filtering them leaves too few.
@@ -402,182 +436,6 @@ class SQLiteStore:
                 connection.close()
             self._connections.clear()
         self._local = threading.local()
-
-
-class _SQLiteIngest:
-    def __init__(self, db: sqlite3.Connection) -> None:
-        self._db = db
-        self._source_ids: dict[str, int] = {}
-        # Documents written but not yet in the full-text indexes: one bulk insert at the end is
-        # several times faster than thousands of small ones.
-        self._unindexed: set[int] = set()
-        self.stats = IngestStats()
-
-    def file_unchanged(self, path: str, digest: str) -> bool:
-        row = self._db.execute("SELECT digest FROM ingested_file WHERE path = ?", (path,)).fetchone()
-        return row is not None and row[0] == digest
-
-    def record_file(self, path: str, digest: str) -> None:
-        self._db.execute(
-            "INSERT INTO ingested_file(path, digest) VALUES (?, ?) "
-            "ON CONFLICT(path) DO UPDATE SET digest = excluded.digest",
-            (path, digest),
-        )
-
-    def forget_file(self, path: str) -> None:
-        self._db.execute("DELETE FROM ingested_file WHERE path = ?", (path,))
-
-    def documents_at(self, origin: str) -> list[str]:
-        return [row[0] for row in self._db.execute("SELECT key FROM document WHERE origin = ?", (origin,))]
-
-    def documents_from(self, origin_prefix: str) -> list[tuple[str, str]]:
-        escaped = origin_prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        return self._db.execute(
-            "SELECT key, origin FROM document WHERE origin LIKE ? ESCAPE '\\'", (escaped + "%",)
-        ).fetchall()
-
-    def _source_id(self, document: ParsedDocument) -> int:
-        info = document.source
-        if info.name not in self._source_ids:
-            self._db.execute(
-                """INSERT INTO source(name, publisher, url, licence, tier) VALUES (?, ?, ?, ?, ?)
-                   ON CONFLICT(name) DO UPDATE SET publisher = excluded.publisher, url = excluded.url,
-                   licence = excluded.licence, tier = excluded.tier""",
-                (info.name, info.publisher, info.url, info.licence, info.tier.value),
-            )
-            row = self._db.execute("SELECT id FROM source WHERE name = ?", (info.name,)).fetchone()
-            self._source_ids[info.name] = row[0]
-        return self._source_ids[info.name]
-
-    def remove_document(self, key: str) -> None:
-        row = self._db.execute("SELECT id FROM document WHERE key = ?", (key,)).fetchone()
-        if row is None:
-            return
-        self._delete(row[0])
-        self.stats.documents_removed += 1
-
-    def _delete(self, doc_id: int) -> None:
-        db = self._db
-        self._unindexed.discard(doc_id)
-        by_doc = (doc_id,)
-        for table in ("passage", "question"):
-            db.execute(
-                f"DELETE FROM {table}_fts WHERE rowid IN (SELECT id FROM {table} WHERE document_id=?)", by_doc
-            )
-        db.execute(
-            "UPDATE passage SET superseded_by = NULL WHERE superseded_by IN "
-            "(SELECT id FROM passage WHERE document_id = ?)",
-            by_doc,
-        )
-        db.execute("DELETE FROM document WHERE id = ?", (doc_id,))
-
-    def put_document(self, document: ParsedDocument) -> None:
-        db = self._db
-        digest = document.content_hash()
-        existing = db.execute(
-            "SELECT id, content_hash FROM document WHERE key = ?", (document.key,)
-        ).fetchone()
-        if existing is not None and existing[1] == digest:
-            self.stats.documents_unchanged += 1
-            return
-        if existing is not None:
-            self._delete(existing[0])
-            self.stats.documents_replaced += 1
-        else:
-            self.stats.documents_added += 1
-        cursor = db.execute(
-            """INSERT INTO document(source_id, key, title, url, updated, reviewer, origin, content_hash)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
-            (
-                self._source_id(document), document.key, document.title, document.url, document.updated,
-                document.reviewer, document.origin, digest,
-            ),
-        )
-        doc_id = cursor.lastrowid
-        assert doc_id is not None  # an INSERT always sets it
-        names = [(document.title, "title")]
-        names += [(name, "focus") for name in document.focus]
-        names += [(name, "synonym") for name in document.synonyms]
-        db.executemany(
-            "INSERT INTO document_name(document_id, name, kind) VALUES (?, ?, ?)",
-            [(doc_id, name, kind) for name, kind in dict.fromkeys(names) if name],
-        )
-        db.executemany(
-            "INSERT INTO document_code(document_id, system, code) VALUES (?, ?, ?)",
-            [(doc_id, system, code) for system, code in dict.fromkeys(document.codes)],
-        )
-        db.executemany(
-            """INSERT INTO passage(document_id, public_id, ordinal, section, heading, text, text_key,
-               updated, precedence) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-            [
-                (
-                    doc_id, p.public_id, ordinal, p.section.value, p.heading, p.text, match_key(p.text),
-                    p.updated, p.precedence,
-                )
-                for ordinal, p in enumerate(document.passages)
-            ],
-        )
-        db.executemany(
-            "INSERT INTO question(document_id, public_id, text, qtype, answer_id) VALUES (?, ?, ?, ?, ?)",
-            [(doc_id, q.public_id, q.text, q.qtype.value, q.answer_id) for q in document.questions],
-        )
-        self._unindexed.add(doc_id)
-        db.executemany(
-            """INSERT INTO organisation(document_id, name, address, phone, email, url)
-               VALUES (?, ?, ?, ?, ?, ?)""",
-            [(doc_id, o.name, o.address, o.phone, o.email, o.url) for o in document.organisations],
-        )
-        db.executemany(
-            "INSERT INTO drug_mention(document_id, brand, generic) VALUES (?, ?, ?)",
-            [(doc_id, d.brand, d.generic) for d in document.drugs],
-        )
-        db.executemany(
-            "INSERT INTO reference(document_id, text) VALUES (?, ?)",
-            [(doc_id, text) for text in document.references],
-        )
-        catalogue.write_catalogue(db, doc_id, document)
-
-    def index_new_documents(self) -> None:
-        if not self._unindexed:
-            return
-        db = self._db
-        db.execute("CREATE TEMP TABLE IF NOT EXISTS new_document(id INTEGER PRIMARY KEY)")
-        db.execute("DELETE FROM new_document")
-        db.executemany("INSERT INTO new_document(id) VALUES (?)", [(i,) for i in self._unindexed])
-        db.execute(
-            """INSERT INTO passage_fts(rowid, title, heading, text)
-               SELECT p.id, d.title, p.heading, p.text FROM passage p JOIN document d ON d.id = p.document_id
-               WHERE p.document_id IN (SELECT id FROM new_document)"""
-        )
-        db.execute(
-            """INSERT INTO question_fts(rowid, text) SELECT id, text FROM question
-               WHERE document_id IN (SELECT id FROM new_document)"""
-        )
-        db.execute("DELETE FROM new_document")
-        self._unindexed.clear()
-
-    def reconcile(self) -> None:
-        """Hide each passage that a higher-precedence passage replaces.
-
-        By id: the judged text wins for its id. By identical text: only within the same page (URL),
-        since boilerplate answers repeat across topics and hiding those would cite the wrong topic.
-        """
-        db = self._db
-        db.execute("UPDATE passage SET superseded_by = NULL WHERE superseded_by IS NOT NULL")
-        same_id = "w.public_id = passage.public_id"
-        same_page_text = (
-            "w.text_key = passage.text_key AND (SELECT url FROM document WHERE id = w.document_id) = "
-            "(SELECT url FROM document WHERE id = passage.document_id)"
-        )
-        for condition in (same_id, same_page_text):
-            db.execute(
-                f"""UPDATE passage SET superseded_by = (
-                        SELECT w.id FROM passage w
-                        WHERE {condition} AND w.precedence > passage.precedence
-                        ORDER BY w.precedence DESC, w.id LIMIT 1)
-                    WHERE superseded_by IS NULL AND EXISTS (
-                        SELECT 1 FROM passage w WHERE {condition} AND w.precedence > passage.precedence)"""
-            )
 
 
 def _split_sql(script: str) -> list[str]:

@@ -11,12 +11,12 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, create_model
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from healthqa.answer.answerer import Answer
 from healthqa.app.api.symptom_search import ID_LIST_DOC, MAX_IDS, SymptomQuery, check_ids
 from healthqa.app.errors import ApiError, error_response
-from healthqa.app.service import UNAVAILABLE, Service, clean_description
+from healthqa.app.service import UNAVAILABLE, Service, TopicMoved, clean_description
 from healthqa.config import Settings
 from healthqa.store.base import DocumentRecord, PassageRecord
 from healthqa.symptoms.hpo import HPO_ATTRIBUTION
@@ -241,6 +241,7 @@ class SymptomsResult(BaseModel):
 
 
 def topic_path(key: str) -> str:
+    """A document key as a URL path segment: the only way to link a topic (row numbers change on re-ingest)."""
     return quote(key, safe=":")
 
 
@@ -375,9 +376,14 @@ def public_topic(record: DocumentRecord) -> dict[str, Any]:
 )
 def topic(
     svc: ServiceDep,
-    ref: Annotated[str, Path(description="A document key (e.g. medquad:GARD_0000001) or number.")],
-) -> dict[str, Any]:
-    return public_topic(svc.document(ref))
+    ref: Annotated[str, Path(description=(
+        "A document key (e.g. medquad:GARD_0000001). A former document number is redirected (307) to the key "
+        "of the document it names now; numbers change when the knowledge base is updated, keys do not."))],
+) -> dict[str, Any] | Response:
+    try:
+        return public_topic(svc.document(ref))
+    except TopicMoved as moved:
+        return RedirectResponse(f"/api/topics/{topic_path(moved.key)}", status_code=307)
 
 
 @router.get("/api/sources", summary="What the knowledge base holds, with licences and credits")

@@ -16,7 +16,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup, escape
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import ImmutableMultiDict
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from healthqa.answer.answerer import Answer, AnswerItem
 from healthqa.answer.facts import FactItem
@@ -31,7 +31,7 @@ from healthqa.app.api.symptom_search import (
     well_formed_ids,
 )
 from healthqa.app.errors import ApiError
-from healthqa.app.service import MAX_REF_LENGTH, Service, clean_description, clean_ref, clean_text
+from healthqa.app.service import MAX_REF_LENGTH, Service, TopicMoved, clean_description, clean_ref, clean_text
 from healthqa.app.web.condition_pages import disease_context, fact_sentence, facts_in_short, first_sentences, tel_href
 from healthqa.app.web.display import card_label, display_question, passage_html, unique_questions
 from healthqa.conditions import AmbiguousConditionError, Candidate, ConditionNotFoundError
@@ -304,7 +304,10 @@ async def home_post(request: Request) -> Response:
 
 @router.get("/topics/{ref:path}", response_class=HTMLResponse)
 def topic_page(request: Request, ref: str) -> Response:
-    document = service(request).document(ref)
+    try:
+        document = service(request).document(ref)
+    except TopicMoved as moved:  # an old link by number: on to the key, which survives a re-ingest
+        return RedirectResponse(f"/topics/{topic_path(moved.key)}", status_code=307)
     other_names = [name for name, kind in document.names if kind != "title" and name != document.title]
     return render("topic.html", doc=document, other_names=list(dict.fromkeys(other_names)))
 
