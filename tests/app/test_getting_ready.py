@@ -2,13 +2,29 @@
 
 from __future__ import annotations
 
+import json
+import multiprocessing
+import multiprocessing.synchronize
+import os
+import re
+import signal
+import threading
 import time
+import urllib.error
+import urllib.request
+from email.message import Message
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 
 from healthqa.app import GETTING_READY, create_app
+from healthqa.app.server.workers import FileLock, available, shared_lock
 from healthqa.config import Settings
+from healthqa.retrieve.encoder import Encoder
+from healthqa.store.sqlite import SQLiteStore
+from kb_builders import DOCUMENTS, build_kb
+from servers import serve
 
 
 def test_until_ready_every_request_is_told_healthqa_is_getting_ready(kb_path: Path) -> None:
@@ -30,3 +46,89 @@ def test_until_ready_every_request_is_told_healthqa_is_getting_ready(kb_path: Pa
             time.sleep(0.1)
         answer = started.get("/api/ask", params={"q": "what causes gout?"})
         assert answer.status_code == 200 and answer.json()["focus"] == ["Gout"]
+
+
+def _get(url: str, accept: str) -> tuple[int, Message, str]:
+    request = urllib.request.Request(url, headers={"Accept": accept})
+    try:
+        with urllib.request.urlopen(request, timeout=120) as response:
+            return response.status, response.headers, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers, error.read().decode()
+
+
+def _ask_while_starting(log: Path, seen: dict[str, tuple[int, Message, str]], stop: threading.Event) -> None:
+    """As soon as the server's log names its port, ask for a page and the API, as a person would."""
+    while not stop.is_set():
+        found = re.search(r"listening on (http://127\.0\.0\.1:\d+)", log.read_text(errors="replace"))
+        if found:
+            seen["page"] = _get(f"{found[1]}/?q=what+causes+gout", "text/html")
+            seen["api"] = _get(f"{found[1]}/api/ask?q=what+causes+gout", "application/json")
+            return
+        time.sleep(0.02)
+
+
+@pytest.mark.skipif(not available(), reason="workers sharing one socket need a POSIX system")
+def test_with_two_workers_the_first_start_says_getting_ready_and_embeds_once(tmp_path: Path) -> None:
+    kb = build_kb(tmp_path / "kb.db", DOCUMENTS)
+    store = SQLiteStore(kb)
+    missing = len(store.vector_texts_missing(Encoder.name))
+    assert missing > 0  # no vectors yet: the first start embeds
+    log = tmp_path / "server.log"
+    seen: dict[str, tuple[int, Message, str]] = {}
+    stop = threading.Event()
+    asking = threading.Thread(target=_ask_while_starting, args=(log, seen, stop), daemon=True)
+    asking.start()
+    try:
+        with serve(kb, log, workers=2) as server:  # yielded once both workers are ready
+            asking.join(timeout=120)
+            status, headers, text = seen["page"]
+            assert status == 503 and headers["Retry-After"] == "10", (status, text)
+            assert "<h1>healthqa is getting ready…</h1>" in text and GETTING_READY in text
+            assert '<meta http-equiv="refresh" content="10">' in text
+            status, headers, text = seen["api"]
+            assert status == 503 and json.loads(text)["error"]["code"] == "getting_ready"
+            output = server.read_log()
+            # One worker embedded every passage, once; the other waited and found none missing.
+            assert output.count("passages to embed") == 1, output
+            assert output.count(f"embedded {missing:,} of {missing:,} passages (100%)") == 1, output
+            assert output.count("the knowledge base is ready") == 2, output
+            assert not store.vector_texts_missing(Encoder.name)
+            for _ in range(4):  # either worker answers now
+                status, _, text = _get(f"{server.url}/api/ask?q=what+causes+gout", "application/json")
+                assert status == 200 and json.loads(text)["focus"] == ["Gout"]
+    finally:
+        stop.set()
+        store.close()
+
+
+def _hold_and_die(lock: FileLock, held: multiprocessing.synchronize.Event) -> None:  # pragma: no cover - a child
+    lock.__enter__()
+    held.set()
+    time.sleep(600)
+
+
+@pytest.mark.skipif(not available(), reason="a lock of POSIX workers")
+def test_the_first_embedding_lock_is_released_when_its_holder_dies() -> None:
+    context = multiprocessing.get_context("spawn")
+    with shared_lock("test") as lock:
+        held = context.Event()
+        holder = context.Process(target=_hold_and_die, args=(lock, held))
+        holder.start()
+        try:
+            assert held.wait(60)
+            taken = threading.Event()
+
+            def take() -> None:
+                with lock:
+                    taken.set()
+
+            threading.Thread(target=take, daemon=True).start()
+            assert not taken.wait(0.5)  # held by the other process
+            assert holder.pid is not None
+            os.kill(holder.pid, signal.SIGKILL)  # a worker killed in the middle of the first embedding
+            assert taken.wait(30)
+        finally:
+            holder.kill()
+            holder.join(timeout=30)
+    assert not Path(lock.path).exists()

@@ -16,10 +16,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AbstractContextManager, asynccontextmanager
 from importlib.metadata import version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -56,7 +57,8 @@ DESCRIPTION = (
 
 
 def create_app(
-    store_url: str | None = None, settings: Settings | None = None, *, ready_in_background: bool = False
+    store_url: str | None = None, settings: Settings | None = None, *, ready_in_background: bool = False,
+    getting_ready_page: bool = False, first_embedding_lock: AbstractContextManager[object] | None = None,
 ) -> FastAPI:
     """The healthqa app over the knowledge base at ``store_url`` (default: ``HEALTHQA_DB``).
 
@@ -65,6 +67,10 @@ def create_app(
     ``ready_in_background`` (``healthqa serve``) the lifespan does not wait for that: the server listens at once
     and, until healthqa is ready, answers every request but the static files with a 503 saying "healthqa is
     getting ready" (a page that reloads itself, or the JSON error shape) instead of refusing connections.
+    ``getting_ready_page`` gives that 503 to a server that accepts requests before the lifespan has finished
+    (the workers of ``healthqa serve --workers N``), while the lifespan still waits until healthqa is ready.
+    ``first_embedding_lock`` is held around the first embedding: processes that share it and a knowledge base
+    embed its passages once, the first to take it, while the others wait (and answer 503).
     """
     config = settings or Settings.from_env()
     service = Service(config, store_url)
@@ -72,7 +78,8 @@ def create_app(
 
     def get_ready() -> None:
         try:
-            embed_first(store_url, log.info)
+            with first_embedding_lock or contextlib.nullcontext():
+                embed_first(store_url, log.info)
             service.start()
             if not service.problem:
                 log.info("healthqa: the knowledge base is ready")
@@ -115,7 +122,7 @@ def create_app(
             CORSMiddleware, allow_origins=list(config.cors_origins), allow_methods=["GET", "POST"],
             allow_headers=["Content-Type", "Authorization"], max_age=600,
         )
-    if ready_in_background:
+    if ready_in_background or getting_ready_page:
         app.add_middleware(GettingReady, ready=ready)  # inside the guard: its limits, headers and log apply
     app.add_middleware(Guard, settings=config, store_url=store_url)
     return app

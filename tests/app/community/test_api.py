@@ -18,7 +18,10 @@ def test_the_api_path(app: FastAPI) -> None:
     refused = client.post("/api/community/signin", json={"email": "jay@example.org", "password": PASSWORD},
                           headers=headers)
     assert refused.status_code == 403 and "confirm your email" in refused.json()["error"]["message"]
-    client.get(f"/community/verify?token={mailed_token(app, 'jay@example.org')}")
+    token = mailed_token(app, "jay@example.org")
+    page = client.get(f"/community/verify?token={token}").text  # the mailed link's page: a button to confirm
+    page_csrf = page.split('name="csrf" value="')[1].split('"')[0]
+    assert client.post("/community/verify", data={"csrf": page_csrf, "token": token}).status_code == 200
     wrong = client.post("/api/community/signin", json={"email": "jay@example.org", "password": "not it at all"},
                         headers=headers)
     assert wrong.json() == {"error": {"status": 401, "code": "sign_in_failed",

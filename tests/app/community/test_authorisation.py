@@ -9,6 +9,7 @@ tested on its own), so only authorisation decides.
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -16,7 +17,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from app.community.conftest import Person, new_account, people, person
+from app.community.conftest import PASSWORD, Person, new_account, people, person
 from healthqa.community import Account
 
 ROLES = ("anonymous", "outsider", "author", "other_member", "moderator", "suspended")
@@ -30,6 +31,8 @@ class World:
     reply: int
     target_account: int  # an account a moderator could suspend (the other member's)
     actors: dict[str, Account | None]
+    verify_token: str  # a new account's link to confirm its email (whoever holds the link may use it)
+    reset_token: str  # a password reset link's token
 
 
 def world(app: FastAPI) -> World:
@@ -45,7 +48,20 @@ def world(app: FastAPI) -> World:
     suspended = community.accounts.get(suspended.id)
     accounts = {"anonymous": None, "outsider": outsider, "author": author, "other_member": other,
                 "moderator": moderator, "suspended": suspended}
-    return World(place.id, discussion.id, reply.id, other.id, accounts)
+    newcomer = f"newcomer{next(_worlds)}@example.org"
+    community.accounts.sign_up(newcomer, newcomer.split("@")[0], PASSWORD, True, "http://testserver")
+    forgetful = new_account(app)
+    community.accounts.request_reset(forgetful.email, "http://testserver")
+    return World(place.id, discussion.id, reply.id, other.id, accounts, _link_token(app, newcomer, "verify"),
+                 _link_token(app, forgetful.email, "reset"))
+
+
+def _link_token(app: FastAPI, recipient: str, page: str) -> str:
+    for message in people(app).mailer.outbox(500):
+        found = re.search(rf"/community/{page}\?token=([\w-]+)", message.body)
+        if message.recipient == recipient and found:
+            return found.group(1)
+    raise AssertionError(f"no {page} link mailed to {recipient}")
 
 
 # (name, who may, call(person, world) -> response)
@@ -95,6 +111,11 @@ ENDPOINTS: list[tuple[str, set[str], Call]] = [
     ("web new token", SIGNED_IN, lambda p, w: p.form("/community/account/tokens", label="x")),
     ("web delete account", SIGNED_IN, lambda p, w: p.form(
         "/community/account/delete", password="correct horse battery", posts="erase")),
+    # The mailed one-time links act only when their page's form is posted (a GET only shows it): whoever holds
+    # the link may, signed in or not.
+    ("web confirm email", set(ROLES), lambda p, w: p.form("/community/verify", token=w.verify_token)),
+    ("web reset password", set(ROLES), lambda p, w: p.form(
+        "/community/reset", token=w.reset_token, password="a new password 12")),
 ]
 
 

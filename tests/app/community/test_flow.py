@@ -31,8 +31,11 @@ def test_the_whole_path(app: FastAPI) -> None:
     response = _post(ann, "/community/signup", "/community/signup", email="walker@example.org",
                      display_name="Walker", password=PASSWORD, consent="yes")
     assert "Check your email" in response.text
-    verified = ann.get(f"/community/verify?token={mailed_token(app, 'walker@example.org')}")
-    assert "Email confirmed" in verified.text
+    link = f"/community/verify?token={mailed_token(app, 'walker@example.org')}"
+    assert "Confirm my email address" in ann.get(link).text  # opening the link only shows the button
+    assert not people(app).accounts.by_email("walker@example.org").verified
+    verified = _post(ann, link, "/community/verify", token=link.split("token=")[1])
+    assert "Email confirmed" in verified.text and people(app).accounts.by_email("walker@example.org").verified
     home = _post(ann, "/community/signin", "/community/signin", email="walker@example.org", password=PASSWORD)
     assert "Your communities" in home.text
     for name in ("LEMS", "Eaton-Lambert syndrome"):

@@ -41,6 +41,40 @@ def test_forms_and_json_writes_without_a_csrf_token_are_refused(app: FastAPI) ->
     assert response.status_code == 201
 
 
+def test_opening_a_mailed_link_confirms_nothing_and_uses_no_token(app: FastAPI) -> None:
+    """Issue 20: a mail scanner that fetches every link in a mail (GET, HEAD, without cookies) must not confirm an
+    address nobody opened, nor spend a password reset link: only posting the link's form, with its CSRF token,
+    acts."""
+    community = people(app)
+    community.accounts.sign_up("scanned@example.org", "Scanned", PASSWORD, True, "http://testserver")
+    verify_token = mailed_token(app, "scanned@example.org")
+    reader = new_account(app)
+    community.accounts.request_reset(reader.email, "http://testserver")
+    reset_token = next(m.body for m in community.mailer.outbox(500) if m.recipient == reader.email
+                       and "/community/reset?token=" in m.body).split("reset?token=")[1].split()[0]
+    scanner = person(app)
+    for _ in range(2):
+        scanner.client.cookies.clear()
+        opened = scanner.client.get("/community/verify", params={"token": verify_token})
+        assert opened.status_code == 200 and "Confirm my email address" in opened.text
+        assert 'action="/community/verify" method="post"' in opened.text and 'name="csrf"' in opened.text
+        assert scanner.client.head("/community/verify", params={"token": verify_token}).status_code in (200, 405)
+        form = scanner.client.get("/community/reset", params={"token": reset_token})
+        assert form.status_code == 200 and 'action="/community/reset" method="post"' in form.text
+    assert not community.accounts.by_email("scanned@example.org").verified
+    # Posting without the page's CSRF token (a cross-site form) confirms nothing either.
+    forged = person(app).client.post("/community/verify", data={"token": verify_token}, follow_redirects=False)
+    assert forged.status_code == 403 and not community.accounts.by_email("scanned@example.org").verified
+    # The person who opens the mail and presses the button confirms; both links still work.
+    owner = person(app)
+    confirmed = owner.form("/community/verify", token=verify_token)
+    assert confirmed.status_code == 200 and "Email confirmed" in confirmed.text
+    assert community.accounts.by_email("scanned@example.org").verified
+    assert owner.form("/community/verify", token=verify_token).status_code == 404  # once only
+    changed = owner.form("/community/reset", token=reset_token, password="a new password 12")
+    assert changed.status_code == 200 and "Password changed" in changed.text
+
+
 def _set_cookie_headers(response: httpx.Response) -> list[str]:
     return response.headers.get_list("set-cookie")
 

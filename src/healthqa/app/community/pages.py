@@ -121,7 +121,15 @@ def signup(request: Request, csrf: Text = "", email: Text = "", display_name: Te
 
 
 @router.get("/verify")
-def verify(request: Request, token: str = "") -> Response:
+def verify_form(request: Request, token: str = "") -> Response:
+    # Opening the mailed link only shows a button: mail scanners fetch links, and confirming here would confirm
+    # addresses whose owners never opened the mail. The same holds for /reset (its GET shows the form only).
+    return render_page(request, "verify.html", verify_token=token[:100])
+
+
+@router.post("/verify")
+def verify(request: Request, csrf: Text = "", token: Text = "") -> Response:
+    check_csrf(request, csrf)
     try:
         attempt(request, lambda: community(request).accounts.verify(token))
     except ApiError as error:

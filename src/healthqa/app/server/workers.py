@@ -14,8 +14,12 @@ worker that is not the least busy leaves a waiting connection to the others for 
 client for long. Keep-alive connections are long-lived, so spreading them evenly spreads the work.
 
 The parent binds the socket before any worker starts (an address in use fails at once, with its reason) and
-keeps it open. A worker that dies after it began serving is started again; meanwhile the others accept
-every new connection (a worker counts as full until it serves). A worker that dies before serving (the app
+keeps it open. A worker accepts connections as soon as it runs, before its app is ready: while it gets ready
+(the first start embeds every passage: minutes) the app answers "healthqa is getting ready" (503, see
+:class:`healthqa.app.GettingReady`), and only while no other worker is ready, so a worker started again
+leaves every new connection to the ready ones. The first embedding is done once, by the worker that takes
+:class:`FileLock` first; the others wait for it in the background. A worker that dies after it began serving
+is started again; meanwhile the others accept every new connection. A worker that dies before serving (the app
 cannot start) stops them all, as it would fail the same way again. SIGINT and SIGTERM stop the workers,
 letting them finish the requests in flight.
 """
@@ -28,11 +32,14 @@ import errno
 import functools
 import logging
 import multiprocessing
+import os
 import signal
 import socket
 import sys
+import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from multiprocessing.process import BaseProcess
 from typing import Any
 
@@ -45,6 +52,10 @@ MAX_DEFERRALS = 25
 _PUBLISH_SECONDS = 0.02
 # The count a worker shows until it serves (and while it cannot accept): every other worker is less busy.
 NOT_SERVING = 1 << 30
+# Added to the count of a worker whose app is getting ready (it answers 503): every ready worker is less busy.
+GETTING_READY = 1 << 20
+# How long a getting-ready worker leaves a waiting connection to a ready one before it looks again.
+_LEAVE_TO_READY_SECONDS = 0.05
 # accept() failures that are the process's, not the connection's: wait before trying again, as asyncio does.
 _OUT_OF_RESOURCES = frozenset({errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM})
 
@@ -89,7 +100,6 @@ class BalancedServer(uvicorn.Server):
         self._protocol: Any = None
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
-        await super().startup(sockets=[])  # the lifespan and server state, without a listener of uvicorn's
         config = self.config
         # The protocol uvicorn's own listener would make (uvicorn's annotation says asyncio.Protocol).
         protocol_class: Any = config.http_protocol_class
@@ -98,8 +108,16 @@ class BalancedServer(uvicorn.Server):
         )
         self._loop = asyncio.get_running_loop()
         self._listener.setblocking(False)
+        await self.on_tick(0)  # the default headers (Date) of the responses given while getting ready
+        # Accept before the lifespan has finished: until the app is ready it answers 503 "getting ready".
         self._publish()
         self._listen()
+        try:
+            await super().startup(sockets=[])  # the lifespan and server state, without a listener of uvicorn's
+        except BaseException:  # the app could not start (uvicorn exits)
+            self._closed = True
+            self._stop_listening()
+            raise
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
         self._closed = True
@@ -119,8 +137,14 @@ class BalancedServer(uvicorn.Server):
         """Write this worker's count now and every few milliseconds (closed connections lower it)."""
         if self._closed or self._loop is None:
             return
-        self._loads[self._index] = NOT_SERVING if self._resting else self.open_connections()
+        self._loads[self._index] = self._load()
         self._loop.call_later(_PUBLISH_SECONDS, self._publish)
+
+    def _load(self) -> int:
+        """What this worker publishes: its open connections, more while its app is getting ready."""
+        if self._resting:
+            return NOT_SERVING
+        return self.open_connections() + (0 if self.started else GETTING_READY)
 
     def _listen(self) -> None:
         if not self._closed and not self._listening and self._loop is not None:
@@ -146,13 +170,20 @@ class BalancedServer(uvicorn.Server):
 
         self._loop.call_later(seconds, wake)
 
+    def _others(self) -> list[int]:
+        return [self._loads[i] for i in range(len(self._loads)) if i != self._index]
+
     def _least_busy(self) -> bool:
-        mine = self.open_connections()
+        mine = self._load()
         self._loads[self._index] = mine
-        others = [self._loads[i] for i in range(len(self._loads)) if i != self._index]
+        others = self._others()
         return not others or mine <= min(others)
 
     def _on_connection_waiting(self) -> None:
+        if not self.started and any(load < GETTING_READY for load in self._others()):
+            # Getting ready, it would answer 503: a ready worker answers instead, however busy it is.
+            self._pause(_LEAVE_TO_READY_SECONDS)
+            return
         if not self._least_busy() and self._deferred < MAX_DEFERRALS:
             self._deferred += 1
             self._pause(DEFER_SECONDS)
@@ -169,7 +200,7 @@ class BalancedServer(uvicorn.Server):
             return  # otherwise the connection failed before it was accepted (reset, network errors)
         connection.setblocking(False)
         self._accepting += 1
-        self._loads[self._index] = self.open_connections()
+        self._loads[self._index] = self._load()
         assert self._loop is not None
         self._loop.create_task(self._hand_to_protocol(connection))
 
@@ -183,6 +214,50 @@ class BalancedServer(uvicorn.Server):
                 log.exception("cannot serve a connection")
         finally:
             self._accepting -= 1
+
+
+class FileLock:
+    """A lock shared by processes, an exclusive ``flock`` on ``path``; it can be handed to spawned workers.
+
+    The system releases it when the process holding it dies, so a worker killed while it holds the lock (in
+    the middle of the first embedding, say) keeps no other waiting: the next one takes over.
+    """
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._fd: int | None = None
+
+    def __enter__(self) -> FileLock:
+        import fcntl  # POSIX only, as are these workers (available())
+
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        except BaseException:
+            os.close(fd)
+            raise
+        self._fd = fd
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._fd is not None:
+            os.close(self._fd)  # closing the file releases the lock
+            self._fd = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"path": self.path, "_fd": None}  # a lock is held by one process, never handed on held
+
+
+@contextlib.contextmanager
+def shared_lock(purpose: str) -> Iterator[FileLock]:
+    """A :class:`FileLock` on a new private file, removed afterwards, for the workers started meanwhile."""
+    fd, path = tempfile.mkstemp(prefix=f"healthqa-{purpose}-", suffix=".lock")
+    os.close(fd)
+    try:
+        yield FileLock(path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
 
 
 def _serve_one(sock: socket.socket, index: int, loads: Any, options: dict[str, Any],
