@@ -7,11 +7,13 @@ recognised focus. Each candidate is scored by a weighted sum of normalised featu
 scores, semantic similarity, focus agreement and question-type agreement; then type before tier: the best
 passage of the asked type about the focus comes first when it scores near the best (see ``Weights``). The
 question's sentence vector passes through the learned query adapter (:class:`healthqa.learned.QueryAdapter`) first.
+A learned ranker (:mod:`healthqa.learned.ranker`, off unless given or switched on) may re-order the best candidates.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -19,6 +21,7 @@ import numpy.typing as npt
 from threadpoolctl import ThreadpoolController
 
 from healthqa import learned
+from healthqa.learned import ranker as learned_ranker
 from healthqa.records import SectionType
 from healthqa.retrieve.encoder import QUERY_TOKENS, Encoder
 from healthqa.retrieve.lexical import LexicalIndex, passage_index, question_index
@@ -60,6 +63,11 @@ _BLAS = ThreadpoolController()
 FEATURES = ("passage_lexical", "question_lexical", "semantic", "focus", "title_focus", "type_match", "type_near",
             "tier")
 _TIER_VALUE = {"government_reviewed": 0.0, "reviewed_publisher": -0.2, "unreviewed": -1.0}
+# Learning to rank (issue 16): what the learned ranker (healthqa.learned.ranker) reads of a scored passage:
+# FEATURES, the hand-weighted score, the passage's length and how many of the question's words its title and
+# its FAQ question hold.
+LEARNED_FEATURES = (*FEATURES, "hand_score", "log_words", "title_overlap", "question_overlap")
+_WORDS = re.compile(r"[a-z0-9]+")
 
 
 @dataclass(frozen=True)
@@ -186,9 +194,16 @@ class Ranker:
     """
 
     def __init__(
-        self, store: Store, encoder: Encoder | None, weights: Weights | None = None, *, in_memory: bool = False
+        self, store: Store, encoder: Encoder | None, weights: Weights | None = None, *, in_memory: bool = False,
+        learned_ranking: learned_ranker.LearnedRanker | None = None,
     ) -> None:
         self.store = store
+        # The learned order of the best candidates: the one given, else the shipped one when switched on.
+        if learned_ranking is None and learned_ranker.LEARNED_RANKING:
+            learned_ranking = learned_ranker.shipped()
+        if learned_ranking is not None:
+            learned_ranking.model.check_features(LEARNED_FEATURES, "ltr")
+        self.learned = learned_ranking
         self.encoder = encoder
         self.weights = weights or Weights()
         self.passage_lexical: LexicalIndex | None = None
@@ -264,7 +279,11 @@ class Ranker:
             semantic = self.index.similarity(vector, list(candidates))
             if adapter is not None:
                 semantic = {rowid: adapter.similarity(value) for rowid, value in semantic.items()}
-        return self._score(understood, candidates, lexical, question_score, semantic, limit)
+        if self.learned is None:
+            return self._score(understood, candidates, lexical, question_score, semantic, limit)
+        depth = max(limit, self.learned.depth)
+        scored = self._score(understood, candidates, lexical, question_score, semantic, depth)
+        return learned_order(self.learned, scored, understood, self.weights)[:limit]
 
     def _search_passages(self, terms: str, limit: int) -> list[tuple[PassageRecord, float]]:
         if self.passage_lexical is None:
@@ -362,3 +381,52 @@ class Ranker:
             question = question_score.get(rowid, (0.0, passage.heading))[1]
             scored.append(Scored(passage, -negative_score, dict(zip(FEATURES, values, strict=True)), question))
         return scored
+
+
+def learned_features(scored: Scored, keywords: frozenset[str]) -> list[float]:
+    """The values of LEARNED_FEATURES for a scored passage; ``keywords``: the question's content words."""
+    passage = scored.passage
+    words = len(passage.text.split())
+    title = set(_WORDS.findall(passage.title.lower()))
+    question = set(_WORDS.findall(scored.question.lower()))
+    share = max(len(keywords), 1)
+    return [
+        *(scored.features[name] for name in FEATURES),
+        scored.score,
+        math.log1p(words),
+        len(keywords & title) / share,
+        len(keywords & question) / share,
+    ]
+
+
+def question_keywords(understood: Understanding) -> frozenset[str]:
+    return frozenset(word for keyword in understood.keywords for word in _WORDS.findall(keyword.lower()))
+
+
+def type_first_candidate(scored: list[Scored], understood: Understanding, weights: Weights) -> set[int]:
+    """Positions of the candidates that type before tier may lift: of the asked type, about the focus."""
+    if understood.qtype is SectionType.INFORMATION:
+        return set()
+    least = max(weights.type_first_specificity, 1e-9)
+    return {i for i, s in enumerate(scored)
+            if s.features["type_match"] and max(s.features["focus"], s.features["title_focus"]) >= least}
+
+
+def learned_order(model: learned_ranker.LearnedRanker, scored: list[Scored], understood: Understanding,
+                  weights: Weights) -> list[Scored]:
+    """``scored`` (the hand-weighted ranking) in the learned model's order, then type before tier on the
+    learned scale. Each passage keeps its hand-weighted score (the answer thresholds are set on it); the
+    learned score is its feature ``learned``."""
+    if not scored:
+        return scored
+    keywords = question_keywords(understood)
+    matrix = np.asarray([learned_features(s, keywords) for s in scored], dtype=np.float64)
+    values = model.scores(matrix)
+    for item, value in zip(scored, values.tolist(), strict=True):
+        item.features["learned"] = value
+    order = sorted(range(len(scored)), key=lambda i: (-values[i], i))
+    lift = type_first_candidate(scored, understood, weights)
+    first_right = next((rank for rank, i in enumerate(order) if i in lift), 0)
+    if first_right and values[order[0]] - values[order[first_right]] <= model.type_first_margin:
+        order.insert(0, order.pop(first_right))
+    return [scored[i] for i in order]
