@@ -47,7 +47,7 @@ def test_a_question_no_passage_answers_says_so_with_the_sources_page(answerer: A
     answer = answerer.ask("What are the side effects of zorbatide?")
     assert answer.type == "side effects" and answer.answers and answer.answers[0].section == "indication"
     assert answer.gap is not None
-    assert answer.gap.wording == "healthqa has no trusted text on the side effects of Zorbatide."
+    assert answer.gap.wording == "healthqa found no trusted passage about the side effects of Zorbatide."
     assert [(p.source, p.url) for p in answer.gap.pages] == [("MedlinePlus Drug Information", DRUG_PAGE)]
     assert answer.to_json()["gap"]["pages"][0]["question"].startswith("What are the side effects")
 

@@ -132,3 +132,14 @@ def test_the_first_embedding_lock_is_released_when_its_holder_dies() -> None:
             holder.kill()
             holder.join(timeout=30)
     assert not Path(lock.path).exists()
+
+
+def test_the_getting_ready_answer_carries_cors_headers(kb_path: Path) -> None:
+    """Review: the 503 sat outside CORS, so a page of an allowed site saw a network error, not Retry-After."""
+    settings = Settings(rate_limit=0, cors_origins=("https://x.example",))
+    waiting = TestClient(create_app(str(kb_path), settings, ready_in_background=True), raise_server_exceptions=False)
+    api = waiting.get("/api/ask", params={"q": "what causes gout?"}, headers={"Origin": "https://x.example"})
+    assert api.status_code == 503 and api.headers["Access-Control-Allow-Origin"] == "https://x.example"
+    preflight = waiting.options("/api/ask", headers={
+        "Origin": "https://x.example", "Access-Control-Request-Method": "POST"})
+    assert preflight.headers.get("Access-Control-Allow-Origin") == "https://x.example"

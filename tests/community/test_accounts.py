@@ -212,3 +212,18 @@ def test_an_unknown_email_costs_the_same_argon2id_check_as_a_known_one(tmp_path:
         with pytest.raises(SignInFailedError):
             community.accounts.sign_in(email, "wrong password", "10.0.0.1")
         assert hasher.checks == before + 1, email
+
+
+def test_a_knowledge_base_on_a_server_needs_a_named_community_file() -> None:
+    """Review defect: the default path was built from a postgresql:// URL, failed, and printed its password."""
+    from healthqa.app import create_app
+    from healthqa.community import community_path
+    from healthqa.errors import ConfigError
+
+    url = "postgresql://hq:s3cret-pw@127.0.0.1:1/none"
+    for attempt in (lambda: community_path(url), lambda: create_app(url)):
+        with pytest.raises(ConfigError, match="HEALTHQA_COMMUNITY_DB") as refused:
+            attempt()
+        assert "s3cret" not in str(refused.value)
+    assert community_path("/data/healthqa.db") == "/data/healthqa.community.db"
+    assert community_path("sqlite:////data/kb.db") == "/data/kb.community.db"

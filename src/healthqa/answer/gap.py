@@ -22,7 +22,7 @@ from healthqa.records import SectionType
 from healthqa.store.base import Store
 from healthqa.understand import Understanding
 
-# What a question of each type asks about, as the end of "healthqa has no trusted text on ...".
+# What a question of each type asks about, as the end of "healthqa found no trusted passage about ...".
 _TOPICS: dict[SectionType, str] = {
     SectionType.CAUSES: "what causes {F}",
     SectionType.SYMPTOMS: "the symptoms of {F}",
@@ -146,7 +146,8 @@ def find_gap(store: Store, understood: Understanding, shown: Sequence[Shown], ha
         return None
     return AnswerGap(
         focus=understood.focus[0].name, type=qtype.value, topic=topic,
-        wording=f"healthqa has no trusted text on {topic}.",
+        # What the search found, not a claim about the whole knowledge base (a passage of another type may say it).
+        wording=f"healthqa found no trusted passage about {topic}.",
         pages=source_pages(store, sorted(understood.focus_documents)[:_DOCUMENTS_READ], qtype),
     )
 

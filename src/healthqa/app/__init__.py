@@ -117,13 +117,13 @@ def create_app(
     community.install(app, config, store_url)  # /community pages and /api/community (healthqa.app.community)
     app.include_router(web_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    if config.cors_origins:
+    if ready_in_background or getting_ready_page:
+        app.add_middleware(GettingReady, ready=ready)  # inside the guard: its limits, headers and log apply
+    if config.cors_origins:  # added after GettingReady, so outside it: its 503s carry the CORS headers too
         app.add_middleware(
             CORSMiddleware, allow_origins=list(config.cors_origins), allow_methods=["GET", "POST"],
             allow_headers=["Content-Type", "Authorization"], max_age=600,
         )
-    if ready_in_background or getting_ready_page:
-        app.add_middleware(GettingReady, ready=ready)  # inside the guard: its limits, headers and log apply
     app.add_middleware(Guard, settings=config, store_url=store_url)
     return app
 

@@ -8,6 +8,7 @@ that is not found or is ambiguous adds ``candidates``); clients may rely on the 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -17,6 +18,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Match
 from starlette.types import Scope
+
+from healthqa.errors import NotFoundError, StoreError
 
 CODES = {
     400: "bad_request",
@@ -166,6 +169,21 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
     return error_response(request.scope, 422, "invalid_request", message[0].upper() + message[1:] + ".")
 
 
+_log = logging.getLogger("healthqa.app")
+STORE_UNAVAILABLE = "The knowledge base is not available right now. Please try again in a few seconds."
+STORE_RETRY_SECONDS = 10
+
+
+async def _store_error(request: Request, exc: Exception) -> Response:
+    """A store that fails while a request uses it (a database server restarted, a statement timeout, a full
+    connection pool) is a 503 to retry, not a server error; a record that vanished meanwhile is a 404."""
+    if isinstance(exc, NotFoundError):
+        return error_response(request.scope, 404, "not_found", str(exc))
+    _log.error("the knowledge base failed while answering a request: %s", type(exc).__name__)
+    return error_response(request.scope, 503, "unavailable", STORE_UNAVAILABLE,
+                          {"Retry-After": str(STORE_RETRY_SECONDS)})
+
+
 # Renders an error as an HTML page: (status, code, message, headers) -> response.
 HtmlErrorRenderer = Callable[[int, str, str, Mapping[str, str] | None], Response]
 
@@ -183,3 +201,4 @@ def install(app: FastAPI, html_error_page: HtmlErrorRenderer | None = None) -> N
     app.state.html_error_page = html_error_page
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StoreError, _store_error)  # NotFoundError derives from it: 404 there

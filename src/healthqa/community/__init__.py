@@ -40,7 +40,7 @@ from healthqa.community.mail import Mailer, OutboxMessage
 from healthqa.community.moderation import AuditEntry, Moderation, QueueItem
 from healthqa.community.render import markdown_html
 from healthqa.conditions import AmbiguousConditionError, Candidate, ConditionNotFoundError, DiseaseIndex
-from healthqa.errors import NotFoundError
+from healthqa.errors import ConfigError, NotFoundError
 from healthqa.store import Store
 from healthqa.understand import condense
 
@@ -61,7 +61,17 @@ __all__ = [
 
 
 def community_path(knowledge_base: str) -> str:
-    """The default community file beside a knowledge base (``healthqa.db`` -> ``healthqa.community.db``)."""
+    """The default community file beside a knowledge base (``healthqa.db`` -> ``healthqa.community.db``).
+
+    A knowledge base on a database server has no folder beside it, and a file on one host would split the
+    communities of several hosts: HEALTHQA_COMMUNITY_DB must name the file then (ConfigError; the message never
+    repeats the URL, which may hold a password)."""
+    if "://" in knowledge_base and not knowledge_base.startswith("sqlite:///"):
+        raise ConfigError(
+            "HEALTHQA_COMMUNITY_DB is needed: the knowledge base is on a database server, and the communities "
+            "are kept in a SQLite file of their own that healthqa cannot place beside it (name a file that "
+            "every host serving this knowledge base shares)"
+        )
     if knowledge_base.startswith("sqlite:///"):
         knowledge_base = knowledge_base[len("sqlite:///"):]
     return str(Path(knowledge_base).with_suffix(".community.db"))

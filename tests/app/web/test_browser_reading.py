@@ -98,7 +98,7 @@ def test_a_gap_is_said_plainly_with_the_sources_page(server: RunningServer, brow
     try:
         page.goto(ask(server, "What are the side effects of zorbatide?"))
         lead = page.locator(".lead-answer")
-        assert "healthqa has no trusted text on the side effects of Zorbatide." in lead.inner_text()
+        assert "healthqa found no trusted passage about the side effects of Zorbatide." in lead.inner_text()
         link = lead.locator(f"a[href='{DRUG_PAGE}']")
         assert link.inner_text() == "MedlinePlus Drug Information: Zorbatide" and link.is_visible()
         box = lead.bounding_box()

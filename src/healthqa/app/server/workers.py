@@ -219,8 +219,9 @@ class BalancedServer(uvicorn.Server):
 class FileLock:
     """A lock shared by processes, an exclusive ``flock`` on ``path``; it can be handed to spawned workers.
 
-    The system releases it when the process holding it dies, so a worker killed while it holds the lock (in
-    the middle of the first embedding, say) keeps no other waiting: the next one takes over.
+    The system releases it when the process holding it dies, so a lock is never left held by a dead worker.
+    (A worker that dies before it serves, in the middle of the first embedding say, stops the whole server:
+    see ``_replace_dead``; the released lock matters to a later start.)
     """
 
     def __init__(self, path: str) -> None:

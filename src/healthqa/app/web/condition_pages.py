@@ -308,9 +308,16 @@ def support(organisations: Sequence[OrganisationItem]) -> list[OrganisationItem]
     return list(organisations[:SUPPORT_SHOWN])
 
 
+_PHONE_NUMBER = re.compile(r"\+?\d[\d\s().-]{3,}\d")
+
+
 def tel_href(phone: str) -> str:
-    """A ``tel:`` link for a phone number as sources write it, or "" when it holds no digits."""
-    digits = re.sub(r"[^\d+]", "", phone.split(" or ")[0].split(",")[0])
+    """A ``tel:`` link for the first phone number of a field as sources write it ("586-776-3900; Toll Free:
+    800-598-4668" links the first; an extension is left out), or "" when it holds no number."""
+    found = _PHONE_NUMBER.search(re.split(r"\b(?:ext|x)\b\.?", phone, maxsplit=1, flags=re.IGNORECASE)[0])
+    if not found:
+        return ""
+    digits = re.sub(r"[^\d+]", "", found.group())
     return f"tel:{digits}" if sum(c.isdigit() for c in digits) >= 5 else ""
 
 
