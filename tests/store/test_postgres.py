@@ -90,3 +90,13 @@ def test_threads_share_the_pool(url: str) -> None:
         assert all(found == results[0] for found in results) and results[0]
     finally:
         store.close()
+
+
+def test_a_phrase_with_a_word_too_long_to_index_is_found_nowhere(url: str) -> None:
+    """Review: PostgreSQL refused such a tsquery and the store blamed the database; SQLite answers 0."""
+    store = PostgresStore(url)
+    try:
+        assert store.phrase_frequency("x" * 3000 + " y") == 0
+        assert store.phrase_frequency("\u4e2d" * 800 + "_x") == 0
+    finally:
+        store.close()

@@ -67,10 +67,10 @@ def weighted_terms(columns: Sequence[list[str]], weights: Sequence[float]) -> tu
         length += len(terms)
         for term in terms:
             frequency[term] += weight
-    return {term: value for term, value in frequency.items() if _indexable(term)}, length
+    return {term: value for term, value in frequency.items() if indexable(term)}, length
 
 
-def _indexable(term: str) -> bool:
+def indexable(term: str) -> bool:
     return len(term) * 4 <= _MAX_TERM_BYTES or len(term.encode("utf-8")) <= _MAX_TERM_BYTES
 
 
@@ -92,7 +92,7 @@ def tsvector_literal(columns: Sequence[list[str]]) -> str:
     for terms in columns:
         for term in terms:
             position += 1
-            if _indexable(term):
+            if indexable(term):
                 positions[term].append(min(position, _MAX_POSITION))
         position += 1
     return " ".join(f"{_quote(term)}:{','.join(map(str, dict.fromkeys(at)))}" for term, at in positions.items())

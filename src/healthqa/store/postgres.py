@@ -25,7 +25,7 @@ from healthqa.errors import NotFoundError, StoreError
 from healthqa.records import DrugMention, Fact, Organisation, Phenotype
 from healthqa.store._pg_ingest import PostgresIngest
 from healthqa.store._pg_schema import MIGRATIONS, SCHEMA_VERSION
-from healthqa.store._pg_text import phrase_terms, phrase_tsquery, query_terms
+from healthqa.store._pg_text import indexable, phrase_terms, phrase_tsquery, query_terms
 from healthqa.store.base import DocumentHead, DocumentRecord, PassageRecord, QuestionRecord, SourceSummary
 
 # pg_advisory locks are per database, so two knowledge bases on one server do not share them.
@@ -370,8 +370,8 @@ class PostgresStore:
     def phrase_frequency(self, phrase: str, cap: int = 5000) -> int:
         """How many passages contain ``phrase`` (words in order, within one column), counted up to ``cap``."""
         terms = phrase_terms(phrase)
-        if not terms:
-            return 0
+        if not terms or not all(indexable(term) for term in terms):
+            return 0  # a word too long for a tsquery is in no passage's lexemes either (SQLite also says 0)
         if len(terms) == 1:  # most calls (one name, one word): the posting list has the answer, index-only
             query = "SELECT count(*) FROM (SELECT 1 FROM passage_term WHERE term = %s LIMIT %s) AS found"
             return int(self._all(query, (terms[0], cap))[0][0])
