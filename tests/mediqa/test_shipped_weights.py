@@ -23,7 +23,17 @@ LINEAR = {"entail": entail.FEATURES, "rerank": rerank.FEATURES}
 def test_every_shipped_model_is_checked_here() -> None:
     shipped = {item.name.removesuffix(".json") for item in resources.files(learned).iterdir()
                if item.name.endswith(".json")}
-    assert shipped == {*LINEAR, "query_adapter", "qtype"}, "a weights file without a check in this file"
+    assert shipped == {*LINEAR, "query_adapter", "qtype", "ltr"}, "a weights file without a check in this file"
+
+
+def test_the_learned_ranker_matches_the_current_features() -> None:
+    """ltr.json (off in ask: healthqa.learned.ranker.LEARNED_RANKING) reads the ranker's features by name."""
+    from healthqa.answer.rank import LEARNED_FEATURES
+
+    model = learned.load("ltr")
+    assert tuple(model.features) == tuple(LEARNED_FEATURES), (
+        f"ltr.json was trained on {model.features}, the ranker computes {LEARNED_FEATURES}: retrain with "
+        "`python -m healthqa.mediqa.ltr_training --kb benchmarks/.cache/kb.db`")
 
 
 def test_the_question_type_model_matches_the_current_cues() -> None:
