@@ -25,12 +25,13 @@ _LIVEQA = [
     ("organization", "is there a support group for parents of kids with autism near me"),
     ("organization", "which organization helps people with ALS"),
 ]
+# MedQuAD's question shapes, written here about made-up conditions (not lines of the corpus).
 _MEDQUAD = [
-    ("treatment", "What are the treatments for Gout ?"), ("treatment", "How to treat Asthma ?"),
-    ("exams and tests", "How to diagnose Gout ?"), ("exams and tests", "How to diagnose Asthma ?"),
-    ("causes", "What causes Gout ?"), ("causes", "What causes Asthma ?"),
-    ("support groups", "Where can I find support for people with Gout ?"),
-    ("support groups", "Where can I find support for people with Asthma ?"),
+    ("treatment", "What are the treatments for Dravelin palsy ?"), ("treatment", "How to treat Kesterby fever ?"),
+    ("exams and tests", "How to diagnose Dravelin palsy ?"), ("exams and tests", "How to diagnose Kesterby fever ?"),
+    ("causes", "What causes Dravelin palsy ?"), ("causes", "What causes Kesterby fever ?"),
+    ("support groups", "Where can I find support for people with Dravelin palsy ?"),
+    ("support groups", "Where can I find support for people with Kesterby fever ?"),
 ]
 
 
