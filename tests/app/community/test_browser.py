@@ -19,9 +19,6 @@ from healthqa.community import Community
 from kb_builders import DOCUMENTS, LEMS_INHERITANCE, ORPHANET_DOCUMENTS, build_kb, ninds_lems
 from servers import RunningServer, serve
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
 PASSWORD = "correct horse battery"
 SCRIPT = "<script>window.__pwned=1</script>"
 IMG = '<img src=x onerror="window.__pwned=2">'
@@ -35,19 +32,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
     env = {"HEALTHQA_PASSWORD_MEMORY_KIB": "1024", "HEALTHQA_COMMUNITY_DB": str(folder / "people.db")}
     with serve(kb, folder / "server.log", env=env) as running:
         yield running
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.skip("/usr/bin/chromium is missing (install Debian's chromium: apt-get install -y chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
-    with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
 
 
 def _mailed_link(server: RunningServer, recipient: str) -> str:

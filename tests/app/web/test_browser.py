@@ -33,11 +33,6 @@ from kb_builders import (
 )
 from servers import RunningServer, serve
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync",
-]
 TOKEN = "zP4kW9qT2vN7xR3mB8cL5hJ1dG6fS0aY-uE_"  # random, as HEALTHQA_ADMIN_TOKEN needs
 REPO_OUTPUT = Path(__file__).resolve().parents[3] / "test-output"
 QUESTION_MARKER = "Thistlewaite"
@@ -143,19 +138,6 @@ def test_the_server_log_holds_route_templates_only(server: RunningServer) -> Non
 
 
 # -- the browser --------------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.skip("/usr/bin/chromium is missing (install Debian's chromium: apt-get install -y chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
-    with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
 
 
 def _recorder(dialogs: list[str]) -> Any:
