@@ -263,8 +263,8 @@ def _answerer(db: str | None, semantic: bool = True, in_memory: bool = False) ->
 @db_option
 def ask(question: str, as_json: bool, top: int, db: str | None) -> None:
     """Answer QUESTION with quoted, cited passages, or say that no trusted answer was found."""
+    from healthqa.answer.fact_sentences import fact_sentence
     from healthqa.answer.wording import NO_ANSWER
-    from healthqa.app.web.condition_pages import fact_sentence
 
     answerer = _answerer(db)
     answer = answerer.ask(question, top=top)
