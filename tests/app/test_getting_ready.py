@@ -60,6 +60,9 @@ def _get(url: str, accept: str) -> tuple[int, Message, str]:
 def _ask_while_starting(log: Path, seen: dict[str, tuple[int, Message, str]], stop: threading.Event) -> None:
     """As soon as the server's log names its port, ask for a page and the API, as a person would."""
     while not stop.is_set():
+        if not log.exists():  # the server has not opened its log yet
+            time.sleep(0.02)
+            continue
         found = re.search(r"listening on (http://127\.0\.0\.1:\d+)", log.read_text(errors="replace"))
         if found:
             seen["page"] = _get(f"{found[1]}/?q=what+causes+gout", "text/html")
