@@ -36,6 +36,12 @@ def test_ingest_sources_show_round_trip(medquad_folder: Path, tmp_path: Path) ->
     assert "https://example.test/0000001" in shown.stdout
     document = json.loads(run("show", "--json", "--db", db, "medquad:GARD_0000001").stdout)
     assert document["title"] == "Gout" and ["UMLS", "C0018099"] in document["codes"]
+    # Row ids change on re-ingest: the JSON names the document by key and its passages by public id only.
+    assert "id" not in document and document["key"] == "medquad:GARD_0000001"
+    for part in document["passages"] + document["questions"]:
+        assert part["public_id"] and "rowid" not in part and "document_id" not in part
+    passage = json.loads(run("show", "--json", "--db", db, "GARD_0000001_Sec2.txt").stdout)
+    assert passage["public_id"] == "GARD_0000001_Sec2.txt" and not {"rowid", "document_id"} & set(passage)
 
     missing = run("show", "--db", db, "nothing-here")
     assert missing.returncode == 1 and "nothing-here" in missing.stderr

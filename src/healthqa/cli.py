@@ -16,6 +16,7 @@ from tqdm import tqdm
 
 from healthqa.errors import ConfigError, HealthQAError, NotFoundError
 from healthqa.store import DocumentRecord, PassageRecord, Store, document_by_former_number, open_store
+from healthqa.store.base import public_document, public_passage
 
 
 class _Printable(Protocol):
@@ -136,11 +137,11 @@ def sources(as_json: bool, db: str | None) -> None:
 
 
 def _passage_json(record: PassageRecord) -> dict[str, Any]:
-    return dataclasses.asdict(record)
+    return public_passage(record)
 
 
 def _document_json(record: DocumentRecord) -> dict[str, Any]:
-    return dataclasses.asdict(record)
+    return public_document(record, with_origin=True)
 
 
 @main.command()

@@ -102,7 +102,7 @@ def test_codes_and_document_numbers(client: TestClient) -> None:
     orphanet = record(client, "ORPHA:900001")
     assert orphanet["name"] == "Dry-weak syndrome (test)" and orphanet["codes"]["ORPHA"] == ["900001"]
     assert record(client, "OMIM:600001")["name"] == "Dry-weak syndrome (test)"
-    number = client.get("/api/topics/gout").json()["id"]
+    number = client.app.state.service.require_store().document("gout").id  # type: ignore[attr-defined]
     assert record(client, str(number))["name"] == "Gout"
 
 

@@ -12,10 +12,10 @@ from pathlib import Path
 from urllib.parse import quote
 
 from app.conftest import open_client
-from healthqa.app.api.routes import Topic, public_topic
+from healthqa.app.api.routes import Topic
 from healthqa.ingest import ingest_path
 from healthqa.store import SQLiteStore
-from healthqa.store.base import DocumentRecord
+from healthqa.store.base import DocumentRecord, PassageRecord, QuestionRecord, public_document
 from kb_builders import write_medquad_xml
 
 MARKER = "srvpath-7f3a9c"
@@ -40,11 +40,12 @@ def test_no_public_response_holds_the_source_folder(kb_path: Path, tmp_path: Pat
         topic = client.get(f"/api/topics/{quote(key, safe=':')}")
         assert topic.status_code == 200
         record = topic.json()
-        assert "origin" not in record
+        assert "origin" not in record and "id" not in record
+        number = client.app.state.service.require_store().document(key).id  # type: ignore[attr-defined]
         assert record["source"] and record["url"].startswith("https://")  # the source's name and public URL
         responses = [
             topic,
-            client.get(f"/api/topics/{record['id']}"),
+            client.get(f"/api/topics/{number}"),
             client.get(f"/topics/{quote(key, safe=':')}"),
             client.get("/api/search", params={"q": "quokkitis"}),
             client.get("/api/ask", params={"q": "what is quokkitis"}),
@@ -63,10 +64,19 @@ def test_no_public_response_holds_the_source_folder(kb_path: Path, tmp_path: Pat
         assert str(tmp_path) not in response.text, f"{response.url} shows a server path"
 
 
-def test_the_public_topic_is_the_record_without_its_origin() -> None:
-    """Topic mirrors DocumentRecord field for field, less the server path (the CLI's `show` keeps it)."""
+def test_the_public_topic_is_the_record_without_its_origin_or_row_ids() -> None:
+    """Topic mirrors DocumentRecord field for field, less the server path (the CLI's `show` keeps it) and the
+    row ids, which change on re-ingest (keys and public ids do not)."""
     public = list(Topic.model_fields)
-    stored = [f.name for f in dataclasses.fields(DocumentRecord) if f.name != "origin"]
+    stored = [f.name for f in dataclasses.fields(DocumentRecord) if f.name not in {"origin", "id"}]
     assert public == stored
-    record = DocumentRecord(1, "k", "t", "https://example.org", None, "", "GARD", "government_reviewed", "", "/srv/x")
-    assert "origin" not in Topic.model_validate(public_topic(record)).model_dump()
+    passage = PassageRecord(7, "k_Sec1", "text", "causes", "", None, 3, "k", "t", "", "GARD", "government_reviewed", "")
+    question = QuestionRecord(9, "k_Q1", "What causes it?", "causes", "k_Sec1", 3)
+    record = DocumentRecord(3, "k", "t", "https://example.org", None, "", "GARD", "government_reviewed", "", "/srv/x",
+                            passages=[passage], questions=[question])
+    shown = Topic.model_validate(public_document(record)).model_dump()
+    assert "origin" not in shown and "id" not in shown and shown["key"] == "k"
+    assert shown["passages"] == [{name: value for name, value in dataclasses.asdict(passage).items()
+                                  if name not in {"rowid", "document_id"}}]
+    assert shown["questions"][0]["public_id"] == "k_Q1" and "rowid" not in shown["questions"][0]
+    assert "document_id" not in shown["questions"][0]

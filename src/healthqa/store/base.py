@@ -56,8 +56,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
-from typing import Protocol
+from dataclasses import asdict, dataclass, field
+from typing import Any, Protocol
 
 from healthqa.records import DrugMention, Fact, Organisation, ParsedDocument, Phenotype
 
@@ -137,6 +137,35 @@ class DocumentRecord:
     facts: list[Fact] = field(default_factory=list)
     phenotypes: list[Phenotype] = field(default_factory=list)
 
+
+# Row ids change when a document is re-ingested and differ between backends (see the contract above), so the
+# forms shown outside one process (``healthqa show --json``, ``GET /api/topics/{key}``) leave them out, and
+# the server-local ``origin`` path with them; the public references are ``key`` and ``public_id``.
+ROW_ID_FIELDS = frozenset({"id", "rowid", "document_id"})
+
+
+def public_passage(record: PassageRecord) -> dict[str, Any]:
+    """A passage as shown outside the process: its public id and provenance, no row ids."""
+    return {name: value for name, value in asdict(record).items() if name not in ROW_ID_FIELDS}
+
+
+def public_question(record: QuestionRecord) -> dict[str, Any]:
+    return {name: value for name, value in asdict(record).items() if name not in ROW_ID_FIELDS}
+
+
+def public_document(record: DocumentRecord, *, with_origin: bool = False) -> dict[str, Any]:
+    """A document as shown outside the process: its key, content and provenance, no row ids.
+
+    ``origin`` (the file it was read from) is a path on the server: only the local administrator's CLI asks
+    for it.
+    """
+    data = {
+        name: value for name, value in asdict(record).items()
+        if name not in ROW_ID_FIELDS and (with_origin or name != "origin")
+    }
+    data["passages"] = [public_passage(p) for p in record.passages]
+    data["questions"] = [public_question(q) for q in record.questions]
+    return data
 
 @dataclass
 class IngestStats:

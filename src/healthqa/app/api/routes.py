@@ -18,7 +18,7 @@ from healthqa.app.api.symptom_search import ID_LIST_DOC, MAX_IDS, SymptomQuery, 
 from healthqa.app.errors import ApiError, error_response
 from healthqa.app.service import UNAVAILABLE, Service, TopicMoved, clean_description
 from healthqa.config import Settings
-from healthqa.store.base import DocumentRecord, PassageRecord
+from healthqa.store.base import ROW_ID_FIELDS, DocumentRecord, PassageRecord, QuestionRecord, public_document
 from healthqa.symptoms.hpo import HPO_ATTRIBUTION
 
 router = APIRouter()
@@ -353,21 +353,25 @@ async def symptoms_post(svc: ServiceDep, body: SymptomsBody) -> dict[str, Any]:
     return await _symptoms(svc, body.q, body.hpo, body.exclude, body.top)
 
 
-# A stored document as the API shows it: DocumentRecord without ``origin``, the file it was read from, which
-# is a path on the server (the source's name and public URL are ``source`` and ``url``). Derived from the record,
-# so a field added there reaches the API; ``healthqa show`` still prints the origin to the local administrator.
-_TOPIC_FIELDS: dict[str, Any] = {
-    name: (hint, ...) for name, hint in get_type_hints(DocumentRecord).items() if name != "origin"
-}
+# A stored document as the API shows it (healthqa.store.base.public_document): DocumentRecord without row ids,
+# which change on re-ingest, and without ``origin``, the file it was read from, a path on the server (the
+# source's name and public URL are ``source`` and ``url``). Derived from the records, so a field added there
+# reaches the API; ``healthqa show`` still prints the origin to the local administrator.
+def _public_fields(record_type: type, *, also_without: frozenset[str] = frozenset()) -> dict[str, Any]:
+    return {
+        name: (hint, ...) for name, hint in get_type_hints(record_type).items()
+        if name not in ROW_ID_FIELDS and name not in also_without
+    }
+
+
+TopicPassage = create_model("TopicPassage", **_public_fields(PassageRecord))
+TopicQuestion = create_model("TopicQuestion", **_public_fields(QuestionRecord))
+_TOPIC_FIELDS: dict[str, Any] = _public_fields(DocumentRecord, also_without=frozenset({"origin"}))
+_TOPIC_FIELDS["passages"] = (list[TopicPassage], ...)  # type: ignore[valid-type]
+_TOPIC_FIELDS["questions"] = (list[TopicQuestion], ...)  # type: ignore[valid-type]
 Topic = create_model(
     "Topic", __doc__="A document with all its sections, as stored, without server paths.", **_TOPIC_FIELDS
 )
-
-
-def public_topic(record: DocumentRecord) -> dict[str, Any]:
-    data = asdict(record)
-    del data["origin"]
-    return data
 
 
 @router.get(
@@ -381,7 +385,7 @@ def topic(
         "of the document it names now; numbers change when the knowledge base is updated, keys do not."))],
 ) -> dict[str, Any] | Response:
     try:
-        return public_topic(svc.document(ref))
+        return public_document(svc.document(ref))
     except TopicMoved as moved:
         return RedirectResponse(f"/api/topics/{topic_path(moved.key)}", status_code=307)
 
