@@ -10,6 +10,9 @@ through, the server's whole process group is killed with SIGKILL and started aga
 seconds), then the second half runs; requests that fail while it is down are counted apart from errors at any
 other time. Prints one JSON object.
 
+With ``--postgres postgresql://user@host:5432`` the communities live on that PostgreSQL server instead, in a
+database the benchmark creates (``healthqa_community_load_...``) and drops at the end.
+
     nice .venv/bin/python benchmarks/community_load.py --readers 200 --writers 20 --seconds 60
 """
 
@@ -26,12 +29,16 @@ import sys
 import tempfile
 import time
 import urllib.request
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
 from argon2 import PasswordHasher
 
+from healthqa.app.server.protocol import KEEP_ALIVE_SECONDS
 from healthqa.community import Community
 from healthqa.records import ParsedDocument, Passage, QAPair, SectionType, SourceInfo, Tier
 from healthqa.store import SQLiteStore
@@ -55,8 +62,34 @@ def build_kb(path: Path) -> None:
     store.close()
 
 
-def start_server(kb: Path, people: Path, port: int, log: Path, workers: int) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "HEALTHQA_DB": str(kb), "HEALTHQA_COMMUNITY_DB": str(people), "HEALTHQA_RATE_LIMIT": "0"}
+@contextmanager
+def community_database(folder: Path, server: str | None) -> Iterator[str]:
+    """A SQLite file in ``folder``, or a new database on the PostgreSQL ``server`` (dropped afterwards)."""
+    if server is None:
+        yield str(folder / "people.db")
+        return
+    import psycopg
+
+    name = f"healthqa_community_load_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(f"{server.rstrip('/')}/postgres", autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"'.encode())
+        try:
+            yield f"{server.rstrip('/')}/{name}"
+        finally:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'.encode())
+
+
+def stored_post_ids(people: str) -> set[int]:
+    if people.startswith("postgresql://"):
+        import psycopg
+
+        with psycopg.connect(people) as db:
+            return {int(row[0]) for row in db.execute("SELECT id FROM posts")}
+    return {int(row[0]) for row in sqlite3.connect(people).execute("SELECT id FROM posts")}
+
+
+def start_server(kb: Path, people: str, port: int, log: Path, workers: int) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "HEALTHQA_DB": str(kb), "HEALTHQA_COMMUNITY_DB": people, "HEALTHQA_RATE_LIMIT": "0"}
     with log.open("ab") as output:
         process = subprocess.Popen(
             [sys.executable, "-m", "healthqa", "serve", "--host", "127.0.0.1", "--port", str(port),
@@ -74,6 +107,25 @@ def start_server(kb: Path, people: Path, port: int, log: Path, workers: int) -> 
         time.sleep(0.2)
 
 
+# The client must give up an idle connection well before the server closes it: httpx's default (5 s after it read
+# the response) equals the server's keep-alive timeout (5 s after it sent the response), so on a busy server a
+# request sent on a connection idle for just under 5 s could arrive while the server was closing it, and met a
+# reset ("ReadError") or a close ("Server disconnected without sending a response"): the 0-3 errors per run seen
+# before 2026-12-05 (docs/community.md, "Measured", has the experiment that shows it).
+CLIENT_KEEP_ALIVE_SECONDS = KEEP_ALIVE_SECONDS / 5
+
+
+def describe(kind: str, error: BaseException, at: float) -> str:
+    """One error for the report: what was asked, when, and the chain of causes (a reset shows as
+    ConnectionResetError under httpx's ReadError)."""
+    causes: list[str] = []
+    seen = error.__cause__ or error.__context__
+    while seen is not None and len(causes) < 4:
+        causes.append(f"{type(seen).__name__}: {seen}")
+        seen = seen.__cause__ or seen.__context__
+    return f"{kind} {type(error).__name__} at {at:.1f} s: {error} [{'; '.join(causes)}]"[:400]
+
+
 class Tally:
     def __init__(self) -> None:
         self.reads = self.writes = 0
@@ -81,6 +133,7 @@ class Tally:
         self.down_errors = 0
         self.acknowledged: list[int] = []
         self.read_seconds: list[float] = []
+        self.write_seconds: list[float] = []
         self.down = False
         self.started = time.monotonic()
         self.stop = 0.0  # when the clients stop: moved on after the restart, so the run has its full length
@@ -100,15 +153,14 @@ async def reader(client: httpx.AsyncClient, url: str, cookie: str, tally: Tally)
                 tally.down_errors += 1
                 await asyncio.sleep(0.2)
             else:
-                at = time.monotonic() - tally.started
-                tally.errors.append(f"{type(error).__name__} at {at:.1f} s: {error}"[:300])
+                tally.errors.append(describe("read", error, time.monotonic() - tally.started))
 
 
 async def writer(client: httpx.AsyncClient, url: str, token: str, tally: Tally, number: int) -> None:
     count = 0
     while tally.down or time.monotonic() < tally.stop:
         count += 1
-        was_down = tally.down
+        started, was_down = time.monotonic(), tally.down
         try:
             response = await client.post(url, json={"text": f"Writer {number}, reply {count}."},
                                          headers={"Authorization": f"Bearer {token}"})
@@ -116,18 +168,17 @@ async def writer(client: httpx.AsyncClient, url: str, token: str, tally: Tally, 
                 raise RuntimeError(f"write {response.status_code}: {response.text[:200]}")
             tally.acknowledged.append(int(response.json()["id"]))
             tally.writes += 1
+            tally.write_seconds.append(time.monotonic() - started)
         except (httpx.HTTPError, RuntimeError) as error:
             if was_down or tally.down:
                 tally.down_errors += 1
                 await asyncio.sleep(0.2)
             else:
-                at = time.monotonic() - tally.started
-                tally.errors.append(f"{type(error).__name__} at {at:.1f} s: {error}"[:300])
+                tally.errors.append(describe("write", error, time.monotonic() - tally.started))
 
 
-async def run(args: argparse.Namespace) -> dict[str, Any]:
-    folder = Path(tempfile.mkdtemp(prefix="community-load-"))
-    kb, people, log = folder / "kb.db", folder / "people.db", folder / "server.log"
+async def run(args: argparse.Namespace, people: str, folder: Path) -> dict[str, Any]:
+    kb, log = folder / "kb.db", folder / "server.log"
     build_kb(kb)
     community = Community.open(people, hasher=PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
     accounts = []
@@ -148,7 +199,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     server = start_server(kb, people, port, log, args.workers)
     tally = Tally()
     base = f"http://127.0.0.1:{port}"
-    limits = httpx.Limits(max_connections=args.readers + args.writers + 10)
+    limits = httpx.Limits(max_connections=args.readers + args.writers + 10,
+                          keepalive_expiry=args.client_keep_alive)
     started = tally.started = time.monotonic()
     tally.stop = started + args.seconds
     async with httpx.AsyncClient(base_url=base, timeout=120, limits=limits) as client:
@@ -170,21 +222,27 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         await asyncio.gather(*tasks)
     os.killpg(server.pid, signal.SIGTERM)
     server.wait(timeout=60)
-    stored = {row[0] for row in sqlite3.connect(people).execute("SELECT id FROM posts")}
+    stored = stored_post_ids(people)
     lost = sorted(set(tally.acknowledged) - stored)
-    reads = sorted(tally.read_seconds)
+    reads, writes = sorted(tally.read_seconds), sorted(tally.write_seconds)
     return {
+        "community_db": "postgresql" if args.postgres else "sqlite",
         "readers": args.readers, "writers": args.writers, "seconds": args.seconds, "workers": args.workers,
+        "client_keep_alive_s": args.client_keep_alive, "server_keep_alive_s": KEEP_ALIVE_SECONDS,
         "reads": tally.reads, "writes_acknowledged": tally.writes, "errors": len(tally.errors),
         "error_examples": tally.errors[:5], "failed_while_down": tally.down_errors,
         "acknowledged_before_kill": acknowledged_before_kill, "killed_at_s": round(killed_at, 1),
         "restart_s": round(restarted_after, 1), "serving_again_at_s": round(killed_at + restarted_after, 1),
         "acknowledged_lost": len(lost),
         "acknowledged_after_restart": len(tally.acknowledged) - acknowledged_at_restart,
-        "read_p50_ms": round(1000 * reads[len(reads) // 2]) if reads else None,
-        "read_p95_ms": round(1000 * reads[int(len(reads) * 0.95)]) if reads else None,
+        "read_p50_ms": percentile_ms(reads, 0.5), "read_p95_ms": percentile_ms(reads, 0.95),
+        "write_p50_ms": percentile_ms(writes, 0.5), "write_p95_ms": percentile_ms(writes, 0.95),
         "cpus": os.cpu_count(),
     }
+
+
+def percentile_ms(ordered: list[float], fraction: float) -> int | None:
+    return round(1000 * ordered[min(len(ordered) - 1, int(len(ordered) * fraction))]) if ordered else None
 
 
 def main() -> None:
@@ -194,7 +252,14 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--port", type=int, default=8765)
-    print(json.dumps(asyncio.run(run(parser.parse_args())), indent=2))
+    parser.add_argument("--client-keep-alive", type=float, default=CLIENT_KEEP_ALIVE_SECONDS,
+                        help="seconds the client keeps an idle connection (httpx's default, 5, is the control run)")
+    parser.add_argument("--postgres", default=None, help="a PostgreSQL server's URL (no database name): the "
+                        "communities live there, in a database made for the run and dropped after it")
+    args = parser.parse_args()
+    folder = Path(tempfile.mkdtemp(prefix="community-load-"))
+    with community_database(folder, args.postgres) as people:
+        print(json.dumps(asyncio.run(run(args, people, folder)), indent=2))
 
 
 if __name__ == "__main__":

@@ -67,17 +67,16 @@ class CountingHasher(PasswordHasher):
         return super().verify(hash, password)
 
 
-def test_simultaneous_sign_ins_get_no_more_guesses_than_the_limit(tmp_path: Path) -> None:
+def test_simultaneous_sign_ins_get_no_more_guesses_than_the_limit(community_target: str) -> None:
     """Defect 3: 16 guesses at once were all checked against the password (the old code checked every one).
 
     All 16 are wrong, so no success resets the count in the middle and the bound is exact whatever order the
     threads run in: at most the limit reach the password check, and the right password is refused afterwards
     (the window is full)."""
     hasher = CountingHasher()
-    community = Community.open(tmp_path / "people.db", hasher=hasher)
+    community = Community.open(community_target, hasher=hasher)
     member(community, "Ann")
-    hasher.watched = sqlite3.connect(tmp_path / "people.db").execute(
-        "SELECT password_hash FROM accounts").fetchone()[0]
+    hasher.watched = community.db.read().execute("SELECT password_hash FROM accounts").fetchone()[0]
     guesses = [f"wrong guess {i:02d}" for i in range(16)]
     barrier = threading.Barrier(len(guesses))
     outcomes: list[str] = []
@@ -99,6 +98,7 @@ def test_simultaneous_sign_ins_get_no_more_guesses_than_the_limit(tmp_path: Path
     assert 1 <= hasher.checked <= MAX_FAILURES_PER_EMAIL  # the rest were refused without looking at the password
     with pytest.raises(SignInFailedError):
         community.accounts.sign_in("ann@example.org", PASSWORD, "10.0.0.99")
+    community.close()
 
 
 def test_simultaneous_posts_of_a_new_account_keep_the_hourly_limit(community: Community) -> None:

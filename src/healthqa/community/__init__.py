@@ -1,13 +1,13 @@
 """Condition communities: where people with a condition, and their families, meet (issue 20).
 
 A library first; the web pages and the JSON API (:mod:`healthqa.app.community`) and the CLI's admin commands
-are thin layers over it. Everything lives in its own SQLite file (``HEALTHQA_COMMUNITY_DB``, by default beside
-the knowledge base: ``healthqa.db`` -> ``healthqa.community.db``), never in the knowledge base, which an
-ingest rebuilds.
+are thin layers over it. Everything lives in its own database (``HEALTHQA_COMMUNITY_DB``: a SQLite file, by
+default beside the knowledge base: ``healthqa.db`` -> ``healthqa.community.db``; or a ``postgresql://`` URL,
+:mod:`healthqa.community.postgres`), never in the knowledge base, which an ingest rebuilds.
 
 Public API (one :class:`Community` per process; every method is safe from many threads)::
 
-    community = Community.open("people.db", smtp_url=None)
+    community = Community.open("people.db", smtp_url=None)   # or "postgresql://user@host/people"
     community.accounts     sign_up, verify, sign_in (throttled), new_session, by_session, end_session,
                            request_reset, reset_password, change_password, delete, new_personal_token,
                            by_personal_token, set_moderator            (healthqa.community.accounts)
@@ -26,6 +26,7 @@ Nothing here logs a post's text, an email address or a password.
 
 from __future__ import annotations
 
+import time
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -33,7 +34,7 @@ from typing import Any
 from argon2 import PasswordHasher
 
 from healthqa.community.accounts import Account, Accounts
-from healthqa.community.db import Clock, Database
+from healthqa.community.db import Clock, Database, SQLiteDatabase
 from healthqa.community.discussions import ROLES, Discussions, Post
 from healthqa.community.discussions import Community as CommunityInfo
 from healthqa.community.mail import Mailer, OutboxMessage
@@ -64,17 +65,26 @@ def community_path(knowledge_base: str) -> str:
     """The default community file beside a knowledge base (``healthqa.db`` -> ``healthqa.community.db``).
 
     A knowledge base on a database server has no folder beside it, and a file on one host would split the
-    communities of several hosts: HEALTHQA_COMMUNITY_DB must name the file then (ConfigError; the message never
-    repeats the URL, which may hold a password)."""
+    communities of several hosts: HEALTHQA_COMMUNITY_DB must name their database then (ConfigError; the message
+    never repeats the URL, which may hold a password)."""
     if "://" in knowledge_base and not knowledge_base.startswith("sqlite:///"):
         raise ConfigError(
-            "HEALTHQA_COMMUNITY_DB is needed: the knowledge base is on a database server, and the communities "
-            "are kept in a SQLite file of their own that healthqa cannot place beside it (name a file that "
+            "HEALTHQA_COMMUNITY_DB is needed: the knowledge base is on a database server, and healthqa cannot "
+            "place the communities' database beside it (name a postgresql:// database, or a SQLite file that "
             "every host serving this knowledge base shares)"
         )
     if knowledge_base.startswith("sqlite:///"):
         knowledge_base = knowledge_base[len("sqlite:///"):]
     return str(Path(knowledge_base).with_suffix(".community.db"))
+
+
+def open_database(target: str | Path, clock: Clock = time.time) -> Database:
+    """The community database at ``target``: a ``postgresql://`` URL, else a SQLite file."""
+    if str(target).startswith(("postgresql://", "postgres://")):
+        from healthqa.community.postgres import PostgresDatabase  # psycopg only when it is used
+
+        return PostgresDatabase(str(target), clock)
+    return SQLiteDatabase(target, clock)
 
 
 class Community:
@@ -88,7 +98,7 @@ class Community:
     @classmethod
     def open(cls, path: str | Path, *, smtp_url: str | None = None, sender: str = "healthqa@localhost",
              hasher: PasswordHasher | None = None, clock: Clock | None = None) -> Community:
-        db = Database(path, clock) if clock else Database(path)
+        db = open_database(path, clock) if clock else open_database(path)
         return cls(db, Mailer(db, smtp_url, sender), hasher)
 
     def export(self, account: Account) -> dict[str, Any]:

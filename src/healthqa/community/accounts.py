@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-import sqlite3
 import unicodedata
 from dataclasses import dataclass
 from email.utils import parseaddr
@@ -19,7 +18,7 @@ from email.utils import parseaddr
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from healthqa.community.db import Database
+from healthqa.community.db import Connection, Database
 from healthqa.community.mail import Mailer
 from healthqa.errors import BadInputError, CommunityNotFoundError, EmailNotConfirmedError, SignInFailedError
 
@@ -183,10 +182,10 @@ class Accounts:
                                   "address, which has one already. Nothing was changed. To sign in, or to reset "
                                   f"your password, go to {link_base}/community/signin")
                 return
-            cursor = db.execute(
+            account_id = int(db.execute(
                 "INSERT INTO accounts (email, display_name, name_key, password_hash, consent_at, created_at) "
-                "VALUES (?, ?, ?, ?, ?, ?)", (address, name, name_key(name), password_hash, now, now))
-            account_id = int(cursor.lastrowid or 0)
+                "VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+                (address, name, name_key(name), password_hash, now, now)).fetchone()[0])
             self._one_time_token(db, account_id, token, "verify", VERIFY_SECONDS)
             self.mailer.queue(db, address, "Please confirm your email address",
                               f"Welcome to the healthqa communities. Please confirm your email address by opening "
@@ -239,8 +238,8 @@ class Accounts:
             failures = [db.execute("SELECT count(*) FROM signin_failures WHERE key = ? AND at > ?",
                                    (key, since)).fetchone()[0] for key in keys]
             throttled = any(count >= limit for count, limit in zip(failures, limits, strict=True))
-            ids = [int(db.execute("INSERT INTO signin_failures (key, at) VALUES (?, ?)", (key, now)).lastrowid or 0)
-                   for key in keys]
+            ids = [int(db.execute("INSERT INTO signin_failures (key, at) VALUES (?, ?) RETURNING rowid",
+                                  (key, now)).fetchone()[0]) for key in keys]
             db.execute("DELETE FROM signin_failures WHERE at < ?", (since,))
         return throttled, ids
 
@@ -314,7 +313,8 @@ class Accounts:
             row = db.execute("SELECT id FROM accounts WHERE email = ?", (address,)).fetchone()
             if row is None:  # a write all the same (SQLite skips one that changes no byte), so that this
                 # commit goes to disk as the other branch's does
-                db.execute("INSERT OR REPLACE INTO settings VALUES ('timing_padding', hex(randomblob(8)))")
+                db.execute("INSERT INTO settings VALUES ('timing_padding', ?) "
+                           "ON CONFLICT (name) DO UPDATE SET value = excluded.value", (secrets.token_hex(8),))
                 return
             self._one_time_token(db, int(row["id"]), token, "reset", RESET_SECONDS)
             self.mailer.queue(db, address, "Reset your healthqa password",
@@ -366,7 +366,7 @@ class Accounts:
 
     # -- one-time links ---------------------------------------------------------------------------------------
 
-    def _one_time_token(self, db: sqlite3.Connection, account_id: int, token: str, purpose: str,
+    def _one_time_token(self, db: Connection, account_id: int, token: str, purpose: str,
                         seconds: float) -> None:
         """Store ``token`` (its hash) in the open write transaction ``db``."""
         now = self.db.now()

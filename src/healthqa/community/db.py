@@ -1,8 +1,12 @@
-"""The community's own SQLite file: schema, connections and the few helpers every part shares.
+"""The community's own database: what every backend offers (:class:`Database`), and the SQLite file.
 
-People's accounts and posts live here, never in the knowledge base (which ``healthqa ingest`` rebuilds).
-``secure_delete`` is on, so that what is deleted is overwritten in the file, not only unlinked; WAL lets the
-server's workers read while one writes.
+People's accounts and posts live here, never in the knowledge base (which ``healthqa ingest`` rebuilds). The
+SQL the other modules write is the dialect both backends share (``?`` parameters, ``RETURNING``,
+``ON CONFLICT``, a ``rowid`` column where a row needs a number); the PostgreSQL backend is
+:mod:`healthqa.community.postgres`.
+
+SQLite: ``secure_delete`` is on, so that what is deleted is overwritten in the file, not only unlinked; WAL lets
+the server's workers read while one writes.
 """
 
 from __future__ import annotations
@@ -13,9 +17,10 @@ import secrets
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
+from typing import Any, Protocol
 
 from healthqa.errors import StoreError
 
@@ -127,7 +132,51 @@ CREATE TABLE IF NOT EXISTS audit_log (
 """
 
 
-class Database:
+class Rows(Protocol):
+    """What a statement gives back: rows that are tuples whose values can also be had by column name."""
+
+    @property
+    def rowcount(self) -> int: ...
+
+    def fetchone(self) -> Any: ...
+
+    def fetchall(self) -> list[Any]: ...
+
+    def __iter__(self) -> Iterator[Any]: ...
+
+
+class Connection(Protocol):
+    """A connection in the shared dialect: ``?`` parameters."""
+
+    def execute(self, sql: str, parameters: Sequence[Any] = ..., /) -> Rows: ...
+
+    def executemany(self, sql: str, parameters: Iterable[Sequence[Any]], /) -> Rows: ...
+
+
+class Database(Protocol):
+    """The community database, whichever backend holds it. Every method is safe from many threads."""
+
+    clock: Clock
+
+    def read(self) -> Connection:
+        """For reads: each statement sees the latest committed state."""
+
+    def write(self) -> AbstractContextManager[Connection]:
+        """One write transaction at a time (across processes too): committed on success, rolled back on error.
+        What is counted inside it (sign-in failures, a new account's posts) cannot change before it commits."""
+
+    def scrub(self) -> bool:
+        """Make what was just deleted unreadable outside the database too; False when put off for now."""
+
+    def secret(self) -> bytes:
+        """The key that derives CSRF tokens: one per database, shared by every worker and host."""
+
+    def now(self) -> float: ...
+
+    def close(self) -> None: ...
+
+
+class SQLiteDatabase:
     """One connection per thread to the community file, created with its schema on first open."""
 
     def __init__(self, path: str | Path, clock: Clock = time.time) -> None:
@@ -146,7 +195,6 @@ class Database:
                     db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {definition}")
             db.execute("CREATE INDEX IF NOT EXISTS accounts_name_key ON accounts(name_key)")
             db.execute("INSERT OR IGNORE INTO settings VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
-            # The key that derives CSRF tokens: one per database, so that every worker of a server shares it.
             db.execute("INSERT OR IGNORE INTO settings VALUES ('secret', ?)", (secrets.token_hex(32),))
         with contextlib.suppress(OSError):  # people's email addresses and health posts: the owner only
             os.chmod(self.path, 0o600)

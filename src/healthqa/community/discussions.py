@@ -6,12 +6,12 @@ author edits or deletes a post (moderators hide it instead, see :mod:`healthqa.c
 
 from __future__ import annotations
 
-import sqlite3
 import unicodedata
 from dataclasses import dataclass
+from typing import Any
 
 from healthqa.community.accounts import Account, clean_line
-from healthqa.community.db import Database
+from healthqa.community.db import Connection, Database
 from healthqa.community.render import has_link, markdown_html
 from healthqa.errors import (
     BadInputError,
@@ -90,7 +90,7 @@ _POST_SELECT = (
 )
 
 
-def _post(row: sqlite3.Row) -> Post:
+def _post(row: Any) -> Post:
     r = dict(row)
     return Post(**{**r, "hidden": bool(r["hidden"]), "emergency": r["emergency"] == 1})
 
@@ -164,11 +164,12 @@ class Discussions:
         account = self._may_write(account)
         now = self.db.now()
         with self.db.write() as db:
-            db.execute("INSERT OR IGNORE INTO communities (condition_ref, name, created_at) VALUES (?, ?, ?)",
-                       (condition_ref, name, now))
+            db.execute("INSERT INTO communities (condition_ref, name, created_at) VALUES (?, ?, ?) "
+                       "ON CONFLICT DO NOTHING", (condition_ref, name, now))
             community_id = db.execute("SELECT id FROM communities WHERE condition_ref = ?",
                                       (condition_ref,)).fetchone()[0]
-            db.execute("INSERT OR IGNORE INTO memberships VALUES (?, ?, ?)", (community_id, account.id, now))
+            db.execute("INSERT INTO memberships VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                       (community_id, account.id, now))
         return self.community(community_id)
 
     def leave(self, account: Account | None, community_id: int) -> None:
@@ -211,7 +212,7 @@ class Discussions:
         if opening.thread_id is not None:
             raise CommunityNotFoundError("There is no such discussion.")
         assert viewer is not None
-        visible = " WHERE p.thread_id = ? AND (p.hidden = 0 OR ? OR p.author_id = ?)"
+        visible = " WHERE p.thread_id = ? AND (p.hidden = 0 OR ? = 1 OR p.author_id = ?)"
         values = (discussion_id, int(viewer.moderator), viewer.id)
         db = self.db.read()
         total = db.execute("SELECT count(*) FROM posts p" + visible, values).fetchone()[0]
@@ -253,7 +254,7 @@ class Discussions:
             raise NotAllowedError("Your account is suspended: you cannot write in the communities for now.")
         return account
 
-    def _check_limits(self, db: sqlite3.Connection, account: Account, text: str) -> None:
+    def _check_limits(self, db: Connection, account: Account, text: str) -> None:
         """New accounts' limits, counted in the caller's write transaction ``db``: so that posts sent at once
         cannot all see a count under the limit (review defect 7)."""
         now = self.db.now()
@@ -279,11 +280,11 @@ class Discussions:
             raise EmergencyNoticeError(kind)
         with self.db.write() as db:
             self._check_limits(db, account, f"{title}\n{body}")
-            cursor = db.execute(
+            post_id = int(db.execute(
                 "INSERT INTO posts (community_id, thread_id, author_id, title, body, role, created_at, emergency) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (community_id, thread_id, account.id, title, body, role, self.db.now(), int(bool(kind))))
-            post_id = int(cursor.lastrowid or 0)
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                (community_id, thread_id, account.id, title, body, role, self.db.now(), int(bool(kind)))
+            ).fetchone()[0])
         return self.post(account, post_id)
 
     def start(self, account: Account | None, community_id: int, title: str, body: str, role: str = "",

@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import logging
 import smtplib
-import sqlite3
 import threading
 from dataclasses import dataclass
 from email.message import EmailMessage
 from urllib.parse import unquote, urlsplit
 
-from healthqa.community.db import Database
+from healthqa.community.db import Connection, Database
 from healthqa.errors import ConfigError
 
 SMTP_TIMEOUT = 20.0
@@ -86,7 +85,7 @@ class Mailer:
                 self._thread = threading.Thread(target=self._run, name="healthqa-community-mail", daemon=True)
                 self._thread.start()
 
-    def queue(self, db: sqlite3.Connection, recipient: str, subject: str, body: str) -> None:
+    def queue(self, db: Connection, recipient: str, subject: str, body: str) -> None:
         """Queue a message inside the open write transaction ``db`` (it goes out only if that commits)."""
         now = self.db.now()
         db.execute("INSERT INTO outbox (recipient, subject, body, created_at, next_try_at) VALUES (?, ?, ?, ?, ?)",

@@ -7,11 +7,10 @@ that it outlives the accounts it speaks of without keeping any post's text.
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 
 from healthqa.community.accounts import Account, clean_line
-from healthqa.community.db import Database
+from healthqa.community.db import Connection, Database
 from healthqa.community.discussions import Discussions, Post, row_id, signed_in
 from healthqa.errors import BadInputError, NotAllowedError
 
@@ -87,7 +86,7 @@ class Moderation:
         with self.db.write() as db:
             self._audit(db, mod, action, target, reason)
 
-    def _audit(self, db: sqlite3.Connection, mod: Account, action: str, target: str, reason: str) -> None:
+    def _audit(self, db: Connection, mod: Account, action: str, target: str, reason: str) -> None:
         db.execute(
             "INSERT INTO audit_log (moderator_name, moderator_id, action, target, reason, at) "
             "VALUES (?, ?, ?, ?, ?, ?)",

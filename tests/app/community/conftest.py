@@ -1,6 +1,11 @@
 """The app over a small knowledge base (LEMS among its conditions) and a community file, both written by the
 tests; one app per test module (the answering model is slow to load). People are made through the library
-(cheap argon2id parameters via HEALTHQA_PASSWORD_MEMORY_KIB's setting) and act through HTTP."""
+(cheap argon2id parameters via HEALTHQA_PASSWORD_MEMORY_KIB's setting) and act through HTTP.
+
+The community lives in a SQLite file; a module that sets ``pytestmark = BOTH_BACKENDS`` runs once more with it
+on PostgreSQL (one database for the session, emptied for each module; skipped, with the reason, when the
+server cannot be reached). Doing so for every module would double their time: test_api and test_flow (the
+whole path over the JSON API and the pages) stand for the rest; tests/community runs all on both."""
 
 from __future__ import annotations
 
@@ -19,19 +24,39 @@ from healthqa.app.community.session import SESSION_COOKIE, VISITOR_COOKIE, csrf_
 from healthqa.community import Account, Community
 from healthqa.config import Settings
 from kb_builders import build_kb
+from postgres_server import empty_schema, temporary_database
 
 PASSWORD = "correct horse battery"
+BOTH_BACKENDS = pytest.mark.parametrize("community_backend", ["sqlite", "postgresql"], scope="module")
 _numbers = itertools.count(1)
 
 
 @pytest.fixture(scope="module")
-def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FastAPI]:
+def community_backend() -> str:
+    return "sqlite"
+
+
+@pytest.fixture(scope="session")
+def community_app_server_db() -> Iterator[str]:
+    with temporary_database() as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest,
+        community_backend: str) -> Iterator[FastAPI]:
     folder = tmp_path_factory.mktemp("community-app")
     kb = build_kb(folder / "kb.db")
-    settings = Settings(rate_limit=0, community_db=str(folder / "people.db"), password_memory_kib=64)
+    if community_backend == "postgresql":
+        target: str = request.getfixturevalue("community_app_server_db")
+        empty_schema(target)
+    else:
+        target = str(folder / "people.db")
+    settings = Settings(rate_limit=0, community_db=target, password_memory_kib=64)
     application = create_app(str(kb), settings)
     with TestClient(application):  # runs the lifespan: the knowledge base and the Answerer
         yield application
+    people(application).close()
 
 
 def people(app: FastAPI) -> Community:

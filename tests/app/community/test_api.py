@@ -6,7 +6,9 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from app.community.conftest import PASSWORD, mailed_token, new_account, people
+from app.community.conftest import BOTH_BACKENDS, PASSWORD, mailed_token, new_account, people
+
+pytestmark = BOTH_BACKENDS
 
 
 def test_the_api_path(app: FastAPI) -> None:

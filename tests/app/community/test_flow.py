@@ -10,10 +10,12 @@ import httpx
 from fastapi import FastAPI, Request
 from fastapi.testclient import TestClient
 
-from app.community.conftest import PASSWORD, mailed_token, new_account, people
+from app.community.conftest import BOTH_BACKENDS, PASSWORD, mailed_token, new_account, people
 from healthqa.answer.wording import DISCLAIMER
 from healthqa.app.community import condition_community, condition_summary
 from kb_builders import LEMS_INHERITANCE
+
+pytestmark = BOTH_BACKENDS
 
 
 def _csrf(html: str) -> str:
