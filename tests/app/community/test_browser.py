@@ -1,7 +1,7 @@
 """The communities in a real browser (Debian's Chromium through Playwright) over a real ``healthqa serve``:
-sign up, confirm by the outbox link, find LEMS, join, ask, see the trusted answer beside the question, reply
-from a second account, report, moderate, delete the account; hostile text in a display name, a post and a
-report reason never runs; the server's log holds none of the posts' text.
+sign up, confirm by the outbox link, join LEMS's community from its condition page, ask, see the trusted
+answer beside the question, reply from a second account, report, moderate, delete the account; hostile text
+in a display name, a post and a report reason never runs; the server's log holds none of the posts' text.
 
 Skips when /usr/bin/chromium is missing (scripts/test installs it with apt-get).
 """
@@ -76,7 +76,10 @@ def test_the_whole_path_in_the_browser(server: RunningServer, browser: Any, tmp_
     ann_context = browser.new_context(viewport={"width": 390, "height": 844}, java_script_enabled=False)
     ann = ann_context.new_page()
     _sign_up_and_in(ann, server, "ann@example.org", f"{IMG}Ann")
-    ann.goto(f"{server.url}/community/search?q=Eaton-Lambert")
+    # From LEMS's condition page, where nobody has joined yet, to its community.
+    ann.goto(f"{server.url}/diseases/lems")
+    assert "0 members, 0 discussions" in ann.locator("section.community-summary").inner_text()
+    ann.locator("section.community-summary").get_by_role("link", name="Start the community").click()
     ann.get_by_role("button", name="Join Lambert-Eaton myasthenic syndrome").click()
     ann.wait_for_selector("text=Start a discussion")
     community_url = ann.url
