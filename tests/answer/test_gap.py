@@ -66,3 +66,63 @@ def test_labels_and_topics() -> None:
     assert answered_type("treatment", "What is the best treatment for X?") == "treatment"
     assert topic_of(SectionType.OUTLOOK, "Flu") == "the outlook for Flu"
     assert topic_of(SectionType.INFORMATION, "Flu") == ""
+
+
+# A drug page with no answer text (as MedQuAD ships MedlinePlus drugs), a MedlinePlus-like overview whose own name
+# is the words of a question type ("Adverse effects"), and a condition's overview.
+QUELLOTRIN_PAGE = "https://medlineplus.test/druginfo/quellotrin.html"
+QUELLOTRIN_QUESTIONS = [
+    ("Who should get Quellotrin and why is it prescribed ?", SectionType.INDICATION),
+    ("Are there safety concerns or special precautions about Quellotrin ?", SectionType.PRECAUTIONS),
+    ("What are the side effects or risks of Quellotrin ?", SectionType.SIDE_EFFECTS),
+]
+
+
+def pages_without_text() -> list:  # type: ignore[type-arg]
+    drug = make_document("quellotrin", "Quellotrin", [], [], source=DRUGS, url=QUELLOTRIN_PAGE)
+    drug = replace(drug, questions=[QAPair(text, kind, f"QUELLOTRIN_Sec{n}.txt")
+                                    for n, (text, kind) in enumerate(QUELLOTRIN_QUESTIONS, 1)])
+    reactions = make_document("reactions", "Medicine Reactions", ["Adverse effects"], [
+        (SectionType.INFORMATION, "What is (are) Medicine Reactions ?",
+         "Medicines can cause adverse effects. Side effects are unwanted effects of a medicine, mild or serious."),
+    ])
+    pressure = make_document("pressure", "Raised Blood Pressure", ["Hypertension"], [
+        (SectionType.INFORMATION, "What is (are) Raised Blood Pressure ?",
+         "Raised blood pressure means the force of blood against the artery walls stays too high."),
+    ])
+    return [drug, reactions, pressure]
+
+
+@pytest.fixture(scope="module")
+def textless(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Answerer]:
+    kb: Path = build_kb(tmp_path_factory.mktemp("textless") / "kb.db", pages_without_text())
+    store = SQLiteStore(kb)
+    try:
+        yield Answerer(store, semantic=False)
+    finally:
+        store.close()
+
+
+def test_the_gap_names_the_medicine_asked_about_and_links_its_page(textless: Answerer) -> None:
+    """Review: "side effects of metformin" showed the "Side effects" topic's overview as an answer, and "can I take
+    ibuprofen with high blood pressure" the blood pressure overview, with no word that neither answers."""
+    effects = textless.ask("What are the adverse effects of quellotrin?")
+    assert effects.type == "side effects" and [a.title for a in effects.answers] == ["Medicine Reactions"]
+    assert effects.gap is not None and effects.gap.focus == "Quellotrin"
+    assert effects.gap.wording == "healthqa found no trusted passage about the side effects of Quellotrin."
+    assert [(p.url, p.question) for p in effects.gap.pages] == [(QUELLOTRIN_PAGE, QUELLOTRIN_QUESTIONS[2][0])]
+
+    safe = textless.ask("Is it safe to take quellotrin if I have hypertension?")
+    assert safe.type == "precautions" and safe.gap is not None
+    assert safe.gap.wording == "healthqa found no trusted passage about the precautions to take with Quellotrin."
+    assert [(p.url, p.question) for p in safe.gap.pages] == [(QUELLOTRIN_PAGE, QUELLOTRIN_QUESTIONS[1][0])]
+
+    prescribed = textless.ask("Why was I prescribed quellotrin?")
+    assert prescribed.type == "indication" and prescribed.gap is not None
+    assert prescribed.gap.topic == "why Quellotrin is prescribed" and prescribed.gap.pages[0].url == QUELLOTRIN_PAGE
+
+
+def test_a_medicine_whose_indication_is_there_has_no_gap(answerer: Answerer) -> None:
+    answer = answerer.ask("why is zorbatide prescribed?")
+    assert answer.type == "indication" and answer.gap is None
+    assert answer.answers[0].section == "indication"

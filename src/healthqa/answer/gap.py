@@ -20,7 +20,7 @@ from healthqa.errors import NotFoundError
 from healthqa.ingest.medquad import parse_question
 from healthqa.records import SectionType
 from healthqa.store.base import Store
-from healthqa.understand import Understanding
+from healthqa.understand import FocusMatch, Understanding, normalise
 
 # What a question of each type asks about, as the end of "healthqa found no trusted passage about ...".
 _TOPICS: dict[SectionType, str] = {
@@ -70,6 +70,12 @@ _DOCUMENTS_READ = 20
 
 class Shown(Protocol):
     """What the gap needs of a passage shown as an answer (an :class:`~healthqa.answer.answerer.AnswerItem`)."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def title(self) -> str: ...
 
     @property
     def section(self) -> str: ...
@@ -135,21 +141,48 @@ def topic_of(qtype: SectionType, focus: str) -> str:
 
 
 def find_gap(store: Store, understood: Understanding, shown: Sequence[Shown], has_facts: bool) -> AnswerGap | None:
-    """The gap in the answer to ``understood``: None when a passage ``shown`` (or a catalogue fact) answers
-    its type, when its type is the general "information", or when it names nothing."""
+    """The gap in the answer to ``understood``: None when a passage ``shown`` about what it asks of (or a
+    catalogue fact) answers its type, when its type is the general "information", or when it names nothing."""
     # A question written as one of MedQuAD's templates says its type ("Who should get X and why is it prescribed?"
     # is "indication", which the general reading takes for "causes"): a gap is claimed only for the type asked.
     template = parse_question(understood.text)
     qtype = template[1] if template and template[1] is not SectionType.INFORMATION else understood.qtype
-    topic = topic_of(qtype, understood.focus[0].name) if understood.focus else ""
-    if not topic or has_facts or any(answers_type(s, qtype) for s in shown):
+    if not understood.focus or has_facts or not topic_of(qtype, understood.focus[0].name):
         return None
+    answering = [s for s in shown if answers_type(s, qtype)]
+    subject, pages = _subject(store, understood.focus, qtype)
+    # Where no name has a page of that type, a passage about any name the question mentions may answer.
+    about = [subject] if pages else understood.focus
+    if any(_about(store, passage, match) for passage in answering for match in about):
+        return None
+    topic = topic_of(qtype, subject.name)
     return AnswerGap(
-        focus=understood.focus[0].name, type=qtype.value, topic=topic,
+        focus=subject.name, type=qtype.value, topic=topic,
         # What the search found, not a claim about the whole knowledge base (a passage of another type may say it).
-        wording=f"healthqa found no trusted passage about {topic}.",
-        pages=source_pages(store, sorted(understood.focus_documents)[:_DOCUMENTS_READ], qtype),
+        wording=f"healthqa found no trusted passage about {topic}.", pages=pages,
     )
+
+
+def _subject(store: Store, focus: Sequence[FocusMatch], qtype: SectionType) -> tuple[FocusMatch, list[SourcePage]]:
+    """What the question asks ``qtype`` of, with the source pages that have it: the first name it mentions whose
+    pages ask a question of that type ("the side effects of metformin" are metformin's, not those of the
+    MedlinePlus topic called "Side effects"; "ibuprofen with high blood pressure" asks of the medicine's page);
+    the first name, with no page, when none has one."""
+    for match in focus:
+        pages = source_pages(store, sorted(match.document_ids)[:_DOCUMENTS_READ], qtype)
+        if pages:
+            return match, pages
+    return focus[0], []
+
+
+def _about(store: Store, passage: Shown, subject: FocusMatch) -> bool:
+    """Whether ``passage`` is about ``subject``: from one of its pages, or titled with its name."""
+    if normalise(subject.name) in normalise(passage.title):
+        return True
+    try:
+        return store.passage(passage.id).document_id in subject.document_ids
+    except NotFoundError:
+        return False
 
 
 def source_pages(store: Store, document_ids: Sequence[int], qtype: SectionType) -> list[SourcePage]:

@@ -29,6 +29,7 @@ import anyio
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
+from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from healthqa.app import community, errors
@@ -37,7 +38,7 @@ from healthqa.app.api.routes import document_limits
 from healthqa.app.api.routes import router as api_router
 from healthqa.app.guard import Guard
 from healthqa.app.service import Service
-from healthqa.app.web.pages import error_page
+from healthqa.app.web.pages import error_page, getting_ready_page
 from healthqa.app.web.pages import router as web_router
 from healthqa.config import Settings
 from healthqa.errors import HealthQAError
@@ -147,8 +148,11 @@ class GettingReady:
         if self.ready.is_set() or scope["type"] != "http" or scope.get("path", "").startswith("/static/"):
             await self.app(scope, receive, send)
             return
-        response = errors.error_response(scope, 503, "getting_ready", GETTING_READY,
-                                         {"Retry-After": str(RETRY_SECONDS)})
+        headers = {"Retry-After": str(RETRY_SECONDS)}
+        if scope.get("path") == "/" and errors.wants_html(scope):  # the question form: its page keeps the question
+            response = await getting_ready_page(Request(scope, receive), GETTING_READY, headers)
+        else:
+            response = errors.error_response(scope, 503, "getting_ready", GETTING_READY, headers)
         await response(scope, receive, send)
 
 

@@ -19,7 +19,8 @@ from healthqa.understand._words import STOPWORDS, content_words, normalise
 
 __all__ = [
     "LEARNED_TYPES", "STOPWORDS", "FocusMatch", "NameIndex", "Understanding", "classify", "condense", "content_words",
-    "cue_tokens", "emergency_cue", "emergency_kind", "normalise", "question_types", "type_evidence", "understand",
+    "cue_tokens", "emergency_cue", "emergency_kind", "medicine_type", "normalise", "question_types", "type_evidence",
+    "understand",
 ]
 
 _SENTENCE_END = re.compile(r"(?<=[.?!])\s+|\n+")
@@ -77,6 +78,37 @@ _TYPE_CUES: list[tuple[SectionType, str]] = [
      r"what (is|are)\b|tell me about|information|literature|explain|definition|mean\w*"),
 ]
 _COMPILED_CUES = [(kind, re.compile(pattern, re.IGNORECASE)) for kind, pattern in _TYPE_CUES]
+
+# The types of MedQuAD's drug, herb and supplement pages (SectionType lists them from "usage" on).
+_DRUG_TYPES = frozenset(list(SectionType)[list(SectionType).index(SectionType.USAGE):])
+_SOME_WORDS = r"(?:[\w'-]+ ){1,4}?"
+_MEDICINE_WORDS = r"(?:(?!to\b)[\w'-]+ ){1,4}?"
+# Questions about taking a medicine, read in the vocabulary of MedlinePlus's drug pages, which MedQuAD keeps as
+# "indication" ("Why is this medication prescribed?") and "precautions" ("What special precautions should I
+# follow?": the conditions, pregnancy and other medicines to tell the doctor about, which is also where the
+# project's training pairs send LiveQA's "contraindication" and "interaction" questions). "Why is X prescribed"
+# asks what X is for, not what causes it; "can I take X with high blood pressure" asks whether X is safe then.
+# These cues stand apart from _TYPE_CUES, whose findings the learned scorers read as features (a change there
+# means retraining them, see healthqa.mediqa.training.feature_fingerprint); where one fires its type comes first,
+# unless the cue lists already read a type of the drug pages ("can I take it with food": interactions).
+_MEDICINE_CUES: list[tuple[SectionType, re.Pattern[str]]] = [
+    (SectionType.INDICATION, re.compile(
+        # "Why is it recommended that ..." asks about how it is taken, not what for.
+        rf"\bwhy (is|are|was|were|would|do|does|did|has|have) {_SOME_WORDS}(been )?(prescribed|given|recommended)\b"
+        r"(?! (that|to)\b)|"
+        rf"\bwhat (is|are) {_SOME_WORDS}(used|prescribed|given|taken) for\b|"
+        rf"\b(is|are|was) {_SOME_WORDS}prescribed (for|to)\b|"
+        rf"\bwhat (does|do) {_SOME_WORDS}treat\b",
+        re.IGNORECASE)),
+    (SectionType.PRECAUTIONS, re.compile(
+        rf"\b(can|could|should|may|do|is it (safe|ok|okay|alright|all right)( for (me|you|him|her|them))? to) "
+        rf"(i |you |we |he |she |they |people |someone |a person |(my|his|her|our|their) [\w'-]+ )?(still )?"
+        rf"(take|use|be given|keep taking) "
+        # "Should I take her to the doctor if ..." takes someone somewhere: no "to" among the medicine's words.
+        rf"{_MEDICINE_WORDS}(with|if|while|when|during|after|before|despite|even if|even though)\b|"
+        rf"\b(safe|ok|okay) to (take|use)\b",
+        re.IGNORECASE)),
+]
 
 _SOMEONE = r"(my|his|her|their|our|the)"
 # Someone, now: "she's", "my son is", "I'm" ("when someone is having a seizure" asks, it does not tell).
@@ -226,6 +258,14 @@ def type_evidence(concise: str, questions: Sequence[str]) -> tuple[str, list[Sec
     return asked, cued
 
 
+def medicine_type(asked: str) -> SectionType | None:
+    """The drug-page type a question about taking a medicine asks (see _MEDICINE_CUES), or None; where cues of
+    both types fire, the one written first decides."""
+    found = [(match.start(), rank, kind) for rank, (kind, pattern) in enumerate(_MEDICINE_CUES)
+             if (match := pattern.search(asked))]
+    return min(found)[2] if found else None
+
+
 def cue_tokens(cued: Sequence[SectionType]) -> list[str]:
     """The cue lists' findings as features of the learned classifier: each type cued, and the first."""
     specific = [kind.value for kind in cued if kind is not SectionType.INFORMATION]
@@ -241,11 +281,15 @@ LEARNED_TYPES = False
 
 
 def question_types(concise: str, questions: Sequence[str]) -> list[SectionType]:
-    """The question's types, likeliest first. The cue lists decide unless :data:`LEARNED_TYPES` is set and a
-    classifier ships (:mod:`healthqa.learned.qtype`): then it decides the first type, from the question's words
-    and the cues (the cues' first type wins when the classifier scores it within its cross-validated margin);
-    the other cued types follow, then ``information``."""
+    """The question's types, likeliest first. A question about taking a medicine reads first as the drug pages'
+    type it asks (:func:`medicine_type`), the cued types after it. Otherwise the cue lists decide unless
+    :data:`LEARNED_TYPES` is set and a classifier ships (:mod:`healthqa.learned.qtype`): then it decides the first
+    type, from the question's words and the cues (the cues' first type wins when the classifier scores it within
+    its cross-validated margin); the other cued types follow, then ``information``."""
     asked, cued = type_evidence(concise, questions)
+    medicine = medicine_type(asked)
+    if medicine is not None and cued[0] not in _DRUG_TYPES:
+        return [medicine, *(kind for kind in cued if kind is not medicine)]
     model = learned_qtype.shipped() if LEARNED_TYPES else None
     if model is None:
         return cued

@@ -24,6 +24,9 @@ DESKTOP = {"width": 1280, "height": 800}
 DRUGS = SourceInfo("MedlinePlus Drug Information", "ASHP", "https://medlineplus.test", "withheld",
                    Tier.REVIEWED_PUBLISHER)
 DRUG_PAGE = "https://medlineplus.test/druginfo/zorbatide.html"
+OTHER_DRUG_PAGE = "https://medlineplus.test/druginfo/vantoprel.html"
+OTHER_DRUG_QUESTIONS = [("Who should get Vantoprel and why is it prescribed ?", SectionType.INDICATION),
+                        ("Are there safety concerns or special precautions about Vantoprel ?", SectionType.PRECAUTIONS)]
 FLU = ("Flu is a respiratory infection caused by a number of viruses.    Symptoms of the flu come on suddenly and "
        "are worse than those of the common cold. They may include        - Body or muscle aches    - Chills     "
        "- Cough        Most people with the flu recover on their own without medical care.")
@@ -39,8 +42,12 @@ def reading_documents() -> list[ParsedDocument]:
     side_effects = QAPair("What are the side effects or risks of Zorbatide ?", SectionType.SIDE_EFFECTS,
                           "ZORBATIDE_Sec9.txt", answer_id="ZORBATIDE_Sec9.txt")
     flu = make_document("flu", "Flu", ["Influenza"], [(SectionType.INFORMATION, "What is (are) Flu ?", FLU)])
+    # A drug page of questions and a URL only (no text at all).
+    other = make_document("vantoprel", "Vantoprel", [], [], source=DRUGS, url=OTHER_DRUG_PAGE)
+    other = replace(other, questions=[QAPair(text, kind, f"VANTOPREL_Sec{n}.txt")
+                                      for n, (text, kind) in enumerate(OTHER_DRUG_QUESTIONS, 1)])
     return [*DOCUMENTS, ninds_lems(), *ORPHANET_DOCUMENTS, replace(drug, questions=[*drug.questions, side_effects]),
-            flu]
+            flu, other]
 
 
 @pytest.fixture(scope="module")
@@ -88,6 +95,29 @@ def test_a_gap_is_said_plainly_with_the_sources_page(server: RunningServer, brow
         assert box is not None and box["y"] + box["height"] <= PHONE["height"]
         # The indication is still quoted below, but nothing is highlighted as if it answered.
         assert page.locator("#answer-1").count() == 1 and page.locator("mark").count() == 0
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize(("question", "topic", "shown"), [
+    ("Can I take vantoprel if I have the flu?", "the precautions to take with Vantoprel", 1),
+    ("why is vantoprel prescribed", "why Vantoprel is prescribed", 0),  # not "what causes Vantoprel"
+])
+def test_a_question_about_taking_a_medicine_gets_the_gap_of_its_page(server: RunningServer, browser: Any,
+                                                                      question: str, topic: str, shown: int) -> None:
+    """Review: "can I take ibuprofen with high blood pressure" showed blood pressure's definition as the answer, and
+    "why is X prescribed" was read as asking what causes X."""
+    page = browser.new_page(viewport=PHONE)
+    try:
+        page.goto(ask(server, question))
+        gap = page.locator(".gap")
+        assert f"healthqa found no trusted passage about {topic}." in gap.inner_text()
+        link = gap.locator(f"a[href='{OTHER_DRUG_PAGE}']")
+        assert link.inner_text() == "MedlinePlus Drug Information: Vantoprel" and link.is_visible()
+        assert page.locator("#answer-1").count() == shown
+        if shown:  # the flu overview, named for what it is about, and not marked as if it answered
+            assert "Below, what the sources here do say about Flu." in gap.inner_text()
+            assert page.locator("mark").count() == 0
     finally:
         page.close()
 

@@ -16,6 +16,8 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup, escape
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import ImmutableMultiDict
+from starlette.exceptions import HTTPException
+from starlette.formparsers import MultiPartException
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from healthqa.answer.answerer import Answer, AnswerItem
@@ -152,6 +154,26 @@ def render(
 def error_page(status: int, code: str, message: str, headers: Mapping[str, str] | None = None) -> Response:
     title = _STATUS_TITLES.get(status, "Error")
     return render("error.html", status, headers, status=status, code=code, title=title, message=message)
+
+
+async def getting_ready_page(request: Request, message: str, headers: Mapping[str, str]) -> Response:
+    """The 503 page of the question form while the server gets ready, keeping the question asked: back in the
+    form, ready to ask again. A question in the link is asked again by the page's own refresh; a posted one by
+    a small script that posts the form again (a refresh would lose it, and a link would put the words in the
+    address bar), or by the person pressing Ask where scripts do not run."""
+    posted = request.method == "POST"
+    asked = request.query_params.get("q", "")
+    if posted:
+        try:
+            asked = (await form_params(request)).get("q", "")
+        except (HTTPException, MultiPartException):  # a broken form: the empty form of any getting-ready page
+            asked = ""
+    limit = service(request).settings.max_question_length
+    return render(
+        "error.html", 503, headers, status=503, code="getting_ready", title=_STATUS_TITLES[503], message=message,
+        asked=asked.strip() and asked[:limit], posted=posted, max_length=limit,
+        retry_after=headers.get("Retry-After", "10"),
+    )
 
 
 @dataclass
