@@ -171,6 +171,7 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
 
 _log = logging.getLogger("healthqa.app")
 STORE_UNAVAILABLE = "The knowledge base is not available right now. Please try again in a few seconds."
+COMMUNITY_UNAVAILABLE = "The community is not available right now. Please try again in a few seconds."
 STORE_RETRY_SECONDS = 10
 
 
@@ -179,9 +180,11 @@ async def _store_error(request: Request, exc: Exception) -> Response:
     connection pool) is a 503 to retry, not a server error; a record that vanished meanwhile is a 404."""
     if isinstance(exc, NotFoundError):
         return error_response(request.scope, 404, "not_found", str(exc))
-    _log.error("the knowledge base failed while answering a request: %s", type(exc).__name__)
-    return error_response(request.scope, 503, "unavailable", STORE_UNAVAILABLE,
-                          {"Retry-After": str(STORE_RETRY_SECONDS)})
+    community = request.url.path.startswith(("/community", "/api/community"))
+    _log.error("the %s failed while answering a request: %s", "community database" if community else
+               "knowledge base", type(exc).__name__)
+    return error_response(request.scope, 503, "unavailable", COMMUNITY_UNAVAILABLE if community else
+                          STORE_UNAVAILABLE, {"Retry-After": str(STORE_RETRY_SECONDS)})
 
 
 # Renders an error as an HTML page: (status, code, message, headers) -> response.

@@ -189,6 +189,11 @@ class SQLiteDatabase:
         self._scrub_pending = False
         self.connection().executescript(SCHEMA)  # IF NOT EXISTS: every worker may run it
         with self.write() as db:
+            marked = db.execute("SELECT value FROM settings WHERE name = 'schema_version'").fetchone()
+            if marked is not None and int(marked["value"]) > SCHEMA_VERSION:
+                # A newer healthqa's file: its columns and meanings may differ; writing to it could damage it.
+                raise StoreError(f"{self.path}: the community schema is version {marked['value']}, newer than "
+                                 f"this healthqa's ({SCHEMA_VERSION})")
             for table, column, definition in _ADDED_COLUMNS:
                 present = {row["name"] for row in db.execute(f"PRAGMA table_info({table})")}
                 if column not in present:

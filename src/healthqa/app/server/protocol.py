@@ -18,8 +18,9 @@ the app (and so never passes through ``healthqa.app.guard``):
 - a request without an HTTP version (``GET /\r\n\r\n``, HTTP/0.9), which the C parser accepts, is refused
   with 400 (h11 refuses it itself);
 - every request's headers must arrive within ``HEALTHQA_HEADER_TIMEOUT`` seconds of the connection opening
-  or of the previous response (uvicorn has no such timeout: a client sending half a request held its
-  connection for as long as it liked); a request left half-sent gets 408, a silent connection is closed;
+  or, on a keep-alive connection, of the next request's first bytes (uvicorn has no such timeout: a client
+  sending half a request held its connection for as long as it liked); a request left half-sent gets 408, a
+  silent new connection is closed; an idle keep-alive connection is closed after ``KEEP_ALIVE_SECONDS``;
 - once its headers are in, a request's whole body must arrive within ``HEALTHQA_BODY_TIMEOUT`` seconds
   (uvicorn waits for a promised body forever: a ``Content-Length: 10000`` and one byte held the connection
   and a request in the app); then 408, or a plain close when the app has begun answering. The clock waits
@@ -64,7 +65,12 @@ except ImportError:  # pragma: no cover - httptools is a dependency; h11 still w
 
 MAX_URL_BYTES = 8 * 1024  # the request target; RFC 9112 asks servers to take at least 8,000 octets
 MAX_HEADER_BYTES = 32 * 1024  # the request line and every header together
-KEEP_ALIVE_SECONDS = 5  # an idle keep-alive connection is closed after this (uvicorn's option)
+# An idle keep-alive connection is closed after this (uvicorn's option and the guard's idle clock). It must
+# outlast the idle time of clients and proxies that reuse connections (nginx's upstream keepalive_timeout 60 s,
+# cloud load balancers 60 s, requests/urllib3 forever): a request sent just as the server closes is lost (a
+# reset) and clients do not retry a POST. Idle connections cannot exhaust a worker: past
+# HEALTHQA_MAX_CONNECTIONS the one idle longest is closed first (ConnectionGuard._make_room).
+KEEP_ALIVE_SECONDS = 75
 
 log = logging.getLogger("healthqa.app")
 
@@ -154,6 +160,7 @@ class ConnectionGuard:
         self.body_timer: asyncio.TimerHandle | None = None
         self.since = 0.0  # when the current wait for a request began
         self.received = 0  # bytes received since then, while its headers were incomplete
+        self.idle = False  # a keep-alive connection waiting, silent, for its next request
 
     def opened(self, transport: asyncio.Transport, connections: set[Any]) -> None:
         self.transport = transport
@@ -161,12 +168,20 @@ class ConnectionGuard:
         if len(connections) > self.cap:
             self._make_room(connections)
 
-    def arm(self) -> None:
-        """Start the clock for the next request's headers (a body still arriving keeps its own clock)."""
+    def arm(self, idle_wait: float | None = None) -> None:
+        """Start the clock for the next request's headers (a body still arriving keeps its own clock). With
+        ``idle_wait`` (after a response), the connection may first stay silent that long; the headers' own
+        clock starts with the next request's first bytes (:meth:`bytes_arrived`)."""
         if self.timer is not None:
             self.timer.cancel()
         self.since, self.received = time.monotonic(), 0
-        self.timer = self.loop.call_later(self.timeout, self._expire)
+        self.idle = idle_wait is not None
+        self.timer = self.loop.call_later(self.timeout if idle_wait is None else idle_wait, self._expire)
+
+    def bytes_arrived(self) -> None:
+        """Bytes while awaiting a request's headers: after an idle keep-alive wait, they get the full time."""
+        if self.idle:
+            self.arm()
 
     def cancel(self) -> None:
         if self.timer is not None:
@@ -294,7 +309,7 @@ class _GuardedLifecycle:
 
     def on_response_complete(self) -> None:
         if not self.transport.is_closing():
-            self.guard.arm()
+            self.guard.arm(KEEP_ALIVE_SECONDS)
         super().on_response_complete()  # type: ignore[misc]
 
 
@@ -313,6 +328,7 @@ class NoDelayH11Protocol(_GuardedLifecycle, H11Protocol):
 
     def data_received(self, data: bytes) -> None:
         if self._awaiting_headers():
+            self.guard.bytes_arrived()
             self.guard.received += len(data)
             # h11 buffers the head until it is complete; what it holds is the head received so far.
             head = self.conn.trailing_data[0] + data
@@ -350,6 +366,8 @@ class NoDelayHttpToolsProtocol(_GuardedLifecycle, HttpToolsProtocol):
 
     def data_received(self, data: bytes) -> None:
         waiting = self._awaiting_headers()
+        if waiting:
+            self.guard.bytes_arrived()
         super().data_received(data)
         if waiting and self._awaiting_headers() and not self.transport.is_closing():
             # Still no complete head: count it (a head completed in this chunk may share it with its body).
