@@ -26,7 +26,13 @@ Figures: top-1, top-10, top-100 and MRR, ties broken at random (expected values)
   reports of these patients. The cases are split by whether the case's PMID is a reference of its OMIM
   disease's annotations in ``phenotype.hpoa``.
 
-    .venv/bin/python benchmarks/phenopackets.py [--cases FILE] [--data PACKETS] [--out results.json]
+``--variants`` (issue 18, session 11) instead scores families of scorer variants that tune nothing on a
+disease (:data:`FAMILIES`: an annotation-count prior, a frequency floor, flattened frequencies, the frequency
+of an undated feature, noisy-OR over a disorder's features, tempered IC in the partial credit, noise relative
+to the term's background), each added to an 8-point grid of the shipped weights and chosen by the same
+disease-grouped CV (seeds 0, 1, 2), reporting all cases and those whose publication HPO did not annotate.
+
+    .venv/bin/python benchmarks/phenopackets.py [--cases FILE] [--data PACKETS] [--out results.json] [--variants]
 """
 
 from __future__ import annotations
@@ -47,7 +53,7 @@ import numpy as np
 from healthqa.app.api.symptom_search import SymptomQuery, run_symptom_query
 from healthqa.ingest import orphanet
 from healthqa.symptoms.hpo import load_hpo
-from healthqa.symptoms.index import DEFAULTS, Params, SymptomIndex
+from healthqa.symptoms.index import DEFAULT_FREQUENCY, DEFAULTS, EXPLAINED_IC, Params, SymptomIndex
 from healthqa.symptoms.knowledge import read_exact_omim, read_hpoa
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -152,12 +158,139 @@ def check_api_path(index: SymptomIndex, cases: Sequence[dict[str, Any]], count: 
     return agree
 
 
+@dataclasses.dataclass(frozen=True)
+class Variant:
+    """The shipped scorer's weights and one change that tunes nothing on a disease (the defaults: none)."""
+
+    specific: float = DEFAULTS.specific
+    noise: float = DEFAULTS.noise
+    absent: float = DEFAULTS.absent
+    prior: float = 0.0  # - prior * log(features / median features)
+    floor: float = 0.0  # P(q | d) from max(frequency, floor)
+    power: float = 1.0  # P(q | d) from frequency ** power
+    unknown: float = DEFAULT_FREQUENCY  # the frequency of a feature no source gives one for
+    noisy_or: bool = False  # P(q | d) = 1 - prod(1 - f k) over the features instead of the best one
+    temper: float = 1.0  # partial credit (p(q) / p(a)) ** temper instead of p(q) / p(a)
+    relative: float = 0.0  # noise = relative * mean over disorders of P(q | d), instead of the constant
+
+
+BASE_GRID = [Variant(specific=sp, noise=no, absent=ab)
+             for sp, no, ab in itertools.product((0.3, 1.0), (0.001, 0.01), (0.1, 0.3))]
+FAMILIES: dict[str, list[Variant]] = {
+    "prior": [dataclasses.replace(b, prior=v) for b in BASE_GRID for v in (0.25, 0.5, 1.0)],
+    "floor": [dataclasses.replace(b, floor=v) for b in BASE_GRID for v in (0.05, 0.15)],
+    "power": [dataclasses.replace(b, power=v) for b in BASE_GRID for v in (0.5, 0.0)],
+    "unknown": [dataclasses.replace(b, unknown=v) for b in BASE_GRID for v in (0.25, 0.8)],
+    "noisy_or": [dataclasses.replace(b, noisy_or=True) for b in BASE_GRID],
+    "temper": [dataclasses.replace(b, temper=v) for b in BASE_GRID for v in (0.5, 0.25)],
+    "relative": [Variant(specific=sp, relative=c, absent=ab)
+                 for sp, c, ab in itertools.product((0.3, 1.0), (0.01, 0.03, 0.1, 0.3), (0.1, 0.3))],
+}
+
+
+def _kernel(index: SymptomIndex, term: str, specific: float, temper: float) -> tuple[np.ndarray, np.ndarray]:
+    """SymptomIndex.kernel with the IC differences multiplied by ``temper`` (1: the same)."""
+    if temper == 1.0:
+        return index.kernel(term, Params(specific=specific, similar=DEFAULTS.similar))
+    mica = index.mica_ic(term)
+    column = index.universe_index.get(term)
+    own_ic = float(index.ic[column]) if column is not None else float(mica.max(initial=0.0))
+    vector = DEFAULTS.similar * np.exp(temper * np.minimum(mica - own_ic, 0.0))
+    above = np.zeros(len(index.terms), dtype=bool)
+    for ancestor in index.hpo.ancestors(term) - {term}:
+        if ancestor in index.term_index:
+            above[index.term_index[ancestor]] = True
+    partial = specific * np.exp(temper * np.minimum(index.term_ic - own_ic, 0.0))
+    vector = np.where(above, np.maximum(vector, partial), vector)
+    below = np.zeros(len(index.terms), dtype=bool)
+    if column is not None:
+        below = index.ancestor_matrix[:, column].toarray().ravel() > 0
+    return np.where(below, 1.0, vector), below | above | (mica >= EXPLAINED_IC)
+
+
+def variant_ranks(index: SymptomIndex, cases: Sequence[dict[str, Any]], variants: Sequence[Variant]
+                  ) -> dict[Variant, list[Rank | None]]:
+    """Every variant's rank of each case; the kernels are computed once per (specific, temper) and case."""
+    position = {code: i for i, code in enumerate(index.orpha)}
+    starts = index.disease_start
+    counts = np.diff(np.append(starts, len(index.annotation_term))).astype(float)
+    undated = np.zeros(len(index.annotation_term), dtype=bool)
+    for d, document_id in enumerate(index.document_ids):
+        for j in range(int(starts[d]), int(starts[d] + counts[d])):
+            undated[j] = index.terms[index.annotation_term[j]] in index._unknown_frequency[document_id]
+    out: dict[Variant, list[Rank | None]] = {v: [None] * len(cases) for v in variants}
+    by_kernel: dict[tuple[float, float], list[Variant]] = {}
+    for v in variants:
+        by_kernel.setdefault((v.specific, v.temper), []).append(v)
+    for (specific, temper), group in by_kernel.items():
+        for i, case in enumerate(cases):
+            truth = position.get(case["orpha"].removeprefix("ORPHA:"))
+            terms = index.query_terms(case["terms"])
+            if truth is None or not terms:
+                continue
+            kernels, explained = [], np.zeros(len(index.annotation_term), dtype=bool)
+            for term in terms:
+                vector, explains = _kernel(index, term, specific, temper)
+                kernels.append(vector[index.annotation_term])
+                explained |= explains[index.annotation_term]
+            for v in group:
+                frequency = np.where(undated, v.unknown, index.annotation_frequency)
+                weight = np.maximum(frequency, v.floor) ** v.power
+                total = np.zeros(len(index))
+                for k in kernels:
+                    if v.noisy_or:
+                        chance = -np.expm1(np.add.reduceat(np.log1p(-np.minimum(k * weight, 0.999)), starts))
+                    else:
+                        chance = np.maximum.reduceat(k * weight, starts)
+                    chance = chance + (v.relative * chance.mean() if v.relative else v.noise)
+                    total += np.log(chance / chance.mean())
+                total += np.add.reduceat(np.log1p(-v.absent * frequency * ~explained), starts)
+                total -= v.prior * np.log(counts / np.median(counts))
+                out[v][i] = rank_of(total, truth)
+    return out
+
+
+def grouped_cv(ranks: dict[Variant, list[Rank | None]], grid: Sequence[Variant], cases: Sequence[dict[str, Any]],
+               seed: int) -> tuple[list[Rank | None], list[dict[str, Any]]]:
+    """Each fold's cases ranked by the grid's variant with the best MRR on the other folds (split by disease)."""
+    diseases = sorted({case["orpha"] for case in cases})
+    np.random.default_rng(seed).shuffle(diseases)
+    fold = {disease: i % FOLDS for i, disease in enumerate(diseases)}
+    result: list[Rank | None] = [None] * len(cases)
+    chosen = []
+    for f in range(FOLDS):
+        train = [i for i, case in enumerate(cases) if fold[case["orpha"]] != f]
+        best = max(grid, key=lambda v: metrics([ranks[v][i] for i in train])["mrr"])
+        chosen.append({k: x for k, x in dataclasses.asdict(best).items() if x != getattr(Variant(), k)})
+        for i, case in enumerate(cases):
+            if fold[case["orpha"]] == f:
+                result[i] = ranks[best][i]
+    return result, chosen
+
+
+def variants_report(index: SymptomIndex, cases: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Every family's grouped-CV figures beside the base grid's (module docstring)."""
+    flags = leaked(cases)
+    wanted = list(dict.fromkeys([*BASE_GRID, *(v for family in FAMILIES.values() for v in family)]))
+    ranks = variant_ranks(index, cases, wanted)
+    report: dict[str, Any] = {"in_sample_shipped": metrics(ranks[Variant()])}
+    for name, family in [("none", []), *FAMILIES.items()]:
+        for seed in (0, 1, 2):
+            cv, chosen = grouped_cv(ranks, [*BASE_GRID, *family], cases, seed)
+            report[f"{name}/seed{seed}"] = {
+                "all": metrics(cv), "not_annotated": metrics([r for r, f in zip(cv, flags, strict=True) if not f]),
+                "chosen_per_fold": chosen,
+            }
+    return report
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--cases", type=Path, default=DEFAULT_CASES)
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--seed", type=int, default=0, help="the fold split")
     parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument("--variants", action="store_true", help="score the variant families (module docstring)")
     args = parser.parse_args()
     for path in (args.cases, args.data):
         if not path.is_file():
@@ -168,6 +301,13 @@ def main() -> None:
     documents = orphanet.read(args.data)
     exact = read_exact_omim(args.data)
     index = SymptomIndex.from_documents(documents, hpo, cache_size=8192, exact_omim=exact)
+    if args.variants:
+        text = json.dumps({"benchmark": "phenopackets-dev-cases-variants", "cases": len(cases),
+                           **variants_report(index, cases), "seconds": round(time.perf_counter() - start, 1)}, indent=2)
+        if args.out:
+            args.out.write_text(text + "\n", encoding="utf-8")
+        print(text)
+        return
     plain = SymptomIndex.from_documents(documents, hpo, cache_size=8192, merge=False)
     gained = index.gained()
     result: dict[str, Any] = {

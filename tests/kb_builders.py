@@ -21,7 +21,7 @@ from healthqa.records import (
     SourceInfo,
     Tier,
 )
-from healthqa.store import SQLiteStore
+from healthqa.store import SQLiteStore, Store
 from orphanet_data import DRY_WEAK, EYE_SKIN, SEIZURES
 
 GARD = SourceInfo("GARD", "NIH", "https://rarediseases.test", "CC BY 4.0", Tier.GOVERNMENT_REVIEWED)
@@ -144,14 +144,25 @@ def disease_documents() -> list[ParsedDocument]:
     return [*default_documents(), ninds_lems(), LUPUS]
 
 
-def build_kb(path: Path, documents: list[ParsedDocument] | None = None) -> Path:
-    """A SQLite knowledge base at ``path`` holding ``documents`` (default: :func:`default_documents`)."""
+def build_kb(path: Path, documents: list[ParsedDocument] | None = None, *, embed: bool = False) -> Path:
+    """A SQLite knowledge base at ``path`` holding ``documents`` (default: :func:`default_documents`); with
+    ``embed``, its passages embedded as an ingest does (an answerer never embeds them itself)."""
     store = SQLiteStore(path)
     with store.ingest() as tx:
         for document in documents if documents is not None else default_documents():
             tx.put_document(document)
+    if embed:
+        embed_passages(store)
     store.close()
     return path
+
+
+def embed_passages(store: Store) -> None:
+    """Embed the passages of ``store`` that have no vector, as the end of an ingest does."""
+    from healthqa.retrieve.encoder import default_encoder
+    from healthqa.retrieve.vectors import build_vectors
+
+    build_vectors(store, default_encoder())
 
 
 def write_medquad_file(folder: Path, stem: str, focus: str, pairs: list[tuple[str, str, str]],

@@ -107,10 +107,24 @@ def ingest(paths: tuple[Path, ...], format_: str | None, db: str | None) -> None
                 f"{len(report.failures)} failed"
             )
             failed = failed or not report.ok
+        _prepare_generation(db, store)
     finally:
         store.close()
     if failed:
         sys.exit(1)
+
+
+def _prepare_generation(db: str | None, store: Store) -> None:
+    """An ingest's last step (healthqa.retrieve.derived.prepare), with the embedding's progress said in lines."""
+    from healthqa.app import embed_first
+    from healthqa.retrieve import derived
+    from healthqa.retrieve.encoder import Encoder
+
+    embed_first(db, lambda line: click.echo(line, err=True), quiet_below=EMBED_QUIETLY_BELOW)
+    try:
+        derived.prepare(store, Encoder())  # the query models, the derived indexes
+    except HealthQAError as error:  # the knowledge base is saved; the next start builds what is missing
+        click.echo(f"warning: the derived indexes were not written: {error}", err=True)
 
 
 @main.command()
@@ -245,13 +259,16 @@ EMBED_QUIETLY_BELOW = 2000
 
 def _answerer(db: str | None, semantic: bool = True, in_memory: bool = False) -> Any:
     from healthqa.answer.answerer import Answerer
+    from healthqa.retrieve.encoder import MODEL_NAME
 
     store = _open(db)
-    if semantic:  # the first use of a large knowledge base embeds its passages: minutes, said in a few lines
-        from healthqa.app import embed_first
-
-        embed_first(db, lambda line: click.echo(line, err=True), quiet_below=EMBED_QUIETLY_BELOW)
     try:
+        if semantic and store.vector_texts_missing(MODEL_NAME):
+            # Not prepared by an ingest of this version: embedded first, as an ingest would (minutes for a large
+            # knowledge base, said in a few lines). healthqa.app is slow to import: only then.
+            from healthqa.app import embed_first
+
+            embed_first(db, lambda line: click.echo(line, err=True), quiet_below=EMBED_QUIETLY_BELOW)
         return Answerer(store, semantic=semantic, in_memory=in_memory)
     except HealthQAError as error:
         _fail(error)
@@ -450,15 +467,19 @@ def symptoms(text: str, terms: str, top: int, as_json: bool, db: str | None) -> 
     """Rare conditions whose recorded features (Orphanet) overlap the symptoms in TEXT.
 
     TEXT is mapped to Human Phenotype Ontology terms and the mapping is shown; correct it with --terms.
-    This is information to discuss with a doctor, not a diagnosis.
+    This is information to discuss with a doctor, not a diagnosis. When a trusted source says that one of
+    the first five conditions needs urgent care, its sentence is quoted first, with whom to call.
     """
+    from healthqa.conditions import index_for
     from healthqa.symptoms.search import search_symptoms
 
     if not text.strip() and not terms.strip():
         _fail(HealthQAError("give a description of the symptoms, or HPO ids with --terms"))
     store = _open(db)
     try:
-        result = search_symptoms(store, text, [t for t in terms.split(",") if t.strip()], top)
+        # The condition index links other sources' pages to Orphanet's disorders, for the urgency marks.
+        ids = [t for t in terms.split(",") if t.strip()]
+        result = search_symptoms(store, text, ids, top, conditions=index_for(store))
     except HealthQAError as error:
         _fail(error)
     finally:
@@ -559,3 +580,30 @@ def moderate_audit(limit: int, community_db: str | None, db: str | None) -> None
         when = datetime.fromtimestamp(entry.at, tz=UTC).strftime("%Y-%m-%d %H:%M")
         click.echo(f"{when}  {entry.moderator_name}  {entry.action}  {entry.target}  {entry.reason}")
     community.close()
+
+
+# -- moving a knowledge base to a database server (healthqa.store.migrate) --------------------------------------
+
+@main.command()
+@click.option("--to", "target", required=True, metavar="URL",
+              help="The knowledge base to copy into, e.g. postgresql://healthqa@db.example:5432/healthqa.")
+@click.option("--db", envvar="HEALTHQA_DB", default=None,
+              help="The SQLite knowledge base to copy (default: HEALTHQA_DB, else the default file).")
+def migrate(target: str, db: str | None) -> None:
+    """Copy a SQLite knowledge base into another one (PostgreSQL) with the same ids, keys and vectors.
+
+    One transaction: a copy that fails writes nothing. Documents already there with the same content are left
+    as they are, so rerunning a copy completes it.
+    """
+    from healthqa.config import database_url
+    from healthqa.store.migrate import migrate as copy_knowledge_base
+
+    source = db or database_url()
+    store = _open(target)
+    try:
+        report = copy_knowledge_base(source, store, progress=lambda line: click.echo(line, err=True))
+    except HealthQAError as error:
+        _fail(error)
+    finally:
+        store.close()
+    click.echo(f"copied {report.summary()}")

@@ -23,7 +23,7 @@ from kb_builders import DOCUMENTS, KALLMANN, LEMS_INHERITANCE, build_kb, make_do
 
 @pytest.fixture(scope="module")
 def kb_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_kb(tmp_path_factory.mktemp("kb") / "kb.db", [KALLMANN, *DOCUMENTS])
+    return build_kb(tmp_path_factory.mktemp("kb") / "kb.db", [KALLMANN, *DOCUMENTS], embed=True)
 
 
 @pytest.fixture(scope="module")
@@ -308,7 +308,7 @@ def test_an_abbreviated_condition_is_answered_from_its_own_pages_not_from_a_list
              "Alport syndrome can be inherited in an X-linked, autosomal recessive or dominant pattern."),
         ]),
     ]
-    store = SQLiteStore(build_kb(tmp_path / "kb.db", documents))
+    store = SQLiteStore(build_kb(tmp_path / "kb.db", documents, embed=True))
     try:
         answer = Answerer(store).ask("is LEMS inherited?")
     finally:
@@ -335,7 +335,7 @@ def test_an_everyday_name_does_not_restrict_the_answer_to_its_own_page(tmp_path:
     ])
     pages = [make_document(key, title, [], [(SectionType.TREATMENT, f"How is {title.lower()} helped?", text)])
              for key, title, text in EVERYDAY_PAGES]
-    store = SQLiteStore(build_kb(tmp_path / "kb.db", [*DOCUMENTS, exercise, *pages]))
+    store = SQLiteStore(build_kb(tmp_path / "kb.db", [*DOCUMENTS, exercise, *pages], embed=True))
     try:
         answerer = Answerer(store)
         assert answerer.ranker.specificity("exercise") < answerer.thresholds.specific_name

@@ -15,7 +15,7 @@ from healthqa.answer.structured import SAVED_COPY
 from healthqa.ingest import ingest_path
 from healthqa.records import DrugMention, Organisation, ParsedDocument, SectionType, SourceInfo, Tier
 from healthqa.store import SQLiteStore
-from kb_builders import BLOG, build_kb, make_document
+from kb_builders import BLOG, build_kb, embed_passages, make_document
 
 MEDLINEPLUS = SourceInfo("MedlinePlus", "NLM", "https://medlineplus.test", "public domain", Tier.GOVERNMENT_REVIEWED)
 EXAMS_TEXT = ("Doctors confirm the diagnosis with a blood test for calcium channel antibodies and a nerve "
@@ -51,7 +51,7 @@ def _documents() -> list[ParsedDocument]:
 
 @pytest.fixture(scope="module")
 def kb_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path: Path = build_kb(tmp_path_factory.mktemp("structured") / "kb.db", _documents())
+    path: Path = build_kb(tmp_path_factory.mktemp("structured") / "kb.db", _documents(), embed=True)
     return path
 
 
@@ -83,7 +83,7 @@ def test_a_brand_from_a_drug_table_is_a_name_and_its_answer_is_the_table_row_the
 
 def test_a_brand_whose_generic_has_no_page_still_gets_the_table_row(tmp_path: Path) -> None:
     documents = _documents()[:2]
-    store = SQLiteStore(build_kb(tmp_path / "kb.db", documents))
+    store = SQLiteStore(build_kb(tmp_path / "kb.db", documents, embed=True))
     try:
         answer = Answerer(store).ask("What is Zorvex")
         assert not answer.abstained
@@ -136,6 +136,7 @@ def test_the_four_classes_on_the_founding_documents(tmp_path: Path) -> None:
     store = SQLiteStore(tmp_path / "seeds.db")
     try:
         assert ingest_path(store, _SEEDS).ok
+        embed_passages(store)  # the end of an ingest (healthqa ingest); an answerer never embeds
         answerer = Answerer(store)
         brand = answerer.ask("what is firdapse")
         assert not brand.abstained

@@ -260,11 +260,11 @@ def test_a_rebuild_slower_than_the_limit_after_the_save_is_200_with_reload_pendi
     """The review: 150 new documents, HEALTHQA_INGEST_TIMEOUT=4: everything was saved, the rebuild ran past the
     limit, and the answer was 504 "the path it was reading is left as it was". The limit covers reading and saving;
     the rebuild goes on in the background."""
-    import healthqa.answer.answerer
+    import healthqa.retrieve.derived
 
     root = tmp_path / "sources"
     quokka(root / "medquad")
-    real = healthqa.answer.answerer.build_vectors
+    real = healthqa.retrieve.derived.build_vectors
 
     def slow_build_vectors(*args: Any, **kwargs: Any) -> Any:
         time.sleep(10)  # far past the limit below, so that an answer before it cannot be chance
@@ -272,7 +272,7 @@ def test_a_rebuild_slower_than_the_limit_after_the_save_is_200_with_reload_pendi
 
     kb = shutil.copy(kb_path, tmp_path / "kb.db")
     with open_client(Path(kb), settings(root, HEALTHQA_INGEST_TIMEOUT="3")) as client:
-        monkeypatch.setattr(healthqa.answer.answerer, "build_vectors", slow_build_vectors)
+        monkeypatch.setattr(healthqa.retrieve.derived, "build_vectors", slow_build_vectors)
         began = time.monotonic()
         response = post(client, ["medquad"])
         assert time.monotonic() - began < 9  # answered before the 10 s rebuild could have ended

@@ -37,7 +37,7 @@ def used_ids(data: dict[str, Any]) -> list[str]:
 
 def test_the_same_object_as_the_cli(client: TestClient, kb_path: Path) -> None:
     data = symptoms(client, q=LEMS_LIKE)
-    assert set(data) == {"label", "terms", "diseases", "groups", "credit"} and data["label"] == LABEL
+    assert set(data) == {"urgent", "label", "terms", "diseases", "groups", "credit"} and data["label"] == LABEL
     assert data["terms"][0] == {"phrase": "dry mouth", "hpo_id": XEROSTOMIA, "name": "Xerostomia", "score": 1.0}
     assert data["terms"][-1] == {"phrase": "blah", "hpo_id": "", "name": "", "score": 0.0}  # shown, not searched
     best = data["diseases"][0]

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-import healthqa.answer.answerer
 import healthqa.answer.rank
+import healthqa.retrieve.derived
 from app.conftest import open_client
 from healthqa.app.service import Service
 from healthqa.config import Settings
@@ -98,7 +98,7 @@ TOKEN = "a-test-admin-token-of-forty-characters-xx"
 def _fail_once(monkeypatch: pytest.MonkeyPatch, error: Exception) -> list[int]:
     """Make the next answerer build fail with ``error`` where it embeds the new passages (the real failure of
     issue 21: the tokenizer raced by a question); later builds run the real code. Returns the calls made."""
-    real: Callable[..., int] = healthqa.answer.rank.build_vectors
+    real: Callable[..., int] = healthqa.retrieve.derived.build_vectors
     calls: list[int] = []
 
     def build_vectors(*args: Any, **kwargs: Any) -> int:
@@ -107,7 +107,7 @@ def _fail_once(monkeypatch: pytest.MonkeyPatch, error: Exception) -> list[int]:
             raise error
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(healthqa.answer.answerer, "build_vectors", build_vectors)
+    monkeypatch.setattr(healthqa.retrieve.derived, "build_vectors", build_vectors)
     return calls
 
 

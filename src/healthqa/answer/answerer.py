@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import logging
 import re
 import threading
 from collections import OrderedDict
@@ -17,14 +18,16 @@ from typing import Any
 
 from healthqa.answer.facts import KINDS_FOR, FactItem, fact_passages
 from healthqa.answer.gap import AnswerGap, find_gap
-from healthqa.answer.rank import Ranker, Scored, Weights, build_vectors
+from healthqa.answer.rank import Ranker, Scored, Weights
 from healthqa.answer.structured import StructuredItem, drug_items, organisation_items
 from healthqa.answer.wording import DISCLAIMER, EMERGENCY_GUIDANCE, EmergencyAction, emergency_actions
 from healthqa.records import SectionType
+from healthqa.retrieve import derived
 from healthqa.retrieve.encoder import Encoder, default_encoder, english_words
 from healthqa.store.base import Store
 from healthqa.understand import NameIndex, Understanding, content_words, normalise, understand
 
+log = logging.getLogger("healthqa.answer")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\"'])")
 
 
@@ -107,6 +110,10 @@ class Answerer:
     ``cache_size`` keeps the answers to that many recent questions (exact text and ``top``) in memory, so
     a question asked again is answered without ranking; an answerer belongs to one state of the
     knowledge base (servers build a new one after an ingest), so a cached answer is never stale.
+
+    An answerer never writes to the store: passage vectors are made at ingest (:func:`derived.prepare`), and the
+    derived indexes of the store's generation (:mod:`healthqa.retrieve.derived`) are memory-mapped from files
+    (built here, once per generation, only where the ingest did not leave them).
     """
 
     def __init__(
@@ -123,16 +130,33 @@ class Answerer:
         self.store = store
         self._cache = _AnswerCache(cache_size)
         self.encoder = (encoder or default_encoder()) if semantic else None
-        if self.encoder is not None:
-            build_vectors(store, self.encoder)
+        model = self.encoder.name if self.encoder is not None else None
+        # Read from this generation's derived files (built by the ingest, else here, once, by the first process
+        # that needs them); the store itself is only read.
+        self.derived = derived.ensure(store, model, lexical=in_memory)
         self.drug_mentions = list(store.iter_drug_mentions())
         self.names = name_index(store, self.drug_mentions)
-        self.ranker = Ranker(store, self.encoder, weights, in_memory=in_memory)
+        self.ranker = Ranker(store, self.encoder, weights, in_memory=in_memory, derived=self.derived)
+        # Passages without a vector (embedded at ingest: `healthqa ingest`, a server's rebuild) are still found
+        # by their words; an answerer never embeds them itself, since that would write to the store.
+        self.unembedded = max(0, store.passage_count() - len(self.ranker.index)) if self.encoder is not None else 0
+        if self.unembedded:
+            log.warning("%d passages have no sentence vector yet: they are found by their words only until an "
+                        "ingest embeds them (healthqa ingest)", self.unembedded)
         if in_memory and self.encoder is not None:
             # Long-running answerers (servers, batches) pay the query model's export at start, not on the
             # first person's question.
             self.encoder.prepare_queries()
         self.thresholds = thresholds or Thresholds()
+
+    @classmethod
+    def prepared(cls, store: Store, *, encoder: Encoder | None = None, **options: Any) -> Answerer:
+        """An answerer over ``store`` after the ingest's last step (:func:`derived.prepare`: embed the passages
+        without a vector, cache the query models, write the derived indexes): for the writer side, such as a
+        server's rebuild after its own ingest. ``options``: as for the constructor."""
+        encoder = encoder or default_encoder()
+        derived.prepare(store, encoder)
+        return cls(store, encoder=encoder, **options)
 
     def understand(self, question: str) -> Understanding:
         return understand(question, self.names)
@@ -218,9 +242,12 @@ class Answerer:
         features = scored.features
         if scored.score < t.min_score:
             return False
+        # A passage not embedded yet (see ``unembedded``) is judged as without an encoder: by its words.
+        semantic = self.encoder is not None and (
+            not self.unembedded or scored.passage.rowid in self.ranker.index.position)
         if features["focus"] or features["title_focus"]:
-            return self.encoder is None or features["semantic"] >= t.min_semantic_with_focus
-        if self.encoder is None:
+            return not semantic or features["semantic"] >= t.min_semantic_with_focus
+        if not semantic:
             return features["question_lexical"] >= 0.8
         return features["semantic"] >= t.min_semantic_without_focus
 

@@ -17,17 +17,20 @@ import re
 from dataclasses import dataclass, field
 
 import numpy as np
-import numpy.typing as npt
-from threadpoolctl import ThreadpoolController
 
 from healthqa import learned
 from healthqa.learned import ranker as learned_ranker
 from healthqa.records import SectionType
-from healthqa.retrieve.encoder import QUERY_TOKENS, Encoder
+from healthqa.retrieve.derived import Derived
+from healthqa.retrieve.encoder import Encoder
 from healthqa.retrieve.lexical import LexicalIndex, passage_index, question_index
 from healthqa.retrieve.passages import PassageTable
+from healthqa.retrieve.vectors import _BLAS, VectorIndex, build_vectors
 from healthqa.store.base import PassageRecord, QuestionRecord, Store
 from healthqa.understand import Understanding, normalise
+
+# Where they were defined before dense retrieval moved to healthqa.retrieve.vectors; importers still use them.
+__all__ = ["VectorIndex", "build_vectors"]
 
 # Related question types: a passage of a neighbouring type still partly answers.
 _NEAR_TYPES: dict[str, set[str]] = {
@@ -54,10 +57,6 @@ _NEAR_TYPES: dict[str, set[str]] = {
 _NAME_LISTS = frozenset({SectionType.BRAND_NAMES.value, SectionType.BRAND_NAMES_OF_COMBINATIONS.value})
 _NAME_WORDS = frozenset({"brand", "brands", "generic", "generics", "name", "names", "named", "called", "sold"})
 
-# One BLAS thread for a question's vector search: OpenBLAS wakes a second thread for the product (1.5 ms
-# instead of 2.5) that then spins for the rest of the answer, doubling its CPU time (88 ms instead of 46 ms
-# per ask measured), which a server answering questions on every core pays for in throughput.
-_BLAS = ThreadpoolController()
 
 # The features of a scored passage, in the order _score computes them.
 FEATURES = ("passage_lexical", "question_lexical", "semantic", "focus", "title_focus", "type_match", "type_near",
@@ -99,103 +98,19 @@ class Scored:
     question: str = ""  # the stored question this passage answers, when one matched
 
 
-class VectorIndex:
-    """A flat inner-product index over the knowledge base's passage vectors, searched in two stages.
-
-    The full float32 matrix (17,881 x 384 over MedQuAD, 27 MB) does not fit in this machine's cache, so one
-    product with it costs ~2.6 ms of memory traffic. A large index also keeps the vectors projected on their
-    128 principal directions (9 MB, ~0.2 ms per product): that product picks ``shortlist`` times the wanted
-    number of rows, and their exact similarities choose among them. Measured on the LiveQA dev questions,
-    the shortlist of 3 x 100 holds 99.1% of the exact top 100; every similarity returned is exact.
-    """
-
-    projected_dimensions = 128
-    shortlist = 3
-    min_rows_to_project = 4096  # below this the full product is cheap
-
-    def __init__(self, ids: list[int], blobs: list[bytes]) -> None:
-        self.ids = np.asarray(ids, dtype=np.int64)
-        if blobs:
-            self.matrix: npt.NDArray[np.float32] = np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(
-                len(blobs), -1
-            )
-        else:
-            self.matrix = np.zeros((0, 384), dtype=np.float32)
-        self.position = {int(rowid): i for i, rowid in enumerate(ids)}
-        self._projection: npt.NDArray[np.float32] | None = None
-        self._projected: npt.NDArray[np.float32] | None = None
-        if len(self.matrix) >= self.min_rows_to_project and self.matrix.shape[1] > self.projected_dimensions:
-            self._projection = _principal_directions(self.matrix, self.projected_dimensions)
-            with _BLAS.limit(limits=1, user_api="blas"):
-                self._projected = np.ascontiguousarray(self.matrix @ self._projection)
-
-    def nearest(self, query: npt.NDArray[np.float32], limit: int) -> list[tuple[int, float]]:
-        """The ``limit`` rows most similar to ``query``: (row id, exact cosine), most similar first."""
-        if not len(self.matrix) or limit <= 0:
-            return []
-        with _BLAS.limit(limits=1, user_api="blas"):
-            if self._projected is not None and self._projection is not None:
-                rough = self._projected @ (query @ self._projection)
-                positions = _top(rough, limit * self.shortlist)
-                exact = self.matrix[positions] @ query
-            else:
-                positions = np.arange(len(self.matrix))
-                exact = self.matrix @ query
-        best = _top(exact, limit)
-        best = best[np.argsort(-exact[best], kind="stable")]
-        return [(int(self.ids[positions[i]]), float(exact[i])) for i in best]
-
-    def similarity(self, query: npt.NDArray[np.float32], rowids: list[int]) -> dict[int, float]:
-        """The exact cosine of ``query`` with each of ``rowids`` that has a vector."""
-        known = [rowid for rowid in rowids if rowid in self.position]
-        if not known:
-            return {}
-        with _BLAS.limit(limits=1, user_api="blas"):
-            values = self.matrix[[self.position[rowid] for rowid in known]] @ query
-        return dict(zip(known, values.tolist(), strict=True))
-
-    def __len__(self) -> int:
-        return len(self.ids)
-
-
-def _top(values: npt.NDArray[np.float32], count: int) -> npt.NDArray[np.intp]:
-    """Positions of the ``count`` largest values, in no particular order."""
-    if len(values) <= count:
-        return np.arange(len(values))
-    return np.argpartition(-values, count - 1)[:count]
-
-
-def _principal_directions(matrix: npt.NDArray[np.float32], dimensions: int) -> npt.NDArray[np.float32]:
-    """The ``dimensions`` directions of greatest variance of the rows (from a sample of at most 8,192)."""
-    step = -(-len(matrix) // 8192)
-    sample = matrix[::step].astype(np.float64)
-    _, _, directions = np.linalg.svd(sample - sample.mean(axis=0), full_matrices=False)
-    return np.ascontiguousarray(directions[:dimensions].T.astype(np.float32))
-
-
-def build_vectors(store: Store, encoder: Encoder, batch: int = 256) -> int:
-    """Embed every visible passage that has no vector yet; returns how many were added."""
-    missing = store.vector_texts_missing(encoder.name)
-    for start in range(0, len(missing), batch):
-        part = missing[start:start + batch]
-        vectors = encoder.encode([text for _, text in part], max_tokens=64)
-        store.put_vectors(
-            encoder.name, [(rowid, vec.tobytes()) for (rowid, _), vec in zip(part, vectors, strict=True)]
-        )
-    return len(missing)
-
-
 class Ranker:
     """Ranks passages for an understood question.
 
     With ``in_memory`` the full-text scores come from BM25 indexes held in memory (see
     :mod:`healthqa.retrieve.lexical`; about 5 s to build over MedQuAD) instead of the store's FTS5 tables:
     the same formula, ten times faster per question, for answerers that serve many questions.
+    ``derived`` (:mod:`healthqa.retrieve.derived`) brings those indexes and the vector index ready-made, memory-
+    mapped from the files of the store's generation, instead of computing them here.
     """
 
     def __init__(
         self, store: Store, encoder: Encoder | None, weights: Weights | None = None, *, in_memory: bool = False,
-        learned_ranking: learned_ranker.LearnedRanker | None = None,
+        learned_ranking: learned_ranker.LearnedRanker | None = None, derived: Derived | None = None,
     ) -> None:
         self.store = store
         # The learned order of the best candidates: the one given, else the shipped one when switched on.
@@ -213,9 +128,19 @@ class Ranker:
         records = list(store.iter_passages()) if in_memory else None
         self.passages = PassageTable(store, records)
         if records is not None:
-            self.passage_lexical = passage_index(store, records)
-            self.question_lexical, self.questions = question_index(store)
-        self.index = VectorIndex(*store.load_vectors(encoder.name)) if encoder else VectorIndex([], [])
+            if derived is not None and derived.passage_lexical is not None and derived.question_lexical is not None:
+                self.passage_lexical = derived.passage_lexical
+                self.question_lexical = derived.question_lexical
+                self.questions = {q.rowid: q for q in store.iter_questions()}
+            else:
+                self.passage_lexical = passage_index(store, records)
+                self.question_lexical, self.questions = question_index(store)
+        if encoder is None:
+            self.index = VectorIndex([], [])
+        elif derived is not None and derived.vectors is not None and derived.model == encoder.name:
+            self.index = derived.vectors
+        else:
+            self.index = VectorIndex(*store.load_vectors(encoder.name))
         # None: questions are compared as the encoder reads them (another encoder, or a benchmark's baseline).
         self.adapter: learned.QueryAdapter | None = None
         if encoder is not None:
@@ -264,10 +189,9 @@ class Ranker:
         semantic: dict[int, float] = {}
         if self.encoder is not None and len(self.index):
             # A long-running ranker has the int8 ONNX query model ready; a one-off question (``healthqa ask``)
-            # is cheaper through torch than exporting and quantizing that model for it (seconds).
+            # takes the exact float32 model (its cached ONNX graph, else torch), never waiting for an export.
             said = understood.expanded[:1000]
-            vector = (self.encoder.encode_query(said) if self.in_memory
-                      else self.encoder.encode([said], max_tokens=QUERY_TOKENS)[0])
+            vector = self.encoder.encode_query(said) if self.in_memory else self.encoder.encode_question(said)
             adapter = self.adapter
             if adapter is not None:
                 with _BLAS.limit(limits=1, user_api="blas"):  # see _BLAS: no second thread left spinning

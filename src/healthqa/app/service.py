@@ -184,7 +184,7 @@ class Service:
         try:
             self.store = open_store(self.store_url)
             self._generation = self.store.generation()
-            self.answerer = Answerer(self.store, in_memory=True, cache_size=self.settings.answer_cache)
+            self.answerer = Answerer.prepared(self.store, in_memory=True, cache_size=self.settings.answer_cache)
             # Answer pages link each recognised condition to its disease page, so the disease index
             # is needed by the first answer: build it now rather than make that person wait seconds.
             self._disease_indexes()
@@ -285,7 +285,9 @@ class Service:
         ingest committed meanwhile is seen the same way).
         """
         try:
-            answerer = Answerer(store, in_memory=True, cache_size=self.settings.answer_cache)
+            # New passages are embedded here, not within the ingest's time limit; the sentence model is reused.
+            answerer = Answerer.prepared(store, encoder=getattr(self.answerer, "encoder", None), in_memory=True,
+                                         cache_size=self.settings.answer_cache)
         except Exception as error:  # whatever broke, the previous answerer still answers
             self._rebuild_failures += 1
             failures = self._rebuild_failures
@@ -349,16 +351,16 @@ class Service:
             with self._symptom_lock:
                 index = self._symptom_index
                 if index is None:
-                    index = self._symptom_index = self._build_symptom_index(store)
+                    index = self._symptom_index = self._build_symptom_index(store, self.disease_index())
                     settle_heap()  # out of the collector's walks too, without the garbage made meanwhile
         if not len(index):
             raise ApiError(503, "no_phenotype_data", NO_PHENOTYPES)
         return index
 
     @staticmethod
-    def _build_symptom_index(store: Store) -> SymptomIndex:
+    def _build_symptom_index(store: Store, conditions: DiseaseIndex) -> SymptomIndex:
         try:
-            index = SymptomIndex.from_store(store)
+            index = SymptomIndex.from_store(store, conditions=conditions)
             # The phrase matcher builds its tables on first use without a lock: build them here, under ours.
             index.hpo.match("dry mouth")
         except HealthQAError as error:

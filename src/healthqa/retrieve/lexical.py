@@ -130,6 +130,29 @@ class LexicalIndex:
             (scores.astype(np.float32), (row_index, column_index)), shape=(count, len(vocabulary))
         )
 
+    @classmethod
+    def from_arrays(
+        cls, rowids: np.ndarray, vocabulary: Sequence[str], data: np.ndarray, indices: np.ndarray, indptr: np.ndarray,
+    ) -> LexicalIndex:
+        """The index over the parts made earlier by :meth:`arrays` (memory-mapped: nothing is computed)."""
+        if len(indptr) != len(vocabulary) + 1 or len(data) != len(indices) or int(indptr[-1]) != len(data):
+            raise ValueError(f"inconsistent parts: {len(vocabulary)} terms, {len(indptr)} column starts, "
+                             f"{len(data)} scores, {len(indices)} rows")
+        index = cls.__new__(cls)
+        index.rowids = rowids
+        index.vocabulary = {term: column for column, term in enumerate(vocabulary)}
+        # copy=False keeps the (memory-mapped) arrays themselves: the pages stay shared between processes.
+        index.matrix = sparse.csc_matrix((data, indices, indptr), shape=(len(rowids), len(vocabulary)), copy=False)
+        return index
+
+    def arrays(self) -> tuple[list[str], dict[str, np.ndarray]]:
+        """The terms in column order and the arrays that :meth:`from_arrays` takes, by name."""
+        terms = [""] * len(self.vocabulary)
+        for term, column in self.vocabulary.items():
+            terms[column] = term
+        matrix = self.matrix
+        return terms, {"rowids": self.rowids, "data": matrix.data, "indices": matrix.indices, "indptr": matrix.indptr}
+
     def __len__(self) -> int:
         return len(self.rowids)
 

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -31,6 +32,13 @@ from healthqa.store.base import DocumentHead, DocumentRecord, PassageRecord, Que
 # pg_advisory locks are per database, so two knowledge bases on one server do not share them.
 WRITER_LOCK = 0x6865616C74687161  # "healthqa"
 MIGRATION_LOCK = WRITER_LOCK + 1
+# A call that waits this long for a pooled connection checks, with a connection of its own, that the server is
+# there; when it is not, that call and every call for the next UNAVAILABLE_S fail at once (StoreError, a 503 to
+# retry) instead of each waiting connect_timeout_s for a connection that cannot come. The pool gives up its own
+# reconnection retries after UNAVAILABLE_S too (instead of backing off for minutes), so that the first call after
+# the server's return gets a fresh connection at once.
+PROBE_AFTER_S = 0.25
+UNAVAILABLE_S = 1.0
 
 _PASSAGE_COLUMNS = """
     p.id, p.public_id, p.text, p.section, p.heading, COALESCE(p.updated, d.updated), d.id, d.key,
@@ -76,9 +84,12 @@ class PostgresStore:
         self._statement_timeout_ms = statement_timeout_ms
         self._ingest_statement_timeout_ms = ingest_statement_timeout_ms
         self._writer_wait_ms = int(writer_wait_s * 1000)
+        self._connect_timeout_s = connect_timeout_s
+        self._unreachable_until = 0.0  # see UNAVAILABLE_S
         self._pool: ConnectionPool[Connection[TupleRow]] = ConnectionPool(
             url, min_size=1, max_size=pool_size, open=False, configure=self._configure,
-            timeout=connect_timeout_s, name="healthqa-store",
+            timeout=connect_timeout_s, name="healthqa-store", reconnect_timeout=UNAVAILABLE_S,
+            check=ConnectionPool.check_connection,  # after a server restart: replace dead connections
             kwargs={"connect_timeout": max(1, int(connect_timeout_s))},
         )
         try:
@@ -98,7 +109,7 @@ class PostgresStore:
     def _read(self) -> Iterator[Connection[TupleRow]]:
         """One read-only snapshot: every statement inside sees the same committed generation."""
         try:
-            with self._pool.connection() as connection:
+            with self._connection() as connection:
                 connection.isolation_level = IsolationLevel.REPEATABLE_READ
                 connection.read_only = True
                 yield connection
@@ -111,7 +122,7 @@ class PostgresStore:
     def _write(self) -> Iterator[Connection[TupleRow]]:
         """One transaction holding the writer's lock (waits for the current writer, up to writer_wait_s)."""
         try:
-            with self._pool.connection() as connection:
+            with self._connection() as connection:
                 connection.isolation_level = IsolationLevel.READ_COMMITTED
                 connection.read_only = False
                 with connection.transaction():
@@ -127,6 +138,44 @@ class PostgresStore:
                     yield connection
         except (PoolTimeout, psycopg.OperationalError) as error:
             raise StoreError(f"{_safe(self.url)}: cannot write to the knowledge base: {error}") from error
+
+    @contextmanager
+    def _connection(self) -> Iterator[Connection[TupleRow]]:
+        """A pooled connection (committed on exit, rolled back on an error, as ``ConnectionPool.connection``);
+        fails at once while the server is known to be unreachable (PROBE_AFTER_S, UNAVAILABLE_S)."""
+        connection = self._checkout()
+        try:
+            with connection:
+                yield connection
+        except (psycopg.errors.QueryCanceled, psycopg.errors.LockNotAvailable):
+            raise  # a slow statement or a busy writer's lock: the server itself answers
+        except psycopg.OperationalError:
+            self._unreachable_until = time.monotonic() + UNAVAILABLE_S
+            raise
+        finally:
+            self._pool.putconn(connection)
+
+    def _checkout(self) -> Connection[TupleRow]:
+        if time.monotonic() < self._unreachable_until:  # (not extended by the calls it refuses)
+            raise PoolTimeout("the server was unreachable less than a second ago")
+        deadline = time.monotonic() + self._connect_timeout_s
+        probed = False
+        while True:
+            try:
+                return self._pool.getconn(min(PROBE_AFTER_S, max(0.001, deadline - time.monotonic())))
+            except PoolTimeout:
+                if time.monotonic() < self._unreachable_until:
+                    raise  # another call found the server unreachable meanwhile
+                if time.monotonic() >= deadline:
+                    self._unreachable_until = time.monotonic() + UNAVAILABLE_S
+                    raise
+            if not probed:  # no connection yet: busy, or no server? A refused connection says at once.
+                probed = True
+                try:
+                    psycopg.connect(self.url, connect_timeout=2).close()
+                except psycopg.OperationalError:
+                    self._unreachable_until = time.monotonic() + UNAVAILABLE_S
+                    raise
 
     def _migrate(self) -> None:
         with self._pool.connection() as connection, connection.transaction():

@@ -15,16 +15,14 @@ shared by the most tied siblings, then the lowest code, so the choice is the sam
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from healthqa.symptoms.index import DiseaseMatch
+from healthqa.symptoms.names import names_part
 
 NEAR_TIE = 0.5
-_WORD = re.compile(r"[a-z0-9]+")
-_LINKING = frozenset({"a", "an", "and", "by", "due", "of", "or", "the", "to", "type", "with"})
 
 
 @dataclass(frozen=True)
@@ -39,16 +37,6 @@ class DiseaseGroup:
         return {"orpha": self.orpha, "name": self.name, "members": list(self.members)}
 
 
-def _words(label: str) -> set[str]:
-    return set(_WORD.findall(label.lower())) - _LINKING
-
-
-def _names_part(parent: str, name: str) -> bool:
-    """Whether the parent's name is part of the subtype's ("Botulism" of "Infant botulism")."""
-    words = _words(parent)
-    return bool(words) and words <= _words(name)
-
-
 def group_siblings(
     diseases: Sequence[DiseaseMatch],
     parents: Mapping[str, Sequence[tuple[str, str]]],
@@ -61,17 +49,17 @@ def group_siblings(
     for position, leader in enumerate(diseases):
         if leader.orpha in grouped:
             continue
-        own = {code: label for code, label in parents.get(leader.orpha, ()) if _names_part(label, leader.name)}
+        own = {code: label for code, label in parents.get(leader.orpha, ()) if names_part(label, leader.name)}
         tied = [d for d in diseases[position + 1:]
                 if d.orpha not in grouped and leader.score - d.score <= near_tie
-                and any(code in own and _names_part(label, d.name) for code, label in parents.get(d.orpha, ()))]
+                and any(code in own and names_part(label, d.name) for code, label in parents.get(d.orpha, ()))]
         if not tied:
             continue
-        shares = {code: sum(code in dict(parents.get(d.orpha, ())) and _names_part(own[code], d.name) for d in tied)
+        shares = {code: sum(code in dict(parents.get(d.orpha, ())) and names_part(own[code], d.name) for d in tied)
                   for code in own}
         code = max(own, key=lambda c: (shares[c], -int(c) if c.isdigit() else 0))
         members = [leader.orpha, *(d.orpha for d in tied
-                                   if code in dict(parents.get(d.orpha, ())) and _names_part(own[code], d.name))]
+                                   if code in dict(parents.get(d.orpha, ())) and names_part(own[code], d.name))]
         grouped.update(members)
         groups.append(DiseaseGroup(code, own[code], tuple(members)))
     return groups

@@ -47,6 +47,13 @@ from healthqa.records import ParsedDocument
 from healthqa.store.base import Store
 from healthqa.symptoms.hpo import PHENOTYPIC_ABNORMALITY, ROOT, HPOIndex, load_hpo
 from healthqa.symptoms.knowledge import EXACT_OMIM, ORPHANET, HpoaAnnotation, merge_features, read_hpoa
+from healthqa.symptoms.urgency import (
+    ConditionLinks,
+    UrgencyNotice,
+    UrgencyStatement,
+    find_statements,
+    urgency_notice,
+)
 
 log = logging.getLogger(__name__)
 FloatArray = npt.NDArray[np.float64]
@@ -123,11 +130,14 @@ class SymptomIndex:
         hpo: HPOIndex,
         hpoa: Mapping[str, Sequence[HpoaAnnotation]] | None = None,
         cache_size: int = 256,
+        urgency: Mapping[str, Sequence[UrgencyStatement]] | None = None,
     ) -> None:
         """``orphanet``: Orphanet's (HPO id, frequency) by document id; ``hpoa``: HPO's annotations by
         disease ("OMIM:n", "ORPHA:n"), merged in when given (:func:`~healthqa.symptoms.knowledge.merge_features`).
-        ``cache_size``: how many query terms keep their vectors."""
+        ``cache_size``: how many query terms keep their vectors. ``urgency``: ORPHA code -> the sources'
+        statements that the disorder needs urgent care (:func:`~healthqa.symptoms.urgency.find_statements`)."""
         self.hpo = hpo
+        self.urgency: Mapping[str, Sequence[UrgencyStatement]] = urgency or {}
         self._unknown_frequency: dict[int, frozenset[str]] = {}
         kept: list[tuple[Disorder, dict[str, float], dict[str, tuple[str, ...]]]] = []
         for disorder in sorted(disorders, key=lambda d: d.document_id):
@@ -189,9 +199,13 @@ class SymptomIndex:
         self._kernel = lru_cache(maxsize=cache_size)(self._kernel_uncached)
 
     @classmethod
-    def from_store(cls, store: Store, hpo: HPOIndex | None = None, merge: bool = True) -> SymptomIndex:
+    def from_store(
+        cls, store: Store, hpo: HPOIndex | None = None, merge: bool = True, conditions: ConditionLinks | None = None,
+    ) -> SymptomIndex:
         """The index of the store's Orphanet disorders, with HPO's annotations merged in (``merge``): those of
-        the disorder's ORPHA code and of the OMIM codes stored as exact mappings (system ``EXACT_OMIM``)."""
+        the disorder's ORPHA code and of the OMIM codes stored as exact mappings (system ``EXACT_OMIM``), and
+        the sources' urgency statements, read through the store's condition index (``conditions``, a
+        :class:`healthqa.conditions.DiseaseIndex`; without it, Orphanet's definitions only)."""
         codes: dict[int, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
         for document_id, system, code in store.iter_codes():
             if system in ("ORPHA", EXACT_OMIM):
@@ -216,7 +230,7 @@ class SymptomIndex:
             facts = store.facts(head.id)
             parents = _parents([(f.value, f.detail) for f in facts if f.kind == "parent"])
             disorders.append(Disorder(head.id, orpha[0], labels.get(head.id, head.title), omim, parents))
-        return cls(disorders, orphanet, hpo or load_hpo(), hpoa)
+        return cls(disorders, orphanet, hpo or load_hpo(), hpoa, urgency=find_statements(store, conditions))
 
     @classmethod
     def from_documents(
@@ -343,6 +357,11 @@ class SymptomIndex:
         """The query terms as scored and every disorder's score: what :meth:`search` ranks."""
         query = self.query_terms(terms)
         return query, self.scores(query, params)
+
+    def urgent(self, diseases: Sequence[DiseaseMatch]) -> UrgencyNotice | None:
+        """The notice that one of the best ``diseases`` needs urgent care, according to the sources; only a
+        disorder with a recorded feature like the person's counts (the page lists no other)."""
+        return urgency_notice([(d.orpha, d.name) for d in diseases if d.matched], self.urgency)
 
     def search(self, terms: Sequence[str], top: int = 10) -> list[DiseaseMatch]:
         query, scores = self.ranking(terms)

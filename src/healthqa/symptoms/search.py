@@ -21,10 +21,11 @@ from healthqa.store.base import Store
 from healthqa.symptoms.groups import DiseaseGroup, group_siblings
 from healthqa.symptoms.hpo import TermMatch, load_hpo
 from healthqa.symptoms.index import DEFAULTS, DiseaseMatch, Disorder, Feature, Params, SymptomIndex
+from healthqa.symptoms.urgency import ConditionLinks, UrgencyNotice
 
 __all__ = [
     "CREDIT", "DEFAULTS", "LABEL", "DiseaseMatch", "Disorder", "Feature", "Params", "SymptomIndex",
-    "SymptomResult", "frequency_label", "groups_of", "index_for", "search",
+    "SymptomResult", "UrgencyNotice", "frequency_label", "groups_of", "index_for", "search",
     "search_symptoms",
 ]
 
@@ -41,11 +42,13 @@ CREDIT = (
 _INDEXES: weakref.WeakKeyDictionary[Any, SymptomIndex] = weakref.WeakKeyDictionary()
 
 
-def index_for(store: Store) -> SymptomIndex:
-    """The store's symptom index, built on first use and kept while the store object lives."""
+def index_for(store: Store, conditions: ConditionLinks | None = None) -> SymptomIndex:
+    """The store's symptom index, built on first use and kept while the store object lives; ``conditions``
+    (the store's :class:`healthqa.conditions.DiseaseIndex`) links other sources' pages to Orphanet's
+    disorders for the urgency marks."""
     index = _INDEXES.get(store)
     if index is None:
-        index = _INDEXES[store] = SymptomIndex.from_store(store)
+        index = _INDEXES[store] = SymptomIndex.from_store(store, conditions=conditions)
     return index
 
 
@@ -61,15 +64,18 @@ def groups_of(index: SymptomIndex, diseases: Sequence[DiseaseMatch]) -> list[Dis
 
 @dataclass(frozen=True)
 class SymptomResult:
-    """What ``healthqa symptoms`` shows: the mapping of the person's words, then the ranked conditions."""
+    """What ``healthqa symptoms`` shows: first, when one of the best results needs urgent care according to
+    the sources, that notice (``urgent``); then the mapping of the person's words and the ranked conditions."""
 
     terms: list[TermMatch]
     diseases: list[DiseaseMatch]
     hpo_version: str = ""
     groups: list[DiseaseGroup] = field(default_factory=list)
+    urgent: UrgencyNotice | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
+            "urgent": self.urgent.to_json() if self.urgent else None,
             "label": LABEL,
             "terms": [{"phrase": t.phrase, "hpo_id": t.hpo_id, "name": t.name, "score": round(t.score, 3)}
                       for t in self.terms],
@@ -79,7 +85,8 @@ class SymptomResult:
         }
 
     def lines(self) -> list[str]:
-        out = ["Your description as Human Phenotype Ontology terms (correct it with --terms HP:...,HP:...):"]
+        out = [*self.urgent.lines(), ""] if self.urgent else []
+        out.append("Your description as Human Phenotype Ontology terms (correct it with --terms HP:...,HP:...):")
         for t in self.terms:
             target = f"{t.hpo_id} {t.name}" if t.matched else "not recognised"
             out.append(f'  "{t.phrase}" -> {target}')
@@ -121,15 +128,18 @@ def _feature(feature: Feature) -> str:
     return f"{feature.term} [{label}]" if label else feature.term
 
 
-def search_symptoms(store: Store, text: str, ids: Sequence[str] = (), top: int = 10) -> SymptomResult:
-    """Map ``text`` (or take the HPO ``ids``, which replace the text's mapping) and search the store."""
+def search_symptoms(
+    store: Store, text: str, ids: Sequence[str] = (), top: int = 10, conditions: ConditionLinks | None = None,
+) -> SymptomResult:
+    """Map ``text`` (or take the HPO ``ids``, which replace the text's mapping) and search the store
+    (``conditions``: as for :func:`index_for`)."""
     hpo = load_hpo()
     terms = hpo.terms_from(ids) if ids else hpo.map_text(text)
-    index = index_for(store)
+    index = index_for(store, conditions)
     if not len(index):
         raise NotFoundError(
             "the knowledge base holds no Orphanet phenotype annotations: run `healthqa ingest` on the "
             "Orphanet packets file (e.g. shared/data/orphanet)"
         )
     diseases = index.search([t.hpo_id for t in terms if t.matched], top)
-    return SymptomResult(terms, diseases, hpo.version, groups_of(index, diseases))
+    return SymptomResult(terms, diseases, hpo.version, groups_of(index, diseases), index.urgent(diseases))

@@ -227,9 +227,44 @@ class SymptomGroup(BaseModel):
     members: list[str] = Field(description="The ORPHA codes of the tied subtypes, in rank order.")
 
 
+class UrgentCondition(BaseModel):
+    orpha: str = Field(description="The ORPHA code.")
+    name: str
+
+
+class UrgentStatement(BaseModel):
+    quote: str = Field(description="The source's sentence, quoted unchanged.")
+    source: str
+    title: str = Field(description="The source's page it comes from.")
+    url: str
+    date: str | None = Field(description="The passage's date as the source gives it; null when it gives none.")
+    passage_id: str = Field(description="The passage's public id (GET /api/search finds its text).")
+    about: UrgentCondition = Field(
+        description="The condition the source's page is about: the ranked disorder, or its parent group.")
+    disorders: list[UrgentCondition] = Field(description="The ranked disorders the statement concerns.")
+
+
+class EmergencyCall(BaseModel):
+    label: str
+    number: str
+    tel: str
+    when: str
+
+
+class UrgencyNotice(BaseModel):
+    heading: str
+    statements: list[UrgentStatement]
+    actions: list[EmergencyCall] = Field(description="Whom to call.")
+
+
 class SymptomsResult(BaseModel):
     """The same object as ``healthqa symptoms --json``."""
 
+    urgent: UrgencyNotice | None = Field(
+        default=None,
+        description="Shown first: one of the best-ranked conditions needs urgent care according to a trusted "
+                    "source (quoted); null when no source of the first five says so.",
+    )
     label: str
     terms: list[SymptomTerm]
     diseases: list[RankedDisease]

@@ -139,4 +139,5 @@ def run_symptom_query(index: SymptomIndex, query: SymptomQuery) -> SymptomSearch
         keep(hpo.match(phrase), True)
     terms = [m.term for m in mapping if m.used or not m.term.matched]
     diseases = index.search([t.hpo_id for t in terms if t.matched], query.top)
-    return SymptomSearch(SymptomResult(terms, diseases, hpo.version, groups_of(index, diseases)), mapping)
+    result = SymptomResult(terms, diseases, hpo.version, groups_of(index, diseases), index.urgent(diseases))
+    return SymptomSearch(result, mapping)

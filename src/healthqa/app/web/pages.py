@@ -422,8 +422,11 @@ async def _symptoms_page(svc: Service, params: Params) -> Response:
     }
     # A condition none of whose recorded features matches would only puzzle a reader; the API keeps it.
     diseases = [d for d in found.result.diseases if d.matched]
+    shown = {d.orpha for d in diseases}
+    urgent = found.result.urgent  # first on the page; only for conditions the page lists
+    marks = [m for m in urgent.marks if shown & {orpha for orpha, _ in m.disorders}] if urgent else []
     context.update(
-        q=query.text, add="", rows=rows, unrecognised=unrecognised, searched=True,
+        q=query.text, add="", rows=rows, unrecognised=unrecognised, searched=True, urgent=urgent, urgent_marks=marks,
         used_count=sum(row.used for row in rows), diseases=diseases,
         entries=arrange(diseases, found.result.groups),
         phrases=phrases, label=LABEL, credits=[ORPHANET_CREDIT, hpo_credit], link=symptom_link(query),

@@ -1,0 +1,274 @@
+"""The derived indexes of a knowledge-base generation (healthqa.retrieve.derived): written at ingest, memory-mapped
+by the next process instead of rebuilt, replaced after a new generation, never trusted when damaged, built once
+when processes race, and never a reason for an answerer to write to the store."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import mmap
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from healthqa.answer.answerer import Answerer
+from healthqa.cli import main
+from healthqa.records import SectionType
+from healthqa.retrieve import derived
+from healthqa.retrieve.lexical import passage_index, question_index
+from healthqa.retrieve.vectors import VectorIndex
+from healthqa.store import SQLiteStore
+from kb_builders import DOCUMENTS, KALLMANN, build_kb, make_document, write_medquad_xml
+
+MODEL = "test-model"
+
+
+def _fake_vectors(store: SQLiteStore, model: str = MODEL) -> None:
+    """A unit vector for every passage without one (fixed by its row id): vectors without loading a model."""
+    rows = []
+    for rowid, _ in store.vector_texts_missing(model):
+        vector = np.random.default_rng(rowid).standard_normal(384).astype(np.float32)
+        rows.append((rowid, (vector / np.linalg.norm(vector)).astype(np.float32).tobytes()))
+    store.put_vectors(model, rows)
+
+
+def _mapped(array: object) -> bool:
+    """Whether ``array``'s memory is a file's mapping (through any chain of views)."""
+    while array is not None:
+        if isinstance(array, (np.memmap, mmap.mmap)):
+            return True
+        array = getattr(array, "base", None)
+    return False
+
+
+def _folder(kb: Path, generation: int) -> Path:
+    return Path(f"{kb}.derived") / f"{generation}-v{derived.FORMAT_VERSION}"
+
+
+@pytest.fixture()
+def kb(tmp_path: Path) -> Path:
+    path = build_kb(tmp_path / "kb.db", [KALLMANN, *DOCUMENTS])
+    store = SQLiteStore(path)
+    _fake_vectors(store)
+    store.close()
+    return path
+
+
+def test_the_parts_are_written_once_memory_mapped_and_equal_to_indexes_built_from_the_store(kb: Path) -> None:
+    store = SQLiteStore(kb)
+    try:
+        built = derived.prepare(store, None) and derived.ensure(store, MODEL)
+        assert built is not None and built.vectors is not None and built.passage_lexical is not None
+        folder = _folder(kb, store.generation())
+        assert sorted(p.name for p in folder.iterdir()) == ["lexical", f"vectors-{MODEL}"]
+        loaded = derived.load(store, MODEL)
+        assert loaded is not None and loaded.passage_lexical is not None and loaded.question_lexical is not None
+        assert loaded.vectors is not None
+        # Memory-mapped, so the workers of a host share these pages.
+        assert _mapped(loaded.vectors.matrix) and _mapped(loaded.passage_lexical.matrix.data)
+        assert _mapped(loaded.passage_lexical.matrix.indices) and _mapped(loaded.question_lexical.matrix.indptr)
+        fresh_passages = passage_index(store)
+        fresh_questions, _ = question_index(store)
+        for query in ("lambert eaton inherited", "how is gout treated", "kallmann smell", "nothing-like-this"):
+            assert loaded.passage_lexical.search(query, 20) == fresh_passages.search(query, 20)
+            assert loaded.question_lexical.search(query, 20) == fresh_questions.search(query, 20)
+        fresh_vectors = VectorIndex(*store.load_vectors(MODEL))
+        near = np.array(fresh_vectors.matrix[0])
+        assert loaded.vectors.nearest(near, 5) == fresh_vectors.nearest(near, 5)
+        assert loaded.vectors.position == fresh_vectors.position
+    finally:
+        store.close()
+
+
+def test_healthqa_ingest_writes_them_and_the_next_process_maps_them_without_rebuilding(tmp_path: Path) -> None:
+    kb = tmp_path / "kb.db"
+    sources = tmp_path / "sources"
+    write_medquad_xml(sources, "0000001", "Zyxoplasia lambertosis", [
+        ("information", "What is (are) Zyxoplasia lambertosis ?", "Zyxoplasia lambertosis is a test condition."),
+        ("inheritance", "Is Zyxoplasia lambertosis inherited ?", "It is inherited in a recessive pattern."),
+    ])
+    result = CliRunner().invoke(main, ["ingest", "--db", str(kb), str(sources)])
+    assert result.exit_code == 0, result.output
+    folder = _folder(kb, 1)
+    manifests = {part.name: (part / "manifest.json").stat().st_mtime_ns for part in folder.iterdir()}
+    assert set(manifests) == {"lexical", "vectors-all-MiniLM-L6-v2"}
+    # Another process answers from them: it maps the files, builds nothing and writes nothing.
+    script = (
+        "import sys, numpy as np\n"
+        "from healthqa.answer.answerer import Answerer\n"
+        "from healthqa.store import SQLiteStore\n"
+        "store = SQLiteStore(sys.argv[1])\n"
+        "answerer = Answerer(store, in_memory=True)\n"
+        "import mmap\n"
+        "def mapped(a):\n"
+        "    while a is not None:\n"
+        "        if isinstance(a, (np.memmap, mmap.mmap)): return True\n"
+        "        a = getattr(a, 'base', None)\n"
+        "    return False\n"
+        "assert mapped(answerer.ranker.index.matrix) and mapped(answerer.ranker.passage_lexical.matrix.indices)\n"
+        "assert answerer.unembedded == 0\n"
+        "print(answerer.ask('is zyxoplasia lambertosis inherited?').answers[0].text)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script, str(kb)], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "recessive" in done.stdout
+    assert {part.name: (part / "manifest.json").stat().st_mtime_ns for part in folder.iterdir()} == manifests
+
+
+def test_a_new_generation_gets_new_files_and_the_stale_ones_go(kb: Path) -> None:
+    store = SQLiteStore(kb)
+    try:
+        first = store.generation()
+        assert derived.prepare(store, None) is not None
+        assert _folder(kb, first).is_dir()
+        with store.ingest() as tx:
+            tx.put_document(make_document("gard-new", "Quokkitis", [], [
+                (SectionType.INFORMATION, "What is quokkitis?", "Quokkitis is a test condition of quokkas."),
+            ]))
+        assert store.generation() > first
+        stale = derived.load(store, None)
+        assert stale is not None and stale.passage_lexical is None  # the old files are not taken for the new state
+        fresh = derived.prepare(store, None)
+        assert fresh is not None and fresh.passage_lexical is not None
+        assert [rowid for rowid, _ in fresh.passage_lexical.search("quokkitis", 5)]
+        assert not _folder(kb, first).exists() and _folder(kb, store.generation()).is_dir()
+    finally:
+        store.close()
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(b"".join(p.read_bytes() for p in sorted(path.parent.glob(path.name + "*"))
+                                   if p.is_file())).hexdigest()
+
+
+def test_an_answerer_never_writes_to_the_store_and_answers_unembedded_passages_by_their_words(tmp_path: Path) -> None:
+    kb = build_kb(tmp_path / "kb.db", [KALLMANN, *DOCUMENTS])  # not embedded: no ingest step ran
+    before = _digest(kb)
+    store = SQLiteStore(kb)
+    try:
+        missing = len(store.vector_texts_missing("all-MiniLM-L6-v2"))
+        generation = store.generation()
+        answerer = Answerer(store)
+        assert answerer.unembedded == missing == store.passage_count()
+        answer = answerer.ask("how is gout treated?")
+        assert not answer.abstained and "Gout" in answer.answers[0].title
+        assert len(store.vector_texts_missing("all-MiniLM-L6-v2")) == missing
+        assert store.generation() == generation
+    finally:
+        store.close()
+    assert _digest(kb) == before  # the database file (and its -wal, -shm) unchanged, byte for byte
+
+
+@pytest.mark.parametrize("damage", ["truncated", "no manifest", "another knowledge base", "garbage manifest"])
+def test_a_damaged_part_is_ignored_then_rebuilt_and_never_fails_an_ask(kb: Path, damage: str) -> None:
+    store = SQLiteStore(kb)
+    try:
+        assert derived.prepare(store, None) is not None
+        assert derived.ensure(store, MODEL) is not None
+        folder = _folder(kb, store.generation())
+        lexical, vectors = folder / "lexical", folder / f"vectors-{MODEL}"
+        if damage == "truncated":
+            data = (lexical / "passages-data.npy").read_bytes()
+            (lexical / "passages-data.npy").write_bytes(data[: len(data) // 2])
+            (vectors / "matrix.npy").write_bytes(b"\x93NUMPY")
+        elif damage == "no manifest":
+            (lexical / "manifest.json").unlink()
+            (vectors / "manifest.json").unlink()
+        elif damage == "another knowledge base":
+            for part in (lexical, vectors):
+                manifest = json.loads((part / "manifest.json").read_text())
+                manifest["passages"] += 1
+                (part / "manifest.json").write_text(json.dumps(manifest))
+        else:
+            (lexical / "manifest.json").write_text("{not json")
+            (vectors / "manifest.json").write_text("[]")
+        damaged = derived.load(store, MODEL)
+        assert damaged is not None and damaged.passage_lexical is None and damaged.vectors is None
+        answerer = Answerer(store, semantic=False, in_memory=True)  # rebuilds what it needs, answers
+        assert not answerer.ask("how is gout treated?").abstained
+        rebuilt = derived.ensure(store, MODEL)
+        assert rebuilt is not None and rebuilt.passage_lexical is not None and rebuilt.vectors is not None
+        assert not [p for p in folder.iterdir() if p.name.startswith(".tmp-")]
+    finally:
+        store.close()
+
+
+def test_two_processes_racing_to_build_leave_one_valid_set(kb: Path) -> None:
+    script = (
+        "import sys\n"
+        "from healthqa.retrieve import derived\n"
+        "from healthqa.store import SQLiteStore\n"
+        "store = SQLiteStore(sys.argv[1])\n"
+        "built = derived.ensure(store, sys.argv[2])\n"
+        "assert built is not None and built.passage_lexical is not None and built.vectors is not None\n"
+    )
+    racers = [subprocess.Popen([sys.executable, "-c", script, str(kb), MODEL], stderr=subprocess.PIPE, text=True)
+              for _ in range(2)]
+    for racer in racers:
+        _, stderr = racer.communicate(timeout=300)
+        assert racer.returncode == 0, stderr
+    root = Path(f"{kb}.derived")
+    assert sorted(p.name for p in root.iterdir() if p.is_dir()) == [_folder(kb, 1).name]
+    assert sorted(p.name for p in _folder(kb, 1).iterdir()) == ["lexical", f"vectors-{MODEL}"]
+    store = SQLiteStore(kb)
+    try:
+        loaded = derived.load(store, MODEL)
+        assert loaded is not None and loaded.passage_lexical is not None and loaded.vectors is not None
+    finally:
+        store.close()
+
+
+def test_vectors_are_saved_only_once_every_passage_has_one(tmp_path: Path) -> None:
+    kb = build_kb(tmp_path / "kb.db", [KALLMANN, *DOCUMENTS])
+    store = SQLiteStore(kb)
+    try:
+        rowid, _ = store.vector_texts_missing(MODEL)[0]
+        store.put_vectors(MODEL, [(rowid, np.ones(384, np.float32).tobytes())])
+        partial = derived.ensure(store, MODEL)
+        assert partial is not None and partial.passage_lexical is not None and partial.vectors is None
+        _fake_vectors(store)
+        complete = derived.ensure(store, MODEL)
+        assert complete is not None and complete.vectors is not None and len(complete.vectors) == store.passage_count()
+    finally:
+        store.close()
+
+
+def test_switched_off_nothing_is_read_or_written(kb: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(derived.SWITCH, "off")
+    store = SQLiteStore(kb)
+    try:
+        assert derived.ensure(store, MODEL) is None
+        assert not Answerer(store, semantic=False, in_memory=True).ask("how is gout treated?").abstained
+    finally:
+        store.close()
+    assert not os.path.exists(f"{kb}.derived")
+
+
+def test_a_postgresql_knowledge_base_keeps_them_in_the_cache_folder_by_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from healthqa.store import open_store
+    from postgres_server import temporary_database
+
+    monkeypatch.setenv("HEALTHQA_CACHE_DIR", str(tmp_path / "cache"))
+    with temporary_database() as url:
+        store = open_store(url)
+        try:
+            with store.ingest() as tx:
+                for document in [KALLMANN, *DOCUMENTS]:
+                    tx.put_document(document)
+            root = derived.derived_root(store)
+            assert root is not None and root.parent == tmp_path / "cache" / "derived"
+            built = derived.prepare(store, None)
+            assert built is not None and built.passage_lexical is not None
+            assert (root / f"{store.generation()}-v{derived.FORMAT_VERSION}" / "lexical" / "manifest.json").is_file()
+            fresh = passage_index(store)
+            assert built.passage_lexical.search("lambert eaton inherited", 10) == fresh.search(
+                "lambert eaton inherited", 10)
+        finally:
+            store.close()
