@@ -311,7 +311,7 @@ def ask(question: str, as_json: bool, top: int, db: str | None) -> None:
         click.echo(f"    {item.source} ({item.tier.replace('_', ' ')}), {date}{link}")
         click.echo(f"    id {item.id}, score {item.score}")
         if item.key_sentences and not answer.gap:
-            click.echo("    In short (quoted): " + " ".join(item.key_sentences))
+            click.echo("    In short (quoted): " + " ".join(" ".join(s.split()) for s in item.key_sentences))
         click.echo("    " + "\n    ".join(_wrap(item.text)) + "\n")
     for listed in answer.structured:  # organisations, drug-table rows: the page's words under our labels
         click.secho(f"{listed.label} - {listed.title}", bold=True)

@@ -126,3 +126,47 @@ def test_a_medicine_whose_indication_is_there_has_no_gap(answerer: Answerer) -> 
     answer = answerer.ask("why is zorbatide prescribed?")
     assert answer.type == "indication" and answer.gap is None
     assert answer.answers[0].section == "indication"
+
+
+# A drug page with the questions MedlinePlus asks of every medicine (MedQuAD's qtype attributes), no text.
+VELDOXAN_PAGE = "https://medlineplus.test/druginfo/veldoxan.html"
+VELDOXAN_QUESTIONS = [
+    ("How should Veldoxan be used and what is the dosage ?", SectionType.USAGE),
+    ("Are there safety concerns or special precautions about Veldoxan ?", SectionType.PRECAUTIONS),
+    ("What should I know about storage and disposal of Veldoxan ?", SectionType.STORAGE_AND_DISPOSAL),
+]
+
+
+@pytest.fixture(scope="module")
+def drug_page(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Answerer]:
+    drug = make_document("veldoxan", "Veldoxan", [], [], source=DRUGS, url=VELDOXAN_PAGE)
+    drug = replace(drug, questions=[QAPair(text, kind, f"VELDOXAN_Sec{n}.txt")
+                                    for n, (text, kind) in enumerate(VELDOXAN_QUESTIONS, 1)])
+    wine = make_document("wine", "Wine and Spirits", ["Alcohol"], [
+        (SectionType.INFORMATION, "What is (are) Wine and Spirits ?",
+         "Many adults drink wine or spirits now and then. Some people should not drink at all."),
+    ])
+    kb: Path = build_kb(tmp_path_factory.mktemp("drug-page") / "kb.db", [drug, wine])
+    store = SQLiteStore(kb)
+    try:
+        yield Answerer(store, semantic=False)
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize(("question", "filed_as"), [
+    ("how much veldoxan is the usual dose?", 0),  # asked as "dose", filed by the page as "usage"
+    ("What dosage of veldoxan should an adult have", 0),
+    ("how do I take veldoxan", 0),
+    ("Where should I store my veldoxan tablets?", 2),
+    ("is veldoxan safe during pregnancy", 1),
+    ("can I have a glass of wine while taking veldoxan", 1),
+])
+def test_everyday_medicine_questions_link_the_drug_pages_part(drug_page: Answerer, question: str,
+                                                               filed_as: int) -> None:
+    """Review: "what is the dose of metformin", "how should I store metformin", "how do I take metformin", "is
+    ibuprofen safe during pregnancy" and "can I drink alcohol while taking metformin" showed no gap and no link."""
+    answer = drug_page.ask(question)
+    assert answer.gap is not None and answer.gap.focus == "Veldoxan", (answer.type, answer.gap)
+    assert [(p.url, p.question) for p in answer.gap.pages] == [(VELDOXAN_PAGE, VELDOXAN_QUESTIONS[filed_as][0])]
+    assert not any(item.key_sentences for item in answer.answers)  # the wine overview does not lead

@@ -127,6 +127,24 @@ def test_symptoms_in_treatment_sections_are_side_effects_not_features(hpo: HPOIn
 # -- contradiction -----------------------------------------------------------------------------------------
 
 
+def test_a_source_that_says_both_sides_is_named_apart_not_on_either_side() -> None:
+    """Review: "Sources disagree" put GARD on both sides. Each source is on one side only; one that asserts in
+    one passage and denies in another is inconsistent within itself and left out of the sides."""
+    both_yes = text("Atlas", "Bar syndrome is inherited in an autosomal recessive pattern.", "inheritance")
+    both_no = text("Atlas", "Bar syndrome is not inherited.", "information")
+    yes = text("Digest", "Bar syndrome is inherited in an autosomal recessive pattern.", "inheritance")
+    no = text("Forum", "Bar syndrome is not inherited.", "inheritance")
+    [contradiction] = compare([both_yes, both_no, yes, no], symptoms=False, names=["Bar syndrome"]).contradictions
+    assert contradiction.sources_asserting == ["Digest"] and contradiction.sources_denying == ["Forum"]
+    assert contradiction.inconsistent == ["Atlas"]
+    assert [m.passage_id for m in contradiction.self_contradicting] == [both_yes.passage_id, both_no.passage_id]
+    # Against one other source, it still disagrees with it, on neither side.
+    [alone] = compare([both_yes, both_no, no], symptoms=False, names=["Bar syndrome"]).contradictions
+    assert (alone.sources_asserting, alone.sources_denying, alone.inconsistent) == ([], ["Forum"], ["Atlas"])
+    # Alone, a source that says both is not a disagreement between sources.
+    assert compare([both_yes, both_no], symptoms=False, names=["Bar syndrome"]).contradictions == []
+
+
 def test_a_negated_claim_contradicts_an_assertion_from_another_source() -> None:
     a = text("GHR", "Foo syndrome is inherited in an autosomal dominant pattern.", "inheritance")
     b = text("Web", "Is Foo syndrome inherited? Foo syndrome is not inherited.", "inheritance")
@@ -228,7 +246,8 @@ def test_to_json_shape_is_plain_and_stable(hpo: HPOIndex) -> None:
     assert set(agreement["mentions"][0]) == {"passage_id", "source", "sentence", "matched"}
     assert {a["term"] for a in first["agreements"]} == {"plasma exchange", "Muscle weakness"}
     [contradiction] = first["contradictions"]
-    assert set(contradiction) == {"point", "label", "sources_asserting", "sources_denying", "asserted", "denied"}
+    assert set(contradiction) == {"point", "label", "sources_asserting", "sources_denying", "asserted", "denied",
+                                  "inconsistent", "self_contradicting"}
     assert contradiction["sources_asserting"] == ["NINDS"] and contradiction["sources_denying"] == ["GARD"]
     [stale] = first["stale"]
     assert stale["years"] == 13.2 and stale["older"]["source"] == "GARD" and stale["newer"]["updated"] == "2021-03-01"
@@ -257,13 +276,15 @@ def test_lems_seed_pages_disagree_on_heredity_and_agree_on_treatments(hpo: HPOIn
                             "pyridostigmine": ["Mestinon"]})
     [inherited] = [c for c in result.contradictions if c.point == "inherited"]
     assert "RareGuru (GARD data)" in inherited.sources_asserting
-    assert "Yesil Health AI" in inherited.sources_denying
+    # Yesil's page says both ("not considered a hereditary condition", "genetic predispositions"): quoted apart.
+    assert inherited.inconsistent == ["Yesil Health AI"] and "Yesil Health AI" not in inherited.sources_denying
     assert any("genetic predisposition" in m.sentence for m in inherited.asserted)
-    assert any("not considered a hereditary condition" in m.sentence for m in inherited.denied)
+    assert any("not considered a hereditary condition" in m.sentence for m in inherited.self_contradicting)
     assert {"plasma exchange", "intravenous immunoglobulin", "pyridostigmine"} <= terms(result, "treatment")
     assert {"CT scan", "MRI"} <= terms(result, "test")
     assert "Muscle weakness" in terms(result, "symptom")
     assert "curable" not in points(result)  # both pages say there is no cure
     by_id = {t.passage_id: t.text for t in texts}
-    for mention in [m for a in result.agreements for m in a.mentions] + inherited.asserted + inherited.denied:
+    for mention in ([m for a in result.agreements for m in a.mentions] + inherited.asserted + inherited.denied
+                    + inherited.self_contradicting):
         assert mention.sentence in by_id[mention.passage_id]

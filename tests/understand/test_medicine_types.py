@@ -64,3 +64,31 @@ def test_the_learned_scorers_features_do_not_read_the_medicine_reading() -> None
     before = feature_fingerprint()
     assert classify("why is quellotrin prescribed")[0] is SectionType.CAUSES  # the cue lists' own reading
     assert feature_fingerprint() == before
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # MedlinePlus files how to take a medicine (and its dosage) as "usage".
+    ("how do I take nolvarin", SectionType.USAGE),
+    ("How should nolvarin tablets be taken?", SectionType.USAGE),
+    ("when should I take my nolvarin", SectionType.USAGE),
+    ("how to store nolvarin", SectionType.STORAGE_AND_DISPOSAL),
+    ("How should nolvarin be stored once the bottle is open?", SectionType.STORAGE_AND_DISPOSAL),
+    ("how do I dispose of old nolvarin pills", SectionType.STORAGE_AND_DISPOSAL),
+    ("Is nolvarin safe during pregnancy?", SectionType.PRECAUTIONS),
+    ("are nolvarin drops safe while breastfeeding", SectionType.PRECAUTIONS),
+    ("Can I drink beer while taking nolvarin?", SectionType.PRECAUTIONS),
+    ("is it ok to drive while on this medication", SectionType.PRECAUTIONS),
+])
+def test_how_to_take_store_and_when_not_to_take_a_medicine(text: str, expected: SectionType) -> None:
+    assert first_type(text) is expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("how do I take care of a newborn with jaundice", SectionType.TREATMENT),  # "take care", not a medicine
+    ("What is glycogen storage disease?", SectionType.INFORMATION),  # a condition's name, not a medicine's storage
+    ("Is exercise safe during pregnancy?", SectionType.INFORMATION),  # an activity, not a medicine
+    ("how can I keep my blood sugar steady", SectionType.INFORMATION),
+    ("what is the dose of nolvarin", SectionType.DOSE),  # the cue lists' own type; the gap maps it to "usage"
+])
+def test_near_misses_keep_their_reading(text: str, expected: SectionType) -> None:
+    assert first_type(text) is expected

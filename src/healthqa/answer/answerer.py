@@ -18,6 +18,8 @@ from typing import Any
 
 from healthqa.answer.facts import KINDS_FOR, FactItem, fact_passages
 from healthqa.answer.gap import AnswerGap, find_gap
+from healthqa.answer.lead import choose_lead
+from healthqa.answer.lead import key_sentences as lead_sentences
 from healthqa.answer.rank import Ranker, Scored, Weights
 from healthqa.answer.structured import StructuredItem, drug_items, organisation_items
 from healthqa.answer.wording import DISCLAIMER, EMERGENCY_GUIDANCE, EmergencyAction, emergency_actions
@@ -25,7 +27,7 @@ from healthqa.records import SectionType
 from healthqa.retrieve import derived
 from healthqa.retrieve.encoder import Encoder, default_encoder, english_words
 from healthqa.store.base import Store
-from healthqa.understand import NameIndex, Understanding, content_words, normalise, understand
+from healthqa.understand import NameIndex, Understanding, normalise, understand
 
 log = logging.getLogger("healthqa.answer")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\"'])")
@@ -190,8 +192,10 @@ class Answerer:
                 f"The knowledge base has nothing that answers this about {understood.focus[0].name}."
             )
         answers = [self._item(s, understood) for s in trusted[:top]]
-        if answers:
-            answers[0].key_sentences = key_sentences(answers[0].text, understood)
+        # The lead (display only, after the ranking): the sentences of the shown passage that answer the type asked.
+        lead = choose_lead(self.store, understood, answers)
+        if lead is not None:
+            answers[lead.index].key_sentences = lead.sentences
         return Answer(
             question=question,
             focus=[m.name for m in understood.focus],
@@ -360,20 +364,6 @@ def lowercase_abbreviation_test(
 
 
 def key_sentences(text: str, understood: Understanding, limit: int = 2) -> list[str]:
-    """The sentences of ``text`` that answer most directly, as exact substrings, in text order."""
-    # A sentence ending in "?" restates the question (GARD answers open with theirs): never the answer.
-    sentences = [s.strip() for s in _SENTENCE.split(text) if len(s.strip()) > 20 and not s.strip().endswith("?")]
-    if len(sentences) <= limit:
-        return sentences
-    wanted = set(understood.keywords)
-    focus_words = {w for m in understood.focus for w in content_words(m.name)}
-    type_words = set(content_words(understood.qtype.value))
-
-    def score(index_sentence: tuple[int, str]) -> float:
-        index, sentence = index_sentence
-        words = set(content_words(sentence))
-        return (len(words & wanted) + 0.5 * len(words & focus_words) + len(words & type_words)
-                - 0.05 * index)
-
-    best = sorted(enumerate(sentences), key=score, reverse=True)[:limit]
-    return [sentence for _, sentence in sorted(best)]
+    """The sentences of ``text`` that answer most directly, as exact substrings, in text order (see
+    :func:`healthqa.answer.lead.key_sentences`)."""
+    return lead_sentences(text, understood, limit)

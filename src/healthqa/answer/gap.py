@@ -63,6 +63,11 @@ _TOPICS: dict[SectionType, str] = {
     SectionType.OTHER_INFORMATION: "other things to know about {F}",
     SectionType.WHY_GET_VACCINATED: "why to get vaccinated against {F}",
 }
+# Where a source files a type under another: MedlinePlus's drug pages answer "what is the dose" in "usage" ("How
+# should X be used and what is the dosage?").
+_FILED_UNDER: dict[SectionType, frozenset[SectionType]] = {
+    SectionType.DOSE: frozenset({SectionType.DOSE, SectionType.USAGE}),
+}
 _GLUE = frozenset("a and do does for how i in is it of on or the to what when with".split())
 PAGES_SHOWN = 3
 _DOCUMENTS_READ = 20
@@ -125,13 +130,18 @@ def answers_type(passage: Shown, qtype: SectionType) -> bool:
     """Whether ``passage`` answers questions of ``qtype``: its type is that, or it is a general overview
     ("information") that speaks of it (a MedlinePlus summary lists a flu's symptoms)."""
     answered = answered_type(passage.section, passage.question)
-    if answered == qtype.value:
+    if answered in {kind.value for kind in filed_under(qtype)}:
         return True
     if answered != SectionType.INFORMATION.value:
         return False
     stems = [word[:5] for word in re.findall(r"[a-z]+", qtype.value) if word not in _GLUE]
     words = set(re.findall(r"[a-z]+", passage.text.lower()))
     return bool(stems) and all(any(word.startswith(stem) for word in words) for stem in stems)
+
+
+def filed_under(qtype: SectionType) -> frozenset[SectionType]:
+    """The types under which the sources file answers to questions of ``qtype`` (itself, and its equivalents)."""
+    return _FILED_UNDER.get(qtype, frozenset({qtype}))
 
 
 def topic_of(qtype: SectionType, focus: str) -> str:
@@ -153,7 +163,7 @@ def find_gap(store: Store, understood: Understanding, shown: Sequence[Shown], ha
     subject, pages = _subject(store, understood.focus, qtype)
     # Where no name has a page of that type, a passage about any name the question mentions may answer.
     about = [subject] if pages else understood.focus
-    if any(_about(store, passage, match) for passage in answering for match in about):
+    if any(about_subject(store, passage, match) for passage in answering for match in about):
         return None
     topic = topic_of(qtype, subject.name)
     return AnswerGap(
@@ -175,7 +185,7 @@ def _subject(store: Store, focus: Sequence[FocusMatch], qtype: SectionType) -> t
     return focus[0], []
 
 
-def _about(store: Store, passage: Shown, subject: FocusMatch) -> bool:
+def about_subject(store: Store, passage: Shown, subject: FocusMatch) -> bool:
     """Whether ``passage`` is about ``subject``: from one of its pages, or titled with its name."""
     if normalise(subject.name) in normalise(passage.title):
         return True
@@ -196,8 +206,9 @@ def source_pages(store: Store, document_ids: Sequence[int], qtype: SectionType) 
         url = document.url.strip()
         if not url.startswith(("https://", "http://")) or url in pages:
             continue
+        filed = {kind.value for kind in filed_under(qtype)}
         for question in document.questions:
-            if question.qtype == qtype.value:
+            if question.qtype in filed:
                 pages[url] = SourcePage(document.source, document.title, url, question.text)
                 break
         if len(pages) >= PAGES_SHOWN:

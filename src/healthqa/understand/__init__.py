@@ -19,8 +19,8 @@ from healthqa.understand._words import STOPWORDS, content_words, normalise
 
 __all__ = [
     "LEARNED_TYPES", "STOPWORDS", "FocusMatch", "NameIndex", "Understanding", "classify", "condense", "content_words",
-    "cue_tokens", "emergency_cue", "emergency_kind", "medicine_type", "normalise", "question_types", "type_evidence",
-    "understand",
+    "cue_tokens", "emergency_cue", "emergency_kind", "medicine_type", "normalise", "question_types", "type_cue",
+    "type_evidence", "understand",
 ]
 
 _SENTENCE_END = re.compile(r"(?<=[.?!])\s+|\n+")
@@ -103,10 +103,33 @@ _MEDICINE_CUES: list[tuple[SectionType, re.Pattern[str]]] = [
     (SectionType.PRECAUTIONS, re.compile(
         rf"\b(can|could|should|may|do|is it (safe|ok|okay|alright|all right)( for (me|you|him|her|them))? to) "
         rf"(i |you |we |he |she |they |people |someone |a person |(my|his|her|our|their) [\w'-]+ )?(still )?"
-        rf"(take|use|be given|keep taking) "
+        # "Can I take care of ... with" takes no medicine.
+        rf"(take|use|be given|keep taking) (?!(care|off|out|part|place|time|over|advantage)\b)"
         # "Should I take her to the doctor if ..." takes someone somewhere: no "to" among the medicine's words.
         rf"{_MEDICINE_WORDS}(with|if|while|when|during|after|before|despite|even if|even though)\b|"
-        rf"\b(safe|ok|okay) to (take|use)\b",
+        rf"\b(safe|ok|okay) to (take|use)\b|"
+        # "Is X safe during pregnancy?" (not "is swimming safe for people with epilepsy": no pregnancy, no taking).
+        r"\b(is|are) (?!(exercise|exercising|swimming|running|sex|travel\w*|flying|working|yoga|sports?|dieting)\b)"
+        rf"{_MEDICINE_WORDS}safe (to (take|use) )?(during|in|while|when) (my |a |the )?"
+        r"(pregnan\w*|breast-?feed\w*|nursing|lactat\w*)|"
+        # "Can I drink alcohol while taking X?": MedlinePlus's precautions say what to avoid while taking it.
+        r"\b(drink\w*|alcohol|beer|wine|liquor|eat\w*|smok\w*|driv\w*|breast-?feed\w*) (\w+ ){0,3}?"
+        r"(while|when|if) (i'?m |i am |you are |you'?re |still )?(taking|using|on (this|that|my|the) "
+        r"(medicine|medication|drug|pills?|tablets?))\b",
+        re.IGNORECASE)),
+    # MedlinePlus files how to take a medicine, and its dosage, as "usage" ("How should X be used and what is
+    # the dosage?"); not "how do I take care of", "take off", "take time".
+    (SectionType.USAGE, re.compile(
+        r"\bhow (do|should|can|must|would|to) (i |you |we |he |she |they |people |(my|his|her|our) [\w'-]+ )?"
+        r"(take|use|apply|inject|give)\b(?! (care|off|out|part|place|time|over|advantage|a break|a look)\b)|"
+        rf"\bhow (is|are|should|do you|should you) {_SOME_WORDS}(be )?(taken|used|applied|injected)\b|"
+        r"\bwhen (should|do|can|must) (i|you|we) (take|use)\b|\bwhat time of (the )?day\b",
+        re.IGNORECASE)),
+    (SectionType.STORAGE_AND_DISPOSAL, re.compile(
+        r"\b(how|where) (should|do|can|to|must|would) (i |you |we )?(store|dispose of|throw away)\b|"
+        rf"\bhow (should|do|can|must) {_SOME_WORDS}be (stored|disposed of|thrown away)\b|"
+        r"\b(dispose of|disposal of|throw away) (my |old |unused |expired |the |leftover )*"
+        r"(medicine|medication|drug|pill|tablet)s?\b",
         re.IGNORECASE)),
 ]
 
@@ -219,6 +242,12 @@ def classify(text: str) -> list[SectionType]:
     # "What is ..." frames most questions; it decides the type only when nothing else is asked.
     specific = [kind for kind in ordered if kind is not SectionType.INFORMATION]
     return [*specific, SectionType.INFORMATION] if specific else [SectionType.INFORMATION]
+
+
+def type_cue(kind: SectionType) -> re.Pattern[str] | None:
+    """The cue list of question type ``kind`` (None where it has none), for other readers of the same words:
+    the answer's lead looks for them in a passage's sentences."""
+    return next((pattern for cued, pattern in _COMPILED_CUES if cued is kind), None)
 
 
 def emergency_cue(text: str) -> str:

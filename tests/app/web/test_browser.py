@@ -440,7 +440,8 @@ def test_condition_page_summary_fits_the_first_phone_screen(
     # What LEMS is, how common, how it is treated and where to get support: all on the first screen.
     assert "Lambert-Eaton myasthenic syndrome is a rare disorder" in text and "GARD" in text
     assert "plasma exchange" in text and "Muscle Friends Association" in text
-    assert list(bottoms) == ["What it is", "How common", "How it is treated", "Where to get support"]
+    # Treatment and support right after the definition, the key facts after them (issue 17's audit).
+    assert list(bottoms) == ["What it is", "How it is treated", "Where to get support", "How common"]
     assert max(bottoms.values()) <= PHONE["height"], bottoms
     assert screens <= 12, screens
     assert page.locator("details[open]").count() == 0 and page.locator("article.quote").first.is_hidden()

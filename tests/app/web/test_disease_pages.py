@@ -123,7 +123,7 @@ def test_an_orphanet_record_shows_codes_facts_and_features_with_credit(client: T
     features = part(html, "features")
     # HPO's plain name first, the clinical term beside it, how often in words (ours) with the catalogue's range.
     plain = " ".join(re.sub(r"<[^>]+>", "", features).split())
-    assert "Decreased salivary flow (xerostomia): in most people (80-99%)" in plain
+    assert "Dry mouth (xerostomia): in most people (80-99%)" in plain
     assert "Decreased reflex response (hyporeflexia): in some people (30-79%)" in plain
     assert "Constipation: occasionally (5-29%)" in plain and "HP:0000217" not in plain
     assert "Seizure" not in features  # recorded as excluded: not a feature
@@ -144,8 +144,9 @@ def test_the_page_opens_with_a_summary_in_plain_words(client: TestClient) -> Non
     assert "What it is Lambert-Eaton myasthenic syndrome is a rare disorder" in text
     assert "GARD (government-reviewed source)" in text and "Some blog" not in text
     assert "How common None of the sources here gives a figure." in text
-    assert "How it is treated The sources agree on: amifampridine (GARD, NINDS)" in text
-    assert "plasma exchange (GARD, NINDS)" in text
+    # Compact for a phone: the agreed treatments by name (the sources behind each are in the comparison).
+    assert ("How it is treated The sources agree on: amifampridine, intravenous immunoglobulin, plasma exchange "
+            "(each named by two or more sources).") in text
     assert "Where to get support Muscle Friends Association, 217-555-0100" in text
     hrefs = outline(overview).hrefs
     assert {"https://muscle.example.org", "tel:2175550100", "#quote-1"} <= set(hrefs)
@@ -275,7 +276,7 @@ def test_frequencies_read_as_words(frequency: float | None, words: str, shown: s
 
 def test_the_plainest_lay_name_is_chosen() -> None:
     lay = ["Decreased salivary flow", "Dry mouth", "Dry mouth syndrome"]
-    assert plainest("Xerostomia", lay) == "Decreased salivary flow"
+    assert plainest("Xerostomia", lay) == "Dry mouth"  # not the first listed, in clinicians' words
     assert plainest("Ptosis", ["Drooping upper eyelid", "Eye drop"]) == "Drooping upper eyelid"
     assert plainest("Seizure", ["Epilepsy"]) == ""  # one word: often another condition's name
     assert plainest("Proximal muscle weakness", ["Proximal neurogenic muscle weakness"]) == ""
@@ -287,3 +288,30 @@ def test_a_word_of_the_name_suggests_the_condition(client: TestClient) -> None:
     html = page(client, "lambert", status=404)
     assert f">{LEMS}</a>" in html
     assert page(client, "eaton lamb", status=404).count(f">{LEMS}</a>") == 1  # any word order, each a prefix
+
+
+def test_findings_name_each_source_once_and_on_one_side_only() -> None:
+    """Review: findings read "GARD, GARD, Yesil Health AI", and "Sources disagree" had GARD on both sides."""
+    from healthqa.app.web.condition_pages import findings
+    from healthqa.conditions.compare import SourcedText, compare
+
+    def said(source: str, number: int, text: str, section: str = "treatment") -> SourcedText:
+        return SourcedText(f"{source}-{number}", source, section, text, None, "government_reviewed")
+
+    texts = [
+        said("Atlas", 1, "Plasma exchange may help for a few weeks."),
+        said("Atlas", 2, "Plasma exchange is given in hospital."),
+        said("Digest", 1, "Doctors may offer plasma exchange."),
+        said("Atlas", 3, "Qux syndrome is inherited in an autosomal dominant pattern.", "inheritance"),
+        said("Atlas", 4, "Qux syndrome is not inherited.", "information"),
+        said("Digest", 2, "Qux syndrome is inherited in an autosomal dominant pattern.", "inheritance"),
+        said("Forum", 1, "Qux syndrome is not inherited.", "inheritance"),
+    ]
+    anchors = {t.passage_id: f"quote-{n}" for n, t in enumerate(texts, 1)}
+    found = findings(compare(texts, symptoms=False, names=["Qux syndrome"]), anchors)
+    [disagree] = [f for f in found if f.kind == "disagree"]
+    sides = dict(disagree.groups)
+    assert sides["Say yes"] == [("Digest", "quote-6")] and sides["Say no"] == [("Forum", "quote-7")]
+    assert sides["Say both (inconsistent within the source)"] == [("Atlas", "quote-4")]
+    [plasma] = [f for f in found if f.kind == "agree"]
+    assert plasma.groups == [("Named by 2 sources", [("Atlas", "quote-1"), ("Digest", "quote-3")])]

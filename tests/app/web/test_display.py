@@ -50,3 +50,9 @@ def test_unique_questions_ignore_case_spaces_punctuation_and_templates() -> None
 ])
 def test_card_label(section: str, question: str | None, label: str) -> None:
     assert card_label(section, question) == label
+
+
+def test_a_bracketed_abbreviation_does_not_make_a_question_new() -> None:
+    """Review: related questions listed both "What Is X Syndrome?" and "What is X Syndrome (XS)?"."""
+    questions = ["What Is Quarrow Syndrome?", "What is Quarrow Syndrome (QS)?", "What is QS (in short)?"]
+    assert unique_questions(questions, str) == ["What Is Quarrow Syndrome?", "What is QS (in short)?"]

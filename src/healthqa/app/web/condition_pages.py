@@ -24,7 +24,7 @@ from healthqa.answer.fact_sentences import prevalence_sentence as prevalence_sen
 from healthqa.answer.facts import FactItem
 from healthqa.conditions import DiseaseRecord
 from healthqa.conditions._record import OrganisationItem, PhenotypeItem, Quote, Section
-from healthqa.conditions.compare import Mention
+from healthqa.conditions.compare import Comparison, Mention
 from healthqa.errors import HealthQAError
 from healthqa.records import SectionType
 
@@ -33,8 +33,11 @@ log = logging.getLogger(__name__)
 REVIEWED_TIERS = ("government_reviewed", "reviewed_publisher")
 _TIER_RANK = {"government_reviewed": 0, "reviewed_publisher": 1}
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\"“])")
-DEFINITION_CHARS = 320  # the overview quotes the definition's first sentences up to about this many characters
-SUPPORT_SHOWN = 3
+# The overview quotes the definition's first sentences up to about this many characters (at least one), names
+# this many agreed treatments and organisations: with the key facts, a phone's first screen.
+DEFINITION_CHARS = 200
+TREATMENTS_SHOWN = 3
+SUPPORT_SHOWN = 2
 
 def frequency_words(frequency: float | None) -> str:
     """How often a feature occurs, in words (ours; the class is the catalogue's)."""
@@ -151,22 +154,26 @@ def agreed_treatments(record: DiseaseRecord) -> list[tuple[str, list[str]]]:
 
 
 def _links(mentions: Sequence[Mention], anchors: dict[str, str]) -> list[tuple[str, str]]:
-    seen: dict[tuple[str, str], None] = {}
+    """Each source once (linked to its first passage that carries the point), in the mentions' order."""
+    seen: dict[str, str] = {}
     for m in mentions:
-        seen.setdefault((m.source, anchors.get(m.passage_id, "")), None)
-    return list(seen)
+        seen.setdefault(m.source, anchors.get(m.passage_id, ""))
+    return list(seen.items())
 
 
-def findings(record: DiseaseRecord, anchors: dict[str, str]) -> list[Finding]:
-    """The comparison as short findings: disagreements first, then agreements; stale sections stay apart."""
-    if record.comparison is None:
+def findings(comparison: Comparison | None, anchors: dict[str, str]) -> list[Finding]:
+    """The comparison as short findings: disagreements first, then agreements; stale sections stay apart. Each
+    source is named once in a group, linked to its first passage there."""
+    if comparison is None:
         return []
     out: list[Finding] = []
-    for c in record.comparison.contradictions:
+    for c in comparison.contradictions:
         point = c.label or f"On “{c.point}”"
-        out.append(Finding("disagree", point, [("Say yes", _links(c.asserted, anchors)),
-                                                ("Say no", _links(c.denied, anchors))]))
-    for a in record.comparison.agreements:
+        groups = [(label, _links(mentions, anchors)) for label, mentions in (
+            ("Say yes", c.asserted), ("Say no", c.denied), ("Say both (inconsistent within the source)",
+                                                             c.self_contradicting)) if mentions]
+        out.append(Finding("disagree", point, groups))
+    for a in comparison.agreements:
         out.append(Finding("agree", f"{a.term[:1].upper() + a.term[1:]} ({a.kind})",
                            [(f"Named by {len(a.sources)} sources", _links(a.mentions, anchors))]))
     return out
@@ -178,13 +185,21 @@ def _lay_names() -> Any:
     return load_hpo()
 
 
+# Words of clinicians' register in HPO's "layperson" synonyms: "Decreased salivary flow" is lay by HPO's mark, but
+# "Dry mouth" is what people say.
+_CLINICAL_WORD = re.compile(r"^(decreased|increased|reduced|elevated|abnormal\w*|\w+(ary|al|ic|ive|ion|osis|itis))$")
+
+
 def plainest(term: str, lay: Sequence[str]) -> str:
-    """The lay synonym to show for ``term``: the first HPO lists that is a phrase (one word is often another
-    condition's name: "Epilepsy" for Seizure) and not the term with more words ("" for none). Not the shortest:
-    that picks "Eye drop" for Ptosis over "Drooping upper eyelid"."""
+    """The lay synonym to show for ``term``: among those HPO lists that are phrases (one word is often another
+    condition's name: "Epilepsy" for Seizure) and not the term with more words, the one with the fewest words of
+    clinicians' register ("Dry mouth" over "Decreased salivary flow"), the first of equals ("" for none). Not the
+    shortest: that picks "Eye drop" for Ptosis over "Drooping upper eyelid"."""
     words = set(term.casefold().split())
     plain = [name for name in lay if len(name.split()) > 1 and not words <= set(name.casefold().split())]
-    return plain[0] if plain else ""
+    if not plain:
+        return ""
+    return min(plain, key=lambda name: sum(bool(_CLINICAL_WORD.match(w)) for w in name.casefold().split()))
 
 
 def features(phenotypes: Sequence[PhenotypeItem]) -> list[Feature]:
@@ -210,6 +225,13 @@ def features(phenotypes: Sequence[PhenotypeItem]) -> list[Feature]:
         else:
             out.append(Feature(term, "", frequency_words(p.frequency), frequency_range(p.frequency), p.source))
     return out
+
+
+def undated_sources(sections: Sequence[Section]) -> list[str]:
+    """The sources with a passage on the page that they give no date for, each once, in page order: said once
+    for the page rather than on every card."""
+    names = {quote.source: None for section in sections for quote in section.quotes if not quote.date}
+    return list(names)
 
 
 def support(organisations: Sequence[OrganisationItem]) -> list[OrganisationItem]:
@@ -245,8 +267,10 @@ def disease_context(record: DiseaseRecord) -> dict[str, Any]:
         "definition_cut": cut,
         "key_facts": key_facts(record, section_ids),
         "treatments": agreed_treatments(record),
+        "treatments_shown": TREATMENTS_SHOWN,
+        "undated_sources": undated_sources(sections),
         "support": support(record.organisations),
-        "findings": findings(record, anchors),
+        "findings": findings(record.comparison, anchors),
         "features": features(record.phenotypes),
         "labels": {section.section: section.label for section in record.sections},
     }

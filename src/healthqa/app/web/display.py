@@ -63,8 +63,10 @@ def display_question(text: str) -> str:
 
 
 def question_key(text: str) -> str:
-    """What two questions share when they read the same: case, spaces and punctuation aside."""
-    return " ".join(re.sub(r"[^\w\s]", " ", display_question(text).casefold()).split())
+    """What two questions share when they read the same: case, spaces, punctuation and an abbreviation in
+    brackets aside ("What is Lambert-Eaton syndrome (LEMS)?" reads as "What Is Lambert-Eaton Syndrome?")."""
+    unbracketed = re.sub(r"\s*\([A-Z][A-Z0-9-]{1,9}\)", "", display_question(text))
+    return " ".join(re.sub(r"[^\w\s]", " ", unbracketed.casefold()).split())
 
 
 def unique_questions(items: Iterable[T], text: Callable[[T], str]) -> list[T]:

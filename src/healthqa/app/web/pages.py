@@ -22,6 +22,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from healthqa.answer.answerer import Answer, AnswerItem
 from healthqa.answer.facts import FactItem
+from healthqa.answer.structured import StructuredItem
 from healthqa.answer.wording import DISCLAIMER, NO_ANSWER
 from healthqa.app.api.routes import CREDITS, HPO_CREDIT, ORPHANET_CREDIT, service, topic_path
 from healthqa.app.api.symptom_search import (
@@ -34,12 +35,12 @@ from healthqa.app.api.symptom_search import (
 )
 from healthqa.app.errors import ApiError
 from healthqa.app.service import MAX_REF_LENGTH, Service, TopicMoved, clean_description, clean_ref, clean_text
-from healthqa.app.web.condition_pages import disease_context, fact_sentence, facts_in_short, first_sentences, tel_href
+from healthqa.app.web.condition_pages import disease_context, fact_sentence, facts_in_short, tel_href
 from healthqa.app.web.display import card_label, display_question, passage_html, unique_questions
 from healthqa.conditions import AmbiguousConditionError, Candidate, ConditionNotFoundError
 from healthqa.conditions.compare import Mention
 from healthqa.errors import NotFoundError
-from healthqa.records import ORPHANET_PAGE_URL
+from healthqa.records import ORPHANET_PAGE_URL, SectionType, Tier
 from healthqa.symptoms.groups import arrange
 from healthqa.symptoms.search import LABEL, DiseaseMatch, frequency_label
 
@@ -253,16 +254,23 @@ def _cards(svc: Service, answer: Answer) -> list[Card]:
 
 
 def lead_of(answer: Answer, cards: Sequence[Card]) -> Lead | None:
-    """The first card of the type of question asked (else the first card, which answers it: there is no gap),
-    with the sentences that answer: the ones the answerer picked, or else the passage's first ones. None when
-    no passage answers (``answer.gap``)."""
-    if answer.gap or not cards:
+    """The card whose sentences the answerer chose to lead (:mod:`healthqa.answer.lead`: the passage of the type
+    asked about the focus), with those sentences. None when no passage shown answers the type asked (a gap, or
+    only a catalogue fact does), and for an unreviewed passage under organisations that a source lists."""
+    if answer.gap:
         return None
-    card = next((c for c in cards if c.label == answer.type), cards[0])
-    if card.item.key_sentences:
-        return Lead(card, card.item.key_sentences, False)
-    text, cut = first_sentences(card.item.text)
-    return Lead(card, [text], cut)
+    card = next((c for c in cards if c.item.key_sentences), None)
+    if card is None or (organisations_lead(answer) and card.item.tier == Tier.UNREVIEWED.value):
+        return None
+    return Lead(card, card.item.key_sentences, False)
+
+
+def organisations_lead(answer: Answer, limit: int = 3) -> list[StructuredItem]:
+    """For a question asking for support, the organisations the sources list about its focus: they answer it,
+    so they lead (at most ``limit``; the page lists them all below)."""
+    if answer.type != SectionType.SUPPORT_GROUPS.value:
+        return []
+    return [item for item in answer.structured if item.kind == "organisation"][:limit]
 
 
 async def _answer_page(svc: Service, raw: str | None) -> Response:
@@ -281,6 +289,7 @@ async def _answer_page(svc: Service, raw: str | None) -> Response:
     return render(
         template, answer=answer, cards=cards, facts=facts, notes=source_notes(cards, facts), q=question,
         max_length=limit, lead=lead_of(answer, cards), facts_lead=facts_in_short(answer.facts, name),
+        organisations_lead=organisations_lead(answer),
         conditions=await _conditions(svc, answer.focus), link=link_to("/", [("q", question)]),
     )
 

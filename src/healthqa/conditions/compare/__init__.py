@@ -49,7 +49,10 @@ How contradiction is found
     :mod:`healthqa.conditions.compare._claims` for why.
 
     A contradiction on a point needs one source asserting it and a *different* source denying it; both sides
-    are quoted (a source that says both appears on both sides). Two sources that both deny, or both assert,
+    are quoted, each source on one side only. A source that says both (one passage asserts, another denies) is
+    inconsistent within itself: it is left out of both sides and its sentences are quoted apart
+    (``self_contradicting``, its name in ``inconsistent``); the sources still disagree, as before, when two different
+    sources assert and deny. Two sources that both deny, or both assert,
     agree and are not reported. The cues and rules favour precision: a contradiction worded with hedges is
     missed rather than invented.
 
@@ -138,6 +141,12 @@ class Contradiction:
     asserted: list[Mention] = field(default_factory=list)
     denied: list[Mention] = field(default_factory=list)
     label: str = ""  # our wording of the point as a question
+    # The sentences of sources that say both (one passage asserts, another denies): left out of both sides.
+    self_contradicting: list[Mention] = field(default_factory=list)
+
+    @property
+    def inconsistent(self) -> list[str]:
+        return sorted({m.source for m in self.self_contradicting})
 
     @property
     def sources_asserting(self) -> list[str]:
@@ -175,7 +184,8 @@ class Comparison:
             "contradictions": [
                 {"point": c.point, "label": c.label, "sources_asserting": c.sources_asserting,
                  "sources_denying": c.sources_denying, "asserted": [m.to_json() for m in c.asserted],
-                 "denied": [m.to_json() for m in c.denied]}
+                 "denied": [m.to_json() for m in c.denied], "inconsistent": c.inconsistent,
+                 "self_contradicting": [m.to_json() for m in c.self_contradicting]}
                 for c in self.contradictions
             ],
             "stale": [
@@ -321,8 +331,12 @@ def _contradictions(texts: Sequence[SourcedText], found: list[_Found]) -> list[C
         asserted = [m for passage in found for m in passage.claims.get((point.name, True), [])]
         denied = [m for passage in found for m in passage.claims.get((point.name, False), [])]
         if any(a.source != d.source for a in asserted for d in denied):
-            contradictions.append(Contradiction(point.name, _in_input_order(asserted, texts),
-                                                _in_input_order(denied, texts), POINT_LABELS[point.name]))
+            # A source on both sides contradicts itself: it is quoted apart, on neither side.
+            both = {m.source for m in asserted} & {m.source for m in denied}
+            contradictions.append(Contradiction(
+                point.name, _in_input_order([m for m in asserted if m.source not in both], texts),
+                _in_input_order([m for m in denied if m.source not in both], texts), POINT_LABELS[point.name],
+                _in_input_order([m for m in asserted + denied if m.source in both], texts)))
     return contradictions
 
 
