@@ -20,6 +20,7 @@ Shared by all: :mod:`healthqa.errors` (the one exception tree), :mod:`healthqa.c
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from healthqa.errors import (
@@ -38,7 +39,8 @@ if TYPE_CHECKING:
     from healthqa.answer.answerer import Answer, Answerer
     from healthqa.conditions import AmbiguousConditionError, ConditionNotFoundError, DiseaseRecord, disease_record
     from healthqa.ingest import IngestReport, ingest_path
-    from healthqa.symptoms.search import SymptomResult, search_symptoms
+    from healthqa.symptoms.search import SymptomResult
+    from healthqa.symptoms.urgency import ConditionLinks
 
 __all__ = [
     "AmbiguousConditionError",
@@ -75,7 +77,6 @@ _LAZY = {
     "IngestReport": "healthqa.ingest",
     "ingest_path": "healthqa.ingest",
     "SymptomResult": "healthqa.symptoms.search",
-    "search_symptoms": "healthqa.symptoms.search",
 }
 
 
@@ -88,3 +89,16 @@ def __getattr__(name: str) -> Any:
     value = getattr(importlib.import_module(module), name)
     globals()[name] = value
     return value
+
+
+def search_symptoms(
+    store: Store, text: str, ids: Sequence[str] = (), top: int = 10, conditions: ConditionLinks | None = None,
+) -> SymptomResult:
+    """Rare conditions whose recorded features overlap ``text`` (or the HPO ``ids``), best first, with the
+    sources' urgency statements read through the store's condition index (built on first use unless
+    ``conditions`` is given): :func:`healthqa.symptoms.search.search_symptoms`. The symptoms step may not use
+    :mod:`healthqa.conditions`, a later step; the package root may."""
+    from healthqa.conditions import index_for
+    from healthqa.symptoms.search import search_symptoms as search
+
+    return search(store, text, ids, top, conditions if conditions is not None else index_for(store))

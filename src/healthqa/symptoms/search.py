@@ -39,17 +39,19 @@ CREDIT = (
 )
 
 
-_INDEXES: weakref.WeakKeyDictionary[Any, SymptomIndex] = weakref.WeakKeyDictionary()
+# store -> (its index, whether the index read the urgency marks through a condition index)
+_INDEXES: weakref.WeakKeyDictionary[Any, tuple[SymptomIndex, bool]] = weakref.WeakKeyDictionary()
 
 
 def index_for(store: Store, conditions: ConditionLinks | None = None) -> SymptomIndex:
     """The store's symptom index, built on first use and kept while the store object lives; ``conditions``
     (the store's :class:`healthqa.conditions.DiseaseIndex`) links other sources' pages to Orphanet's
-    disorders for the urgency marks."""
-    index = _INDEXES.get(store)
-    if index is None:
-        index = _INDEXES[store] = SymptomIndex.from_store(store, conditions=conditions)
-    return index
+    disorders for the urgency marks. An index kept from a call without ``conditions`` holds Orphanet's own
+    marks only: a call with them builds it again (once)."""
+    cached = _INDEXES.get(store)
+    if cached is None or (conditions is not None and not cached[1]):
+        cached = _INDEXES[store] = (SymptomIndex.from_store(store, conditions=conditions), conditions is not None)
+    return cached[0]
 
 
 def search(terms: list[str], store: Store, top: int = 10) -> list[DiseaseMatch]:

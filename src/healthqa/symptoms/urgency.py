@@ -1,25 +1,30 @@
-"""Urgency: which disorders the trusted sources say need urgent care, in the sources' own sentences.
+"""Urgency: what the trusted sources say about urgent care for a disorder, in the sources' own sentences.
 
 When one of the top results of a symptom search is such a condition (botulism: "All forms of botulism can be
-fatal and are considered medical emergencies", CDC), the results say so first. healthqa does not decide this
-itself: the mark is a sentence of a trusted passage, quoted with its source, link and date, under a heading of
-ours (:data:`URGENT_HEADING`). What finds the sentence is the list :data:`PATTERNS` below (our detector); what
-the person reads is the source's sentence.
+fatal and are considered medical emergencies", CDC), the results show that first. healthqa does not decide this
+itself: the mark is a sentence of a trusted passage, quoted with its source, link and date, introduced by whose
+it is ("About Botulism, CDC says:") under a heading of ours that attributes (:data:`URGENT_HEADING`), with the
+emergency number under our label :data:`NOW_LABEL`. What finds the sentence is the list :data:`PATTERNS` below
+(our detector, fitted on nothing: read against MedQuAD and Orphanet); what the person reads is the source's.
 
 Where the sentences come from (at index time, once per knowledge base):
 
 - the passages of tier ``government_reviewed`` (Orphanet's definitions, GARD, Genetics Home Reference,
   MedlinePlus, NIH institutes, CDC) of every document that :mod:`healthqa.conditions` links to an Orphanet
   disorder (the documents of one condition record: shared ORPHA/OMIM code or the same name);
-- a sentence counts when one pattern matches it, no negation stands just before the match ("is not an
-  emergency"), and it is about the condition: one of the record's names starts within its first five words,
-  before the match (or words standing for it: "the condition", "this disorder"), or it opens with "It" or
-  "All forms". "Fever is a medical emergency in SCD" is about fever, and "Bleeding in the brain, a very
-  serious complication of hemophilia, requires emergency treatment" about a complication: no mark;
+- a sentence counts when its subject is the condition: it opens with one of the record's names ("A"/"An"/"The"
+  or "All forms of" before it at most; all-caps names only in capitals), then its verb, or with "It"/"The
+  condition" right after a sentence that opens so (or after the unnamed opening of an Orphanet definition);
+  and one pattern matches its predicate with no negation or hedge before it ("not", "neither ... nor",
+  "unlikely", "used to", "if", "when"), no clause of its own between ("... a crisis which can be fatal"),
+  nothing conditional after it ("an emergency if ..."), and "emergency" closing its clause or naming a
+  condition, situation or treatment. Not counted: "In these cases, the disorder is ..." (a back-reference),
+  "Complete mitral valve agenesis is ..." or "Third-degree heart block ..." (a form of the condition), "Fever
+  is a medical emergency in SCD" (about fever), a heading or list opening ending with ":";
 - a subtype whose own sources say nothing takes the statement of a group above it (Orphanet's subtypes, at
-  any depth) when the group's name is part of the subtype's ("Botulism" over "Foodborne botulism" and over
-  "Infant botulism", the rule of :mod:`healthqa.symptoms.groups`); the notice then says which condition the
-  sentence is about.
+  any depth) only when the statement is about all forms of the group ("All forms of botulism ...") and the
+  group's name is part of the subtype's (the rule of :mod:`healthqa.symptoms.groups`); the notice then says
+  which condition the sentence is about. A statement about the group alone is shown when the group is ranked.
 
 Left out on purpose: "life-threatening" alone. 619 sentences of 526 documents of MedQuAD and Orphanet hold it,
 mostly about chronic genetic disorders with a life-threatening complication ("Life-threatening heart problems
@@ -39,11 +44,11 @@ from healthqa.answer.wording import CALL_EMERGENCY, EmergencyAction
 from healthqa.store.base import DocumentHead, PassageRecord, Store
 from healthqa.symptoms.names import names_part
 
-URGENT_HEADING = "Needs urgent care, according to the sources"
+URGENT_HEADING = "What the sources say about urgent care"
+NOW_LABEL = "If someone is seriously ill now:"  # over the emergency number: ours, not the sources'
 URGENT_TOP = 5  # a mark on one of this many best results is shown
 TRUSTED_TIER = "government_reviewed"
 ORPHANET_SOURCE = "Orphanet"
-SUBJECT_WORDS = 4  # the condition's name starts within the sentence's first five words
 PER_DISORDER = 1  # statements kept per disorder: the first by source (Orphanet's own, then the others)
 
 # Our detector: (name, pattern). Each matches a phrase by which a source says that the condition needs
@@ -75,24 +80,44 @@ _COMPILED = tuple((name, re.compile(pattern, re.IGNORECASE)) for name, pattern i
 # times faster over MedQuAD than a case-insensitive regular expression).
 _CUES = ("emergenc", "urgent", "immediate", "prompt", "fatal", "911")
 
-# "is not an emergency", "rarely requires urgent surgery": the words just before the match deny it.
-_NEGATION = re.compile(r"\b(?:not|never|rarely|seldom|no longer|isn't|aren't|doesn't|don't)\b[^.;]{0,20}$",
-                       re.IGNORECASE)
-# A sentence that opens by referring back to the passage's condition ("These bleeding episodes can be fatal"
-# refers to something else: bare "this", "these", "they" do not count).
-_ANAPHOR = re.compile(r"^(?:it|all\s+(?:forms|types|kinds|cases))\b", re.IGNORECASE)
-# Words that stand for the condition's name, wherever a name may stand ("In these cases, the disorder is ...").
-_REFERENCE = re.compile(
-    r"\b(?:the|this|such\s+an?)\s+(?:condition|disease|disorder|illness|infection|syndrome|poisoning|deficiency)\b",
-    re.IGNORECASE,
-)
-_WORD = re.compile(r"\w+")
+# Denied or hedged before the match ("is not an emergency", "Neither ... nor", "used to be fatal unless",
+# "If the airway closes, X is an emergency").
+_HEDGE = re.compile(
+    r"\b(?:not|never|neither|nor|rarely|seldom|unlikely|used\s+to|no\s+longer|isn't|aren't|doesn't|don't|"
+    r"cannot|can't|if|when|whenever|unless)\b", re.IGNORECASE)
+# "emergency" must close its clause or name what is urgent: "is an emergency medical condition" and "is a
+# medical emergency and is fatal" count, "is an emergency department visit" does not.
+_EMERGENCY_END = re.compile(
+    r"\s*(?:$|[.,;:!?)]|(?:and|thus|so|as|because|requiring|which|that)\b|"
+    r"(?:medical\s+)?(?:condition|situation|treatment)s?\b)", re.IGNORECASE)
+# A condition right after the match makes it conditional: "is a medical emergency, if ...".
+_CONDITION_AFTER = re.compile(r"[\s,]*(?:if|when|whenever|unless|only|in\s+(?:some|rare|severe|these|such)\b)",
+                              re.IGNORECASE)
+# Between the subject and the match: a verb first (or an appositive, then a verb), and no clause of its own
+# ("X is a disorder characterized by a crisis which can be fatal ..." is about the crisis).
+_PREDICATE = re.compile(
+    r"\s*(?:,[^,]{1,80},\s*)?(?:$|(?:is|are|was|were|can|may|might|could|will|would|should|must|represents?|"
+    r"constitutes?|remains?|becomes?|requires?|needs?|demands?|often|usually|always|typically|generally|"
+    r"almost|has|have|happens|occurs|develops|progresses|starts|begins|strikes)\b)", re.IGNORECASE)
+# "that" after the noun that the subject is said to be ("is a serious condition that requires ...") stays.
+_OWN_CLAUSE = re.compile(
+    r"\b(?:which|who|whose|where|(?<!condition )(?<!disease )(?<!disorder )(?<!illness )that|because|although|"
+    r"though|while|characteri[sz]ed)\b", re.IGNORECASE)
+# Words standing for the condition at the start of a sentence, counted only right after a sentence whose
+# subject is the condition's name ("Cardiogenic shock is ... . The condition is a medical emergency").
+_PRONOUN = re.compile(
+    r"(?:it|(?:the|this)\s+(?:condition|disease|disorder|illness|infection|syndrome|poisoning|deficiency)|"
+    r"all\s+(?:forms|types|kinds))\b", re.IGNORECASE)
+_ALL_FORMS = r"all\s+(?:forms|types|kinds|subtypes)\s+of\s+(?:the\s+)?"
 _BRACKETED = re.compile(r"\s*\([^()]*\)")
 # Where a sentence ends: . ! ? (and a closing quote or bracket) before a capital or digit; a line break; a run
 # of spaces, which is how MedQuAD's flattened text separates a heading or a list item from what follows.
 _SENTENCE_BREAK = re.compile(
     r"(?<=[.!?])[\"'\u201d)\]]*\s+(?=[\"'\u201c(\[]?[A-Z0-9])|\s*\n\s*|\s{2,}(?:[-\u2022*]\s+)?"
 )
+_CLOSING = {"(": ")", "[": "]"}
+# Orphanet's definitions open with the definition, the disorder's name left out ("A primary adrenal ...").
+_DEFINITION_OPENING = re.compile(r"\s*an?\s", re.IGNORECASE)
 
 
 def _has_cue(text: str) -> bool:
@@ -117,45 +142,95 @@ class UrgencyStatement:
     pattern: str
 
     def to_json(self) -> dict[str, Any]:
-        return {"quote": self.quote, "source": self.source, "title": self.title, "url": self.url,
-                "date": self.date, "passage_id": self.passage_id,
+        return {"intro": self.intro, "quote": self.quote, "source": self.source, "title": self.title,
+                "url": self.url, "date": self.date, "passage_id": self.passage_id,
                 "about": {"name": self.about, "orpha": self.about_orpha}}
 
+    @property
+    def intro(self) -> str:
+        """Our words before the quote, saying whose sentence it is and about what."""
+        return f"About {self.about}, {self.source} says:"
 
-def urgent_sentences(text: str, names: Iterable[str]) -> list[tuple[str, str]]:
+
+class _Names:
+    """The condition's names as a sentence's subject: at its start, after "A"/"An"/"The" or "All forms of" at
+    most (so "Complete mitral valve agenesis", "Severe X", "In these cases, X" are not about X). All-caps names
+    (abbreviations: HAS, MEN, ALL) match only in capitals, as whole words."""
+
+    def __init__(self, names: Iterable[str]) -> None:
+        alternatives = sorted({n.strip() for n in names if len(n.strip()) >= 3}, key=len, reverse=True)
+        spelled = [re.escape(n) if n.upper() == n else f"(?i:{re.escape(n)})" for n in alternatives]
+        body = "|".join(spelled) or r"(?!)"
+        self._opening = re.compile(rf"(?i:(?P<all>{_ALL_FORMS})?(?:(?:a|an|the)\s+)?)(?:{body})(?!\w)")
+
+    def subject_end(self, sentence: str) -> int | None:
+        """Where the name ends when ``sentence`` (brackets removed) opens with it followed by its verb."""
+        match = self._opening.match(sentence)
+        if match is None or not _PREDICATE.match(sentence, match.end()):
+            return None
+        return match.end()
+
+    def covers_all_forms(self, sentence: str) -> bool:
+        """Whether the sentence is about every form of the condition ("All forms of botulism can be ...")."""
+        match = self._opening.match(_BRACKETED.sub("", sentence))
+        return match is not None and match.group("all") is not None
+
+
+def urgent_sentences(text: str, names: Iterable[str], untitled_opening: bool = False) -> list[tuple[str, str]]:
     """(sentence, pattern name) of each sentence of ``text`` that states urgency about the condition called
-    ``names`` (see the module docstring); the sentence is the text's own, unchanged."""
+    ``names`` (see the module docstring); the sentence is the text's own, unchanged. ``untitled_opening``:
+    the text's first sentence defines the condition without naming it (Orphanet's definitions: "A primary
+    adrenal insufficiency caused by ..."), so "It ..." right after it is about the condition."""
     if not _has_cue(text):
         return []
-    name_patterns = [_REFERENCE, *(re.compile(rf"(?<!\w){re.escape(n)}(?!\w)", re.IGNORECASE)
-                     for n in {n.strip() for n in names} if len(n) >= 3)]
+    subject = _Names(names)
     found: list[tuple[str, str]] = []
-    for sentence in sentences(text):
-        for pattern_name, pattern in _COMPILED:
-            match = pattern.search(sentence)
-            if match is None:
-                continue
-            before = sentence[: match.start()]
-            if _NEGATION.search(before):
-                continue
-            if _ANAPHOR.match(sentence) or any(_opens_with(p, before) for p in name_patterns):
-                found.append((sentence, pattern_name))
-                break
+    previous_names_it = False
+    for number, sentence in enumerate(sentences(text)):
+        plain = _BRACKETED.sub("", sentence)
+        start = subject.subject_end(plain)
+        names_it = start is not None or (number == 0 and untitled_opening)
+        if start is None and previous_names_it:
+            pronoun = _PRONOUN.match(plain)
+            if pronoun is not None and _PREDICATE.match(plain, pronoun.end()):
+                start = pronoun.end()
+        previous_names_it = names_it
+        if start is None or sentence.endswith(":"):
+            continue
+        pattern_name = _states_urgency(plain, start)
+        if pattern_name is not None:
+            found.append((sentence, pattern_name))
     return found
 
 
+def _states_urgency(sentence: str, subject_end: int) -> str | None:
+    """The first pattern that the sentence's predicate (from ``subject_end``) matches, unhedged."""
+    for pattern_name, pattern in _COMPILED:
+        match = pattern.search(sentence, subject_end)
+        if match is None:
+            continue
+        between = sentence[subject_end: match.start()]
+        if _HEDGE.search(sentence[: match.start()]) or _OWN_CLAUSE.search(between):
+            continue
+        if pattern_name == "is an emergency" and not _EMERGENCY_END.match(sentence, match.end()):
+            continue
+        if _CONDITION_AFTER.match(sentence, match.end()):
+            continue
+        return pattern_name
+    return None
+
+
 def sentences(text: str) -> list[str]:
-    """The sentences (and headings, list items) of ``text``, each the text's own words, trimmed."""
-    return [part.strip() for part in _SENTENCE_BREAK.split(text) if part.strip()]
-
-
-def _opens_with(name: re.Pattern[str], before: str) -> bool:
-    """Whether the condition's name starts within the first :data:`SUBJECT_WORDS` words of the sentence: the
-    sentence is about it ("All forms of botulism can be fatal"), not about something it mentions late
-    ("Bleeding in the brain, a very serious complication of hemophilia, requires ...")."""
-    before = _BRACKETED.sub("", before)  # "Medium chain acyl-CoA dehydrogenase (MCAD) deficiency (MCADD) is"
-    match = name.search(before)
-    return match is not None and len(_WORD.findall(before[: match.start()])) <= SUBJECT_WORDS
+    """The sentences (and headings, list items) of ``text``, each the text's own words, trimmed; a bracket
+    opened before a sentence and closed after it is left out ("(It is rare.)" gives "It is rare.")."""
+    out = []
+    for part in _SENTENCE_BREAK.split(text):
+        part = part.strip()
+        if part[:1] in _CLOSING and part.count(part[0]) > part.count(_CLOSING[part[0]]):
+            part = part[1:].lstrip()
+        if part:
+            out.append(part)
+    return out
 
 
 def _source_order(passage: PassageRecord) -> tuple[int, str, str]:
@@ -220,15 +295,18 @@ def find_statements(store: Store, conditions: ConditionLinks | None = None) -> d
         except KeyError:  # a condition index of an earlier generation: the document came since, unlinked
             continue
     found: dict[str, list[UrgencyStatement]] = defaultdict(list)
+    covering: set[tuple[str, str]] = set()  # (ORPHA code, quote) of statements about all forms of the disorder
     for record, passages in by_record.items():
         disorders = [(orpha_of[d], conditions.head(d).title) for d in conditions.members(record)
                      if d in orpha_of and conditions.head(d).source == ORPHANET_SOURCE]
         if not disorders:
             continue
         names = conditions.names_of(record)
+        subject = _Names(names)
         seen: set[str] = set()
         for passage in sorted(passages, key=_source_order):
-            for quote, pattern in urgent_sentences(passage.text, names):
+            untitled = passage.source == ORPHANET_SOURCE and _DEFINITION_OPENING.match(passage.text) is not None
+            for quote, pattern in urgent_sentences(passage.text, names, untitled):
                 if quote in seen:
                     continue
                 seen.add(quote)
@@ -236,15 +314,22 @@ def find_statements(store: Store, conditions: ConditionLinks | None = None) -> d
                     found[orpha].append(UrgencyStatement(
                         quote, passage.public_id, passage.source, passage.title, passage.url,
                         passage.updated, label, orpha, pattern))
+                if subject.covers_all_forms(quote):
+                    for orpha, _ in disorders:
+                        covering.add((orpha, quote))
     own = {orpha: tuple(statements) for orpha, statements in found.items()}
-    return {**_inherited(store, own, orpha_of), **own}
+    for_all_forms = {orpha: covered for orpha, statements in own.items()
+                     if (covered := tuple(s for s in statements if (orpha, s.quote) in covering))}
+    return {**_inherited(store, for_all_forms, orpha_of), **own}
 
 
 def _inherited(
     store: Store, own: Mapping[str, tuple[UrgencyStatement, ...]], orpha_of: Mapping[int, str]
 ) -> dict[str, tuple[UrgencyStatement, ...]]:
-    """The statements of each marked group for its subtypes, at any depth, that carry the group's name
-    ("Botulism" > "Toxin-mediated infectious botulism" > "Intestinal botulism" > "Infant botulism").
+    """The statements about all forms of a group ("All forms of botulism ...", ``own``) for its subtypes, at
+    any depth, that carry the group's name ("Botulism" > "Toxin-mediated infectious botulism" > "Intestinal
+    botulism" > "Infant botulism"). A statement about the group alone ("Guillain-Barré syndrome is ...") says
+    nothing of its variants: it is shown only when the group itself is ranked.
     Orphanet's packets list a subtype's parents, not always a group's subtypes: the tree is read upwards."""
     titles = {head.id: head.title for head in store.iter_document_heads()}
     subtypes: dict[str, list[tuple[str, str]]] = defaultdict(list)
@@ -279,14 +364,18 @@ class UrgentMark:
 
 @dataclass(frozen=True)
 class UrgencyNotice:
-    """What the results show first: our heading, the sources' sentences, and whom to call."""
+    """What the results show first: our heading, the sources' sentences, each introduced by whose it is, and,
+    under our label (``actions_label``), whom to call if someone is seriously ill now. The heading and the
+    labels attribute; they do not say that the person needs urgent care."""
 
     marks: tuple[UrgentMark, ...]
     heading: str = URGENT_HEADING
     actions: tuple[EmergencyAction, ...] = (CALL_EMERGENCY,)
+    actions_label: str = NOW_LABEL
 
     def to_json(self) -> dict[str, Any]:
         return {"heading": self.heading, "statements": [m.to_json() for m in self.marks],
+                "actions_label": self.actions_label,
                 "actions": [{"label": a.label, "number": a.number, "tel": a.tel, "when": a.when}
                             for a in self.actions]}
 
@@ -295,15 +384,18 @@ class UrgencyNotice:
         for mark in self.marks:
             names = ", ".join(f"{name} (ORPHA:{orpha})" for orpha, name in mark.disorders)
             statement = mark.statement
-            out.append(f"  {names}:")
+            out.append(f"  Ranked: {names}")
             if statement.about_orpha not in {orpha for orpha, _ in mark.disorders}:
-                out.append(f"    said of {statement.about} (ORPHA:{statement.about_orpha}), the group it belongs to")
+                out.append(f"    said of all forms of {statement.about} (ORPHA:{statement.about_orpha}), "
+                           "the group it belongs to")
+            out.append(f"    {statement.intro}")
             out.append(f'    "{statement.quote}"')
             date = statement.date or "date not given by the source"
             link = f"; {statement.url}" if statement.url else ""
             out.append(f"    - {statement.source}, {statement.title}, {date}{link}")
+        out.append(f"  {self.actions_label}")
         for action in self.actions:
-            out.append(f"  {action.label}: {action.number}. {action.when}")
+            out.append(f"    {action.label}: {action.number}. {action.when}")
         return out
 
 

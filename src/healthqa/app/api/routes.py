@@ -233,6 +233,7 @@ class UrgentCondition(BaseModel):
 
 
 class UrgentStatement(BaseModel):
+    intro: str = Field(description="Our words before the quote, attributing it: 'About <disorder>, <source> says:'.")
     quote: str = Field(description="The source's sentence, quoted unchanged.")
     source: str
     title: str = Field(description="The source's page it comes from.")
@@ -240,7 +241,8 @@ class UrgentStatement(BaseModel):
     date: str | None = Field(description="The passage's date as the source gives it; null when it gives none.")
     passage_id: str = Field(description="The passage's public id (GET /api/search finds its text).")
     about: UrgentCondition = Field(
-        description="The condition the source's page is about: the ranked disorder, or its parent group.")
+        description="The condition the source's page is about: the ranked disorder, or its parent group "
+                    "when the sentence is about all forms of the group.")
     disorders: list[UrgentCondition] = Field(description="The ranked disorders the statement concerns.")
 
 
@@ -252,9 +254,10 @@ class EmergencyCall(BaseModel):
 
 
 class UrgencyNotice(BaseModel):
-    heading: str
+    heading: str = Field(description="Our heading, attributing the statements to the sources.")
     statements: list[UrgentStatement]
-    actions: list[EmergencyCall] = Field(description="Whom to call.")
+    actions_label: str = Field(description="Our label over the actions: 'If someone is seriously ill now:'.")
+    actions: list[EmergencyCall] = Field(description="Whom to call if someone is seriously ill now.")
 
 
 class SymptomsResult(BaseModel):
@@ -262,8 +265,8 @@ class SymptomsResult(BaseModel):
 
     urgent: UrgencyNotice | None = Field(
         default=None,
-        description="Shown first: one of the best-ranked conditions needs urgent care according to a trusted "
-                    "source (quoted); null when no source of the first five says so.",
+        description="Shown first: what a trusted source says about urgent care for one of the five best-ranked "
+                    "conditions (quoted, attributed); null when no source says so of any of them.",
     )
     label: str
     terms: list[SymptomTerm]
