@@ -157,3 +157,16 @@ def test_ask_prints_no_dangling_separator_and_a_quiet_stderr(tmp_path: Path) -> 
     assert result.stderr == "", result.stderr  # no "Loading weights" bar, no warning
     emergency = result.stdout.split("Understood:")[0]
     assert emergency.index("Poison Control: 1-800-222-1222") < emergency.index("911") < emergency.index("988")
+
+
+def test_the_command_modules_stay_under_600_lines_and_every_command_is_on_the_main_group() -> None:
+    import healthqa.cli
+    import healthqa.cli_admin
+
+    for module in (healthqa.cli, healthqa.cli_admin):
+        assert module.__file__ is not None
+        assert len(Path(module.__file__).read_text(encoding="utf-8").splitlines()) < 600, module.__name__
+    assert {"ingest", "ask", "serve", "users", "moderate", "migrate"} <= set(main.commands)
+    done = run("migrate", "--help")
+    assert done.returncode == 0 and "then the passage vectors" in " ".join(done.stdout.split())
+    assert "One transaction: a copy that fails writes nothing" not in done.stdout

@@ -25,7 +25,7 @@ STEPS = {
     "conditions": 6, "mediqa": 6,
     "community": 7,
     "app": 8,
-    "cli": 9, "__main__": 9,
+    "cli": 9, "cli_common": 9, "cli_admin": 9, "__main__": 9,
 }
 # The package itself re-exports the public API (lazily): it may import anything, and nothing imports it back.
 ROOT = "healthqa"

@@ -7,15 +7,18 @@ import json
 import shlex
 import sys
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, NoReturn, Protocol
+from typing import Any, Protocol
 
 import click
 from tqdm import tqdm
 
+from healthqa.cli_admin import admin_commands
+from healthqa.cli_common import db_option
+from healthqa.cli_common import fail as _fail
+from healthqa.cli_common import open_or_exit as _open
 from healthqa.errors import ConfigError, HealthQAError, NotFoundError
-from healthqa.store import DocumentRecord, PassageRecord, Store, document_by_former_number, open_store
+from healthqa.store import DocumentRecord, PassageRecord, Store, document_by_former_number
 from healthqa.store.base import public_document, public_passage
 
 
@@ -34,19 +37,6 @@ def _print_result(result: _Printable, as_json: bool) -> None:
         click.echo(line)
 
 
-def _fail(error: HealthQAError) -> NoReturn:
-    click.echo(f"error: {error}", err=True)
-    sys.exit(1)
-
-
-def _open(db: str | None) -> Store:
-    try:
-        return open_store(db)
-    except HealthQAError as error:
-        _fail(error)
-        raise  # unreachable: keeps type checkers informed
-
-
 def _progress_bar(label: str) -> Callable[[int], Callable[[], None]]:
     def start(total: int) -> Callable[[], None]:
         # tqdm hides itself when stderr is not a terminal (disable=None), so logs stay clean.
@@ -60,11 +50,6 @@ def _progress_bar(label: str) -> Callable[[int], Callable[[], None]]:
         return tick
 
     return start
-
-
-db_option = click.option(
-    "--db", envvar="HEALTHQA_DB", default=None, help="Knowledge base: a SQLite file (default: HEALTHQA_DB)."
-)
 
 
 @click.group()
@@ -512,98 +497,6 @@ def disease(name: str, as_json: bool, features: int, db: str | None) -> None:
     _print_result(record, as_json)
 
 
-# -- communities: admin commands (healthqa.community) -----------------------------------------------------------
-
-community_db_option = click.option(
-    "--community-db", envvar="HEALTHQA_COMMUNITY_DB", default=None,
-    help="The communities' file (default: HEALTHQA_COMMUNITY_DB, else beside the knowledge base).",
-)
-
-
-def _community(community_db: str | None, db: str | None) -> Any:
-    from healthqa.community import Community, community_path
-    from healthqa.config import database_url
-
-    try:
-        return Community.open(community_db or community_path(db or database_url()))
-    except HealthQAError as error:
-        _fail(error)
-
-
-@main.group()
-def users() -> None:
-    """Community accounts: the mail outbox, moderators."""
-
-
-@users.command("outbox")
-@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 1000), help="How many messages.")
-@community_db_option
-@db_option
-def users_outbox(limit: int, community_db: str | None, db: str | None) -> None:
-    """The mail the communities would have sent (when HEALTHQA_SMTP_URL is unset), newest first."""
-    community = _community(community_db, db)
-    for message in community.mailer.outbox(limit):
-        click.echo(f"To: {message.recipient}\nSubject: {message.subject}\n\n{message.body}\n{'-' * 60}")
-    community.close()
-
-
-@users.command("moderator")
-@click.argument("email")
-@click.option("--remove", is_flag=True, help="Take the moderator role away instead.")
-@community_db_option
-@db_option
-def users_moderator(email: str, remove: bool, community_db: str | None, db: str | None) -> None:
-    """Make the account with EMAIL a moderator (or, with --remove, no longer one); the audit log records it."""
-    community = _community(community_db, db)
-    try:
-        account = community.accounts.set_moderator(email, not remove)
-    except HealthQAError as error:
-        _fail(error)
-    finally:
-        community.close()
-    click.echo(f"{account.display_name} is {'now' if account.moderator else 'no longer'} a moderator.")
-
-
-@main.group()
-def moderate() -> None:
-    """Community moderation, for administrators."""
-
-
-@moderate.command("audit")
-@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 10000), help="How many entries.")
-@community_db_option
-@db_option
-def moderate_audit(limit: int, community_db: str | None, db: str | None) -> None:
-    """The moderators' audit log, newest first: when, who, what, on what, why."""
-    community = _community(community_db, db)
-    for entry in community.moderation.entries(limit):
-        when = datetime.fromtimestamp(entry.at, tz=UTC).strftime("%Y-%m-%d %H:%M")
-        click.echo(f"{when}  {entry.moderator_name}  {entry.action}  {entry.target}  {entry.reason}")
-    community.close()
-
-
-# -- moving a knowledge base to a database server (healthqa.store.migrate) --------------------------------------
-
-@main.command()
-@click.option("--to", "target", required=True, metavar="URL",
-              help="The knowledge base to copy into, e.g. postgresql://healthqa@db.example:5432/healthqa.")
-@click.option("--db", envvar="HEALTHQA_DB", default=None,
-              help="The SQLite knowledge base to copy (default: HEALTHQA_DB, else the default file).")
-def migrate(target: str, db: str | None) -> None:
-    """Copy a SQLite knowledge base into another one (PostgreSQL) with the same ids, keys and vectors.
-
-    One transaction: a copy that fails writes nothing. Documents already there with the same content are left
-    as they are, so rerunning a copy completes it.
-    """
-    from healthqa.config import database_url
-    from healthqa.store.migrate import migrate as copy_knowledge_base
-
-    source = db or database_url()
-    store = _open(target)
-    try:
-        report = copy_knowledge_base(source, store, progress=lambda line: click.echo(line, err=True))
-    except HealthQAError as error:
-        _fail(error)
-    finally:
-        store.close()
-    click.echo(f"copied {report.summary()}")
+# The administrators' commands (communities, moving a knowledge base) live in healthqa.cli_admin.
+for _command in admin_commands():
+    main.add_command(_command)

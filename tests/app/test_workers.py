@@ -60,20 +60,20 @@ def test_an_ingest_in_one_worker_reaches_the_other(tmp_path: Path) -> None:
 def test_checks_are_rate_limited_and_unchanged_reingest_is_no_change(tmp_path: Path) -> None:
     kb = build_kb(tmp_path / "kb.db", DOCUMENTS)
     store = SQLiteStore(kb)
-    before = store.generation()
     service = Service(Settings(rate_limit=0, ingest_root=tmp_path), str(kb))
     service.start()
+    before = store.generation()
     try:
         write_medquad_xml(tmp_path / "new", "0000889", "Quorblax fever", [
             ("information", "What is (are) Quorblax fever ?", "Quorblax fever is a test condition."),
         ])
         service.ingest([str(tmp_path / "new")])
-        assert store.generation() == before + 1
+        assert store.generation() == before + 2  # the documents' commit, then their vectors
         service.ingest([str(tmp_path / "new")])  # the same files again: nothing changes
-        assert store.generation() == before + 1
+        assert store.generation() == before + 2
         with store.ingest():
             pass  # an empty transaction is no change either
-        assert store.generation() == before + 1
+        assert store.generation() == before + 2
         # Another process's change is seen only once the check interval has passed.
         from healthqa.ingest import ingest_path
 
@@ -95,19 +95,20 @@ def test_checks_are_rate_limited_and_unchanged_reingest_is_no_change(tmp_path: P
 TOKEN = "a-test-admin-token-of-forty-characters-xx"
 
 
-def _fail_once(monkeypatch: pytest.MonkeyPatch, error: Exception) -> list[int]:
+def _fail_once(monkeypatch: pytest.MonkeyPatch, error: Exception, where: str = "build_vectors") -> list[int]:
     """Make the next answerer build fail with ``error`` where it embeds the new passages (the real failure of
-    issue 21: the tokenizer raced by a question); later builds run the real code. Returns the calls made."""
-    real: Callable[..., int] = healthqa.retrieve.derived.build_vectors
+    issue 21: the tokenizer raced by a question), or at ``where`` in healthqa.retrieve.derived; later builds run
+    the real code. Returns the calls made."""
+    real: Callable[..., Any] = getattr(healthqa.retrieve.derived, where)
     calls: list[int] = []
 
-    def build_vectors(*args: Any, **kwargs: Any) -> int:
+    def failing(*args: Any, **kwargs: Any) -> Any:
         calls.append(1)
         if len(calls) == 1:
             raise error
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(healthqa.retrieve.derived, "build_vectors", build_vectors)
+    monkeypatch.setattr(healthqa.retrieve.derived, where, failing)
     return calls
 
 
@@ -160,7 +161,8 @@ def test_a_background_reload_that_fails_unexpectedly_is_retried(
     try:
         old = service.answerer
         ingest_path(store, _new_condition(tmp_path / "new"))  # another worker's (or the CLI's) ingest
-        calls = _fail_once(monkeypatch, KeyError("not a HealthQAError"))
+        # That rebuild embeds nothing (the ingesting process does): it fails where it loads the derived indexes.
+        calls = _fail_once(monkeypatch, KeyError("not a HealthQAError"), "ensure")
         assert service.follow_ingests(every=0)
         _wait_for_reload(service)
         assert calls == [1] and not escaped

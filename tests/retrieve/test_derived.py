@@ -8,6 +8,7 @@ import hashlib
 import json
 import mmap
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -94,7 +95,11 @@ def test_healthqa_ingest_writes_them_and_the_next_process_maps_them_without_rebu
     ])
     result = CliRunner().invoke(main, ["ingest", "--db", str(kb), str(sources)])
     assert result.exit_code == 0, result.output
-    folder = _folder(kb, 1)
+    store = SQLiteStore(kb)
+    assert store.generation() == 2  # the documents' commit, then the vectors written after it
+    store.close()
+    folder = _folder(kb, 2)
+    assert not _folder(kb, 1).exists()
     manifests = {part.name: (part / "manifest.json").stat().st_mtime_ns for part in folder.iterdir()}
     assert set(manifests) == {"lexical", "vectors-all-MiniLM-L6-v2"}
     # Another process answers from them: it maps the files, builds nothing and writes nothing.
@@ -272,3 +277,101 @@ def test_a_postgresql_knowledge_base_keeps_them_in_the_cache_folder_by_database(
                 "lambert eaton inherited", 10)
         finally:
             store.close()
+
+
+def _kb_of(path: Path, words: str) -> Path:
+    """A knowledge base of one source, one document and one passage: two of them differ only in ``words``."""
+    document = make_document("gard:1", "Zyxoplasia", [], [
+        (SectionType.INFORMATION, "What is Zyxoplasia?", f"Zyxoplasia is a test condition with {words}."),
+    ])
+    return build_kb(path, [document])
+
+
+@pytest.mark.parametrize("how", ["overwritten", "deleted and made again"])
+def test_another_knowledge_base_made_at_the_same_path_never_uses_the_old_files(tmp_path: Path, how: str) -> None:
+    kb = _kb_of(tmp_path / "kb.db", "quokka freckles")
+    store = SQLiteStore(kb)
+    built = derived.ensure(store, None)
+    store.close()
+    assert built is not None and built.passage_lexical is not None and "quokka" in built.passage_lexical.vocabulary
+    inode = os.stat(kb).st_ino
+    if how == "overwritten":  # cp other.db kb.db: the same inode, generation and counts, other content
+        other = _kb_of(tmp_path / "other" / "kb.db", "hearing loss")
+        with open(other, "rb") as source, open(kb, "r+b") as target:
+            target.truncate(0)
+            target.write(source.read())
+        assert os.stat(kb).st_ino == inode
+    else:
+        for leftover in tmp_path.glob("kb.db-*"):
+            leftover.unlink()
+        kb.unlink()
+        _kb_of(kb, "hearing loss")
+    store = SQLiteStore(kb)
+    try:
+        assert store.generation() == built.generation
+        again = derived.ensure(store, None)
+        assert again is not None and again.passage_lexical is not None
+        assert "quokka" not in again.passage_lexical.vocabulary
+        assert again.passage_lexical.vocabulary == passage_index(store).vocabulary
+    finally:
+        store.close()
+
+
+def _as_other_user(
+    uid: int, script: str, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    if os.geteuid() != 0 or not Path("/usr/bin/setpriv").exists():
+        pytest.skip("needs root and setpriv to run a process as another user (root reads any folder)")
+    command = ["/usr/bin/setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
+               sys.executable, "-c", script, *args]
+    return subprocess.run(command, capture_output=True, text=True, timeout=300, env=env)
+
+
+_ASK = (
+    "import sys\n"
+    "from healthqa.answer.answerer import Answerer\n"
+    "from healthqa.store import SQLiteStore\n"
+    "store = SQLiteStore(sys.argv[1])\n"
+    "answerer = Answerer(store, semantic=False, in_memory=True)\n"
+    "assert answerer.derived is not None and answerer.derived.passage_lexical is None\n"
+    "print(answerer.ask('what is zyxoplasia?').answers[0].text)\n"
+)
+
+
+def test_a_derived_folder_this_user_cannot_read_is_left_out_with_one_warning(tmp_path: Path) -> None:
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="healthqa-test-"))  # not under pytest's 0700 folder: others reach it
+    try:
+        kb = _kb_of(folder / "kb.db", "quokka freckles")
+        store = SQLiteStore(kb)
+        derived.ensure(store, None)
+        store.close()
+        nobody = 65534
+        for path in (folder, *folder.glob("kb.db*")):
+            if path.name != "kb.db.derived":
+                os.chown(path, nobody, nobody)
+        os.chmod(folder / "kb.db.derived", 0o700)  # root's: another user cannot even look inside
+        done = _as_other_user(nobody, _ASK, str(kb), env={**os.environ, "HOME": str(folder)})
+        assert done.returncode == 0, done.stderr
+        assert "quokka freckles" in done.stdout
+        assert done.stderr.count("cannot use the derived indexes") == 1
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_without_a_home_directory_the_caches_are_a_private_folder_of_the_process() -> None:
+    script = (
+        "import os, stat\n"
+        "from healthqa.retrieve.encoder import cache_dir\n"
+        "folder = cache_dir()\n"
+        "assert folder == cache_dir() and folder.is_dir(), folder\n"
+        "assert stat.S_IMODE(folder.stat().st_mode) == 0o700 and folder.stat().st_uid == os.getuid()\n"
+        "print(folder)\n"
+    )
+    env = {name: value for name, value in os.environ.items()
+           if name not in {"HOME", "XDG_CACHE_HOME", "HEALTHQA_CACHE_DIR"}}
+    done = _as_other_user(54329, script, env=env)  # a user id without a passwd entry: no home to be found
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.count("no home directory") == 1
+    assert not Path(done.stdout.strip()).exists()  # removed at the process's exit

@@ -35,6 +35,9 @@ class Backend:
     # statements(store, callback): while the context is open, callback(sql) runs just before each statement
     # that ``store`` executes in this thread, and its exceptions are the check's to record.
     statements: Callable[[Store, Callable[[str], None]], AbstractContextManager[None]]
+    # Deletes the knowledge base (every opening closed first) so that the next opening creates another one at the
+    # same place: the SQLite file removed, the PostgreSQL schema dropped.
+    recreate: Callable[[], None] = lambda: None
     opened: list[Store] = field(default_factory=list)
 
     def open(self) -> Store:
@@ -45,6 +48,7 @@ class Backend:
     def close_all(self) -> None:
         for store in self.opened:
             store.close()
+        self.opened.clear()
 
 
 def document(key: str, title: str, passages: list[tuple[str, str, str]], *, precedence: int = 0,
@@ -347,6 +351,33 @@ def check_generation_grows_only_with_changes_and_is_seen_by_every_opening(backen
     assert first.generation() == 2 and first.healthy()
 
 
+def check_advance_generation_is_seen_by_every_opening(backend: Backend) -> None:
+    first, second = backend.open(), backend.open()
+    ingest(first, *CORPUS)
+    before = second.generation()
+    rowid = first.vector_texts_missing("model-a")[0][0]
+    first.put_vectors("model-a", [(rowid, np.ones(4, dtype="<f4").tobytes())])
+    assert second.generation() == before  # vectors alone change nothing a server reloads for ...
+    first.advance_generation()  # ... until their writer says it is done
+    assert second.generation() == before + 1 and first.generation() == before + 1
+    assert [s.documents for s in second.sources()] == [len(CORPUS)]
+
+
+def check_identity_is_random_stable_and_new_for_a_new_knowledge_base(backend: Backend) -> None:
+    first, second = backend.open(), backend.open()
+    identity = first.identity()
+    assert isinstance(identity, str) and len(identity) >= 32
+    assert second.identity() == identity
+    ingest(first, *CORPUS)
+    assert second.identity() == identity and backend.open().identity() == identity
+    backend.close_all()
+    backend.recreate()
+    again = backend.open()
+    assert again.generation() == 0 and again.identity() != identity
+    ingest(again, *CORPUS)  # the same content, generation and counts: still another knowledge base
+    assert again.generation() == 1 and again.identity() != identity
+
+
 CHECKS: list[Callable[[Backend], None]] = [
     check_passage_scores_are_the_contract_bm25,
     check_question_scores_are_the_contract_bm25,
@@ -360,4 +391,6 @@ CHECKS: list[Callable[[Backend], None]] = [
     check_one_document_call_never_mixes_two_generations,
     check_a_failed_ingest_leaves_the_store_as_it_was,
     check_generation_grows_only_with_changes_and_is_seen_by_every_opening,
+    check_advance_generation_is_seen_by_every_opening,
+    check_identity_is_random_stable_and_new_for_a_new_knowledge_base,
 ]

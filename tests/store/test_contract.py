@@ -62,6 +62,10 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]
     if request.param == "sqlite":
         path = tmp_path / "kb.db"
         opener = lambda: SQLiteStore(path)  # noqa: E731
+
+        def recreate() -> None:
+            for leftover in tmp_path.glob("kb.db*"):
+                leftover.unlink()
     else:
         url = request.getfixturevalue("postgres_url")
         empty_schema(url)
@@ -69,7 +73,10 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]
 
         opener = lambda: PostgresStore(url, pool_size=4)  # noqa: E731
         statements = postgres_statements
-    backend = Backend(opener, statements)
+
+        def recreate() -> None:
+            empty_schema(url)
+    backend = Backend(opener, statements, recreate)
     yield backend
     backend.close_all()
 

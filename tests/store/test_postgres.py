@@ -4,7 +4,10 @@ shared by threads. The behaviour both backends share is in tests/store/contract.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 
@@ -98,5 +101,142 @@ def test_a_phrase_with_a_word_too_long_to_index_is_found_nowhere(url: str) -> No
     try:
         assert store.phrase_frequency("x" * 3000 + " y") == 0
         assert store.phrase_frequency("\u4e2d" * 800 + "_x") == 0
+    finally:
+        store.close()
+
+
+def test_a_knowledge_base_made_before_identities_gets_one_at_its_first_opening(url: str) -> None:
+    store = PostgresStore(url)
+    ingest(store, CORPUS[0])
+    store.close()
+    with psycopg.connect(url) as connection:  # as the schema of version 1 left it
+        connection.execute("ALTER TABLE generation DROP COLUMN identity")
+        connection.execute("DELETE FROM schema_version WHERE version > 1")
+    first, second = PostgresStore(url), PostgresStore(url)
+    try:
+        assert len(first.identity()) >= 32 and second.identity() == first.identity()
+        assert first.generation() == 1 and {s.documents for s in first.sources()} == {1}
+    finally:
+        first.close()
+        second.close()
+
+
+def _timed(call: Callable[[], object]) -> tuple[str, float]:
+    started = time.monotonic()
+    try:
+        call()
+    except StoreError as error:
+        return str(error), time.monotonic() - started
+    return "ok", time.monotonic() - started
+
+
+def test_a_busy_pool_is_not_an_unreachable_server(url: str) -> None:
+    store = PostgresStore(url, pool_size=2, connect_timeout_s=1.0)
+    try:
+        def slow() -> None:
+            with store._read() as connection:
+                connection.execute("SELECT pg_sleep(1.5)")
+
+        sleepers = [threading.Thread(target=slow) for _ in range(2)]
+        for sleeper in sleepers:
+            sleeper.start()
+        time.sleep(0.2)
+        waited = _timed(store.generation)  # both connections busy for its whole connect_timeout_s
+        for sleeper in sleepers:
+            sleeper.join()
+        assert waited[0] != "ok" and waited[1] >= 0.9
+        assert _timed(store.generation)[0] == "ok"  # at once: nothing marked the server unreachable
+    finally:
+        store.close()
+
+
+def test_calls_waiting_on_a_busy_pool_open_no_probe_connections(url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = PostgresStore(url, pool_size=2, connect_timeout_s=10.0)
+    probes: list[float] = []
+    real_connect = psycopg.connect
+
+    def counted(*args: object, **kwargs: object) -> object:
+        probes.append(time.monotonic())
+        return real_connect(*args, **kwargs)
+
+    monkeypatch.setattr(psycopg, "connect", counted)  # probes only: the pool connects through Connection.connect
+    results: list[str] = []
+
+    def work() -> None:
+        try:
+            with store._read() as connection:
+                connection.execute("SELECT pg_sleep(0.4)")
+            results.append("ok")
+        except StoreError as error:
+            results.append(str(error))
+
+    try:
+        workers = [threading.Thread(target=work) for _ in range(12)]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+    finally:
+        monkeypatch.setattr(psycopg, "connect", real_connect)
+        store.close()
+    assert results == ["ok"] * 12
+    assert probes == []  # connections were checked out all along: the server was plainly there
+
+
+def test_a_server_refusing_more_clients_is_busy_not_unreachable(url: str) -> None:
+    """SQLSTATE 53300 ("too many connections"): the pool's only connection dies, another client takes its slot, and
+    the probe is refused. That call fails; the next, once the slot is free, is served at once."""
+    role = f"healthqa_limited_{uuid.uuid4().hex[:8]}"
+    admin = psycopg.connect(url, autocommit=True)
+    PostgresStore(url).close()  # the schema, made by the owner
+    admin.execute(f'CREATE ROLE "{role}" LOGIN CONNECTION LIMIT 1')
+    admin.execute(f'GRANT USAGE, CREATE ON SCHEMA public TO "{role}"')
+    admin.execute(f'GRANT SELECT ON ALL TABLES IN SCHEMA public TO "{role}"')
+    limited = url.replace("postgres@", f"{role}@", 1)
+    outside: Any = None
+    store = PostgresStore(limited, pool_size=1, connect_timeout_s=1.0)
+    try:
+        assert _timed(store.generation)[0] == "ok"
+        admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = %s", (role,))
+        for _ in range(50):  # the terminated backend leaves its slot a moment later
+            try:
+                outside = psycopg.connect(limited)
+                break
+            except psycopg.OperationalError:
+                time.sleep(0.05)
+        assert outside is not None
+        with pytest.raises(psycopg.OperationalError, match="too many connections"):
+            psycopg.connect(limited).close()
+        refused = _timed(store.generation)
+        assert refused[0] != "ok"
+        outside.close()
+        outside = None
+        for _ in range(50):
+            if not admin.execute("SELECT count(*) FROM pg_stat_activity WHERE usename = %s", (role,)).fetchone()[0]:
+                break
+            time.sleep(0.05)
+        assert _timed(store.generation)[0] == "ok"
+    finally:
+        if outside is not None:
+            outside.close()
+        store.close()
+        admin.execute(f'REVOKE ALL ON ALL TABLES IN SCHEMA public FROM "{role}"')
+        admin.execute(f'REVOKE USAGE, CREATE ON SCHEMA public FROM "{role}"')
+        admin.execute(f'DROP ROLE "{role}"')
+        admin.close()
+
+
+def test_a_serialization_failure_does_not_mark_the_server_unreachable(url: str) -> None:
+    store = PostgresStore(url, pool_size=2)
+    ingest(store, CORPUS[0])
+    try:
+        with pytest.raises(psycopg.errors.SerializationFailure), store._connection() as connection:
+            connection.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+            connection.execute("SELECT value FROM generation").fetchone()
+            with psycopg.connect(url, autocommit=True) as other:
+                other.execute("UPDATE generation SET value = value + 10")
+            connection.execute("UPDATE generation SET value = value + 1")
+        outcome, seconds = _timed(store.generation)
+        assert outcome == "ok" and seconds < 0.5
     finally:
         store.close()

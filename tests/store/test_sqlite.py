@@ -166,3 +166,57 @@ def test_readers_are_not_blocked_by_an_ingest(store: SQLiteStore) -> None:
         assert [s.documents for s in reader.sources()] == [2]
     finally:
         reader.close()
+
+
+def test_a_knowledge_base_made_before_identities_gets_one_at_its_first_opening(tmp_path: Path) -> None:
+    path = tmp_path / "kb.db"
+    store = SQLiteStore(path)
+    with store.ingest() as tx:
+        tx.put_document(make_document())
+    store.close()
+    with sqlite3.connect(path) as connection:  # as the migrations up to 0004 left it
+        connection.execute("ALTER TABLE generation DROP COLUMN identity")
+        connection.execute("PRAGMA user_version=4")
+    first, second = SQLiteStore(path), SQLiteStore(path)
+    try:
+        assert len(first.identity()) == 32 and second.identity() == first.identity()
+        assert first.generation() == 1 and first.passage_count() == 1
+    finally:
+        first.close()
+        second.close()
+
+
+def test_two_processes_opening_an_older_knowledge_base_at_once_migrate_it_once(tmp_path: Path) -> None:
+    import threading
+    import time
+
+    path = tmp_path / "kb.db"
+    SQLiteStore(path).close()
+    with sqlite3.connect(path) as connection:  # as the migrations up to 0004 left it
+        connection.execute("ALTER TABLE generation DROP COLUMN identity")
+        connection.execute("PRAGMA user_version=4")
+    first = sqlite3.connect(path, isolation_level=None)
+    first.execute("BEGIN IMMEDIATE")  # the first opener, migrating
+    opened: list[object] = []
+    second = threading.Thread(target=lambda: opened.append(_open_or_error(path)))
+    second.start()  # reads version 4, then waits for the writer's lock
+    time.sleep(0.5)
+    first.execute("ALTER TABLE generation ADD COLUMN identity TEXT")
+    first.execute("UPDATE generation SET identity = 'from-the-first-opener'")
+    first.execute("PRAGMA user_version=5")
+    first.execute("COMMIT")
+    first.close()
+    second.join(30)
+    [store] = opened
+    assert isinstance(store, SQLiteStore), store
+    try:
+        assert store.identity() == "from-the-first-opener"
+    finally:
+        store.close()
+
+
+def _open_or_error(path: Path) -> SQLiteStore | Exception:
+    try:
+        return SQLiteStore(path)
+    except StoreError as error:
+        return error

@@ -36,6 +36,8 @@ from healthqa.conditions import (
 from healthqa.config import Settings
 from healthqa.errors import BadInputError, HealthQAError, NotFoundError
 from healthqa.ingest import IngestLimits, StopSignal
+from healthqa.retrieve import derived
+from healthqa.retrieve.encoder import default_encoder
 from healthqa.store import DocumentRecord, Store, document_by_former_number, open_store
 from healthqa.symptoms.search import SymptomIndex
 
@@ -172,8 +174,7 @@ class Service:
         self._generation_checked = 0.0
         self._reloading = False  # a rebuild (or this worker's own ingest) is under way
         self._reload_lock = threading.Lock()
-        self._rebuild_failures = 0  # in a row; the next try waits (see MAX_RETRY_SECONDS)
-        self._retry_at = 0.0
+        self._rebuild_failures, self._retry_at = 0, 0.0  # failures in a row delay the next try (MAX_RETRY_SECONDS)
         self._reload_thread: threading.Thread | None = None  # the rebuild started by this worker's last ingest
 
     def start(self) -> None:
@@ -229,9 +230,8 @@ class Service:
     def follow_ingests(self, every: float = GENERATION_CHECK_SECONDS) -> bool:
         """Start a background rebuild when another process's ingest changed the knowledge base.
 
-        Called before each request; reads the store's generation at most every ``every`` seconds (one
-        tiny query). Requests keep the previous answerer and indexes until the new ones are ready, so
-        nobody waits the seconds a rebuild takes. Returns whether a rebuild was started.
+        Called before each request; reads the store's generation at most every ``every`` seconds (one tiny query).
+        Requests keep the previous answerer and indexes until the new ones are ready. Returns whether one started.
         """
         store = self.store
         now = time.monotonic()
@@ -240,22 +240,22 @@ class Service:
         self._generation_checked = now
         return self._start_reload(store, "after another worker's ingest") is not None
 
-    def _start_reload(self, store: Store, after: str, *, missing: bool = False) -> threading.Thread | None:
-        """A thread rebuilding the answerer when the knowledge base's generation is not the one served (or, with
-        ``missing``, when there is no answerer); None when no rebuild is due or one runs already."""
+    def _start_reload(self, store: Store, after: str, *, own_ingest: bool = False) -> threading.Thread | None:
+        """A thread rebuilding the answerer when the knowledge base's generation is not the one served (or, after
+        this worker's ``own_ingest``, when there is no answerer); None when no rebuild is due or one runs already."""
         try:
             generation = store.generation()
         except HealthQAError as error:
             log.error("cannot read the knowledge base's generation: %s", error)
             return None
-        if generation == self._generation and not (missing and self.answerer is None):
+        if generation == self._generation and not (own_ingest and self.answerer is None):
             return None
         with self._reload_lock:
             if self._reloading:
                 return None
             self._reloading = True
         thread = threading.Thread(
-            target=self._reload, args=(store, generation, after), name="healthqa-reload", daemon=True
+            target=self._reload, args=(store, generation, after, own_ingest), name="healthqa-reload", daemon=True
         )
         try:
             thread.start()
@@ -265,29 +265,31 @@ class Service:
             raise
         return thread
 
-    def _reload(self, store: Store, generation: int, after: str) -> None:
+    def _reload(self, store: Store, generation: int, after: str, own_ingest: bool = False) -> None:
         try:
             with self._ingest_lock:
-                if self._rebuild(store, generation, after):
+                if self._rebuild(store, generation, after, own_ingest):
                     log.info("the knowledge base changed (generation %d): reloaded", generation)
         except Exception as error:  # a thread's uncaught error would only be printed
             log.error("the reload failed (%s); a later check retries it", _described(error))
         finally:
-            # Whatever happened, the next check may start a reload again.
-            with self._reload_lock:
+            with self._reload_lock:  # whatever happened, the next check may start a reload again
                 self._reloading = False
 
-    def _rebuild(self, store: Store, generation: int, after: str) -> bool:
+    def _rebuild(self, store: Store, generation: int, after: str, own_ingest: bool = False) -> bool:
         """Serve a new answerer over ``store`` as ``generation``; on any error keep serving the previous one.
 
-        Called under the ingest lock. ``generation`` is read before the build, and recorded only once the
-        build succeeded: a failed one leaves the difference for :meth:`follow_ingests` to see and retry (an
-        ingest committed meanwhile is seen the same way).
+        Called under the ingest lock. ``generation``, read before the build, is recorded once it succeeded: a
+        failed one leaves the difference for :meth:`follow_ingests` to retry (as an ingest committed meanwhile).
+        Only this worker's ``own_ingest`` embeds here (not within the ingest's time limit); after another
+        process's, new passages are found by their words until it embeds them and advances the generation.
         """
         try:
-            # New passages are embedded here, not within the ingest's time limit; the sentence model is reused.
-            answerer = Answerer.prepared(store, encoder=getattr(self.answerer, "encoder", None), in_memory=True,
-                                         cache_size=self.settings.answer_cache)
+            encoder = getattr(self.answerer, "encoder", None) or default_encoder()  # the model is reused
+            if own_ingest:  # embeds (advancing the generation) and writes the derived files
+                derived.prepare(store, encoder)
+                generation = store.generation()
+            answerer = Answerer(store, encoder=encoder, in_memory=True, cache_size=self.settings.answer_cache)
         except Exception as error:  # whatever broke, the previous answerer still answers
             self._rebuild_failures += 1
             failures = self._rebuild_failures
@@ -521,7 +523,7 @@ class Service:
         finally:
             # What was saved is served once rebuilt, in the background: whether the answer was sent (200), or the
             # time limit passed (504, and this job stopped at a file boundary after its earlier paths were saved).
-            self._reload_thread = self._start_reload(store, "after an ingest", missing=True)
+            self._reload_thread = self._start_reload(store, "after an ingest", own_ingest=True)
 
     def _ingest_locked(
         self, store: Store, paths: list[str], limits: IngestLimits | None = None,

@@ -19,8 +19,11 @@ by the first process that finds a part missing or unreadable (a knowledge base m
 PostgreSQL database ingested from another host), under a file lock (``.lock``) so that racing processes build
 it once; a part is built in a temporary folder and renamed into place, so a reader sees a whole part or none.
 Building reads the store and never writes to it. A part is used only when its manifest matches the store
-(format version, generation, visible passages, per-source counts, and for SQLite the database file): anything
-else (a partial or corrupt folder, another knowledge base at the same path) is ignored and rebuilt. Older
+(format version, the knowledge base's random identity, generation, visible passages, per-source counts):
+anything else (a partial or corrupt folder, another knowledge base made at the same path or behind the same
+URL, whose generation and counts may be the same) is ignored and rebuilt. A folder that cannot be read or
+written (permissions, a full disk, no home directory for the cache) is warned about once and left out: the
+process then computes its own indexes. Older
 generations are removed once a newer one is written; a process still mapping their files keeps its pages
 (POSIX unlinking), so nobody's answers break.
 
@@ -103,24 +106,26 @@ def _vector_part(model: str) -> str:
 def fingerprint(store: Store, generation: int) -> dict[str, Any]:
     """What a part's manifest must match to be used for ``store`` at ``generation``: cheap reads only."""
     sources = sorted([s.name, s.documents, s.passages, s.questions, s.newest or ""] for s in store.sources())
-    found: dict[str, Any] = {"format": FORMAT_VERSION, "generation": generation,
-                             "passages": store.passage_count(), "sources": sources}
-    path = getattr(store, "path", None)
-    if isinstance(path, Path):
-        # Another knowledge base created at the same path has another inode (same generation number or not).
-        found["inode"] = os.stat(path).st_ino
-    return found
+    # The identity, not the path, inode or URL: another knowledge base made at the same place (a file deleted
+    # or overwritten, a database dropped and created again) may have the same generation number and counts.
+    return {"format": FORMAT_VERSION, "identity": store.identity(), "generation": generation,
+            "passages": store.passage_count(), "sources": sources}
 
 
 def load(store: Store, model: str | None, generation: int | None = None) -> Derived | None:
     """The derived indexes of ``store``'s generation that are on disk and valid, memory-mapped; None when
-    switched off or when there is no folder. Never builds, never raises for a bad file (it is left out)."""
+    switched off or when there is no folder. Never builds, never raises for a bad or unreadable file or folder
+    (it is left out)."""
     root = derived_root(store) if enabled() else None
     if root is None:
         return None
     generation = store.generation() if generation is None else generation
     folder = generation_folder(root, generation)
-    if not folder.is_dir():
+    try:
+        if not folder.is_dir():
+            return Derived(generation, model=model)
+    except OSError as error:  # e.g. a folder of another user's, not searchable by this one
+        _warn_once(root, error)
         return Derived(generation, model=model)
     expected = fingerprint(store, generation)
     derived = Derived(generation, model=model)
@@ -137,12 +142,14 @@ def ensure(store: Store, model: str | None, *, lexical: bool = True) -> Derived 
     matrices too; ``model``: its vectors, when every visible passage has one). None when switched off or where
     there is no folder; parts that cannot be built (a read-only folder) are None, and their users compute
     them in memory instead."""
-    derived = load(store, model)
-    if derived is None or _complete(derived, model, lexical):
-        return derived
-    root = derived_root(store)
-    assert root is not None  # load returned a Derived
+    root = derived_root(store) if enabled() else None
+    if root is None:
+        return None
+    derived: Derived | None = None
     try:
+        derived = load(store, model)
+        if derived is None or _complete(derived, model, lexical):
+            return derived
         root.mkdir(parents=True, exist_ok=True)
         with _locked(root):
             # Another process may have built it while this one waited for the lock.
@@ -151,10 +158,21 @@ def ensure(store: Store, model: str | None, *, lexical: bool = True) -> Derived 
                 _build_missing(store, root, derived, model, lexical)
             _remove_stale(root, derived.generation)
         return load(store, model, derived.generation)
-    except OSError as error:
-        log.warning("cannot write the derived indexes under %s (%s): this process computes its own",
-                    root, error.strerror or error)
-        return derived
+    except OSError as error:  # whatever cannot be read or written there, the answers do not depend on it
+        _warn_once(root, error)
+        return derived if derived is not None else Derived(store.generation(), model=model)
+
+
+_warned: set[Path] = set()
+
+
+def _warn_once(root: Path, error: OSError) -> None:
+    """One warning per folder and process: a server would otherwise repeat it at every rebuild."""
+    if root in _warned:
+        return
+    _warned.add(root)
+    log.warning("cannot use the derived indexes under %s (%s): this process computes its own",
+                root, error.strerror or type(error).__name__)
 
 
 def prepare(store: Store, encoder: Encoder | None) -> Derived | None:
@@ -219,9 +237,9 @@ def _publish(store: Store, part: Path, expected: dict[str, Any], arrays: dict[st
 
 def _read_part(part: Path, expected: dict[str, Any], read: Callable[[Path, dict[str, Any]], T]) -> T | None:
     manifest_path = part / "manifest.json"
-    if not manifest_path.is_file():
-        return None
     try:
+        if not manifest_path.is_file():
+            return None
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
         if not isinstance(manifest, dict):
             raise ValueError("the manifest is not an object")

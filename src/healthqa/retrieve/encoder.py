@@ -197,11 +197,32 @@ QUERY_MODEL_VERSION = 1
 
 
 def cache_dir() -> Path:
-    """healthqa's cache folder: ``$HEALTHQA_CACHE_DIR``, else ``$XDG_CACHE_HOME/healthqa`` or ``~/.cache/healthqa``."""
+    """healthqa's cache folder: ``$HEALTHQA_CACHE_DIR``, else ``$XDG_CACHE_HOME/healthqa`` or ``~/.cache/healthqa``;
+    where none of them can be found (a service account without a home directory), a private temporary folder of
+    this process, removed at its exit (said once in the log)."""
     given = os.environ.get("HEALTHQA_CACHE_DIR")
     if given:
         return Path(given)
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "healthqa"
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    if xdg:
+        return Path(xdg) / "healthqa"
+    try:
+        return Path.home() / ".cache" / "healthqa"
+    except (RuntimeError, KeyError, OSError):  # no HOME and no passwd entry for this user
+        return _private_cache_dir()
+
+
+@lru_cache(maxsize=1)
+def _private_cache_dir() -> Path:
+    """A folder only this process knows (mode 0700, a random name: nobody can plant files in it beforehand)."""
+    import atexit
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="healthqa-cache-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    log.warning("no home directory and neither HEALTHQA_CACHE_DIR nor XDG_CACHE_HOME is set: the query models and "
+                "derived indexes are cached for this process only (set HEALTHQA_CACHE_DIR to share them)")
+    return folder
 
 
 def query_cache_enabled() -> bool:

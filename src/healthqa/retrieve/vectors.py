@@ -117,7 +117,10 @@ def _principal_directions(matrix: npt.NDArray[np.float32], dimensions: int) -> n
 
 
 def build_vectors(store: Store, encoder: Encoder, batch: int = 256) -> int:
-    """Embed every visible passage that has no vector yet; returns how many were added."""
+    """Embed every visible passage that has no vector yet; returns how many were added.
+
+    When it added any, the store's generation is advanced once at the end: servers that rebuilt after the
+    ingest's commit (without embedding: those passages found by their words only) rebuild again, with them."""
     missing = store.vector_texts_missing(encoder.name)
     for start in range(0, len(missing), batch):
         part = missing[start:start + batch]
@@ -125,4 +128,6 @@ def build_vectors(store: Store, encoder: Encoder, batch: int = 256) -> int:
         store.put_vectors(
             encoder.name, [(rowid, vec.tobytes()) for (rowid, _), vec in zip(part, vectors, strict=True)]
         )
+    if missing:
+        store.advance_generation()
     return len(missing)

@@ -164,6 +164,15 @@ CREATE TABLE generation (
 INSERT INTO generation(id, value) VALUES (1, 0);
 """,
     ),
+    (
+        2,
+        # A random identity, written once at creation (see the SQLite migration 0005_identity.sql): a database
+        # dropped and created again behind the same URL is another knowledge base.
+        """
+ALTER TABLE generation ADD COLUMN identity TEXT;
+UPDATE generation SET identity = replace(gen_random_uuid()::text, '-', '') WHERE id = 1;
+""",
+    ),
 ]
 
 SCHEMA_VERSION = max(number for number, _ in MIGRATIONS)

@@ -49,7 +49,18 @@ What a reader sees during an ingest
     after, and one read method call never mixes two generations (each call that reads in several statements
     runs them in one snapshot: a REPEATABLE READ transaction on PostgreSQL, a read transaction on SQLite).
     ``generation()`` grows with every committed ingest that changed documents, whichever process or host
-    committed it; a failed ingest leaves the store exactly as it was.
+    committed it, and with every ``advance_generation()``: a writer that changed what answers depend on outside
+    an ingest (the passage vectors it wrote after the ingest's commit) says so, and servers rebuild once more
+    (they never embed passages themselves). A failed ingest leaves the store exactly as it was.
+
+Identity
+    ``identity()`` is a random string (at least 128 bits) written once, when the knowledge base is created (or,
+    for one made by an older healthqa, when this version first opens it). It is the same for every process and
+    host that opens the knowledge base, never changes with an ingest, and differs between two knowledge bases
+    even when they were created at the same path or behind the same URL (a SQLite file deleted or overwritten
+    and made again, a PostgreSQL database dropped and created again), where the generation numbers and counts
+    may well be equal. What is derived from a knowledge base outside it (healthqa.retrieve.derived's files) is
+    checked against it: a path, an inode or a URL names a place, not a knowledge base.
 """
 
 from __future__ import annotations
@@ -273,6 +284,14 @@ class Store(Protocol):
 
     def generation(self) -> int:
         """A number that grows with every committed ingest that changed documents (in any process)."""
+        ...
+
+    def advance_generation(self) -> None:
+        """Raise ``generation()`` by one, under the writer's lock: after writing passage vectors."""
+        ...
+
+    def identity(self) -> str:
+        """This knowledge base's random identity, written once at its creation (see "Identity" above)."""
         ...
 
     def passage_count(self) -> int: ...

@@ -112,6 +112,8 @@ def migrate(source: str | Path, target: Store, progress: Callable[[str], None] |
             target.put_vectors(model, rows)
             report.vectors[model] = len(rows)
             say(f"wrote {len(rows)} {model} vectors")
+        # Servers rebuilt after the documents' commit, finding these passages by their words only: once more.
+        target.advance_generation()
     return report
 
 

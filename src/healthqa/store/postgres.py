@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -37,8 +38,17 @@ MIGRATION_LOCK = WRITER_LOCK + 1
 # retry) instead of each waiting connect_timeout_s for a connection that cannot come. The pool gives up its own
 # reconnection retries after UNAVAILABLE_S too (instead of backing off for minutes), so that the first call after
 # the server's return gets a fresh connection at once.
+# Only a failure to reach the server counts: a busy pool (every connection checked out, a call waiting its whole
+# connect_timeout_s) or a server refusing more clients (SQLSTATE 53300, "too many clients") is a server that
+# answers. One probe per store at a time and at most one per PROBE_AFTER_S (waiting calls share its finding), and
+# none while a connection is checked out (those calls show the server is there; if it goes, they fail with a
+# connection error, which marks it unreachable).
 PROBE_AFTER_S = 0.25
 UNAVAILABLE_S = 1.0
+# Refusals that say the server is there but full (53300 and the reserved-slots variant, 53300 too).
+_BUSY_SERVER = ("too many clients", "remaining connection slots are reserved", "too many connections")
+# The server went away or is not accepting connections yet: shutdown (57P01, 57P02) or starting (57P03).
+_SERVER_GONE_STATES = frozenset({"57P01", "57P02", "57P03"})
 
 _PASSAGE_COLUMNS = """
     p.id, p.public_id, p.text, p.section, p.heading, COALESCE(p.updated, d.updated), d.id, d.key,
@@ -86,6 +96,10 @@ class PostgresStore:
         self._writer_wait_ms = int(writer_wait_s * 1000)
         self._connect_timeout_s = connect_timeout_s
         self._unreachable_until = 0.0  # see UNAVAILABLE_S
+        self._probe_lock = threading.Lock()
+        self._probed_at = float("-inf")
+        self._checked_out = 0  # connections lent by _checkout and not yet returned
+        self._count_lock = threading.Lock()
         self._pool: ConnectionPool[Connection[TupleRow]] = ConnectionPool(
             url, min_size=1, max_size=pool_size, open=False, configure=self._configure,
             timeout=connect_timeout_s, name="healthqa-store", reconnect_timeout=UNAVAILABLE_S,
@@ -147,35 +161,56 @@ class PostgresStore:
         try:
             with connection:
                 yield connection
-        except (psycopg.errors.QueryCanceled, psycopg.errors.LockNotAvailable):
-            raise  # a slow statement or a busy writer's lock: the server itself answers
-        except psycopg.OperationalError:
-            self._unreachable_until = time.monotonic() + UNAVAILABLE_S
+        except psycopg.OperationalError as error:
+            # A slow statement, a busy writer's lock, a serialization failure or deadlock: the server answered.
+            if connection.broken or _server_gone(error):
+                self._mark_unreachable()
             raise
         finally:
+            with self._count_lock:
+                self._checked_out -= 1
             self._pool.putconn(connection)
+
+    def _mark_unreachable(self) -> None:
+        self._unreachable_until = time.monotonic() + UNAVAILABLE_S
 
     def _checkout(self) -> Connection[TupleRow]:
         if time.monotonic() < self._unreachable_until:  # (not extended by the calls it refuses)
             raise PoolTimeout("the server was unreachable less than a second ago")
         deadline = time.monotonic() + self._connect_timeout_s
-        probed = False
         while True:
             try:
-                return self._pool.getconn(min(PROBE_AFTER_S, max(0.001, deadline - time.monotonic())))
+                connection = self._pool.getconn(min(PROBE_AFTER_S, max(0.001, deadline - time.monotonic())))
             except PoolTimeout:
                 if time.monotonic() < self._unreachable_until:
-                    raise  # another call found the server unreachable meanwhile
+                    raise  # a probe or a failed call found the server unreachable meanwhile
                 if time.monotonic() >= deadline:
-                    self._unreachable_until = time.monotonic() + UNAVAILABLE_S
+                    raise  # waited its whole connect_timeout_s for a busy pool: this call fails, nobody else
+            else:
+                with self._count_lock:
+                    self._checked_out += 1
+                return connection
+            self._probe()  # no connection yet: busy, or no server? A refused connection says at once.
+
+    def _probe(self) -> None:
+        """Connect once, outside the pool, to tell a busy pool from a missing server; raise when it is missing."""
+        if not self._probe_lock.acquire(blocking=False):
+            return  # another call is probing: this one keeps waiting for a connection, and sees its finding
+        try:
+            now = time.monotonic()
+            with self._count_lock:
+                lent = self._checked_out
+            if lent or now - self._probed_at < PROBE_AFTER_S:
+                return
+            self._probed_at = now
+            try:
+                psycopg.connect(self.url, connect_timeout=2).close()
+            except psycopg.OperationalError as error:
+                if _server_gone(error):
+                    self._mark_unreachable()
                     raise
-            if not probed:  # no connection yet: busy, or no server? A refused connection says at once.
-                probed = True
-                try:
-                    psycopg.connect(self.url, connect_timeout=2).close()
-                except psycopg.OperationalError:
-                    self._unreachable_until = time.monotonic() + UNAVAILABLE_S
-                    raise
+        finally:
+            self._probe_lock.release()
 
     def _migrate(self) -> None:
         with self._pool.connection() as connection, connection.transaction():
@@ -434,6 +469,16 @@ class PostgresStore:
         rows = self._all("SELECT value FROM generation WHERE id = 1")
         return int(rows[0][0]) if rows else 0
 
+    def advance_generation(self) -> None:
+        with self._write() as connection:
+            connection.execute("UPDATE generation SET value = value + 1 WHERE id = 1")
+
+    def identity(self) -> str:
+        rows = self._all("SELECT identity FROM generation WHERE id = 1")
+        if not rows or not rows[0][0]:
+            raise StoreError(f"{_safe(self.url)}: the knowledge base has no identity (a damaged generation table)")
+        return str(rows[0][0])
+
     def passage_count(self) -> int:
         return int(self._all("SELECT count(*) FROM passage WHERE superseded_by IS NULL")[0][0])
 
@@ -456,3 +501,12 @@ def _safe(url: str) -> str:
         return "the PostgreSQL knowledge base"
     host, name = info.get("host", ""), info.get("dbname", "")
     return f"postgresql://{info.get('user', '')}@{host}:{info.get('port', 5432)}/{name}"
+
+
+def _server_gone(error: psycopg.OperationalError) -> bool:
+    """Whether ``error`` says the server cannot be reached (not that it refused, cancelled or rolled back)."""
+    state = error.sqlstate
+    if state is not None:
+        return state.startswith("08") or state in _SERVER_GONE_STATES
+    # No SQLSTATE: a connection that failed or broke; a refused one names why in its message.
+    return not any(marker in str(error).lower() for marker in _BUSY_SERVER)

@@ -92,6 +92,11 @@ class SQLiteStore:
                 continue
             self._db.execute("BEGIN IMMEDIATE")
             try:
+                # Another process opening the same file (a server's workers at once) may have applied it while
+                # this one waited for the lock: applied twice, an ALTER TABLE would fail.
+                if self._db.execute("PRAGMA user_version").fetchone()[0] >= number:
+                    self._db.execute("COMMIT")
+                    continue
                 for statement in _split_sql(script):
                     self._db.execute(statement)
                 self._db.execute(f"PRAGMA user_version={number}")
@@ -419,6 +424,16 @@ class SQLiteStore:
     def generation(self) -> int:
         row = self._db.execute("SELECT value FROM generation WHERE id = 1").fetchone()
         return 0 if row is None else int(row[0])
+
+    def advance_generation(self) -> None:
+        with self._write():
+            self._db.execute("UPDATE generation SET value = value + 1 WHERE id = 1")
+
+    def identity(self) -> str:
+        row = self._db.execute("SELECT identity FROM generation WHERE id = 1").fetchone()
+        if row is None or not row[0]:
+            raise StoreError(f"{self.path}: the knowledge base has no identity (a damaged generation table)")
+        return str(row[0])
 
     def passage_count(self) -> int:
         return int(self._db.execute("SELECT COUNT(*) FROM passage WHERE superseded_by IS NULL").fetchone()[0])
