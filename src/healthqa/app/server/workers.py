@@ -315,9 +315,13 @@ class Workers:
         for index, (process, ready) in enumerate(self._processes):
             if process.is_alive() or self._stopping.is_set():
                 continue
-            if not ready.is_set():
-                # It died before serving: the app cannot start (a broken knowledge base, a missing package)
-                # and would fail the same way again.
+            killed = process.exitcode is not None and process.exitcode < 0
+            if not ready.is_set() and not killed:
+                # It exited before serving: the app cannot start (a broken knowledge base, a missing package)
+                # and would fail the same way again. A worker killed by a signal (an operator, the OOM killer) is
+                # started again whatever its "serving" note says (seen once on a loaded machine: a worker killed
+                # after it had served requests was read as never ready, and the whole server stopped; cause not
+                # found).
                 log.error("a server worker stopped before serving (exit code %s); stopping", process.exitcode)
                 self.failed = True
                 self._stopping.set()
