@@ -14,3 +14,11 @@ def hold_and_die(lock: BaseFileLock, held: multiprocessing.synchronize.Event) ->
     lock.__enter__()
     held.set()
     time.sleep(600)
+
+
+def open_community_file(path: str, start: multiprocessing.synchronize.Event) -> None:  # pragma: no cover - a child
+    """Open (and so create) the community database at ``path`` as soon as ``start`` is set; exit 1 on failure."""
+    from healthqa.community.db import SQLiteDatabase
+
+    start.wait(30)
+    SQLiteDatabase(path).connection().close()

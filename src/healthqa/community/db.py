@@ -176,6 +176,23 @@ class Database(Protocol):
     def close(self) -> None: ...
 
 
+def _until_unlocked(statement: Callable[[], object]) -> None:
+    """Run ``statement`` again while SQLite says "database is locked", up to BUSY_TIMEOUT_MS.
+
+    Switching to WAL and creating the schema need locks for which SQLite does not always wait (its busy handler
+    is skipped where waiting could deadlock), so two processes opening a new file at once (two hosts or workers
+    starting together) could fail at once instead of taking turns."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            statement()
+            return
+        except sqlite3.OperationalError as error:
+            if ("locked" not in str(error) and "busy" not in str(error).lower()) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
 class SQLiteDatabase:
     """One connection per thread to the community file, created with its schema on first open."""
 
@@ -187,7 +204,8 @@ class SQLiteDatabase:
         if not parent.is_dir():
             raise StoreError(f"{self.path}: the folder of the community database does not exist")
         self._scrub_pending = False
-        self.connection().executescript(SCHEMA)  # IF NOT EXISTS: every worker may run it
+        # IF NOT EXISTS: every worker of every host may run it, at the same moment.
+        _until_unlocked(lambda: self.connection().executescript(SCHEMA))
         with self.write() as db:
             marked = db.execute("SELECT value FROM settings WHERE name = 'schema_version'").fetchone()
             if marked is not None and int(marked["value"]) > SCHEMA_VERSION:
@@ -215,7 +233,7 @@ class SQLiteDatabase:
             db.row_factory = sqlite3.Row
             db.execute("PRAGMA foreign_keys = ON")
             db.execute("PRAGMA secure_delete = ON")
-            db.execute("PRAGMA journal_mode = WAL")
+            _until_unlocked(lambda: db.execute("PRAGMA journal_mode = WAL"))
             db.execute("PRAGMA synchronous = FULL")  # an acknowledged post survives a crash
             self._local.db = db
         return db
