@@ -12,18 +12,19 @@ from healthqa.mediqa.qtype_training import liveqa_type
 from healthqa.mediqa.training import main
 from healthqa.records import SectionType
 
+# Consumer-style questions in our own words, about made-up conditions (not lines of LiveQA or MedQuAD).
 _LIVEQA = [
-    ("treatment", "what is the best treatment for my back pain? I tried pills."),
-    ("treatment", "how can I treat my son's eczema, nothing works"),
-    ("treatment", "any medicine to cure toe fungus?"),
-    ("diagnosis", "how do doctors test for celiac disease? my sister has stomach aches"),
-    ("diagnosis", "what test shows if I have lyme disease"),
-    ("diagnosis", "how is diabetes diagnosed in children"),
-    ("cause", "why do I get headaches every morning, what causes it"),
-    ("cause", "what causes kidney stones? I had two"),
-    ("cause", "why does my knee swell after running"),
-    ("organization", "is there a support group for parents of kids with autism near me"),
-    ("organization", "which organization helps people with ALS"),
+    ("treatment", "what is the best treatment for my Dravelin palsy? I tried pills."),
+    ("treatment", "how can I treat my son's Kesterby rash, nothing works"),
+    ("treatment", "any medicine to cure Morrowcroft fungus?"),
+    ("diagnosis", "how do doctors test for Dravelin palsy? my sister has stomach aches"),
+    ("diagnosis", "what test shows if I have Kesterby fever"),
+    ("diagnosis", "how is Morrowcroft syndrome diagnosed in children"),
+    ("cause", "why do I get Dravelin spells every morning, what causes it"),
+    ("cause", "what causes Kesterby stones? I had two"),
+    ("cause", "why does my knee swell with Morrowcroft syndrome"),
+    ("organization", "is there a support group for parents of kids with Dravelin palsy near me"),
+    ("organization", "which organization helps people with Kesterby fever"),
 ]
 # MedQuAD's question shapes, written here about made-up conditions (not lines of the corpus).
 _MEDQUAD = [
