@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from healthqa.answer.gap import about_subject, answered_type
+from healthqa.answer.gap import Shown, about_subject, answered_type
 from healthqa.records import SectionType, Tier
 from healthqa.store.base import Store
 from healthqa.understand import Understanding, content_words, normalise, type_cue
@@ -68,23 +68,9 @@ _PASSAGE_CUES: dict[SectionType, re.Pattern[str]] = {
 _TIER_ORDER = {Tier.GOVERNMENT_REVIEWED.value: 0, Tier.REVIEWED_PUBLISHER.value: 1, Tier.UNREVIEWED.value: 2}
 
 
-class Quotable(Protocol):
-    """What the lead needs of a passage shown (an :class:`~healthqa.answer.answerer.AnswerItem`)."""
-
-    @property
-    def id(self) -> str: ...
-
-    @property
-    def text(self) -> str: ...
-
-    @property
-    def title(self) -> str: ...
-
-    @property
-    def section(self) -> str: ...
-
-    @property
-    def question(self) -> str: ...
+class Quotable(Shown, Protocol):
+    """What the lead needs of a passage shown (an :class:`~healthqa.answer.answerer.AnswerItem`): what the gap
+    reads, and its source's tier."""
 
     @property
     def tier(self) -> str: ...
