@@ -117,14 +117,20 @@ def healthqa(index: SymptomIndex, params: Params = DEFAULTS) -> Ranker:
     return lambda terms: index.ranking(terms, params)[1]
 
 
+def disease_folds(cases: Sequence[dict[str, Any]], seed: int) -> dict[str, int]:
+    """Each disease's fold: the cases of one disease always fall in the same fold (never tuned on a disease that
+    is then measured)."""
+    diseases = sorted({case["orpha"] for case in cases})
+    np.random.default_rng(seed).shuffle(diseases)
+    return {disease: i % FOLDS for i, disease in enumerate(diseases)}
+
+
 def cross_validate(
     index: SymptomIndex, cases: Sequence[dict[str, Any]], seed: int
 ) -> tuple[list[Rank | None], list[dict[str, float]]]:
     """Grouped by disease: each fold's cases ranked with the grid's best weights on the other folds."""
     per_params = [rank_cases(index, cases, healthqa(index, params)) for params in GRID]
-    diseases = sorted({case["orpha"] for case in cases})
-    np.random.default_rng(seed).shuffle(diseases)
-    fold = {disease: i % FOLDS for i, disease in enumerate(diseases)}
+    fold = disease_folds(cases, seed)
     result: list[Rank | None] = [None] * len(cases)
     chosen = []
     for f in range(FOLDS):
@@ -253,9 +259,7 @@ def variant_ranks(index: SymptomIndex, cases: Sequence[dict[str, Any]], variants
 def grouped_cv(ranks: dict[Variant, list[Rank | None]], grid: Sequence[Variant], cases: Sequence[dict[str, Any]],
                seed: int) -> tuple[list[Rank | None], list[dict[str, Any]]]:
     """Each fold's cases ranked by the grid's variant with the best MRR on the other folds (split by disease)."""
-    diseases = sorted({case["orpha"] for case in cases})
-    np.random.default_rng(seed).shuffle(diseases)
-    fold = {disease: i % FOLDS for i, disease in enumerate(diseases)}
+    fold = disease_folds(cases, seed)
     result: list[Rank | None] = [None] * len(cases)
     chosen = []
     for f in range(FOLDS):
