@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
@@ -375,3 +376,41 @@ def test_without_a_home_directory_the_caches_are_a_private_folder_of_the_process
     assert done.returncode == 0, done.stderr
     assert done.stderr.count("no home directory") == 1
     assert not Path(done.stdout.strip()).exists()  # removed at the process's exit
+
+
+def test_a_later_step_s_part_is_built_once_then_mapped_and_rebuilt_for_a_new_version(kb: Path) -> None:
+    builds: list[int] = []
+
+    def build() -> tuple[dict[str, np.ndarray], dict[str, object]]:
+        builds.append(1)
+        return {"numbers": np.arange(5, dtype=np.int32)}, {"label": "five"}
+
+    def read(arrays: Mapping[str, np.ndarray], manifest: dict[str, object]) -> tuple[np.ndarray, object]:
+        return arrays["numbers"], manifest["label"]
+
+    store = SQLiteStore(kb)
+    try:
+        first = derived.mapped_part(store, "numbers", build, read)
+        again = derived.mapped_part(store, "numbers", build, read)
+        assert first is not None and again is not None
+        assert again[0].tolist() == [0, 1, 2, 3, 4] and again[1] == "five"
+        assert _mapped(again[0]) and len(builds) == 1
+        assert (_folder(kb, store.generation()) / "numbers" / "manifest.json").is_file()
+        derived.mapped_part(store, "numbers", build, read, version=2)  # another format of the part: rebuilt
+        assert len(builds) == 2
+
+        def unreadable(arrays: Mapping[str, np.ndarray], manifest: dict[str, object]) -> None:
+            raise ValueError("not what this version reads")
+
+        assert derived.mapped_part(store, "numbers", build, unreadable, version=2) is None
+    finally:
+        store.close()
+
+
+def test_a_later_step_s_part_is_none_when_switched_off(kb: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(derived.SWITCH, "off")
+    store = SQLiteStore(kb)
+    try:
+        assert derived.mapped_part(store, "numbers", lambda: ({}, {}), lambda arrays, manifest: 1) is None
+    finally:
+        store.close()

@@ -45,7 +45,7 @@ import os
 import re
 import shutil
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -182,6 +182,77 @@ def prepare(store: Store, encoder: Encoder | None) -> Derived | None:
         build_vectors(store, encoder)
         encoder.prepare_queries()  # cached on this machine: later starts load no torch for questions
     return ensure(store, encoder.name if encoder is not None else None)
+
+
+class _MappedArrays(Mapping[str, np.ndarray]):
+    """A part's arrays by name, each memory-mapped when first asked for."""
+
+    def __init__(self, part: Path, names: list[str]) -> None:
+        self._part = part
+        self._names = names
+        self._loaded: dict[str, np.ndarray] = {}
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        if name not in self._names:
+            raise KeyError(name)
+        if name not in self._loaded:
+            self._loaded[name] = _array(self._part, name)
+        return self._loaded[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+
+def mapped_part(
+    store: Store,
+    name: str,
+    build: Callable[[], tuple[dict[str, np.ndarray], dict[str, Any]]],
+    read: Callable[[Mapping[str, np.ndarray], dict[str, Any]], T],
+    *,
+    version: int = 1,
+) -> T | None:
+    """Part ``name`` of the store's current generation, read by ``read`` from its memory-mapped arrays and its
+    manifest's extra fields; built first (``build()``: the arrays by name and JSON-able extra fields) under the
+    lock when it is missing, belongs to another state of the knowledge base or another ``version`` of the
+    part's format, or cannot be read.
+
+    For the indexes of later pipeline steps (the name index, the disease and symptom indexes), which own their
+    ``build`` and ``read``. None when switched off (``HEALTHQA_DERIVED=off``), where there is no folder (an
+    in-memory database) or where the folder cannot be read or written: the caller then builds in memory.
+    ``read`` raising ``ValueError``, ``KeyError``, ``TypeError`` or ``IndexError`` marks the files unreadable
+    (rebuilt once; if the rebuilt part is unreadable too, None)."""
+    root = derived_root(store) if enabled() else None
+    if root is None:
+        return None
+    generation = store.generation()
+    folder = generation_folder(root, generation)
+    expected = {**fingerprint(store, generation), "part_version": version}
+
+    def _read(part: Path, manifest: dict[str, Any]) -> T:
+        if not isinstance(manifest.get("arrays"), list):
+            raise KeyError("arrays")
+        return read(_MappedArrays(part, [str(a) for a in manifest["arrays"]]), manifest)
+
+    try:
+        found = _read_part(folder / name, expected, _read) if folder.is_dir() else None
+        if found is not None:
+            return found
+        root.mkdir(parents=True, exist_ok=True)
+        with _locked(root):
+            folder.mkdir(parents=True, exist_ok=True)
+            found = _read_part(folder / name, expected, _read)  # built by another process meanwhile?
+            if found is None:
+                arrays, extra = build()
+                _publish(store, folder / name, expected, arrays, extra)
+                found = _read_part(folder / name, expected, _read)
+            _remove_stale(root, generation)
+        return found
+    except OSError as error:
+        _warn_once(root, error)
+        return None
 
 
 def _complete(derived: Derived, model: str | None, lexical: bool) -> bool:
