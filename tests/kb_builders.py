@@ -1,10 +1,12 @@
-"""Small knowledge bases written by the tests: real SQLite files built from hand-made documents.
+"""Small knowledge bases written by the tests from hand-made documents: real SQLite files, or real databases on
+the test PostgreSQL server (:class:`KnowledgeBases`, the ``kb_backend`` fixture of tests/conftest.py).
 
 Shared by the answer tests, the API tests and the web tests (``from kb_builders import ...``).
 """
 
 from __future__ import annotations
 
+import shutil
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -21,8 +23,9 @@ from healthqa.records import (
     SourceInfo,
     Tier,
 )
-from healthqa.store import SQLiteStore, Store
+from healthqa.store import SQLiteStore, Store, open_store
 from orphanet_data import DRY_WEAK, EYE_SKIN, SEIZURES
+from postgres_server import Databases
 
 GARD = SourceInfo("GARD", "NIH", "https://rarediseases.test", "CC BY 4.0", Tier.GOVERNMENT_REVIEWED)
 BLOG = SourceInfo("Some blog", "A blog", "https://blog.test", "unknown", Tier.UNREVIEWED)
@@ -148,13 +151,70 @@ def build_kb(path: Path, documents: list[ParsedDocument] | None = None, *, embed
     """A SQLite knowledge base at ``path`` holding ``documents`` (default: :func:`default_documents`); with
     ``embed``, its passages embedded as an ingest does (an answerer never embeds them itself)."""
     store = SQLiteStore(path)
+    try:
+        fill(store, documents, embed=embed)
+    finally:
+        store.close()
+    return path
+
+
+def fill(store: Store, documents: list[ParsedDocument] | None = None, *, embed: bool = False) -> None:
+    """Ingest ``documents`` (default: :func:`default_documents`) into ``store``; see :func:`build_kb`."""
     with store.ingest() as tx:
         for document in documents if documents is not None else default_documents():
             tx.put_document(document)
     if embed:
         embed_passages(store)
-    store.close()
-    return path
+
+
+class KnowledgeBases:
+    """Where one test module's knowledge bases are made: ``sqlite`` (a file at the path a test names) or
+    ``postgresql`` (a new database on the test server for each, whatever the path; dropped by :meth:`close`).
+
+    :meth:`build` and :meth:`empty` return what ``healthqa.store.open_store`` and ``--db`` take: a path or a URL.
+    """
+
+    def __init__(self, backend: str, databases: Databases | None = None) -> None:
+        self.backend = backend
+        self._databases = databases
+        self._made: list[tuple[str, Path | None]] = []  # each database's URL and its derived files' folder
+
+    def empty(self, path: Path) -> str:
+        """A new knowledge base holding nothing: ``path`` (not created yet) for SQLite, else a new database."""
+        if self._databases is None:
+            return str(path)
+        from healthqa.retrieve.derived import derived_root
+
+        url = self._databases.new()
+        store = open_store(url)  # makes the schema, as opening a new SQLite file does
+        try:
+            # Answering a PostgreSQL knowledge base writes its derived files under the user's cache folder,
+            # not next to a file in the test's folder: removed with the database.
+            self._made.append((url, derived_root(store)))
+        finally:
+            store.close()
+        return url
+
+    def build(self, path: Path, documents: list[ParsedDocument] | None = None, *, embed: bool = False) -> str:
+        """:func:`build_kb` on this backend."""
+        if self._databases is None:
+            return str(build_kb(path, documents, embed=embed))
+        url = self.empty(path)
+        store = open_store(url)
+        try:
+            fill(store, documents, embed=embed)
+        finally:
+            store.close()
+        return url
+
+    def close(self) -> None:
+        if self._databases is None:
+            return
+        for url, derived in self._made:
+            self._databases.drop(url)
+            if derived is not None:
+                shutil.rmtree(derived, ignore_errors=True)
+        self._made.clear()
 
 
 def embed_passages(store: Store) -> None:

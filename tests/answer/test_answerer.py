@@ -1,4 +1,5 @@
-"""End to end: a small knowledge base built by the test, real SQLite file, the real semantic model."""
+"""End to end: a small knowledge base built by the test (a SQLite file, then a PostgreSQL database: tests/conftest.py's
+``kb_backend``), the real semantic model."""
 
 from __future__ import annotations
 
@@ -16,19 +17,19 @@ from healthqa.answer.wording import emergency_actions
 from healthqa.cli import main
 from healthqa.records import SectionType
 from healthqa.retrieve.encoder import QUERY_TOKENS, english_words
-from healthqa.store import SQLiteStore
+from healthqa.store import open_store
 from healthqa.understand import Understanding
-from kb_builders import DOCUMENTS, KALLMANN, LEMS_INHERITANCE, build_kb, make_document
+from kb_builders import DOCUMENTS, KALLMANN, LEMS_INHERITANCE, KnowledgeBases, make_document
 
 
 @pytest.fixture(scope="module")
-def kb_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_kb(tmp_path_factory.mktemp("kb") / "kb.db", [KALLMANN, *DOCUMENTS], embed=True)
+def kb_path(tmp_path_factory: pytest.TempPathFactory, kb_backend: KnowledgeBases) -> str:
+    return kb_backend.build(tmp_path_factory.mktemp("kb") / "kb.db", [KALLMANN, *DOCUMENTS], embed=True)
 
 
 @pytest.fixture(scope="module")
-def answerer(kb_path: Path) -> Iterator[Answerer]:
-    store = SQLiteStore(kb_path)
+def answerer(kb_path: str) -> Iterator[Answerer]:
+    store = open_store(kb_path)
     yield Answerer(store)
     store.close()
 
@@ -89,8 +90,8 @@ def test_emergency_actions_order() -> None:
     assert tels == {"911": "tel:911", "988": "tel:988", "1-800-222-1222": "tel:+1-800-222-1222"}
 
 
-def test_ask_json_shape(kb_path: Path) -> None:
-    result = CliRunner().invoke(main, ["ask", "--json", "--db", str(kb_path), "what causes gout?"])
+def test_ask_json_shape(kb_path: str) -> None:
+    result = CliRunner().invoke(main, ["ask", "--json", "--db", kb_path, "what causes gout?"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     for key in ("question", "focus", "type", "answers", "abstained", "emergency"):
@@ -101,35 +102,35 @@ def test_ask_json_shape(kb_path: Path) -> None:
     assert first["id"] == "GOUT_Sec1.txt"
 
 
-def test_ask_prints_readable_answer(kb_path: Path) -> None:
-    result = CliRunner().invoke(main, ["ask", "--db", str(kb_path), "what is the capital of France?"])
+def test_ask_prints_readable_answer(kb_path: str) -> None:
+    result = CliRunner().invoke(main, ["ask", "--db", kb_path, "what is the capital of France?"])
     assert result.exit_code == 0
     assert "No trusted answer found" in result.output and "not medical advice" in result.output
 
 
-def test_batch_trec_and_jsonl(kb_path: Path, tmp_path: Path) -> None:
+def test_batch_trec_and_jsonl(kb_path: str, tmp_path: Path) -> None:
     questions = tmp_path / "q.jsonl"
     questions.write_text(
         json.dumps({"id": "7", "question": "what causes gout"}) + "\n"
         + json.dumps({"id": "9", "question": "LEMS treatment"}) + "\n",
         encoding="utf-8",
     )
-    result = CliRunner().invoke(main, ["batch", str(questions), "--top", "3", "--db", str(kb_path)])
+    result = CliRunner().invoke(main, ["batch", str(questions), "--top", "3", "--db", kb_path])
     assert result.exit_code == 0, result.output
     lines = [line.split() for line in result.output.splitlines()]
     assert lines[0][:4] == ["7", "Q0", "GOUT_Sec1.txt", "1"] and lines[0][5] == "healthqa"
     assert {line[0] for line in lines} == {"7", "9"} and all(len(line) == 6 for line in lines)
     ranks = [int(line[3]) for line in lines if line[0] == "9"]
     assert ranks == sorted(ranks) and ranks[0] == 1
-    result = CliRunner().invoke(main, ["batch", str(questions), "--format", "jsonl", "--db", str(kb_path)])
+    result = CliRunner().invoke(main, ["batch", str(questions), "--format", "jsonl", "--db", kb_path])
     records = [json.loads(line) for line in result.output.splitlines()]
     assert [r["id"] for r in records] == ["7", "9"] and records[0]["answers"][0]["id"] == "GOUT_Sec1.txt"
 
 
-def test_batch_rejects_bad_lines_naming_the_line(kb_path: Path, tmp_path: Path) -> None:
+def test_batch_rejects_bad_lines_naming_the_line(kb_path: str, tmp_path: Path) -> None:
     questions = tmp_path / "q.jsonl"
     questions.write_text('{"id": 1, "question": "gout"}\nnot json\n', encoding="utf-8")
-    result = CliRunner().invoke(main, ["batch", str(questions), "--db", str(kb_path)])
+    result = CliRunner().invoke(main, ["batch", str(questions), "--db", kb_path])
     assert result.exit_code == 1 and f"{questions}:2" in result.output
 
 
@@ -143,8 +144,8 @@ def test_catalogue_facts_answer_inheritance_with_attribution(answerer: Answerer)
     assert answerer.ask("how common is kallmann syndrome?").facts[0].text == "1-9 / 100 000"
 
 
-def test_corpus_word_test_knows_the_words_of_the_passages(kb_path: Path) -> None:
-    store = SQLiteStore(kb_path)
+def test_corpus_word_test_knows_the_words_of_the_passages(kb_path: str) -> None:
+    store = open_store(kb_path)
     try:
         known = corpus_word_test(store, passages=1)
         assert known("predisposition") and known("crystals")
@@ -154,13 +155,13 @@ def test_corpus_word_test_knows_the_words_of_the_passages(kb_path: Path) -> None
         store.close()
 
 
-def test_english_words_are_not_corrected_into_names(tmp_path: Path) -> None:
+def test_english_words_are_not_corrected_into_names(tmp_path: Path, kb_backend: KnowledgeBases) -> None:
     documents = [
         make_document("snuff", "Snuff", [], [(SectionType.INFORMATION, "What is snuff?", "Snuff is tobacco.")]),
         make_document("lice", "Lice", [], [(SectionType.INFORMATION, "What are lice?", "Lice are insects.")]),
         make_document("fever", "Fever", [], [(SectionType.INFORMATION, "What is fever?", "A high temperature.")]),
     ]
-    store = SQLiteStore(build_kb(tmp_path / "kb.db", documents))
+    store = open_store(kb_backend.build(tmp_path / "kb.db", documents))
     try:
         names = name_index(store)
         # None of these words is in the passages: the encoder's vocabulary tells English from a typo.
@@ -171,7 +172,9 @@ def test_english_words_are_not_corrected_into_names(tmp_path: Path) -> None:
         store.close()
 
 
-def test_lowercase_abbreviation_test_reads_how_the_passages_write_a_word(tmp_path: Path) -> None:
+def test_lowercase_abbreviation_test_reads_how_the_passages_write_a_word(
+    tmp_path: Path, kb_backend: KnowledgeBases,
+) -> None:
     documents = [
         make_document("copd", "Chronic obstructive pulmonary disease", ["COPD"], [
             (SectionType.INFORMATION, "What is COPD?", "COPD is a lung disease that makes breathing hard."),
@@ -181,7 +184,7 @@ def test_lowercase_abbreviation_test_reads_how_the_passages_write_a_word(tmp_pat
             (SectionType.INFORMATION, "What is SAD?", "People with SAD feel sad in winter. ALS is not SAD."),
         ]),
     ]
-    store = SQLiteStore(build_kb(tmp_path / "kb.db", documents))
+    store = open_store(kb_backend.build(tmp_path / "kb.db", documents))
     try:
         reads = lowercase_abbreviation_test(store, three_letter_mentions=1)
         assert reads("copd")  # the passages write it only as COPD
@@ -193,7 +196,7 @@ def test_lowercase_abbreviation_test_reads_how_the_passages_write_a_word(tmp_pat
         store.close()
 
 
-def test_a_text_is_quoted_once_however_many_pages_repeat_it(tmp_path: Path) -> None:
+def test_a_text_is_quoted_once_however_many_pages_repeat_it(tmp_path: Path, kb_backend: KnowledgeBases) -> None:
     shared = "This condition is inherited in an autosomal recessive pattern, which means both copies of the gene."
     documents = [
         make_document(key, title, [], [
@@ -203,7 +206,7 @@ def test_a_text_is_quoted_once_however_many_pages_repeat_it(tmp_path: Path) -> N
         for key, title, organ in [("alpha", "Alpha syndrome", "liver"), ("beta", "Beta syndrome", "kidney"),
                                   ("gamma", "Gamma syndrome", "skin")]
     ]
-    store = SQLiteStore(build_kb(tmp_path / "kb.db", documents))
+    store = open_store(kb_backend.build(tmp_path / "kb.db", documents))
     try:
         ranked = Answerer(store, semantic=False).rank_ids("is beta syndrome inherited?", top=10)
         ids = [public_id for public_id, _ in ranked]
@@ -214,14 +217,14 @@ def test_a_text_is_quoted_once_however_many_pages_repeat_it(tmp_path: Path) -> N
         store.close()
 
 
-def test_a_brand_name_list_answers_only_a_question_about_names(tmp_path: Path) -> None:
+def test_a_brand_name_list_answers_only_a_question_about_names(tmp_path: Path, kb_backend: KnowledgeBases) -> None:
     drug = make_document("cipro", "Ciprofloxacin", ["Cipro"], [
         (SectionType.USAGE, "How should Ciprofloxacin be used?",
          "Do not take ciprofloxacin with dairy products such as milk alone."),
         (SectionType.BRAND_NAMES, "What are the brand names of Ciprofloxacin?",
          "- Cipro Oral Suspension  - Cipro Tablets  - Cipro XR"),
     ])
-    store = SQLiteStore(build_kb(tmp_path / "kb.db", [drug, *DOCUMENTS]))
+    store = open_store(kb_backend.build(tmp_path / "kb.db", [drug, *DOCUMENTS]))
     try:
         answerer = Answerer(store, semantic=False)
         asked_with_milk = [public_id for public_id, _ in answerer.rank_ids("can i take cipro with milk?")]
@@ -252,8 +255,8 @@ def test_ranking_compares_the_adapted_question_vector(answerer: Answerer) -> Non
         ranker.adapter = shipped
 
 
-def test_answer_cache_returns_equal_independent_copies_and_forgets_the_oldest(kb_path: Path) -> None:
-    store = SQLiteStore(kb_path)
+def test_answer_cache_returns_equal_independent_copies_and_forgets_the_oldest(kb_path: str) -> None:
+    store = open_store(kb_path)
     try:
         answerer = Answerer(store, cache_size=2)
         ranked: list[str] = []
@@ -286,7 +289,7 @@ def test_answer_cache_returns_equal_independent_copies_and_forgets_the_oldest(kb
 
 
 def test_an_abbreviated_condition_is_answered_from_its_own_pages_not_from_a_listed_other_condition(
-    tmp_path: Path,
+    tmp_path: Path, kb_backend: KnowledgeBases,
 ) -> None:
     # GARD lists each of LEMS and congenital myasthenic syndrome (CMS) among the other's synonyms; only CMS has
     # an inheritance section, and other conditions' "Is X inherited?" pages match the question's wording.
@@ -308,7 +311,7 @@ def test_an_abbreviated_condition_is_answered_from_its_own_pages_not_from_a_list
              "Alport syndrome can be inherited in an X-linked, autosomal recessive or dominant pattern."),
         ]),
     ]
-    store = SQLiteStore(build_kb(tmp_path / "kb.db", documents, embed=True))
+    store = open_store(kb_backend.build(tmp_path / "kb.db", documents, embed=True))
     try:
         answer = Answerer(store).ask("is LEMS inherited?")
     finally:
@@ -328,14 +331,16 @@ EVERYDAY_PAGES = [
 ]
 
 
-def test_an_everyday_name_does_not_restrict_the_answer_to_its_own_page(tmp_path: Path) -> None:
+def test_an_everyday_name_does_not_restrict_the_answer_to_its_own_page(
+    tmp_path: Path, kb_backend: KnowledgeBases,
+) -> None:
     # "Exercise" is a page title, but most pages mention exercise: naming it is not naming a condition.
     exercise = make_document("exercise", "Exercise", [], [
         (SectionType.INFORMATION, "What is exercise?", "Exercise is planned physical activity, done on purpose."),
     ])
     pages = [make_document(key, title, [], [(SectionType.TREATMENT, f"How is {title.lower()} helped?", text)])
              for key, title, text in EVERYDAY_PAGES]
-    store = SQLiteStore(build_kb(tmp_path / "kb.db", [*DOCUMENTS, exercise, *pages], embed=True))
+    store = open_store(kb_backend.build(tmp_path / "kb.db", [*DOCUMENTS, exercise, *pages], embed=True))
     try:
         answerer = Answerer(store)
         assert answerer.ranker.specificity("exercise") < answerer.thresholds.specific_name

@@ -10,7 +10,15 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from healthqa.conditions._names import contains, overlaps, spells
+from healthqa.conditions._names import (
+    abbreviation,
+    contains,
+    inner_abbreviations,
+    name_keys,
+    overlaps,
+    shortened_keys,
+    spells,
+)
 from healthqa.store.base import DocumentHead
 
 IDENTIFIER_SYSTEMS = ("ORPHA", "OMIM")
@@ -27,6 +35,26 @@ class LinkDocument:
     shortened: set[str] = field(default_factory=set)  # keys of the title or focus without a part in brackets
     abbreviations: set[str] = field(default_factory=set)
     codes: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+
+
+def link_document(head: DocumentHead, names: Iterable[tuple[str, str]],
+                  codes: Iterable[tuple[str, str]]) -> LinkDocument:
+    """What linking knows of a document from its (name, kind) rows and (system, code) rows, in the store's order."""
+    doc = LinkDocument(head)
+    for name, kind in names:
+        doc.names.append((name, kind))
+        if kind == "synonym":
+            doc.secondary |= name_keys(name)
+        else:
+            doc.primary |= name_keys(name)
+            doc.shortened |= shortened_keys(name)
+        short = abbreviation(name)
+        doc.abbreviations.update([short] if short else inner_abbreviations(name))
+    doc.secondary -= doc.primary
+    doc.shortened -= doc.primary | doc.secondary
+    for system, code in codes:
+        doc.codes[system].add(code)
+    return doc
 
 
 def holders(docs: dict[int, LinkDocument], attribute: str) -> dict[str, set[int]]:

@@ -158,17 +158,18 @@ class Encoder:
                 if self._session is None:
                     folder = query_model_folder(self._path)
                     cached = _read_query_models(folder) if query_cache_enabled() else None
+                    run: bytes | Path
                     if cached is None:
                         torch, model = self._torch_model()
                         graph, quantized, precision = _query_model(model[0], torch)
                         if query_cache_enabled():
                             _write_query_models(folder, graph, quantized if precision == "int8" else None)
+                        run = quantized if quantized is not None and precision == "int8" else graph
                     else:
-                        graph, quantized = cached
-                        precision = "int8" if quantized is not None else "float32"
+                        run, copy = cached
+                        precision = "int8" if copy is not None else "float32"
                     self.query_precision = precision
-                    self._session = (_question_tokenizer(self._path),
-                                     _session(quantized if quantized is not None and precision == "int8" else graph))
+                    self._session = (_question_tokenizer(self._path), _session(run))
         return self._session
 
 
@@ -244,7 +245,7 @@ def query_model_folder(model_path: Path) -> Path:
     return cache_dir() / "encoder" / f"{MODEL_NAME}-{digest}"
 
 
-def _read_query_models(folder: Path, exact: bool = False) -> tuple[bytes, bytes | None] | None:
+def _read_query_models(folder: Path, exact: bool = False) -> tuple[Path, Path | None] | None:
     """From the cache: (the graph to run, the int8 copy or None) with ``exact`` (the float32 graph, then None),
     else (the int8 copy, itself) or (the float32 graph, None) where the copy strayed; None when absent or
     unreadable. Only the graph to run is read and its digest checked (the float32 one is 90 MB)."""
@@ -255,10 +256,11 @@ def _read_query_models(folder: Path, exact: bool = False) -> tuple[bytes, bytes 
         if any((folder / f"{graph_name}.onnx").stat().st_size != size for graph_name, size in sizes.items()):
             raise ValueError("size")
         name = "float32" if exact or manifest["precision"] != "int8" else "int8"
-        graph = (folder / f"{name}.onnx").read_bytes()
-        if hashlib.sha256(graph).hexdigest() != manifest[name]:
+        path = folder / f"{name}.onnx"
+        if hashlib.sha256(path.read_bytes()).hexdigest() != manifest[name]:
             raise ValueError("digest")
-        return graph, (graph if name == "int8" else None)
+        # The session reads the file itself: a copy of its bytes held here would stay private to each process.
+        return path, (path if name == "int8" else None)
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
@@ -320,7 +322,7 @@ def _export(transformer: Any, torch: Any) -> bytes:
     return graph.getvalue()
 
 
-def _session(graph: bytes) -> Any:
+def _session(graph: bytes | Path) -> Any:
     import onnxruntime
 
     options = onnxruntime.SessionOptions()
@@ -328,7 +330,8 @@ def _session(graph: bytes) -> Any:
     options.intra_op_num_threads = 1
     options.inter_op_num_threads = 1
     options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
-    return onnxruntime.InferenceSession(graph, options, providers=["CPUExecutionProvider"])
+    model = str(graph) if isinstance(graph, Path) else graph
+    return onnxruntime.InferenceSession(model, options, providers=["CPUExecutionProvider"])
 
 
 def _quantize(graph: bytes) -> bytes:
