@@ -100,14 +100,13 @@ def ingest(paths: tuple[Path, ...], format_: str | None, db: str | None) -> None
 
 
 def _prepare_generation(db: str | None, store: Store) -> None:
-    """An ingest's last step (healthqa.retrieve.derived.prepare), with the embedding's progress said in lines."""
-    from healthqa.app import embed_first
-    from healthqa.retrieve import derived
+    """An ingest's last step (healthqa.app.generation.prepare), with the embedding's progress said in lines."""
+    from healthqa.app import embed_first, generation
     from healthqa.retrieve.encoder import Encoder
 
     embed_first(db, lambda line: click.echo(line, err=True), quiet_below=EMBED_QUIETLY_BELOW)
     try:
-        derived.prepare(store, Encoder())  # the query models, the derived indexes
+        generation.prepare(store, Encoder())  # the query models, the derived indexes
     except HealthQAError as error:  # the knowledge base is saved; the next start builds what is missing
         click.echo(f"warning: the derived indexes were not written: {error}", err=True)
 

@@ -102,7 +102,7 @@ def test_healthqa_ingest_writes_them_and_the_next_process_maps_them_without_rebu
     folder = _folder(kb, 2)
     assert not _folder(kb, 1).exists()
     manifests = {part.name: (part / "manifest.json").stat().st_mtime_ns for part in folder.iterdir()}
-    assert set(manifests) == {"lexical", "vectors-all-MiniLM-L6-v2"}
+    assert set(manifests) == {"lexical", "vectors-all-MiniLM-L6-v2", "tables"}
     # Another process answers from them: it maps the files, builds nothing and writes nothing.
     script = (
         "import sys, numpy as np\n"
@@ -117,6 +117,7 @@ def test_healthqa_ingest_writes_them_and_the_next_process_maps_them_without_rebu
         "        a = getattr(a, 'base', None)\n"
         "    return False\n"
         "assert mapped(answerer.ranker.index.matrix) and mapped(answerer.ranker.passage_lexical.matrix.indices)\n"
+        "assert mapped(answerer.ranker.passages._mapped._rowids)\n"
         "assert answerer.unembedded == 0\n"
         "print(answerer.ask('is zyxoplasia lambertosis inherited?').answers[0].text)\n"
     )

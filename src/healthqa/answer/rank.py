@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -24,7 +25,7 @@ from healthqa.records import SectionType
 from healthqa.retrieve.derived import Derived
 from healthqa.retrieve.encoder import Encoder
 from healthqa.retrieve.lexical import LexicalIndex, passage_index, question_index
-from healthqa.retrieve.passages import PassageTable
+from healthqa.retrieve.passages import PassageTable, mapped_tables
 from healthqa.retrieve.vectors import _BLAS, VectorIndex, build_vectors
 from healthqa.store.base import PassageRecord, QuestionRecord, Store
 from healthqa.understand import Understanding, normalise
@@ -123,18 +124,27 @@ class Ranker:
         self.weights = weights or Weights()
         self.passage_lexical: LexicalIndex | None = None
         self.question_lexical: LexicalIndex | None = None
-        self.questions: dict[int, QuestionRecord] = {}
+        self.questions: Mapping[int, QuestionRecord] = {}
         self.in_memory = in_memory
-        records = list(store.iter_passages()) if in_memory else None
-        self.passages = PassageTable(store, records)
-        if records is not None:
-            if derived is not None and derived.passage_lexical is not None and derived.question_lexical is not None:
-                self.passage_lexical = derived.passage_lexical
-                self.question_lexical = derived.question_lexical
-                self.questions = {q.rowid: q for q in store.iter_questions()}
+        if in_memory and derived is not None and derived.passage_lexical is not None \
+                and derived.question_lexical is not None:
+            self.passage_lexical = derived.passage_lexical
+            self.question_lexical = derived.question_lexical
+            # The passages and FAQ questions too are mapped from the generation's files, not copied here.
+            tables = mapped_tables(store)
+            if tables is not None:
+                self.passages = PassageTable(store, mapped=tables[0])
+                self.questions = tables[1]
             else:
-                self.passage_lexical = passage_index(store, records)
-                self.question_lexical, self.questions = question_index(store)
+                self.passages = PassageTable(store, store.iter_passages())
+                self.questions = {q.rowid: q for q in store.iter_questions()}
+        elif in_memory:
+            records = list(store.iter_passages())
+            self.passages = PassageTable(store, records)
+            self.passage_lexical = passage_index(store, records)
+            self.question_lexical, self.questions = question_index(store)
+        else:
+            self.passages = PassageTable(store)
         if encoder is None:
             self.index = VectorIndex([], [])
         elif derived is not None and derived.vectors is not None and derived.model == encoder.name:

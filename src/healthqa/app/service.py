@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 import anyio
 
 from healthqa.answer.answerer import Answer, Answerer
+from healthqa.app import generation as generation_parts
 from healthqa.app.api.condition_search import NameSearch, candidates_for
 from healthqa.app.api.symptom_search import NO_PHENOTYPES, SymptomQuery, SymptomSearch, run_symptom_query
 from healthqa.app.errors import ApiError
@@ -36,7 +37,6 @@ from healthqa.conditions import (
 from healthqa.config import Settings
 from healthqa.errors import BadInputError, HealthQAError, NotFoundError
 from healthqa.ingest import IngestLimits, StopSignal
-from healthqa.retrieve import derived
 from healthqa.retrieve.encoder import default_encoder
 from healthqa.store import DocumentRecord, Store, document_by_former_number, open_store
 from healthqa.symptoms.search import SymptomIndex
@@ -287,7 +287,7 @@ class Service:
         try:
             encoder = getattr(self.answerer, "encoder", None) or default_encoder()  # the model is reused
             if own_ingest:  # embeds (advancing the generation) and writes the derived files
-                derived.prepare(store, encoder)
+                generation_parts.prepare(store, encoder)
                 generation = store.generation()
             answerer = Answerer(store, encoder=encoder, in_memory=True, cache_size=self.settings.answer_cache)
         except Exception as error:  # whatever broke, the previous answerer still answers

@@ -1,0 +1,21 @@
+"""What an ingest leaves ready for answering: every derived part of the new knowledge-base generation.
+
+Each pipeline step owns its part and builds it on first use (:func:`healthqa.retrieve.derived.mapped_part`);
+an ingest builds them all at its end, so that servers started afterwards only map files. This module only
+calls them in order: it sits above every step (store -> understand -> retrieve -> answer -> conditions and
+symptoms), which :mod:`healthqa.retrieve.derived` cannot import.
+"""
+
+from __future__ import annotations
+
+from healthqa.retrieve import derived
+from healthqa.retrieve.encoder import Encoder
+from healthqa.retrieve.passages import mapped_tables
+from healthqa.store.base import Store
+
+
+def prepare(store: Store, encoder: Encoder | None) -> None:
+    """Embed the passages without a vector and cache the query models (``encoder``), then write the
+    generation's derived parts: the full-text matrices and vectors, the passage and FAQ tables."""
+    derived.prepare(store, encoder)
+    mapped_tables(store)

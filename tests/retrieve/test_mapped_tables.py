@@ -1,0 +1,124 @@
+"""The passages and FAQ questions memory-mapped from a generation's files (healthqa.retrieve.passages.mapped_tables)
+answer the store's lookups exactly as the store and the copied table do, and are built once per generation."""
+
+from __future__ import annotations
+
+import csv
+import mmap
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from healthqa.answer import rank
+from healthqa.answer.answerer import Answerer
+from healthqa.ingest import ingest_path
+from healthqa.retrieve import derived
+from healthqa.retrieve._columns import Columns
+from healthqa.retrieve.passages import PassageTable, mapped_tables
+from healthqa.store import SQLiteStore
+from kb_builders import build_kb, write_medquad_file
+
+
+def _mapped(array: object) -> bool:
+    while array is not None:
+        if isinstance(array, (np.memmap, mmap.mmap)):
+            return True
+        array = getattr(array, "base", None)
+    return False
+
+
+def test_columns_give_back_every_row_with_its_nones_and_non_ascii_text() -> None:
+    rows = [(1, "Sjögren's", None), (2, "", "x"), (-5, "line\nbreak", "")]
+    columns = Columns("iso", Columns.pack("iso", rows))
+    assert [columns.row(i) for i in range(len(columns))] == rows
+    assert columns.integers(0).tolist() == [1, 2, -5]
+    with pytest.raises(TypeError):
+        columns.integers(1)
+    with pytest.raises(IndexError):
+        columns.row(3)
+    with pytest.raises(ValueError, match="3 columns"):
+        Columns.pack("iso", [(1, "a")])
+    empty = Columns("iso", Columns.pack("iso", []))
+    assert len(empty) == 0
+
+
+def test_the_mapped_table_answers_as_the_store_does(tmp_path: Path) -> None:
+    store = SQLiteStore(build_kb(tmp_path / "kb.db"))
+    try:
+        tables = mapped_tables(store)
+        assert tables is not None
+        mapped, questions = tables
+        table = PassageTable(store, mapped=mapped)
+        records = list(store.iter_passages())
+        assert len(table) == len(records) > 5 and table.in_memory
+        rowids = [p.rowid for p in reversed(records)] + [10**9, records[0].rowid]
+        assert table.by_ids(rowids) == store.passages_by_ids(rowids)
+        public = [p.public_id for p in records] + ["NO_SUCH_Sec1.txt"]
+        assert table.by_public_ids(public) == store.passages_by_public_ids(public)
+        documents = sorted({p.document_id for p in records}, reverse=True)
+        for limit in (1, 3, 400):
+            assert table.of_documents(documents, limit) == store.passages_of_documents(documents, limit)
+        assert table.of_documents([10**9], 5) == []
+        stored = {q.rowid: q for q in store.iter_questions()}
+        assert dict(questions) == stored and len(questions) == len(stored) > 0
+        with pytest.raises(KeyError):
+            questions[10**9]
+        # Another process (a new store object) maps the same files instead of building them again.
+        again = mapped_tables(SQLiteStore(tmp_path / "kb.db"))
+        assert again is not None and _mapped(again[0]._rowids)
+    finally:
+        store.close()
+
+
+def test_a_superseded_id_resolves_to_its_winner_through_the_store(tmp_path: Path) -> None:
+    write_medquad_file(tmp_path / "medquad" / "8_NHLBI_QA_XML", "0000051", "Made-up clot", [
+        ("information", "What is (are) Made-up clot ?", "A made-up clot is a clot."),
+        ("causes", "What causes Made-up clot ?", "Words the judges never saw."),
+        ("causes", "What causes Made-up clot ?", "Clots are made up."),
+    ], source="NHLBI")
+    judged = tmp_path / "judged.csv"
+    with judged.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows([("AnswerID", "Answer"), ("NHLBI_0000051_Sec2.txt",
+                                      "Question: What causes Made-up clot ?\nURL: https://example.test/0000051\n"
+                                      "Answer: Clots are made up.) \n")])
+    store = SQLiteStore(tmp_path / "kb.db")
+    try:
+        assert ingest_path(store, tmp_path / "medquad").ok and ingest_path(store, judged).ok
+        tables = mapped_tables(store)
+        assert tables is not None
+        ids = ["NHLBI_0000051_Sec1.txt", "NHLBI_0000051_Sec2.txt", "NHLBI_0000051_Sec3.txt"]
+        found = PassageTable(store, mapped=tables[0]).by_public_ids(ids)
+        assert found == store.passages_by_public_ids(ids)
+        assert found["NHLBI_0000051_Sec3.txt"] == found["NHLBI_0000051_Sec2.txt"]
+    finally:
+        store.close()
+
+
+QUESTIONS = ("What is Kallmann syndrome?", "how is it inherited", "treatment of made-up disease",
+             "what causes kallman syndrome?")
+
+
+def test_a_server_s_answers_are_the_same_mapped_or_copied(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = SQLiteStore(build_kb(tmp_path / "kb.db"))
+    try:
+        mapped = Answerer(store, in_memory=True, semantic=False)
+        assert mapped.ranker.passages._mapped is not None
+        monkeypatch.setattr(rank, "mapped_tables", lambda store: None)
+        copied = Answerer(store, in_memory=True, semantic=False)
+        assert copied.ranker.passages._mapped is None
+        for question in QUESTIONS:
+            assert mapped.ask(question).to_json() == copied.ask(question).to_json()
+    finally:
+        store.close()
+
+
+def test_switched_off_the_tables_are_copied(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(derived.SWITCH, "off")
+    store = SQLiteStore(build_kb(tmp_path / "kb.db"))
+    try:
+        assert mapped_tables(store) is None
+        answerer = Answerer(store, in_memory=True, semantic=False)
+        assert answerer.ranker.passages._mapped is None and answerer.ranker.passages.in_memory
+    finally:
+        store.close()
