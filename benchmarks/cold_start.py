@@ -10,9 +10,10 @@ Each mode runs the same commands on the same knowledge base (it must have been b
   (the code before the change) instead.
 
 Per run: a fresh `healthqa ask --json` process, wall time to exit (its first answer printed); a fresh
-`healthqa serve --workers W` (default 2), wall time until ``/healthz`` answers 200, then, after a few questions
-through ``/api/ask`` (so the pages a question touches are in), each worker's USS (private clean + private dirty)
-and PSS from ``/proc/<pid>/smaps_rollup``. Medians of ``--runs`` runs, the modes interleaved run by run so they
+`healthqa serve --workers W` (default 2), wall time until ``/healthz`` answers 200, then each worker's USS
+(private clean + private dirty) from ``/proc/<pid>/smaps_rollup`` after a few questions through ``/api/ask``
+(``uss_asks_mib``: the pages a question touches are in), and USS and PSS after condition records and a symptom
+search too (``uss_mib``, ``pss_mib``: every index a worker may load). Medians of ``--runs`` runs, the modes interleaved run by run so they
 share the machine's noise. The page cache is warm in both modes (the first run of each is not dropped).
 
     nice -n 10 python benchmarks/cold_start.py --kb /tmp/h2/kb.db [--runs 3] [--workers 2]
@@ -39,6 +40,8 @@ from typing import Any
 HEALTHQA = [str(Path(sys.executable).with_name("healthqa"))]
 QUESTION = "What causes Lambert-Eaton myasthenic syndrome?"
 ASKED = ("is lambert eaton myasthenic syndrome inherited?", "how is gout treated?", "what are the symptoms of lupus?")
+PAGES = ("/api/diseases/LEMS", "/diseases/ORPHA:43393",
+         "/api/symptoms?q=" + urllib.parse.quote("dry mouth, weak thighs, constipation, droopy eyelids, low reflexes"))
 
 
 def _env(mode: str, baseline_pythonpath: str | None) -> dict[str, str]:
@@ -138,8 +141,14 @@ def _serve_once(kb: str, env: dict[str, str], workers: int, log: Any) -> dict[st
         for question in ASKED * workers:
             _get(f"http://127.0.0.1:{port}/api/ask?q={urllib.parse.quote(question)}", timeout=120)
         pids = _children(process.pid) if workers > 1 else [process.pid]
+        after_asks = [memory(pid) for pid in pids]
+        # Then every kind of page that loads an index of its own (condition records, symptom search), twice per
+        # worker (keep-alive connections are not used here, so requests spread over the workers).
+        for _ in range(workers * 2):
+            for path in PAGES:
+                _get(f"http://127.0.0.1:{port}{path}", timeout=300)
         worker_memory = [memory(pid) for pid in pids]
-        return {"healthy_s": healthy, "workers": worker_memory}
+        return {"healthy_s": healthy, "workers": worker_memory, "after_asks": after_asks}
     finally:
         process.terminate()
         try:
@@ -158,8 +167,8 @@ def main() -> None:
     parser.add_argument("--skip-serve", action="store_true")
     args = parser.parse_args()
     modes = ("off", "derived")
-    results: dict[str, dict[str, list[float]]] = {m: {"ask_s": [], "healthy_s": [], "uss_mib": [], "pss_mib": []}
-                                                  for m in modes}
+    results: dict[str, dict[str, list[float]]] = {
+        m: {"ask_s": [], "healthy_s": [], "uss_asks_mib": [], "uss_mib": [], "pss_mib": []} for m in modes}
     for run in range(args.runs):
         for mode in modes if run % 2 == 0 else modes[::-1]:
             env = _env(mode, args.baseline_pythonpath)
@@ -167,6 +176,7 @@ def main() -> None:
             if not args.skip_serve:
                 served = serve(args.kb, env, args.workers)
                 results[mode]["healthy_s"].append(served["healthy_s"])
+                results[mode]["uss_asks_mib"] += [w["uss_mib"] for w in served["after_asks"]]
                 results[mode]["uss_mib"] += [w["uss_mib"] for w in served["workers"]]
                 results[mode]["pss_mib"] += [w["pss_mib"] for w in served["workers"]]
             print(f"run {run + 1} {mode}: " + ", ".join(f"{k} {v[-1]:.2f}" for k, v in results[mode].items() if v),
