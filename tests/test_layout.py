@@ -16,7 +16,7 @@ PACKAGE = SOURCE / "healthqa"
 
 # Each top-level part and its place in the pipeline: a module may import its own part and earlier ones only.
 STEPS = {
-    "errors": 0, "config": 0, "records": 0, "learned": 0,
+    "errors": 0, "config": 0, "records": 0, "learned": 0, "mapped": 0,
     "store": 1,
     "ingest": 2,
     "understand": 3,

@@ -69,3 +69,14 @@ def test_keys_whose_hashes_collide_keep_their_own_values(monkeypatch: pytest.Mon
 
 def test_the_hash_is_the_same_in_every_process() -> None:
     assert key_hash("lems") == int.from_bytes(hashlib.blake2b(b"lems", digest_size=8).digest(), "little")
+
+
+def test_a_key_s_position_finds_its_values_and_itself(tmp_path: Path) -> None:
+    mapping = {"lems": [3, 1], "cadasil": [], "raynauds": [7]}
+    packed = StringMultimap(_round_trip(StringMultimap.pack(mapping), tmp_path))
+    positions = {key: packed.position(key) for key in mapping}
+    assert sorted(positions.values()) == [0, 1, 2]
+    for key, position in positions.items():
+        assert packed.key_at(position) == key
+        assert sorted(packed.values_at(position).tolist()) == sorted(mapping[key])
+    assert packed.position("absent") == -1

@@ -30,6 +30,12 @@ def key_hash(text: str) -> int:
     return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(), "little")
 
 
+def _plain(array: np.ndarray) -> np.ndarray:
+    """``array`` as a plain ndarray over the same memory (a memory map stays its base): slicing an
+    ``np.memmap`` makes a new memmap object each time, several times slower than a plain view."""
+    return array.view(np.ndarray) if isinstance(array, np.memmap) else array
+
+
 class StringTable:
     """Strings by position, from ``blob`` (their UTF-8 bytes, one after the other) and ``offsets`` (n + 1)."""
 
@@ -38,8 +44,8 @@ class StringTable:
             raise ValueError("a string table needs a flat blob and at least one offset")
         if int(offsets[-1]) != len(blob):
             raise ValueError("the string table's last offset is not its length")
-        self._blob = blob
-        self._offsets = offsets
+        self._blob = _plain(blob)
+        self._offsets = _plain(offsets)
 
     @staticmethod
     def pack(strings: Iterable[str]) -> dict[str, np.ndarray]:
@@ -72,9 +78,9 @@ class StringMultimap:
     """
 
     def __init__(self, arrays: Mapping[str, np.ndarray]) -> None:
-        self._hashes = arrays["hashes"]
-        self._starts = arrays["starts"]
-        self._values = arrays["values"]
+        self._hashes = _plain(arrays["hashes"])
+        self._starts = _plain(arrays["starts"])
+        self._values = _plain(arrays["values"])
         self._keys = StringTable(arrays["keys-blob"], arrays["keys-offsets"])
         if not len(self._hashes) == len(self._keys) == len(self._starts) - 1:
             raise ValueError("a string map's arrays disagree in length")
@@ -107,17 +113,30 @@ class StringMultimap:
                 return position
         return -1
 
+    def position(self, key: str) -> int:
+        """Where ``key`` is among the keys (0 to len - 1, in hash order), or -1 when it is not a key: lets a
+        caller keep other per-key arrays in the same order."""
+        hashed = np.uint64(key_hash(key))
+        hashes = self._hashes
+        low = int(hashes.searchsorted(hashed))
+        if low == len(hashes) or hashes[low] != hashed:
+            return -1
+        high = low + 1  # 64-bit hashes almost never collide: the next one differs
+        while high < len(hashes) and hashes[high] == hashed:
+            high += 1
+        return self._position(key, low, high)
+
+    def values_at(self, position: int) -> np.ndarray:
+        """The values of the key at ``position`` (see :meth:`position`)."""
+        return self._values[int(self._starts[position]):int(self._starts[position + 1])]
+
+    def key_at(self, position: int) -> str:
+        return self._keys[position]
+
     def get(self, key: str) -> np.ndarray | None:
         """The values of ``key`` (a read-only array, maybe empty), or None when it is not a key."""
-        hashed = np.uint64(key_hash(key))
-        low = int(np.searchsorted(self._hashes, hashed, side="left"))
-        if low == len(self._hashes) or self._hashes[low] != hashed:
-            return None
-        high = int(np.searchsorted(self._hashes, hashed, side="right"))
-        position = self._position(key, low, high)
-        if position < 0:
-            return None
-        return self._values[int(self._starts[position]):int(self._starts[position + 1])]
+        position = self.position(key)
+        return None if position < 0 else self.values_at(position)
 
     def get_many(self, keys: Sequence[str]) -> list[np.ndarray | None]:
         """:meth:`get` for each of ``keys``, with one binary search for all of them."""

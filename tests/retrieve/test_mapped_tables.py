@@ -12,12 +12,15 @@ import pytest
 
 from healthqa.answer import rank
 from healthqa.answer.answerer import Answerer
+from healthqa.errors import NotFoundError
 from healthqa.ingest import ingest_path
+from healthqa.records import QAPair, SectionType
 from healthqa.retrieve import derived
 from healthqa.retrieve._columns import Columns
 from healthqa.retrieve.passages import PassageTable, mapped_tables
 from healthqa.store import SQLiteStore
-from kb_builders import build_kb, write_medquad_file
+from healthqa.store.base import DocumentHead
+from kb_builders import ORPHANET_DOCUMENTS, build_kb, disease_documents, make_document, write_medquad_file
 
 
 def _mapped(array: object) -> bool:
@@ -48,8 +51,8 @@ def test_the_mapped_table_answers_as_the_store_does(tmp_path: Path) -> None:
     try:
         tables = mapped_tables(store)
         assert tables is not None
-        mapped, questions = tables
-        table = PassageTable(store, mapped=mapped)
+        questions = tables[1]
+        table = PassageTable(store, mapped=tables)
         records = list(store.iter_passages())
         assert len(table) == len(records) > 5 and table.in_memory
         rowids = [p.rowid for p in reversed(records)] + [10**9, records[0].rowid]
@@ -88,7 +91,7 @@ def test_a_superseded_id_resolves_to_its_winner_through_the_store(tmp_path: Path
         tables = mapped_tables(store)
         assert tables is not None
         ids = ["NHLBI_0000051_Sec1.txt", "NHLBI_0000051_Sec2.txt", "NHLBI_0000051_Sec3.txt"]
-        found = PassageTable(store, mapped=tables[0]).by_public_ids(ids)
+        found = PassageTable(store, mapped=tables).by_public_ids(ids)
         assert found == store.passages_by_public_ids(ids)
         assert found["NHLBI_0000051_Sec3.txt"] == found["NHLBI_0000051_Sec2.txt"]
     finally:
@@ -120,5 +123,37 @@ def test_switched_off_the_tables_are_copied(tmp_path: Path, monkeypatch: pytest.
         assert mapped_tables(store) is None
         answerer = Answerer(store, in_memory=True, semantic=False)
         assert answerer.ranker.passages._mapped is None and answerer.ranker.passages.in_memory
+    finally:
+        store.close()
+
+
+def test_what_an_answer_looks_up_besides_passages_is_answered_as_the_store_does(tmp_path: Path) -> None:
+    # Orphanet records carry catalogue facts; a document whose only question has no answer has no passage.
+    unanswered = make_document("unanswered", "Made-up unanswered condition", [], [])
+    unanswered.questions = [QAPair("How is made-up unanswered condition treated?", SectionType.TREATMENT,
+                                   "Q_UNANSWERED", answer_id="GONE_1")]
+    store = SQLiteStore(build_kb(tmp_path / "kb.db", [*disease_documents(), *ORPHANET_DOCUMENTS, unanswered]))
+    try:
+        tables = mapped_tables(store)
+        assert tables is not None
+        mapped, from_store = PassageTable(store, mapped=tables), PassageTable(store)
+        heads = list(store.iter_document_heads())
+        assert any(not store.document(head.id).passages for head in heads)
+        for head in [*heads, DocumentHead(10**9, "none", "none", "none", "none")]:
+            assert mapped.document_page(head.id) == from_store.document_page(head.id)
+            for kinds in (("inheritance",), ("prevalence", "onset"), ("gene",), ("no-such-kind",)):
+                assert mapped.has_fact(head.id, kinds) == from_store.has_fact(head.id, kinds)
+        assert any(mapped.has_fact(head.id, ("inheritance",)) for head in heads)
+        answered = [q.answer_id for q in store.iter_questions() if q.answer_id] + ["NO_SUCH", "GONE_1"]
+        assert mapped.questions_answered_by(answered) == store.questions_answered_by(answered)
+        assert mapped.questions_answered_by(answered[::-1][:5]) == store.questions_answered_by(answered[::-1][:5])
+        for public_id in answered:
+            try:
+                expected = store.passage(public_id)
+            except NotFoundError:
+                with pytest.raises(NotFoundError):
+                    mapped.passage(public_id)
+            else:
+                assert mapped.passage(public_id) == expected
     finally:
         store.close()

@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 
 from healthqa.errors import NotFoundError
-from healthqa.records import ParsedDocument, Passage, QAPair, SectionType, SourceInfo, Tier
+from healthqa.records import Fact, ParsedDocument, Passage, QAPair, SectionType, SourceInfo, Tier
 from healthqa.store.base import Store
 
 AGENCY = SourceInfo("Contract Agency", "Contract Agency, Dept. of Health", "https://agency.test", "CC BY 4.0",
@@ -214,6 +214,25 @@ def check_a_superseded_id_resolves_to_its_winner(backend: Backend) -> None:
     assert store.passage("GOUT_1").text.startswith("Gout is a painful form")
 
 
+def check_fact_kinds_answered_questions_and_pages_come_in_a_defined_order(backend: Backend) -> None:
+    store = backend.open()
+    with_facts = document("c:cat", "Cat-eye syndrome", [("CAT_1", "What is cat-eye syndrome?", "A rare disorder.")])
+    with_facts.facts = [Fact("inheritance", "Autosomal dominant"), Fact("gene", "CECR2"),
+                        Fact("inheritance", "Not applicable"), Fact("prevalence", "<1 / 1 000 000")]
+    ingest(store, *CORPUS, with_facts)
+    heads = {head.key: head.id for head in store.iter_document_heads()}
+    # Each pair once, by document then kind.
+    assert list(store.iter_fact_kinds()) == [(heads["c:cat"], kind) for kind in ("gene", "inheritance", "prevalence")]
+    # In row id order (the order they were stored), whichever order the ids are asked in.
+    asked = store.questions_answered_by(["LEMS_2", "GOUT_1", "NONE", "LEMS_1"])
+    assert [q.answer_id for q in asked] == ["GOUT_1", "LEMS_1", "LEMS_2"]
+    assert [q.rowid for q in asked] == sorted(q.rowid for q in asked)
+    pages = list(store.iter_document_pages())
+    assert [page[0] for page in pages] == sorted(heads.values())
+    assert (heads["c:lems"], "Contract Agency", "Lambert-Eaton myasthenic syndrome", "https://agency.test/c:lems") \
+        in pages
+
+
 # -- vectors ----------------------------------------------------------------------------------------
 
 
@@ -380,6 +399,7 @@ def check_identity_is_random_stable_and_new_for_a_new_knowledge_base(backend: Ba
 
 CHECKS: list[Callable[[Backend], None]] = [
     check_passage_scores_are_the_contract_bm25,
+    check_fact_kinds_answered_questions_and_pages_come_in_a_defined_order,
     check_question_scores_are_the_contract_bm25,
     check_superseded_passages_count_in_idf_but_are_never_returned,
     check_phrase_frequency_counts_words_in_order_within_one_column,

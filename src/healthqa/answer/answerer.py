@@ -12,10 +12,13 @@ import logging
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+import numpy as np
+
+from healthqa.answer import _names_part
 from healthqa.answer.facts import KINDS_FOR, FactItem, fact_passages
 from healthqa.answer.gap import AnswerGap, find_gap
 from healthqa.answer.lead import choose_lead
@@ -181,7 +184,8 @@ class Answerer:
         trusted = self._about_named_condition([s for s in ranked if self._trustworthy(s)], understood)
         facts = []
         if understood.focus and understood.qtype in KINDS_FOR:
-            facts = fact_passages(self.store, sorted(understood.focus_documents)[:40], understood.qtype, limit=top)
+            facts = fact_passages(self.store, sorted(understood.focus_documents)[:40], understood.qtype, limit=top,
+                                  passages=self.ranker.passages)
         structured = self._structured(understood)
         abstained = not trusted and not facts and not structured
         reason = ""
@@ -193,7 +197,7 @@ class Answerer:
             )
         answers = [self._item(s, understood) for s in trusted[:top]]
         # The lead (display only, after the ranking): the sentences of the shown passage that answer the type asked.
-        lead = choose_lead(self.store, understood, answers)
+        lead = choose_lead(self.store, understood, answers, self.ranker.passages)
         if lead is not None:
             answers[lead.index].key_sentences = lead.sentences
         return Answer(
@@ -211,7 +215,7 @@ class Answerer:
             facts=facts,
             emergency_actions=emergency_actions(understood.emergency_kind) if understood.emergency else [],
             structured=structured,
-            gap=find_gap(self.store, understood, answers, bool(facts or structured)),
+            gap=find_gap(self.store, understood, answers, bool(facts or structured), self.ranker.passages),
         )
 
     def _structured(self, understood: Understanding) -> list[StructuredItem]:
@@ -271,7 +275,7 @@ class Answerer:
         shown = {a.id for a in answers}
         passages = self.ranker.passages.of_documents(docs, limit=200)
         unshown = [p.public_id for p in passages if p.public_id not in shown]
-        questions = self.store.questions_answered_by(unshown)
+        questions = self.ranker.passages.questions_answered_by(unshown)
         seen: set[str] = set()
         related: list[RelatedQuestion] = []
         for q in questions:
@@ -322,16 +326,39 @@ class _AnswerCache:
 
 def name_index(store: Store, drug_mentions: list[tuple[int, str, str]] | None = None) -> NameIndex:
     """The names of every document of ``store``, as questions are read against them, and the brand names of
-    its pages' drug tables (``drug_mentions``, read from the store unless given). A word of the corpus or of
-    the sentence encoder's English vocabulary is never taken for a typo of a name."""
+    its pages' drug tables (``drug_mentions``: the store's, read from it unless given). A word of the corpus or of
+    the sentence encoder's English vocabulary is never taken for a typo of a name.
+
+    Built once per generation of the knowledge base and memory-mapped by every process (the derived part
+    ``names``, see :mod:`healthqa.answer._names_part`); built in this process's memory where derived parts are
+    off or cannot be written."""
+    corpus_word = corpus_word_test(store)
+
+    def build() -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+        index = _built_name_index(store, drug_mentions, corpus_word)
+        return _names_part.pack(index, _names_part.frequent_terms(store, _CORPUS_WORD_PASSAGES))
+
+    def read(arrays: Mapping[str, np.ndarray], manifest: dict[str, Any]) -> NameIndex:
+        return _names_part.read(arrays, manifest, corpus_word)
+
+    mapped = derived.mapped_part(store, _names_part.PART, build, read, version=_names_part.VERSION)
+    return mapped if mapped is not None else _built_name_index(store, drug_mentions, corpus_word)
+
+
+def _built_name_index(
+    store: Store, drug_mentions: list[tuple[int, str, str]] | None, corpus_word: Callable[[str], bool]
+) -> NameIndex:
     sources = {head.id: head.source for head in store.iter_document_heads()}
     brands = store.iter_drug_mentions() if drug_mentions is None else drug_mentions
-    return NameIndex(store.iter_names(), known_word=corpus_word_test(store), sources=sources,
+    return NameIndex(store.iter_names(), known_word=corpus_word, sources=sources,
                      reads_as_abbreviation=lowercase_abbreviation_test(store), dictionary=english_words(),
                      brands=brands)
 
 
-def corpus_word_test(store: Store, passages: int = 3) -> Callable[[str], bool]:
+_CORPUS_WORD_PASSAGES = 3
+
+
+def corpus_word_test(store: Store, passages: int = _CORPUS_WORD_PASSAGES) -> Callable[[str], bool]:
     """Whether a word occurs in at least ``passages`` passages: a word of the corpus, not a typo."""
 
     @functools.lru_cache(maxsize=50_000)

@@ -15,6 +15,7 @@ from typing import Any
 
 from healthqa.errors import NotFoundError
 from healthqa.records import SectionType
+from healthqa.retrieve.passages import PassageTable
 from healthqa.store.base import DocumentRecord, Store
 
 # Which fact kinds answer which question type.
@@ -97,11 +98,13 @@ def document_facts(document: DocumentRecord, kinds: Sequence[str]) -> list[FactI
 
 
 def fact_passages(
-    store: Store, document_ids: Sequence[int], qtype: SectionType | str, limit: int | None = None
+    store: Store, document_ids: Sequence[int], qtype: SectionType | str, limit: int | None = None,
+    passages: PassageTable | None = None,
 ) -> list[FactItem]:
     """The facts of ``document_ids`` that answer a question of type ``qtype``, in document order.
 
-    Returns [] for question types that facts do not answer, and for documents without facts.
+    Returns [] for question types that facts do not answer, and for documents without facts. ``passages``
+    (an answerer's table) tells which documents have such facts without asking the store.
     """
     kinds = KINDS_FOR.get(SectionType.parse(str(qtype)), ())
     if not kinds:
@@ -110,8 +113,8 @@ def fact_passages(
     for document_id in dict.fromkeys(document_ids):
         if limit is not None and len(items) >= limit:
             break
-        # The facts alone first: most focus documents have none, and loading a whole document is nine queries.
-        if not any(f.kind in kinds for f in store.facts(document_id)):
+        # Whether it has any first: most focus documents have none, and loading a whole document is nine queries.
+        if not (passages or PassageTable(store)).has_fact(document_id, kinds):
             continue
         try:
             document = store.document(document_id)

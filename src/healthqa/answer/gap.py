@@ -19,6 +19,7 @@ from typing import Protocol
 from healthqa.errors import NotFoundError
 from healthqa.ingest.medquad import parse_question
 from healthqa.records import SectionType
+from healthqa.retrieve.passages import PassageTable
 from healthqa.store.base import Store
 from healthqa.understand import FocusMatch, Understanding, normalise
 
@@ -150,7 +151,8 @@ def topic_of(qtype: SectionType, focus: str) -> str:
     return template.format(F=focus) if template else ""
 
 
-def find_gap(store: Store, understood: Understanding, shown: Sequence[Shown], has_facts: bool) -> AnswerGap | None:
+def find_gap(store: Store, understood: Understanding, shown: Sequence[Shown], has_facts: bool,
+             passages: PassageTable | None = None) -> AnswerGap | None:
     """The gap in the answer to ``understood``: None when a passage ``shown`` about what it asks of (or a
     catalogue fact) answers its type, when its type is the general "information", or when it names nothing."""
     # A question written as one of MedQuAD's templates says its type ("Who should get X and why is it prescribed?"
@@ -160,10 +162,11 @@ def find_gap(store: Store, understood: Understanding, shown: Sequence[Shown], ha
     if not understood.focus or has_facts or not topic_of(qtype, understood.focus[0].name):
         return None
     answering = [s for s in shown if answers_type(s, qtype)]
-    subject, pages = _subject(store, understood.focus, qtype)
+    table = passages or PassageTable(store)
+    subject, pages = _subject(table, understood.focus, qtype)
     # Where no name has a page of that type, a passage about any name the question mentions may answer.
     about = [subject] if pages else understood.focus
-    if any(about_subject(store, passage, match) for passage in answering for match in about):
+    if any(about_subject(table, passage, match) for passage in answering for match in about):
         return None
     topic = topic_of(qtype, subject.name)
     return AnswerGap(
@@ -173,35 +176,36 @@ def find_gap(store: Store, understood: Understanding, shown: Sequence[Shown], ha
     )
 
 
-def _subject(store: Store, focus: Sequence[FocusMatch], qtype: SectionType) -> tuple[FocusMatch, list[SourcePage]]:
+def _subject(
+    table: PassageTable, focus: Sequence[FocusMatch], qtype: SectionType
+) -> tuple[FocusMatch, list[SourcePage]]:
     """What the question asks ``qtype`` of, with the source pages that have it: the first name it mentions whose
     pages ask a question of that type ("the side effects of metformin" are metformin's, not those of the
     MedlinePlus topic called "Side effects"; "ibuprofen with high blood pressure" asks of the medicine's page);
     the first name, with no page, when none has one."""
     for match in focus:
-        pages = source_pages(store, sorted(match.document_ids)[:_DOCUMENTS_READ], qtype)
+        pages = source_pages(table, sorted(match.document_ids)[:_DOCUMENTS_READ], qtype)
         if pages:
             return match, pages
     return focus[0], []
 
 
-def about_subject(store: Store, passage: Shown, subject: FocusMatch) -> bool:
+def about_subject(table: PassageTable, passage: Shown, subject: FocusMatch) -> bool:
     """Whether ``passage`` is about ``subject``: from one of its pages, or titled with its name."""
     if normalise(subject.name) in normalise(passage.title):
         return True
     try:
-        return store.passage(passage.id).document_id in subject.document_ids
+        return table.passage(passage.id).document_id in subject.document_ids
     except NotFoundError:
         return False
 
 
-def source_pages(store: Store, document_ids: Sequence[int], qtype: SectionType) -> list[SourcePage]:
+def source_pages(table: PassageTable, document_ids: Sequence[int], qtype: SectionType) -> list[SourcePage]:
     """The pages of ``document_ids`` whose source asks a question of ``qtype`` (its answer here or not)."""
     pages: dict[str, SourcePage] = {}
     for document_id in document_ids:
-        try:
-            document = store.document(document_id)
-        except NotFoundError:
+        document = table.document_page(document_id)
+        if document is None:
             continue
         url = document.url.strip()
         if not url.startswith(("https://", "http://")) or url in pages:

@@ -20,6 +20,7 @@ from typing import Protocol
 
 from healthqa.answer.gap import Shown, about_subject, answered_type
 from healthqa.records import SectionType, Tier
+from healthqa.retrieve.passages import PassageTable
 from healthqa.store.base import Store
 from healthqa.understand import Understanding, content_words, normalise, type_cue
 
@@ -158,7 +159,8 @@ def key_sentences(text: str, understood: Understanding, limit: int = LEAD_SENTEN
     return [sentences[i] for i in sorted(best)]
 
 
-def choose_lead(store: Store, understood: Understanding, shown: Sequence[Quotable]) -> LeadChoice | None:
+def choose_lead(store: Store, understood: Understanding, shown: Sequence[Quotable],
+                passages: PassageTable | None = None) -> LeadChoice | None:
     """The passage of ``shown`` whose sentences lead the answer, with those sentences; None when no passage
     shown answers the type asked (a gap, a catalogue fact or a listed organisation then speaks first).
 
@@ -168,6 +170,7 @@ def choose_lead(store: Store, understood: Understanding, shown: Sequence[Quotabl
     reviewed one answers), passages filed under the type, passages titled with the focus's own name, the best
     sentence, the ranking's order."""
     qtype = understood.qtype
+    table = passages or PassageTable(store)
     names = focus_names(understood)
     keywords = frozenset(understood.keywords) - {w for name in names for w in name.split()}
     candidates: list[tuple[tuple[float, ...], int]] = []
@@ -184,7 +187,7 @@ def choose_lead(store: Store, understood: Understanding, shown: Sequence[Quotabl
                 or (overview and any(speaks_of(s, qtype, names) for s in sentences))):
             continue
         best = max((sentence_score(s, qtype, names, keywords) for s in sentences), default=0.0)
-        about = not understood.focus or any(about_subject(store, passage, match) for match in understood.focus)
+        about = not understood.focus or any(about_subject(table, passage, match) for match in understood.focus)
         about_any = about_any or about
         titled = normalise(passage.title) in names
         reviewed = passage.tier != Tier.UNREVIEWED.value

@@ -133,7 +133,7 @@ class Ranker:
             # The passages and FAQ questions too are mapped from the generation's files, not copied here.
             tables = mapped_tables(store)
             if tables is not None:
-                self.passages = PassageTable(store, mapped=tables[0])
+                self.passages = PassageTable(store, mapped=tables)
                 self.questions = tables[1]
             else:
                 self.passages = PassageTable(store, store.iter_passages())

@@ -8,6 +8,7 @@ symptoms), which :mod:`healthqa.retrieve.derived` cannot import.
 
 from __future__ import annotations
 
+from healthqa.answer.answerer import name_index
 from healthqa.retrieve import derived
 from healthqa.retrieve.encoder import Encoder
 from healthqa.retrieve.passages import mapped_tables
@@ -16,6 +17,7 @@ from healthqa.store.base import Store
 
 def prepare(store: Store, encoder: Encoder | None) -> None:
     """Embed the passages without a vector and cache the query models (``encoder``), then write the
-    generation's derived parts: the full-text matrices and vectors, the passage and FAQ tables."""
+    generation's derived parts: the full-text matrices and vectors, the passage and FAQ tables, the name index."""
     derived.prepare(store, encoder)
     mapped_tables(store)
+    name_index(store)

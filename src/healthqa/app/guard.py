@@ -6,7 +6,9 @@ the responses of unknown routes, of the static files and of errors raised anywhe
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import re
 import time
 import traceback
 
@@ -140,10 +142,18 @@ class Guard:
 
 
 def _limits_beside(store_url: str | None) -> str:
-    """The rate-limit file of a knowledge base: beside it, so that every worker serving it finds the same."""
+    """The rate-limit file of a knowledge base: beside a SQLite file, so that every worker serving it finds the
+    same; for a database server (several hosts share it: see HEALTHQA_REDIS_URL to share the counts too), one
+    file per database in this machine's cache folder, named by a digest of its URL without the password."""
     from healthqa.config import database_url
+    from healthqa.retrieve.encoder import cache_dir
 
     target = store_url or database_url()
+    if target.startswith(("postgresql://", "postgres://")):
+        url = re.sub(r"://([^:/@]*):[^@/]*@", r"://\1@", target)
+        folder = cache_dir() / "ratelimit"
+        folder.mkdir(parents=True, exist_ok=True)
+        return str(folder / (hashlib.sha256(url.encode("utf-8")).hexdigest()[:24] + ".db"))
     if target.startswith("sqlite:///"):
         target = target[len("sqlite:///"):]
     return target + "-ratelimit"

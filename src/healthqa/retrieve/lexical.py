@@ -18,6 +18,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 from scipy import sparse
 
+from healthqa.store._pg_text import FTS5_TOKENIZER as _FTS5_TOKENIZER
 from healthqa.store._pg_text import query_terms as fts5_query_terms
 from healthqa.store._pg_text import tokenize as fts5_tokenize
 from healthqa.store.base import PassageRecord, QuestionRecord, Store
@@ -30,7 +31,6 @@ PASSAGE_WEIGHTS = (2.0, 2.0, 1.0)
 # Terms are made by SQLite's own FTS5 tokenizer with the store's options (the store contract's tokens, see
 # healthqa.store.base): a re-implementation drifts on the edges (FTS5 leaves tokens under 3 bytes unstemmed and
 # keeps emoji), and then this index's scores would differ from both backends' searches.
-_FTS5_TOKENIZER = "porter unicode61 remove_diacritics 2"
 _BATCH = 4096
 
 

@@ -1,30 +1,40 @@
-"""The knowledge base's visible passages held in memory, for answerers that serve many questions.
+"""The knowledge base's visible passages and FAQ questions as an answerer reads them, for answerers that serve
+many questions.
 
 Ranking one question reads a few hundred candidate passages (full-text and vector hits, the focus's
-documents); from SQLite that costs ~3 ms a question, a quarter of an answer. Servers and batch runs keep
-every visible passage in memory instead (~64 MiB more per process over MedQuAD), read once with the rest of
-the indexes. An answerer belongs to one state of the knowledge base (servers build a new one after an
-ingest), so the copy is never stale. An id not found here (a superseded one) is looked up in the store.
+documents); from SQLite that costs ~3 ms a question, a quarter of an answer, and from PostgreSQL each read is a
+round trip. Servers and batch runs read them from the generation's derived files instead
+(:func:`mapped_tables`: memory-mapped, shared by the workers of a host), with what else an answer looks up
+(the questions a passage answers, a document's page and questions, which documents have catalogue facts),
+so that answering needs the database only for what those files cannot tell: a superseded id no FAQ question
+names, the facts themselves. Where derived files are off, the passages
+are copied into the process (~64 MiB over MedQuAD). An answerer belongs to one state of the knowledge base
+(servers build a new one after an ingest), so neither is ever stale.
 """
 
 from __future__ import annotations
 
-import functools
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from healthqa.mapped import StringMultimap
+from healthqa.errors import NotFoundError
 from healthqa.retrieve import derived
-from healthqa.retrieve._columns import Columns
+from healthqa.retrieve._tables import MappedPassages, MappedQuestions
 from healthqa.store.base import PassageRecord, QuestionRecord, Store
 
-RECENT_RECORDS = 2048
-# PassageRecord's and QuestionRecord's fields, in order (see healthqa.retrieve._columns).
-_PASSAGE_KINDS = "issssoissssss"
-_QUESTION_KINDS = "isssoi"
+
+@dataclass(frozen=True)
+class DocumentPage:
+    """What an answer shows of a document it cannot quote: where it is, and the questions its source asks."""
+
+    source: str
+    title: str
+    url: str
+    questions: list[QuestionRecord]
 
 
 class PassageTable:
@@ -34,10 +44,11 @@ class PassageTable:
     (:class:`MappedPassages`) instead of copied into this process."""
 
     def __init__(self, store: Store, passages: Iterable[PassageRecord] | None = None,
-                 mapped: MappedPassages | None = None) -> None:
+                 mapped: tuple[MappedPassages, MappedQuestions] | None = None) -> None:
         self.store = store
         self.in_memory = passages is not None or mapped is not None
-        self._mapped = mapped
+        self._mapped: MappedPassages | None = mapped[0] if mapped is not None else None
+        self._questions: MappedQuestions | None = mapped[1] if mapped is not None else None
         self._by_rowid: dict[int, PassageRecord] = {}
         self._by_public: dict[str, PassageRecord] = {}
         self._of_document: dict[int, list[PassageRecord]] = defaultdict(list)
@@ -57,15 +68,47 @@ class PassageTable:
         return [passage for rowid in rowids if (passage := known.get(rowid) or found.get(rowid))]
 
     def by_public_ids(self, public_ids: Sequence[str]) -> dict[str, PassageRecord]:
-        """As :meth:`Store.passages_by_public_ids`: a superseded id resolves to its winner (through the store)."""
+        """As :meth:`Store.passages_by_public_ids`: a superseded id resolves to its winner (through the store,
+        unless the mapped files know it)."""
         if self._mapped is not None:
-            found = self._mapped.by_public_ids(public_ids)
+            found, missing = self._mapped.by_public_ids(public_ids)
         else:
             found = {pid: self._by_public[pid] for pid in public_ids if pid in self._by_public}
-        missing = [pid for pid in public_ids if pid not in found]
+            missing = [pid for pid in public_ids if pid not in found]
         if missing:
             found.update(self.store.passages_by_public_ids(missing))
         return found
+
+    def passage(self, public_id: str) -> PassageRecord:
+        """As :meth:`Store.passage`."""
+        found = self.by_public_ids([public_id]).get(public_id)
+        if found is None:
+            raise NotFoundError(f"no passage with id {public_id!r}")
+        return found
+
+    def questions_answered_by(self, public_ids: Sequence[str]) -> list[QuestionRecord]:
+        """As :meth:`Store.questions_answered_by` (row id order)."""
+        if self._questions is not None:
+            return self._questions.answered_by(public_ids)
+        return self.store.questions_answered_by(public_ids)
+
+    def has_fact(self, document_id: int, kinds: Collection[str]) -> bool:
+        """Whether the document has a catalogue fact of one of ``kinds``."""
+        if self._mapped is not None:
+            return self._mapped.has_fact(document_id, kinds)
+        return any(fact.kind in kinds for fact in self.store.facts(document_id))
+
+    def document_page(self, document_id: int) -> DocumentPage | None:
+        """The source page a document was read from (source, title, link) and its FAQ questions; None when
+        there is no such document."""
+        if self._mapped is not None and self._questions is not None:
+            page = self._mapped.page(document_id)
+            return None if page is None else DocumentPage(*page, self._questions.of_document(document_id))
+        try:
+            document = self.store.document(document_id)
+        except NotFoundError:
+            return None
+        return DocumentPage(document.source, document.title, document.url, document.questions)
 
     def of_documents(self, document_ids: Sequence[int], limit: int = 400) -> list[PassageRecord]:
         """As :meth:`Store.passages_of_documents`: their visible passages in row id order, at most ``limit``."""
@@ -78,109 +121,8 @@ class PassageTable:
         return merged[:limit]
 
 
-class MappedPassages:
-    """The visible passages, read from flat (memory-mapped) arrays: rows in row id order, a row's record
-    made when it is asked for."""
-
-    def __init__(self, arrays: Mapping[str, np.ndarray]) -> None:
-        self._rows = Columns(_PASSAGE_KINDS, {k[2:]: v for k, v in arrays.items() if k.startswith("p-")})
-        # Plain (contiguous) views: numpy's memmap subclass costs microseconds a call.
-        self._rowids = np.asarray(arrays["rowids"])
-        self._public = StringMultimap({k[4:]: v for k, v in arrays.items() if k.startswith("pid-")})
-        self._by_document = np.asarray(arrays["by-document"])  # positions ordered by (document, row id)
-        self._documents = np.asarray(arrays["document-sorted"])
-        if not len(self._public) == len(self._by_document) == len(self._documents) == len(self._rows) \
-                == len(self._rowids):
-            raise ValueError("the passage arrays disagree in length")
-        # A question reads most of its candidates twice (ranking, then the answer's choice), and questions on
-        # one condition share passages: the records made last are kept (a few MiB), the rest stay in the files.
-        self._recent = functools.lru_cache(maxsize=RECENT_RECORDS)(self._make_record)
-
-    @staticmethod
-    def pack(passages: Iterable[PassageRecord]) -> dict[str, np.ndarray]:
-        records = sorted(passages, key=lambda passage: passage.rowid)
-        rows = Columns.pack(_PASSAGE_KINDS, (_fields(p) for p in records))
-        public = StringMultimap.pack({p.public_id: [position] for position, p in enumerate(records)})
-        document_ids = np.array([p.document_id for p in records], dtype=np.int64)
-        by_document = np.argsort(document_ids, kind="stable").astype(np.int64)
-        return {**{f"p-{k}": v for k, v in rows.items()}, **{f"pid-{k}": v for k, v in public.items()},
-                "rowids": np.array([p.rowid for p in records], dtype=np.int64),
-                "by-document": by_document, "document-sorted": document_ids[by_document]}
-
-    def __len__(self) -> int:
-        return len(self._rows)
-
-    def _record(self, position: int) -> PassageRecord:
-        return self._recent(position)
-
-    def _make_record(self, position: int) -> PassageRecord:
-        return PassageRecord(*self._rows.row(position))
-
-    def by_rowids(self, rowids: Sequence[int]) -> dict[int, PassageRecord]:
-        if not rowids:
-            return {}
-        wanted = np.asarray(rowids, dtype=np.int64)
-        positions = np.searchsorted(self._rowids, wanted)
-        found: dict[int, PassageRecord] = {}
-        for rowid, position in zip(wanted.tolist(), positions.tolist(), strict=True):
-            if position < len(self._rowids) and int(self._rowids[position]) == rowid and rowid not in found:
-                found[rowid] = self._record(position)
-        return found
-
-    def by_public_ids(self, public_ids: Sequence[str]) -> dict[str, PassageRecord]:
-        found: dict[str, PassageRecord] = {}
-        for public_id, positions in zip(public_ids, self._public.get_many(public_ids), strict=True):
-            if positions is not None and len(positions):
-                found[public_id] = self._record(int(positions[0]))
-        return found
-
-    def of_documents(self, document_ids: Sequence[int], limit: int) -> list[PassageRecord]:
-        positions: list[int] = []
-        for document_id in dict.fromkeys(document_ids):
-            low, high = np.searchsorted(self._documents, [document_id, document_id + 1]).tolist()
-            positions.extend(self._by_document[low:high].tolist())
-        positions.sort()  # positions are in row id order
-        return [self._record(position) for position in positions[:limit]]
-
-
-class MappedQuestions(Mapping[int, QuestionRecord]):
-    """The FAQ questions by row id, read from flat (memory-mapped) arrays."""
-
-    def __init__(self, arrays: Mapping[str, np.ndarray]) -> None:
-        self._rows = Columns(_QUESTION_KINDS, {k[2:]: v for k, v in arrays.items() if k.startswith("q-")})
-        self._rowids = np.asarray(arrays["question-rowids"])
-        if len(self._rowids) != len(self._rows):
-            raise ValueError("the question arrays disagree in length")
-
-    @staticmethod
-    def pack(questions: Iterable[QuestionRecord]) -> dict[str, np.ndarray]:
-        records = sorted(questions, key=lambda question: question.rowid)
-        rows = Columns.pack(_QUESTION_KINDS, ((q.rowid, q.public_id, q.text, q.qtype, q.answer_id, q.document_id)
-                                              for q in records))
-        return {**{f"q-{k}": v for k, v in rows.items()},
-                "question-rowids": np.array([q.rowid for q in records], dtype=np.int64)}
-
-    def __getitem__(self, rowid: int) -> QuestionRecord:
-        position = int(np.searchsorted(self._rowids, rowid))
-        if position >= len(self._rowids) or int(self._rowids[position]) != rowid:
-            raise KeyError(rowid)
-        return QuestionRecord(*self._rows.row(position))
-
-    def __iter__(self) -> Iterator[int]:
-        return iter(self._rowids.tolist())
-
-    def __len__(self) -> int:
-        return len(self._rows)
-
-
-def _fields(passage: PassageRecord) -> tuple[Any, ...]:
-    return (passage.rowid, passage.public_id, passage.text, passage.section, passage.heading, passage.updated,
-            passage.document_id, passage.document_key, passage.title, passage.url, passage.source, passage.tier,
-            passage.licence)
-
-
 # Raise when the arrays' layout changes: older parts are then rebuilt.
-_TABLES_VERSION = 2
+_TABLES_VERSION = 4
 
 
 def mapped_tables(store: Store) -> tuple[MappedPassages, MappedQuestions] | None:
@@ -188,7 +130,9 @@ def mapped_tables(store: Store) -> tuple[MappedPassages, MappedQuestions] | None
     at ingest or by the first process that needs them); None where derived files are off or unavailable."""
 
     def build() -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-        return {**MappedPassages.pack(store.iter_passages()), **MappedQuestions.pack(store.iter_questions())}, {}
+        questions = MappedQuestions.pack(store.iter_questions())
+        answered = MappedQuestions(questions).answer_ids()
+        return {**MappedPassages.pack(store, answered), **questions}, {}
 
     def read(arrays: Mapping[str, np.ndarray], manifest: dict[str, Any]) -> tuple[MappedPassages, MappedQuestions]:
         return MappedPassages(arrays), MappedQuestions(arrays)

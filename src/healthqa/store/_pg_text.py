@@ -26,6 +26,9 @@ _COLUMNS = 3
 # PostgreSQL refuses longer lexemes (and btree keys); such a "word" (an encoded blob) is counted in the row's
 # length but not indexed: no question asks for it.
 _MAX_TERM_BYTES = 2000
+# The store's full-text tokenizer (the contract's scores are FTS5's over these tokens; the SQLite schema's
+# passage_fts table names the same).
+FTS5_TOKENIZER = "porter unicode61 remove_diacritics 2"
 _local = threading.local()
 
 
@@ -34,7 +37,7 @@ def _tokenizer() -> sqlite3.Connection:
     if db is None:  # one per thread: sqlite3 connections belong to the thread that made them
         db = sqlite3.connect(":memory:")
         db.execute(
-            "CREATE VIRTUAL TABLE t USING fts5(c0, c1, c2, tokenize = 'porter unicode61 remove_diacritics 2')"
+            f"CREATE VIRTUAL TABLE t USING fts5(c0, c1, c2, tokenize = '{FTS5_TOKENIZER}')"
         )
         db.execute("CREATE VIRTUAL TABLE v USING fts5vocab(t, 'instance')")
         _local.db = db

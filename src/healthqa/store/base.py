@@ -236,7 +236,9 @@ class Store(Protocol):
 
     def passages_of_documents(self, document_ids: Sequence[int], limit: int = 400) -> list[PassageRecord]: ...
 
-    def questions_answered_by(self, public_ids: Sequence[str]) -> list[QuestionRecord]: ...
+    def questions_answered_by(self, public_ids: Sequence[str]) -> list[QuestionRecord]:
+        """The FAQ questions whose answer is one of ``public_ids``, in row id order."""
+        ...
 
     def vector_texts_missing(self, model: str) -> list[tuple[int, str]]: ...
 
@@ -266,8 +268,16 @@ class Store(Protocol):
         """Every document's id, key, title, source and tier, in id order (no passages)."""
         ...
 
+    def iter_document_pages(self) -> Iterator[tuple[int, str, str, str]]:
+        """(document id, source name, title, url) of every document, in id order: where each was read from."""
+        ...
+
     def facts(self, document_id: int) -> list[Fact]:
         """The catalogue facts (inheritance, prevalence, genes ...) of a document, in stored order."""
+        ...
+
+    def iter_fact_kinds(self) -> Iterator[tuple[int, str]]:
+        """(document id, kind) for every kind of catalogue fact a document has, each pair once, ordered."""
         ...
 
     def phenotype_annotations(self) -> list[tuple[str, str, int, str, float | None]]:

@@ -367,6 +367,12 @@ class PostgresStore:
         )
         return (DocumentHead(int(r[0]), str(r[1]), str(r[2]), str(r[3]), str(r[4])) for r in rows)
 
+    def iter_document_pages(self) -> Iterator[tuple[int, str, str, str]]:
+        rows = self._all(
+            "SELECT d.id, s.name, d.title, d.url FROM document d JOIN source s ON s.id = d.source_id ORDER BY d.id"
+        )
+        return ((int(r[0]), str(r[1]), str(r[2]), str(r[3])) for r in rows)
+
     def document(self, ref: str | int) -> DocumentRecord:
         # A string is always a key (the public reference, even when it is all digits); an int is a row id.
         column = "d.id" if isinstance(ref, int) else "d.key"
@@ -407,6 +413,11 @@ class PostgresStore:
     def facts(self, document_id: int) -> list[Fact]:
         rows = self._all("SELECT kind, value, detail FROM fact WHERE document_id = %s ORDER BY id", (document_id,))
         return [Fact(*row) for row in rows]
+
+    def iter_fact_kinds(self) -> Iterator[tuple[int, str]]:
+        # Byte order, as SQLite's: the database's own collation may order words otherwise.
+        rows = self._all('SELECT DISTINCT document_id, kind COLLATE "C" FROM fact ORDER BY 1, 2')
+        return ((int(row[0]), str(row[1])) for row in rows)
 
     def phenotype_annotations(self) -> list[tuple[str, str, int, str, float | None]]:
         rows = self._all(

@@ -242,7 +242,7 @@ class SQLiteStore:
         marks = ",".join("?" * len(public_ids))
         rows = self._db.execute(
             f"""SELECT id, public_id, text, qtype, answer_id, document_id FROM question
-                WHERE answer_id IN ({marks})""",
+                WHERE answer_id IN ({marks}) ORDER BY id""",
             list(public_ids),
         ).fetchall()
         return [QuestionRecord(*row) for row in rows]
@@ -303,6 +303,12 @@ class SQLiteStore:
     def iter_document_heads(self) -> Iterator[DocumentHead]:
         return linking.iter_document_heads(self._db)
 
+    def iter_document_pages(self) -> Iterator[tuple[int, str, str, str]]:
+        rows = self._db.execute(
+            "SELECT d.id, s.name, d.title, d.url FROM document d JOIN source s ON s.id = d.source_id ORDER BY d.id"
+        )
+        return ((int(row[0]), str(row[1]), str(row[2]), str(row[3])) for row in rows)
+
     def document(self, ref: str | int) -> DocumentRecord:
         with self._read():
             return self._document(ref)
@@ -354,6 +360,10 @@ class SQLiteStore:
 
     def facts(self, document_id: int) -> list[Fact]:
         return catalogue.read_facts(self._db, document_id)
+
+    def iter_fact_kinds(self) -> Iterator[tuple[int, str]]:
+        rows = self._db.execute("SELECT DISTINCT document_id, kind FROM fact ORDER BY document_id, kind")
+        return ((int(row[0]), str(row[1])) for row in rows)
 
     def phenotype_annotations(self) -> list[catalogue.PhenotypeAnnotation]:
         return catalogue.read_phenotype_annotations(self._db)

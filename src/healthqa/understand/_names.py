@@ -6,9 +6,13 @@ from __future__ import annotations
 import functools
 import re
 from collections import defaultdict
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping, Set
 from dataclasses import dataclass
+from typing import Any
 
+import numpy as np
+
+from healthqa.understand import _mapped_names
 from healthqa.understand._words import _CHAT_SPELLINGS, _WORD, STOPWORDS, normalise
 
 _CORRECTIONS_KEPT = 50_000
@@ -47,7 +51,23 @@ class NameIndex:
     ``brands`` are (document id, brand, generic) rows of ingested pages' drug tables: each brand becomes a
     name of the generic's documents (found by the generic's name, or its first words: "amifampridine
     phosphate" is "amifampridine"), known even where the knowledge base has no page about the generic.
+
+    :meth:`arrays` gives the index as flat arrays and :meth:`from_arrays` reads it back from them (memory-mapped:
+    see ``healthqa.answer.answerer.name_index``), with the same answers.
     """
+
+    # What each index reads (dicts and sets built here, or views of memory-mapped arrays: see from_arrays).
+    _everyday: Collection[str]
+    _names: Mapping[str, Set[int]]
+    _display: Mapping[str, str]
+    _case_sensitive: Collection[str]
+    _titles: Mapping[int, str]
+    _generic_of: Mapping[str, str]
+    _keys_of: Mapping[int, Collection[str]]
+    _longest_from: Mapping[str, int]
+    _vocabulary: Collection[str]
+    _deletes: Mapping[str, Collection[str]]
+    max_words: int
 
     def __init__(
         self,
@@ -64,63 +84,96 @@ class NameIndex:
         self._reads_as_abbreviation = reads_as_abbreviation
         # A word's corrections never change for one index; questions repeat their words ("diagnosed").
         self._corrected: dict[str, list[str]] = {}
-        self._names: dict[str, set[int]] = defaultdict(set)
-        self._display: dict[str, str] = {}
-        self._case_sensitive: set[str] = set()
+        named: dict[str, set[int]] = defaultdict(set)
+        display: dict[str, str] = {}
+        case_sensitive: set[str] = set()
         titled: dict[str, set[int]] = defaultdict(set)
-        self._titles: dict[int, str] = {}
+        titles: dict[int, str] = {}
         for document_id, name, kind in names:
             for variant, strict in _variants(name, everyday):
                 if not variant or (variant in STOPWORDS and not strict):
                     continue
-                self._names[variant].add(document_id)
-                self._display.setdefault(variant, name)
+                named[variant].add(document_id)
+                display.setdefault(variant, name)
                 if strict:
-                    self._case_sensitive.add(variant)
+                    case_sensitive.add(variant)
                 if kind != "synonym":
                     titled[variant].add(document_id)
             if kind == "title":
-                self._titles.setdefault(document_id, name)
+                titles.setdefault(document_id, name)
         # A synonym that is the title of another page of the document's own source names another condition:
         # the document is not known by it (see _same_condition).
-        for document_id, key in _other_condition_names(self._names, titled, sources or {}):
-            self._names[key].discard(document_id)
-        self._generic_of: dict[str, str] = {}
+        for document_id, key in _other_condition_names(named, titled, sources or {}):
+            named[key].discard(document_id)
+        generic_of: dict[str, str] = {}
         for _, brand, generic in brands:
             key = normalise(brand)
             if not key or key in STOPWORDS or len(key) < 3:
                 continue
-            self._generic_of.setdefault(key, generic)
-            self._names[key] |= self._generic_documents(generic)
-            self._display.setdefault(key, brand)
-        self._keys_of: dict[int, set[str]] = defaultdict(set)
-        for key, documents in self._names.items():
+            generic_of.setdefault(key, generic)
+            named[key] |= _generic_documents(named, generic)
+            display.setdefault(key, brand)
+        keys_of: dict[int, set[str]] = defaultdict(set)
+        for key, documents in named.items():
             for document_id in documents:
-                self._keys_of[document_id].add(key)
+                keys_of[document_id].add(key)
         # How many words the longest name starting with each word has: most words of a question start none.
-        self._longest_from: dict[str, int] = {}
-        for key in self._names:
+        longest_from: dict[str, int] = {}
+        for key in named:
             words = key.split(" ")
-            self._longest_from[words[0]] = max(len(words), self._longest_from.get(words[0], 0))
-        self.max_words = min(max(self._longest_from.values(), default=1), 8)
-        self._vocabulary = {word for key in self._names for word in key.split()}
-        self._deletes: dict[str, set[str]] = defaultdict(set)
-        for word in self._vocabulary:
+            longest_from[words[0]] = max(len(words), longest_from.get(words[0], 0))
+        vocabulary = {word for key in named for word in key.split()}
+        deletes: dict[str, set[str]] = defaultdict(set)
+        for word in vocabulary:
             if len(word) >= 4 and not word.isdigit():
                 for deleted in _deletes(word, 2 if len(word) >= 8 else 1):
-                    self._deletes[deleted].add(word)
+                    deletes[deleted].add(word)
+        self._names, self._display, self._case_sensitive, self._titles = named, display, case_sensitive, titles
+        self._generic_of, self._keys_of, self._longest_from = generic_of, keys_of, longest_from
+        self._vocabulary, self._deletes = vocabulary, deletes
+        self.max_words = min(max(longest_from.values(), default=1), 8)
+
+    def arrays(self) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+        """The index as flat arrays by name and JSON-able extra fields, which :meth:`from_arrays` reads back.
+        ``reads_as_abbreviation`` is asked here about every name it may be asked about, and its answers saved."""
+        flags: dict[str, int] = {}
+        for key in self._case_sensitive:
+            flags[key] = _mapped_names.CASE_SENSITIVE
+            if self._lowercase_abbreviation(key):
+                flags[key] |= _mapped_names.READS_AS_ABBREVIATION
+        for key in self._generic_of:
+            flags[key] = flags.get(key, 0) | _mapped_names.BRANDED
+        arrays = _mapped_names.pack(
+            self._names, self._display, flags, self._generic_of, self._titles, self._longest_from,
+            self._vocabulary, self._deletes, self._everyday, self._dictionary_deletes,
+        )
+        return arrays, {"max_words": self.max_words}
+
+    @classmethod
+    def from_arrays(
+        cls, arrays: Mapping[str, np.ndarray], extra: Mapping[str, Any],
+        known_word: Callable[[str], bool] | None = None,
+    ) -> NameIndex:
+        """The index :meth:`arrays` gave (the arrays plain or memory-mapped), with ``known_word`` as in the
+        constructor; raises ``KeyError``, ``ValueError`` or ``TypeError`` on arrays it cannot read."""
+        tables = _mapped_names.MappedTables(arrays)
+        index = cls.__new__(cls)
+        index._corrected = {}
+        index._known_word = known_word
+        index._reads_as_abbreviation = lambda key: tables.flagged(key, _mapped_names.READS_AS_ABBREVIATION)
+        index._everyday = tables.everyday
+        index._names, index._display, index._case_sensitive = tables.names, tables.display, tables.case_sensitive
+        index._titles, index._generic_of, index._keys_of = tables.titles, tables.generic_of, tables.keys_of
+        index._longest_from, index._vocabulary, index._deletes = tables.longest_from, tables.vocabulary, tables.deletes
+        index.__dict__["_dictionary_deletes"] = tables.dictionary_deletes  # the cached property, already there
+        max_words = extra["max_words"]
+        if not isinstance(max_words, int):
+            raise TypeError("max_words")
+        index.max_words = max_words
+        return index
 
     def __len__(self) -> int:
         return len(self._names)
-
-    def _generic_documents(self, generic: str) -> set[int]:
-        """The documents named by ``generic``, or by its longest leading words that name some."""
-        words = normalise(generic).split()
-        for size in range(len(words), 0, -1):
-            found = self._names.get(" ".join(words[:size]))
-            if found:
-                return set(found)
-        return set()
 
     def _corrections(self, word: str) -> list[str]:
         if word in self._vocabulary or len(word) < 4 or word in STOPWORDS or word in _CHAT_SPELLINGS:
@@ -137,10 +190,9 @@ class NameIndex:
         or nearer to one."""
         limit = 2 if len(word) >= 8 else 1
         distances: dict[str, int] = {}
-        for deleted in _deletes(word, limit):
-            for candidate in self._deletes.get(deleted, ()):
-                if candidate not in distances:
-                    distances[candidate] = _edit_distance(word, candidate)
+        for candidate in _mapped_names.words_of(self._deletes, _deletes(word, limit)):
+            if candidate not in distances:
+                distances[candidate] = _edit_distance(word, candidate)
         within = {candidate: d for candidate, d in distances.items() if d <= limit}
         if not within or self._is_real_word(word):
             return []
@@ -158,7 +210,7 @@ class NameIndex:
         return word in self._everyday or (self._known_word is not None and self._known_word(word))
 
     @functools.cached_property
-    def _dictionary_deletes(self) -> dict[str, set[str]]:
+    def _dictionary_deletes(self) -> Mapping[str, Collection[str]]:
         """Everyday words one edit from a word long enough to be corrected two edits into a name, by their
         one-letter deletions; built on the first such word, not when the index is (a second or more)."""
         found: dict[str, set[str]] = defaultdict(set)
@@ -170,7 +222,7 @@ class NameIndex:
 
     def _near_dictionary_word(self, word: str) -> bool:
         return any(_edit_distance(word, candidate) <= 1
-                   for deleted in _deletes(word, 1) for candidate in self._dictionary_deletes.get(deleted, ()))
+                   for candidate in _mapped_names.words_of(self._dictionary_deletes, _deletes(word, 1)))
 
     def find(self, text: str) -> list[FocusMatch]:
         """Names mentioned in ``text``, longest first, without overlapping matches."""
@@ -220,7 +272,7 @@ class NameIndex:
                                           generic or self._expansion(key, docs), generic))
         return matches
 
-    def _same_condition(self, documents: set[int], generic: int = 30) -> frozenset[int]:
+    def _same_condition(self, documents: Set[int], generic: int = 30) -> frozenset[int]:
         """The documents plus every document sharing one of their specific names (one hop).
 
         Sources name one condition differently (GARD's title is another encyclopedia's synonym);
@@ -237,7 +289,7 @@ class NameIndex:
                     found |= linked
         return frozenset(found)
 
-    def _expansion(self, key: str, documents: set[int]) -> str:
+    def _expansion(self, key: str, documents: Set[int]) -> str:
         """The title an abbreviation stands for, when all its documents are about one condition."""
         if key not in self._case_sensitive:
             return ""
@@ -255,7 +307,7 @@ class NameIndex:
 
     def _lookup(
         self, span: list[str], originals: list[str] | None, as_written: bool = True
-    ) -> tuple[str, set[int]] | None:
+    ) -> tuple[str, Set[int]] | None:
         """The name ``span`` spells and its documents. ``originals`` are the words as written (None in a
         message typed in capitals); a span of typo corrections (``as_written`` false) never reads as an
         abbreviation: "madam" is no misspelling of MADA."""
@@ -270,6 +322,16 @@ class NameIndex:
         elif len(span) == 1 and (key in STOPWORDS or len(key) < 3):
             return None
         return key, docs
+
+
+def _generic_documents(names: Mapping[str, set[int]], generic: str) -> set[int]:
+    """The documents named by ``generic``, or by its longest leading words that name some."""
+    words = normalise(generic).split()
+    for size in range(len(words), 0, -1):
+        found = names.get(" ".join(words[:size]))
+        if found:
+            return set(found)
+    return set()
 
 
 def _other_condition_names(

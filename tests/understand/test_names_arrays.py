@@ -1,0 +1,104 @@
+"""A name index read back from its flat arrays (memory-mapped .npy files) reads every question as the index it
+was packed from, without asking the lowercase abbreviation test again."""
+
+from __future__ import annotations
+
+import mmap
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from healthqa.understand import NameIndex
+
+NAMES = [
+    (1, "Lambert-Eaton myasthenic syndrome", "title"), (1, "LEMS", "synonym"),
+    (1, "Eaton-Lambert syndrome", "synonym"), (1, "Congenital myasthenic syndrome", "synonym"),
+    (2, "Congenital myasthenic syndrome", "title"),
+    (3, "Chronic obstructive pulmonary disease", "title"), (3, "COPD", "synonym"),
+    (4, "Seasonal affective disorder", "title"), (4, "SAD", "synonym"),
+    (5, "Systemic lupus erythematosus", "title"), (5, "LES", "synonym"),
+    (6, "Lower esophageal sphincter", "title"), (6, "LES", "synonym"),
+    (7, "Diabetes, type 2", "title"), (8, "Raynaud's phenomenon", "title"), (9, "Hunter's syndrome", "title"),
+    (10, "Arthritis", "title"), (11, "Cold", "title"), (12, "Children's interstitial lung disease", "title"),
+    (12, "ChILD", "synonym"), (13, "CHARGE syndrome", "title"), (14, "Lactation", "title"),
+    (15, "Amifampridine", "title"), (16, "Fahr's syndrome", "title"), (17, "Parkinson's disease", "title"),
+]
+SOURCES = {1: "GARD", 2: "GARD", 3: "MedlinePlus", 4: "MedlinePlus", 5: "GARD", 6: "MedlinePlus"}
+BRANDS = [(15, "Firdapse", "amifampridine phosphate"), (15, "Ruzurgi", "amifampridine"),
+          (99, "Nowhere", "an unlisted generic")]
+CORPUS = {"told", "location", "father", "lactate", "stuff"}
+DICTIONARY = {"hunters", "pamphlets", "stuff", "nice", "collected", "charged"}
+QUESTIONS = [
+    "is LEMS inherited?", "is lems inherited?", "what is copd?", "what is COPD", "i feel sad in winter",
+    "what is SAD?", "LES or lupus?", "the les of the stomach", "type 2 diabetes or diabetes type 2",
+    "does raynauds hurt", "raynaud's phenomenon", "the hunters came", "does arthritus hurt", "the doctor told me",
+    "what is the location of the lactation", "my father's arthritis", "fahrs syndrome in my father's family",
+    "can i take firdapse or ruzurgi?", "is nowhere safe", "what is CHARGE syndrome", "they charged me",
+    "my child has ChILD", "parkinsons", "parkinson's disease and congenital myasthenic syndrome",
+    "eaton lambert syndrom", "lambert-eaton myastenic syndrome", "chronic obstructve pulmonary disease",
+    "seasonal afective disorder", "pamplets about coldd", "I HAVE LEMS AND COPD", "", "stuff and nice things",
+    "systemic lupus erythematosis", "congenitle myasthenic syndrome", "arthritis's pain", "lactaton",
+]
+
+
+def _round_trip(arrays: dict[str, np.ndarray], folder: Path) -> dict[str, np.ndarray]:
+    loaded = {}
+    for name, array in arrays.items():
+        np.save(folder / f"{name}.npy", array, allow_pickle=False)
+        loaded[name] = np.load(folder / f"{name}.npy", mmap_mode="r", allow_pickle=False)
+    return loaded
+
+
+def _mapped(array: object) -> bool:
+    while array is not None:
+        if isinstance(array, (np.memmap, mmap.mmap)):
+            return True
+        array = getattr(array, "base", None)
+    return False
+
+
+def test_an_index_read_from_its_arrays_finds_what_the_built_one_finds(tmp_path: Path) -> None:
+    asked: list[str] = []
+
+    def reads_as_abbreviation(word: str) -> bool:
+        asked.append(word)
+        return word in {"copd", "lems"}
+
+    built = NameIndex(NAMES, known_word=CORPUS.__contains__, sources=SOURCES,
+                      reads_as_abbreviation=reads_as_abbreviation, dictionary=DICTIONARY, brands=BRANDS)
+    arrays, extra = built.arrays()
+    loaded = _round_trip(arrays, tmp_path)
+    assert all(_mapped(array) for array in loaded.values() if array.size)
+    mapped = NameIndex.from_arrays(loaded, extra, known_word=CORPUS.__contains__)
+    asked.clear()
+    assert len(mapped) == len(built) and mapped.max_words == built.max_words
+    found = [mapped.find(question) for question in QUESTIONS]
+    assert not asked  # the saved answers of the lowercase abbreviation test are read, not asked again
+    for question, matches in zip(QUESTIONS, found, strict=True):
+        assert matches == built.find(question), question
+    assert {m.name for m in mapped.find("what is copd?")} == {"COPD"}
+    [brand] = mapped.find("can i take firdapse?")
+    assert brand.generic == "amifampridine phosphate" and brand.document_ids == {15}
+
+
+def test_every_name_and_its_typos_read_the_same(tmp_path: Path) -> None:
+    built = NameIndex(NAMES, known_word=CORPUS.__contains__, sources=SOURCES,
+                      reads_as_abbreviation=lambda word: word == "copd", dictionary=DICTIONARY, brands=BRANDS)
+    arrays, extra = built.arrays()
+    mapped = NameIndex.from_arrays(_round_trip(arrays, tmp_path), extra, known_word=CORPUS.__contains__)
+    for _, name, _ in NAMES + [(0, brand, "") for _, brand, _ in BRANDS]:
+        variants = {name, name.lower(), name.upper(), name[1:], name[:-1], name[:3] + name[4:],
+                    f"is {name} inherited?"}
+        for text in variants:
+            assert mapped.find(text) == built.find(text), text
+
+
+def test_arrays_that_are_not_a_name_index_are_refused() -> None:
+    arrays, extra = NameIndex(NAMES).arrays()
+    with pytest.raises(KeyError):
+        NameIndex.from_arrays({k: v for k, v in arrays.items() if k != "flags"}, extra)
+    with pytest.raises(ValueError):
+        NameIndex.from_arrays({**arrays, "flags": arrays["flags"][:-1]}, extra)
+    with pytest.raises(KeyError):
+        NameIndex.from_arrays(arrays, {})
