@@ -259,7 +259,7 @@ class Ranker:
                     focus_of[document_id] = weight
         # Focus and title agreement belong to the document: computed once for its passages.
         by_document: dict[int, tuple[float, float]] = {}
-        rows: list[tuple[float, int, tuple[float, ...]]] = []
+        rows: list[tuple[float, str, int, tuple[float, ...]]] = []
         right_type: set[int] = set()  # candidates of the asked type about the focus
         type_first = primary != SectionType.INFORMATION.value
         type_first_focus = max(self.weights.type_first_specificity, 1e-9)
@@ -291,10 +291,12 @@ class Ranker:
             score = sum(weight * value for weight, value in zip(weights, values, strict=True))
             if type_first and section == primary and max(agreement) >= type_first_focus:
                 right_type.add(rowid)
-            rows.append((-score, rowid, values))
-        rows.sort()  # best first; equal scores in row-id order (row ids are unique)
+            rows.append((-score, passage.public_id, rowid, values))
+        # Best first; equal scores by public id (unique among visible passages), which every backend and every
+        # ingest of the same sources share, unlike row ids.
+        rows.sort()
         # Type before tier: the best passage of the asked type about the focus answers first.
-        first_right = next((i for i, row in enumerate(rows) if row[1] in right_type), 0)
+        first_right = next((i for i, row in enumerate(rows) if row[2] in right_type), 0)
         if first_right and rows[0][0] - rows[first_right][0] >= -self.weights.type_first_margin:
             rows.insert(0, rows.pop(first_right))
         scored: list[Scored] = []
@@ -302,7 +304,7 @@ class Ranker:
         # autosomal recessive pattern ...", and some pages repeat another's answer word for word.
         quoted: set[int] = set()
         text_keys = self._text_keys  # bounded by the knowledge base's passages
-        for negative_score, rowid, values in rows:
+        for negative_score, _, rowid, values in rows:
             if len(scored) >= limit:
                 break
             passage = candidates[rowid]
