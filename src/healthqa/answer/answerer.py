@@ -29,6 +29,7 @@ from healthqa.answer.wording import DISCLAIMER, EMERGENCY_GUIDANCE, EmergencyAct
 from healthqa.records import SectionType
 from healthqa.retrieve import derived
 from healthqa.retrieve.encoder import Encoder, default_encoder, english_words
+from healthqa.retrieve.phrases import PhraseCounter, phrase_counter
 from healthqa.store.base import Store
 from healthqa.understand import NameIndex, Understanding, normalise, understand
 
@@ -332,7 +333,7 @@ def name_index(store: Store, drug_mentions: list[tuple[int, str, str]] | None = 
     Built once per generation of the knowledge base and memory-mapped by every process (the derived part
     ``names``, see :mod:`healthqa.answer._names_part`); built in this process's memory where derived parts are
     off or cannot be written."""
-    corpus_word = corpus_word_test(store)
+    corpus_word = corpus_word_test(phrase_counter(store))
 
     def build() -> tuple[dict[str, np.ndarray], dict[str, Any]]:
         index = _built_name_index(store, drug_mentions, corpus_word)
@@ -358,8 +359,9 @@ def _built_name_index(
 _CORPUS_WORD_PASSAGES = 3
 
 
-def corpus_word_test(store: Store, passages: int = _CORPUS_WORD_PASSAGES) -> Callable[[str], bool]:
-    """Whether a word occurs in at least ``passages`` passages: a word of the corpus, not a typo."""
+def corpus_word_test(store: PhraseCounter, passages: int = _CORPUS_WORD_PASSAGES) -> Callable[[str], bool]:
+    """Whether a word occurs in at least ``passages`` passages: a word of the corpus, not a typo (``store``: a
+    store, or what counts its phrases on this machine)."""
 
     @functools.lru_cache(maxsize=50_000)
     def known(word: str) -> bool:

@@ -26,6 +26,7 @@ from healthqa.retrieve.derived import Derived
 from healthqa.retrieve.encoder import Encoder
 from healthqa.retrieve.lexical import LexicalIndex, passage_index, question_index
 from healthqa.retrieve.passages import PassageTable, mapped_tables
+from healthqa.retrieve.phrases import phrase_counter
 from healthqa.retrieve.vectors import _BLAS, VectorIndex, build_vectors
 from healthqa.store.base import PassageRecord, QuestionRecord, Store
 from healthqa.understand import Understanding, normalise
@@ -157,6 +158,8 @@ class Ranker:
             shipped = learned.query_adapter()  # read only where there are vectors to adapt
             self.adapter = shipped if shipped.encoder == encoder.name else None
         self._passages = max(store.passage_count(), 1)
+        # Counted on this machine (a database server's full-text index would cost a round trip per name).
+        self.phrases = phrase_counter(store)
         self._specificity: dict[str, float] = {}
         self._titles: dict[str, str] = {}  # passage titles normalised, kept across questions
         self._text_keys: dict[int, int] = {}  # a digest of each passage's text, words case-folded
@@ -164,7 +167,7 @@ class Ranker:
     def specificity(self, name: str) -> float:
         """1 for a name few passages mention (a rare disease), toward 0 for an everyday word ("exercise")."""
         if name not in self._specificity:
-            frequency = max(self.store.phrase_frequency(name), 1)
+            frequency = max(self.phrases.phrase_frequency(name), 1)
             floor = min(5, self._passages)
             value = 1.0
             if self._passages > floor:

@@ -12,12 +12,15 @@ from healthqa.answer.answerer import name_index
 from healthqa.retrieve import derived
 from healthqa.retrieve.encoder import Encoder
 from healthqa.retrieve.passages import mapped_tables
+from healthqa.retrieve.phrases import phrase_counter
 from healthqa.store.base import Store
 
 
 def prepare(store: Store, encoder: Encoder | None) -> None:
     """Embed the passages without a vector and cache the query models (``encoder``), then write the
-    generation's derived parts: the full-text matrices and vectors, the passage and FAQ tables, the name index."""
+    generation's derived parts: the full-text matrices and vectors, the passage and FAQ tables, the phrase counts
+    (a database server's), the name index."""
     derived.prepare(store, encoder)
     mapped_tables(store)
+    phrase_counter(store)  # a local copy of a database server's full-text index (none for SQLite)
     name_index(store)

@@ -268,6 +268,41 @@ def mapped_part(
         return None
 
 
+def file_part(
+    store: Store,
+    name: str,
+    write: Callable[[Path], dict[str, Any]],
+    read: Callable[[Path, dict[str, Any]], T],
+    *,
+    version: int = 1,
+) -> T | None:
+    """As :func:`mapped_part`, for a part made of files of its own: ``write(folder)`` writes them into a new
+    folder and returns JSON-able manifest fields; ``read(folder, manifest)`` opens them (a SQLite file opened
+    read-only, say). None where :func:`mapped_part` would be."""
+    root = derived_root(store) if enabled() else None
+    if root is None:
+        return None
+    generation = store.generation()
+    folder = generation_folder(root, generation)
+    expected = {**fingerprint(store, generation), "part_version": version}
+    try:
+        found = _read_part(folder / name, expected, read) if folder.is_dir() else None
+        if found is not None:
+            return found
+        root.mkdir(parents=True, exist_ok=True)
+        with _locked(root):
+            folder.mkdir(parents=True, exist_ok=True)
+            found = _read_part(folder / name, expected, read)
+            if found is None:
+                _publish(store, folder / name, expected, {}, {}, write)
+                found = _read_part(folder / name, expected, read)
+            _remove_stale(root, generation)
+        return found
+    except OSError as error:
+        _warn_once(root, error)
+        return None
+
+
 def _complete(derived: Derived, model: str | None, lexical: bool) -> bool:
     return (not lexical or derived.passage_lexical is not None) and (model is None or derived.vectors is not None)
 
@@ -296,14 +331,17 @@ def _build_missing(store: Store, root: Path, derived: Derived, model: str | None
 
 
 def _publish(store: Store, part: Path, expected: dict[str, Any], arrays: dict[str, np.ndarray],
-             extra: dict[str, Any]) -> None:
-    """Write a part in a temporary folder, then rename it into place if the store is still at the same
+             extra: dict[str, Any], write: Callable[[Path], dict[str, Any]] | None = None) -> None:
+    """Write a part in a temporary folder (``arrays`` as .npy files; ``write``, given the folder, writes other
+    files and returns more manifest fields), then rename it into place if the store is still at the same
     generation (an ingest committed meanwhile would make it a mix of two)."""
     temporary = part.parent / f".tmp-{part.name}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
     temporary.mkdir()
     try:
         for name, array in arrays.items():
             np.save(temporary / f"{name}.npy", np.ascontiguousarray(array), allow_pickle=False)
+        if write is not None:
+            extra = {**extra, **write(temporary)}
         manifest = {**expected, "arrays": sorted(arrays), **extra}
         with open(temporary / "manifest.json", "w", encoding="utf-8") as out:
             json.dump(manifest, out)

@@ -248,6 +248,11 @@ class Store(Protocol):
 
     def iter_passages(self) -> Iterator[PassageRecord]: ...
 
+    def iter_indexed_texts(self) -> Iterator[tuple[str, str, str]]:
+        """(document title, heading, text) of every passage the full-text search counts, superseded ones
+        included (see the scores above), in row id order: what :meth:`phrase_frequency` counts in."""
+        ...
+
     def iter_questions(self) -> Iterator[QuestionRecord]:
         """Every stored question, in row order."""
         ...

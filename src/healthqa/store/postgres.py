@@ -345,6 +345,12 @@ class PostgresStore:
         rows = self._all(f"SELECT {_PASSAGE_COLUMNS} FROM {_PASSAGE_FROM} WHERE p.superseded_by IS NULL ORDER BY p.id")
         return (PassageRecord(*row) for row in rows)
 
+    def iter_indexed_texts(self) -> Iterator[tuple[str, str, str]]:
+        rows = self._all(
+            "SELECT d.title, p.heading, p.text FROM passage p JOIN document d ON d.id = p.document_id ORDER BY p.id"
+        )
+        return ((str(row[0]), str(row[1]), str(row[2])) for row in rows)
+
     def iter_questions(self) -> Iterator[QuestionRecord]:
         return (QuestionRecord(*row) for row in self._all(f"SELECT {_QUESTION_COLUMNS} FROM question q ORDER BY q.id"))
 

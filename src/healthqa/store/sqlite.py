@@ -282,6 +282,12 @@ class SQLiteStore:
         for row in cursor:
             yield PassageRecord(*row)
 
+    def iter_indexed_texts(self) -> Iterator[tuple[str, str, str]]:
+        rows = self._db.execute(
+            "SELECT d.title, p.heading, p.text FROM passage p JOIN document d ON d.id = p.document_id ORDER BY p.id"
+        )
+        return ((str(row[0]), str(row[1]), str(row[2])) for row in rows)
+
     def iter_questions(self) -> Iterator[QuestionRecord]:
         cursor = self._db.execute(
             "SELECT id, public_id, text, qtype, answer_id, document_id FROM question ORDER BY id"
