@@ -22,7 +22,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
 
-__all__ = ["StringMultimap", "StringTable", "key_hash"]
+__all__ = ["StringMultimap", "StringTable", "key_hash", "plain"]
 
 
 def key_hash(text: str) -> int:
@@ -30,7 +30,7 @@ def key_hash(text: str) -> int:
     return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(), "little")
 
 
-def _plain(array: np.ndarray) -> np.ndarray:
+def plain(array: np.ndarray) -> np.ndarray:
     """``array`` as a plain ndarray over the same memory (a memory map stays its base): slicing an
     ``np.memmap`` makes a new memmap object each time, several times slower than a plain view."""
     return array.view(np.ndarray) if isinstance(array, np.memmap) else array
@@ -44,8 +44,8 @@ class StringTable:
             raise ValueError("a string table needs a flat blob and at least one offset")
         if int(offsets[-1]) != len(blob):
             raise ValueError("the string table's last offset is not its length")
-        self._blob = _plain(blob)
-        self._offsets = _plain(offsets)
+        self._blob = plain(blob)
+        self._offsets = plain(offsets)
 
     @staticmethod
     def pack(strings: Iterable[str]) -> dict[str, np.ndarray]:
@@ -78,9 +78,9 @@ class StringMultimap:
     """
 
     def __init__(self, arrays: Mapping[str, np.ndarray]) -> None:
-        self._hashes = _plain(arrays["hashes"])
-        self._starts = _plain(arrays["starts"])
-        self._values = _plain(arrays["values"])
+        self._hashes = plain(arrays["hashes"])
+        self._starts = plain(arrays["starts"])
+        self._values = plain(arrays["values"])
         self._keys = StringTable(arrays["keys-blob"], arrays["keys-offsets"])
         if not len(self._hashes) == len(self._keys) == len(self._starts) - 1:
             raise ValueError("a string map's arrays disagree in length")

@@ -9,6 +9,8 @@ symptoms), which :mod:`healthqa.retrieve.derived` cannot import.
 from __future__ import annotations
 
 from healthqa.answer.answerer import name_index
+from healthqa.app.api.condition_search import NameSearch
+from healthqa.conditions import DiseaseIndex
 from healthqa.retrieve import derived
 from healthqa.retrieve.encoder import Encoder
 from healthqa.retrieve.passages import mapped_tables
@@ -19,8 +21,10 @@ from healthqa.store.base import Store
 def prepare(store: Store, encoder: Encoder | None) -> None:
     """Embed the passages without a vector and cache the query models (``encoder``), then write the
     generation's derived parts: the full-text matrices and vectors, the passage and FAQ tables, the phrase counts
-    (a database server's), the name index."""
+    (a database server's), the name index, the disease index and the condition name search."""
     derived.prepare(store, encoder)
     mapped_tables(store)
     phrase_counter(store)  # a local copy of a database server's full-text index (none for SQLite)
     name_index(store)
+    DiseaseIndex.load(store)
+    NameSearch.load(store)

@@ -400,10 +400,11 @@ class Service:
     @staticmethod
     def _build_disease_indexes(store: Store) -> tuple[DiseaseIndex, NameSearch]:
         try:
-            index = DiseaseIndex.from_store(store)
-            # Its name matcher is made on first use without a lock: make it here, under ours.
-            index.suggestions("")
-            search = NameSearch(store.iter_names())
+            # Mapped from the generation's derived files (built once, by the first process): a start costs
+            # milliseconds, and every worker of a host shares the pages. The index makes its name matcher on
+            # first use, under its own lock.
+            index = DiseaseIndex.load(store)
+            search = NameSearch.load(store)
         except HealthQAError as error:
             log.error("cannot build the disease index: %s", error)
             raise ApiError(503, "unavailable", UNAVAILABLE) from error

@@ -10,8 +10,9 @@ Orphanet's facts and clinical features, organisations, drugs, and a comparison o
 How documents are linked, and what keeps different conditions apart, is in :mod:`healthqa.conditions._link`.
 healthqa writes no medical text here: every quoted item is a source's own words with its provenance.
 
-The grouping (a :class:`DiseaseIndex`) is built from the whole knowledge base, once per store object
-(about two seconds for MedQuAD and Orphanet together); :func:`disease_record` accepts a prebuilt index.
+The grouping (a :class:`DiseaseIndex`) is built from the whole knowledge base once per generation, at ingest
+(seconds for MedQuAD and Orphanet together), and memory-mapped from that generation's derived files by every
+process (:meth:`DiseaseIndex.load`); :func:`disease_record` accepts a loaded index.
 """
 
 from __future__ import annotations

@@ -37,22 +37,30 @@ from __future__ import annotations
 
 import functools
 import re
+import threading
 import weakref
-from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from healthqa.conditions._group import IDENTIFIER_SYSTEMS, Groups, LinkDocument
-from healthqa.conditions._names import abbreviation, inner_abbreviations, key, name_keys, shortened_keys
+import numpy as np
+
+from healthqa.conditions._group import IDENTIFIER_SYSTEMS, LinkDocument
+from healthqa.conditions._names import abbreviation, key, name_keys, shortened_keys
+from healthqa.conditions._tables import DiseaseTables, build_arrays, code_key, name_words
 from healthqa.errors import HealthQAError, NotFoundError
+from healthqa.retrieve.derived import mapped_part
 from healthqa.store.base import DocumentHead, Store
 from healthqa.understand import NameIndex
 
 SHOWN_SYSTEMS = ("ORPHA", "OMIM", "UMLS")
-_TIER_RANK = {"government_reviewed": 0, "reviewed_publisher": 1, "unreviewed": 2}
-_SPECIFIC_CUI_TITLES = 3  # a CUI on more distinct titles than this is a word's CUI, not a condition's
 _MAX_CANDIDATES = 8
+# Part of each knowledge-base generation's derived files (healthqa.retrieve.derived); raise the version when
+# what the arrays hold or mean changes.
+PART = "diseases"
+PART_VERSION = 2
+_MATCHER = "matcher-"
 _CODE_REF = re.compile(r"^\s*(ORPHA(?:NET)?|OMIM|UMLS)\s*[:_ ]\s*([A-Za-z0-9.]+)\s*$", re.IGNORECASE)
 _CUI_REF = re.compile(r"^\s*(C\d{7})\s*$")
 
@@ -94,65 +102,94 @@ DRUG_SOURCES = frozenset({"MedlinePlus Drug Information", "MedlinePlus Herbs and
 
 
 class DiseaseIndex:
-    """Every document of a store grouped into records; built once, then queried (see module docstring)."""
+    """Every document of a store grouped into records; built once, then queried (see module docstring).
+
+    Held as flat arrays (:mod:`healthqa.conditions._tables`): built here from the store's rows, or mapped from
+    the generation's derived files (:meth:`load`), with the same answers either way.
+    """
 
     def __init__(self, heads: Iterable[DocumentHead], names: Iterable[tuple[int, str, str]],
                  codes: Iterable[tuple[int, str, str]]) -> None:
-        self._docs: dict[int, LinkDocument] = {head.id: LinkDocument(head) for head in heads}
-        self._by_key = {doc.head.key: doc_id for doc_id, doc in self._docs.items()}
-        self._raw_names: list[tuple[int, str, str]] = []
-        for doc_id, name, kind in names:
-            doc = self._docs.get(doc_id)
-            if doc is None:
-                continue
-            self._raw_names.append((doc_id, name, kind))
-            doc.names.append((name, kind))
-            if kind == "synonym":
-                doc.secondary |= name_keys(name)
-            else:
-                doc.primary |= name_keys(name)
-                doc.shortened |= shortened_keys(name)
-            short = abbreviation(name)
-            doc.abbreviations.update([short] if short else inner_abbreviations(name))
-        for doc in self._docs.values():
-            doc.secondary -= doc.primary
-            doc.shortened -= doc.primary | doc.secondary
-        for doc_id, system, code in codes:
-            if doc_id in self._docs:
-                self._docs[doc_id].codes[system].add(code)
-        self._specific = self._specific_cuis()
-        self._groups = Groups(self._docs, self._specific)
-        # Fixed once grouped: reading never writes, so one index serves many threads.
-        self._root = {doc_id: self._groups.find(doc_id) for doc_id in self._docs}
-        self._members: dict[int, list[int]] = defaultdict(list)
-        for doc_id, root in self._root.items():
-            self._members[root].append(doc_id)
-        for members in self._members.values():
-            members.sort(key=self._order)
+        self._attach(build_arrays(heads, names, codes))
+
+    def _attach(self, arrays: Mapping[str, np.ndarray]) -> None:
+        # Fixed once built: reading never writes (but for the lazily made name matcher, under its lock), so
+        # one index serves many threads.
+        self._tables = DiseaseTables(arrays)
+        self._records = int(np.count_nonzero(self._tables.member_count))
         self._name_index: NameIndex | None = None
+        self._name_index_lock = threading.Lock()
+        # A record's link reasons compare each of its documents with every other: k * k rebuilt link documents
+        # without this (lru_cache is thread-safe).
+        self._link_document = functools.lru_cache(maxsize=1024)(self._tables.link_document)
 
     @classmethod
     def from_store(cls, store: Store) -> DiseaseIndex:
+        """Built in memory from the store's rows (seconds for a full knowledge base)."""
         return cls(store.iter_document_heads(), store.iter_names(), store.iter_codes())
 
-    def __len__(self) -> int:
-        return len(self._members)
+    @classmethod
+    def from_arrays(cls, arrays: Mapping[str, np.ndarray]) -> DiseaseIndex:
+        """The index held by :meth:`arrays` (plain or memory-mapped); ValueError or KeyError when they do not
+        fit together."""
+        index = cls.__new__(cls)
+        index._attach(arrays)
+        return index
 
-    def _specific_cuis(self) -> set[str]:
-        titles: dict[str, set[str]] = defaultdict(set)
-        for doc in self._docs.values():
-            for code in doc.codes.get("UMLS", ()):
-                titles[code].add(key(doc.head.title))
-        return {code for code, found in titles.items() if len(found) <= _SPECIFIC_CUI_TITLES}
+    def arrays(self) -> dict[str, np.ndarray]:
+        """The flat arrays this index reads, by name (see :mod:`healthqa.conditions._tables`)."""
+        return dict(self._tables.arrays)
+
+    @classmethod
+    def load(cls, store: Store) -> DiseaseIndex:
+        """The index of the store's current generation: mapped from its derived files (built there first, under
+        their lock, by the first process that finds them missing), else built in memory (switched off with
+        ``HEALTHQA_DERIVED=off``, an in-memory database, a folder that cannot be written)."""
+        def build() -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+            index = cls.from_store(store)
+            # The typo-tolerant name matcher too: built in a worker it costs seconds and hundreds of MiB.
+            matcher, matcher_extra = index._name_matcher().arrays()
+            arrays = {**index.arrays(), **{_MATCHER + name: array for name, array in matcher.items()}}
+            return arrays, {"documents": len(index._tables), "matcher": matcher_extra}
+
+        def read(arrays: Mapping[str, np.ndarray], manifest: dict[str, Any]) -> DiseaseIndex:
+            index = cls.from_arrays({name: array for name, array in arrays.items() if not name.startswith(_MATCHER)})
+            if len(index._tables) != manifest["documents"]:
+                raise ValueError("the disease index's document count is not its manifest's")
+            index._name_index = NameIndex.from_arrays(
+                {name[len(_MATCHER):]: array for name, array in arrays.items() if name.startswith(_MATCHER)},
+                manifest["matcher"],
+            )
+            return index
+
+        mapped = mapped_part(store, PART, build, read, version=PART_VERSION)
+        return mapped if mapped is not None else cls.from_store(store)
+
+    def __len__(self) -> int:
+        return self._records
+
+    def _id(self, at: int) -> int:
+        return int(self._tables.ids[at])
+
+    def _root(self, at: int) -> int:
+        return int(self._tables.root[at])
 
     def _find(self, doc_id: int) -> int:
-        return self._root[doc_id]
+        return self._id(self._root(self._tables.position(doc_id)))
+
+    def _by_trust(self, positions: Iterable[int]) -> list[int]:
+        """Positions, most trusted source first (tier, source, key)."""
+        rank = self._tables.rank
+        return sorted(set(positions), key=lambda at: int(rank[at]))
+
+    def _roots(self, positions: Iterable[int]) -> list[int]:
+        """The record ids of ``positions``, in the order of their most trusted document."""
+        return list(dict.fromkeys(self._id(self._root(at)) for at in self._by_trust(positions)))
+
+    def _member_positions(self, record: int) -> list[int]:
+        return self._tables.member_positions(self._root(self._tables.position(record)))
 
     # -- reading ----------------------------------------------------------------------------------
-
-    def _order(self, doc_id: int) -> tuple[int, str, str]:
-        head = self._docs[doc_id].head
-        return (_TIER_RANK.get(head.tier, 3), head.source, head.key)
 
     def record_of(self, doc_id: int) -> int:
         """The record (its root document id) that a document belongs to."""
@@ -160,57 +197,63 @@ class DiseaseIndex:
 
     def members(self, record: int) -> list[int]:
         """The documents of a record, most trusted source first."""
-        return list(self._members[self._find(record)])
+        return [self._id(at) for at in self._member_positions(record)]
 
     def head(self, doc_id: int) -> DocumentHead:
-        return self._docs[doc_id].head
+        return self._tables.head(self._tables.position(doc_id))
 
     @functools.cached_property
     def drug_names(self) -> list[str]:
         """Titles of the drug and supplement monographs (MedlinePlus), the treatments the comparison knows."""
-        return sorted({doc.head.title for doc in self._docs.values() if doc.head.source in DRUG_SOURCES})
+        tables = self._tables
+        drugs = [number for number, source in enumerate(tables.sources) if source in DRUG_SOURCES]
+        return sorted({tables.titles[int(at)] for at in np.flatnonzero(np.isin(tables.source_of, drugs))})
 
     def names_of(self, record: int) -> list[str]:
         """Every title, focus and synonym of the record's documents."""
-        return sorted({name for doc_id in self.members(record) for name, _ in self._docs[doc_id].names})
+        return sorted({name for at in self._member_positions(record) for name, _ in self._tables.names_of(at)})
 
     def is_specific(self, system: str, code: str) -> bool:
         """Whether a code identifies a condition: ORPHA and OMIM always, UMLS CUIs when specific."""
-        return system != "UMLS" or code in self._specific
+        return system != "UMLS" or self._tables.holds("specific", code)
 
     def canonical_name(self, record: int) -> str:
         """Orphanet's label when Orphanet is among the sources, else the title most documents use."""
-        members = self.members(record)
-        for doc_id in members:
-            if self._docs[doc_id].codes.get("ORPHA"):
-                return self._docs[doc_id].head.title
+        tables = self._tables
+        members = self._member_positions(record)
+        for at in members:
+            if tables.has_code(at, "ORPHA"):
+                return tables.titles[at]
         counts: Counter[str] = Counter()
         spelled: dict[str, str] = {}  # key -> its first spelling, most trusted source first
-        for doc_id in members:
-            own = {key(name): name for name, kind in reversed(self._docs[doc_id].names) if kind != "synonym"}
+        for at in members:
+            own = {key(name): name for name, kind in reversed(tables.names_of(at)) if kind != "synonym"}
             counts.update(own.keys())
             for name_key, name in own.items():
                 spelled.setdefault(name_key, name)
         if not counts:
-            return self._docs[members[0]].head.title
+            return tables.titles[members[0]]
         order = list(spelled)
         return spelled[max(counts, key=lambda k: (counts[k], -order.index(k)))]
 
     def candidate(self, record: int) -> Candidate:
-        members = self.members(record)
-        ref = self._docs[members[0]].head.key
-        for doc_id in members:
-            orpha = sorted(self._docs[doc_id].codes.get("ORPHA", ()))
+        tables = self._tables
+        members = self._member_positions(record)
+        ref = tables.keys[members[0]]
+        for at in members:
+            orpha = sorted(tables.codes_of(at).get("ORPHA", ()))
             if orpha:
                 ref = f"ORPHA:{orpha[0]}"
                 break
-        sources = sorted({self._docs[d].head.source for d in members})
+        sources = sorted({tables.source(at) for at in members})
         return Candidate(self.canonical_name(record), ref, sources, len(members))
 
     def link_reason(self, doc_id: int) -> str:
         """Why a document is in its record: the strongest evidence it shares with another member."""
-        doc = self._docs[doc_id]
-        others = [self._docs[d] for d in self.members(doc_id) if d != doc_id]
+        tables = self._tables
+        at = tables.position(doc_id)
+        doc = self._link_document(at)
+        others = [self._link_document(other) for other in self._member_positions(doc_id) if other != at]
         if not others:
             return "the only document about it"
         for system in IDENTIFIER_SYSTEMS:
@@ -236,12 +279,11 @@ class DiseaseIndex:
         """Records whose documents have ``name`` as their title or focus (any name, for an abbreviation)."""
         short = abbreviation(name)
         if short:
-            holders = self._groups.abbreviation_holders.get(short, set())
+            holders = self._tables.holding("abbreviations", short)
         else:
-            holders = {d for k in name_keys(name) for d in self._groups.primary_holders.get(k, ())}
-        roots = dict.fromkeys(self._find(d) for d in sorted(holders, key=self._order))
+            holders = {at for k in name_keys(name) for at in self._tables.holding("primary", k)}
         excluded = self._find(exclude) if exclude is not None else None
-        return [self.candidate(root) for root in roots if root != excluded]
+        return [self.candidate(root) for root in self._roots(holders) if root != excluded]
 
     # -- resolving a reference --------------------------------------------------------------------
 
@@ -260,11 +302,12 @@ class DiseaseIndex:
             system = "ORPHA" if system.startswith("ORPHA") else system
             value = code.group(2) if code.re is _CODE_REF else code.group(1)
             value = value.upper() if system == "UMLS" else value
-            return self._one(ref, self._groups.code_holders.get((system, value), set()),
+            return self._one(ref, self._tables.holding("codes", code_key(system, value)),
                              f"no document carries the code {system}:{value}")
-        if text in self._by_key:
-            return self._find(self._by_key[text])
-        if text.isascii() and text.isdigit() and int(text) in self._docs:
+        by_key = self._tables.holding("by-key", text)
+        if by_key:
+            return self._roots(by_key)[0]
+        if text.isascii() and text.isdigit() and self._tables.contains(int(text)):
             return self._find(int(text))
         if store is not None and " " not in text:
             try:
@@ -273,16 +316,16 @@ class DiseaseIndex:
                 pass  # not a passage id: try it as a name
         holders = self._named(name_keys(text))
         for short in (abbreviation(text), abbreviation(text.upper())):
-            holders = holders or set(self._groups.abbreviation_holders.get(short or "", ()))
+            holders = holders or self._tables.holding("abbreviations", short or "")
         if holders:
             return self._one(ref, holders, "")
         raise ConditionNotFoundError(ref, "no condition by this name in the knowledge base", self.suggestions(text))
 
     def _named(self, keys: set[str]) -> set[int]:
-        """The documents with one of ``keys`` as title or focus; else as a synonym; else as a shortened name."""
-        groups = self._groups
-        for table in (groups.primary_holders, groups.secondary_holders, groups.shortened_holders):
-            found = {d for k in keys for d in table.get(k, ())}
+        """The positions of documents with one of ``keys`` as title or focus; else as a synonym; else as a
+        shortened name."""
+        for table in ("primary", "secondary", "shortened"):
+            found = {at for k in keys for at in self._tables.holding(table, k)}
             if found:
                 return found
         return set()
@@ -290,7 +333,7 @@ class DiseaseIndex:
     def _one(self, ref: str, holders: set[int], missing: str) -> int:
         if not holders:
             raise ConditionNotFoundError(ref, missing)
-        roots = list(dict.fromkeys(self._find(d) for d in sorted(holders, key=self._order)))
+        roots = self._roots(holders)
         if len(roots) > 1:
             raise AmbiguousConditionError(
                 ref, f"names {len(roots)} different conditions; give one of their references",
@@ -298,16 +341,30 @@ class DiseaseIndex:
             )
         return roots[0]
 
+    def _names_as_rows(self) -> list[tuple[int, str, str]]:
+        """(document id, name, kind) of every name, in the store's order."""
+        tables = self._tables
+        ids = tables.ids[tables.name_doc].tolist()
+        kinds = [tables.kinds[kind] for kind in tables.name_kind.tolist()]
+        return list(zip(ids, tables.names, kinds, strict=True))
+
+    def _name_matcher(self) -> NameIndex:
+        """The typo-tolerant name matcher, made on first use (hundreds of milliseconds and tens of MiB for a full
+        knowledge base: most workers never need it) by one thread while the others wait."""
+        with self._name_index_lock:
+            if self._name_index is None:
+                self._name_index = NameIndex(self._names_as_rows())
+            return self._name_index
+
     def suggestions(self, text: str) -> list[Candidate]:
         """Records with names close to ``text``: the names it mentions, typos allowed (as questions are read)."""
-        if self._name_index is None:
-            self._name_index = NameIndex(self._raw_names)
+        matcher = self._name_index or self._name_matcher()
         roots: dict[int, None] = {}
-        for match in self._name_index.find(text):
+        for match in matcher.find(text):
             short = abbreviation(match.name)
-            found = self._named(name_keys(match.name)) or set(self._groups.abbreviation_holders.get(short or "", ()))
-            for doc_id in sorted(found, key=self._order):
-                roots.setdefault(self._find(doc_id))
+            found = self._named(name_keys(match.name)) or self._tables.holding("abbreviations", short or "")
+            for root in self._roots(found):
+                roots.setdefault(root)
         for doc_id in self._prefixed(text):
             roots.setdefault(self._find(doc_id))
         return [self.candidate(root) for root in list(roots)[:_MAX_CANDIDATES]]
@@ -316,32 +373,34 @@ class DiseaseIndex:
         """The documents with a name (title, focus or synonym) each of whose words begins one of the name's
         words: "lambert" finds "Lambert-Eaton myasthenic syndrome" and "Eaton-Lambert syndrome". Words of fewer
         than three letters are left out of ``text``; shorter names, then more trusted sources, first."""
-        wanted = [w for w in re.findall(r"\w+", text.casefold()) if len(w) >= 3]
+        wanted = [w for w in name_words(text) if len(w) >= 3]
         if not wanted:
             return []
+        rows: set[int] | None = None
+        for beginning in wanted:
+            starting = self._tables.name_words.starting(beginning)
+            rows = starting if rows is None else rows & starting
+            if not rows:
+                return []
+        tables = self._tables
         found: dict[int, int] = {}
-        for doc_id, length, words in self._name_words:
-            if all(any(word.startswith(w) for word in words) for w in wanted):
-                found[doc_id] = min(found.get(doc_id, length), length)
-        return sorted(found, key=lambda d: (found[d], self._order(d)))
-
-    @functools.cached_property
-    def _name_words(self) -> list[tuple[int, int, tuple[str, ...]]]:
-        """(document id, length, words) of every name, for :meth:`_prefixed` (built on its first use)."""
-        return [(doc_id, len(name), tuple(re.findall(r"\w+", name.casefold())))
-                for doc_id, name, _kind in self._raw_names]
+        for row in rows or ():
+            at, length = int(tables.name_doc[row]), len(tables.names[row])
+            found[at] = min(found.get(at, length), length)
+        rank = tables.rank
+        return [self._id(at) for at in sorted(found, key=lambda at: (found[at], int(rank[at])))]
 
 
 _INDEXES: weakref.WeakKeyDictionary[Any, DiseaseIndex] = weakref.WeakKeyDictionary()
 
 
 def index_for(store: Store) -> DiseaseIndex:
-    """The store's disease index, built on first use and kept while the store object lives.
+    """The store's disease index (:meth:`DiseaseIndex.load`: mapped, or built), kept while the store object lives.
 
-    Documents ingested through the same store object afterwards are not in it: build a new
-    :class:`DiseaseIndex` (``DiseaseIndex.from_store``) after an ingest.
+    Documents ingested through the same store object afterwards are not in it: load a new
+    :class:`DiseaseIndex` (``DiseaseIndex.load``) after an ingest.
     """
     index = _INDEXES.get(store)
     if index is None:
-        index = _INDEXES[store] = DiseaseIndex.from_store(store)
+        index = _INDEXES[store] = DiseaseIndex.load(store)
     return index
