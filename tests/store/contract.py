@@ -206,6 +206,13 @@ def check_a_superseded_id_resolves_to_its_winner(backend: Backend) -> None:
     judged = document("c:gout-judged", "Gout", [("GOUT_1", "What is gout?", "Gout is painful arthritis, judged.")],
                       precedence=1, url="https://agency.test/gout-judged")
     ingest(store, *CORPUS, judged)
+    # The full-text rows keep the superseded passage (it counts in idf and in phrase counts), in row id order.
+    indexed = list(store.iter_indexed_texts())
+    assert ("Gout", "What is gout?", CORPUS[0].passages[0].text) in indexed
+    assert ("Gout", "What is gout?", "Gout is painful arthritis, judged.") in indexed
+    assert len(indexed) == sum(len(d.passages) for d in [*CORPUS, judged]), indexed
+    assert len(indexed) == store.passage_count() + 1, (len(indexed), store.passage_count())
+    assert store.phrase_frequency("uric acid crystals") == 1  # only in the superseded text
     assert store.passage("GOUT_1").text == "Gout is painful arthritis, judged."
     assert store.passages_by_public_ids(["GOUT_1"])["GOUT_1"].text == "Gout is painful arthritis, judged."
     assert [p.public_id for p in store.document("c:gout").passages] == ["GOUT_2"]
