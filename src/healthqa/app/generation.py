@@ -16,15 +16,17 @@ from healthqa.retrieve.encoder import Encoder
 from healthqa.retrieve.passages import mapped_tables
 from healthqa.retrieve.phrases import phrase_counter
 from healthqa.store.base import Store
+from healthqa.symptoms.index import SymptomIndex
 
 
 def prepare(store: Store, encoder: Encoder | None) -> None:
     """Embed the passages without a vector and cache the query models (``encoder``), then write the
     generation's derived parts: the full-text matrices and vectors, the passage and FAQ tables, the phrase counts
-    (a database server's), the name index, the disease index and the condition name search."""
+    (a database server's), the name index, the disease index, the symptom index and the condition name search."""
     derived.prepare(store, encoder)
     mapped_tables(store)
     phrase_counter(store)  # a local copy of a database server's full-text index (none for SQLite)
     name_index(store)
-    DiseaseIndex.load(store)
+    symptoms = SymptomIndex.from_store(store, conditions=DiseaseIndex.load(store))
+    symptoms.hpo.match("")  # the phrase matcher's tables, cached on this machine for every worker
     NameSearch.load(store)

@@ -8,7 +8,8 @@ never from the network; ``HEALTHQA_HPO_OBO`` may name another copy). Its terms c
 against every term name and synonym: an exact match of the normalised words first, then IDF-weighted
 word overlap, with a small table of everyday words (``LAY_WORDS``: "weak" -> "weakness", "low" ->
 "decreased", "thighs" -> "proximal lower limb" ...) and typo tolerance (rapidfuzz). The result shows each
-phrase's term so a person can check it, and correct it by giving HPO ids instead.
+phrase's term so a person can check it, and correct it by giving HPO ids instead. The matcher's tables
+are built once per ontology and memory-mapped from healthqa's cache folder (:mod:`healthqa.symptoms._matcher`).
 
 Attribution: "This product uses the Human Phenotype Ontology" (hpo.jax.org), version in ``HPOIndex.version``.
 """
@@ -16,7 +17,6 @@ Attribution: "This product uses the Human Phenotype Ontology" (hpo.jax.org), ver
 from __future__ import annotations
 
 import importlib.util
-import math
 import os
 import re
 from collections import Counter, defaultdict
@@ -25,9 +25,11 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+import numpy as np
 from rapidfuzz import fuzz, process
 
 from healthqa.errors import ConfigError
+from healthqa.symptoms._matcher import MatcherTables, load_tables, matcher_arrays
 
 ROOT = "HP:0000001"
 PHENOTYPIC_ABNORMALITY = "HP:0000118"
@@ -111,14 +113,6 @@ class TermMatch:
         return bool(self.hpo_id)
 
 
-@dataclass(frozen=True)
-class _Entry:
-    term: str
-    text: str
-    tokens: frozenset[str]
-    lay: bool
-
-
 def _stem(word: str) -> str:
     if len(word) <= 3 or word.endswith(("ss", "us", "is", "ys")):
         return word
@@ -170,7 +164,7 @@ class HPOIndex:
             for parent in parents:
                 self.children[parent].append(term)
         self._ancestors: dict[str, frozenset[str]] = {}
-        self._entries: list[_Entry] | None = None
+        self._matcher: MatcherTables | None = None
 
     # -- the ontology -----------------------------------------------------------------------
 
@@ -253,79 +247,72 @@ class HPOIndex:
 
     # -- matching a person's words ------------------------------------------------------------
 
-    def _index(self) -> list[_Entry]:
-        if self._entries is not None:
-            return self._entries
-        phenotypes = self.descendants(PHENOTYPIC_ABNORMALITY)
-        entries: list[_Entry] = []
-        for term in phenotypes:
+    def _tables(self) -> MatcherTables:
+        """The phrase matcher's tables: mapped from the cache of this ontology, built there on first use."""
+        if self._matcher is None:
+            self._matcher = load_tables(self.path, self._matcher_arrays)
+        return self._matcher
+
+    def _matcher_arrays(self) -> dict[str, np.ndarray]:
+        entries: list[tuple[str, str, frozenset[str], bool]] = []
+        for term in sorted(self.descendants(PHENOTYPIC_ABNORMALITY)):  # sorted: ties break alike everywhere
             texts = [(self.names[term], True), *self.synonyms.get(term, [])]
             for text, lay in dict.fromkeys(texts):
                 tokens = frozenset(words(text))
                 if tokens:
-                    entries.append(_Entry(term, text, tokens, lay))
-        self._entries = entries
-        self._exact: dict[str, list[_Entry]] = defaultdict(list)
-        self._by_token: dict[str, list[int]] = defaultdict(list)
-        frequency: Counter[str] = Counter()
-        for number, entry in enumerate(entries):
-            self._exact[" ".join(sorted(entry.tokens))].append(entry)
-            for token in entry.tokens:
-                self._by_token[token].append(number)
-            frequency.update(entry.tokens)
-        total = len(entries)
-        self._idf = {token: math.log(1 + total / count) for token, count in frequency.items()}
-        self._vocabulary = sorted(frequency)
-        self._prior = _annotation_counts(self.path)
-        return entries
+                    entries.append((term, text, tokens, lay))
+        return matcher_arrays(entries, _annotation_counts(self.path))
 
     def _concepts(self, phrase: str) -> list[tuple[float, list[frozenset[str]]]]:
         """Each word of the phrase with its weight and the token sets that express it."""
-        self._index()
+        tables = self._tables()
         concepts = []
         for word in words(phrase):
-            if word not in self._idf and len(word) >= 5:
-                found = process.extractOne(word, self._vocabulary, scorer=fuzz.ratio, score_cutoff=85)
+            if tables.word_id(word) < 0 and len(word) >= 5:
+                found = process.extractOne(word, tables.words(), scorer=fuzz.ratio, score_cutoff=85)
                 if found:
                     word = found[0]
             alternatives = [frozenset([word])]
             alternatives += [frozenset(words(alt)) for alt in LAY_WORDS.get(word, ())]
-            weight = max((self._idf.get(word, 0.0), *(
-                sum(self._idf.get(t, 0.0) for t in alt) / len(alt) for alt in alternatives[1:]
+            weight = max((tables.idf_of(word), *(
+                sum(tables.idf_of(t) for t in alt) / len(alt) for alt in alternatives[1:]
             )))
             concepts.append((weight or 1.0, alternatives))
         return concepts
 
     def match(self, phrase: str) -> TermMatch:
         """The best term for one phrase; ``hpo_id`` is "" when nothing matches well enough."""
-        entries = self._index()
+        tables = self._tables()
         clean = phrase.strip()
-        exact = self._exact.get(" ".join(sorted(set(words(clean)))))
-        if exact:
-            best = max(
-                exact, key=lambda e: (e.lay or e.text == self.names[e.term], self._prior.get(e.term, 0))
-            )
-            return TermMatch(clean, best.term, self.names[best.term], 1.0)
+        exact = tables.exact.get(" ".join(sorted(set(words(clean)))))
+        if exact is not None and len(exact):
+            best = max((int(n) for n in exact), key=lambda n: (
+                bool(tables.entry_lay[n]) or tables.entry_text[n] == self.names[tables.term(n)], tables.prior_of(n)))
+            term = tables.term(best)
+            return TermMatch(clean, term, self.names[term], 1.0)
         concepts = self._concepts(clean)
         if not concepts:
             return TermMatch(clean, "", "", 0.0)
-        tokens = {t for _, alternatives in concepts for alt in alternatives for t in alt}
-        candidates = {n for t in tokens for n in self._by_token.get(t, ())}
+        # Words as ids: a word the ontology never uses (-1) is in no entry, as a missing word is in no word set.
+        by_id = [(weight, [frozenset(tables.word_id(t) for t in alt) for alt in alternatives])
+                 for weight, alternatives in concepts]
+        tokens = {t for _, alternatives in by_id for alt in alternatives for t in alt if t >= 0}
+        candidates = {n for t in tokens for n in tables.entries_with(t)}
         total = sum(weight for weight, _ in concepts)
         scored: list[tuple[float, int, str]] = []
-        for number in candidates:
-            entry = entries[number]
-            covered_weight, used = 0.0, set[str]()
-            for weight, alternatives in concepts:
-                fitting = [alt for alt in alternatives if alt <= entry.tokens]
+        for number in sorted(candidates):
+            entry_tokens = tables.entry_words(number)
+            covered_weight, used = 0.0, set[int]()
+            for weight, alternatives in by_id:
+                fitting = [alt for alt in alternatives if alt <= entry_tokens]
                 if fitting:
                     covered_weight += weight
                     used |= max(fitting, key=len)
             recall = covered_weight / total
-            entry_weight = sum(self._idf.get(t, 0.0) for t in entry.tokens)
-            precision = sum(self._idf.get(t, 0.0) for t in used) / entry_weight if entry_weight else 0.0
+            entry_weight = float(tables.entry_weight[number])
+            precision = sum(float(tables.idf[t]) for t in sorted(used)) / entry_weight if entry_weight else 0.0
             score = recall * (0.4 + 0.6 * precision)
-            scored.append((round(score, 4), self._prior.get(entry.term, 0), entry.term))
+            scored.append((round(score, 4), tables.prior_of(number), tables.term(number)))
         if not scored:
             return TermMatch(clean, "", "", 0.0)
         score, _, term = max(scored)

@@ -40,13 +40,28 @@ from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
-from scipy import sparse
 
 from healthqa.errors import ConfigError
 from healthqa.records import ParsedDocument
 from healthqa.store.base import Store
+from healthqa.symptoms._arrays import (
+    DEFAULT_FREQUENCY as DEFAULT_FREQUENCY,
+)
+from healthqa.symptoms._arrays import (
+    PART_VERSION,
+    Features,
+    IndexArrays,
+    Parents,
+    Sources,
+    UnknownFrequency,
+    file_identity,
+    index_arrays,
+    part_name,
+    urgency_from_json,
+    urgency_json,
+)
 from healthqa.symptoms.hpo import PHENOTYPIC_ABNORMALITY, ROOT, HPOIndex, load_hpo
-from healthqa.symptoms.knowledge import EXACT_OMIM, ORPHANET, HpoaAnnotation, merge_features, read_hpoa
+from healthqa.symptoms.knowledge import EXACT_OMIM, HpoaAnnotation, default_hpoa, read_hpoa
 from healthqa.symptoms.urgency import (
     ConditionLinks,
     UrgencyNotice,
@@ -71,7 +86,6 @@ class Params:
 
 
 DEFAULTS = Params()
-DEFAULT_FREQUENCY = 0.5  # a feature no source gives a frequency for
 VERY_FREQUENT = 0.8
 EXPLAINED_IC = 3.0  # a shared ancestor this specific (held by < 1 disorder in 20) explains a feature
 MATCH_IC = 2.0  # shown as a match on the page: a shared ancestor held by < 1 disorder in 7
@@ -136,65 +150,44 @@ class SymptomIndex:
         disease ("OMIM:n", "ORPHA:n"), merged in when given (:func:`~healthqa.symptoms.knowledge.merge_features`).
         ``cache_size``: how many query terms keep their vectors. ``urgency``: ORPHA code -> the sources'
         statements that the disorder needs urgent care (:func:`~healthqa.symptoms.urgency.find_statements`)."""
+        self._adopt(IndexArrays(index_arrays(disorders, orphanet, hpo, hpoa)), hpo, urgency or {}, cache_size)
+
+    @classmethod
+    def from_arrays(
+        cls, arrays: Mapping[str, np.ndarray], hpo: HPOIndex,
+        urgency: Mapping[str, Sequence[UrgencyStatement]] | None = None, cache_size: int = 256,
+    ) -> SymptomIndex:
+        """The index over the arrays of :func:`~healthqa.symptoms._arrays.index_arrays` (memory-mapped: nothing
+        is computed); ``KeyError`` or ``ValueError`` when they are not such arrays."""
+        index = cls.__new__(cls)
+        index._adopt(IndexArrays(arrays), hpo, urgency or {}, cache_size)
+        return index
+
+    def _adopt(
+        self, arrays: IndexArrays, hpo: HPOIndex, urgency: Mapping[str, Sequence[UrgencyStatement]], cache_size: int,
+    ) -> None:
         self.hpo = hpo
-        self.urgency: Mapping[str, Sequence[UrgencyStatement]] = urgency or {}
-        self._unknown_frequency: dict[int, frozenset[str]] = {}
-        kept: list[tuple[Disorder, dict[str, float], dict[str, tuple[str, ...]]]] = []
-        for disorder in sorted(disorders, key=lambda d: d.document_id):
-            own = orphanet.get(disorder.document_id, ())
-            merged = merge_features(disorder.orpha, own, disorder.omim if hpoa else (), hpoa or {})
-            features: dict[str, float] = {}
-            sources: dict[str, tuple[str, ...]] = {}
-            unknown: set[str] = set()  # features whose frequency no source gives
-            for feature in merged:
-                term = hpo.resolve(feature.hpo_id)
-                if feature.excluded or term is None or term in (ROOT, PHENOTYPIC_ABNORMALITY):
-                    continue  # excluded features are not features; unknown ids cannot be scored
-                value = DEFAULT_FREQUENCY if feature.frequency is None else feature.frequency
-                if value > features.get(term, 0.0):
-                    features[term] = value
-                    if feature.frequency is None:
-                        unknown.add(term)
-                    else:
-                        unknown.discard(term)
-                sources[term] = tuple(dict.fromkeys((*sources.get(term, ()), *feature.sources)))
-            if features:
-                kept.append((disorder, features, sources))
-                self._unknown_frequency[disorder.document_id] = frozenset(unknown)
-        self.disorders = [k[0] for k in kept]
-        self.document_ids = [d.document_id for d in self.disorders]
-        self.orpha = [d.orpha for d in self.disorders]
-        self.labels = [d.label for d in self.disorders]
-        self.features: list[dict[str, float]] = [k[1] for k in kept]
-        self.sources: list[dict[str, tuple[str, ...]]] = [k[2] for k in kept]
-        self.parents: dict[str, tuple[tuple[str, str], ...]] = {d.orpha: d.parents for d in self.disorders}
-        self.terms = sorted({t for features in self.features for t in features})
-        self.term_index = {t: i for i, t in enumerate(self.terms)}
-        universe = sorted({a for t in self.terms for a in hpo.ancestors(t)})
-        self.universe_index = {t: i for i, t in enumerate(universe)}
-        rows, cols = [], []
-        for i, term in enumerate(self.terms):  # annotated term x ancestor (self included)
-            for ancestor in hpo.ancestors(term):
-                rows.append(i)
-                cols.append(self.universe_index[ancestor])
-        self.ancestor_matrix = sparse.csc_matrix(
-            (np.ones(len(rows)), (rows, cols)), shape=(len(self.terms), len(universe))
-        )
-        d_rows, d_cols, d_vals = [], [], []
-        for d, features in enumerate(self.features):
-            for term, frequency in sorted(features.items()):
-                d_rows.append(d)
-                d_cols.append(self.term_index[term])
-                d_vals.append(frequency)
-        presence = sparse.csr_matrix((np.ones(len(d_rows)), (d_rows, d_cols)), shape=(len(kept), len(self.terms)))
-        counts = np.asarray(((presence @ self.ancestor_matrix) > 0).sum(axis=0)).ravel()
-        self.ic: FloatArray = -np.log(np.maximum(counts, 1) / max(len(kept), 1))
-        self.term_ic: FloatArray = self.ic[[self.universe_index[t] for t in self.terms]]
+        self.urgency = urgency
+        self._arrays = arrays
+        self.document_ids = arrays.document_ids
+        self.orpha: Sequence[str] = arrays.orpha
+        self.labels: Sequence[str] = arrays.labels
+        # Read from the arrays when asked: a dict per disorder would cost every process its own copy.
+        self.features: Sequence[dict[str, float]] = Features(arrays)
+        self.sources: Sequence[dict[str, tuple[str, ...]]] = Sources(arrays)
+        self._unknown_frequency: Mapping[int, frozenset[str]] = UnknownFrequency(arrays)
+        self.parents: Mapping[str, tuple[tuple[str, str], ...]] = Parents(arrays)
+        self.terms: Sequence[str] = arrays.terms
+        self.term_index: Mapping[str, int] = arrays.term_index
+        self.universe_index: Mapping[str, int] = arrays.universe_index
+        self.ancestor_matrix = arrays.ancestor_matrix
+        self.ic: FloatArray = arrays.ic
+        self.term_ic: FloatArray = arrays.term_ic
         # One row per (disorder, feature), grouped by disorder: the scorer works on these 1-D arrays.
-        self.annotation_disease = np.asarray(d_rows, dtype=np.int64)
-        self.annotation_term = np.asarray(d_cols, dtype=np.int64)
-        self.annotation_frequency: FloatArray = np.asarray(d_vals, dtype=np.float64)
-        self.disease_start = np.searchsorted(self.annotation_disease, np.arange(len(kept)))
+        self.annotation_disease = arrays.annotation_disease
+        self.annotation_term = arrays.annotation_term
+        self.annotation_frequency: FloatArray = arrays.annotation_frequency
+        self.disease_start = arrays.disease_start
         self._mica = lru_cache(maxsize=cache_size)(self._mica_uncached)
         self._kernel = lru_cache(maxsize=cache_size)(self._kernel_uncached)
 
@@ -205,32 +198,33 @@ class SymptomIndex:
         """The index of the store's Orphanet disorders, with HPO's annotations merged in (``merge``): those of
         the disorder's ORPHA code and of the OMIM codes stored as exact mappings (system ``EXACT_OMIM``), and
         the sources' urgency statements, read through the store's condition index (``conditions``, a
-        :class:`healthqa.conditions.DiseaseIndex`; without it, Orphanet's definitions only)."""
-        codes: dict[int, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
-        for document_id, system, code in store.iter_codes():
-            if system in ("ORPHA", EXACT_OMIM):
-                codes[document_id][system].append(code)
-        orphanet: dict[int, list[tuple[str, float | None]]] = defaultdict(list)
-        labels: dict[int, str] = {}
-        for _, label, document_id, hpo_id, frequency in store.phenotype_annotations():
-            orphanet[document_id].append((hpo_id, frequency))
-            labels[document_id] = label
-        hpoa = None
-        if merge:
-            try:
-                hpoa = read_hpoa()
-            except ConfigError as error:  # the search still works on Orphanet's features alone
-                log.warning("symptom search without HPO's disease annotations: %s", error)
-        disorders = []
-        for head in store.iter_document_heads():
-            orpha = codes.get(head.id, {}).get("ORPHA")
-            omim = tuple(codes[head.id].get(EXACT_OMIM, ())) if orpha else ()
-            if not orpha or not (head.id in orphanet or (hpoa and (f"ORPHA:{orpha[0]}" in hpoa or omim))):
-                continue
-            facts = store.facts(head.id)
-            parents = _parents([(f.value, f.detail) for f in facts if f.kind == "parent"])
-            disorders.append(Disorder(head.id, orpha[0], labels.get(head.id, head.title), omim, parents))
-        return cls(disorders, orphanet, hpo or load_hpo(), hpoa, urgency=find_statements(store, conditions))
+        :class:`healthqa.conditions.DiseaseIndex`; without it, Orphanet's definitions only).
+
+        Built once per generation of the knowledge base and memory-mapped by every process after
+        (:func:`healthqa.retrieve.derived.mapped_part`); built in memory where that is switched off or there is
+        no folder for it. One part per ontology file, annotations file and way of building."""
+        from healthqa.retrieve.derived import mapped_part  # a later pipeline step: imported when used
+
+        ontology = hpo or load_hpo()
+        identity = (
+            file_identity(ontology.path), file_identity(default_hpoa()) if merge else "not merged",
+            "linked conditions" if conditions is not None else "single documents",
+        )
+
+        def build() -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+            arrays, urgency = _store_arrays(store, ontology, merge, conditions)
+            return arrays, {"urgency": urgency_json(urgency), "built_from": list(identity)}
+
+        def read(arrays: Mapping[str, np.ndarray], manifest: dict[str, Any]) -> SymptomIndex:
+            if manifest.get("built_from") != list(identity):
+                raise ValueError("built from other files")
+            return cls.from_arrays(arrays, ontology, urgency_from_json(manifest["urgency"]))
+
+        mapped = mapped_part(store, part_name(*identity), build, read, version=PART_VERSION)
+        if mapped is not None:
+            return mapped
+        arrays, urgency = _store_arrays(store, ontology, merge, conditions)
+        return cls.from_arrays(arrays, ontology, urgency)
 
     @classmethod
     def from_documents(
@@ -255,8 +249,7 @@ class SymptomIndex:
 
     def gained(self) -> tuple[int, int]:
         """(disorders with a feature that Orphanet does not record, how many such features)."""
-        extra = [sum(ORPHANET not in s for s in sources.values()) for sources in self.sources]
-        return sum(1 for n in extra if n), sum(extra)
+        return self._arrays.gained
 
     def mica_ic(self, term: str) -> FloatArray:
         """IC of the most informative common ancestor of ``term`` and each annotated term."""
@@ -322,21 +315,29 @@ class SymptomIndex:
     def related(self, query: str, term: str) -> bool:
         """Whether a query term and a feature match: one is an ancestor of the other, or they share a
         specific ancestor."""
+        return self._related(query, term, self.term_index.get(term))
+
+    def _related(self, query: str, term: str, position: int | None) -> bool:
         ancestors_q, ancestors_t = self.hpo.ancestors(query), self.hpo.ancestors(term)
         if query in ancestors_t or term in ancestors_q:
             return True
+        if position is not None:
+            # An annotated term's ancestors are all columns of the matrix: the IC of its most informative
+            # common ancestor with the query is that row of the query's (cached) MICA vector, the same number.
+            return float(self.mica_ic(query)[position]) >= MATCH_IC
         common = [self.universe_index[a] for a in ancestors_q & ancestors_t if a in self.universe_index]
         return max((self.ic[i] for i in common), default=0.0) >= MATCH_IC
 
     def explain(self, index: int, terms: Sequence[str], score: float) -> DiseaseMatch:
-        sources, unknown = self.sources[index], self._unknown_frequency[self.document_ids[index]]
+        sources, unknown = self.sources[index], self._unknown_frequency[int(self.document_ids[index])]
         features: dict[str, float | None] = {t: None if t in unknown else f for t, f in self.features[index].items()}
+        position = {t: self.term_index[t] for t in features}
         matched: list[Feature] = []
         used: set[str] = set()
         for query in terms:
             mica = self.mica_ic(query)
             candidates = [
-                (mica[self.term_index[t]], f or 0.0, t) for t, f in features.items() if self.related(query, t)
+                (mica[position[t]], f or 0.0, t) for t, f in features.items() if self._related(query, t, position[t])
             ]
             if candidates:
                 _, _, term = max(candidates)
@@ -347,11 +348,12 @@ class SymptomIndex:
                 matched.append(Feature(term, self.hpo.name(term), frequency, query, sources.get(term, ())))
         missing = sorted(
             (Feature(t, self.hpo.name(t), f, "", sources.get(t, ())) for t, f in features.items()
-             if f is not None and f >= VERY_FREQUENT and t not in used and not any(self.related(q, t) for q in terms)),
+             if f is not None and f >= VERY_FREQUENT and t not in used
+             and not any(self._related(q, t, position[t]) for q in terms)),
             key=lambda feature: (-(feature.frequency or 0.0), feature.hpo_id),
         )[:5]
         return DiseaseMatch(self.labels[index], self.orpha[index], float(score), matched, missing,
-                            self.document_ids[index])
+                            int(self.document_ids[index]))
 
     def ranking(self, terms: Sequence[str], params: Params = DEFAULTS) -> tuple[list[str], FloatArray]:
         """The query terms as scored and every disorder's score: what :meth:`search` ranks."""
@@ -369,6 +371,37 @@ class SymptomIndex:
             return []
         order = np.argsort(-scores, kind="stable")[:top]
         return [self.explain(int(i), query, float(scores[i])) for i in order if math.isfinite(scores[i])]
+
+
+def _store_arrays(
+    store: Store, hpo: HPOIndex, merge: bool, conditions: ConditionLinks | None,
+) -> tuple[dict[str, np.ndarray], dict[str, tuple[UrgencyStatement, ...]]]:
+    """The arrays of the store's index and its urgency statements (:meth:`SymptomIndex.from_store`)."""
+    codes: dict[int, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    for document_id, system, code in store.iter_codes():
+        if system in ("ORPHA", EXACT_OMIM):
+            codes[document_id][system].append(code)
+    orphanet: dict[int, list[tuple[str, float | None]]] = defaultdict(list)
+    labels: dict[int, str] = {}
+    for _, label, document_id, hpo_id, frequency in store.phenotype_annotations():
+        orphanet[document_id].append((hpo_id, frequency))
+        labels[document_id] = label
+    hpoa = None
+    if merge:
+        try:
+            hpoa = read_hpoa()
+        except ConfigError as error:  # the search still works on Orphanet's features alone
+            log.warning("symptom search without HPO's disease annotations: %s", error)
+    disorders = []
+    for head in store.iter_document_heads():
+        orpha = codes.get(head.id, {}).get("ORPHA")
+        omim = tuple(codes[head.id].get(EXACT_OMIM, ())) if orpha else ()
+        if not orpha or not (head.id in orphanet or (hpoa and (f"ORPHA:{orpha[0]}" in hpoa or omim))):
+            continue
+        facts = store.facts(head.id)
+        parents = _parents([(f.value, f.detail) for f in facts if f.kind == "parent"])
+        disorders.append(Disorder(head.id, orpha[0], labels.get(head.id, head.title), omim, parents))
+    return index_arrays(disorders, orphanet, hpo, hpoa), find_statements(store, conditions)
 
 
 def _parents(details: Sequence[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
