@@ -28,7 +28,7 @@ def postgres_databases() -> Iterator[Databases]:
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def kb_backend(request: pytest.FixtureRequest) -> Iterator[KnowledgeBases]:
     """Every test that takes it runs twice, its knowledge bases in SQLite files, then in PostgreSQL databases
-    (tests/postgres_server.py; one new database per knowledge base, dropped at the end of the module).
+    (tests/postgres_server.py: an empty database for each knowledge base, given back at the end of the module).
 
     Module-scoped, so that a module's fixtures that build one knowledge base for all its tests can take it too."""
     databases = request.getfixturevalue("postgres_databases") if request.param == "postgresql" else None

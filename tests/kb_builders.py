@@ -169,7 +169,7 @@ def fill(store: Store, documents: list[ParsedDocument] | None = None, *, embed: 
 
 class KnowledgeBases:
     """Where one test module's knowledge bases are made: ``sqlite`` (a file at the path a test names) or
-    ``postgresql`` (a new database on the test server for each, whatever the path; dropped by :meth:`close`).
+    ``postgresql`` (an empty database on the test server for each, whatever the path; given back by :meth:`close`).
 
     :meth:`build` and :meth:`empty` return what ``healthqa.store.open_store`` and ``--db`` take: a path or a URL.
     """
@@ -189,7 +189,7 @@ class KnowledgeBases:
         store = open_store(url)  # makes the schema, as opening a new SQLite file does
         try:
             # Answering a PostgreSQL knowledge base writes its derived files under the user's cache folder,
-            # not next to a file in the test's folder: removed with the database.
+            # not next to a file in the test's folder: removed when the database is given back.
             self._made.append((url, derived_root(store)))
         finally:
             store.close()
@@ -211,9 +211,9 @@ class KnowledgeBases:
         if self._databases is None:
             return
         for url, derived in self._made:
-            self._databases.drop(url)
-            if derived is not None:
+            if derived is not None:  # the next knowledge base at this URL is another one
                 shutil.rmtree(derived, ignore_errors=True)
+            self._databases.release(url)
         self._made.clear()
 
 

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from healthqa.cli import main
 from healthqa.records import SectionType
-from kb_builders import build_kb, make_document, write_medquad_file
+from kb_builders import KnowledgeBases, make_document, write_medquad_file
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
@@ -18,8 +18,8 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
                           timeout=120, check=False)
 
 
-def test_ingest_sources_show_round_trip(medquad_folder: Path, tmp_path: Path) -> None:
-    db = str(tmp_path / "kb.db")
+def test_ingest_sources_show_round_trip(medquad_folder: Path, tmp_path: Path, kb_backend: KnowledgeBases) -> None:
+    db = kb_backend.empty(tmp_path / "kb.db")
     result = run("ingest", "--db", db, str(medquad_folder))
     assert result.returncode == 0, result.stderr
     assert "2 documents added" in result.stdout and "0 failed" in result.stdout
@@ -47,12 +47,14 @@ def test_ingest_sources_show_round_trip(medquad_folder: Path, tmp_path: Path) ->
     assert missing.returncode == 1 and "nothing-here" in missing.stderr
 
 
-def test_show_takes_keys_and_names_the_key_of_an_old_document_number(tmp_path: Path) -> None:
+def test_show_takes_keys_and_names_the_key_of_an_old_document_number(
+    tmp_path: Path, kb_backend: KnowledgeBases,
+) -> None:
     section = [(SectionType.INFORMATION, "What is it?", "Some text.")]
     # Rows 1, 2, 3; the second document's key is "1", which is also the first document's row number.
-    db = str(build_kb(tmp_path / "kb.db", [make_document("gout", "Gout", [], section),
-                                           make_document("1", "Numbered topic", [], section),
-                                           make_document("lems", "LEMS", [], section)]))
+    db = kb_backend.build(tmp_path / "kb.db", [make_document("gout", "Gout", [], section),
+                                               make_document("1", "Numbered topic", [], section),
+                                               make_document("lems", "LEMS", [], section)])
     by_key = run("show", "--db", db, "1")
     assert by_key.returncode == 0 and by_key.stdout.startswith("Numbered topic  [1]"), by_key.stdout
     by_number = run("show", "--db", db, "3")
@@ -62,8 +64,10 @@ def test_show_takes_keys_and_names_the_key_of_an_old_document_number(tmp_path: P
     assert missing.returncode == 1 and "99" in missing.stderr
 
 
-def test_reingest_is_a_no_op_and_changes_replace(medquad_folder: Path, tmp_path: Path) -> None:
-    db = str(tmp_path / "kb.db")
+def test_reingest_is_a_no_op_and_changes_replace(
+    medquad_folder: Path, tmp_path: Path, kb_backend: KnowledgeBases,
+) -> None:
+    db = kb_backend.empty(tmp_path / "kb.db")
     run("ingest", "--db", db, str(medquad_folder))
     again = run("ingest", "--db", db, str(medquad_folder))
     assert "0 documents added, 0 replaced, 0 removed, 2 unchanged" in again.stdout
@@ -78,9 +82,10 @@ def test_reingest_is_a_no_op_and_changes_replace(medquad_folder: Path, tmp_path:
     assert "uric acid crystals" in run("show", "--db", db, "GARD_0000001_Sec1.txt").stdout
 
 
-def test_bad_files_are_reported_one_line_each_and_the_rest_is_ingested(medquad_folder: Path,
-                                                                         tmp_path: Path) -> None:
-    db = str(tmp_path / "kb.db")
+def test_bad_files_are_reported_one_line_each_and_the_rest_is_ingested(
+    medquad_folder: Path, tmp_path: Path, kb_backend: KnowledgeBases,
+) -> None:
+    db = kb_backend.empty(tmp_path / "kb.db")
     broken = medquad_folder / "2_GARD_QA" / "0000009.xml"
     broken.write_text('<?xml version="1.0"?><Document id="9"><Focus>Broken', encoding="utf-8")
     unknown = tmp_path / "mystery.bin"
@@ -101,6 +106,7 @@ def test_missing_path_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_healthqa_db_environment_variable_is_honoured(medquad_folder: Path, tmp_path: Path) -> None:
+    # SQLite only: it checks that the file HEALTHQA_DB names was made.
     db = tmp_path / "from-env.db"
     runner = CliRunner(env={"HEALTHQA_DB": str(db)})
     assert runner.invoke(main, ["ingest", str(medquad_folder)]).exit_code == 0
@@ -108,8 +114,8 @@ def test_healthqa_db_environment_variable_is_honoured(medquad_folder: Path, tmp_
     assert json.loads(runner.invoke(main, ["sources", "--json"]).output)
 
 
-def test_empty_knowledge_base_says_how_to_fill_it(tmp_path: Path) -> None:
-    result = CliRunner().invoke(main, ["sources", "--db", str(tmp_path / "kb.db")])
+def test_empty_knowledge_base_says_how_to_fill_it(tmp_path: Path, kb_backend: KnowledgeBases) -> None:
+    result = CliRunner().invoke(main, ["sources", "--db", kb_backend.empty(tmp_path / "kb.db")])
     assert result.exit_code == 0 and "healthqa ingest" in result.output
 
 
@@ -142,13 +148,13 @@ def test_rerank_prints_every_answer_in_healthqa_order(tmp_path: Path) -> None:
     assert failed.returncode == 1 and str(broken) in failed.stderr
 
 
-def test_ask_prints_no_dangling_separator_and_a_quiet_stderr(tmp_path: Path) -> None:
+def test_ask_prints_no_dangling_separator_and_a_quiet_stderr(tmp_path: Path, kb_backend: KnowledgeBases) -> None:
     """A passage without a link ends its line with the date, not "; "; loading the model draws no bar on stderr;
     an emergency lists one action a line, the most likely first."""
     unlinked = make_document("saved", "Gout", ["podagra"], [
         (SectionType.CAUSES, "What causes gout?", "Gout is caused by too much uric acid in the blood."),
     ], url="")
-    db = str(build_kb(tmp_path / "kb.db", [unlinked]))
+    db = kb_backend.build(tmp_path / "kb.db", [unlinked])
     result = run("ask", "--db", db, "what causes gout? my son swallowed bleach")
     assert result.returncode == 0, result.stderr
     assert "too much uric acid" in result.stdout

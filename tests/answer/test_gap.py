@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 
 from healthqa.answer.answerer import Answerer
 from healthqa.answer.gap import answered_type, topic_of
 from healthqa.records import QAPair, SectionType, SourceInfo, Tier
-from healthqa.store import SQLiteStore
-from kb_builders import build_kb, make_document
+from healthqa.store import open_store
+from kb_builders import KnowledgeBases, make_document
 
 DRUGS = SourceInfo("MedlinePlus Drug Information", "ASHP", "https://medlineplus.test", "withheld",
                    Tier.REVIEWED_PUBLISHER)
@@ -34,9 +33,8 @@ def drug_without_answers() -> list:  # type: ignore[type-arg]
 
 
 @pytest.fixture(scope="module")
-def answerer(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Answerer]:
-    kb: Path = build_kb(tmp_path_factory.mktemp("gap") / "kb.db", drug_without_answers())
-    store = SQLiteStore(kb)
+def answerer(tmp_path_factory: pytest.TempPathFactory, kb_backend: KnowledgeBases) -> Iterator[Answerer]:
+    store = open_store(kb_backend.build(tmp_path_factory.mktemp("gap") / "kb.db", drug_without_answers()))
     try:
         yield Answerer(store, semantic=False)
     finally:
@@ -94,9 +92,8 @@ def pages_without_text() -> list:  # type: ignore[type-arg]
 
 
 @pytest.fixture(scope="module")
-def textless(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Answerer]:
-    kb: Path = build_kb(tmp_path_factory.mktemp("textless") / "kb.db", pages_without_text())
-    store = SQLiteStore(kb)
+def textless(tmp_path_factory: pytest.TempPathFactory, kb_backend: KnowledgeBases) -> Iterator[Answerer]:
+    store = open_store(kb_backend.build(tmp_path_factory.mktemp("textless") / "kb.db", pages_without_text()))
     try:
         yield Answerer(store, semantic=False)
     finally:
@@ -138,7 +135,7 @@ VELDOXAN_QUESTIONS = [
 
 
 @pytest.fixture(scope="module")
-def drug_page(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Answerer]:
+def drug_page(tmp_path_factory: pytest.TempPathFactory, kb_backend: KnowledgeBases) -> Iterator[Answerer]:
     drug = make_document("veldoxan", "Veldoxan", [], [], source=DRUGS, url=VELDOXAN_PAGE)
     drug = replace(drug, questions=[QAPair(text, kind, f"VELDOXAN_Sec{n}.txt")
                                     for n, (text, kind) in enumerate(VELDOXAN_QUESTIONS, 1)])
@@ -146,8 +143,7 @@ def drug_page(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Answerer]:
         (SectionType.INFORMATION, "What is (are) Wine and Spirits ?",
          "Many adults drink wine or spirits now and then. Some people should not drink at all."),
     ])
-    kb: Path = build_kb(tmp_path_factory.mktemp("drug-page") / "kb.db", [drug, wine])
-    store = SQLiteStore(kb)
+    store = open_store(kb_backend.build(tmp_path_factory.mktemp("drug-page") / "kb.db", [drug, wine]))
     try:
         yield Answerer(store, semantic=False)
     finally:

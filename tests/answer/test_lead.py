@@ -10,8 +10,8 @@ import pytest
 from healthqa.answer.answerer import Answer, Answerer, AnswerItem
 from healthqa.answer.lead import LeadChoice, choose_lead
 from healthqa.records import Fact, ParsedDocument, Passage, SectionType, SourceInfo, Tier
-from healthqa.store import SQLiteStore
-from kb_builders import GARD, make_document
+from healthqa.store import open_store
+from kb_builders import GARD, KnowledgeBases, make_document
 
 TOPICS = SourceInfo("Health Topics", "NLM", "https://topics.test", "public domain", Tier.GOVERNMENT_REVIEWED)
 GURU = SourceInfo("Guru", "A publisher", "https://guru.test", "CC BY", Tier.REVIEWED_PUBLISHER)
@@ -76,12 +76,8 @@ def documents() -> list[ParsedDocument]:
 
 
 @pytest.fixture(scope="module")
-def answerer(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Answerer]:
-    path: Path = tmp_path_factory.mktemp("lead") / "kb.db"
-    store = SQLiteStore(path)
-    with store.ingest() as tx:
-        for document in documents():
-            tx.put_document(document)
+def answerer(tmp_path_factory: pytest.TempPathFactory, kb_backend: KnowledgeBases) -> Iterator[Answerer]:
+    store = open_store(kb_backend.build(tmp_path_factory.mktemp("lead") / "kb.db", documents()))
     try:
         yield Answerer(store, semantic=False)
     finally:
@@ -155,15 +151,13 @@ def test_the_lead_leaves_the_ranking_as_it_was(answerer: Answerer) -> None:
         assert shown == order
 
 
-def test_the_cli_prints_the_lead_with_its_spaces_tidied(tmp_path: Path) -> None:
+def test_the_cli_prints_the_lead_with_its_spaces_tidied(tmp_path: Path, kb_backend: KnowledgeBases) -> None:
     """The quoted lead keeps the source's words; only the runs of spaces MedQuAD keeps for its layout go."""
     from click.testing import CliRunner
 
     from healthqa.cli import main
-    from kb_builders import build_kb
-
-    kb = build_kb(tmp_path / "kb.db", documents())
-    result = CliRunner().invoke(main, ["ask", "--db", str(kb), "what are the symptoms of feverish flu"])
+    kb = kb_backend.build(tmp_path / "kb.db", documents())
+    result = CliRunner().invoke(main, ["ask", "--db", kb, "what are the symptoms of feverish flu"])
     assert result.exit_code == 0, result.output
     [line] = [line for line in result.output.splitlines() if "In short (quoted):" in line]
     assert line.strip() == (f"In short (quoted): {FEVERISH_SYMPTOMS} They may include - Shivers - Aches - Coughing")

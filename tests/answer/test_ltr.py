@@ -4,6 +4,7 @@ fixture, and the shipped model's record (fitted on LiveQA training files only; s
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,8 +14,8 @@ from healthqa.answer.answerer import Answerer
 from healthqa.answer.rank import LEARNED_FEATURES
 from healthqa.learned import ranker as learned_ranker
 from healthqa.mediqa.ltr_training import main
-from healthqa.store import SQLiteStore
-from kb_builders import GOUT_CAUSES, LEMS_INHERITANCE, build_kb
+from healthqa.store import SQLiteStore, Store, open_store
+from kb_builders import GOUT_CAUSES, LEMS_INHERITANCE, KnowledgeBases, build_kb
 
 DEV_FILES = ("test-questions-dev.xml", "qrels-medquad-dev.txt", "qa-train1-liveqa-dev.xml")
 LEMS_TREATMENT = ("Treatment may include amifampridine, plasma exchange and intravenous immunoglobulin. If a cancer "
@@ -30,11 +31,13 @@ def _model(coefficients: dict[str, float], margin: float) -> learned_ranker.Lear
 
 
 @pytest.fixture()
-def store(tmp_path: Path) -> SQLiteStore:
-    return SQLiteStore(build_kb(tmp_path / "kb.db"))
+def store(tmp_path: Path, kb_backend: KnowledgeBases) -> Iterator[Store]:
+    opened = open_store(kb_backend.build(tmp_path / "kb.db"))
+    yield opened
+    opened.close()
 
 
-def test_a_learned_model_orders_the_candidates_and_keeps_the_hand_scores(store: SQLiteStore) -> None:
+def test_a_learned_model_orders_the_candidates_and_keeps_the_hand_scores(store: Store) -> None:
     answerer = Answerer(store, semantic=False)
     question = answerer.understand("lambert eaton myasthenic syndrome")
     hand = {s.passage.rowid: s.score for s in answerer.ranker.rank(question, limit=50)}
@@ -47,7 +50,7 @@ def test_a_learned_model_orders_the_candidates_and_keeps_the_hand_scores(store: 
     assert [s.passage.rowid for s in answerer.ranker.rank(question, limit=2)] == [s.passage.rowid for s in ranked[:2]]
 
 
-def test_type_before_tier_lifts_the_asked_type_within_the_learned_margin(store: SQLiteStore) -> None:
+def test_type_before_tier_lifts_the_asked_type_within_the_learned_margin(store: Store) -> None:
     answerer = Answerer(store, semantic=False)
     question = answerer.understand("how is lambert eaton myasthenic syndrome treated?")
     answerer.ranker.learned = _model({"log_words": -1.0}, margin=-1.0)  # never lifts
@@ -79,6 +82,7 @@ def _write_training(folder: Path) -> Path:
 def test_the_rebuild_command_fits_writes_and_records_its_training_files(
     tmp_path: Path, capsys: pytest.CaptureFixture[str],
 ) -> None:
+    # SQLite only: the command reads a knowledge base file (healthqa.mediqa.ltr_training's --kb is a path).
     kb = build_kb(tmp_path / "kb.db")
     liveqa = _write_training(tmp_path / "liveqa")
     out = tmp_path / "ltr.json"
@@ -106,7 +110,7 @@ def test_the_rebuild_command_names_a_missing_input(tmp_path: Path, capsys: pytes
     assert "missing.db" in capsys.readouterr().err
 
 
-def test_the_shipped_model_is_fitted_on_training_files_and_off_in_ask(store: SQLiteStore) -> None:
+def test_the_shipped_model_is_fitted_on_training_files_and_off_in_ask(store: Store) -> None:
     shipped = learned_ranker.shipped()
     assert shipped is not None
     shipped.model.check_features(LEARNED_FEATURES, "ltr")

@@ -49,6 +49,7 @@ def test_ask_reads_only_models_fitted_on_training_files(tmp_path: Path, monkeypa
     monkeypatch.setattr(learned_qtype, "read", qtype)
     learned.query_adapter.cache_clear()
     learned_qtype.shipped.cache_clear()
+    # SQLite only: which model files answering reads does not depend on where the knowledge base is.
     store = SQLiteStore(build_kb(tmp_path / "kb.db", embed=True))
     try:
         answer = Answerer(store).ask("how do you treat lambert eaton myasthenic syndrome?")

@@ -14,8 +14,8 @@ from healthqa.answer.rank import Weights
 from healthqa.answer.structured import SAVED_COPY
 from healthqa.ingest import ingest_path
 from healthqa.records import DrugMention, Organisation, ParsedDocument, SectionType, SourceInfo, Tier
-from healthqa.store import SQLiteStore
-from kb_builders import BLOG, build_kb, embed_passages, make_document
+from healthqa.store import open_store
+from kb_builders import BLOG, KnowledgeBases, embed_passages, make_document
 
 MEDLINEPLUS = SourceInfo("MedlinePlus", "NLM", "https://medlineplus.test", "public domain", Tier.GOVERNMENT_REVIEWED)
 EXAMS_TEXT = ("Doctors confirm the diagnosis with a blood test for calcium channel antibodies and a nerve "
@@ -50,14 +50,13 @@ def _documents() -> list[ParsedDocument]:
 
 
 @pytest.fixture(scope="module")
-def kb_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path: Path = build_kb(tmp_path_factory.mktemp("structured") / "kb.db", _documents(), embed=True)
-    return path
+def kb_path(tmp_path_factory: pytest.TempPathFactory, kb_backend: KnowledgeBases) -> str:
+    return kb_backend.build(tmp_path_factory.mktemp("structured") / "kb.db", _documents(), embed=True)
 
 
 @pytest.fixture(scope="module")
-def answerer(kb_path: Path) -> Iterator[Answerer]:
-    store = SQLiteStore(kb_path)
+def answerer(kb_path: str) -> Iterator[Answerer]:
+    store = open_store(kb_path)
     yield Answerer(store)
     store.close()
 
@@ -81,9 +80,9 @@ def test_a_brand_from_a_drug_table_is_a_name_and_its_answer_is_the_table_row_the
     assert answerer.understand("is zorvexx safe").focus[0].generic == "amifampridine phosphate"
 
 
-def test_a_brand_whose_generic_has_no_page_still_gets_the_table_row(tmp_path: Path) -> None:
+def test_a_brand_whose_generic_has_no_page_still_gets_the_table_row(tmp_path: Path, kb_backend: KnowledgeBases) -> None:
     documents = _documents()[:2]
-    store = SQLiteStore(build_kb(tmp_path / "kb.db", documents, embed=True))
+    store = open_store(kb_backend.build(tmp_path / "kb.db", documents, embed=True))
     try:
         answer = Answerer(store).ask("What is Zorvex")
         assert not answer.abstained
@@ -99,7 +98,7 @@ def test_how_a_condition_is_tested_gets_the_tests_passage_first(answerer: Answer
 
 
 def test_complications_question_gets_the_complications_passage_before_a_better_scored_causes_one(
-    kb_path: Path, answerer: Answerer,
+    kb_path: str, answerer: Answerer,
 ) -> None:
     question = "What complications can Dravelin palsy cause?"
     answer = answerer.ask(question)
@@ -107,7 +106,7 @@ def test_complications_question_gets_the_complications_passage_before_a_better_s
     assert answer.answers[0].text == COMPLICATIONS_TEXT  # an unreviewed blog's, but of the type asked
     # Without type before tier, the reviewed causes passage (which repeats the question's words) wins: the
     # knowledge base really tests the rule.
-    store = SQLiteStore(kb_path)
+    store = open_store(kb_path)
     try:
         untyped = Answerer(store, weights=Weights(type_first_specificity=2.0))
         assert untyped.ask(question).answers[0].text == CAUSES_TEXT
@@ -132,8 +131,8 @@ _SEEDS = Path(os.environ.get("HEALTHQA_SHARED_SEEDS") or Path(__file__).parents[
 
 
 @pytest.mark.skipif(not _SEEDS.is_dir(), reason=f"shared seeds folder {_SEEDS} is missing")
-def test_the_four_classes_on_the_founding_documents(tmp_path: Path) -> None:
-    store = SQLiteStore(tmp_path / "seeds.db")
+def test_the_four_classes_on_the_founding_documents(tmp_path: Path, kb_backend: KnowledgeBases) -> None:
+    store = open_store(kb_backend.empty(tmp_path / "seeds.db"))
     try:
         assert ingest_path(store, _SEEDS).ok
         embed_passages(store)  # the end of an ingest (healthqa ingest); an answerer never embeds
@@ -155,20 +154,23 @@ def test_the_four_classes_on_the_founding_documents(tmp_path: Path) -> None:
         store.close()
 
 
-def test_the_answer_page_and_the_cli_show_the_listed_items_cited(kb_path: Path) -> None:
+def test_the_answer_page_and_the_cli_show_the_listed_items_cited(kb_path: str, tmp_path: Path) -> None:
     from click.testing import CliRunner
     from fastapi.testclient import TestClient
 
     from healthqa.app import create_app
     from healthqa.cli import main
+    from healthqa.config import Settings
 
-    with TestClient(create_app(str(kb_path))) as client:
+    # A knowledge base on a database server has no folder for the communities' file: the app is told where.
+    settings = Settings(community_db=str(tmp_path / "people.db"))
+    with TestClient(create_app(kb_path, settings)) as client:
         page = client.post("/", data={"q": "are there support groups for dravelin palsy?"}).text
     listed = page[page.index("Listed by the sources"):]
     assert "Support organisation" in listed and "Dravelin Palsy Friends" in listed
     assert 'href="tel:2175550199"' in listed and "1 Elm Road, Springfield, IL" in listed
     assert "GARD" in listed and "2020-05-01" in listed and "Saved copy, no link given" in listed
-    output = CliRunner().invoke(main, ["ask", "--db", str(kb_path), "what is zorvex?"]).output
+    output = CliRunner().invoke(main, ["ask", "--db", kb_path, "what is zorvex?"]).output
     assert "Brand name and generic name - Dravelin palsy" in output
     assert "Drug name: Zorvex" in output and "Generic name: amifampridine phosphate" in output
     assert "GARD, 2020-05-01; saved copy" in output

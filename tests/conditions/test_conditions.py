@@ -30,8 +30,8 @@ from healthqa.conditions.compare import Comparison
 from healthqa.errors import StoreError
 from healthqa.ingest import ingest_path
 from healthqa.records import Organisation, ParsedDocument, Passage, SectionType, SourceInfo, Tier
-from healthqa.store import SQLiteStore
-from kb_builders import write_medquad_file
+from healthqa.store import Store, open_store
+from kb_builders import KnowledgeBases, write_medquad_file
 from orphanet_data import EXACT, packet, write_packets
 
 # --- the knowledge base ----------------------------------------------------------------------------
@@ -149,10 +149,10 @@ PATIENT_GROUP = ParsedDocument(
 
 
 @pytest.fixture(scope="module")
-def kb(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def kb(tmp_path_factory: pytest.TempPathFactory, kb_backend: KnowledgeBases) -> str:
     root = tmp_path_factory.mktemp("disease")
-    path = root / "kb.db"
-    store = SQLiteStore(path)
+    path = kb_backend.empty(root / "kb.db")
+    store = open_store(path)
     for source in write_sources(root):
         report = ingest_path(store, source)
         assert report.ok, report.failures
@@ -163,18 +163,18 @@ def kb(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def store(kb: Path) -> Iterator[SQLiteStore]:
-    opened = SQLiteStore(kb)
+def store(kb: str) -> Iterator[Store]:
+    opened = open_store(kb)
     yield opened
     opened.close()
 
 
 @pytest.fixture(scope="module")
-def index(store: SQLiteStore) -> DiseaseIndex:
+def index(store: Store) -> DiseaseIndex:
     return DiseaseIndex.from_store(store)
 
 
-def keys_of(store: SQLiteStore, index: DiseaseIndex, ref: str) -> set[str]:
+def keys_of(store: Store, index: DiseaseIndex, ref: str) -> set[str]:
     return {index.head(d).key for d in index.members(index.resolve(ref, store))}
 
 
@@ -203,7 +203,7 @@ def test_names_are_equal_only_as_whole_names() -> None:
 # --- linking ---------------------------------------------------------------------------------------
 
 
-def test_every_source_about_lems_is_linked_and_nothing_else(store: SQLiteStore, index: DiseaseIndex) -> None:
+def test_every_source_about_lems_is_linked_and_nothing_else(store: Store, index: DiseaseIndex) -> None:
     assert keys_of(store, index, "Lambert-Eaton myasthenic syndrome") == LEMS_KEYS
 
 
@@ -212,23 +212,23 @@ def test_every_source_about_lems_is_linked_and_nothing_else(store: SQLiteStore, 
     "orpha 900201", "OMIM:600201", "medquad:GARD_0000001", "webpage:faq-lems", "GARD_0000001_Sec2.txt",
     "  lambert-eaton   MYASTHENIC syndrome ",
 ])
-def test_any_name_code_or_key_of_lems_gives_the_same_record(store: SQLiteStore, index: DiseaseIndex,
+def test_any_name_code_or_key_of_lems_gives_the_same_record(store: Store, index: DiseaseIndex,
                                                              ref: str) -> None:
     assert keys_of(store, index, ref) == LEMS_KEYS
 
 
-def test_lambert_syndrome_is_another_condition(store: SQLiteStore, index: DiseaseIndex) -> None:
+def test_lambert_syndrome_is_another_condition(store: Store, index: DiseaseIndex) -> None:
     assert keys_of(store, index, "Lambert syndrome") == {"orphanet:900202"}
     assert keys_of(store, index, "OMIM:600202") == {"orphanet:900202"}
 
 
-def test_a_wrong_synonym_does_not_merge_two_conditions(store: SQLiteStore, index: DiseaseIndex) -> None:
+def test_a_wrong_synonym_does_not_merge_two_conditions(store: Store, index: DiseaseIndex) -> None:
     # GARD gives "Congenital myasthenic syndrome" as a synonym of LEMS and the reverse; CUIs and ORPHA differ.
     assert keys_of(store, index, "Congenital myasthenic syndrome") == {"medquad:GARD_0000002", "orphanet:900203"}
     assert keys_of(store, index, "CMS") == {"medquad:GARD_0000002", "orphanet:900203"}
 
 
-def test_diabetes_keeps_apart_from_its_types_and_from_diabetes_insipidus(store: SQLiteStore,
+def test_diabetes_keeps_apart_from_its_types_and_from_diabetes_insipidus(store: Store,
                                                                          index: DiseaseIndex) -> None:
     diabetes = {"medquad:NIDDK_0000004", "medquad:MPlusHealthTopics_0000005"}
     assert keys_of(store, index, "diabetes") == diabetes
@@ -240,7 +240,7 @@ def test_diabetes_keeps_apart_from_its_types_and_from_diabetes_insipidus(store: 
     assert [s.label for s in record.sections] == ["What it is"] and len(record.sections[0].quotes) == 2
 
 
-def test_related_conditions_named_as_synonyms_stay_apart(store: SQLiteStore, index: DiseaseIndex) -> None:
+def test_related_conditions_named_as_synonyms_stay_apart(store: Store, index: DiseaseIndex) -> None:
     assert keys_of(store, index, "Charcot-Marie-Tooth disease") == {"medquad:GARD_0000010"}
     assert keys_of(store, index, "Dejerine-Sottas disease") == {"medquad:GARD_0000011"}
     assert keys_of(store, index, "Roussy-Levy syndrome") == {"medquad:GARD_0000012"}
@@ -250,7 +250,7 @@ def test_related_conditions_named_as_synonyms_stay_apart(store: SQLiteStore, ind
     assert keys_of(store, index, "Sudden infant death syndrome") == {"medquad:GARD_0000013"}
 
 
-def test_a_name_without_its_brackets_links_only_to_that_exact_name(store: SQLiteStore,
+def test_a_name_without_its_brackets_links_only_to_that_exact_name(store: Store,
                                                                     index: DiseaseIndex) -> None:
     assert keys_of(store, index, "Clopidogrel") == {"medquad:MPlusDrugs_0000015", "medquad:MPlusDrugs_0000016"}
     assert keys_of(store, index, "Estrogen and Progestin (Oral Contraceptives)") == {"medquad:MPlusDrugs_0000017"}
@@ -258,7 +258,7 @@ def test_a_name_without_its_brackets_links_only_to_that_exact_name(store: SQLite
         index.resolve("Estrogen and Progestin", store)
 
 
-def test_an_abbreviation_two_conditions_use_is_ambiguous(store: SQLiteStore, index: DiseaseIndex) -> None:
+def test_an_abbreviation_two_conditions_use_is_ambiguous(store: Store, index: DiseaseIndex) -> None:
     with pytest.raises(AmbiguousConditionError) as raised:
         index.resolve("LES", store)
     assert {c.name for c in raised.value.candidates} == {
@@ -268,7 +268,7 @@ def test_an_abbreviation_two_conditions_use_is_ambiguous(store: SQLiteStore, ind
     assert "'LES'" in str(raised.value) and not isinstance(raised.value, StoreError)
 
 
-def test_unknown_names_and_codes_raise_not_found_with_close_names(store: SQLiteStore) -> None:
+def test_unknown_names_and_codes_raise_not_found_with_close_names(store: Store) -> None:
     with pytest.raises(ConditionNotFoundError) as raised:
         disease_record(store, "Lambert-Eaton myastenic syndrom", compare_sources=False)
     assert [c.ref for c in raised.value.candidates] == ["ORPHA:900201"]
@@ -285,7 +285,7 @@ def test_unknown_names_and_codes_raise_not_found_with_close_names(store: SQLiteS
 
 
 @pytest.fixture(scope="module")
-def lems(store: SQLiteStore) -> DiseaseRecord:
+def lems(store: Store) -> DiseaseRecord:
     return disease_record(store, "LEMS", compare_sources=False, phenotypes=2)
 
 
@@ -347,7 +347,7 @@ def test_organisations_and_drugs_are_merged_across_sources(lems: DiseaseRecord) 
     assert [(d.brand, d.generic) for d in lems.drugs] == [("Firdapse", "amifampridine phosphate")]
 
 
-def test_json_shape_is_stable(store: SQLiteStore) -> None:
+def test_json_shape_is_stable(store: Store) -> None:
     shape = disease_record(store, "ORPHA:900201", compare_sources=False).to_json()
     assert list(shape) == [
         "ref", "name", "codes", "synonyms", "sources", "documents", "sections", "facts", "phenotypes",
@@ -365,7 +365,7 @@ def test_json_shape_is_stable(store: SQLiteStore) -> None:
     json.dumps(shape)
 
 
-def test_comparison_of_the_sources_is_part_of_the_record(store: SQLiteStore) -> None:
+def test_comparison_of_the_sources_is_part_of_the_record(store: Store) -> None:
     record = disease_record(store, "Lambert-Eaton myasthenic syndrome")
     assert isinstance(record.comparison, Comparison)
     assert isinstance(record.to_json()["comparison"], dict)
@@ -374,8 +374,8 @@ def test_comparison_of_the_sources_is_part_of_the_record(store: SQLiteStore) -> 
 # --- the command -----------------------------------------------------------------------------------
 
 
-def test_cli_prints_the_record_for_people(kb: Path) -> None:
-    result = CliRunner().invoke(main, ["disease", "Eaton-Lambert syndrome", "--db", str(kb)])
+def test_cli_prints_the_record_for_people(kb: str) -> None:
+    result = CliRunner().invoke(main, ["disease", "Eaton-Lambert syndrome", "--db", kb])
     assert result.exit_code == 0, result.output
     out = result.output
     assert out.startswith("Lambert-Eaton myasthenic syndrome\n")
@@ -390,19 +390,19 @@ def test_cli_prints_the_record_for_people(kb: Path) -> None:
         assert line in " ".join(out.split())
 
 
-def test_cli_json(kb: Path) -> None:
-    result = CliRunner().invoke(main, ["disease", "LEMS", "--json", "--db", str(kb)])
+def test_cli_json(kb: str) -> None:
+    result = CliRunner().invoke(main, ["disease", "LEMS", "--json", "--db", kb])
     assert result.exit_code == 0, result.output
     record = json.loads(result.output)
     assert record["name"] == "Lambert-Eaton myasthenic syndrome" and record["codes"]["ORPHA"] == ["900201"]
 
 
-def test_cli_not_found_and_ambiguous_names_fail_on_stderr(kb: Path) -> None:
+def test_cli_not_found_and_ambiguous_names_fail_on_stderr(kb: str) -> None:
     runner = CliRunner()
-    missing = runner.invoke(main, ["disease", "Zebra fever", "--db", str(kb)])
+    missing = runner.invoke(main, ["disease", "Zebra fever", "--db", kb])
     assert missing.exit_code == 1 and missing.stdout == ""
     assert missing.stderr.startswith("error: 'Zebra fever': no condition by this name")
-    ambiguous = runner.invoke(main, ["disease", "LES", "--db", str(kb)])
+    ambiguous = runner.invoke(main, ["disease", "LES", "--db", kb])
     assert ambiguous.exit_code == 1
     assert "ORPHA:900201" in ambiguous.stderr and "medquad:GARD_0000009" in ambiguous.stderr
 
@@ -417,7 +417,7 @@ SEEDS = SHARED / "seeds"
 
 @pytest.mark.skipif(not (MEDQUAD.is_dir() and ORPHANET.is_file() and SEEDS.is_dir()),
                     reason="needs the public data in shared/data (medquad, orphanet) and shared/seeds")
-def test_real_lems_record_links_the_seeds_orphanet_and_medquad(tmp_path: Path) -> None:
+def test_real_lems_record_links_the_seeds_orphanet_and_medquad(tmp_path: Path, kb_backend: KnowledgeBases) -> None:
     # How long this takes is measured by benchmarks/suite_timings.py (lems-record), not asserted here.
     medquad = tmp_path / "medquad"
     for collection in ("2_GARD_QA", "3_GHR_QA", "6_NINDS_QA", "10_MPlus_ADAM_QA"):
@@ -433,7 +433,7 @@ def test_real_lems_record_links_the_seeds_orphanet_and_medquad(tmp_path: Path) -
     orphanet = tmp_path / "orphanet" / "packets.jsonl.gz"
     orphanet.parent.mkdir()
     orphanet.write_bytes(gzip.compress("".join(lines).encode("utf-8")))
-    store = SQLiteStore(tmp_path / "kb.db")
+    store = open_store(kb_backend.empty(tmp_path / "kb.db"))
     try:
         for source in (SEEDS, medquad, orphanet):
             assert ingest_path(store, source).ok

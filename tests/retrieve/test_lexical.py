@@ -1,7 +1,9 @@
-"""The in-memory BM25 index scores as the store's FTS5 search does, over a real SQLite knowledge base."""
+"""The in-memory BM25 index scores as the store's FTS5 search does (BM25 over FTS5's tokens, whatever the backend:
+store/base.py), over a real knowledge base on each backend."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -9,8 +11,8 @@ import pytest
 from healthqa.ingest import ingest_path
 from healthqa.records import SectionType
 from healthqa.retrieve.lexical import LexicalIndex, passage_index, query_terms, question_index, tokens
-from healthqa.store.sqlite import SQLiteStore
-from kb_builders import build_kb, make_document, write_gout_and_holmes_adie
+from healthqa.store import Store, open_store
+from kb_builders import KnowledgeBases, make_document, write_gout_and_holmes_adie
 
 QUERIES = [
     "gout attacks",
@@ -24,16 +26,19 @@ QUERIES = [
 ]
 
 
-@pytest.fixture()
-def store(tmp_path: Path) -> SQLiteStore:
-    root = write_gout_and_holmes_adie(tmp_path / "medquad", more=True)
-    kb = SQLiteStore(tmp_path / "kb.db")
-    ingest_path(kb, root)
-    return kb
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory, kb_backend: KnowledgeBases) -> Iterator[Store]:
+    """Read by every test here, never written."""
+    folder = tmp_path_factory.mktemp("lexical")
+    root = write_gout_and_holmes_adie(folder / "medquad", more=True)
+    kb = open_store(kb_backend.empty(folder / "kb.db"))
+    assert ingest_path(kb, root).ok
+    yield kb
+    kb.close()
 
 
 @pytest.mark.parametrize("query", QUERIES)
-def test_passage_scores_match_fts5(store: SQLiteStore, query: str) -> None:
+def test_passage_scores_match_fts5(store: Store, query: str) -> None:
     index = passage_index(store)
     expected = [(p.rowid, score) for p, score in store.search_passages(query, 10)]
     found = index.search(query, 10)
@@ -43,7 +48,7 @@ def test_passage_scores_match_fts5(store: SQLiteStore, query: str) -> None:
 
 
 @pytest.mark.parametrize("query", QUERIES)
-def test_question_scores_match_fts5(store: SQLiteStore, query: str) -> None:
+def test_question_scores_match_fts5(store: Store, query: str) -> None:
     index, questions = question_index(store)
     expected = [(q.rowid, score) for q, score in store.search_questions(query, 10)]
     found = index.search(query, 10)
@@ -53,7 +58,7 @@ def test_question_scores_match_fts5(store: SQLiteStore, query: str) -> None:
         assert questions[rowid].rowid == rowid
 
 
-def test_limit_keeps_the_best(store: SQLiteStore) -> None:
+def test_limit_keeps_the_best(store: Store) -> None:
     index = passage_index(store)
     everything = index.search("gout holmes syndrome treatments", 100)
     assert len(everything) > 2
@@ -74,9 +79,9 @@ def test_tokens_are_fts5s_short_words_unstemmed_and_emoji_kept() -> None:
     assert query_terms("Is it as bad? 🙂") == ["is", "it", "as", "bad"]
 
 
-def test_short_words_and_emoji_score_as_in_the_store(tmp_path: Path) -> None:
+def test_short_words_and_emoji_score_as_in_the_store(tmp_path: Path, kb_backend: KnowledgeBases) -> None:
     section = SectionType.INFORMATION
-    kb = SQLiteStore(build_kb(tmp_path / "kb.db", [
+    kb = open_store(kb_backend.build(tmp_path / "kb.db", [
         make_document("a", "Gout", [], [(section, "What is gout?", "A gout attack is as painful as it gets 🙂🙂🙂."),
                                         (section, "Is it genetic?", "It is not, as a rule.")]),
         make_document("b", "Asthma", [], [(section, "What is asthma?", "As airways narrow, breathing is hard.")]),
@@ -98,7 +103,7 @@ def test_empty_index_and_mismatched_rows() -> None:
         LexicalIndex([1, 2], [("gout",)], (1.0,))
 
 
-def test_answerer_ranks_the_same_in_memory(store: SQLiteStore) -> None:
+def test_answerer_ranks_the_same_in_memory(store: Store) -> None:
     from healthqa.answer.answerer import Answerer
 
     on_disk = Answerer(store, semantic=False)

@@ -1,4 +1,4 @@
-"""The in-memory passage table answers the store's three lookups exactly as the store does."""
+"""The in-memory passage table answers the store's three lookups exactly as the store does, on each backend."""
 
 from __future__ import annotations
 
@@ -7,12 +7,12 @@ from pathlib import Path
 
 from healthqa.ingest import ingest_path
 from healthqa.retrieve.passages import PassageTable
-from healthqa.store import SQLiteStore
-from kb_builders import build_kb, write_medquad_file
+from healthqa.store import open_store
+from kb_builders import KnowledgeBases, write_medquad_file
 
 
-def test_the_table_answers_as_the_store_does(tmp_path: Path) -> None:
-    store = SQLiteStore(build_kb(tmp_path / "kb.db"))
+def test_the_table_answers_as_the_store_does(tmp_path: Path, kb_backend: KnowledgeBases) -> None:
+    store = open_store(kb_backend.build(tmp_path / "kb.db"))
     try:
         table = PassageTable(store, store.iter_passages())
         passages = list(store.iter_passages())
@@ -33,7 +33,7 @@ def test_the_table_answers_as_the_store_does(tmp_path: Path) -> None:
         store.close()
 
 
-def test_a_superseded_id_resolves_to_its_winner_through_the_store(tmp_path: Path) -> None:
+def test_a_superseded_id_resolves_to_its_winner_through_the_store(tmp_path: Path, kb_backend: KnowledgeBases) -> None:
     # The judged CSV's text wins for its id, and today's XML holds that text one pair further (Sec3): both
     # XML passages are superseded, and Sec3 resolves to the judged Sec2.
     write_medquad_file(tmp_path / "medquad" / "8_NHLBI_QA_XML", "0000051", "Made-up clot", [
@@ -47,7 +47,7 @@ def test_a_superseded_id_resolves_to_its_winner_through_the_store(tmp_path: Path
         writer.writerows([("AnswerID", "Answer"), ("NHLBI_0000051_Sec2.txt",
                           "Question: What causes Made-up clot ?\nURL: https://example.test/0000051\n"
                           "Answer: Clots are made up.) \n")])
-    store = SQLiteStore(tmp_path / "kb.db")
+    store = open_store(kb_backend.empty(tmp_path / "kb.db"))
     try:
         assert ingest_path(store, tmp_path / "medquad").ok and ingest_path(store, judged).ok
         table = PassageTable(store, store.iter_passages())

@@ -10,12 +10,13 @@ import pytest
 
 from healthqa.ingest.orphanet import parse_packet
 from healthqa.records import ParsedDocument
-from healthqa.store import SQLiteStore
+from healthqa.store import Store, open_store
 from healthqa.symptoms.groups import DiseaseGroup, arrange, group_siblings
 from healthqa.symptoms.hpo import load_hpo
 from healthqa.symptoms.index import DiseaseMatch, Params, SymptomIndex
 from healthqa.symptoms.knowledge import EXACT_OMIM
 from healthqa.symptoms.search import search_symptoms
+from kb_builders import KnowledgeBases
 from orphanet_data import DRY_WEAK, EYE_SKIN, packet
 from symptoms.test_knowledge import hpoa_line, write_hpoa
 
@@ -38,13 +39,13 @@ def document(record: dict[str, object], exact_omim: tuple[str, ...] = ()) -> Par
 
 
 @pytest.fixture()
-def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> SQLiteStore:
+def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kb_backend: KnowledgeBases) -> Store:
     monkeypatch.setenv("HEALTHQA_HPOA", str(write_hpoa(tmp_path / "phenotype.hpoa", [
         hpoa_line("OMIM:600001", UNILATERAL_PTOSIS, "2/3"),
         hpoa_line("OMIM:600002", "HP:0000988"),  # DRY_WEAK's broader mapping: not merged
         hpoa_line("ORPHA:900004", "HP:0001324", "HP:0040281"),
     ])))
-    kb = SQLiteStore(tmp_path / "kb.db")
+    kb = open_store(kb_backend.empty(tmp_path / "kb.db"))
     with kb.ingest() as tx:
         for record, exact in ((DRY_WEAK, ("600001",)), (EYE_SKIN, ()), (HPO_ONLY, ()), (TYPE_A, ()), (TYPE_B, ())):
             tx.put_document(document(record, exact))
@@ -52,7 +53,7 @@ def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> SQLiteStore:
 
 
 def test_the_store_index_merges_exact_mappings_with_provenance(
-    store: SQLiteStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     index = SymptomIndex.from_store(store)
     assert sorted(index.orpha) == ["900001", "900002", "900004", "900201", "900202"]  # 900004: HPO's only
@@ -78,7 +79,7 @@ def test_the_store_index_merges_exact_mappings_with_provenance(
     store.close()
 
 
-def test_the_scorer_credits_related_terms_and_does_not_favour_long_records(store: SQLiteStore) -> None:
+def test_the_scorer_credits_related_terms_and_does_not_favour_long_records(store: Store) -> None:
     hpo = load_hpo()
     index = SymptomIndex.from_store(store, merge=False)
     position = {code: i for i, code in enumerate(index.orpha)}
@@ -99,7 +100,7 @@ def test_the_scorer_credits_related_terms_and_does_not_favour_long_records(store
     store.close()
 
 
-def test_tied_subtypes_are_shown_under_their_parent_group(store: SQLiteStore) -> None:
+def test_tied_subtypes_are_shown_under_their_parent_group(store: Store) -> None:
     found = search_symptoms(store, "", ids=[PTOSIS, SEIZURE])
     assert {d.orpha for d in found.diseases[:2]} == {"900201", "900202"}
     assert found.groups == [DiseaseGroup("900200", "Invented myopathy (test)",

@@ -11,10 +11,11 @@ from click.testing import CliRunner
 
 from healthqa.cli import main
 from healthqa.ingest import ingest_path, orphanet
-from healthqa.store import SQLiteStore
+from healthqa.store import open_store
 from healthqa.symptoms.hpo import load_hpo
 from healthqa.symptoms.knowledge import read_exact_omim
 from healthqa.symptoms.search import LABEL, SymptomIndex, search
+from kb_builders import KnowledgeBases
 from orphanet_data import DRY_WEAK, EYE_SKIN, SEIZURES, write_packets
 
 
@@ -27,16 +28,16 @@ ORPHANET = _shared_data() / "orphanet"
 
 
 @pytest.fixture()
-def db(tmp_path: Path) -> Path:
-    path = tmp_path / "kb.db"
-    store = SQLiteStore(path)
+def db(tmp_path: Path, kb_backend: KnowledgeBases) -> str:
+    path = kb_backend.empty(tmp_path / "kb.db")
+    store = open_store(path)
     assert ingest_path(store, write_packets(tmp_path / "p.jsonl.gz", [DRY_WEAK, EYE_SKIN, SEIZURES])).ok
     store.close()
     return path
 
 
-def test_ranks_the_disorder_with_the_features(db: Path) -> None:
-    store = SQLiteStore(db)
+def test_ranks_the_disorder_with_the_features(db: str) -> None:
+    store = open_store(db)
     # Dry mouth, pelvic girdle weakness (under proximal weakness only by way of a sibling), low reflexes.
     found = search(["HP:0000217", "HP:0003701", "HP:0001265"], store)
     assert [d.orpha for d in found][:2] == ["900001", "900002"]
@@ -52,8 +53,8 @@ def test_ranks_the_disorder_with_the_features(db: Path) -> None:
     store.close()
 
 
-def test_general_words_and_noise(db: Path) -> None:
-    store = SQLiteStore(db)
+def test_general_words_and_noise(db: str) -> None:
+    store = open_store(db)
     # A general term ("Abnormality of the eye") still finds the disorder whose features lie under it.
     assert search(["HP:0000478"], store)[0].orpha == "900002"
     # An unrelated extra term does not sink the right disorder.
@@ -64,16 +65,16 @@ def test_general_words_and_noise(db: Path) -> None:
     store.close()
 
 
-def test_an_empty_knowledge_base_says_so(tmp_path: Path) -> None:
+def test_an_empty_knowledge_base_says_so(tmp_path: Path, kb_backend: KnowledgeBases) -> None:
     runner = CliRunner()
-    result = runner.invoke(main, ["symptoms", "dry mouth", "--db", str(tmp_path / "empty.db")])
+    result = runner.invoke(main, ["symptoms", "dry mouth", "--db", kb_backend.empty(tmp_path / "empty.db")])
     assert result.exit_code == 1 and "no Orphanet phenotype annotations" in result.output
 
 
-def test_cli_json_shape(db: Path) -> None:
+def test_cli_json_shape(db: str) -> None:
     runner = CliRunner()
     text = "dry mouth, weak arms and legs, blah"
-    result = runner.invoke(main, ["symptoms", text, "--json", "--db", str(db)])
+    result = runner.invoke(main, ["symptoms", text, "--json", "--db", db])
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert {"terms", "diseases"} <= set(data) and data["label"] == LABEL
@@ -89,15 +90,15 @@ def test_cli_json_shape(db: Path) -> None:
     assert data["groups"] == []  # no two of the three disorders share a parent
 
 
-def test_cli_terms_replace_the_text_and_words_say_not_a_diagnosis(db: Path) -> None:
+def test_cli_terms_replace_the_text_and_words_say_not_a_diagnosis(db: str) -> None:
     runner = CliRunner()
-    result = runner.invoke(main, ["symptoms", "--terms", "HP:0000508,HP:0000988", "--db", str(db)])
+    result = runner.invoke(main, ["symptoms", "--terms", "HP:0000508,HP:0000988", "--db", db])
     assert result.exit_code == 0, result.output
     assert "not a diagnosis" in result.output and "discuss with a doctor" in result.output
     assert '"HP:0000508" -> HP:0000508 Ptosis' in result.output
     assert "Eye-skin disorder (test) (ORPHA:900002)" in result.output
     assert "Orphanet" in result.output and "CC BY 4.0" in result.output
-    assert runner.invoke(main, ["symptoms", "--db", str(db)]).exit_code == 1  # nothing to search
+    assert runner.invoke(main, ["symptoms", "--db", db]).exit_code == 1  # nothing to search
 
 
 @pytest.mark.skipif(not ORPHANET.is_dir(), reason=f"Orphanet data not found at {ORPHANET} "

@@ -8,13 +8,15 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from fastapi.testclient import TestClient
 
-from app.conftest import open_client
+from healthqa.app import create_app
 from healthqa.cli import main
 from healthqa.conditions import index_for as condition_index
+from healthqa.config import Settings
 from healthqa.ingest.orphanet import parse_packet
 from healthqa.records import SectionType
-from healthqa.store import SQLiteStore
+from healthqa.store import open_store
 from healthqa.symptoms import search as symptom_search
 from healthqa.symptoms.urgency import (
     NOW_LABEL,
@@ -25,7 +27,7 @@ from healthqa.symptoms.urgency import (
     urgency_notice,
     urgent_sentences,
 )
-from kb_builders import build_kb, make_document
+from kb_builders import KnowledgeBases, make_document
 from orphanet_data import packet
 
 VERY_FREQUENT = "Very frequent (99-80%)"
@@ -75,10 +77,11 @@ NINDS_DRIFT = make_document("drift", "Driftlimb neuropathy", [], [
 
 
 @pytest.fixture(scope="module")
-def kb(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def kb(tmp_path_factory: pytest.TempPathFactory, kb_backend: KnowledgeBases) -> str:
     orphanet = [parse_packet(p["Orphapacket"]) for p in (PALSY_GROUP, PALSY_FOODBORNE, GASP_CRISIS, CALM_SKIN,
                                                                 PALSY_INFANT, SLOW_NERVE, DRIFT_GROUP, DRIFT_MILD)]
-    return build_kb(tmp_path_factory.mktemp("urgency") / "kb.db", [*orphanet, GARD_PALSY, GARD_SKIN, NINDS_DRIFT])
+    documents = [*orphanet, GARD_PALSY, GARD_SKIN, NINDS_DRIFT]
+    return kb_backend.build(tmp_path_factory.mktemp("urgency") / "kb.db", documents)
 
 
 def test_a_sentence_counts_when_it_states_urgency_about_the_condition() -> None:
@@ -166,8 +169,8 @@ def test_sentences_keep_the_source_words_without_a_stray_bracket_and_no_heading_
                             ["Quickfall palsy"]) == []
 
 
-def test_marks_come_from_trusted_passages_linked_to_the_disorder(kb: Path) -> None:
-    store = SQLiteStore(kb)
+def test_marks_come_from_trusted_passages_linked_to_the_disorder(kb: str) -> None:
+    store = open_store(kb)
     try:
         found = find_statements(store, condition_index(store))
         # Without the condition index each document stands alone: Orphanet's definitions only.
@@ -201,9 +204,9 @@ def test_only_the_first_five_results_count() -> None:
     assert mark.disorders == (("2", "Group X type 2"), ("1", "Group X")) and mark.statement is statement
 
 
-def test_cli_says_it_first_with_the_quote_its_source_and_whom_to_call(kb: Path) -> None:
+def test_cli_says_it_first_with_the_quote_its_source_and_whom_to_call(kb: str) -> None:
     runner = CliRunner()
-    result = runner.invoke(main, ["symptoms", "--terms", PALSY_TERMS, "--db", str(kb)])
+    result = runner.invoke(main, ["symptoms", "--terms", PALSY_TERMS, "--db", kb])
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     # Our heading and labels attribute the sentence; the emergency number comes under a label of ours.
@@ -217,7 +220,7 @@ def test_cli_says_it_first_with_the_quote_its_source_and_whom_to_call(kb: Path) 
     assert lines[7].startswith("    Emergency services: 911.")
     listed = result.output.index("Foodborne quickfall palsy (ORPHA:900201) https://")
     assert result.output.index(URGENT_HEADING.upper()) < listed
-    data = json.loads(runner.invoke(main, ["symptoms", "--terms", PALSY_TERMS, "--json", "--db", str(kb)]).output)
+    data = json.loads(runner.invoke(main, ["symptoms", "--terms", PALSY_TERMS, "--json", "--db", kb]).output)
     assert next(iter(data)) == "urgent"
     [statement] = data["urgent"]["statements"]
     assert statement["quote"] == PALSY_QUOTE and statement["date"] == "2020-05-01"
@@ -226,12 +229,14 @@ def test_cli_says_it_first_with_the_quote_its_source_and_whom_to_call(kb: Path) 
     assert statement["about"] == {"name": "Quickfall palsy", "orpha": "900200"}
     assert statement["disorders"] == [{"orpha": "900201", "name": "Foodborne quickfall palsy"}]
     assert data["urgent"]["actions"][0]["tel"] == "tel:911"
-    calm = json.loads(runner.invoke(main, ["symptoms", "--terms", "HP:0000988", "--json", "--db", str(kb)]).output)
+    calm = json.loads(runner.invoke(main, ["symptoms", "--terms", "HP:0000988", "--json", "--db", kb]).output)
     assert calm["diseases"][0]["orpha"] == "900203" and calm["urgent"] is None
 
 
-def test_api_and_page_show_the_notice_before_the_list(kb: Path) -> None:
-    with open_client(kb) as client:
+def test_api_and_page_show_the_notice_before_the_list(kb: str, tmp_path: Path) -> None:
+    # A knowledge base on a database server has no folder for the communities' file: the app is told where.
+    settings = Settings(rate_limit=0, community_db=str(tmp_path / "people.db"))
+    with TestClient(create_app(kb, settings), raise_server_exceptions=False) as client:
         data = client.get("/api/symptoms", params={"hpo": "HP:0002094"}).json()
         assert data["diseases"][0]["orpha"] == "900202"
         [statement] = data["urgent"]["statements"]
@@ -252,18 +257,18 @@ def test_api_and_page_show_the_notice_before_the_list(kb: Path) -> None:
         assert URGENT_HEADING not in client.get("/symptoms", params={"hpo": "HP:0000988"}).text
 
 
-def test_the_library_api_reads_the_marks_of_other_sources(kb: Path) -> None:
+def test_the_library_api_reads_the_marks_of_other_sources(kb: str) -> None:
     """``healthqa.search_symptoms`` (the README's example) links GARD's page to the group through the
     condition index; a symptom index cached without it is built again when a call brings one."""
     import healthqa
 
-    store = SQLiteStore(kb)
+    store = open_store(kb)
     try:
         found = healthqa.search_symptoms(store, "", ids=PALSY_TERMS.split(","))
         assert found.urgent is not None and found.urgent.marks[0].statement.quote == PALSY_QUOTE
     finally:
         store.close()
-    store = SQLiteStore(kb)
+    store = open_store(kb)
     try:
         symptom_search.search(PALSY_TERMS.split(","), store)  # caches an index without the condition index
         assert symptom_search.search_symptoms(store, "", ids=PALSY_TERMS.split(",")).urgent is None
