@@ -13,8 +13,9 @@ Per run: a fresh `healthqa ask --json` process, wall time to exit (its first ans
 `healthqa serve --workers W` (default 2), wall time until ``/healthz`` answers 200, then each worker's USS
 (private clean + private dirty) from ``/proc/<pid>/smaps_rollup`` after a few questions through ``/api/ask``
 (``uss_asks_mib``: the pages a question touches are in), and USS and PSS after condition records and a symptom
-search too (``uss_mib``, ``pss_mib``: every index a worker may load). Medians of ``--runs`` runs, the modes interleaved run by run so they
-share the machine's noise. The page cache is warm in both modes (the first run of each is not dropped).
+search too (``uss_mib``, ``pss_mib``: every index a worker may load). Medians of ``--runs`` runs, the modes
+interleaved run by run so they share the machine's noise. The page cache is warm in both modes (the first run
+of each is not dropped).
 
     nice -n 10 python benchmarks/cold_start.py --kb /tmp/h2/kb.db [--runs 3] [--workers 2]
 """
