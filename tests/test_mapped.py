@@ -6,33 +6,25 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from healthqa import mapped
 from healthqa.mapped import StringMultimap, StringTable, key_hash
-
-
-def _round_trip(arrays: dict[str, np.ndarray], folder: Path) -> dict[str, np.ndarray]:
-    loaded = {}
-    for name, array in arrays.items():
-        np.save(folder / f"{name}.npy", array, allow_pickle=False)
-        loaded[name] = np.load(folder / f"{name}.npy", mmap_mode="r", allow_pickle=False)
-    return loaded
+from mapping import round_trip
 
 
 def test_a_string_table_gives_back_every_string_by_position(tmp_path: Path) -> None:
     strings = ["lambert-eaton", "", "Sjögren's syndrome", "x"]
-    table = StringTable(**_round_trip(StringTable.pack(strings), tmp_path))
+    table = StringTable(**round_trip(StringTable.pack(strings), tmp_path))
     assert list(table) == strings
     assert len(table) == 4
     assert table[2] == "Sjögren's syndrome"
 
 
 def test_an_empty_map_finds_nothing(tmp_path: Path) -> None:
-    empty = StringMultimap(_round_trip(StringMultimap.pack({}), tmp_path))
+    empty = StringMultimap(round_trip(StringMultimap.pack({}), tmp_path))
     assert len(empty) == 0
     assert empty.get("anything") is None
     assert empty.get_many(["a", "b"]) == [None, None]
@@ -73,7 +65,7 @@ def test_the_hash_is_the_same_in_every_process() -> None:
 
 def test_a_key_s_position_finds_its_values_and_itself(tmp_path: Path) -> None:
     mapping = {"lems": [3, 1], "cadasil": [], "raynauds": [7]}
-    packed = StringMultimap(_round_trip(StringMultimap.pack(mapping), tmp_path))
+    packed = StringMultimap(round_trip(StringMultimap.pack(mapping), tmp_path))
     positions = {key: packed.position(key) for key in mapping}
     assert sorted(positions.values()) == [0, 1, 2]
     for key, position in positions.items():

@@ -3,13 +3,11 @@ once, then memory-mapped by every later process, answering exactly as the same i
 
 from __future__ import annotations
 
-import mmap
 import os
 import subprocess
 import sys
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from healthqa.app.api.condition_search import PART as SEARCH_PART
@@ -19,6 +17,7 @@ from healthqa.conditions._link import PART as INDEX_PART
 from healthqa.retrieve import derived
 from healthqa.store import SQLiteStore
 from kb_builders import build_kb, disease_documents
+from mapping import is_memory_mapped
 
 REFS = ["LEMS", "lems", "Lambert-Eaton myasthenic syndrome", "Eaton-Lambert syndrome", "ORPHA:900201", "LES",
         "gout", "Gout", "lupus", "Kallmann syndrome", "medquad:GARD_0000001", "zyxoplasia", "lambert eaton"]
@@ -49,13 +48,6 @@ def _part(kb: Path, name: str) -> Path:
         store.close()
 
 
-def _mapped(array: object) -> bool:
-    """Whether ``array``'s memory is a file's mapping (through any chain of views)."""
-    while array is not None:
-        if isinstance(array, (np.memmap, mmap.mmap)):
-            return True
-        array = getattr(array, "base", None)
-    return False
 
 
 def _answers(index: DiseaseIndex, search: NameSearch, store: SQLiteStore) -> list[object]:
@@ -89,8 +81,8 @@ def test_the_parts_are_written_once_then_mapped_by_the_next_process(kb: Path) ->
     store = SQLiteStore(kb)
     try:
         index, search = DiseaseIndex.load(store), NameSearch.load(store)
-        assert all(_mapped(array) for array in index.arrays().values())
-        assert all(_mapped(array) for array in search.arrays().values())
+        assert all(is_memory_mapped(array) for array in index.arrays().values())
+        assert all(is_memory_mapped(array) for array in search.arrays().values())
     finally:
         store.close()
 
@@ -101,7 +93,7 @@ def test_mapped_indexes_answer_as_the_ones_built_in_memory(kb: Path) -> None:
         built = _answers(DiseaseIndex.from_store(store), NameSearch(store.iter_names()), store)
         DiseaseIndex.load(store), NameSearch.load(store)  # written here
         mapped_index, mapped_search = DiseaseIndex.load(store), NameSearch.load(store)
-        assert _mapped(mapped_index.arrays()["documents"])
+        assert is_memory_mapped(mapped_index.arrays()["documents"])
         assert _answers(mapped_index, mapped_search, store) == built
         # Linked records and resolved references were compared, not only lone documents and errors.
         assert any(isinstance(told, dict) and told.get("name") == "Lambert-Eaton myasthenic syndrome"
@@ -117,7 +109,7 @@ def test_switched_off_the_indexes_are_built_in_memory_and_nothing_is_written(
     store = SQLiteStore(kb)
     try:
         index, search = DiseaseIndex.load(store), NameSearch.load(store)
-        assert not any(_mapped(array) for array in index.arrays().values())
+        assert not any(is_memory_mapped(array) for array in index.arrays().values())
         assert index.canonical_name(index.resolve("LEMS", store)) == "Lambert-Eaton myasthenic syndrome"
         assert search.find("lambert")
     finally:
@@ -140,7 +132,7 @@ def test_a_damaged_part_is_rebuilt(kb: Path, damage: str) -> None:
             else:
                 (part / "manifest.json").write_text("{not json", encoding="utf-8")
         index, search = DiseaseIndex.load(store), NameSearch.load(store)
-        assert _mapped(index.arrays()["documents"]) and _mapped(search.arrays()["name-rows"])
+        assert is_memory_mapped(index.arrays()["documents"]) and is_memory_mapped(search.arrays()["name-rows"])
         assert _answers(index, search, store) == expected
     finally:
         store.close()

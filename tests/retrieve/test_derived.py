@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import mmap
 import os
 import shutil
 import subprocess
@@ -26,6 +25,7 @@ from healthqa.retrieve.lexical import passage_index, question_index
 from healthqa.retrieve.vectors import VectorIndex
 from healthqa.store import SQLiteStore
 from kb_builders import DOCUMENTS, KALLMANN, build_kb, make_document, write_medquad_xml
+from mapping import is_memory_mapped
 
 MODEL = "test-model"
 
@@ -39,13 +39,6 @@ def _fake_vectors(store: SQLiteStore, model: str = MODEL) -> None:
     store.put_vectors(model, rows)
 
 
-def _mapped(array: object) -> bool:
-    """Whether ``array``'s memory is a file's mapping (through any chain of views)."""
-    while array is not None:
-        if isinstance(array, (np.memmap, mmap.mmap)):
-            return True
-        array = getattr(array, "base", None)
-    return False
 
 
 def _folder(kb: Path, generation: int) -> Path:
@@ -72,8 +65,9 @@ def test_the_parts_are_written_once_memory_mapped_and_equal_to_indexes_built_fro
         assert loaded is not None and loaded.passage_lexical is not None and loaded.question_lexical is not None
         assert loaded.vectors is not None
         # Memory-mapped, so the workers of a host share these pages.
-        assert _mapped(loaded.vectors.matrix) and _mapped(loaded.passage_lexical.matrix.data)
-        assert _mapped(loaded.passage_lexical.matrix.indices) and _mapped(loaded.question_lexical.matrix.indptr)
+        assert is_memory_mapped(loaded.vectors.matrix) and is_memory_mapped(loaded.passage_lexical.matrix.data)
+        assert is_memory_mapped(loaded.passage_lexical.matrix.indices)
+        assert is_memory_mapped(loaded.question_lexical.matrix.indptr)
         fresh_passages = passage_index(store)
         fresh_questions, _ = question_index(store)
         for query in ("lambert eaton inherited", "how is gout treated", "kallmann smell", "nothing-like-this"):
@@ -397,7 +391,7 @@ def test_a_later_step_s_part_is_built_once_then_mapped_and_rebuilt_for_a_new_ver
         again = derived.mapped_part(store, "numbers", build, read)
         assert first is not None and again is not None
         assert again[0].tolist() == [0, 1, 2, 3, 4] and again[1] == "five"
-        assert _mapped(again[0]) and len(builds) == 1
+        assert is_memory_mapped(again[0]) and len(builds) == 1
         assert (_folder(kb, store.generation()) / "numbers" / "manifest.json").is_file()
         derived.mapped_part(store, "numbers", build, read, version=2)  # another format of the part: rebuilt
         assert len(builds) == 2

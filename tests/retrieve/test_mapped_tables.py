@@ -4,10 +4,8 @@ answer the store's lookups exactly as the store and the copied table do, and are
 from __future__ import annotations
 
 import csv
-import mmap
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from healthqa.answer import rank
@@ -21,14 +19,7 @@ from healthqa.retrieve.passages import PassageTable, mapped_tables
 from healthqa.store import SQLiteStore
 from healthqa.store.base import DocumentHead
 from kb_builders import ORPHANET_DOCUMENTS, build_kb, disease_documents, make_document, write_medquad_file
-
-
-def _mapped(array: object) -> bool:
-    while array is not None:
-        if isinstance(array, (np.memmap, mmap.mmap)):
-            return True
-        array = getattr(array, "base", None)
-    return False
+from mapping import is_memory_mapped
 
 
 def test_columns_give_back_every_row_with_its_nones_and_non_ascii_text() -> None:
@@ -69,7 +60,7 @@ def test_the_mapped_table_answers_as_the_store_does(tmp_path: Path) -> None:
             questions[10**9]
         # Another process (a new store object) maps the same files instead of building them again.
         again = mapped_tables(SQLiteStore(tmp_path / "kb.db"))
-        assert again is not None and _mapped(again[0]._rowids)
+        assert again is not None and is_memory_mapped(again[0]._rowids)
     finally:
         store.close()
 

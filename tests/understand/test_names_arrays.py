@@ -3,13 +3,12 @@ was packed from, without asking the lowercase abbreviation test again."""
 
 from __future__ import annotations
 
-import mmap
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from healthqa.understand import NameIndex
+from mapping import is_memory_mapped, round_trip
 
 NAMES = [
     (1, "Lambert-Eaton myasthenic syndrome", "title"), (1, "LEMS", "synonym"),
@@ -42,20 +41,8 @@ QUESTIONS = [
 ]
 
 
-def _round_trip(arrays: dict[str, np.ndarray], folder: Path) -> dict[str, np.ndarray]:
-    loaded = {}
-    for name, array in arrays.items():
-        np.save(folder / f"{name}.npy", array, allow_pickle=False)
-        loaded[name] = np.load(folder / f"{name}.npy", mmap_mode="r", allow_pickle=False)
-    return loaded
 
 
-def _mapped(array: object) -> bool:
-    while array is not None:
-        if isinstance(array, (np.memmap, mmap.mmap)):
-            return True
-        array = getattr(array, "base", None)
-    return False
 
 
 def test_an_index_read_from_its_arrays_finds_what_the_built_one_finds(tmp_path: Path) -> None:
@@ -68,8 +55,8 @@ def test_an_index_read_from_its_arrays_finds_what_the_built_one_finds(tmp_path: 
     built = NameIndex(NAMES, known_word=CORPUS.__contains__, sources=SOURCES,
                       reads_as_abbreviation=reads_as_abbreviation, dictionary=DICTIONARY, brands=BRANDS)
     arrays, extra = built.arrays()
-    loaded = _round_trip(arrays, tmp_path)
-    assert all(_mapped(array) for array in loaded.values() if array.size)
+    loaded = round_trip(arrays, tmp_path)
+    assert all(is_memory_mapped(array) for array in loaded.values() if array.size)
     mapped = NameIndex.from_arrays(loaded, extra, known_word=CORPUS.__contains__)
     asked.clear()
     assert len(mapped) == len(built) and mapped.max_words == built.max_words
@@ -86,7 +73,7 @@ def test_every_name_and_its_typos_read_the_same(tmp_path: Path) -> None:
     built = NameIndex(NAMES, known_word=CORPUS.__contains__, sources=SOURCES,
                       reads_as_abbreviation=lambda word: word == "copd", dictionary=DICTIONARY, brands=BRANDS)
     arrays, extra = built.arrays()
-    mapped = NameIndex.from_arrays(_round_trip(arrays, tmp_path), extra, known_word=CORPUS.__contains__)
+    mapped = NameIndex.from_arrays(round_trip(arrays, tmp_path), extra, known_word=CORPUS.__contains__)
     for _, name, _ in NAMES + [(0, brand, "") for _, brand, _ in BRANDS]:
         variants = {name, name.lower(), name.upper(), name[1:], name[:-1], name[:3] + name[4:],
                     f"is {name} inherited?"}

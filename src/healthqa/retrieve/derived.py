@@ -237,35 +237,18 @@ def mapped_part(
     in-memory database) or where the folder cannot be read or written: the caller then builds in memory.
     ``read`` raising ``ValueError``, ``KeyError``, ``TypeError`` or ``IndexError`` marks the files unreadable
     (rebuilt once; if the rebuilt part is unreadable too, None)."""
-    root = derived_root(store) if enabled() else None
-    if root is None:
-        return None
-    generation = store.generation()
-    folder = generation_folder(root, generation)
-    expected = {**fingerprint(store, generation), "part_version": version}
+    def write(part: Path) -> dict[str, Any]:
+        arrays, extra = build()
+        for array_name, array in arrays.items():
+            np.save(part / f"{array_name}.npy", np.ascontiguousarray(array), allow_pickle=False)
+        return {"arrays": sorted(arrays), **extra}
 
-    def _read(part: Path, manifest: dict[str, Any]) -> T:
+    def read_arrays(part: Path, manifest: dict[str, Any]) -> T:
         if not isinstance(manifest.get("arrays"), list):
             raise KeyError("arrays")
         return read(_MappedArrays(part, [str(a) for a in manifest["arrays"]]), manifest)
 
-    try:
-        found = _read_part(folder / name, expected, _read) if folder.is_dir() else None
-        if found is not None:
-            return found
-        root.mkdir(parents=True, exist_ok=True)
-        with _locked(root):
-            folder.mkdir(parents=True, exist_ok=True)
-            found = _read_part(folder / name, expected, _read)  # built by another process meanwhile?
-            if found is None:
-                arrays, extra = build()
-                _publish(store, folder / name, expected, arrays, extra)
-                found = _read_part(folder / name, expected, _read)
-            _remove_stale(root, generation)
-        return found
-    except OSError as error:
-        _warn_once(root, error)
-        return None
+    return file_part(store, name, write, read_arrays, version=version)
 
 
 def file_part(
@@ -342,7 +325,7 @@ def _publish(store: Store, part: Path, expected: dict[str, Any], arrays: dict[st
             np.save(temporary / f"{name}.npy", np.ascontiguousarray(array), allow_pickle=False)
         if write is not None:
             extra = {**extra, **write(temporary)}
-        manifest = {**expected, "arrays": sorted(arrays), **extra}
+        manifest = {**expected, "arrays": sorted(arrays), **extra}  # a writer's own "arrays" list wins
         with open(temporary / "manifest.json", "w", encoding="utf-8") as out:
             json.dump(manifest, out)
             out.flush()
