@@ -11,7 +11,8 @@ lists).
 from __future__ import annotations
 
 import functools
-from collections.abc import Collection, Iterator, Mapping, Set
+import hashlib
+from collections.abc import Callable, Collection, Iterator, Mapping, Set
 from typing import Any
 
 import numpy as np
@@ -57,9 +58,10 @@ def pack(
     vocabulary: Collection[str],
     deletes: Mapping[str, Collection[str]],
     everyday: Collection[str],
-    dictionary_deletes: Mapping[str, Collection[str]],
+    dictionary_deletes: Callable[[], Mapping[str, Collection[str]]],
 ) -> dict[str, np.ndarray]:
-    """Every table of a name index as arrays by name (see :class:`MappedTables` for how they are read)."""
+    """Every table of a name index as arrays by name (see :class:`MappedTables` for how they are read);
+    ``dictionary_deletes`` is called only where this process has not packed the same dictionary before."""
     packed_names = StringMultimap.pack(names)
     keys = list(StringTable(packed_names["keys-blob"], packed_names["keys-offsets"]))
     position = {key: number for number, key in enumerate(keys)}
@@ -85,9 +87,28 @@ def pack(
         **_prefixed("longest", StringMultimap.pack({word: [size] for word, size in longest_from.items()})),
         **_prefixed("vocabulary", StringMultimap.pack(dict.fromkeys(vocabulary, ()))),
         **_word_sets("deletes", deletes),
-        **_prefixed("everyday", StringMultimap.pack(dict.fromkeys(everyday, ()))),
-        **_word_sets("dictionary-deletes", dictionary_deletes),
+        **_dictionary_arrays(everyday, dictionary_deletes),
     }
+
+
+# The everyday words' tables depend only on the dictionary (the sentence encoder's vocabulary): packed once per
+# process, not once per knowledge base (a second or two each: tests build hundreds of small knowledge bases).
+_DICTIONARIES_KEPT = 2
+_packed_dictionaries: dict[str, dict[str, np.ndarray]] = {}
+
+
+def _dictionary_arrays(
+    everyday: Collection[str], dictionary_deletes: Callable[[], Mapping[str, Collection[str]]]
+) -> dict[str, np.ndarray]:
+    digest = hashlib.sha256("\n".join(sorted(everyday)).encode("utf-8")).hexdigest()
+    arrays = _packed_dictionaries.get(digest)
+    if arrays is None:
+        arrays = {**_prefixed("everyday", StringMultimap.pack(dict.fromkeys(everyday, ()))),
+                  **_word_sets("dictionary-deletes", dictionary_deletes())}
+        if len(_packed_dictionaries) >= _DICTIONARIES_KEPT:
+            _packed_dictionaries.clear()
+        _packed_dictionaries[digest] = arrays
+    return arrays
 
 
 class _KeySet(Set[str]):

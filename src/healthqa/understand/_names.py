@@ -145,7 +145,7 @@ class NameIndex:
             flags[key] = flags.get(key, 0) | _mapped_names.BRANDED
         arrays = _mapped_names.pack(
             self._names, self._display, flags, self._generic_of, self._titles, self._longest_from,
-            self._vocabulary, self._deletes, self._everyday, self._dictionary_deletes,
+            self._vocabulary, self._deletes, self._everyday, lambda: self._dictionary_deletes,
         )
         return arrays, {"max_words": self.max_words}
 
@@ -213,16 +213,14 @@ class NameIndex:
     def _dictionary_deletes(self) -> Mapping[str, Collection[str]]:
         """Everyday words one edit from a word long enough to be corrected two edits into a name, by their
         one-letter deletions; built on the first such word, not when the index is (a second or more)."""
-        found: dict[str, set[str]] = defaultdict(set)
-        for word in self._everyday:
-            if len(word) >= 7 and word.isalpha() and word not in self._vocabulary:
-                for deleted in _deletes(word, 1):
-                    found[deleted].add(word)
-        return found
+        return dictionary_deletes(self._everyday)
 
     def _near_dictionary_word(self, word: str) -> bool:
+        # The names' own words are not everyday words here: those deletions hold the whole dictionary (the same
+        # for every knowledge base, so built and saved once), and the names' words are left out when read.
         return any(_edit_distance(word, candidate) <= 1
-                   for candidate in _mapped_names.words_of(self._dictionary_deletes, _deletes(word, 1)))
+                   for candidate in _mapped_names.words_of(self._dictionary_deletes, _deletes(word, 1))
+                   if candidate not in self._vocabulary)
 
     def find(self, text: str) -> list[FocusMatch]:
         """Names mentioned in ``text``, longest first, without overlapping matches."""
@@ -386,6 +384,17 @@ def _is_abbreviation(text: str) -> bool:
     if not 0 < len(letters) <= 6:
         return False
     return (letters.isupper() and len(letters) <= 5) or sum(c.isupper() for c in letters[1:]) >= 2
+
+
+def dictionary_deletes(everyday: Collection[str]) -> dict[str, set[str]]:
+    """Everyday words long enough to be corrected two edits into a name (seven letters or more), by their
+    one-letter deletions."""
+    found: dict[str, set[str]] = defaultdict(set)
+    for word in everyday:
+        if len(word) >= 7 and word.isalpha():
+            for deleted in _deletes(word, 1):
+                found[deleted].add(word)
+    return found
 
 
 def _deletes(word: str, distance: int) -> set[str]:
