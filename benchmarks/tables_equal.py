@@ -38,7 +38,7 @@ def build(kb: str, mapped: bool) -> tuple[Answerer, float]:
     """An answerer with its tables mapped or copied, and the private memory its construction added."""
     original = passages.mapped_tables
     if not mapped:
-        setattr(rank, "mapped_tables", lambda store: None)  # noqa: B010 (the name the ranker calls)
+        setattr(rank, "mapped_tables", lambda store, build_missing=True: None)  # noqa: B010 (the name the ranker calls)
     try:
         store = open_store(kb)
         gc.collect()

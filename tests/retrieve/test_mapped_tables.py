@@ -10,6 +10,7 @@ import pytest
 
 from healthqa.answer import rank
 from healthqa.answer.answerer import Answerer
+from healthqa.app import generation
 from healthqa.errors import NotFoundError
 from healthqa.ingest import ingest_path
 from healthqa.records import QAPair, SectionType
@@ -98,7 +99,7 @@ def test_a_server_s_answers_are_the_same_mapped_or_copied(tmp_path: Path, monkey
     try:
         mapped = Answerer(store, in_memory=True, semantic=False)
         assert mapped.ranker.passages._mapped is not None
-        monkeypatch.setattr(rank, "mapped_tables", lambda store: None)
+        monkeypatch.setattr(rank, "mapped_tables", lambda store, build_missing=True: None)
         copied = Answerer(store, in_memory=True, semantic=False)
         assert copied.ranker.passages._mapped is None
         for question in QUESTIONS:
@@ -146,5 +147,21 @@ def test_what_an_answer_looks_up_besides_passages_is_answered_as_the_store_does(
                     mapped.passage(public_id)
             else:
                 assert mapped.passage(public_id) == expected
+    finally:
+        store.close()
+
+
+def test_a_one_off_answerer_ranks_from_the_files_an_ingest_left_as_a_server_does(tmp_path: Path) -> None:
+    store = SQLiteStore(build_kb(tmp_path / "kb.db"))
+    try:
+        before = Answerer(store, semantic=False)  # no derived files yet: the store's own searches, nothing built
+        assert before.ranker.passage_lexical is None and not before.ranker.passages.in_memory
+        assert not (tmp_path / "kb.db.derived" / f"{store.generation()}-v{derived.FORMAT_VERSION}" / "tables").exists()
+        generation.prepare(store, None)  # what `healthqa ingest` leaves
+        one_off = Answerer(store, semantic=False)
+        server = Answerer(store, semantic=False, in_memory=True)
+        assert one_off.ranker.passages._mapped is not None and one_off.ranker.passage_lexical is not None
+        for question in QUESTIONS:
+            assert one_off.ask(question).to_json() == server.ask(question).to_json()
     finally:
         store.close()

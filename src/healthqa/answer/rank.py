@@ -127,12 +127,15 @@ class Ranker:
         self.question_lexical: LexicalIndex | None = None
         self.questions: Mapping[int, QuestionRecord] = {}
         self.in_memory = in_memory
-        if in_memory and derived is not None and derived.passage_lexical is not None \
-                and derived.question_lexical is not None:
-            self.passage_lexical = derived.passage_lexical
-            self.question_lexical = derived.question_lexical
-            # The passages and FAQ questions too are mapped from the generation's files, not copied here.
-            tables = mapped_tables(store)
+        passage_lexical = derived.passage_lexical if derived is not None else None
+        question_lexical = derived.question_lexical if derived is not None else None
+        derived_lexical = passage_lexical is not None and question_lexical is not None
+        # The passages and FAQ questions too are mapped from the generation's files, not copied here. A one-off
+        # answerer uses them where an ingest left them (then it ranks as a server does, without a database read),
+        # and otherwise the store's own searches.
+        tables = mapped_tables(store, build_missing=in_memory) if derived_lexical else None
+        if derived_lexical and (tables is not None or in_memory):
+            self.passage_lexical, self.question_lexical = passage_lexical, question_lexical
             if tables is not None:
                 self.passages = PassageTable(store, mapped=tables)
                 self.questions = tables[1]

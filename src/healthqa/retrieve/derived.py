@@ -226,6 +226,7 @@ def mapped_part(
     read: Callable[[Mapping[str, np.ndarray], dict[str, Any]], T],
     *,
     version: int = 1,
+    build_missing: bool = True,
 ) -> T | None:
     """Part ``name`` of the store's current generation, read by ``read`` from its memory-mapped arrays and its
     manifest's extra fields; built first (``build()``: the arrays by name and JSON-able extra fields) under the
@@ -248,7 +249,7 @@ def mapped_part(
             raise KeyError("arrays")
         return read(_MappedArrays(part, [str(a) for a in manifest["arrays"]]), manifest)
 
-    return file_part(store, name, write, read_arrays, version=version)
+    return file_part(store, name, write, read_arrays, version=version, build_missing=build_missing)
 
 
 def file_part(
@@ -258,10 +259,12 @@ def file_part(
     read: Callable[[Path, dict[str, Any]], T],
     *,
     version: int = 1,
+    build_missing: bool = True,
 ) -> T | None:
     """As :func:`mapped_part`, for a part made of files of its own: ``write(folder)`` writes them into a new
     folder and returns JSON-able manifest fields; ``read(folder, manifest)`` opens them (a SQLite file opened
-    read-only, say). None where :func:`mapped_part` would be."""
+    read-only, say). None where :func:`mapped_part` would be, and, with ``build_missing=False``, where the part
+    is not there (a one-off reader that would rather not build it)."""
     root = derived_root(store) if enabled() else None
     if root is None:
         return None
@@ -270,7 +273,7 @@ def file_part(
     expected = {**fingerprint(store, generation), "part_version": version}
     try:
         found = _read_part(folder / name, expected, read) if folder.is_dir() else None
-        if found is not None:
+        if found is not None or not build_missing:
             return found
         root.mkdir(parents=True, exist_ok=True)
         with _locked(root):

@@ -125,9 +125,10 @@ class PassageTable:
 _TABLES_VERSION = 4
 
 
-def mapped_tables(store: Store) -> tuple[MappedPassages, MappedQuestions] | None:
+def mapped_tables(store: Store, *, build_missing: bool = True) -> tuple[MappedPassages, MappedQuestions] | None:
     """The store's visible passages and FAQ questions as memory-mapped tables of its generation (built once,
-    at ingest or by the first process that needs them); None where derived files are off or unavailable."""
+    at ingest or by the first process that needs them); None where derived files are off or unavailable, or
+    missing with ``build_missing=False``."""
 
     def build() -> tuple[dict[str, np.ndarray], dict[str, Any]]:
         questions = MappedQuestions.pack(store.iter_questions())
@@ -137,4 +138,4 @@ def mapped_tables(store: Store) -> tuple[MappedPassages, MappedQuestions] | None
     def read(arrays: Mapping[str, np.ndarray], manifest: dict[str, Any]) -> tuple[MappedPassages, MappedQuestions]:
         return MappedPassages(arrays), MappedQuestions(arrays)
 
-    return derived.mapped_part(store, "tables", build, read, version=_TABLES_VERSION)
+    return derived.mapped_part(store, "tables", build, read, version=_TABLES_VERSION, build_missing=build_missing)
