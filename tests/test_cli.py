@@ -18,8 +18,13 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
                           timeout=120, check=False)
 
 
-def test_ingest_sources_show_round_trip(medquad_folder: Path, tmp_path: Path, kb_backend: KnowledgeBases) -> None:
-    db = kb_backend.empty(tmp_path / "kb.db")
+# The ingest tests below check what the CLI prints and keeps; what an ingest stores is checked on both backends
+# by the store contract (tests/store) and the deployment (tests/deploy). Each is ~10-20 s of subprocesses.
+ON_SQLITE = KnowledgeBases("sqlite")
+
+
+def test_ingest_sources_show_round_trip(medquad_folder: Path, tmp_path: Path) -> None:
+    db = ON_SQLITE.empty(tmp_path / "kb.db")
     result = run("ingest", "--db", db, str(medquad_folder))
     assert result.returncode == 0, result.stderr
     assert "2 documents added" in result.stdout and "0 failed" in result.stdout
@@ -64,10 +69,8 @@ def test_show_takes_keys_and_names_the_key_of_an_old_document_number(
     assert missing.returncode == 1 and "99" in missing.stderr
 
 
-def test_reingest_is_a_no_op_and_changes_replace(
-    medquad_folder: Path, tmp_path: Path, kb_backend: KnowledgeBases,
-) -> None:
-    db = kb_backend.empty(tmp_path / "kb.db")
+def test_reingest_is_a_no_op_and_changes_replace(medquad_folder: Path, tmp_path: Path) -> None:
+    db = ON_SQLITE.empty(tmp_path / "kb.db")
     run("ingest", "--db", db, str(medquad_folder))
     again = run("ingest", "--db", db, str(medquad_folder))
     assert "0 documents added, 0 replaced, 0 removed, 2 unchanged" in again.stdout
@@ -82,10 +85,8 @@ def test_reingest_is_a_no_op_and_changes_replace(
     assert "uric acid crystals" in run("show", "--db", db, "GARD_0000001_Sec1.txt").stdout
 
 
-def test_bad_files_are_reported_one_line_each_and_the_rest_is_ingested(
-    medquad_folder: Path, tmp_path: Path, kb_backend: KnowledgeBases,
-) -> None:
-    db = kb_backend.empty(tmp_path / "kb.db")
+def test_bad_files_are_reported_one_line_each_and_the_rest_is_ingested(medquad_folder: Path, tmp_path: Path) -> None:
+    db = ON_SQLITE.empty(tmp_path / "kb.db")
     broken = medquad_folder / "2_GARD_QA" / "0000009.xml"
     broken.write_text('<?xml version="1.0"?><Document id="9"><Focus>Broken', encoding="utf-8")
     unknown = tmp_path / "mystery.bin"
