@@ -3,7 +3,6 @@ answer the store's lookups exactly as the store and the copied table do, and are
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import pytest
@@ -12,14 +11,13 @@ from healthqa.answer import rank
 from healthqa.answer.answerer import Answerer
 from healthqa.app import generation
 from healthqa.errors import NotFoundError
-from healthqa.ingest import ingest_path
 from healthqa.records import QAPair, SectionType
 from healthqa.retrieve import derived
 from healthqa.retrieve._columns import Columns
 from healthqa.retrieve.passages import PassageTable, mapped_tables
 from healthqa.store import SQLiteStore
 from healthqa.store.base import DocumentHead
-from kb_builders import ORPHANET_DOCUMENTS, build_kb, disease_documents, make_document, write_medquad_file
+from kb_builders import ORPHANET_DOCUMENTS, build_kb, disease_documents, make_document
 from mapping import is_memory_mapped
 
 
@@ -62,30 +60,6 @@ def test_the_mapped_table_answers_as_the_store_does(tmp_path: Path) -> None:
         # Another process (a new store object) maps the same files instead of building them again.
         again = mapped_tables(SQLiteStore(tmp_path / "kb.db"))
         assert again is not None and is_memory_mapped(again[0]._rowids)
-    finally:
-        store.close()
-
-
-def test_a_superseded_id_resolves_to_its_winner_through_the_store(tmp_path: Path) -> None:
-    write_medquad_file(tmp_path / "medquad" / "8_NHLBI_QA_XML", "0000051", "Made-up clot", [
-        ("information", "What is (are) Made-up clot ?", "A made-up clot is a clot."),
-        ("causes", "What causes Made-up clot ?", "Words the judges never saw."),
-        ("causes", "What causes Made-up clot ?", "Clots are made up."),
-    ], source="NHLBI")
-    judged = tmp_path / "judged.csv"
-    with judged.open("w", encoding="utf-8", newline="") as handle:
-        csv.writer(handle).writerows([("AnswerID", "Answer"), ("NHLBI_0000051_Sec2.txt",
-                                      "Question: What causes Made-up clot ?\nURL: https://example.test/0000051\n"
-                                      "Answer: Clots are made up.) \n")])
-    store = SQLiteStore(tmp_path / "kb.db")
-    try:
-        assert ingest_path(store, tmp_path / "medquad").ok and ingest_path(store, judged).ok
-        tables = mapped_tables(store)
-        assert tables is not None
-        ids = ["NHLBI_0000051_Sec1.txt", "NHLBI_0000051_Sec2.txt", "NHLBI_0000051_Sec3.txt"]
-        found = PassageTable(store, mapped=tables).by_public_ids(ids)
-        assert found == store.passages_by_public_ids(ids)
-        assert found["NHLBI_0000051_Sec3.txt"] == found["NHLBI_0000051_Sec2.txt"]
     finally:
         store.close()
 

@@ -6,7 +6,7 @@ import csv
 from pathlib import Path
 
 from healthqa.ingest import ingest_path
-from healthqa.retrieve.passages import PassageTable
+from healthqa.retrieve.passages import PassageTable, mapped_tables
 from healthqa.store import open_store
 from kb_builders import KnowledgeBases, write_medquad_file
 
@@ -57,5 +57,9 @@ def test_a_superseded_id_resolves_to_its_winner_through_the_store(tmp_path: Path
         assert found == store.passages_by_public_ids(ids)
         assert found["NHLBI_0000051_Sec3.txt"] == found["NHLBI_0000051_Sec2.txt"]
         assert found["NHLBI_0000051_Sec2.txt"].text == "Clots are made up."
+        # The mapped table knows the winner of a superseded id that an FAQ question names, without the store.
+        tables = mapped_tables(store)
+        assert tables is not None
+        assert PassageTable(store, mapped=tables).by_public_ids(ids) == found
     finally:
         store.close()
