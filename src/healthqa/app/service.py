@@ -400,9 +400,7 @@ class Service:
     @staticmethod
     def _build_disease_indexes(store: Store) -> tuple[DiseaseIndex, NameSearch]:
         try:
-            # Mapped from the generation's derived files (built once, by the first process): a start costs
-            # milliseconds, and every worker of a host shares the pages. The index makes its name matcher on
-            # first use, under its own lock.
+            # Mapped from the generation's derived files (name matcher included): milliseconds, pages shared.
             index = DiseaseIndex.load(store)
             search = NameSearch.load(store)
         except HealthQAError as error:
