@@ -12,27 +12,26 @@ from healthqa.mediqa.qtype_training import liveqa_type
 from healthqa.mediqa.training import main
 from healthqa.records import SectionType
 
-# Consumer-style questions in our own words, about made-up conditions (not lines of LiveQA or MedQuAD).
+# Consumer-style questions written for this test about made-up conditions: no line or phrase of LiveQA.
 _LIVEQA = [
-    ("treatment", "what is the best treatment for my Dravelin palsy? I tried pills."),
-    ("treatment", "how can I treat my son's Kesterby rash, nothing works"),
-    ("treatment", "any medicine to cure Morrowcroft fungus?"),
-    ("diagnosis", "how do doctors test for Dravelin palsy? my sister has stomach aches"),
-    ("diagnosis", "what test shows if I have Kesterby fever"),
-    ("diagnosis", "how is Morrowcroft syndrome diagnosed in children"),
-    ("cause", "why do I get Dravelin spells every morning, what causes it"),
-    ("cause", "what causes Kesterby stones? I had two"),
-    ("cause", "why does my knee swell with Morrowcroft syndrome"),
-    ("organization", "is there a support group for parents of kids with Dravelin palsy near me"),
-    ("organization", "which organization helps people with Kesterby fever"),
+    ("treatment", "my Dravelin palsy got worse, which treatment should I ask the nurse about"),
+    ("treatment", "we want to treat our boy's Kesterby rash at home, ideas"),
+    ("treatment", "what can I take to cure Morrowcroft fungus for good"),
+    ("diagnosis", "which blood test do clinics run to find Dravelin palsy"),
+    ("diagnosis", "a lab test for Kesterby fever, does one exist"),
+    ("diagnosis", "my daughter may have Morrowcroft syndrome, how would a doctor diagnose it"),
+    ("cause", "Dravelin spells wake me at dawn, is there a known cause"),
+    ("cause", "second time with Kesterby stones, could diet be the cause"),
+    ("cause", "the cause of knee swelling in Morrowcroft syndrome puzzles me"),
+    ("organization", "looking for a support group for families facing Dravelin palsy"),
+    ("organization", "an organization or charity that backs adults with Kesterby fever"),
 ]
-# MedQuAD's question shapes, written here about made-up conditions (not lines of the corpus).
+# Typed questions in the manner of an encyclopedia's headings, written for this test (not MedQuAD's templates).
 _MEDQUAD = [
-    ("treatment", "What are the treatments for Dravelin palsy ?"), ("treatment", "How to treat Kesterby fever ?"),
-    ("exams and tests", "How to diagnose Dravelin palsy ?"), ("exams and tests", "How to diagnose Kesterby fever ?"),
-    ("causes", "What causes Dravelin palsy ?"), ("causes", "What causes Kesterby fever ?"),
-    ("support groups", "Where can I find support for people with Dravelin palsy ?"),
-    ("support groups", "Where can I find support for people with Kesterby fever ?"),
+    ("treatment", "Treating Dravelin palsy: which options ?"), ("treatment", "Kesterby fever treatment choices ?"),
+    ("exams and tests", "Tests that diagnose Dravelin palsy ?"), ("exams and tests", "Kesterby fever: which test ?"),
+    ("causes", "Dravelin palsy: its cause ?"), ("causes", "The cause behind Kesterby fever ?"),
+    ("support groups", "Dravelin palsy support groups ?"), ("support groups", "Kesterby fever support groups ?"),
 ]
 
 
