@@ -110,11 +110,12 @@ def fact_passages(
     if not kinds:
         return []
     items: list[FactItem] = []
+    table = passages or PassageTable(store)
     for document_id in dict.fromkeys(document_ids):
         if limit is not None and len(items) >= limit:
             break
         # Whether it has any first: most focus documents have none, and loading a whole document is nine queries.
-        if not (passages or PassageTable(store)).has_fact(document_id, kinds):
+        if not table.has_fact(document_id, kinds):
             continue
         try:
             document = store.document(document_id)

@@ -6,9 +6,7 @@ the responses of unknown routes, of the static files and of errors raised anywhe
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import re
 import time
 import traceback
 
@@ -146,14 +144,14 @@ def _limits_beside(store_url: str | None) -> str:
     same; for a database server (several hosts share it: see HEALTHQA_REDIS_URL to share the counts too), one
     file per database in this machine's cache folder, named by a digest of its URL without the password."""
     from healthqa.config import database_url
+    from healthqa.retrieve.derived import url_key
     from healthqa.retrieve.encoder import cache_dir
 
     target = store_url or database_url()
     if target.startswith(("postgresql://", "postgres://")):
-        url = re.sub(r"://([^:/@]*):[^@/]*@", r"://\1@", target)
         folder = cache_dir() / "ratelimit"
         folder.mkdir(parents=True, exist_ok=True)
-        return str(folder / (hashlib.sha256(url.encode("utf-8")).hexdigest()[:24] + ".db"))
+        return str(folder / (url_key(target) + ".db"))
     if target.startswith("sqlite:///"):
         target = target[len("sqlite:///"):]
     return target + "-ratelimit"

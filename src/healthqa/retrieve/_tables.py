@@ -55,7 +55,7 @@ class MappedPassages:
             raise ValueError("the passage arrays disagree in length")
         # A question reads most of its candidates twice (ranking, then the answer's choice), and questions on
         # one condition share passages: the records made last are kept (a few MiB), the rest stay in the files.
-        self._recent = functools.lru_cache(maxsize=RECENT_RECORDS)(self._make_record)
+        self._record = functools.lru_cache(maxsize=RECENT_RECORDS)(self._make_record)
 
     @staticmethod
     def pack(store: Store, answered: Iterable[str]) -> dict[str, np.ndarray]:
@@ -82,9 +82,6 @@ class MappedPassages:
 
     def __len__(self) -> int:
         return len(self._rows)
-
-    def _record(self, position: int) -> PassageRecord:
-        return self._recent(position)
 
     def _make_record(self, position: int) -> PassageRecord:
         return PassageRecord(*self._rows.row(position))

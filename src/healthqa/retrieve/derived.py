@@ -91,8 +91,14 @@ def derived_root(store: Store) -> Path | None:
     path = getattr(store, "path", None)
     if isinstance(path, Path):
         return None if str(path) == ":memory:" else path.with_name(path.name + ".derived")
-    url = re.sub(r"://([^:/@]*):[^@/]*@", r"://\1@", store.url)  # the password is not part of the identity
-    return cache_dir() / "derived" / hashlib.sha256(url.encode("utf-8")).hexdigest()[:24]
+    return cache_dir() / "derived" / url_key(store.url)
+
+
+def url_key(url: str) -> str:
+    """A file name for a database server's URL on this machine: a digest of it without its password (which is
+    not part of the database's identity, and must not be on disk)."""
+    without_password = re.sub(r"://([^:/@]*):[^@/]*@", r"://\1@", url)
+    return hashlib.sha256(without_password.encode("utf-8")).hexdigest()[:24]
 
 
 def generation_folder(root: Path, generation: int) -> Path:
