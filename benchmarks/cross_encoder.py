@@ -180,7 +180,7 @@ def train(kb: Path, minutes: float, out: Path, seed: int = 0) -> None:
         optimiser.step()
         optimiser.zero_grad()
         step += 1
-        losses.append(float(loss))
+        losses.append(loss.item())
         if step % 25 == 0:
             print(f"step {step} questions {used} loss {np.mean(losses[-25:]):.3f} {time.time() - start:.0f}s",
                   flush=True)
