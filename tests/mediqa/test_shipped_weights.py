@@ -23,7 +23,17 @@ LINEAR = {"entail": entail.FEATURES, "rerank": rerank.FEATURES}
 def test_every_shipped_model_is_checked_here() -> None:
     shipped = {item.name.removesuffix(".json") for item in resources.files(learned).iterdir()
                if item.name.endswith(".json")}
-    assert shipped == {*LINEAR, "query_adapter", "qtype", "ltr"}, "a weights file without a check in this file"
+    assert shipped == {*LINEAR, "query_adapter", "qtype", "ltr", "symptom_rerank"}, \
+        "a weights file without a check in this file"
+
+
+def test_the_symptom_search_model_reads_the_current_features() -> None:
+    """symptom_rerank.json (the symptom search's second stage) reads its features by name."""
+    from healthqa.symptoms import rerank as symptom_rerank
+
+    model = symptom_rerank.load_reranker()
+    assert model.features == symptom_rerank.MODEL_FEATURES, "refit with `python -m healthqa.symptoms.rerank`"
+    assert model.mean.shape == model.scale.shape == model.weights.shape == (len(model.features),)
 
 
 def test_the_learned_ranker_matches_the_current_features() -> None:

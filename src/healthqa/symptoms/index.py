@@ -33,7 +33,7 @@ from __future__ import annotations
 import logging
 import math
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, NamedTuple
@@ -72,6 +72,8 @@ from healthqa.symptoms.urgency import (
 
 log = logging.getLogger(__name__)
 FloatArray = npt.NDArray[np.float64]
+# A second stage: every disorder's position, best first, from the resolved query terms and the scorer's scores.
+Reorder = Callable[["SymptomIndex", Sequence[str], FloatArray], npt.NDArray[np.int64]]
 BoolArray = npt.NDArray[np.bool_]
 
 
@@ -365,12 +367,14 @@ class SymptomIndex:
         disorder with a recorded feature like the person's counts (the page lists no other)."""
         return urgency_notice([(d.orpha, d.name) for d in diseases if d.matched], self.urgency)
 
-    def search(self, terms: Sequence[str], top: int = 10) -> list[DiseaseMatch]:
+    def search(self, terms: Sequence[str], top: int = 10, reorder: Reorder | None = None) -> list[DiseaseMatch]:
+        """The ``top`` disorders for ``terms``, in the scorer's order or in ``reorder``'s (a second stage, e.g.
+        :func:`healthqa.symptoms.search.learned_order`); each keeps the scorer's score."""
         query, scores = self.ranking(terms)
         if not query or not self.features:
             return []
-        order = np.argsort(-scores, kind="stable")[:top]
-        return [self.explain(int(i), query, float(scores[i])) for i in order if math.isfinite(scores[i])]
+        order = reorder(self, query, scores) if reorder is not None else np.argsort(-scores, kind="stable")
+        return [self.explain(int(i), query, float(scores[i])) for i in order[:top] if math.isfinite(scores[i])]
 
 
 def _store_arrays(

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from healthqa.app.errors import ApiError
 from healthqa.symptoms.hpo import HPOIndex, TermMatch
-from healthqa.symptoms.search import SymptomIndex, SymptomResult, groups_of
+from healthqa.symptoms.search import SymptomIndex, SymptomResult, groups_of, learned_order
 
 MAX_IDS = 50
 MAX_ADDED_WORDS = 20
@@ -138,6 +138,6 @@ def run_symptom_query(index: SymptomIndex, query: SymptomQuery) -> SymptomSearch
     for phrase in query.words:
         keep(hpo.match(phrase), True)
     terms = [m.term for m in mapping if m.used or not m.term.matched]
-    diseases = index.search([t.hpo_id for t in terms if t.matched], query.top)
+    diseases = index.search([t.hpo_id for t in terms if t.matched], query.top, learned_order())
     result = SymptomResult(terms, diseases, hpo.version, groups_of(index, diseases), index.urgent(diseases))
     return SymptomSearch(result, mapping)
