@@ -9,7 +9,9 @@ Prints JSON:
   labelled 1), on the same file;
 - ``cross_validation``: the whole training procedure (fit and threshold) cross-validated by question
   over ``qa-train1-liveqa-dev.xml`` + ``qa-train2-alexa.xml``, with CHiQA's figures on the same questions;
-  the training files include 19 questions with no correct answer, which score 0 on every rank figure.
+  the training files include 19 questions with no correct answer, which score 0 on every rank figure;
+- ``cross_source``: the whole procedure fitted on one training file and scored on the other (LiveQA questions
+  and Alexa questions: another source, as the test questions are), each way, with their mean accuracy.
 
 Figures (see :func:`healthqa.mediqa.training.mediqa_metrics`): ``accuracy`` of the labels; ``mrr``, the
 official-style MRR over healthqa's order restricted to the answers it labelled 1 (first correct one);
@@ -24,6 +26,8 @@ import json
 import time
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from healthqa import learned
 from healthqa.mediqa import rerank, training
@@ -64,13 +68,22 @@ def main() -> None:
     result["validation"]["seconds_per_question"] = seconds / len(questions)
     result["chiqa_validation"] = _chiqa(questions)
 
-    dataset = training.rerank_dataset([args.data / name for name in training.QA_TRAIN], encoder)
+    sources = [training.rerank_dataset([args.data / name], encoder) for name in training.QA_TRAIN]
+    dataset = training.RerankData(
+        [q for source in sources for q in source.questions], np.vstack([s.matrix for s in sources]),
+        np.concatenate([s.labels for s in sources]),
+        np.concatenate([s.groups + sum(len(o.questions) for o in sources[:i]) for i, s in enumerate(sources)]))
     result["cross_validation"] = {
         "folds": args.folds,
         "grouped_by": "question",
         "healthqa": training.cross_validate_rerank(dataset, folds=args.folds),
         "chiqa": _chiqa(dataset.questions),
     }
+    carried = training.cross_source_validate(sources)
+    result["cross_source"] = {
+        f"fitted on {fitted}": figures for fitted, figures in zip(training.QA_TRAIN, carried, strict=True)
+    }
+    result["cross_source"]["mean_accuracy"] = sum(f["accuracy"] for f in carried) / len(carried)
     print(json.dumps(result, indent=1))
 
 
