@@ -113,3 +113,36 @@ def test_the_accuracy_curve_labels_the_forced_rows_one_at_every_cut() -> None:
     curve = training.accuracy_curve(probabilities, labels, np.array([False, True, False, False]))
     at = {float(cut): float(value) for cut, value in zip(training.CUTS, curve, strict=True)}
     assert at[0.5] == 0.75 and at[0.7] == 1.0 and at[0.95] == 0.75
+
+
+def _source(rng: np.random.Generator, questions: int, share_correct: float, tag: str) -> training.RerankData:
+    """Invented re-ranking questions whose first feature marks the correct answers, the rest noise."""
+    from healthqa.mediqa import rerank
+
+    asked, rows, labels, groups = [], [], [], []
+    for q in range(questions):
+        correct = rng.random(4) < share_correct
+        correct[0] = True  # every question has a correct answer
+        answers = tuple(rerank.MediqaAnswer(f"{tag}{q}-{a}", "an answer", "https://example.org/", a + 1,
+                                            a + 1, 4 if ok else 1) for a, ok in enumerate(correct))
+        asked.append(rerank.MediqaQuestion(f"{tag}{q}", "a question", answers))
+        for ok in correct:
+            row = rng.normal(size=len(rerank.FEATURES))
+            row[0] += 6.0 if ok else -6.0
+            rows.append(row)
+            labels.append(int(ok))
+            groups.append(q)
+    return training.RerankData(asked, np.asarray(rows), np.asarray(labels, dtype=np.int64),
+                               np.asarray(groups, dtype=np.int64))
+
+
+def test_cross_source_validation_scores_each_sources_model_on_the_other_source() -> None:
+    rng = np.random.default_rng(5)
+    few, many = _source(rng, 10, 0.3, "a"), _source(rng, 12, 0.5, "b")
+    fitted_on_few, fitted_on_many = training.cross_source_validate([few, many])
+    # Each model is scored on the other source's questions only.
+    assert fitted_on_few["questions"] == 12 and fitted_on_many["questions"] == 10
+    assert fitted_on_few["answers"] == 48 and fitted_on_many["answers"] == 40
+    # The marking feature carries over to the other source, although the shares of correct answers differ
+    # (answering "not correct" to every answer would score 0.40 and 0.55 here).
+    assert fitted_on_few["accuracy"] > 0.8 and fitted_on_many["accuracy"] > 0.8
