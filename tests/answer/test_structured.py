@@ -141,6 +141,9 @@ def test_the_four_classes_on_the_founding_documents(tmp_path: Path, kb_backend: 
         assert not brand.abstained
         assert [(i.fields["brand"], i.fields["generic"], i.source, i.cited_as) for i in brand.structured] == [
             ("Firdapse", "amifampridine phosphate", "RareGuru (GARD data)", SAVED_COPY)]
+        # The other way: the generic, which only the drug table names, answers with the same row.
+        generic = answerer.ask("what does amifampridine do?")
+        assert not generic.abstained and [i.fields["brand"] for i in generic.structured] == ["Firdapse"]
         for question, section in (("how do they test for LEMS?", "exams and tests"),
                                   ("what complications can lambert eaton syndrome lead to?", "complications")):
             answer = answerer.ask(question)

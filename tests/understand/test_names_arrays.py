@@ -89,3 +89,20 @@ def test_arrays_that_are_not_a_name_index_are_refused() -> None:
         NameIndex.from_arrays({**arrays, "flags": arrays["flags"][:-1]}, extra)
     with pytest.raises(KeyError):
         NameIndex.from_arrays(arrays, {})
+
+
+def test_a_drug_tables_generic_is_a_name_where_no_page_is_about_it(tmp_path: Path) -> None:
+    brands = [(3, "Zentrava", "velmorastine sodium"), (3, "Quellox", "hydrocortisone")]
+    built = NameIndex([(1, "Hydrocortisone", "title"), (2, "Lambert-Eaton syndrome", "title")],
+                      dictionary=DICTIONARY, brands=brands)
+    mapped = NameIndex.from_arrays(round_trip(*built.arrays()[:1], tmp_path), built.arrays()[1])
+    for index in (built, mapped):
+        # In full and by its first word, typos tolerated; known only by the table, so no documents.
+        for question in ("what is velmorastine?", "is velmorastine sodium safe", "what is velmorastin"):
+            [match] = index.find(question)
+            assert (match.name, match.generic, match.document_ids) == (
+                "velmorastine" if "sodium" not in question else "velmorastine sodium", "velmorastine sodium",
+                frozenset()), question
+        # A generic that a page is about stays that page's name.
+        [known] = index.find("what is hydrocortisone?")
+        assert (known.generic, known.document_ids) == ("", frozenset({1}))

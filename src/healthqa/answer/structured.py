@@ -98,16 +98,21 @@ def organisation_items(store: Store, document_ids: Iterable[int], limit: int = 1
     return items
 
 
-def drug_items(store: Store, mentions: Iterable[tuple[int, str, str]], brands: Iterable[str]) -> list[StructuredItem]:
-    """The drug-table rows among ``mentions`` ((document id, brand, generic) rows) whose brand is one of
-    ``brands`` (compared normalised), one item per row."""
-    wanted = {normalise(brand) for brand in brands} - {""}
-    chosen = [(document_id, brand, generic) for document_id, brand, generic in mentions
-              if normalise(brand) in wanted]
+def drug_items(store: Store, mentions: Iterable[tuple[int, str, str]], names: Iterable[str]) -> list[StructuredItem]:
+    """The drug-table rows among ``mentions`` ((document id, brand, generic) rows) that one of ``names`` names
+    (compared normalised): by their brand, their generic, or the generic's first word ("amifampridine" for
+    "amifampridine phosphate"); one item per row."""
+    wanted = {normalise(name) for name in names} - {""}
+
+    def named(brand: str, generic: str) -> bool:
+        written = normalise(generic)
+        return normalise(brand) in wanted or written in wanted or written.split(" ")[0] in wanted
+
+    chosen = [document_id for document_id, brand, generic in mentions if named(brand, generic)]
     items: list[StructuredItem] = []
-    for document in _documents(store, [document_id for document_id, _, _ in chosen]):
+    for document in _documents(store, chosen):
         for number, row in enumerate(document.drugs, start=1):
-            if normalise(row.brand) in wanted:
+            if named(row.brand, row.generic):
                 items.append(_item(document, "drug", number, "Brand name and generic name",
                                    {"brand": row.brand, "generic": row.generic}, _DRUG_FIELDS))
     return items

@@ -28,9 +28,9 @@ class FocusMatch:
     # may be CLOVES syndrome or the spice). A guess never restricts an answer to the name's pages.
     corrected: bool = False
     expansion: str = ""  # the condition's title when the question wrote an abbreviation of it ("LEMS")
-    # The generic name when the name matched is a brand from an ingested page's drug table ("Firdapse" ->
-    # "amifampridine phosphate"); ``document_ids`` are then the generic's documents (none when the knowledge
-    # base has no page about it).
+    # The generic name when the name matched is a name from an ingested page's drug table: a brand ("Firdapse"
+    # -> "amifampridine phosphate") or, where no page is about it, the generic itself ("amifampridine");
+    # ``document_ids`` are then the generic's documents (none when the knowledge base has no page about it).
     generic: str = ""
 
 
@@ -50,7 +50,9 @@ class NameIndex:
     one of them is not the eponym ("hunters" is not Hunter's syndrome).
     ``brands`` are (document id, brand, generic) rows of ingested pages' drug tables: each brand becomes a
     name of the generic's documents (found by the generic's name, or its first words: "amifampridine
-    phosphate" is "amifampridine"), known even where the knowledge base has no page about the generic.
+    phosphate" is "amifampridine"), known even where the knowledge base has no page about the generic. A
+    generic that names nothing yet becomes a name too, in full and by its first word when that is long and
+    no everyday word ("amifampridine"): the drug table is then what the knowledge base knows of it.
 
     :meth:`arrays` gives the index as flat arrays and :meth:`from_arrays` reads it back from them (memory-mapped:
     see ``healthqa.answer.answerer.name_index``), with the same answers.
@@ -113,6 +115,12 @@ class NameIndex:
             generic_of.setdefault(key, generic)
             named[key] |= _generic_documents(named, generic)
             display.setdefault(key, brand)
+        for _, _, generic in brands:
+            for key, written in _generic_keys(generic, everyday):
+                if key not in named and key not in generic_of:
+                    generic_of[key] = generic
+                    named[key] = set()
+                    display.setdefault(key, written)
         keys_of: dict[int, set[str]] = defaultdict(set)
         for key, documents in named.items():
             for document_id in documents:
@@ -267,7 +275,8 @@ class NameIndex:
                 generic = self._generic_of.get(key, "")
                 matches.append(FocusMatch(self._display[key], " ".join(originals[start:start + size]),
                                           self._same_condition(docs), was_corrected,
-                                          generic or self._expansion(key, docs), generic))
+                                          generic if generic and normalise(generic) != key
+                                          else self._expansion(key, docs), generic))
         return matches
 
     def _same_condition(self, documents: Set[int], generic: int = 30) -> frozenset[int]:
@@ -320,6 +329,20 @@ class NameIndex:
         elif len(span) == 1 and (key in STOPWORDS or len(key) < 3):
             return None
         return key, docs
+
+
+def _generic_keys(generic: str, everyday: Collection[str]) -> list[tuple[str, str]]:
+    """(key, as written) for a drug table's generic name: in full, and its first word when that is a long
+    word, not an everyday one ("amifampridine phosphate": also "amifampridine")."""
+    written = generic.strip()
+    full = normalise(written)
+    if len(full) < 3 or full in STOPWORDS:
+        return []
+    keys = [(full, written)]
+    first = full.split(" ")[0]
+    if first != full and len(first) >= 6 and first not in everyday and first not in STOPWORDS:
+        keys.append((first, written.split()[0]))
+    return keys
 
 
 def _generic_documents(names: Mapping[str, set[int]], generic: str) -> set[int]:
