@@ -12,8 +12,8 @@ from healthqa.mediqa.qtype_training import liveqa_type
 from healthqa.mediqa.training import main
 from healthqa.records import SectionType
 
-# Consumer-style questions written for this test about made-up conditions: no line or phrase of LiveQA.
-_LIVEQA = [
+# Consumer-style messages written for this test about made-up conditions, with the type a reader gave each.
+_CONSUMER = [
     ("treatment", "my Dravelin palsy got worse, which treatment should I ask the nurse about"),
     ("treatment", "we want to treat our boy's Kesterby rash at home, ideas"),
     ("treatment", "what can I take to cure Morrowcroft fungus for good"),
@@ -26,44 +26,42 @@ _LIVEQA = [
     ("organization", "looking for a support group for families facing Dravelin palsy"),
     ("organization", "an organization or charity that backs adults with Kesterby fever"),
 ]
-# Typed questions in the manner of an encyclopedia's headings, written for this test (not MedQuAD's templates).
-_MEDQUAD = [
-    ("treatment", "Treating Dravelin palsy: which options ?"), ("treatment", "Kesterby fever treatment choices ?"),
-    ("exams and tests", "Tests that diagnose Dravelin palsy ?"), ("exams and tests", "Kesterby fever: which test ?"),
-    ("causes", "Dravelin palsy: its cause ?"), ("causes", "The cause behind Kesterby fever ?"),
-    ("support groups", "Dravelin palsy support groups ?"), ("support groups", "Kesterby fever support groups ?"),
+# Typed questions written for this test, one per line of a small XML file of our own layout (the reader takes any
+# ``Question`` element with a ``qtype`` attribute).
+_TYPED = [
+    ("treatment", "Treating Dravelin palsy: which options?"), ("treatment", "Kesterby fever treatment choices"),
+    ("exams and tests", "Tests that diagnose Dravelin palsy"), ("exams and tests", "Kesterby fever: which test?"),
+    ("causes", "Dravelin palsy: its cause"), ("causes", "The cause behind Kesterby fever"),
+    ("support groups", "Dravelin palsy support groups"), ("support groups", "Kesterby fever support groups"),
 ]
 
 
 def _write_fixtures(root: Path) -> tuple[Path, Path]:
-    liveqa = root / "liveqa"
-    liveqa.mkdir()
-    questions = "".join(
-        f"<NLM-QUESTION questionid='Q{n}'><SUBJECT></SUBJECT><MESSAGE>{message}</MESSAGE><SUB-QUESTIONS>"
-        f"<SUB-QUESTION><ANNOTATIONS><FOCUS>x</FOCUS><TYPE>{kind}</TYPE></ANNOTATIONS></SUB-QUESTION>"
-        "</SUB-QUESTIONS></NLM-QUESTION>"
-        for n, (kind, message) in enumerate(_LIVEQA))
-    (liveqa / "fixture-train.xml").write_text(f"<NLM-QUESTIONS>{questions}</NLM-QUESTIONS>", encoding="utf-8")
-    medquad = root / "medquad" / "1_Fixture_QA"
-    medquad.mkdir(parents=True)
-    pairs = "".join(f"<QAPair><Question qtype='{kind}'>{text}</Question><Answer>-</Answer></QAPair>"
-                    for kind, text in _MEDQUAD)
-    (medquad / "0001.xml").write_text(f"<Document><QAPairs>{pairs}</QAPairs></Document>", encoding="utf-8")
-    return liveqa, root / "medquad"
+    """A folder of consumer messages (only the elements the reader reads) and a folder of typed questions."""
+    consumer = root / "consumer"
+    consumer.mkdir()
+    messages = "".join(f"<NLM-QUESTION><MESSAGE>{message}</MESSAGE><TYPE>{kind}</TYPE></NLM-QUESTION>"
+                       for kind, message in _CONSUMER)
+    (consumer / "messages.xml").write_text(f"<fixture>{messages}</fixture>", encoding="utf-8")
+    typed = root / "typed" / "invented-set"
+    typed.mkdir(parents=True)
+    lines = "".join(f"<Question qtype='{kind}'>{text}</Question>" for kind, text in _TYPED)
+    (typed / "questions.xml").write_text(f"<fixture>{lines}</fixture>", encoding="utf-8")
+    return consumer, root / "typed"
 
 
 def test_the_rebuild_command_fits_and_writes_a_small_model_that_records_its_training_files(
     tmp_path: Path, capsys: pytest.CaptureFixture[str],
 ) -> None:
-    liveqa, medquad = _write_fixtures(tmp_path)
+    consumer, typed = _write_fixtures(tmp_path)
     out = tmp_path / "model"
     out.mkdir()
-    assert main(["qtype", "--liveqa", str(liveqa), "--medquad", str(medquad), "--out", str(out)]) == 0
+    assert main(["qtype", "--liveqa", str(consumer), "--medquad", str(typed), "--out", str(out)]) == 0
     report = json.loads(capsys.readouterr().out)["qtype"]
     assert len(report["grid"]) == 6 and report["chosen"] in report["grid"]
     assert report["cue_margin"] in (0.0, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5)
     model = learned_qtype.read(out)
-    assert model.trained_on == ["fixture-train.xml", "medquad/1_Fixture_QA"]
+    assert model.trained_on == ["messages.xml", "medquad/invented-set"]
     assert {"treatment", "exams and tests", "causes", "support groups"} <= set(model.classes)
     assert model.ranked("how do they test for gout")[0] == "exams and tests"
     assert model.ranked("what can cure my asthma")[0] == "treatment"
