@@ -20,34 +20,18 @@ Writes into ``<db>.derived``: run it on a copy of a knowledge base.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import random
-import subprocess
 import sys
 import time
-import types
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from _legacy import legacy_module
 from healthqa.app.api.condition_search import NameSearch, candidates_for
 from healthqa.conditions import AmbiguousConditionError, ConditionNotFoundError, DiseaseIndex, disease_record
 from healthqa.conditions._names import abbreviation
 from healthqa.store.sqlite import SQLiteStore
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def legacy_module(commit: str, path: str, name: str) -> types.ModuleType:
-    """A module as it was at ``commit`` (its imports resolve against today's package)."""
-    source = subprocess.run(["git", "-C", str(ROOT), "show", f"{commit}:{path}"], check=True,
-                            capture_output=True, text=True).stdout
-    spec = importlib.util.spec_from_loader(name, loader=None)
-    assert spec is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    exec(compile(source, path, "exec"), module.__dict__)  # our own repository's code, as committed
-    return module
 
 
 def outcome(call: Any) -> Any:

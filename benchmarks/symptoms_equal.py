@@ -21,18 +21,15 @@ Writes into ``<db>.derived``: run it on a copy of a knowledge base.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import os
-import subprocess
-import sys
 import time
-import types
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from _legacy import legacy_module
 from healthqa.conditions import index_for as disease_index_for
 from healthqa.store.sqlite import SQLiteStore
 from healthqa.symptoms.groups import group_siblings
@@ -41,18 +38,6 @@ from healthqa.symptoms.index import SymptomIndex
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CASES = ROOT.parent / "shared" / "data" / "phenopackets" / "dev-cases.jsonl"
-
-
-def legacy_module(commit: str, path: str, name: str) -> types.ModuleType:
-    """A module as it was at ``commit`` (its imports resolve against today's package)."""
-    source = subprocess.run(["git", "-C", str(ROOT), "show", f"{commit}:{path}"], check=True,
-                            capture_output=True, text=True).stdout
-    spec = importlib.util.spec_from_loader(name, loader=None)
-    assert spec is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    exec(compile(source, path, "exec"), module.__dict__)  # our own repository's code
-    return module
 
 
 def case_view(index: Any, terms: list[str]) -> dict[str, Any]:

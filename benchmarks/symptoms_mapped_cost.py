@@ -30,9 +30,10 @@ import statistics
 import subprocess
 import sys
 import time
-import types
 from pathlib import Path
 from typing import Any
+
+from _legacy import legacy_module
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CASES = ROOT.parent / "shared" / "data" / "phenopackets" / "dev-cases.jsonl"
@@ -54,15 +55,8 @@ def private_mib() -> tuple[float, float]:
 
 def legacy_modules(commit: str) -> tuple[Any, Any]:
     """``healthqa/symptoms/hpo.py`` and ``index.py`` as of ``commit``, the index importing that ontology module."""
-    modules = []
-    for path, name in (("hpo.py", "healthqa.symptoms.hpo"), ("index.py", "legacy_symptom_index")):
-        source = subprocess.run(["git", "-C", str(ROOT), "show", f"{commit}:src/healthqa/symptoms/{path}"],
-                                check=True, capture_output=True, text=True).stdout
-        module = types.ModuleType(name)
-        sys.modules[name] = module  # the legacy index imports the legacy ontology module
-        exec(compile(source, path, "exec"), module.__dict__)  # our own repository's code
-        modules.append(module)
-    return modules[0], modules[1]
+    hpo = legacy_module(commit, "src/healthqa/symptoms/hpo.py", "healthqa.symptoms.hpo")
+    return hpo, legacy_module(commit, "src/healthqa/symptoms/index.py", "legacy_symptom_index")
 
 
 def child(kb: Path, cases_path: Path, legacy: str | None) -> dict[str, Any]:

@@ -327,11 +327,7 @@ def cross_validate_rerank(dataset: RerankData, folds: int = FOLDS, seed: int = 0
         )
         model = fit_rerank(part)
         for index in test_q:
-            rows = dataset.rows_of(int(index))
-            scores = model.probabilities(dataset.matrix[rows])
-            ranked[int(index)] = rerank.rank_by_scores(
-                dataset.questions[int(index)], [float(s) for s in scores], model.threshold
-            )
+            ranked[int(index)] = _ranked(model, dataset, int(index))
     return mediqa_metrics(ranked)
 
 
@@ -343,17 +339,15 @@ def cross_source_validate(sources: Sequence[RerankData]) -> list[dict[str, float
     results = []
     for index, source in enumerate(sources):
         model = fit_rerank(source)
-        others = [q for i, other in enumerate(sources) if i != index for q in _ranked(model, other)]
-        results.append(mediqa_metrics(others))
+        results.append(mediqa_metrics([_ranked(model, other, q) for i, other in enumerate(sources) if i != index
+                                       for q in range(len(other.questions))]))
     return results
 
 
-def _ranked(model: LinearModel, dataset: RerankData) -> list[list[rerank.RankedAnswer]]:
-    ranked = []
-    for i, question in enumerate(dataset.questions):
-        scores = [float(p) for p in model.probabilities(dataset.matrix[dataset.rows_of(i)])]
-        ranked.append(rerank.rank_by_scores(question, scores, model.threshold))
-    return ranked
+def _ranked(model: LinearModel, dataset: RerankData, index: int) -> list[rerank.RankedAnswer]:
+    """The answers of ``dataset``'s question ``index`` in ``model``'s order, labelled by its threshold."""
+    scores = model.probabilities(dataset.matrix[dataset.rows_of(index)])
+    return rerank.rank_by_scores(dataset.questions[index], [float(s) for s in scores], model.threshold)
 
 
 # The MedQuAD question each annotated LiveQA question type asks, as MedQuAD words it ("{}": the focus).

@@ -11,14 +11,11 @@ import numpy as np
 from healthqa.mapped import StringTable
 
 
-class Texts(Sequence[str]):
-    """Strings by position over a :class:`~healthqa.mapped.StringTable` (``.index`` and ``in`` included)."""
+class _Strings(Sequence[str]):
+    """A sequence of strings given by its length and one string by position (subclasses say how)."""
 
-    def __init__(self, arrays: Mapping[str, np.ndarray], name: str) -> None:
-        self._table = StringTable(arrays[f"{name}-blob"], arrays[f"{name}-offsets"])
-
-    def __len__(self) -> int:
-        return len(self._table)
+    def _string(self, position: int) -> str:
+        raise NotImplementedError
 
     @overload
     def __getitem__(self, position: int) -> str: ...
@@ -28,8 +25,21 @@ class Texts(Sequence[str]):
 
     def __getitem__(self, position: int | slice) -> str | list[str]:
         if isinstance(position, slice):
-            return [self._table[i] for i in range(len(self))[position]]
-        return self._table[int(position)]
+            return [self._string(i) for i in range(len(self))[position]]
+        return self._string(int(position))
+
+
+class Texts(_Strings):
+    """Strings by position over a :class:`~healthqa.mapped.StringTable` (``.index`` and ``in`` included)."""
+
+    def __init__(self, arrays: Mapping[str, np.ndarray], name: str) -> None:
+        self._table = StringTable(arrays[f"{name}-blob"], arrays[f"{name}-offsets"])
+
+    def __len__(self) -> int:
+        return len(self._table)
+
+    def _string(self, position: int) -> str:
+        return self._table[position]
 
 
 class SortedKeys(Mapping[str, int]):
@@ -77,7 +87,7 @@ class SortedKeys(Mapping[str, int]):
         return bytes(self._keys[int(position)]).decode("utf-8")
 
 
-class KeyList(Sequence[str]):
+class KeyList(_Strings):
     """The keys of a :class:`SortedKeys` by position (the index's ``terms``)."""
 
     def __init__(self, keys: SortedKeys) -> None:
@@ -86,18 +96,10 @@ class KeyList(Sequence[str]):
     def __len__(self) -> int:
         return len(self._keys)
 
-    @overload
-    def __getitem__(self, position: int) -> str: ...
-
-    @overload
-    def __getitem__(self, position: slice) -> list[str]: ...
-
-    def __getitem__(self, position: int | slice) -> str | list[str]:
-        if isinstance(position, slice):
-            return [self._keys.key(i) for i in range(len(self))[position]]
-        if not -len(self) <= int(position) < len(self):
+    def _string(self, position: int) -> str:
+        if not -len(self) <= position < len(self):
             raise IndexError(position)
-        return self._keys.key(int(position) % len(self))
+        return self._keys.key(position % len(self))
 
     def __contains__(self, key: object) -> bool:
         return key in self._keys

@@ -43,7 +43,6 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from scipy.optimize import minimize
 
 from healthqa.symptoms.index import DEFAULTS, SymptomIndex
 from healthqa.symptoms.knowledge import ORPHANET
@@ -262,6 +261,8 @@ def fit_conditional_logit(x: FloatArray, truth_at: IntArray, penalty: float) -> 
 
     ``x``: (cases, candidates, features), standardised; ``truth_at``: the true candidate's position, -1 where the
     true disorder is not among the candidates (such a case is left out)."""
+    from scipy.optimize import minimize  # only to fit: a search that reads the model never loads it
+
     usable = truth_at >= 0
     xs, ts = x[usable], truth_at[usable]
     picked = xs[np.arange(len(ts)), ts]
