@@ -310,3 +310,16 @@ def test_names_in_capitals_are_acronyms_not_words() -> None:
     assert focus_of("what is CLIPPERS?", names) == {51}
     assert focus_of("what is CHARGE?", names) == {50}
     assert focus_of("charge syndrome in adults", names) == {50}  # the full name reads in any case
+
+
+@pytest.mark.parametrize(("text", "cued"), [
+    ("what is lambert-eaton syndrome?", True),
+    ("tell me about LEMS", True),
+    ("is LEMS inherited?", True),
+    ("does LEMS affect breathing?", False),
+    ("is IVIG used for LEMS?", False),
+])
+def test_whether_the_question_s_words_say_what_it_asks(text: str, cued: bool, names: NameIndex) -> None:
+    understood = understand(text, names)
+    assert understood.type_cued is cued
+    assert cued or understood.qtype is SectionType.INFORMATION

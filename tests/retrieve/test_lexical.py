@@ -10,7 +10,14 @@ import pytest
 
 from healthqa.ingest import ingest_path
 from healthqa.records import SectionType
-from healthqa.retrieve.lexical import LexicalIndex, passage_index, query_terms, question_index, tokens
+from healthqa.retrieve.lexical import (
+    LexicalIndex,
+    passage_index,
+    query_terms,
+    question_index,
+    term_sets,
+    tokens,
+)
 from healthqa.store import Store, open_store
 from kb_builders import KnowledgeBases, make_document, write_gout_and_holmes_adie
 
@@ -70,6 +77,11 @@ def test_tokens_are_stemmed_and_folded() -> None:
     assert tokens("Running CAFÉ runners") == ["run", "cafe", "runner"]
     # Single letters are no query words (as in the store's query builder); digits are.
     assert query_terms("a B 7 gout Gout") == ["7", "gout"]
+
+
+def test_term_sets_join_a_row_s_columns() -> None:
+    assert term_sets([("Gout", "What is it?", "Joints swell"), ("",)]) == [
+        {"gout", "what", "is", "it", "joint", "swell"}, set()]
 
 
 def test_tokens_are_fts5s_short_words_unstemmed_and_emoji_kept() -> None:

@@ -24,7 +24,7 @@ from healthqa.learned import ranker as learned_ranker
 from healthqa.records import SectionType
 from healthqa.retrieve.derived import Derived
 from healthqa.retrieve.encoder import Encoder
-from healthqa.retrieve.lexical import LexicalIndex, passage_index, question_index
+from healthqa.retrieve.lexical import LexicalIndex, passage_index, query_terms, question_index, term_sets
 from healthqa.retrieve.passages import PassageTable, mapped_tables
 from healthqa.retrieve.phrases import phrase_counter
 from healthqa.retrieve.vectors import _BLAS, VectorIndex, build_vectors
@@ -60,15 +60,21 @@ _NAME_LISTS = frozenset({SectionType.BRAND_NAMES.value, SectionType.BRAND_NAMES_
 _NAME_WORDS = frozenset({"brand", "brands", "generic", "generics", "name", "names", "named", "called", "sold"})
 
 
-# The features of a scored passage, in the order _score computes them.
-FEATURES = ("passage_lexical", "question_lexical", "semantic", "focus", "title_focus", "type_match", "type_near",
-            "tier")
+# The features of a scored passage, in the order _score computes them; "coverage" comes last, computed only for
+# the best candidates (see Weights.coverage).
+_SUMMED_FEATURES = ("passage_lexical", "question_lexical", "semantic", "focus", "title_focus", "type_match",
+                    "type_near", "tier")
+FEATURES = (*_SUMMED_FEATURES, "coverage")
 _TIER_VALUE = {"government_reviewed": 0.0, "reviewed_publisher": -0.2, "unreviewed": -1.0}
 # Learning to rank (issue 16): what the learned ranker (healthqa.learned.ranker) reads of a scored passage:
 # FEATURES, the hand-weighted score, the passage's length and how many of the question's words its title and
 # its FAQ question hold.
-LEARNED_FEATURES = (*FEATURES, "hand_score", "log_words", "title_overlap", "question_overlap")
+LEARNED_FEATURES = (*_SUMMED_FEATURES, "hand_score", "log_words", "title_overlap", "question_overlap")
 _WORDS = re.compile(r"[a-z0-9]+")
+# How many of the best candidates get their coverage computed (tokenized) for a question.
+COVERAGE_DEPTH = 30
+# A scored candidate while ranking: (minus its score, public id, row id, its FEATURES values).
+Row = tuple[float, str, int, tuple[float, ...]]
 
 
 @dataclass(frozen=True)
@@ -90,6 +96,13 @@ class Weights:
     # LiveQA training-164 set (benchmarks/liveqa_train.py --weight ...; the rule costs MAP 0.009 there) and the
     # founding pages, where the complications passage trails a causes one by 0.65 (see BENCHMARKS.md).
     type_first_margin: float = 0.7
+    # The share of the question's content words (FTS5 terms) that the passage's title, heading and text hold, a
+    # coordination-level match: "does LEMS affect breathing?" wants the LEMS passage that says "breathing", not
+    # the one most like the question as a whole. Added to the best candidates' scores (COVERAGE_DEPTH at least).
+    coverage: float = 1.0
+    # The type agreement an "information" passage gets when the question's type is "information" only because no
+    # cue of another type fired (Understanding.type_cued false): its words never asked for a general overview.
+    uncued_type_match: float = 0.0
 
 
 @dataclass
@@ -247,7 +260,7 @@ class Ranker:
         limit: int,
     ) -> list[Scored]:
         """The ``limit`` best candidates, scored; their features are spelled out only for those."""
-        weights = [getattr(self.weights, name) for name in FEATURES]
+        weights = [getattr(self.weights, name) for name in _SUMMED_FEATURES]
         max_lexical = max((s for _, s in lexical.values()), default=0.0) or 1.0
         max_question = max((s for s, _ in question_score.values()), default=0.0) or 1.0
         # Each recognised name counts by how specific it is: "Loperamide" says more than "diarrhea".
@@ -265,7 +278,7 @@ class Ranker:
                     focus_of[document_id] = weight
         # Focus and title agreement belong to the document: computed once for its passages.
         by_document: dict[int, tuple[float, float]] = {}
-        rows: list[tuple[float, str, int, tuple[float, ...]]] = []
+        rows: list[Row] = []
         right_type: set[int] = set()  # candidates of the asked type about the focus
         type_first = primary != SectionType.INFORMATION.value
         type_first_focus = max(self.weights.type_first_specificity, 1e-9)
@@ -290,20 +303,24 @@ class Ranker:
                 semantic.get(rowid, 0.0),
                 agreement[0],
                 agreement[1],
-                1.0 if section == primary else 0.0,
+                (1.0 if understood.type_cued else self.weights.uncued_type_match) if section == primary else 0.0,
                 1.0 if section != primary and (section in others or section in near) else 0.0,
                 _TIER_VALUE.get(passage.tier, 0.0),
             )
             score = sum(weight * value for weight, value in zip(weights, values, strict=True))
             if type_first and section == primary and max(agreement) >= type_first_focus:
                 right_type.add(rowid)
-            rows.append((-score, passage.public_id, rowid, values))
+            rows.append((-score, passage.public_id, rowid, (*values, 0.0)))
         # Best first; equal scores by public id (unique among visible passages), which every backend and every
         # ingest of the same sources share, unlike row ids.
         rows.sort()
+        rows = self._with_coverage(rows, candidates, understood, max(limit, COVERAGE_DEPTH))
         # Type before tier: the best passage of the asked type about the focus answers first.
+        # Whether it answers is judged on the scores before coverage: a passage of another type that repeats the
+        # question's words ("what complications can X cause?": a causes passage) does not widen the margin.
         first_right = next((i for i, row in enumerate(rows) if row[2] in right_type), 0)
-        if first_right and rows[0][0] - rows[first_right][0] >= -self.weights.type_first_margin:
+        if first_right and self._before_coverage(rows[first_right]) >= (
+                self._before_coverage(rows[0]) - self.weights.type_first_margin):
             rows.insert(0, rows.pop(first_right))
         scored: list[Scored] = []
         # A text quoted once is not quoted again: 348 GARD pages share "This condition is inherited in an
@@ -324,6 +341,28 @@ class Ranker:
             scored.append(Scored(passage, -negative_score, dict(zip(FEATURES, values, strict=True)), question))
         return scored
 
+    def _before_coverage(self, row: Row) -> float:
+        return -row[0] - self.weights.coverage * row[3][-1]
+
+    def _with_coverage(
+        self, rows: list[Row], candidates: dict[int, PassageRecord], understood: Understanding, depth: int,
+    ) -> list[Row]:
+        """``rows`` (sorted) with the coverage of the best ``depth`` added to their scores, sorted again; the rest
+        keep coverage 0 and stay below them (coverage only adds)."""
+        weight = self.weights.coverage
+        asked = set(query_terms(" ".join(understood.keywords)))
+        if weight <= 0 or not asked:
+            return rows
+        best = rows[:depth]
+        texts = [(candidates[rowid].title, candidates[rowid].heading, candidates[rowid].text)
+                 for _, _, rowid, _ in best]
+        covered: list[Row] = []
+        for (negative_score, public_id, rowid, values), terms in zip(best, term_sets(texts), strict=True):
+            share = len(asked & terms) / len(asked)
+            covered.append((negative_score - weight * share, public_id, rowid, (*values[:-1], share)))
+        covered.sort()
+        return covered + rows[depth:]
+
 
 def learned_features(scored: Scored, keywords: frozenset[str]) -> list[float]:
     """The values of LEARNED_FEATURES for a scored passage; ``keywords``: the question's content words."""
@@ -333,7 +372,7 @@ def learned_features(scored: Scored, keywords: frozenset[str]) -> list[float]:
     question = set(_WORDS.findall(scored.question.lower()))
     share = max(len(keywords), 1)
     return [
-        *(scored.features[name] for name in FEATURES),
+        *(scored.features[name] for name in _SUMMED_FEATURES),
         scored.score,
         math.log1p(words),
         len(keywords & title) / share,

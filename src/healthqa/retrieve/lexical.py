@@ -39,6 +39,11 @@ def tokens(text: str) -> list[str]:
     return fts5_tokenize([(text,)])[0][0]
 
 
+def term_sets(rows: Sequence[Sequence[str]]) -> list[set[str]]:
+    """The FTS5 terms of each row (up to three text columns together)."""
+    return [set(itertools.chain.from_iterable(columns)) for columns in fts5_tokenize(rows)]
+
+
 def query_terms(text: str) -> list[str]:
     """A query's terms as the store searches them: one per distinct word, no single letters, no repeats."""
     return list(dict.fromkeys(fts5_query_terms(text)))

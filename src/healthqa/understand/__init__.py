@@ -78,6 +78,7 @@ _TYPE_CUES: list[tuple[SectionType, str]] = [
      r"what (is|are)\b|tell me about|information|literature|explain|definition|mean\w*"),
 ]
 _COMPILED_CUES = [(kind, re.compile(pattern, re.IGNORECASE)) for kind, pattern in _TYPE_CUES]
+_INFORMATION_CUE = next(pattern for kind, pattern in _COMPILED_CUES if kind is SectionType.INFORMATION)
 
 # The types of MedQuAD's drug, herb and supplement pages (SectionType lists them from "usage" on).
 _DRUG_TYPES = frozenset(list(SectionType)[list(SectionType).index(SectionType.USAGE):])
@@ -209,6 +210,9 @@ class Understanding:
     emergency_cue: str = ""
     emergency_kind: str = ""  # "poison", "suicide" or "general" when ``emergency`` (see emergency_kind)
     keywords: list[str] = field(default_factory=list)
+    # Whether the question's words say what it asks (a cue of ``qtype`` fired, "what is" included); False when
+    # ``qtype`` is "information" only because nothing else was found ("does LEMS affect breathing?").
+    type_cued: bool = True
 
     @property
     def expanded(self) -> str:
@@ -345,4 +349,5 @@ def understand(text: str, names: NameIndex) -> Understanding:
         emergency_kind=emergency_kind(text) if cue else "",
         # A brand's generic name finds the generic's passages ("what is Firdapse?": amifampridine).
         keywords=content_words(concise) + [w for m in focus if m.generic for w in content_words(m.generic)],
+        type_cued=qtypes[0] is not SectionType.INFORMATION or _INFORMATION_CUE.search(concise) is not None,
     )
