@@ -106,3 +106,12 @@ def test_a_drug_tables_generic_is_a_name_where_no_page_is_about_it(tmp_path: Pat
         # A generic that a page is about stays that page's name.
         [known] = index.find("what is hydrocortisone?")
         assert (known.generic, known.document_ids) == ("", frozenset({1}))
+
+
+def test_brands_read_once_from_an_iterator_still_make_the_generic_a_name() -> None:
+    # The ingest hands the store's drug table over as an iterator; both the brands and the generics come from it.
+    brands = iter([(3, "Zentrava", "velmorastine sodium")])
+    index = NameIndex([(2, "Lambert-Eaton syndrome", "title")], dictionary=DICTIONARY, brands=brands)
+    assert [(m.name, m.generic) for m in index.find("what does velmorastine do?")] == [
+        ("velmorastine", "velmorastine sodium")]
+    assert [(m.name, m.generic) for m in index.find("is zentrava safe?")] == [("Zentrava", "velmorastine sodium")]

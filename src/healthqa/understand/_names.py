@@ -108,6 +108,7 @@ class NameIndex:
         for document_id, key in _other_condition_names(named, titled, sources or {}):
             named[key].discard(document_id)
         generic_of: dict[str, str] = {}
+        brands = list(brands)  # read twice below: an iterator (the store's drug table) would be spent after once
         for _, brand, generic in brands:
             key = normalise(brand)
             if not key or key in STOPWORDS or len(key) < 3:
