@@ -46,7 +46,12 @@ def _documents() -> list[ParsedDocument]:
     drug = make_document("amifampridine", "Amifampridine", [], [
         (SectionType.USAGE, "Why is amifampridine prescribed?", AMIFAMPRIDINE_USAGE),
     ], source=MEDLINEPLUS)
-    return [reviewed, article, drug]
+    # A health topic named like a question type: "the side effects of Zorvex" names it too.
+    topic = make_document("side-effects", "Side effects", [], [
+        (SectionType.INFORMATION, "What are side effects?",
+         "Side effects are problems that happen when a medicine does more than it is meant to."),
+    ], source=MEDLINEPLUS)
+    return [reviewed, article, drug, topic]
 
 
 @pytest.fixture(scope="module")
@@ -177,3 +182,13 @@ def test_the_answer_page_and_the_cli_show_the_listed_items_cited(kb_path: str, t
     assert "Brand name and generic name - Dravelin palsy" in output
     assert "Drug name: Zorvex" in output and "Generic name: amifampridine phosphate" in output
     assert "GARD, 2020-05-01; saved copy" in output
+
+
+def test_a_drug_table_row_does_not_answer_a_question_about_the_drug_s_side_effects(answerer: Answerer) -> None:
+    answer = answerer.ask("what are the side effects of zorvex?")
+    assert answer.type == SectionType.SIDE_EFFECTS.value
+    assert [item.kind for item in answer.structured] == ["drug"]  # still shown: it names the generic
+    # ... but the answer says that no trusted passage tells the side effects, of the brand asked about.
+    assert answer.gap is not None
+    assert (answer.gap.focus, answer.gap.type) == ("Zorvex", SectionType.SIDE_EFFECTS.value)
+    assert answerer.ask("what is zorvex?").gap is None

@@ -216,7 +216,8 @@ class Answerer:
             facts=facts,
             emergency_actions=emergency_actions(understood.emergency_kind) if understood.emergency else [],
             structured=structured,
-            gap=find_gap(self.store, understood, answers, bool(facts or structured), self.ranker.passages),
+            gap=find_gap(self.store, understood, answers, bool(facts) or _answer_type(structured, understood),
+                         self.ranker.passages),
         )
 
     def _structured(self, understood: Understanding) -> list[StructuredItem]:
@@ -323,6 +324,15 @@ class _AnswerCache:
     def __len__(self) -> int:
         with self._lock:
             return len(self._answers)
+
+
+def _answer_type(structured: list[StructuredItem], understood: Understanding) -> bool:
+    """Whether a structured item answers the type asked: organisations a support-group question, a drug table's
+    row what a medicine is or is called ("the side effects of Firdapse" are not in the row that names it)."""
+    kinds = {item.kind for item in structured}
+    if understood.qtype is SectionType.SUPPORT_GROUPS:
+        return "organisation" in kinds
+    return "drug" in kinds and understood.qtype in (SectionType.INFORMATION, SectionType.BRAND_NAMES)
 
 
 def name_index(store: Store, drug_mentions: list[tuple[int, str, str]] | None = None) -> NameIndex:

@@ -165,7 +165,7 @@ def find_gap(store: Store, understood: Understanding, shown: Sequence[Shown], ha
     table = passages or PassageTable(store)
     subject, pages = _subject(table, understood.focus, qtype)
     # Where no name has a page of that type, a passage about any name the question mentions may answer.
-    about = [subject] if pages else understood.focus
+    about = [subject] if pages else _not_the_type(understood.focus, qtype)
     if any(about_subject(table, passage, match) for passage in answering for match in about):
         return None
     topic = topic_of(qtype, subject.name)
@@ -182,12 +182,19 @@ def _subject(
     """What the question asks ``qtype`` of, with the source pages that have it: the first name it mentions whose
     pages ask a question of that type ("the side effects of metformin" are metformin's, not those of the
     MedlinePlus topic called "Side effects"; "ibuprofen with high blood pressure" asks of the medicine's page);
-    the first name, with no page, when none has one."""
+    the first name, with no page, when none has one, other than the name of the type itself ("the side effects of
+    Firdapse", where only the page called "Side effects" is a page)."""
     for match in focus:
         pages = source_pages(table, sorted(match.document_ids)[:_DOCUMENTS_READ], qtype)
         if pages:
             return match, pages
-    return focus[0], []
+    return _not_the_type(focus, qtype)[0], []
+
+
+def _not_the_type(focus: Sequence[FocusMatch], qtype: SectionType) -> list[FocusMatch]:
+    """The names of ``focus`` other than the type's own name (a page called "Side effects" is what such a question
+    asks about only when it names nothing else)."""
+    return [match for match in focus if normalise(match.name) != normalise(qtype.value)] or list(focus)
 
 
 def about_subject(table: PassageTable, passage: Shown, subject: FocusMatch) -> bool:
