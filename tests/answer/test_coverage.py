@@ -77,3 +77,12 @@ def test_coverage_counts_stemmed_words_of_title_heading_and_text(answerer: Answe
     # all but "affect", the overview only the name.
     assert by_text[COMPLICATIONS] == 0.75
     assert by_text[OVERVIEW] == 0.5
+
+
+def test_a_server_s_answerer_reads_the_same_coverage_off_its_full_text_matrix(answerer: Answerer) -> None:
+    server = Answerer(answerer.store, in_memory=True)
+    assert server.ranker.passage_lexical is not None and answerer.ranker.passage_lexical is None
+    understood = answerer.understand("does marvelle syndrome affect breathing?")
+    one_off = answerer.ranker.rank(understood, limit=5)
+    assert [(s.passage.rowid, s.features["coverage"]) for s in server.ranker.rank(understood, limit=5)] == [
+        (s.passage.rowid, s.features["coverage"]) for s in one_off]

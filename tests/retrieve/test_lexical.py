@@ -55,6 +55,16 @@ def test_passage_scores_match_fts5(store: Store, query: str) -> None:
 
 
 @pytest.mark.parametrize("query", QUERIES)
+def test_the_terms_a_row_holds_read_off_the_matrix_match_tokenizing_it(store: Store, query: str) -> None:
+    passages = list(store.iter_passages())
+    index = passage_index(store, passages)
+    asked = set(query_terms(query))
+    expected = [len(asked & terms) for terms in term_sets([(p.title, p.heading, p.text) for p in passages])]
+    # Row ids the index does not hold hold nothing.
+    assert index.held(asked, [p.rowid for p in passages] + [-5]).tolist() == [*expected, 0]
+
+
+@pytest.mark.parametrize("query", QUERIES)
 def test_question_scores_match_fts5(store: Store, query: str) -> None:
     index, questions = question_index(store)
     expected = [(q.rowid, score) for q, score in store.search_questions(query, 10)]

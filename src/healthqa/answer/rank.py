@@ -354,11 +354,15 @@ class Ranker:
         if weight <= 0 or not asked:
             return rows
         best = rows[:depth]
-        texts = [(candidates[rowid].title, candidates[rowid].heading, candidates[rowid].text)
-                 for _, _, rowid, _ in best]
+        rowids = [rowid for _, _, rowid, _ in best]
+        if self.passage_lexical is not None:  # the same terms, read off the full-text matrix (no tokenizing)
+            held = self.passage_lexical.held(asked, rowids).tolist()
+        else:
+            texts = [(candidates[rowid].title, candidates[rowid].heading, candidates[rowid].text) for rowid in rowids]
+            held = [len(asked & terms) for terms in term_sets(texts)]
         covered: list[Row] = []
-        for (negative_score, public_id, rowid, values), terms in zip(best, term_sets(texts), strict=True):
-            share = len(asked & terms) / len(asked)
+        for (negative_score, public_id, rowid, values), count in zip(best, held, strict=True):
+            share = count / len(asked)
             covered.append((negative_score - weight * share, public_id, rowid, (*values[:-1], share)))
         covered.sort()
         return covered + rows[depth:]

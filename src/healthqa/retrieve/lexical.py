@@ -161,6 +161,25 @@ class LexicalIndex:
     def __len__(self) -> int:
         return len(self.rowids)
 
+    def held(self, terms: Iterable[str], rowids: Sequence[int]) -> np.ndarray:
+        """How many of ``terms`` (index terms, as :func:`query_terms` makes them) each of ``rowids`` holds: what
+        :func:`term_sets` of the indexed columns would tell, read off the matrix instead of tokenizing again."""
+        position_of = self._positions()
+        positions = np.asarray([position_of.get(rowid, -1) for rowid in rowids], dtype=np.int64)
+        counts = np.zeros(len(positions), dtype=np.int64)
+        matrix = self.matrix
+        for term in set(terms):
+            column = self.vocabulary.get(term)
+            if column is not None:
+                counts += np.isin(positions, matrix.indices[matrix.indptr[column]:matrix.indptr[column + 1]])
+        return counts
+
+    def _positions(self) -> dict[int, int]:
+        positions: dict[int, int] | None = getattr(self, "_position_of", None)
+        if positions is None:
+            positions = self._position_of = {int(rowid): i for i, rowid in enumerate(self.rowids.tolist())}
+        return positions
+
     def search(self, query: str, limit: int) -> list[tuple[int, float]]:
         """(row id, score) of the best rows containing any query word, best first."""
         columns = [self.vocabulary[w] for w in query_terms(query) if w in self.vocabulary]
