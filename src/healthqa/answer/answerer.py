@@ -31,7 +31,7 @@ from healthqa.retrieve import derived
 from healthqa.retrieve.encoder import Encoder, default_encoder, english_words
 from healthqa.retrieve.phrases import PhraseCounter, phrase_counter
 from healthqa.store.base import Store
-from healthqa.understand import NameIndex, Understanding, normalise, understand
+from healthqa.understand import FocusMatch, NameIndex, Understanding, normalise, understand
 
 log = logging.getLogger("healthqa.answer")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\"'])")
@@ -181,7 +181,8 @@ class Answerer:
 
     def _answer(self, question: str, top: int) -> Answer:
         understood = self.understand(question)
-        ranked = self.ranker.rank(understood, limit=max(top, 10))
+        # A comparison looks deeper: one condition's pages may fill the first ten.
+        ranked = self.ranker.rank(understood, limit=max(top, 30 if understood.compares else 10))
         trusted = self._about_named_condition([s for s in ranked if self._trustworthy(s)], understood)
         facts = []
         if understood.focus and understood.qtype in KINDS_FOR:
@@ -196,7 +197,8 @@ class Answerer:
                 if not understood.focus else
                 f"The knowledge base has nothing that answers this about {understood.focus[0].name}."
             )
-        answers = [self._item(s, understood) for s in trusted[:top]]
+        shown = self._each_side(trusted, understood, top) if understood.compares else trusted[:top]
+        answers = [self._item(s, understood) for s in shown]
         # The lead (display only, after the ranking): the sentences of the shown passage that answer the type asked.
         lead = choose_lead(self.store, understood, answers, self.ranker.passages)
         if lead is not None:
@@ -237,8 +239,9 @@ class Answerer:
         """Only the passages about the conditions the question names, when it names a specific one and such
         passages are there: "Is LEMS inherited?" is not answered by another syndrome's inheritance page,
         however closely its wording matches. Everyday names ("pain", "exercise") filter nothing."""
-        named = [m for m in understood.focus
-                 if not m.corrected and self.ranker.specificity(m.matched) >= self.thresholds.specific_name]
+        # A comparison is about each condition it names, however common.
+        named = [m for m in understood.focus if not m.corrected and (
+            understood.compares or self.ranker.specificity(m.matched) >= self.thresholds.specific_name)]
         if not named:
             return trusted
         documents = frozenset().union(*(m.document_ids for m in named))
@@ -246,6 +249,28 @@ class Answerer:
         about = [s for s in trusted if s.passage.document_id in documents
                  or any(name in normalise(s.passage.title) for name in names)]
         return about or trusted
+
+    def _each_side(self, trusted: list[Scored], understood: Understanding, top: int) -> list[Scored]:
+        """The best ``top`` of ``trusted``, with the best passage about each condition a comparison names among
+        them (in place of the lowest of the others), in the ranking's order."""
+        shown = trusted[:top]
+        for match in understood.focus:
+            about = [s for s in trusted if self._is_about(s, match)]
+            if not about or any(s in shown for s in about):
+                continue
+            # The lowest shown passage whose condition keeps another passage shown makes room.
+            for position in range(len(shown) - 1, -1, -1):
+                sides = [m for m in understood.focus if self._is_about(shown[position], m)]
+                if all(sum(self._is_about(s, m) for s in shown) > 1 for m in sides):
+                    shown[position] = about[0]
+                    break
+        order = {id(s): i for i, s in enumerate(trusted)}
+        return sorted(shown, key=lambda s: order[id(s)])
+
+    @staticmethod
+    def _is_about(scored: Scored, match: FocusMatch) -> bool:
+        return scored.passage.document_id in match.document_ids or (
+            bool(match.name) and normalise(match.name) in normalise(scored.passage.title))
 
     def _trustworthy(self, scored: Scored) -> bool:
         t = self.thresholds

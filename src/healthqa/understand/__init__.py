@@ -78,6 +78,8 @@ _TYPE_CUES: list[tuple[SectionType, str]] = [
      r"what (is|are)\b|tell me about|information|literature|explain|definition|mean\w*"),
 ]
 _COMPILED_CUES = [(kind, re.compile(pattern, re.IGNORECASE)) for kind, pattern in _TYPE_CUES]
+_COMPARE = re.compile(r"\b(differen(ce|ces|t)|differ(s|ing)?|distinguish\w*|compar(e|ed|ing|ison)|versus|vs\b|"
+                      r"(the )?same (thing )?as|similar to|mistaken for|confused with)", re.IGNORECASE)
 _INFORMATION_CUE = next(pattern for kind, pattern in _COMPILED_CUES if kind is SectionType.INFORMATION)
 
 # The types of MedQuAD's drug, herb and supplement pages (SectionType lists them from "usage" on).
@@ -213,6 +215,9 @@ class Understanding:
     # Whether the question's words say what it asks (a cue of ``qtype`` fired, "what is" included); False when
     # ``qtype`` is "information" only because nothing else was found ("does LEMS affect breathing?").
     type_cued: bool = True
+    # Whether it asks how two things compare ("the difference between LEMS and myasthenia gravis"): then the
+    # answer quotes each named condition's sources, not the better-matched one's alone.
+    compares: bool = False
 
     @property
     def expanded(self) -> str:
@@ -350,4 +355,5 @@ def understand(text: str, names: NameIndex) -> Understanding:
         # A brand's generic name finds the generic's passages ("what is Firdapse?": amifampridine).
         keywords=content_words(concise) + [w for m in focus if m.generic for w in content_words(m.generic)],
         type_cued=qtypes[0] is not SectionType.INFORMATION or _INFORMATION_CUE.search(concise) is not None,
+        compares=len(focus) >= 2 and _COMPARE.search(concise) is not None,
     )
