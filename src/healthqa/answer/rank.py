@@ -71,6 +71,7 @@ _TIER_VALUE = {"government_reviewed": 0.0, "reviewed_publisher": -0.2, "unreview
 # its FAQ question hold.
 LEARNED_FEATURES = (*_SUMMED_FEATURES, "hand_score", "log_words", "title_overlap", "question_overlap")
 _WORDS = re.compile(r"[a-z0-9]+")
+_CLAUSE_END = re.compile(r"[.!?:;]\s|\n")
 # How many of the best candidates get their coverage computed (tokenized) for a question.
 COVERAGE_DEPTH = 30
 # A scored candidate while ranking: (minus its score, public id, row id, its FEATURES values).
@@ -283,7 +284,7 @@ class Ranker:
         type_first = primary != SectionType.INFORMATION.value
         type_first_focus = max(self.weights.type_first_specificity, 1e-9)
         for rowid, passage in candidates.items():
-            if passage.section in _NAME_LISTS and not names_asked:
+            if (passage.section in _NAME_LISTS and not names_asked) or _lead_in_only(passage.text):
                 continue
             agreement = by_document.get(passage.document_id)
             if agreement is None:
@@ -366,6 +367,13 @@ class Ranker:
             covered.append((negative_score - weight * share, public_id, rowid, (*values[:-1], share)))
         covered.sort()
         return covered + rows[depth:]
+
+
+def _lead_in_only(text: str) -> bool:
+    """Whether a passage is only the sentence that introduces a list its page lost ("Complications of LEMS may
+    include:", a saved page whose list items were not kept): it answers nothing, however well it matches."""
+    said = text.strip()
+    return said.endswith(":") and not _CLAUSE_END.search(said[:-1])
 
 
 def learned_features(scored: Scored, keywords: frozenset[str]) -> list[float]:

@@ -1,0 +1,45 @@
+"""A passage that is only the lead-in of a list its saved page lost ("Complications of X may include:") is never
+quoted as an answer; over a small knowledge base built here."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from healthqa.answer.answerer import Answerer
+from healthqa.records import SectionType
+from healthqa.store import open_store
+from kb_builders import BLOG, KnowledgeBases, make_document
+
+LEAD_IN = "Complications of Marvelle syndrome may include:"
+FULL = "Marvelle syndrome may lead to falls and, rarely, to trouble breathing."
+
+
+@pytest.fixture(scope="module")
+def answerer(tmp_path_factory: pytest.TempPathFactory, kb_backend: KnowledgeBases) -> Iterator[Answerer]:
+    reviewed = make_document("marvelle", "Marvelle syndrome", [], [
+        (SectionType.INFORMATION, "What is Marvelle syndrome?", "Marvelle syndrome is a rare disorder of nerves."),
+        (SectionType.COMPLICATIONS, "What are the complications of Marvelle syndrome?", LEAD_IN),
+    ])
+    blog = make_document("marvelle-blog", "Marvelle syndrome explained", ["Marvelle syndrome"], [
+        (SectionType.COMPLICATIONS, "Complications", FULL)], source=BLOG)
+    store = open_store(kb_backend.build(tmp_path_factory.mktemp("lead-ins") / "kb.db", [reviewed, blog],
+                                        embed=True))
+    yield Answerer(store)
+    store.close()
+
+
+def test_a_lead_in_without_its_list_is_not_an_answer(answerer: Answerer) -> None:
+    question = "what are the complications of marvelle syndrome?"
+    # The lead-in would win on every feature (a reviewed source, the type asked, the question's own heading); it
+    # is no candidate at all, so type before tier lifts the passage of that type that says something.
+    ranked = answerer.ranker.rank(answerer.understand(question), limit=10)
+    assert LEAD_IN not in [s.passage.text for s in ranked]
+    texts = [item.text for item in answerer.ask(question).answers]
+    assert texts[0] == FULL and LEAD_IN not in texts
+
+
+def test_a_passage_that_goes_on_after_its_colon_is_an_answer(answerer: Answerer) -> None:
+    texts = [item.text for item in answerer.ask("what is marvelle syndrome?").answers]
+    assert texts[0] == "Marvelle syndrome is a rare disorder of nerves."
