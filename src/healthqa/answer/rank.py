@@ -65,6 +65,7 @@ _NAME_WORDS = frozenset({"brand", "brands", "generic", "generics", "name", "name
 _SUMMED_FEATURES = ("passage_lexical", "question_lexical", "semantic", "focus", "title_focus", "type_match",
                     "type_near", "tier")
 FEATURES = (*_SUMMED_FEATURES, "coverage")
+_TIER_AT = FEATURES.index("tier")
 _TIER_VALUE = {"government_reviewed": 0.0, "reviewed_publisher": -0.2, "unreviewed": -1.0}
 # Learning to rank (issue 16): what the learned ranker (healthqa.learned.ranker) reads of a scored passage:
 # FEATURES, the hand-weighted score, the passage's length and how many of the question's words its title and
@@ -93,10 +94,12 @@ class Weights:
     # that type about its focus is a candidate, the best such passage comes first, however well another
     # type's passage scores. A focus counts from this specificity (see Ranker.specificity; above 1: never).
     type_first_specificity: float = 0.0
-    # ... provided it answers: its score is at most this far below the best candidate's. Both chosen on the
-    # LiveQA training-164 set (benchmarks/liveqa_train.py --weight ...; the rule costs MAP 0.009 there) and the
-    # founding pages, where the complications passage trails a causes one by 0.65 (see BENCHMARKS.md).
-    type_first_margin: float = 0.7
+    # ... provided it answers: its relevance (the score without coverage and tier, see Ranker._relevance) is at
+    # most this far below the best candidate's. The smallest of the grid 0.3 / 0.7 / 1 / 1.5 / never that puts the
+    # founding pages' complications passage first (it trails an overview by 0.705 once the empty lead-in
+    # "Complications of LEMS may include:" is no candidate); the rule costs LiveQA training-164 MAP 0.021 and
+    # MRR 0.030 at 1.0 (0.011 / 0.018 at 0.7), dev nothing (BENCHMARKS.md, session 14).
+    type_first_margin: float = 1.0
     # The share of the question's content words (FTS5 terms) that the passage's title, heading and text hold, a
     # coordination-level match: "does LEMS affect breathing?" wants the LEMS passage that says "breathing", not
     # the one most like the question as a whole. Added to the best candidates' scores (COVERAGE_DEPTH at least).
@@ -317,11 +320,12 @@ class Ranker:
         rows.sort()
         rows = self._with_coverage(rows, candidates, understood, max(limit, COVERAGE_DEPTH))
         # Type before tier: the best passage of the asked type about the focus answers first.
-        # Whether it answers is judged on the scores before coverage: a passage of another type that repeats the
-        # question's words ("what complications can X cause?": a causes passage) does not widen the margin.
+        # Whether it answers is judged on relevance alone: not coverage (a passage of another type that repeats the
+        # question's words, "what complications can X cause?": a causes passage, does not widen the margin), not
+        # authority (issue 16: authority orders answers of equal relevance, it never lifts a wrong-type passage).
         first_right = next((i for i, row in enumerate(rows) if row[2] in right_type), 0)
-        if first_right and self._before_coverage(rows[first_right]) >= (
-                self._before_coverage(rows[0]) - self.weights.type_first_margin):
+        if first_right and self._relevance(rows[first_right]) >= (
+                self._relevance(rows[0]) - self.weights.type_first_margin):
             rows.insert(0, rows.pop(first_right))
         scored: list[Scored] = []
         # A text quoted once is not quoted again: 348 GARD pages share "This condition is inherited in an
@@ -342,8 +346,10 @@ class Ranker:
             scored.append(Scored(passage, -negative_score, dict(zip(FEATURES, values, strict=True)), question))
         return scored
 
-    def _before_coverage(self, row: Row) -> float:
-        return -row[0] - self.weights.coverage * row[3][-1]
+    def _relevance(self, row: Row) -> float:
+        """A row's score without its coverage and its authority (the tier)."""
+        values = row[3]
+        return -row[0] - self.weights.coverage * values[-1] - self.weights.tier * values[_TIER_AT]
 
     def _with_coverage(
         self, rows: list[Row], candidates: dict[int, PassageRecord], understood: Understanding, depth: int,
