@@ -10,6 +10,7 @@ in seconds.
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import inspect
 import json
@@ -21,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from healthqa.answer.rank import build_vectors
+from healthqa.answer.rank import Weights, build_vectors
 from healthqa.ingest import ingest_path
 from healthqa.mediqa.liveqa_training import LiveQATrainingQuestion, read_liveqa_training
 from healthqa.retrieve import encoder as encoding
@@ -277,3 +278,20 @@ class BM25Index:
 
     def rank_ids(self, query: str, k: int = CUTOFF) -> list[tuple[str, float]]:
         return [(self.public_ids[i], score) for i, score in self.search(query, k)]
+
+
+def ranking_check_parser(description: str | None) -> argparse.ArgumentParser:
+    """The options of a ranking check on judged questions: the knowledge base, the data, how much of a judged answer
+    a passage must hold, and ranking weights other than the shipped ones (``--weight NAME=VALUE``)."""
+    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--kb", type=Path, default=DEFAULT_KB)
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--overlap", type=float, default=0.5)
+    parser.add_argument("--weight", action="append", default=[], metavar="NAME=VALUE",
+                        help="a ranking weight other than the shipped one (model selection on training data)")
+    return parser
+
+
+def weights_given(specs: Sequence[str]) -> Weights:
+    """The shipped ranking weights with those of ``specs`` ("NAME=VALUE") replaced."""
+    return Weights(**{name: float(value) for name, _, value in (spec.partition("=") for spec in specs)})

@@ -15,15 +15,13 @@ Prints a JSON summary.
 
 from __future__ import annotations
 
-import argparse
 import json
 import re
 import sys
 from pathlib import Path
 
-from _common import DEFAULT_DATA, DEFAULT_KB, BM25Index, Qrels, build_kb, evaluate, load_liveqa_train
+from _common import BM25Index, Qrels, build_kb, evaluate, load_liveqa_train, ranking_check_parser, weights_given
 from healthqa.answer.answerer import Answerer
-from healthqa.answer.rank import Weights
 from healthqa.store.sqlite import SQLiteStore
 
 _WORD = re.compile(r"[a-z0-9]+")
@@ -69,15 +67,10 @@ def scored_questions(store: SQLiteStore, bm25: BM25Index, data: Path,
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--kb", type=Path, default=DEFAULT_KB)
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
-    parser.add_argument("--overlap", type=float, default=0.5)
+    parser = ranking_check_parser(__doc__)
     parser.add_argument("--detail", type=Path, help="write each question's top 10 and relevant passages here")
-    parser.add_argument("--weight", action="append", default=[], metavar="NAME=VALUE",
-                        help="a ranking weight other than the shipped one (model selection on training data)")
     args = parser.parse_args()
-    weights = Weights(**{name: float(value) for name, _, value in (w.partition("=") for w in args.weight)})
+    weights = weights_given(args.weight)
     if not (args.data / "liveqa-med-2017" / "train").is_dir():
         sys.exit(f"{args.data}: no liveqa-med-2017/train folder; pass --data")
     store = build_kb(args.kb, args.data)

@@ -20,7 +20,6 @@ Prints a JSON summary.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from collections.abc import Sequence
@@ -28,18 +27,17 @@ from pathlib import Path
 from typing import Any
 
 from _common import (
-    DEFAULT_DATA,
-    DEFAULT_KB,
     RELEVANT,
     BM25Index,
     Qrels,
     build_kb,
     evaluate,
     evaluate_condensed,
+    ranking_check_parser,
     unjudged_share,
+    weights_given,
 )
 from healthqa.answer.answerer import Answerer
-from healthqa.answer.rank import Weights
 from healthqa.mediqa.rerank import MediqaQuestion, read_mediqa_questions
 from healthqa.store.sqlite import SQLiteStore
 from liveqa_train import grams
@@ -84,15 +82,10 @@ def judged_set(store: SQLiteStore, bm25: BM25Index, path: Path, overlap: float) 
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--kb", type=Path, default=DEFAULT_KB)
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
-    parser.add_argument("--overlap", type=float, default=0.5)
+    parser = ranking_check_parser(__doc__)
     parser.add_argument("--sets", default="alexa,validation", help="comma-separated: alexa, validation")
-    parser.add_argument("--weight", action="append", default=[], metavar="NAME=VALUE",
-                        help="a ranking weight other than the shipped one (model selection on training data)")
     args = parser.parse_args()
-    weights = Weights(**{name: float(value) for name, _, value in (w.partition("=") for w in args.weight)})
+    weights = weights_given(args.weight)
     folder = args.data / "mediqa-2019"
     if not folder.is_dir():
         sys.exit(f"{args.data}: no mediqa-2019 folder; pass --data")
