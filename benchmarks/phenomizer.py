@@ -34,7 +34,6 @@ import argparse
 import dataclasses
 import functools
 import json
-import math
 import sys
 import time
 from pathlib import Path
@@ -43,13 +42,13 @@ from typing import Any
 import numpy as np
 
 from healthqa.ingest import orphanet
-from healthqa.symptoms.hpo import PHENOTYPIC_ABNORMALITY, ROOT, HPOIndex, load_hpo
+from healthqa.symptoms.hpo import HPOIndex, load_hpo
 from healthqa.symptoms.index import DEFAULTS, Params, SymptomIndex
 from healthqa.symptoms.knowledge import read_exact_omim
+from healthqa.symptoms.simulated import CONDITIONS, Simulator
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = REPO_ROOT.parent / "shared" / "data" / "orphanet" / "orphapackets-2025-12.jsonl.gz"
-CONDITIONS = ("clean", "noise", "imprecision", "both")
 
 
 def load_index(path: Path, hpo: HPOIndex, merge: bool) -> SymptomIndex:
@@ -77,44 +76,6 @@ def hits(scores: np.ndarray, truth: int, cutoffs: tuple[int, ...] = (1, 10)) -> 
     greater = int(np.count_nonzero(scores > own))
     equal = int(np.count_nonzero(scores == own))
     return [min(max((k - greater) / equal, 0.0), 1.0) for k in cutoffs]
-
-
-class Simulator:
-    def __init__(self, index: SymptomIndex, hpo: HPOIndex, rng: np.random.Generator, k: int) -> None:
-        self.index, self.hpo, self.rng, self.k = index, hpo, rng, k
-        self.top = {ROOT, *hpo.children.get(ROOT, ())}
-        phenotypes = hpo.descendants(PHENOTYPIC_ABNORMALITY)
-        self.noise_pool = [t for t in index.terms if t in phenotypes]
-
-    def draw(self, features: dict[str, float], eligible: list[str] | None = None) -> list[str]:
-        terms = eligible if eligible is not None else list(features)
-        weights = np.array([features[t] for t in terms])
-        size = min(self.k, len(terms))
-        picked = self.rng.choice(len(terms), size=size, replace=False, p=weights / weights.sum())
-        return [terms[i] for i in picked]
-
-    def noise(self, features: dict[str, float], count: int) -> list[str]:
-        above = set().union(*(self.hpo.ancestors(t) for t in features))
-        found: list[str] = []
-        for _ in range(100 * count):  # a disorder with very general annotations may have few unrelated terms
-            if len(found) == count:
-                break
-            term = self.noise_pool[int(self.rng.integers(len(self.noise_pool)))]
-            if term in above or term in found or self.hpo.ancestors(term) & features.keys():
-                continue
-            found.append(term)
-        return found
-
-    def imprecise(self, term: str) -> str:
-        choices = sorted(self.hpo.ancestors(term) - {term} - self.top)
-        return choices[int(self.rng.integers(len(choices)))] if choices else term
-
-    def patients(self, d: int) -> dict[str, list[str]]:
-        features = self.index.features[d]
-        clean = self.draw(features)
-        noise = self.noise(features, math.ceil(len(clean) / 2))
-        vague = [self.imprecise(t) for t in clean]
-        return {"clean": clean, "noise": clean + noise, "imprecision": vague, "both": vague + noise}
 
 
 def evaluate(index: SymptomIndex, queries: list[tuple[int, list[str]]], params: Params) -> dict[str, Any]:

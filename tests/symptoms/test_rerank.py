@@ -18,8 +18,10 @@ from healthqa.symptoms.rerank import (
     candidate_features,
     fit_conditional_logit,
     fit_reranker,
+    joined,
     load_reranker,
     resnik_bma,
+    simulated_cases,
 )
 
 PTOSIS, UNILATERAL_PTOSIS, XEROSTOMIA, SEIZURE = "HP:0000508", "HP:0007687", "HP:0000217", "HP:0001250"
@@ -106,7 +108,8 @@ def test_fit_chooses_on_grouped_folds_and_the_model_round_trips() -> None:
     data = TrainingCases(matrix, truth.astype(np.int64), np.stack([truth, np.ones(cases, dtype=int)], axis=1),
                          tuple(f"ORPHA:{i % 10}" for i in range(cases)))
     model = fit_reranker(data, {"note": "invented"})
-    assert model.depth in DEPTHS and model.meta == {"note": "invented", "cases": 40, "diseases": 10}
+    assert model.depth in DEPTHS and model.meta == {
+        "note": "invented", "cases": 40, "diseases": 10, "simulated_cases": 0, "shrink": 0.0}
     assert int(np.argmax(model.weights)) == FEATURES.index("coverage_soft")
     again = SymptomReranker.from_json(model.to_json())
     assert np.allclose(again.scores(matrix[0]), model.scores(matrix[0]))
@@ -120,11 +123,44 @@ def test_fit_chooses_on_grouped_folds_and_the_model_round_trips() -> None:
     assert SymptomReranker.from_json(smaller.to_json()).features == kept
 
 
+def test_simulated_patients_weigh_in_the_fit_but_not_in_the_choice_and_shrink_moves_toward_the_scorer() -> None:
+    rng = np.random.default_rng(2)
+    depth = max(DEPTHS)
+
+    def invented(cases: int, mark: str, weight: float | None) -> TrainingCases:
+        matrix = rng.normal(size=(cases, depth, len(FEATURES)))
+        truth = rng.integers(30, size=cases)
+        matrix[np.arange(cases), truth, FEATURES.index(mark)] += 4.0
+        return TrainingCases(matrix, truth.astype(np.int64), np.stack([truth, np.ones(cases, dtype=int)], axis=1),
+                             tuple(f"ORPHA:{i % 10}" for i in range(cases)),
+                             None if weight is None else np.full(cases, weight))
+
+    # Real cases marked by one feature, many simulated ones by another: weighing 1 each, the simulated ones win.
+    real, simulated = invented(40, "coverage_soft", None), invented(400, "query_exact", 0.01)
+    assert joined(real, simulated).real() == list(range(40))
+    light = fit_reranker(joined(real, simulated), {})
+    heavy = fit_reranker(joined(real, invented(400, "query_exact", 0.99)), {})
+    soft, exact = FEATURES.index("coverage_soft"), FEATURES.index("query_exact")
+    assert light.weights[soft] > light.weights[exact] and heavy.weights[exact] > heavy.weights[soft]
+    assert light.meta["cases"] == 40 and light.meta["simulated_cases"] == 400
+    shrunk = fit_reranker(real, {}, shrink=5.0)
+    assert shrunk.weights[FEATURES.index("score_gap")] == pytest.approx(
+        fit_reranker(real, {}).weights[FEATURES.index("score_gap")] + 5.0)
+
+
+def test_simulated_cases_are_drawn_from_the_disorders_own_annotations(index: SymptomIndex) -> None:
+    drawn = simulated_cases(index, seed=3, disorders=2, weight=0.01)
+    # Each disorder drawn gives one patient per condition (four), each weighing what was asked.
+    assert len(drawn.truth_at) == 8 and set(drawn.weights().tolist()) == {0.01}
+    assert len(set(drawn.disease)) == 2 and drawn.real() == []
+    assert drawn.matrix.shape == (8, max(DEPTHS), len(FEATURES))
+
+
 def test_the_shipped_model_reads() -> None:
     model = load_reranker()
     assert model.features == MODEL_FEATURES and model.weights.shape == (len(MODEL_FEATURES),)
     assert model.depth in DEPTHS
-    assert model.meta["cases"] > 0
+    assert model.meta["cases"] > 0 and model.meta["simulated_cases"] > 0 and model.meta["shrink"] > 0
     assert "log_features" not in model.features  # no prior for richly annotated disorders (issue 18)
 
 
@@ -141,10 +177,10 @@ def test_the_search_shows_the_second_stages_order_with_the_scorers_scores(
     reordered = index.search(terms, top=3, reorder=model.order)
     assert [d.orpha for d in reordered[:2]] == [d.orpha for d in plain[:2]][::-1]
     assert {d.orpha: d.score for d in reordered} == {d.orpha: d.score for d in plain}
-    # The public searches apply the shipped model only when it is switched on (off as shipped: see search.py).
-    assert search.learned_order() is None
-    monkeypatch.setattr(search, "LEARNED_ORDER", True)
+    # The public searches apply the shipped model when it is switched on (on as shipped: see search.py).
     switched_on = search.learned_order()
     assert switched_on is not None
+    monkeypatch.setattr(search, "LEARNED_ORDER", False)
+    assert search.learned_order() is None
     assert [d.orpha for d in index.search(terms, 4, switched_on)] == [
         index.orpha[int(i)] for i in load_reranker().order(index, index.query_terms(terms))]

@@ -17,8 +17,12 @@ simulated patients with imprecise terms lost half their first places. Not the so
 cross-validation that also chose among feature sets left out. It is a conditional logit (a softmax over each
 case's candidates, the true disorder's probability maximised, an L2 penalty on standardised coefficients),
 fitted by :func:`refit` on the real dev cases of issue 18 (GA4GH phenopacket-store patients;
-``../shared/data/phenopackets/dev-cases.jsonl``). The penalty and the depth are chosen by cross-validation
-grouped by disease (4 folds that split the diseases, never a disease's cases apart). The coefficients live in
+``../shared/data/phenopackets/dev-cases.jsonl``) together with simulated patients weighing
+:data:`SIMULATED_WEIGHT` each (:func:`simulated_cases`), so that it does not cost patients who describe their
+features vaguely; then shrunk toward the scorer's order (:data:`SHRINK` added to the score gap's weight), so that
+it pushes no dev case and no simulated lay patient out of the scorer's top 10. The penalty and the depth are
+chosen by cross-validation grouped by disease (4 folds that split the diseases, never a disease's cases apart;
+the simulated patients of a held-out fold's diseases are left out of its fit). The coefficients live in
 ``healthqa/learned/symptom_rerank.json``; one command rebuilds them::
 
     python -m healthqa.symptoms.rerank [--cases FILE] [--data PACKETS] [--out FILE] [--all-features]
@@ -26,7 +30,8 @@ grouped by disease (4 folds that split the diseases, never a disease's cases apa
 ``benchmarks/symptoms_rerank.py`` measures it (nested, disease-grouped CV) beside the scorer and Resnik.
 :func:`healthqa.symptoms.search.learned_order` hands :meth:`SymptomReranker.order` to
 :meth:`SymptomIndex.search <healthqa.symptoms.index.SymptomIndex.search>` (the scores shown stay the scorer's)
-when :data:`healthqa.symptoms.search.LEARNED_ORDER` is on; it ships off (see there and BENCHMARKS.md).
+when :data:`healthqa.symptoms.search.LEARNED_ORDER` is on; it ships on since session 14 (see there and
+BENCHMARKS.md).
 """
 
 from __future__ import annotations
@@ -64,6 +69,18 @@ DEPTHS = (20, 50, 100)
 CHOICE_FOLDS = 4
 CHOICE_SEED = 1000
 MODEL_FILE = "symptom_rerank.json"
+# Simulated patients in the fit (session 14): drawn from SIMULATED_DISORDERS random disorders' own annotations (seed
+# SIMULATED_SEED; the simulated benchmark draws with seed 0), each in the four conditions, each weighing
+# SIMULATED_WEIGHT against a real case's 1. Without them the model cost a third of the first places of patients
+# with vague and unrelated terms. The weight was chosen by disease-grouped CV on the real cases among the weights
+# that keep every simulated column of held-out draws at or above the scorer (BENCHMARKS.md).
+SIMULATED_SEED = 101
+SIMULATED_DISORDERS = 1500
+SIMULATED_WEIGHT = 0.01
+# Shrinkage toward the scorer: added to the standardised score gap's weight after the fit. The smallest of the
+# grid 0 ... 64 at which the model pushes no real dev case (disease-grouped CV) and no simulated lay patient out of
+# the scorer's top 10 (BENCHMARKS.md, session 14).
+SHRINK = 32.0
 
 
 @dataclass(frozen=True)
@@ -256,15 +273,17 @@ def load_reranker() -> SymptomReranker:
 # --- fitting ---------------------------------------------------------------------------------------------------
 
 
-def fit_conditional_logit(x: FloatArray, truth_at: IntArray, penalty: float) -> FloatArray:
-    """Coefficients maximising the sum over cases of log softmax(x w)[truth] - penalty / 2 |w|^2.
+def fit_conditional_logit(x: FloatArray, truth_at: IntArray, penalty: float,
+                          case_weight: FloatArray | None = None) -> FloatArray:
+    """Coefficients maximising the sum over cases of weight x log softmax(x w)[truth] - penalty / 2 |w|^2.
 
     ``x``: (cases, candidates, features), standardised; ``truth_at``: the true candidate's position, -1 where the
-    true disorder is not among the candidates (such a case is left out)."""
+    true disorder is not among the candidates (such a case is left out); ``case_weight``: each case's (1 each)."""
     from scipy.optimize import minimize  # only to fit: a search that reads the model never loads it
 
-    usable = truth_at >= 0
-    xs, ts = x[usable], truth_at[usable]
+    weight_of = np.ones(len(truth_at)) if case_weight is None else case_weight
+    usable = (truth_at >= 0) & (weight_of > 0)
+    xs, ts, ws = x[usable], truth_at[usable], weight_of[usable]
     picked = xs[np.arange(len(ts)), ts]
 
     def loss(w: FloatArray) -> tuple[float, FloatArray]:
@@ -274,8 +293,8 @@ def fit_conditional_logit(x: FloatArray, truth_at: IntArray, penalty: float) -> 
         total = p.sum(axis=1, keepdims=True)
         p /= total
         log_likelihood = z[np.arange(len(ts)), ts] - (z_max[:, 0] + np.log(total[:, 0]))
-        gradient = -(picked - np.einsum("ck,ckf->cf", p, xs)).sum(axis=0) + penalty * w
-        return float(-log_likelihood.sum() + 0.5 * penalty * w @ w), gradient
+        gradient = -(ws[:, None] * (picked - np.einsum("ck,ckf->cf", p, xs))).sum(axis=0) + penalty * w
+        return float(-(ws * log_likelihood).sum() + 0.5 * penalty * w @ w), gradient
 
     result: FloatArray = minimize(loss, np.zeros(x.shape[2]), jac=True, method="L-BFGS-B").x
     return result
@@ -289,18 +308,51 @@ class TrainingCases:
     truth_at: IntArray  # the truth's position among the candidates, -1 when it is not among them
     scorer_rank: IntArray  # (cases, 2): disorders scored above the truth, disorders scored the same (itself too)
     disease: tuple[str, ...]  # each case's disease, for the grouped folds
+    # Each case's weight in the fit (None: 1 each); simulated patients weigh less, and are never scored in the
+    # choice of penalty and depth, which reads the real cases (weight 1) alone.
+    weight: FloatArray | None = None
+
+    def weights(self) -> FloatArray:
+        return np.ones(len(self.truth_at)) if self.weight is None else self.weight
+
+    def real(self) -> list[int]:
+        """The cases of real patients (weight 1)."""
+        return [int(i) for i in np.flatnonzero(self.weights() == 1.0)]
 
 
 def training_cases(index: SymptomIndex, cases: Sequence[Mapping[str, Any]]) -> TrainingCases:
     """Cases ``{"orpha": "ORPHA:n", "terms": [...]}`` whose disorder is in the index and has a known term."""
     position = {code: i for i, code in enumerate(index.orpha)}
+    found = [(position.get(str(case["orpha"]).removeprefix("ORPHA:")), index.query_terms(case["terms"]),
+              str(case["orpha"])) for case in cases]
+    return _cases(index, [(truth, terms, disease) for truth, terms, disease in found if truth is not None and terms],
+                  1.0)
+
+
+def simulated_cases(index: SymptomIndex, seed: int = SIMULATED_SEED, disorders: int = SIMULATED_DISORDERS,
+                    weight: float = SIMULATED_WEIGHT) -> TrainingCases:
+    """Simulated patients of ``disorders`` disorders drawn at random (:mod:`healthqa.symptoms.simulated`), each in
+    every condition, weighing ``weight`` each."""
+    from healthqa.symptoms.simulated import CONDITIONS, Simulator  # only to fit
+
+    rng = np.random.default_rng(seed)
+    chosen = sorted(rng.choice(len(index), size=min(disorders, len(index)), replace=False).tolist())
+    simulator = Simulator(index, index.hpo, rng, 5)
+    drawn: list[tuple[int, list[str], str]] = []
+    for d in chosen:
+        patients = simulator.patients(d)
+        for condition in CONDITIONS:
+            terms = index.query_terms(patients[condition])
+            if terms:
+                drawn.append((d, terms, f"ORPHA:{index.orpha[d]}"))
+    return _cases(index, drawn, weight)
+
+
+def _cases(index: SymptomIndex, drawn: Sequence[tuple[int, list[str], str]], weight: float) -> TrainingCases:
+    """The fit's view of patients (true disorder's position, resolved terms, disease code), each weighing ``weight``."""
     depth = max(DEPTHS)
-    rows, truths, ranks, diseases = [], [], [], []
-    for case in cases:
-        truth = position.get(str(case["orpha"]).removeprefix("ORPHA:"))
-        terms = index.query_terms(case["terms"])
-        if truth is None or not terms:
-            continue
+    rows, truths, ranks = [], [], []
+    for truth, terms, _ in drawn:
         scores = index.scores(terms, DEFAULTS)
         top = np.argsort(-scores, kind="stable")[:depth]
         matrix = np.zeros((depth, len(FEATURES)))
@@ -310,9 +362,17 @@ def training_cases(index: SymptomIndex, cases: Sequence[Mapping[str, Any]]) -> T
         truths.append(int(found[0]) if len(found) else -1)
         own = scores[truth]
         ranks.append((int(np.count_nonzero(scores > own)), int(np.count_nonzero(scores == own))))
-        diseases.append(str(case["orpha"]))
-    return TrainingCases(np.array(rows), np.array(truths, dtype=np.int64), np.array(ranks, dtype=np.int64),
-                         tuple(diseases))
+    return TrainingCases(np.array(rows).reshape(-1, depth, len(FEATURES)), np.array(truths, dtype=np.int64),
+                         np.array(ranks, dtype=np.int64).reshape(-1, 2), tuple(d for _, _, d in drawn),
+                         np.full(len(drawn), weight))
+
+
+def joined(first: TrainingCases, second: TrainingCases) -> TrainingCases:
+    """Both sets of cases, in that order."""
+    return TrainingCases(np.concatenate([first.matrix, second.matrix]),
+                         np.concatenate([first.truth_at, second.truth_at]),
+                         np.concatenate([first.scorer_rank, second.scorer_rank]), first.disease + second.disease,
+                         np.concatenate([first.weights(), second.weights()]))
 
 
 def _fit(data: TrainingCases, cases: Sequence[int], penalty: float, depth: int, meta: Mapping[str, Any],
@@ -320,9 +380,12 @@ def _fit(data: TrainingCases, cases: Sequence[int], penalty: float, depth: int, 
     x = data.matrix[list(cases), :depth][..., [FEATURES.index(name) for name in features]]
     truth = data.truth_at[list(cases)].copy()
     truth[truth >= depth] = -1
+    case_weight = data.weights()[list(cases)]
     flat = x.reshape(-1, x.shape[2])
-    mean, scale = flat.mean(axis=0), flat.std(axis=0) + 1e-9
-    weights = fit_conditional_logit((x - mean) / scale, truth, penalty)
+    row_weight = np.repeat(case_weight, depth)[:, None]
+    mean = (row_weight * flat).sum(axis=0) / row_weight.sum()
+    scale = np.sqrt((row_weight * (flat - mean) ** 2).sum(axis=0) / row_weight.sum()) + 1e-9
+    weights = fit_conditional_logit((x - mean) / scale, truth, penalty, case_weight)
     return SymptomReranker(depth, penalty, mean, scale, weights, meta, features)
 
 
@@ -342,16 +405,19 @@ def reciprocal_ranks(model: SymptomReranker, data: TrainingCases, cases: Sequenc
 
 def choose(data: TrainingCases, cases: Sequence[int], features: tuple[str, ...] = FEATURES,
            seed: int = CHOICE_SEED) -> tuple[float, int]:
-    """(penalty, depth) with the best MRR over a disease-grouped CV of ``cases`` (:data:`CHOICE_FOLDS` folds)."""
-    diseases = sorted({data.disease[i] for i in cases})
+    """(penalty, depth) with the best MRR over a disease-grouped CV of the real ``cases`` (:data:`CHOICE_FOLDS`
+    folds). Every fit also reads the other cases given (simulated patients) of diseases outside its held-out fold."""
+    real = set(data.real())
+    diseases = sorted({data.disease[i] for i in cases if i in real})
     np.random.default_rng(seed).shuffle(diseases)
     fold = {d: k % CHOICE_FOLDS for k, d in enumerate(diseases)}
     best, best_mrr = (PENALTIES[0], DEPTHS[0]), -1.0
     for penalty, depth in itertools.product(PENALTIES, DEPTHS):
         reciprocal: list[float] = []
         for f in range(CHOICE_FOLDS):
-            model = _fit(data, [i for i in cases if fold[data.disease[i]] != f], penalty, depth, {}, features)
-            reciprocal += reciprocal_ranks(model, data, [i for i in cases if fold[data.disease[i]] == f])
+            fit_on = [i for i in cases if fold.get(data.disease[i], -1) != f]
+            model = _fit(data, fit_on, penalty, depth, {}, features)
+            reciprocal += reciprocal_ranks(model, data, [i for i in cases if i in real and fold[data.disease[i]] == f])
         mrr = round(sum(reciprocal) / len(reciprocal), 3)  # as the benchmarks round: ties go to the first
         if mrr > best_mrr:
             best, best_mrr = (penalty, depth), mrr
@@ -359,12 +425,18 @@ def choose(data: TrainingCases, cases: Sequence[int], features: tuple[str, ...] 
 
 
 def fit_reranker(data: TrainingCases, meta: Mapping[str, Any] | None = None,
-                 features: tuple[str, ...] = FEATURES) -> SymptomReranker:
-    """The model over all ``data``: penalty and depth by :func:`choose`, then fitted on every case."""
+                 features: tuple[str, ...] = FEATURES, shrink: float = 0.0) -> SymptomReranker:
+    """The model over all ``data``: penalty and depth by :func:`choose`, then fitted on every case; ``shrink``
+    added to the score gap's standardised weight (toward the scorer's own order)."""
     everyone = list(range(len(data.truth_at)))
     penalty, depth = choose(data, everyone, features)
-    meta = {**(meta or {}), "cases": len(everyone), "diseases": len(set(data.disease))}
-    return _fit(data, everyone, penalty, depth, meta, features)
+    real = data.real()
+    meta = {**(meta or {}), "cases": len(real), "diseases": len({data.disease[i] for i in real}),
+            "simulated_cases": len(everyone) - len(real), "shrink": shrink}
+    model = _fit(data, everyone, penalty, depth, meta, features)
+    if shrink and "score_gap" in features:
+        model.weights[features.index("score_gap")] += shrink
+    return model
 
 
 def refit(cases_path: Path, data_path: Path, out: Path, features: tuple[str, ...] = MODEL_FEATURES
@@ -377,8 +449,10 @@ def refit(cases_path: Path, data_path: Path, out: Path, features: tuple[str, ...
     index = SymptomIndex.from_documents(orphanet.read(data_path), load_hpo(), cache_size=8192,
                                         exact_omim=read_exact_omim(data_path))
     cases = [json.loads(line) for line in cases_path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    meta = {"cases_file": cases_path.name, "packets": data_path.name}
-    model = fit_reranker(training_cases(index, cases), meta, features)
+    meta = {"cases_file": cases_path.name, "packets": data_path.name, "simulated_seed": SIMULATED_SEED,
+            "simulated_disorders": SIMULATED_DISORDERS, "simulated_weight": SIMULATED_WEIGHT}
+    data = joined(training_cases(index, cases), simulated_cases(index))
+    model = fit_reranker(data, meta, features, SHRINK)
     out.write_text(json.dumps(model.to_json(), indent=1) + "\n", encoding="utf-8")
     return model
 
