@@ -184,3 +184,18 @@ def test_the_search_shows_the_second_stages_order_with_the_scorers_scores(
     assert search.learned_order() is None
     assert [d.orpha for d in index.search(terms, 4, switched_on)] == [
         index.orpha[int(i)] for i in load_reranker().order(index, index.query_terms(terms))]
+
+
+def test_the_disorders_table_is_forgotten_with_its_index() -> None:
+    # A server replaces its symptom index after an ingest: the second stage's table must not keep the old one.
+    import gc
+    import weakref
+
+    from healthqa.symptoms.rerank import disorder_facts
+
+    index = SymptomIndex([Disorder(0, "900003", "Invented rash (test)")], {0: [(RASH, 0.9)]}, load_hpo())
+    assert disorder_facts(index) is disorder_facts(index)  # computed once
+    gone = weakref.ref(index)
+    del index
+    gc.collect()
+    assert gone() is None

@@ -39,7 +39,8 @@ from healthqa.errors import BadInputError, HealthQAError, NotFoundError
 from healthqa.ingest import IngestLimits, StopSignal
 from healthqa.retrieve.encoder import default_encoder
 from healthqa.store import DocumentRecord, Store, document_by_former_number, open_store
-from healthqa.symptoms.search import SymptomIndex
+from healthqa.symptoms.rerank import disorder_facts
+from healthqa.symptoms.search import SymptomIndex, learned_order
 
 log = logging.getLogger("healthqa.app")
 T = TypeVar("T")
@@ -365,6 +366,8 @@ class Service:
             index = SymptomIndex.from_store(store, conditions=conditions)
             # The phrase matcher builds its tables on first use without a lock: build them here, under ours.
             index.hpo.match("dry mouth")
+            if learned_order() is not None:  # so does the second stage its table of the disorders (about 0.8 s)
+                disorder_facts(index)
         except HealthQAError as error:
             log.error("cannot build the symptom index: %s", error)
             raise ApiError(503, "unavailable", UNAVAILABLE) from error

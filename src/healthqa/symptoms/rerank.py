@@ -40,6 +40,8 @@ import argparse
 import functools
 import itertools
 import json
+import threading
+import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
@@ -93,9 +95,21 @@ class DisorderFacts:
     parents: tuple[frozenset[str], ...]  # its Orphanet parent groups' codes
 
 
-@functools.lru_cache(maxsize=4)
+# Held no longer than their index: a server replaces its symptom index after an ingest, and the old one must go.
+_FACTS: weakref.WeakKeyDictionary[SymptomIndex, DisorderFacts] = weakref.WeakKeyDictionary()
+_FACTS_LOCK = threading.Lock()
+
+
 def disorder_facts(index: SymptomIndex) -> DisorderFacts:
-    """The index's :class:`DisorderFacts`, computed once per index."""
+    """The index's :class:`DisorderFacts`, computed once per index (and forgotten with it)."""
+    with _FACTS_LOCK:
+        facts = _FACTS.get(index)
+        if facts is None:
+            facts = _FACTS[index] = _computed_facts(index)
+        return facts
+
+
+def _computed_facts(index: SymptomIndex) -> DisorderFacts:
     starts = index.disease_start
     counts = np.diff(np.append(starts, len(index.annotation_term))).astype(float)
     from_orphanet = np.zeros(len(index.annotation_term))
