@@ -51,7 +51,7 @@ import itertools
 import json
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -262,15 +262,20 @@ SELECTABLE: dict[str, tuple[str, ...]] = {
 }
 
 
+def outer_folds(cases: Sequence[dict[str, Any]], seed: int) -> Iterator[tuple[list[int], list[int]]]:
+    """(training cases, held-out cases) of each disease-grouped outer fold."""
+    fold = disease_folds(cases, seed)
+    for f in range(FOLDS):
+        yield ([i for i, c in enumerate(cases) if fold[c["orpha"]] != f],
+               [i for i, c in enumerate(cases) if fold[c["orpha"]] == f])
+
+
 def feature_set_cv(data: dict[str, Any], cases: Sequence[dict[str, Any]], seed: int
                    ) -> tuple[list[Rank | None], list[dict[str, Any]]]:
     """Nested CV that also chooses the feature set (:data:`SELECTABLE`) on the inner folds of each outer fold."""
-    fold = disease_folds(cases, seed)
     result: list[Rank | None] = [None] * len(cases)
     chosen = []
-    for f in range(FOLDS):
-        train = [i for i, c in enumerate(cases) if fold[c["orpha"]] != f]
-        test = [i for i, c in enumerate(cases) if fold[c["orpha"]] == f]
+    for train, test in outer_folds(cases, seed):
         options = {name: inner_best(with_features(data, names), cases, train, "conditional_logit", seed)
                    for name, names in SELECTABLE.items()}
         name = max(options, key=lambda n: options[n][2])  # ties: the first, the full set
@@ -285,12 +290,9 @@ def feature_set_cv(data: dict[str, Any], cases: Sequence[dict[str, Any]], seed: 
 
 def nested_cv(data: dict[str, Any], cases: Sequence[dict[str, Any]], model: str, seed: int
               ) -> tuple[list[Rank | None], list[dict[str, Any]]]:
-    fold = disease_folds(cases, seed)
     result: list[Rank | None] = [None] * len(cases)
     chosen = []
-    for f in range(FOLDS):
-        train = [i for i, c in enumerate(cases) if fold[c["orpha"]] != f]
-        test = [i for i, c in enumerate(cases) if fold[c["orpha"]] == f]
+    for train, test in outer_folds(cases, seed):
         penalty, depth = inner_choice(data, cases, train, model, seed)
         weights, mean, scale = fit(data, train, model, penalty, depth)
         for i, r in zip(test, reranked(data, weights, mean, scale, depth, test), strict=True):
@@ -304,18 +306,15 @@ def nested_cv(data: dict[str, Any], cases: Sequence[dict[str, Any]], model: str,
 def bidirectional_cv(data: dict[str, Any], cases: Sequence[dict[str, Any]], seed: int
                      ) -> tuple[list[Rank | None], list[dict[str, Any]]]:
     """The shipped score + lambda x coverage; (coverage, lambda) with the best MRR on the training folds."""
-    fold = disease_folds(cases, seed)
     result: list[Rank | None] = [None] * len(cases)
     chosen = []
     options = list(itertools.product(range(len(COVERAGES)), range(len(LAMBDAS))))
     ranks = {o: as_ranks(data["bidirectional"][o[0], o[1]]) for o in options}
-    for f in range(FOLDS):
-        train = [i for i, c in enumerate(cases) if fold[c["orpha"]] != f]
+    for train, test in outer_folds(cases, seed):
         best = max(options, key=lambda o: metrics([ranks[o][i] for i in train])["mrr"])
         chosen.append({"coverage": COVERAGES[best[0]], "lambda": LAMBDAS[best[1]]})
-        for i, c in enumerate(cases):
-            if fold[c["orpha"]] == f:
-                result[i] = ranks[best][i]
+        for i in test:
+            result[i] = ranks[best][i]
     return result, chosen
 
 
