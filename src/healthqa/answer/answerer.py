@@ -253,19 +253,18 @@ class Answerer:
     def _each_side(self, trusted: list[Scored], understood: Understanding, top: int) -> list[Scored]:
         """The best ``top`` of ``trusted``, with the best passage about each condition a comparison names among
         them (in place of the lowest of the others), in the ranking's order."""
-        shown = trusted[:top]
-        for match in understood.focus:
-            about = [s for s in trusted if self._is_about(s, match)]
-            if not about or any(s in shown for s in about):
+        # Positions in ``trusted`` of the passages about each name, worked out once.
+        about = [{i for i, s in enumerate(trusted) if self._is_about(s, match)} for match in understood.focus]
+        shown = list(range(min(top, len(trusted))))
+        for side in about:
+            if not side or side.intersection(shown):
                 continue
             # The lowest shown passage whose condition keeps another passage shown makes room.
-            for position in range(len(shown) - 1, -1, -1):
-                sides = [m for m in understood.focus if self._is_about(shown[position], m)]
-                if all(sum(self._is_about(s, m) for s in shown) > 1 for m in sides):
-                    shown[position] = about[0]
+            for k in range(len(shown) - 1, -1, -1):
+                if all(len(other.intersection(shown)) > 1 for other in about if shown[k] in other):
+                    shown[k] = min(side)
                     break
-        order = {id(s): i for i, s in enumerate(trusted)}
-        return sorted(shown, key=lambda s: order[id(s)])
+        return [trusted[i] for i in sorted(shown)]
 
     @staticmethod
     def _is_about(scored: Scored, match: FocusMatch) -> bool:
