@@ -118,6 +118,7 @@ class LexicalIndex:
         weighted, lengths, vocabulary = _term_frequencies(documents, weights)
         self.rowids = np.asarray(rowids, dtype=np.int64)
         self.vocabulary = vocabulary
+        self._position_of: dict[int, int] | None = None  # row id -> matrix row, made on first use (held)
         count = len(lengths)
         if count != len(self.rowids):
             raise ValueError(f"{len(self.rowids)} row ids for {count} documents")
@@ -145,6 +146,7 @@ class LexicalIndex:
                              f"{len(data)} scores, {len(indices)} rows")
         index = cls.__new__(cls)
         index.rowids = rowids
+        index._position_of = None
         index.vocabulary = {term: column for column, term in enumerate(vocabulary)}
         # copy=False keeps the (memory-mapped) arrays themselves: the pages stay shared between processes.
         index.matrix = sparse.csc_matrix((data, indices, indptr), shape=(len(rowids), len(vocabulary)), copy=False)
@@ -175,10 +177,9 @@ class LexicalIndex:
         return counts
 
     def _positions(self) -> dict[int, int]:
-        positions: dict[int, int] | None = getattr(self, "_position_of", None)
-        if positions is None:
-            positions = self._position_of = {int(rowid): i for i, rowid in enumerate(self.rowids.tolist())}
-        return positions
+        if self._position_of is None:
+            self._position_of = {int(rowid): i for i, rowid in enumerate(self.rowids.tolist())}
+        return self._position_of
 
     def search(self, query: str, limit: int) -> list[tuple[int, float]]:
         """(row id, score) of the best rows containing any query word, best first."""
