@@ -7,7 +7,10 @@ weights file records what it was trained on; these tests compare that with the c
 
 from __future__ import annotations
 
+import json
+import os
 from importlib import resources
+from pathlib import Path
 
 import pytest
 
@@ -23,7 +26,7 @@ LINEAR = {"entail": entail.FEATURES, "rerank": rerank.FEATURES}
 def test_every_shipped_model_is_checked_here() -> None:
     shipped = {item.name.removesuffix(".json") for item in resources.files(learned).iterdir()
                if item.name.endswith(".json")}
-    assert shipped == {*LINEAR, "query_adapter", "qtype", "ltr", "symptom_rerank"}, \
+    assert shipped == {*LINEAR, "query_adapter", "qtype", "ltr", "symptom_rerank", "question_words"}, \
         "a weights file without a check in this file"
 
 
@@ -79,3 +82,18 @@ def test_the_query_adapter_matches_the_current_encoder() -> None:
         f"the adapter was trained on queries cut at {adapter.meta.get('query_tokens')} tokens, the encoder now cuts "
         f"them at {QUERY_TOKENS}: {RETRAIN_ADAPTER}"
     )
+
+
+SHARED_DATA = os.environ.get("HEALTHQA_SHARED_DATA") or Path(__file__).resolve().parents[2].parent / "shared" / "data"
+MEDQUAD = Path(SHARED_DATA) / "medquad"
+
+
+@pytest.mark.skipif(not MEDQUAD.is_dir(), reason=f"MedQuAD not found at {MEDQUAD} (set HEALTHQA_SHARED_DATA)")
+def test_the_shipped_question_words_are_what_the_command_counts_on_medquad() -> None:
+    """question_words.json is what `python -m healthqa.mediqa.training question-words` writes today (the words
+    are index terms: a change to the full-text stemming must count them again)."""
+    from healthqa.mediqa.question_words import count_question_words
+
+    shipped = json.loads(resources.files(learned).joinpath("question_words.json").read_text(encoding="utf-8"))
+    words, _ = count_question_words(MEDQUAD)
+    assert shipped["words"] == words, "count again with `python -m healthqa.mediqa.training question-words`"

@@ -155,6 +155,28 @@ class QueryAdapter:
 
 
 @lru_cache(maxsize=1)
+def question_words() -> frozenset[str]:
+    """The words of question templates ("caus", "affect", "symptom": index terms as the full-text search stems
+    them), counted on MedQuAD's questions by :mod:`healthqa.mediqa.question_words`; read once per process."""
+    resource = resources.files(__name__).joinpath("question_words.json")
+    try:
+        words = json.loads(resource.read_text(encoding="utf-8"))["words"]
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise ConfigError(
+            f"the question words (question_words.json in healthqa.learned) cannot be read: {error}; "
+            "count them again with `python -m healthqa.mediqa.training question-words`"
+        ) from error
+    return frozenset(str(word) for word in words)
+
+
+def save_question_words(words: list[str], meta: dict[str, Any], path: Path | None = None) -> Path:
+    target = path or Path(__file__).resolve().parent / "question_words.json"
+    target.write_text(json.dumps({"words": words, "meta": meta}, indent=0) + "\n", encoding="utf-8")
+    question_words.cache_clear()
+    return target
+
+
+@lru_cache(maxsize=1)
 def query_adapter() -> QueryAdapter:
     """The shipped query adapter, read once per process."""
     return read_query_adapter(resources.files(__name__))

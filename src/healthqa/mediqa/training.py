@@ -14,6 +14,11 @@ The question-type classifier of question understanding (see :mod:`healthqa.mediq
 
     python -m healthqa.mediqa.training qtype [--liveqa DIR] [--medquad DIR]
 
+The words of question templates that the ranking sets apart from what a question asks about (see
+:mod:`healthqa.mediqa.question_words`)::
+
+    python -m healthqa.mediqa.training question-words [--medquad DIR]
+
 ``DIR`` holds the MEDIQA 2019 files; by default ``$HEALTHQA_SOURCES/mediqa-2019`` when that exists,
 else ``../shared/data/mediqa-2019`` beside the repository. Only these files are used:
 
@@ -471,14 +476,23 @@ def train_query_adapter(liveqa: Path, kb: Path, encoder: Encoder | None = None,
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m healthqa.mediqa.training", description=__doc__.split("\n")[0])
-    parser.add_argument("model", choices=("all", "entail", "rerank", "query-adapter", "qtype"))
+    parser.add_argument("model", choices=("all", "entail", "rerank", "query-adapter", "qtype", "question-words"))
     parser.add_argument("--data", type=Path, default=None, help="folder of the MEDIQA 2019 XML files")
     parser.add_argument("--liveqa", type=Path, default=None, help="folder of the LiveQA 2017 training XML files")
     parser.add_argument("--kb", type=Path, default=None, help="a knowledge base holding MedQuAD (query-adapter)")
-    parser.add_argument("--medquad", type=Path, default=None, help="the MedQuAD folder (qtype)")
-    parser.add_argument("--out", type=Path, default=None, help="write the qtype model here, not into the package")
+    parser.add_argument("--medquad", type=Path, default=None, help="the MedQuAD folder (qtype, question-words)")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="write the qtype model (a folder) or the question words (a file) here, not in the package")
     args = parser.parse_args(argv)
     data: Path = args.data or default_data_dir()
+    if args.model == "question-words":  # the words of question templates: see healthqa.mediqa.question_words
+        from healthqa.mediqa.question_words import count_question_words
+
+        words, meta = count_question_words(args.medquad or data.parent / "medquad")
+        written = learned.save_question_words(words, meta, args.out)
+        json.dump({"question-words": {"written": str(written), "words": len(words), **meta}}, sys.stdout, indent=1)
+        print()
+        return 0
     if args.model == "qtype":  # the question-type classifier: see healthqa.mediqa.qtype_training
         from healthqa.mediqa.qtype_training import train_qtype
 

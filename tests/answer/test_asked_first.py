@@ -1,0 +1,99 @@
+"""What a question asks beyond its topic comes first (Ranker._asked_first): "does X affect breathing?" is answered by
+the passage about X that says "breathing", even from a page of a lower tier; "does X cause dry mouth?" by a
+passage about X that names dry mouth, not by the causes of dry mouth. Over a small knowledge base built here."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from healthqa import learned
+from healthqa.answer.answerer import Answerer
+from healthqa.answer.rank import Weights
+from healthqa.records import SectionType
+from healthqa.store import open_store
+from kb_builders import BLOG, KnowledgeBases, make_document
+
+OVERVIEW = ("Marvelle syndrome is a rare disorder in which the body's defences attack the places where nerves "
+            "meet muscles, so that muscles tire and weaken.")
+CAUSES = "Marvelle syndrome is an autoimmune disorder: antibodies attack the endings of the nerves."
+TREATMENT = "Treatment of Marvelle syndrome may include plasma exchange and medicines that help nerves signal."
+# On an unreviewed page: the only passage that says anything about breathing or a dry mouth.
+BREATHING = ("Marvelle syndrome can weaken the muscles used for breathing, most often during effort, and some "
+             "people need support to breathe.")
+DRY_MOUTH = "People with Marvelle syndrome often have a dry mouth and constipation."
+DRY_MOUTH_CAUSES = ("Dry mouth is caused by salivary glands that make too little saliva; some medicines and some "
+                    "diseases cause it.")
+
+
+@pytest.fixture(scope="module")
+def answerer(tmp_path_factory: pytest.TempPathFactory, kb_backend: KnowledgeBases) -> Iterator[Answerer]:
+    reviewed = make_document("marvelle", "Marvelle syndrome", [], [
+        (SectionType.INFORMATION, "What is Marvelle syndrome?", OVERVIEW),
+        (SectionType.CAUSES, "What causes Marvelle syndrome?", CAUSES),
+        (SectionType.TREATMENT, "How is Marvelle syndrome treated?", TREATMENT),
+    ])
+    blog = make_document("marvelle-blog", "Marvelle syndrome", [], [
+        (SectionType.COMPLICATIONS, "Complications", BREATHING),
+        (SectionType.SYMPTOMS, "Symptoms", DRY_MOUTH),
+    ], source=BLOG)
+    dry_mouth = make_document("dry-mouth", "Dry mouth", ["Xerostomia"], [
+        (SectionType.CAUSES, "What causes dry mouth?", DRY_MOUTH_CAUSES),
+        (SectionType.INFORMATION, "What is dry mouth?", "Dry mouth is the feeling that there is too little saliva."),
+    ])
+    store = open_store(kb_backend.build(tmp_path_factory.mktemp("asked") / "kb.db", [reviewed, blog, dry_mouth],
+                                        embed=True))
+    yield Answerer(store)
+    store.close()
+
+
+def first_text(answerer: Answerer, question: str) -> str:
+    return answerer.ranker.rank(answerer.understand(question), limit=5)[0].passage.text
+
+
+def test_the_passage_that_says_what_is_asked_comes_first_even_from_a_lower_tier(answerer: Answerer) -> None:
+    question = "does marvelle syndrome affect breathing?"
+    ranked = answerer.ranker.rank(answerer.understand(question), limit=5)
+    assert ranked[0].passage.text == BREATHING
+    assert ranked[0].passage.tier == "unreviewed"
+    # Without the rule authority would win: the reviewed passages score higher.
+    assert ranked[0].score < max(item.score for item in ranked[1:])
+    off = Answerer(answerer.store, weights=Weights(asked_first=0.0))
+    assert off.ranker.rank(off.understand(question), limit=5)[0].passage.text != BREATHING
+    answer = answerer.ask(question)
+    assert answer.answers[0].text == BREATHING and answer.answers[0].tier == "unreviewed"
+
+
+def test_of_two_topics_the_passage_about_one_that_names_the_other_comes_first(answerer: Answerer) -> None:
+    understood = answerer.understand("does marvelle syndrome cause dry mouth?")
+    assert {match.name for match in understood.focus} >= {"Marvelle syndrome", "Dry mouth"}
+    ranked = answerer.ranker.rank(understood, limit=5)
+    assert ranked[0].passage.text == DRY_MOUTH
+    # Without the rule the causes of dry mouth would come first: they score higher.
+    assert ranked[0].score < max(item.score for item in ranked[1:] if item.passage.text == DRY_MOUTH_CAUSES)
+
+
+def test_a_question_that_asks_nothing_beyond_its_topic_and_type_is_left_alone(answerer: Answerer) -> None:
+    assert first_text(answerer, "what causes marvelle syndrome?") == CAUSES
+    assert first_text(answerer, "what causes dry mouth?") == DRY_MOUTH_CAUSES
+
+
+def test_when_no_passage_says_what_is_asked_the_order_stays(answerer: Answerer) -> None:
+    # "hearing": no passage holds it, so nothing is lifted and the ranking is the one without the rule.
+    understood = answerer.understand("does marvelle syndrome affect hearing?")
+    ranked = answerer.ranker.rank(understood, limit=5)
+    assert [item.score for item in ranked] == sorted((item.score for item in ranked), reverse=True)
+
+
+def test_a_server_s_answerer_lifts_the_same_passage(answerer: Answerer) -> None:
+    server = Answerer(answerer.store, in_memory=True)
+    assert server.ranker.passage_lexical is not None
+    for question in ("does marvelle syndrome affect breathing?", "does marvelle syndrome cause dry mouth?"):
+        assert first_text(server, question) == first_text(answerer, question)
+
+
+def test_the_shipped_question_words_are_template_words_not_what_people_ask_about() -> None:
+    words = learned.question_words()
+    assert {"caus", "affect", "symptom", "treatment", "what"} <= words
+    assert not {"breath", "children", "dry", "mouth", "antibodi"} & words

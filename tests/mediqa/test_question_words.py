@@ -1,0 +1,43 @@
+"""The words of question templates, counted on MedQuAD's questions (healthqa.mediqa.question_words), on small
+MedQuAD-like files written here."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from healthqa.mediqa import training
+from healthqa.mediqa.question_words import count_question_words
+
+TOPICS = ["gout", "asthma", "acne", "lupus", "mumps", "rabies", "scurvy", "tetanus", "rickets", "yaws"]
+
+
+def write_medquad(folder: Path) -> Path:
+    source = folder / "medquad" / "1_Source"
+    source.mkdir(parents=True)
+    for number, topic in enumerate(TOPICS):
+        (source / f"{number}.xml").write_text(
+            "<Document><QAPairs>"
+            f'<QAPair pid="1"><Question qtype="symptoms">What are the symptoms of {topic} ?</Question></QAPair>'
+            f'<QAPair pid="2"><Question qtype="causes">What causes {topic} ?</Question></QAPair>'
+            "</QAPairs></Document>", encoding="utf-8")
+    return folder / "medquad"
+
+
+def test_question_words_are_counted_from_medquad_files(tmp_path: Path) -> None:
+    words, meta = count_question_words(write_medquad(tmp_path), min_share=0.2)
+    # Each topic's name is in 2 of the 20 questions (10%), each template word in 10 or more.
+    assert words == ["ar", "caus", "of", "symptom", "the", "what"]
+    assert meta["counted_on"].startswith("20 distinct MedQuAD questions")
+    with pytest.raises(ValueError, match="no MedQuAD questions"):
+        count_question_words(tmp_path / "empty-folder-that-is-not-there")
+
+
+def test_the_rebuild_command_writes_the_words_where_asked(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "question_words.json"
+    assert training.main(["question-words", "--medquad", str(write_medquad(tmp_path)), "--out", str(target)]) == 0
+    written = target.read_text(encoding="utf-8")
+    # At the shipped share (1%) every word of 20 questions is in at least one of them, so all count.
+    assert '"caus"' in written and '"gout"' in written
+    assert "question-words" in capsys.readouterr().out
