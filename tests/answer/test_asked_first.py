@@ -20,9 +20,9 @@ OVERVIEW = ("Marvelle syndrome is a rare disorder in which the body's defences a
 CAUSES = "Marvelle syndrome is an autoimmune disorder: antibodies attack the endings of the nerves."
 TREATMENT = "Treatment of Marvelle syndrome may include plasma exchange and medicines that help nerves signal."
 # On an unreviewed page: the only passage that says anything about breathing or a dry mouth.
-BREATHING = ("Marvelle syndrome can weaken the muscles used for breathing, most often during effort, and some "
-             "people need support to breathe.")
-DRY_MOUTH = "People with Marvelle syndrome often have a dry mouth and constipation."
+BREATHING_SENTENCE = "It can weaken the muscles used for breathing, most often during effort."
+BREATHING = f"Marvelle syndrome tires the legs first, then the arms. {BREATHING_SENTENCE}"
+DRY_MOUTH = "Marvelle syndrome often causes a dry mouth, dry eyes and constipation."
 DRY_MOUTH_CAUSES = ("Dry mouth is caused by salivary glands that make too little saliva; some medicines and some "
                     "diseases cause it.")
 
@@ -36,7 +36,7 @@ def answerer(tmp_path_factory: pytest.TempPathFactory, kb_backend: KnowledgeBase
     ])
     blog = make_document("marvelle-blog", "Marvelle syndrome", [], [
         (SectionType.COMPLICATIONS, "Complications", BREATHING),
-        (SectionType.SYMPTOMS, "Symptoms", DRY_MOUTH),
+        (SectionType.SYMPTOMS, "What are the symptoms of Marvelle syndrome?", DRY_MOUTH),
     ], source=BLOG)
     dry_mouth = make_document("dry-mouth", "Dry mouth", ["Xerostomia"], [
         (SectionType.CAUSES, "What causes dry mouth?", DRY_MOUTH_CAUSES),
@@ -97,3 +97,10 @@ def test_the_shipped_question_words_are_template_words_not_what_people_ask_about
     words = learned.question_words()
     assert {"caus", "affect", "symptom", "treatment", "what"} <= words
     assert not {"breath", "children", "dry", "mouth", "antibodi"} & words
+
+
+def test_the_lead_quotes_the_sentence_that_says_what_is_asked(answerer: Answerer) -> None:
+    breathing = answerer.ask("does marvelle syndrome affect breathing?").answers[0]
+    assert breathing.text == BREATHING and breathing.key_sentences == [BREATHING_SENTENCE]
+    dry = answerer.ask("does marvelle syndrome cause dry mouth?").answers[0]
+    assert dry.key_sentences == [DRY_MOUTH]

@@ -19,7 +19,9 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from healthqa.answer.gap import Shown, about_subject, answered_type
+from healthqa.answer.rank import asked_terms, name_terms
 from healthqa.records import SectionType, Tier
+from healthqa.retrieve.lexical import query_terms
 from healthqa.retrieve.passages import PassageTable
 from healthqa.store.base import Store
 from healthqa.understand import Understanding, content_words, normalise, type_cue
@@ -159,6 +161,31 @@ def key_sentences(text: str, understood: Understanding, limit: int = LEAD_SENTEN
     return [sentences[i] for i in sorted(best)]
 
 
+def asked_lead(understood: Understanding, shown: Sequence[Quotable], table: PassageTable) -> LeadChoice | None:
+    """The first passage shown, led by its first sentence that holds all the question asks beyond the passage's
+    topic ("does LEMS affect breathing?": the sentence that says "breathing"; see Ranker._asked_first, which puts
+    such a passage first); None when that passage is about none of the question's topics, the question asks
+    nothing beyond them, or no sentence holds it all."""
+    asked = asked_terms(understood)
+    if not shown or not asked:
+        return None
+    first = shown[0]
+    own: set[str] = set()
+    for match in understood.focus:
+        if about_subject(table, first, match):
+            own |= name_terms(match)
+    beyond = set(asked) - own
+    if not own or not beyond:  # a passage about no topic the question names leads as any other would
+        return None
+    sentences = sentences_of(first.text)
+    for i, sentence in enumerate(sentences):
+        if beyond <= set(query_terms(sentence)):
+            follows = sentences[i + 1] if i + 1 < len(sentences) else ""
+            chosen = [sentence, follows] if sentence.endswith(":") and _LIST_ITEM.search(follows) else [sentence]
+            return LeadChoice(0, chosen[:LEAD_SENTENCES])
+    return None
+
+
 def choose_lead(store: Store, understood: Understanding, shown: Sequence[Quotable],
                 passages: PassageTable | None = None) -> LeadChoice | None:
     """The passage of ``shown`` whose sentences lead the answer, with those sentences; None when no passage
@@ -171,6 +198,9 @@ def choose_lead(store: Store, understood: Understanding, shown: Sequence[Quotabl
     sentence, the ranking's order."""
     qtype = understood.qtype
     table = passages or PassageTable(store)
+    asked = asked_lead(understood, shown, table)
+    if asked is not None:
+        return asked
     names = focus_names(understood)
     keywords = frozenset(understood.keywords) - {w for name in names for w in name.split()}
     candidates: list[tuple[tuple[float, ...], int]] = []

@@ -29,7 +29,7 @@ from healthqa.retrieve.passages import PassageTable, mapped_tables
 from healthqa.retrieve.phrases import phrase_counter
 from healthqa.retrieve.vectors import _BLAS, VectorIndex, build_vectors
 from healthqa.store.base import PassageRecord, QuestionRecord, Store
-from healthqa.understand import Understanding, normalise
+from healthqa.understand import FocusMatch, Understanding, normalise
 
 # Where they were defined before dense retrieval moved to healthqa.retrieve.vectors; importers still use them.
 __all__ = ["VectorIndex", "build_vectors"]
@@ -189,7 +189,6 @@ class Ranker:
         self._specificity: dict[str, float] = {}
         self._titles: dict[str, str] = {}  # passage titles normalised, kept across questions
         self._text_keys: dict[int, int] = {}  # a digest of each passage's text, words case-folded
-        self.question_words = learned.question_words()
 
     def specificity(self, name: str) -> float:
         """1 for a name few passages mention (a rare disease), toward 0 for an everyday word ("exercise")."""
@@ -365,13 +364,13 @@ class Ranker:
         holds all of them answers; one that holds none does not, however well it matches the rest (issue 16:
         authority orders answers of equal relevance and never lifts one that does not answer).
         """
-        asked = [term for term in query_terms(" ".join(understood.keywords)) if term not in self.question_words]
+        asked = asked_terms(understood)
         topics = [match for match in understood.focus if not match.corrected]
         if not asked or not topics or len(rows) < 2 or self.weights.asked_first <= 0:
             return rows
         own_terms: dict[int, set[str]] = {}  # a document about a recognised name: that name's terms
         for match in topics:
-            terms = set(query_terms(f"{match.name} {match.matched} {match.expansion}"))
+            terms = name_terms(match)
             for document_id in match.document_ids:
                 own_terms.setdefault(document_id, set()).update(terms)
         best = rows[:ASKED_DEPTH]
@@ -427,6 +426,18 @@ class Ranker:
             covered.append((negative_score - weight * share, public_id, rowid, (*values[:-1], share)))
         covered.sort()
         return covered + rows[depth:]
+
+
+def asked_terms(understood: Understanding) -> list[str]:
+    """The question's content words (index terms) that are no template's (:func:`healthqa.learned.question_words`):
+    its topics' names and what it asks about them ("lem", "breath" of "does LEMS affect breathing?")."""
+    template = learned.question_words()
+    return [term for term in query_terms(" ".join(understood.keywords)) if term not in template]
+
+
+def name_terms(match: FocusMatch) -> set[str]:
+    """The index terms of a recognised name: as the knowledge base has it, as the question wrote it, expanded."""
+    return set(query_terms(f"{match.name} {match.matched} {match.expansion}"))
 
 
 def _lead_in_only(text: str) -> bool:
