@@ -65,6 +65,22 @@ def test_the_terms_a_row_holds_read_off_the_matrix_match_tokenizing_it(store: St
 
 
 @pytest.mark.parametrize("query", QUERIES)
+def test_which_rows_hold_each_term_read_off_the_matrix_match_tokenizing_them(store: Store, query: str) -> None:
+    passages = list(store.iter_passages())
+    index = passage_index(store, passages)
+    sets = term_sets([(p.title, p.heading, p.text) for p in passages])
+    rowids = [p.rowid for p in reversed(passages)] + [-5]  # any order; an unknown row holds nothing
+    for term in [*query_terms(query), "notawordanywhere"]:
+        expected = [term in held for held in reversed(sets)] + [False]
+        assert index.holding([term], rowids)[term].tolist() == expected
+        assert index.postings(term) == sum(term in held for held in sets)
+    # Rows unsorted within a column (a matrix built elsewhere) give the same answers.
+    index.matrix.has_sorted_indices = False
+    for term in query_terms(query):
+        assert index.holding([term], rowids)[term].tolist() == [term in held for held in reversed(sets)] + [False]
+
+
+@pytest.mark.parametrize("query", QUERIES)
 def test_question_scores_match_fts5(store: Store, query: str) -> None:
     index, questions = question_index(store)
     expected = [(q.rowid, score) for q, score in store.search_questions(query, 10)]

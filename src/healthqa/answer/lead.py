@@ -21,7 +21,7 @@ from typing import Protocol
 from healthqa.answer.gap import Shown, about_subject, answered_type
 from healthqa.answer.rank import asked_terms, name_terms
 from healthqa.records import SectionType, Tier
-from healthqa.retrieve.lexical import query_terms
+from healthqa.retrieve.lexical import term_sets
 from healthqa.retrieve.passages import PassageTable
 from healthqa.store.base import Store
 from healthqa.understand import Understanding, content_words, normalise, type_cue
@@ -178,8 +178,9 @@ def asked_lead(understood: Understanding, shown: Sequence[Quotable], table: Pass
     if not own or not beyond:  # a passage about no topic the question names leads as any other would
         return None
     sentences = sentences_of(first.text)
-    for i, sentence in enumerate(sentences):
-        if beyond <= set(query_terms(sentence)):
+    # One tokenizing pass over the sentences (each a row), not one per sentence.
+    for i, (sentence, terms) in enumerate(zip(sentences, term_sets([(s,) for s in sentences]), strict=True)):
+        if beyond <= terms:
             follows = sentences[i + 1] if i + 1 < len(sentences) else ""
             chosen = [sentence, follows] if sentence.endswith(":") and _LIST_ITEM.search(follows) else [sentence]
             return LeadChoice(0, chosen[:LEAD_SENTENCES])

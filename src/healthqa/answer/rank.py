@@ -373,31 +373,48 @@ class Ranker:
             terms = name_terms(match)
             for document_id in match.document_ids:
                 own_terms.setdefault(document_id, set()).update(terms)
-        best = rows[:ASKED_DEPTH]
-        rowids = [rowid for _, _, rowid, _ in best]
-        holds = self._holds(asked, rowids, candidates)
-        beyond: list[list[str] | None] = []  # per row, the asked words beyond its topic; None: about no topic
-        for rowid in rowids:
+        def beyond(rowid: int) -> list[str] | None:  # the asked words beyond its topic; None: about no topic
             own = own_terms.get(candidates[rowid].document_id)
-            beyond.append(None if own is None else [term for term in asked if term not in own])
-        first = beyond[0] if beyond[0] is not None else asked
-        if not first or all(holds[term][0] for term in first):
+            return None if own is None else [term for term in asked if term not in own]
+
+        first_words = beyond(rows[0][2])
+        first_words = asked if first_words is None else first_words
+        if not first_words or self._holds(first_words, [rows[0][2]], candidates)[0]:
             return rows
-        lifted = next((i for i, words in enumerate(beyond) if i and words
-                       and all(holds[term][i] for term in words)), 0)
+        # Only passages about a topic can answer; their words are looked up together.
+        about = [(i, words) for i, (_, _, rowid, _) in enumerate(rows[1:ASKED_DEPTH], 1)
+                 if (words := beyond(rowid))]
+        if not about:
+            return rows
+        lexical = self.passage_lexical
+        if lexical is None:  # a one-off answerer: each passage tokenized once
+            held_sets = self._term_sets([rows[i][2] for i, _ in about], candidates)
+            lifted = next((i for (i, words), held in zip(about, held_sets, strict=True) if held.issuperset(words)), 0)
+        else:  # read off the full-text matrix, the rarest word first: most rows drop out at it
+            for term in sorted({term for _, words in about for term in words}, key=lexical.postings):
+                needing = [k for k, (_, words) in enumerate(about) if term in words]
+                if needing:
+                    held = lexical.holding([term], [rows[about[k][0]][2] for k in needing])[term].tolist()
+                    dropped = {k for k, holds in zip(needing, held, strict=True) if not holds}
+                    about = [row for k, row in enumerate(about) if k not in dropped]
+                if not about:
+                    return rows
+            lifted = about[0][0]
         if lifted:
             rows.insert(0, rows.pop(lifted))
         return rows
 
-    def _holds(self, terms: list[str], rowids: list[int], candidates: dict[int, PassageRecord],
-               ) -> dict[str, list[bool]]:
-        """For each of ``terms``, whether each of ``rowids``' title, heading or text holds it."""
-        if self.passage_lexical is not None:  # read off the full-text matrix (no tokenizing)
-            return {term: [bool(count) for count in self.passage_lexical.held([term], rowids).tolist()]
-                    for term in terms}
-        texts = [(candidates[rowid].title, candidates[rowid].heading, candidates[rowid].text) for rowid in rowids]
-        sets = term_sets(texts)
-        return {term: [term in held for held in sets] for term in terms}
+    def _holds(self, terms: list[str], rowids: list[int], candidates: dict[int, PassageRecord]) -> list[bool]:
+        """Whether each of ``rowids``' title, heading or text holds all of ``terms``."""
+        if self.passage_lexical is not None:
+            holding = self.passage_lexical.holding(terms, rowids)
+            return [all(bool(holding[term][k]) for term in terms) for k in range(len(rowids))]
+        return [held.issuperset(terms) for held in self._term_sets(rowids, candidates)]
+
+    @staticmethod
+    def _term_sets(rowids: list[int], candidates: dict[int, PassageRecord]) -> list[set[str]]:
+        return term_sets([(candidates[rowid].title, candidates[rowid].heading, candidates[rowid].text)
+                          for rowid in rowids])
 
     def _relevance(self, row: Row) -> float:
         """A row's score without its coverage and its authority (the tier)."""

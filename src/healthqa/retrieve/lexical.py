@@ -176,6 +176,33 @@ class LexicalIndex:
                 counts += np.isin(positions, matrix.indices[matrix.indptr[column]:matrix.indptr[column + 1]])
         return counts
 
+    def holding(self, terms: Iterable[str], rowids: Sequence[int]) -> dict[str, np.ndarray]:
+        """For each of ``terms``, which of ``rowids`` hold it (booleans in ``rowids``' order), off the matrix."""
+        position_of = self._positions()
+        positions = np.asarray([position_of.get(rowid, -1) for rowid in rowids], dtype=np.int64)
+        matrix = self.matrix
+        # Rows sorted within each column (scipy checks once and remembers): a binary search per row, not a pass
+        # over a common word's thousands of rows.
+        ordered = bool(matrix.has_sorted_indices)
+        found: dict[str, np.ndarray] = {}
+        for term in dict.fromkeys(terms):
+            column = self.vocabulary.get(term)
+            if column is None:
+                found[term] = np.zeros(len(positions), dtype=bool)
+                continue
+            rows = matrix.indices[matrix.indptr[column]:matrix.indptr[column + 1]]
+            if ordered and len(rows):
+                at = np.minimum(np.searchsorted(rows, positions), len(rows) - 1)
+                found[term] = rows[at] == positions
+            else:
+                found[term] = np.isin(positions, rows)
+        return found
+
+    def postings(self, term: str) -> int:
+        """How many rows hold ``term`` (an index term)."""
+        column = self.vocabulary.get(term)
+        return 0 if column is None else int(self.matrix.indptr[column + 1] - self.matrix.indptr[column])
+
     def _positions(self) -> dict[int, int]:
         if self._position_of is None:
             self._position_of = {int(rowid): i for i, rowid in enumerate(self.rowids.tolist())}
