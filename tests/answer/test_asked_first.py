@@ -19,6 +19,8 @@ OVERVIEW = ("Marvelle syndrome is a rare disorder in which the body's defences a
             "meet muscles, so that muscles tire and weaken.")
 CAUSES = "Marvelle syndrome is an autoimmune disorder: antibodies attack the endings of the nerves."
 TREATMENT = "Treatment of Marvelle syndrome may include plasma exchange and medicines that help nerves signal."
+TESTS = "Blood tests for the antibodies and a nerve conduction study confirm Brindle disease."
+RESEARCH = "Researchers are finding out why the body's defences attack the nerves in Brindle disease."
 # On an unreviewed page: the only passage that says anything about breathing or a dry mouth.
 BREATHING_SENTENCE = "It can weaken the muscles used for breathing, most often during effort."
 BREATHING = f"Marvelle syndrome tires the legs first, then the arms. {BREATHING_SENTENCE}"
@@ -42,8 +44,13 @@ def answerer(tmp_path_factory: pytest.TempPathFactory, kb_backend: KnowledgeBase
         (SectionType.CAUSES, "What causes dry mouth?", DRY_MOUTH_CAUSES),
         (SectionType.INFORMATION, "What is dry mouth?", "Dry mouth is the feeling that there is too little saliva."),
     ])
-    store = open_store(kb_backend.build(tmp_path_factory.mktemp("asked") / "kb.db", [reviewed, blog, dry_mouth],
-                                        embed=True))
+    brindle = make_document("brindle", "Brindle disease", [], [
+        (SectionType.INFORMATION, "What is Brindle disease?", "Brindle disease is a rare disorder of the nerves."),
+        (SectionType.EXAMS_AND_TESTS, "How is Brindle disease diagnosed?", TESTS),
+        (SectionType.RESEARCH, "What research is being done on Brindle disease?", RESEARCH),
+    ])
+    store = open_store(kb_backend.build(tmp_path_factory.mktemp("asked") / "kb.db",
+                                        [reviewed, blog, dry_mouth, brindle], embed=True))
     yield Answerer(store)
     store.close()
 
@@ -104,3 +111,13 @@ def test_the_lead_quotes_the_sentence_that_says_what_is_asked(answerer: Answerer
     assert breathing.text == BREATHING and breathing.key_sentences == [BREATHING_SENTENCE]
     dry = answerer.ask("does marvelle syndrome cause dry mouth?").answers[0]
     assert dry.key_sentences == [DRY_MOUTH]
+
+
+def test_when_a_cue_names_the_type_only_a_passage_of_that_type_or_a_related_one_is_lifted(answerer: Answerer) -> None:
+    # "find" and "out" are no template words and the research passage holds both; it answers nothing of how one
+    # finds out (the type asked is "exams and tests"), so the tests passage stays first.
+    understood = answerer.understand("how do you find out if you have brindle disease?")
+    assert understood.type_cued and understood.qtype is SectionType.EXAMS_AND_TESTS
+    assert first_text(answerer, "how do you find out if you have brindle disease?") == TESTS
+    off = Answerer(answerer.store, weights=Weights(asked_first=0.0))
+    assert first_text(off, "how do you find out if you have brindle disease?") == TESTS

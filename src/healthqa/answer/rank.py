@@ -75,6 +75,10 @@ _WORDS = re.compile(r"[a-z0-9]+")
 _CLAUSE_END = re.compile(r"[.!?:;]\s|\n")
 # How many of the best candidates get their coverage computed (tokenized) for a question.
 COVERAGE_DEPTH = 30
+# A question of a type that asks more than its topic asks something of this type too: "does LEMS cause dry
+# mouth?", "can celiac disease cause anemia?" ask what the condition causes (its symptoms, its complications), where
+# "what causes LEMS?" (nothing asked beyond the topic) asks its causes.
+_ASKED_ALSO: dict[str, set[str]] = {"causes": {"symptoms", "complications"}}
 # How many of the best candidates may be lifted for holding what the question asks (see Ranker._asked_first).
 ASKED_DEPTH = 100
 # A scored candidate while ranking: (minus its score, public id, row id, its FEATURES values).
@@ -373,12 +377,23 @@ class Ranker:
             terms = name_terms(match)
             for document_id in match.document_ids:
                 own_terms.setdefault(document_id, set()).update(terms)
-        def beyond(rowid: int) -> list[str] | None:  # the asked words beyond its topic; None: about no topic
-            own = own_terms.get(candidates[rowid].document_id)
-            return None if own is None else [term for term in asked if term not in own]
+        # When a cue named the type, the passage lifted is of that type or a related one: "how do you find out if
+        # you have LEMS?" is not answered by a research passage that says "finding", nor "can shingles cause
+        # headaches?" by a vaccine's side effects.
+        primary = understood.qtype.value
+        answering_types = None
+        if understood.type_cued and primary != SectionType.INFORMATION.value:
+            answering_types = {primary, *(t.value for t in understood.qtypes[1:]), *_NEAR_TYPES.get(primary, ()),
+                               *_ASKED_ALSO.get(primary, ())}
 
-        first_words = beyond(rows[0][2])
-        first_words = asked if first_words is None else first_words
+        def beyond(rowid: int) -> list[str] | None:  # the asked words beyond its topic; None: not liftable
+            own = own_terms.get(candidates[rowid].document_id)
+            if own is None or (answering_types is not None and candidates[rowid].section not in answering_types):
+                return None
+            return [term for term in asked if term not in own]
+
+        first = candidates[rows[0][2]]
+        first_words = [term for term in asked if term not in own_terms.get(first.document_id, set())]
         if not first_words or self._holds(first_words, [rows[0][2]], candidates)[0]:
             return rows
         # Only passages about a topic can answer; their words are looked up together.
