@@ -132,6 +132,14 @@ def test_support_group_question_gets_the_organisations_each_cited(answerer: Answ
     assert not answerer.ask("what causes dravelin palsy?").structured
 
 
+@pytest.mark.parametrize("question", [
+    "who can I contact about dravelin palsy?", "are there groups for families dealing with dravelin palsy?"])
+def test_asking_whom_to_contact_gets_the_organisations_too(answerer: Answerer, question: str) -> None:
+    answer = answerer.ask(question)
+    assert answer.type == SectionType.SUPPORT_GROUPS.value
+    assert [i.fields["name"] for i in answer.structured if i.kind == "organisation"] == ["Dravelin Palsy Friends"]
+
+
 _SEEDS = Path(os.environ.get("HEALTHQA_SHARED_SEEDS") or Path(__file__).parents[2].parent / "shared" / "seeds")
 
 

@@ -304,6 +304,39 @@ def medicine_type(asked: str) -> SectionType | None:
     return min(found)[2] if found else None
 
 
+# What a person asks about living with a condition, in words the cue lists read otherwise or not at all: whom to
+# contact and where others with it meet (support groups: "who can I contact about X?", "groups for families"),
+# what else it brings ("what problems can X cause?" asks its complications, not its causes), and what happens
+# without treatment (its outlook, not its symptoms). Like _MEDICINE_CUES they stand apart from _TYPE_CUES (whose
+# findings the MEDIQA models read); where one fires its type comes first.
+_CONDITION_CUES: list[tuple[SectionType, re.Pattern[str]]] = [
+    (SectionType.SUPPORT_GROUPS, re.compile(
+        r"\b(who|whom|where) (can|could|should|do) (i|we|my family|our family|they) (contact|call|turn to|reach|"
+        r"talk to)\b|\bgroups? (for|of) (families|parents|people|patients|caregivers|carers|those)\b|"
+        r"\b(connect|talk|meet) with (other|others)\b|\bpatient (groups?|organi[sz]ations?|advocacy|associations?)\b|"
+        r"\bother (people|patients|families|parents) (with|who have|who has|dealing|living)\b",
+        re.IGNORECASE)),
+    (SectionType.COMPLICATIONS, re.compile(
+        r"\bwhat (other |else |more )?(problems|health problems|issues|conditions|diseases) (can|could|does|do|will|"
+        r"might|may) ([\w'-]+ ){1,5}?(cause|lead to|bring|result in)\b|"
+        r"\b(can|could|does|do|will|might|may) ([\w'-]+ ){1,5}?(lead to|cause) (other|more|further|any other) "
+        r"(problems|health problems|issues|conditions|diseases)\b",
+        re.IGNORECASE)),
+    (SectionType.OUTLOOK, re.compile(
+        r"\bwhat (happens|will happen|would happen|can happen) (if|when) ([\w'-]+ ){1,5}?(is|are|goes|go|gets|get|"
+        r"was|were) (not treated|untreated|left untreated)\b|\bif (it is |it's )?left untreated\b",
+        re.IGNORECASE)),
+]
+
+
+def condition_type(asked: str) -> SectionType | None:
+    """The type a question about living with a condition asks in words of _CONDITION_CUES, or None; where cues of
+    several types fire, the one written first decides."""
+    found = [(match.start(), rank, kind) for rank, (kind, pattern) in enumerate(_CONDITION_CUES)
+             if (match := pattern.search(asked))]
+    return min(found)[2] if found else None
+
+
 def cue_tokens(cued: Sequence[SectionType]) -> list[str]:
     """The cue lists' findings as features of the learned classifier: each type cued, and the first."""
     specific = [kind.value for kind in cued if kind is not SectionType.INFORMATION]
@@ -320,7 +353,8 @@ LEARNED_TYPES = False
 
 def question_types(concise: str, questions: Sequence[str]) -> list[SectionType]:
     """The question's types, likeliest first. A question about taking a medicine reads first as the drug pages'
-    type it asks (:func:`medicine_type`), the cued types after it. Otherwise the cue lists decide unless
+    type it asks (:func:`medicine_type`), the cued types after it; one about living with a condition in words of
+    :data:`_CONDITION_CUES` as that type (:func:`condition_type`). Otherwise the cue lists decide unless
     :data:`LEARNED_TYPES` is set and a classifier ships (:mod:`healthqa.learned.qtype`): then it decides the first
     type, from the question's words and the cues (the cues' first type wins when the classifier scores it within
     its cross-validated margin); the other cued types follow, then ``information``."""
@@ -328,6 +362,9 @@ def question_types(concise: str, questions: Sequence[str]) -> list[SectionType]:
     medicine = medicine_type(asked)
     if medicine is not None and cued[0] not in _DRUG_TYPES:
         return [medicine, *(kind for kind in cued if kind is not medicine)]
+    condition = condition_type(asked)
+    if condition is not None:
+        return [condition, *(kind for kind in cued if kind is not condition)]
     model = learned_qtype.shipped() if LEARNED_TYPES else None
     if model is None:
         return cued
