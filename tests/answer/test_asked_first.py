@@ -10,6 +10,7 @@ import pytest
 
 from healthqa import learned
 from healthqa.answer.answerer import Answerer
+from healthqa.answer.gap import find_gap
 from healthqa.answer.rank import Weights
 from healthqa.records import SectionType
 from healthqa.store import open_store
@@ -17,7 +18,8 @@ from kb_builders import BLOG, KnowledgeBases, make_document
 
 OVERVIEW = ("Marvelle syndrome is a rare disorder in which the body's defences attack the places where nerves "
             "meet muscles, so that muscles tire and weaken.")
-CAUSES = "Marvelle syndrome is an autoimmune disorder: antibodies attack the endings of the nerves."
+CHILDREN = "It is rare in children."
+CAUSES = f"Marvelle syndrome is an autoimmune disorder: antibodies attack the endings of the nerves. {CHILDREN}"
 TREATMENT = "Treatment of Marvelle syndrome may include plasma exchange and medicines that help nerves signal."
 TESTS = "Blood tests for the antibodies and a nerve conduction study confirm Brindle disease."
 RESEARCH = "Researchers are finding out why the body's defences attack the nerves in Brindle disease."
@@ -121,3 +123,14 @@ def test_when_a_cue_names_the_type_only_a_passage_of_that_type_or_a_related_one_
     assert first_text(answerer, "how do you find out if you have brindle disease?") == TESTS
     off = Answerer(answerer.store, weights=Weights(asked_first=0.0))
     assert first_text(off, "how do you find out if you have brindle disease?") == TESTS
+
+
+def test_a_lead_that_quotes_what_is_asked_answers_so_no_gap_is_claimed(answerer: Answerer) -> None:
+    question = "can children get marvelle syndrome?"
+    answer = answerer.ask(question)
+    assert answer.type == SectionType.SUSCEPTIBILITY.value  # no passage is filed under it
+    assert answer.answers[0].text == CAUSES and answer.answers[0].key_sentences == [CHILDREN]
+    assert answer.gap is None
+    # No passage shown is of the type asked: without the quoted sentence the gap would be claimed.
+    gap = find_gap(answerer.store, answerer.understand(question), answer.answers, False)
+    assert gap is not None and gap.type == SectionType.SUSCEPTIBILITY.value

@@ -46,7 +46,15 @@ def test_what_happens_without_treatment_asks_the_outlook(text: str) -> None:
     assert first_type(text) is SectionType.OUTLOOK
 
 
+@pytest.mark.parametrize("text", ["can children get dravelin palsy?", "Do adults get quellosis too?",
+                                  "can babies have dravelin palsy"])
+def test_whether_a_group_of_people_gets_it_asks_who_is_susceptible_not_inheritance(text: str) -> None:
+    assert first_type(text) is SectionType.SUSCEPTIBILITY
+
+
 @pytest.mark.parametrize(("text", "expected"), [
+    ("will my children get dravelin palsy?", SectionType.INHERITANCE),
+    ("can my kids inherit quellosis from me?", SectionType.INHERITANCE),
     ("what causes dravelin palsy?", SectionType.CAUSES),
     ("can dravelin palsy cause seizures?", SectionType.CAUSES),
     ("what are the symptoms of quellosis?", SectionType.SYMPTOMS),

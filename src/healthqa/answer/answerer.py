@@ -218,8 +218,9 @@ class Answerer:
             facts=facts,
             emergency_actions=emergency_actions(understood.emergency_kind) if understood.emergency else [],
             structured=structured,
-            gap=find_gap(self.store, understood, answers, bool(facts) or _answer_type(structured, understood),
-                         self.ranker.passages),
+            # A lead that quotes what was asked beyond the topic ("LEMS is rare in children.") answers: no gap.
+            gap=find_gap(self.store, understood, answers, bool(facts) or _answer_type(structured, understood)
+                         or (lead is not None and lead.asked), self.ranker.passages),
         )
 
     def _structured(self, understood: Understanding) -> list[StructuredItem]:

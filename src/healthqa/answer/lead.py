@@ -85,6 +85,9 @@ class LeadChoice:
 
     index: int
     sentences: list[str]
+    # Whether the sentences hold all the question asks beyond its topic (asked_lead): then they answer it, whatever
+    # type the passage is filed under.
+    asked: bool = False
 
 
 def sentence_cue(qtype: SectionType) -> re.Pattern[str] | None:
@@ -183,7 +186,7 @@ def asked_lead(understood: Understanding, shown: Sequence[Quotable], table: Pass
         if beyond <= terms:
             follows = sentences[i + 1] if i + 1 < len(sentences) else ""
             chosen = [sentence, follows] if sentence.endswith(":") and _LIST_ITEM.search(follows) else [sentence]
-            return LeadChoice(0, chosen[:LEAD_SENTENCES])
+            return LeadChoice(0, chosen[:LEAD_SENTENCES], asked=True)
     return None
 
 

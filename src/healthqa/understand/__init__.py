@@ -306,9 +306,10 @@ def medicine_type(asked: str) -> SectionType | None:
 
 # What a person asks about living with a condition, in words the cue lists read otherwise or not at all: whom to
 # contact and where others with it meet (support groups: "who can I contact about X?", "groups for families"),
-# what else it brings ("what problems can X cause?" asks its complications, not its causes), and what happens
-# without treatment (its outlook, not its symptoms). Like _MEDICINE_CUES they stand apart from _TYPE_CUES (whose
-# findings the MEDIQA models read); where one fires its type comes first.
+# who gets it ("can children get X?", which the cue lists read as inheritance), what else it brings ("what
+# problems can X cause?" asks its complications, not its causes), and what happens without treatment (its
+# outlook, not its symptoms). Like _MEDICINE_CUES they stand apart from _TYPE_CUES (whose findings the MEDIQA
+# models read); where one fires its type comes first.
 _CONDITION_CUES: list[tuple[SectionType, re.Pattern[str]]] = [
     (SectionType.SUPPORT_GROUPS, re.compile(
         r"\b(who|whom|where) (can|could|should|do) (i|we|my family|our family|they) (contact|call|turn to|reach|"
@@ -321,6 +322,11 @@ _CONDITION_CUES: list[tuple[SectionType, re.Pattern[str]]] = [
         r"might|may) ([\w'-]+ ){1,5}?(cause|lead to|bring|result in)\b|"
         r"\b(can|could|does|do|will|might|may) ([\w'-]+ ){1,5}?(lead to|cause) (other|more|further|any other) "
         r"(problems|health problems|issues|conditions|diseases)\b",
+        re.IGNORECASE)),
+    # "Can children get X?" asks who gets it; "will my children get it?" (inheritance) names whose children.
+    (SectionType.SUSCEPTIBILITY, re.compile(
+        r"\b(can|could|do|does) (children|kids|babies|infants|teens|teenagers|adults|women|men|young people|"
+        r"older people|the elderly) (get|have|develop|catch)\b",
         re.IGNORECASE)),
     (SectionType.OUTLOOK, re.compile(
         r"\bwhat (happens|will happen|would happen|can happen) (if|when) ([\w'-]+ ){1,5}?(is|are|goes|go|gets|get|"
