@@ -16,40 +16,29 @@ def first_type(text: str) -> SectionType:
     return question_types(concise, questions)[0]
 
 
-@pytest.mark.parametrize("text", [
-    "who can I contact about dravelin palsy?",
-    "Where can we turn to for help with my son's quellosis?",
-    "are there groups for families dealing with dravelin palsy?",
-    "I would like to talk with others who have quellosis",
-    "is there a patient organization for dravelin palsy",
-    "how can I meet other people with quellosis?",
+@pytest.mark.parametrize(("text", "expected"), [
+    # Whom to contact, where others with it meet: support groups.
+    ("who can I contact about dravelin palsy?", SectionType.SUPPORT_GROUPS),
+    ("Where can we turn to for help with my son's quellosis?", SectionType.SUPPORT_GROUPS),
+    ("are there groups for families dealing with dravelin palsy?", SectionType.SUPPORT_GROUPS),
+    ("I would like to talk with others who have quellosis", SectionType.SUPPORT_GROUPS),
+    ("is there a patient organization for dravelin palsy", SectionType.SUPPORT_GROUPS),
+    ("how can I meet other people with quellosis?", SectionType.SUPPORT_GROUPS),
+    # What else it brings: its complications, not its causes.
+    ("what problems can dravelin palsy cause?", SectionType.COMPLICATIONS),
+    ("What other health problems does quellosis lead to?", SectionType.COMPLICATIONS),
+    ("can dravelin palsy lead to other problems?", SectionType.COMPLICATIONS),
+    # What happens without treatment: the outlook.
+    ("what happens if dravelin palsy is not treated?", SectionType.OUTLOOK),
+    ("What will happen if my quellosis goes untreated?", SectionType.OUTLOOK),
+    ("is quellosis fatal if left untreated", SectionType.OUTLOOK),
+    # Whether a group of people gets it: who is susceptible, not inheritance.
+    ("can children get dravelin palsy?", SectionType.SUSCEPTIBILITY),
+    ("Do adults get quellosis too?", SectionType.SUSCEPTIBILITY),
+    ("can babies have dravelin palsy", SectionType.SUSCEPTIBILITY),
 ])
-def test_whom_to_contact_and_where_others_meet_asks_for_support_groups(text: str) -> None:
-    assert first_type(text) is SectionType.SUPPORT_GROUPS
-
-
-@pytest.mark.parametrize("text", [
-    "what problems can dravelin palsy cause?",
-    "What other health problems does quellosis lead to?",
-    "can dravelin palsy lead to other problems?",
-])
-def test_what_else_a_condition_brings_asks_its_complications_not_its_causes(text: str) -> None:
-    assert first_type(text) is SectionType.COMPLICATIONS
-
-
-@pytest.mark.parametrize("text", [
-    "what happens if dravelin palsy is not treated?",
-    "What will happen if my quellosis goes untreated?",
-    "is quellosis fatal if left untreated",
-])
-def test_what_happens_without_treatment_asks_the_outlook(text: str) -> None:
-    assert first_type(text) is SectionType.OUTLOOK
-
-
-@pytest.mark.parametrize("text", ["can children get dravelin palsy?", "Do adults get quellosis too?",
-                                  "can babies have dravelin palsy"])
-def test_whether_a_group_of_people_gets_it_asks_who_is_susceptible_not_inheritance(text: str) -> None:
-    assert first_type(text) is SectionType.SUSCEPTIBILITY
+def test_questions_about_living_with_a_condition_read_as_what_they_ask(text: str, expected: SectionType) -> None:
+    assert first_type(text) is expected
 
 
 @pytest.mark.parametrize(("text", "expected"), [
