@@ -4,6 +4,7 @@
   an :class:`~healthqa.answer.answerer.Answer` out (quoted passages, key sentences, facts, related questions,
   abstention, emergency guidance);
 - :mod:`healthqa.answer.rank` — the ranking of candidate passages (lexical, semantic, focus, type, authority);
+- :mod:`healthqa.answer.asked` — what a question asks beyond its topic (the ranking and the lead put it first);
 - :mod:`healthqa.answer.facts` — structured facts (Orphanet's inheritance, prevalence, onset) for a question type;
 - :mod:`healthqa.answer.wording` — healthqa's own words: the disclaimer, emergency guidance, "no answer".
 

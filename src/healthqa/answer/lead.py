@@ -18,8 +18,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from healthqa.answer.asked import asked_terms, name_terms
 from healthqa.answer.gap import Shown, about_subject, answered_type
-from healthqa.answer.rank import asked_terms, name_terms
 from healthqa.records import SectionType, Tier
 from healthqa.retrieve.lexical import term_sets
 from healthqa.retrieve.passages import PassageTable

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from healthqa import learned
+from healthqa.answer.asked import asked_terms, name_terms
 from healthqa.learned import ranker as learned_ranker
 from healthqa.records import SectionType
 from healthqa.retrieve.derived import Derived
@@ -29,7 +30,7 @@ from healthqa.retrieve.passages import PassageTable, mapped_tables
 from healthqa.retrieve.phrases import phrase_counter
 from healthqa.retrieve.vectors import _BLAS, VectorIndex, build_vectors
 from healthqa.store.base import PassageRecord, QuestionRecord, Store
-from healthqa.understand import FocusMatch, Understanding, normalise
+from healthqa.understand import Understanding, normalise
 
 # Where they were defined before dense retrieval moved to healthqa.retrieve.vectors; importers still use them.
 __all__ = ["VectorIndex", "build_vectors"]
@@ -458,18 +459,6 @@ class Ranker:
             covered.append((negative_score - weight * share, public_id, rowid, (*values[:-1], share)))
         covered.sort()
         return covered + rows[depth:]
-
-
-def asked_terms(understood: Understanding) -> list[str]:
-    """The question's content words (index terms) that are no template's (:func:`healthqa.learned.question_words`):
-    its topics' names and what it asks about them ("lem", "breath" of "does LEMS affect breathing?")."""
-    template = learned.question_words()
-    return [term for term in query_terms(" ".join(understood.keywords)) if term not in template]
-
-
-def name_terms(match: FocusMatch) -> set[str]:
-    """The index terms of a recognised name: as the knowledge base has it, as the question wrote it, expanded."""
-    return set(query_terms(f"{match.name} {match.matched} {match.expansion}"))
 
 
 def _lead_in_only(text: str) -> bool:
