@@ -283,6 +283,8 @@ def ask(question: str, as_json: bool, top: int, db: str | None) -> None:
     click.echo(f"Understood: about {focus}; question type: {answer.type}\n")
     if answer.abstained:
         click.echo(f"{NO_ANSWER} {answer.reason}")
+    if answer.mentioned:  # no page is about what the question names; the passages only mention it
+        click.echo(answer.mentioned + "\n")
     if answer.gap:  # no passage shown answers the type asked: say so, with where the trusted source has it
         click.echo(answer.gap.wording)
         for page in answer.gap.pages:

@@ -5,6 +5,7 @@ passage about X that names dry mouth, not by the causes of dry mouth. Over a sma
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -12,6 +13,7 @@ from healthqa import learned
 from healthqa.answer.answerer import Answerer
 from healthqa.answer.gap import find_gap
 from healthqa.answer.rank import Weights
+from healthqa.answer.wording import mentioned_only
 from healthqa.records import SectionType
 from healthqa.store import open_store
 from kb_builders import BLOG, KnowledgeBases, make_document
@@ -20,7 +22,8 @@ OVERVIEW = ("Marvelle syndrome is a rare disorder in which the body's defences a
             "meet muscles, so that muscles tire and weaken.")
 CHILDREN = "It is rare in children."
 CAUSES = f"Marvelle syndrome is an autoimmune disorder: antibodies attack the endings of the nerves. {CHILDREN}"
-TREATMENT = "Treatment of Marvelle syndrome may include plasma exchange and medicines that help nerves signal."
+ZORBITANE = "Zorbitane helps the nerves release their signal."
+TREATMENT = f"Treatment of Marvelle syndrome may include plasma exchange and medicines. {ZORBITANE}"
 TESTS = "Blood tests for the antibodies and a nerve conduction study confirm Brindle disease."
 RESEARCH = "Researchers are finding out why the body's defences attack the nerves in Brindle disease."
 # On an unreviewed page: the only passage that says anything about breathing or a dry mouth.
@@ -32,7 +35,7 @@ DRY_MOUTH_CAUSES = ("Dry mouth is caused by salivary glands that make too little
 
 
 @pytest.fixture(scope="module")
-def answerer(tmp_path_factory: pytest.TempPathFactory, kb_backend: KnowledgeBases) -> Iterator[Answerer]:
+def kb_path(tmp_path_factory: pytest.TempPathFactory, kb_backend: KnowledgeBases) -> str:
     reviewed = make_document("marvelle", "Marvelle syndrome", [], [
         (SectionType.INFORMATION, "What is Marvelle syndrome?", OVERVIEW),
         (SectionType.CAUSES, "What causes Marvelle syndrome?", CAUSES),
@@ -51,8 +54,13 @@ def answerer(tmp_path_factory: pytest.TempPathFactory, kb_backend: KnowledgeBase
         (SectionType.EXAMS_AND_TESTS, "How is Brindle disease diagnosed?", TESTS),
         (SectionType.RESEARCH, "What research is being done on Brindle disease?", RESEARCH),
     ])
-    store = open_store(kb_backend.build(tmp_path_factory.mktemp("asked") / "kb.db",
-                                        [reviewed, blog, dry_mouth, brindle], embed=True))
+    return kb_backend.build(tmp_path_factory.mktemp("asked") / "kb.db", [reviewed, blog, dry_mouth, brindle],
+                            embed=True)
+
+
+@pytest.fixture(scope="module")
+def answerer(kb_path: str) -> Iterator[Answerer]:
+    store = open_store(kb_path)
     yield Answerer(store)
     store.close()
 
@@ -134,3 +142,35 @@ def test_a_lead_that_quotes_what_is_asked_answers_so_no_gap_is_claimed(answerer:
     # No passage shown is of the type asked: without the quoted sentence the gap would be claimed.
     gap = find_gap(answerer.store, answerer.understand(question), answer.answers, False)
     assert gap is not None and gap.type == SectionType.SUSCEPTIBILITY.value
+
+
+def test_a_medicine_no_page_is_about_is_answered_by_the_passage_that_mentions_it_and_says_so(
+    answerer: Answerer,
+) -> None:
+    answer = answerer.ask("what is zorbitane?")
+    assert not answer.focus and not answer.abstained
+    assert [item.text for item in answer.answers] == [TREATMENT]  # nothing else holds the word
+    assert answer.answers[0].key_sentences == [ZORBITANE]
+    assert answer.mentioned == mentioned_only("zorbitane")
+    assert answer.to_json()["mentioned"].startswith("healthqa has no page about \u201czorbitane\u201d")
+    # Something no passage mentions is still no answer.
+    unknown = answerer.ask("what is quibblefex?")
+    assert unknown.abstained and not unknown.mentioned
+    # A question that names a topic says nothing of the kind.
+    assert not answerer.ask("does marvelle syndrome affect breathing?").mentioned
+
+
+def test_the_page_and_the_cli_say_that_the_passages_only_mention_it(kb_path: str, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+    from fastapi.testclient import TestClient
+
+    from healthqa.app import create_app
+    from healthqa.cli import main
+    from healthqa.config import Settings
+
+    with TestClient(create_app(kb_path, Settings(community_db=str(tmp_path / "people.db")))) as client:
+        page = client.post("/", data={"q": "what is zorbitane?"}).text
+    note = "healthqa has no page about \u201czorbitane\u201d; the passages below only mention it."
+    assert note in page and page.index(note) < page.index("Quoted answers")
+    output = CliRunner().invoke(main, ["ask", "--db", kb_path, "what is zorbitane?"]).output
+    assert note in output and "Zorbitane helps the nerves release their signal." in output

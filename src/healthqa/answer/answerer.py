@@ -23,9 +23,9 @@ from healthqa.answer.facts import KINDS_FOR, FactItem, fact_passages
 from healthqa.answer.gap import AnswerGap, find_gap
 from healthqa.answer.lead import choose_lead
 from healthqa.answer.lead import key_sentences as lead_sentences
-from healthqa.answer.rank import Ranker, Scored, Weights
+from healthqa.answer.rank import SPECIFIC_NAME, Ranker, Scored, Weights
 from healthqa.answer.structured import StructuredItem, drug_items, organisation_items
-from healthqa.answer.wording import DISCLAIMER, EMERGENCY_GUIDANCE, EmergencyAction, emergency_actions
+from healthqa.answer.wording import DISCLAIMER, EMERGENCY_GUIDANCE, EmergencyAction, emergency_actions, mentioned_only
 from healthqa.records import SectionType
 from healthqa.retrieve import derived
 from healthqa.retrieve.encoder import Encoder, default_encoder, english_words
@@ -91,6 +91,9 @@ class Answer:
     # When no passage shown (nor a catalogue fact or structured item) answers the type of question asked: that
     # gap in healthqa's words, with the pages where the trusted sources have it (healthqa.answer.gap); else None.
     gap: AnswerGap | None = None
+    # When the question names something no page is about and the passages shown only mention it: that, in
+    # healthqa's words (healthqa.answer.wording.mentioned_only); else "".
+    mentioned: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -105,7 +108,7 @@ class Thresholds:
     min_score: float = 1.2
     # A name this specific (few passages mention it: LEMS 1.0, loperamide 0.87; "asthma" 0.58, "pain" 0.25)
     # names what the question is about, so answers must be about it (see Answerer._about_named_condition).
-    specific_name: float = 0.8
+    specific_name: float = SPECIFIC_NAME
 
 
 class Answerer:
@@ -183,7 +186,9 @@ class Answerer:
         understood = self.understand(question)
         # A comparison looks deeper: one condition's pages may fill the first ten.
         ranked = self.ranker.rank(understood, limit=max(top, 30 if understood.compares else 10))
-        trusted = self._about_named_condition([s for s in ranked if self._trustworthy(s)], understood)
+        names_something = self._names_something(understood)
+        trusted = self._about_named_condition(
+            [s for s in ranked if self._trustworthy(s, names_something)], understood)
         facts = []
         if understood.focus and understood.qtype in KINDS_FOR:
             facts = fact_passages(self.store, sorted(understood.focus_documents)[:40], understood.qtype, limit=top,
@@ -221,6 +226,8 @@ class Answerer:
             # A lead that quotes what was asked beyond the topic ("LEMS is rare in children.") answers: no gap.
             gap=find_gap(self.store, understood, answers, bool(facts) or _answer_type(structured, understood)
                          or (lead is not None and lead.asked), self.ranker.passages),
+            mentioned=mentioned_only(self._specific_words(question, understood))
+            if names_something and shown and shown[0].holds_asked else "",
         )
 
     def _structured(self, understood: Understanding) -> list[StructuredItem]:
@@ -272,9 +279,30 @@ class Answerer:
         return scored.passage.document_id in match.document_ids or (
             bool(match.name) and normalise(match.name) in normalise(scored.passage.title))
 
-    def _trustworthy(self, scored: Scored) -> bool:
+    def _specific_words(self, question: str, understood: Understanding) -> str:
+        """The words of ``question`` as written that hold its specific keywords ("3,4-diaminopyridine")."""
+        written = []
+        for word in understood.keywords:
+            if self.ranker.specificity(word) >= self.thresholds.specific_name:
+                found = re.search(rf"[\w,.'-]*{re.escape(word)}[\w'-]*", question, re.IGNORECASE)
+                written.append(found.group(0).strip(",.'-") if found else word)
+        return " ".join(dict.fromkeys(written))
+
+    def _names_something(self, understood: Understanding) -> bool:
+        """Whether a question that names no known topic still names something specific: a word as rare as a
+        specific name ("what is 3,4-diaminopyridine?": a medicine no page is about, which pages mention)."""
+        return not understood.focus and any(
+            self.ranker.specificity(word) >= self.thresholds.specific_name for word in understood.keywords)
+
+    def _trustworthy(self, scored: Scored, names_something: bool = False) -> bool:
         t = self.thresholds
         features = scored.features
+        # A passage that holds every word of a question naming something specific quotes what it is asked about,
+        # though only in passing: a long passage on a condition's treatment that names the medicine asked about
+        # is little like "what is <medicine>?" as a whole (semantic 0.16, score 0.99 for the founding pages'
+        # 3,4-diaminopyridine), and it answers all the same.
+        if names_something and scored.holds_asked:
+            return True
         if scored.score < t.min_score:
             return False
         # A passage not embedded yet (see ``unembedded``) is judged as without an encoder: by its words.

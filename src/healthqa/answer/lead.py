@@ -178,7 +178,8 @@ def asked_lead(understood: Understanding, shown: Sequence[Quotable], table: Pass
         if about_subject(table, first, match):
             own |= name_terms(match)
     beyond = set(asked) - own
-    if not own or not beyond:  # a passage about no topic the question names leads as any other would
+    # A passage about no topic the question names leads as any other would (a question naming none asks its words).
+    if (understood.focus and not own) or not beyond:
         return None
     sentences = sentences_of(first.text)
     # One tokenizing pass over the sentences (each a row), not one per sentence.

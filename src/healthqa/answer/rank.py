@@ -80,6 +80,10 @@ COVERAGE_DEPTH = 30
 # mouth?", "can celiac disease cause anemia?" ask what the condition causes (its symptoms, its complications), where
 # "what causes LEMS?" (nothing asked beyond the topic) asks its causes.
 _ASKED_ALSO: dict[str, set[str]] = {"causes": {"symptoms", "complications"}}
+# A word this specific (Ranker.specificity: LEMS 1.0, loperamide 0.87; "asthma" 0.58, "pain" 0.25) names something:
+# a question that names no known topic but such a word asks about it (see Ranker._asked_first and
+# healthqa.answer.answerer.Thresholds.specific_name).
+SPECIFIC_NAME = 0.8
 # How many of the best candidates may be lifted for holding what the question asks (see Ranker._asked_first).
 ASKED_DEPTH = 100
 # A scored candidate while ranking: (minus its score, public id, row id, its FEATURES values).
@@ -126,6 +130,8 @@ class Scored:
     score: float
     features: dict[str, float] = field(default_factory=dict)
     question: str = ""  # the stored question this passage answers, when one matched
+    # Whether it holds all the question asks beyond its topic (Ranker._asked_first; checked for the first only).
+    holds_asked: bool = False
 
 
 class Ranker:
@@ -338,7 +344,7 @@ class Ranker:
         if first_right and self._relevance(rows[first_right]) >= (
                 self._relevance(rows[0]) - self.weights.type_first_margin):
             rows.insert(0, rows.pop(first_right))
-        rows = self._asked_first(rows, candidates, understood)
+        rows, holder = self._asked_first(rows, candidates, understood)
         scored: list[Scored] = []
         # A text quoted once is not quoted again: 348 GARD pages share "This condition is inherited in an
         # autosomal recessive pattern ...", and some pages repeat another's answer word for word.
@@ -355,24 +361,41 @@ class Ranker:
                 continue
             quoted.add(key)
             question = question_score.get(rowid, (0.0, passage.heading))[1]
-            scored.append(Scored(passage, -negative_score, dict(zip(FEATURES, values, strict=True)), question))
+            scored.append(Scored(passage, -negative_score, dict(zip(FEATURES, values, strict=True)), question,
+                                 holds_asked=rowid == holder))
         return scored
 
     def _asked_first(self, rows: list[Row], candidates: dict[int, PassageRecord], understood: Understanding,
-                     ) -> list[Row]:
-        """``rows`` with the best passage that holds what the question asks first, when the first does not.
+                     ) -> tuple[list[Row], int | None]:
+        """``rows`` with the best passage that holds what the question asks first, when the first does not; and
+        the row id of the first when it holds it all (None otherwise).
 
         What a question asks beyond its topic is in the words that are neither a template's (the fitted
         question words: "does", "affect", "caus") nor a name of the topic the passage is about: "breath" in
         "does LEMS affect breathing?" for a passage about LEMS; "dry" and "mouth" in "does LEMS cause dry
         mouth?" for a passage about LEMS, "lem" for one about dry mouth. A passage about a recognised topic that
         holds all of them answers; one that holds none does not, however well it matches the rest (issue 16:
-        authority orders answers of equal relevance and never lifts one that does not answer).
+        authority orders answers of equal relevance and never lifts one that does not answer). A question that
+        names no topic the knowledge base knows ("what is 3,4-diaminopyridine?") asks all its words of any passage.
         """
         asked = asked_terms(understood)
+        if not asked or not rows or self.weights.asked_first <= 0:
+            return rows, None
         topics = [match for match in understood.focus if not match.corrected]
-        if not asked or not topics or len(rows) < 2 or self.weights.asked_first <= 0:
-            return rows
+        if understood.focus and not topics:  # only guessed names: too unsure to lift anything for them
+            return rows, None
+        # With no topic, only a question that names something specific asks its words of any passage ("what is
+        # 3,4-diaminopyridine?"; not "how do I learn to swim"), and the passage must write that name as the
+        # question does: stemmed, "ODD" (the disorder) would be held by "the odds of a crash".
+        specific = [] if topics else [word for word in understood.keywords if self.specificity(word) >= SPECIFIC_NAME]
+        if not topics and not specific:
+            return rows, None
+        names = [re.compile(rf"(?<!\w){re.escape(word)}(?!\w)", re.IGNORECASE) for word in specific]
+
+        def writes_names(rowid: int) -> bool:
+            passage = candidates[rowid]
+            said = f"{passage.title} {passage.heading} {passage.text}"
+            return all(name.search(said) for name in names)
         own_terms: dict[int, set[str]] = {}  # a document about a recognised name: that name's terms
         for match in topics:
             terms = name_terms(match)
@@ -388,20 +411,24 @@ class Ranker:
                                *_ASKED_ALSO.get(primary, ())}
 
         def beyond(rowid: int) -> list[str] | None:  # the asked words beyond its topic; None: not liftable
-            own = own_terms.get(candidates[rowid].document_id)
+            own = own_terms.get(candidates[rowid].document_id, set() if not topics else None)
             if own is None or (answering_types is not None and candidates[rowid].section not in answering_types):
+                return None
+            if names and not writes_names(rowid):
                 return None
             return [term for term in asked if term not in own]
 
-        first = candidates[rows[0][2]]
-        first_words = [term for term in asked if term not in own_terms.get(first.document_id, set())]
-        if not first_words or self._holds(first_words, [rows[0][2]], candidates)[0]:
-            return rows
-        # Only passages about a topic can answer; their words are looked up together.
+        first = rows[0][2]
+        first_words = [term for term in asked if term not in own_terms.get(candidates[first].document_id, set())]
+        if not first_words:
+            return rows, None
+        if self._holds(first_words, [first], candidates)[0] and (not names or writes_names(first)):
+            return rows, first
+        # Only passages about a topic (when the question names one) can answer; their words are looked up together.
         about = [(i, words) for i, (_, _, rowid, _) in enumerate(rows[1:ASKED_DEPTH], 1)
                  if (words := beyond(rowid))]
         if not about:
-            return rows
+            return rows, None
         lexical = self.passage_lexical
         if lexical is None:  # a one-off answerer: each passage tokenized once
             held_sets = self._term_sets([rows[i][2] for i, _ in about], candidates)
@@ -414,11 +441,12 @@ class Ranker:
                     dropped = {k for k, holds in zip(needing, held, strict=True) if not holds}
                     about = [row for k, row in enumerate(about) if k not in dropped]
                 if not about:
-                    return rows
+                    return rows, None
             lifted = about[0][0]
-        if lifted:
-            rows.insert(0, rows.pop(lifted))
-        return rows
+        if not lifted:
+            return rows, None
+        rows.insert(0, rows.pop(lifted))
+        return rows, rows[0][2]
 
     def _holds(self, terms: list[str], rowids: list[int], candidates: dict[int, PassageRecord]) -> list[bool]:
         """Whether each of ``rowids``' title, heading or text holds all of ``terms``."""

@@ -23,6 +23,12 @@ EMERGENCY_GUIDANCE = (
 NO_ANSWER = "No trusted answer found."
 
 
+def mentioned_only(name: str) -> str:
+    """What an answer says when the question names something no page is about and the passages shown only
+    mention it ("what is 3,4-diaminopyridine?", quoted from a page on a condition's treatment)."""
+    return f"healthqa has no page about “{name}”; the passages below only mention it."
+
+
 @dataclass(frozen=True)
 class EmergencyAction:
     """One thing to do now, as the emergency box lists it (healthqa's words): whom to call (``label``), the
