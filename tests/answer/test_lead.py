@@ -176,3 +176,24 @@ def test_a_definition_says_what_the_focus_is_and_an_announced_list_needs_its_lis
                  "Other symptoms often occur, and include:")
     # A sentence announcing a list the text no longer holds says nothing: it never leads.
     assert key_sentences(lost_list, symptoms) == ["Stiffness is worst in kneelock at dawn."]
+
+
+# A GARD symptom page as MedQuAD keeps it: its question, a sentence of its own, then the Human Phenotype Ontology's
+# table announced, flattened and explained (the page's words, shortened; the condition is invented).
+GARD_SYMPTOMS = (
+    "What are the signs and symptoms of Brindle palsy? Most children with Brindle palsy first have weak ankles. "
+    "The Human Phenotype Ontology provides the following list of signs and symptoms for Brindle palsy. If the "
+    "information is available, the table below includes how often the symptom is seen in people with this "
+    "condition. You can use the MedlinePlus Medical Dictionary to look up the definitions for these medical terms. "
+    "Signs and Symptoms Approximate number of patients (when available) Ankle weakness 90% Short stature 50% "
+    "The frequency of a sign or symptom is usually listed as a rough estimate of the percentage of patients who "
+    "have that feature. The frequency may also be listed as a fraction."
+)
+
+
+def test_nothing_from_a_gard_page_s_phenotype_table_on_is_a_sentence_that_answers() -> None:
+    from healthqa.answer.lead import sentences_of
+
+    assert sentences_of(GARD_SYMPTOMS) == ["Most children with Brindle palsy first have weak ankles."]
+    table_only = GARD_SYMPTOMS.replace("Most children with Brindle palsy first have weak ankles. ", "")
+    assert sentences_of(table_only) == []

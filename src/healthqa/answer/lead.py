@@ -36,8 +36,12 @@ _LIST_GOES_ON = re.compile(r"^(they|these|this|it|symptoms|signs)\b[^.]{0,40}?\b
                            re.IGNORECASE)
 _MIN_SENTENCE = 20
 # GARD's symptom pages end with the Human Phenotype Ontology's table, flattened into text: a list of terms with
-# frequencies and ids, not a sentence a person reads as the answer.
-_TABLE = re.compile(r"Human Phenotype Ontology|Approximate number of patients|\bHPO\b|HP:\d{7}", re.IGNORECASE)
+# frequencies and ids, announced ("If the information is available, the table below includes how often the symptom
+# is seen ...") and explained ("The frequency of a sign or symptom is usually listed as a rough estimate ...") in
+# 2,251 passages; none of it is a sentence a person reads as the answer, so a passage's sentences end where it
+# starts (those two led 28 of 30 sampled "what are the symptoms of <GARD condition>?" answers before).
+_TABLE = re.compile(r"Human Phenotype Ontology|Approximate number of patients|\bHPO\b|HP:\d{7}|\bthe table below\b",
+                    re.IGNORECASE)
 
 # How a passage says what a question of each type asks, where that differs from how a question asks it (the cue
 # lists of healthqa.understand, used for every other type). A cause is "caused by" or "happens when", not the
@@ -97,9 +101,10 @@ def sentence_cue(qtype: SectionType) -> re.Pattern[str] | None:
 
 def sentences_of(text: str) -> list[str]:
     """The sentences of ``text`` that could answer, stripped (exact substrings): not a question restated (GARD
-    answers open with theirs), not a scrap."""
-    found = (s.strip() for s in _SENTENCE.split(text))
-    return [s for s in found if len(s) > _MIN_SENTENCE and not s.endswith("?") and not _TABLE.search(s)]
+    answers open with theirs), not a scrap, nothing from a GARD page's phenotype table on (see _TABLE)."""
+    found = [s.strip() for s in _SENTENCE.split(text)]
+    table = next((i for i, s in enumerate(found) if _TABLE.search(s)), len(found))  # the table and all after it
+    return [s for s in found[:table] if len(s) > _MIN_SENTENCE and not s.endswith("?")]
 
 
 def focus_names(understood: Understanding) -> list[str]:
