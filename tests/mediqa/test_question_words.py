@@ -10,7 +10,9 @@ import pytest
 from healthqa.mediqa import training
 from healthqa.mediqa.question_words import count_question_words
 
-TOPICS = ["gout", "asthma", "acne", "lupus", "mumps", "rabies", "scurvy", "tetanus", "rickets", "yaws"]
+# Invented conditions and our own two question templates, written in the layout of MedQuAD's files.
+TOPICS = ["marvelle syndrome", "brindle palsy", "quellosis", "dravelin palsy", "zorbitis", "kneelock",
+          "pressurex", "feverish flu", "tarnwell disease", "ostrel fever"]
 
 
 def write_medquad(folder: Path) -> Path:
@@ -19,16 +21,16 @@ def write_medquad(folder: Path) -> Path:
     for number, topic in enumerate(TOPICS):
         (source / f"{number}.xml").write_text(
             "<Document><QAPairs>"
-            f'<QAPair pid="1"><Question qtype="symptoms">What are the symptoms of {topic} ?</Question></QAPair>'
-            f'<QAPair pid="2"><Question qtype="causes">What causes {topic} ?</Question></QAPair>'
+            f'<QAPair pid="1"><Question qtype="symptoms">Which signs show {topic} ?</Question></QAPair>'
+            f'<QAPair pid="2"><Question qtype="causes">Why does {topic} start ?</Question></QAPair>'
             "</QAPairs></Document>", encoding="utf-8")
     return folder / "medquad"
 
 
 def test_question_words_are_counted_from_medquad_files(tmp_path: Path) -> None:
-    words, meta = count_question_words(write_medquad(tmp_path), min_share=0.2)
-    # Each topic's name is in 2 of the 20 questions (10%), each template word in 10 or more.
-    assert words == ["ar", "caus", "of", "symptom", "the", "what"]
+    words, meta = count_question_words(write_medquad(tmp_path), min_share=0.25)
+    # Each topic's words are in 2 of the 20 questions (10%; "palsy" in 4, 20%), each template word in 10 (50%).
+    assert words == ["doe", "show", "sign", "start", "which", "why"]
     assert meta["counted_on"].startswith("20 distinct MedQuAD questions")
     with pytest.raises(ValueError, match="no MedQuAD questions"):
         count_question_words(tmp_path / "empty-folder-that-is-not-there")
@@ -39,5 +41,5 @@ def test_the_rebuild_command_writes_the_words_where_asked(tmp_path: Path, capsys
     assert training.main(["question-words", "--medquad", str(write_medquad(tmp_path)), "--out", str(target)]) == 0
     written = target.read_text(encoding="utf-8")
     # At the shipped share (1%) every word of 20 questions is in at least one of them, so all count.
-    assert '"caus"' in written and '"gout"' in written
+    assert '"sign"' in written and '"quellosi"' in written
     assert "question-words" in capsys.readouterr().out
