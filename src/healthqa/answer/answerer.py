@@ -282,17 +282,15 @@ class Answerer:
     def _specific_words(self, question: str, understood: Understanding) -> str:
         """The words of ``question`` as written that hold its specific keywords ("3,4-diaminopyridine")."""
         written = []
-        for word in understood.keywords:
-            if self.ranker.specificity(word) >= self.thresholds.specific_name:
-                found = re.search(rf"[\w,.'-]*{re.escape(word)}[\w'-]*", question, re.IGNORECASE)
-                written.append(found.group(0).strip(",.'-") if found else word)
+        for word in self.ranker.specific_keywords(understood, self.thresholds.specific_name):
+            found = re.search(rf"[\w,.'-]*{re.escape(word)}[\w'-]*", question, re.IGNORECASE)
+            written.append(found.group(0).strip(",.'-") if found else word)
         return " ".join(dict.fromkeys(written))
 
     def _names_something(self, understood: Understanding) -> bool:
         """Whether a question that names no known topic still names something specific: a word as rare as a
         specific name ("what is 3,4-diaminopyridine?": a medicine no page is about, which pages mention)."""
-        return not understood.focus and any(
-            self.ranker.specificity(word) >= self.thresholds.specific_name for word in understood.keywords)
+        return not understood.focus and bool(self.ranker.specific_keywords(understood, self.thresholds.specific_name))
 
     def _trustworthy(self, scored: Scored, names_something: bool = False) -> bool:
         t = self.thresholds

@@ -214,6 +214,10 @@ class Ranker:
             self._specificity[name] = max(0.1, min(1.0, value))
         return self._specificity[name]
 
+    def specific_keywords(self, understood: Understanding, least: float = SPECIFIC_NAME) -> list[str]:
+        """The question's keywords at least ``least`` specific: words that name something (see SPECIFIC_NAME)."""
+        return [word for word in understood.keywords if self.specificity(word) >= least]
+
     def rank(self, understood: Understanding, limit: int = 10, pool: int = 100) -> list[Scored]:
         query = understood.concise or understood.text
         # Content words only: stopwords match nearly every passage and make full-text search slow.
@@ -387,7 +391,7 @@ class Ranker:
         # With no topic, only a question that names something specific asks its words of any passage ("what is
         # 3,4-diaminopyridine?"; not "how do I learn to swim"), and the passage must write that name as the
         # question does: stemmed, "ODD" (the disorder) would be held by "the odds of a crash".
-        specific = [] if topics else [word for word in understood.keywords if self.specificity(word) >= SPECIFIC_NAME]
+        specific = [] if topics else self.specific_keywords(understood)
         if not topics and not specific:
             return rows, None
         names = [re.compile(rf"(?<!\w){re.escape(word)}(?!\w)", re.IGNORECASE) for word in specific]

@@ -166,14 +166,9 @@ class LexicalIndex:
     def held(self, terms: Iterable[str], rowids: Sequence[int]) -> np.ndarray:
         """How many of ``terms`` (index terms, as :func:`query_terms` makes them) each of ``rowids`` holds: what
         :func:`term_sets` of the indexed columns would tell, read off the matrix instead of tokenizing again."""
-        position_of = self._positions()
-        positions = np.asarray([position_of.get(rowid, -1) for rowid in rowids], dtype=np.int64)
-        counts = np.zeros(len(positions), dtype=np.int64)
-        matrix = self.matrix
-        for term in set(terms):
-            column = self.vocabulary.get(term)
-            if column is not None:
-                counts += np.isin(positions, matrix.indices[matrix.indptr[column]:matrix.indptr[column + 1]])
+        counts = np.zeros(len(rowids), dtype=np.int64)
+        for found in self.holding(terms, rowids).values():
+            counts += found
         return counts
 
     def holding(self, terms: Iterable[str], rowids: Sequence[int]) -> dict[str, np.ndarray]:
