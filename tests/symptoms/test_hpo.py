@@ -97,3 +97,18 @@ def test_reads_a_small_obo(tmp_path: Path) -> None:
     assert small.ancestors("HP:0000002") == {"HP:0000001", "HP:0000118", "HP:0000002"}
     assert small.lay_synonyms("HP:0000002") == ["Funny feeling"]
     assert small.map_text("a funny feeling")[0].hpo_id == "HP:0000002"
+
+
+def test_terms_a_definition_names(hpo: HPOIndex) -> None:
+    # Invented wording in the manner of a source's definition: the longest name wins over the names inside it.
+    text = ("An invented <i>test</i> disorder characterized by oculomotor apraxia, hypoalbuminemia and "
+            "short stature. Dry mouth may occur.")
+    assert [hpo.name(t) for t in hpo.terms_in(text)] == [
+        "Oculomotor apraxia", "Hypoalbuminemia", "Short stature", "Xerostomia"]
+    assert hpo.terms_in("apraxia") == ["HP:0002186"]  # alone it is a term; inside "oculomotor apraxia" it is not
+
+
+def test_terms_a_definition_denies_are_left_out(hpo: HPOIndex) -> None:
+    text = "An invented disorder with short stature, without seizures and with no absence of hearing loss."
+    assert [hpo.name(t) for t in hpo.terms_in(text)] == ["Short stature"]
+    assert hpo.terms_in("") == [] and hpo.terms_in("an invented disorder of unknown cause") == []

@@ -14,7 +14,7 @@ from healthqa.store import Store, open_store
 from healthqa.symptoms.groups import DiseaseGroup, arrange, group_siblings
 from healthqa.symptoms.hpo import load_hpo
 from healthqa.symptoms.index import DiseaseMatch, Params, SymptomIndex
-from healthqa.symptoms.knowledge import EXACT_OMIM
+from healthqa.symptoms.knowledge import DESCRIBED_FREQUENCY, EXACT_OMIM
 from healthqa.symptoms.search import search_symptoms
 from kb_builders import KnowledgeBases
 from orphanet_data import DRY_WEAK, EYE_SKIN, packet
@@ -59,14 +59,16 @@ def test_the_store_index_merges_exact_mappings_with_provenance(
     assert sorted(index.orpha) == ["900001", "900002", "900004", "900201", "900202"]  # 900004: HPO's only
     assert index.gained() == (2, 2)  # Unilateral ptosis for 900001, muscle weakness for 900004
     dry = index.sources[index.orpha.index("900001")]
-    assert dry[UNILATERAL_PTOSIS] == ("HPO annotation of OMIM:600001",) and dry[XEROSTOMIA] == ("Orphanet",)
+    # Its definition ("... with dry mouth ...") names Xerostomia too: a second source for the same feature.
+    assert dry[UNILATERAL_PTOSIS] == ("HPO annotation of OMIM:600001",)
+    assert dry[XEROSTOMIA] == ("Orphanet", "Orphanet definition")
     assert "HP:0000988" not in dry  # the broader-than mapping's features stay out
     found = search_symptoms(store, "", ids=[UNILATERAL_PTOSIS, XEROSTOMIA])
     best = found.diseases[0]
     assert best.orpha == "900001"
     assert [(f.hpo_id, f.frequency, f.sources) for f in best.matched] == [
         (UNILATERAL_PTOSIS, pytest.approx(2 / 3), ("HPO annotation of OMIM:600001",)),
-        (XEROSTOMIA, 0.895, ("Orphanet",)),
+        (XEROSTOMIA, 0.895, ("Orphanet", "Orphanet definition")),
     ]
     weak = search_symptoms(store, "", ids=["HP:0001324"]).diseases[0]
     assert weak.orpha == "900004" and weak.matched[0].sources == ("HPO annotation of ORPHA:900004",)
@@ -77,6 +79,34 @@ def test_the_store_index_merges_exact_mappings_with_provenance(
         assert sorted(SymptomIndex.from_store(store).orpha) == ["900001", "900002", "900201", "900202"]
     assert "missing.hpoa" in caplog.text and "without HPO's disease annotations" in caplog.text
     store.close()
+
+
+# Invented: its record annotates ptosis only; its definition also names hypoalbuminemia, and denies seizures.
+DESCRIBED = packet("900005", "Described-only feature disorder (test)",
+                   definition="An invented disorder characterized by ptosis and hypoalbuminemia, without seizures.",
+                   phenotypes=((PTOSIS, "Ptosis", VERY_FREQUENT),))
+HYPOALBUMINEMIA = "HP:0003073"
+
+
+def test_features_the_definition_names_count_weakly_and_say_where_they_come_from(
+    tmp_path: Path, kb_backend: KnowledgeBases, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HEALTHQA_HPOA", str(write_hpoa(tmp_path / "phenotype.hpoa", [])))
+    kb = open_store(kb_backend.empty(tmp_path / "kb.db"))
+    with kb.ingest() as tx:
+        for record in (DESCRIBED, EYE_SKIN, TYPE_A):
+            tx.put_document(document(record))
+    index = SymptomIndex.from_store(kb)
+    position = index.orpha.index("900005")
+    assert index.sources[position][HYPOALBUMINEMIA] == ("Orphanet definition",)
+    assert index.sources[position][PTOSIS] == ("Orphanet", "Orphanet definition")
+    assert SEIZURE not in index.features[position]  # "without seizures"
+    assert index.features[position][HYPOALBUMINEMIA] == DESCRIBED_FREQUENCY < index.features[position][PTOSIS]
+    assert index.gained() == (0, 0)  # what a definition names is not counted as a gain from HPO's annotations
+    found = search_symptoms(kb, "", ids=[PTOSIS, HYPOALBUMINEMIA])
+    assert found.diseases[0].orpha == "900005"
+    described = [f for f in found.diseases[0].matched if f.hpo_id == HYPOALBUMINEMIA]
+    assert described and described[0].frequency is None  # the text gives no frequency: none is shown
 
 
 def test_the_scorer_credits_related_terms_and_does_not_favour_long_records(store: Store) -> None:

@@ -98,7 +98,7 @@ def test_cli_json_shape(db: str) -> None:
     assert set(disease) == {"name", "orpha", "score", "matched", "missing"}
     assert disease["orpha"] == "900001"
     assert set(disease["matched"][0]) == {"hpo_id", "term", "frequency", "query", "sources"}
-    assert disease["matched"][0]["sources"] == ["Orphanet"]
+    assert disease["matched"][0]["sources"] == ["Orphanet", "Orphanet definition"]  # its definition names it too
     assert data["groups"] == []  # no two of the three disorders share a parent
 
 

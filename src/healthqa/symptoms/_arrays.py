@@ -25,11 +25,17 @@ from scipy import sparse
 from healthqa.mapped import StringTable
 from healthqa.symptoms._tables import KeyList, SortedKeys, Texts
 from healthqa.symptoms.hpo import PHENOTYPIC_ABNORMALITY, ROOT, HPOIndex
-from healthqa.symptoms.knowledge import ORPHANET, HpoaAnnotation, merge_features
+from healthqa.symptoms.knowledge import (
+    DEFINITION,
+    DESCRIBED_FREQUENCY,
+    ORPHANET,
+    HpoaAnnotation,
+    merge_features,
+)
 from healthqa.symptoms.urgency import UrgencyStatement
 
 DEFAULT_FREQUENCY = 0.5  # a feature no source gives a frequency for
-PART_VERSION = 1  # bump when the arrays below change meaning or layout
+PART_VERSION = 2  # bump when the arrays below change meaning or layout
 _TEXTS = ("orpha", "label", "parent-code", "parent-label", "source")
 
 
@@ -68,14 +74,17 @@ def index_arrays(
     orphanet: Mapping[int, Sequence[tuple[str, float | None]]],
     hpo: HPOIndex,
     hpoa: Mapping[str, Sequence[HpoaAnnotation]] | None,
+    described: Mapping[int, Sequence[str]] | None = None,
 ) -> dict[str, np.ndarray]:
     """The arrays of the index over ``disorders`` (:class:`healthqa.symptoms.index.Disorder`): their features
     merged (:func:`~healthqa.symptoms.knowledge.merge_features`), resolved to current HPO ids, the root and
-    "Phenotypic abnormality" and excluded or unknown ids left out; a disorder left without features is left out."""
+    "Phenotypic abnormality" and excluded or unknown ids left out; a disorder left without features is left out.
+    ``described``: the terms each disorder's definition names (by document id)."""
     kept: list[tuple[DisorderRecord, dict[str, float], dict[str, tuple[str, ...]], set[str]]] = []
     for disorder in sorted(disorders, key=lambda d: d.document_id):
         own = orphanet.get(disorder.document_id, ())
-        merged = merge_features(disorder.orpha, own, disorder.omim if hpoa else (), hpoa or {})
+        merged = merge_features(disorder.orpha, own, disorder.omim if hpoa else (), hpoa or {},
+                                (described or {}).get(disorder.document_id, ()))
         features: dict[str, float] = {}
         sources: dict[str, tuple[str, ...]] = {}
         unknown: set[str] = set()  # features whose frequency no source gives
@@ -84,6 +93,8 @@ def index_arrays(
             if feature.excluded or term is None or term in (ROOT, PHENOTYPIC_ABNORMALITY):
                 continue  # excluded features are not features; unknown ids cannot be scored
             value = DEFAULT_FREQUENCY if feature.frequency is None else feature.frequency
+            if feature.sources == (DEFINITION,):
+                value = DESCRIBED_FREQUENCY  # named by the definition alone: weak evidence, no frequency
             if value > features.get(term, 0.0):
                 features[term] = value
                 if feature.frequency is None:
@@ -132,7 +143,8 @@ def index_arrays(
     orpha_keys = sorted(last_position)
     # Disorders with a feature Orphanet does not record, and how many (a source may name a term kept out of the
     # features, with frequency 0: counted as the sources list it).
-    extra = [sum(ORPHANET not in found for found in sources.values()) for _, _, sources, _ in kept]
+    extra = [sum(ORPHANET not in found and found != (DEFINITION,) for found in sources.values())
+             for _, _, sources, _ in kept]
     return {
         "gained": np.asarray([sum(1 for n in extra if n), sum(extra)], dtype=np.int64),
         "document-ids": np.asarray([k[0].document_id for k in kept], dtype=np.int64),

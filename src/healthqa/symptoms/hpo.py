@@ -42,6 +42,9 @@ _STOP = frozenset(
     "all time times always often really feel feeling felt get getting keep constant constantly quite".split()
 )
 _NEGATION = ("no ", "not ", "without ", "never ")
+# A source's text denies what follows these words closely ("without seizures", "absence of cataract").
+_NEGATED = frozenset("no not without never nor absence absent lack lacking lacks unlike excluding free".split())
+_NEGATION_REACH = 4
 _SPLIT = re.compile(r"[,;\n]+|\.\s+|\s+/\s+")
 _AND = re.compile(r"\s+(?:and|&|or|plus)\s+")
 _THRESHOLD = 0.5
@@ -339,6 +342,34 @@ class HPOIndex:
                     continue
             results.append(whole)
         return results
+
+    def terms_in(self, text: str, longest: int = 6) -> list[str]:
+        """The terms a source's running text names word for word (a term's name or synonym, compared as stemmed
+        words in any order, as the matcher's exact step does), in the order they first occur.
+
+        Longer names win over the names inside them ("oculomotor apraxia", not "apraxia"); each word belongs
+        to one name. A name shortly after a negation ("without seizures", "absence of ...") is not taken:
+        the text says the disorder lacks it."""
+        tables = self._tables()
+        tokens = _WORD.findall(re.sub(r"<[^>]+>", " ", text).lower())
+        stems = [None if t in _STOP else _stem(t) for t in tokens]
+        found: list[tuple[int, str]] = []
+        taken = [False] * len(tokens)
+        for size in range(min(longest, len(tokens)), 0, -1):
+            for start in range(len(tokens) - size + 1):
+                window = range(start, start + size)
+                if stems[start] is None or stems[start + size - 1] is None or any(taken[i] for i in window):
+                    continue
+                key = " ".join(sorted({s for s in stems[start:start + size] if s is not None}))
+                entries = tables.exact.get(key)
+                if entries is None or not len(entries):
+                    continue
+                for i in window:
+                    taken[i] = True
+                if not _NEGATED.intersection(tokens[max(0, start - _NEGATION_REACH):start]):
+                    found.append((start, tables.term(max((int(n) for n in entries), key=lambda n: (
+                        tables.entry_text[n] == self.names[tables.term(n)], tables.prior_of(n))))))
+        return list(dict.fromkeys(term for _, term in sorted(found)))
 
     def terms_from(self, ids: Iterable[str]) -> list[TermMatch]:
         """HPO ids given directly (a person's correction), resolved; unknown ids come back unmatched."""

@@ -61,7 +61,7 @@ from healthqa.symptoms._arrays import (
     urgency_json,
 )
 from healthqa.symptoms.hpo import PHENOTYPIC_ABNORMALITY, ROOT, HPOIndex, load_hpo
-from healthqa.symptoms.knowledge import EXACT_OMIM, HpoaAnnotation, default_hpoa, read_hpoa
+from healthqa.symptoms.knowledge import EXACT_OMIM, ORPHANET, HpoaAnnotation, default_hpoa, read_hpoa
 from healthqa.symptoms.urgency import (
     ConditionLinks,
     UrgencyNotice,
@@ -147,12 +147,15 @@ class SymptomIndex:
         hpoa: Mapping[str, Sequence[HpoaAnnotation]] | None = None,
         cache_size: int = 256,
         urgency: Mapping[str, Sequence[UrgencyStatement]] | None = None,
+        described: Mapping[int, Sequence[str]] | None = None,
     ) -> None:
         """``orphanet``: Orphanet's (HPO id, frequency) by document id; ``hpoa``: HPO's annotations by
         disease ("OMIM:n", "ORPHA:n"), merged in when given (:func:`~healthqa.symptoms.knowledge.merge_features`).
         ``cache_size``: how many query terms keep their vectors. ``urgency``: ORPHA code -> the sources'
-        statements that the disorder needs urgent care (:func:`~healthqa.symptoms.urgency.find_statements`)."""
-        self._adopt(IndexArrays(index_arrays(disorders, orphanet, hpo, hpoa)), hpo, urgency or {}, cache_size)
+        statements that the disorder needs urgent care (:func:`~healthqa.symptoms.urgency.find_statements`).
+        ``described``: the terms each disorder's definition names, by document id (:meth:`HPOIndex.terms_in`)."""
+        arrays = index_arrays(disorders, orphanet, hpo, hpoa, described)
+        self._adopt(IndexArrays(arrays), hpo, urgency or {}, cache_size)
 
     @classmethod
     def from_arrays(
@@ -235,7 +238,8 @@ class SymptomIndex:
     ) -> SymptomIndex:
         """Straight from a reader's documents (no store); ``document_id`` is the position in the list.
         ``exact_omim`` (ORPHA code -> OMIM codes) replaces the documents' ``EXACT_OMIM`` codes."""
-        disorders, orphanet = [], {}
+        hpo = hpo or load_hpo()
+        disorders, orphanet, described = [], {}, {}
         for number, document in enumerate(documents):
             codes = dict(document.codes)
             omim = tuple(code for system, code in document.codes if system == EXACT_OMIM)
@@ -244,7 +248,8 @@ class SymptomIndex:
             parents = _parents([(f.value, f.detail) for f in document.facts if f.kind == "parent"])
             disorders.append(Disorder(number, codes.get("ORPHA", document.key), document.title, omim, parents))
             orphanet[number] = [(p.hpo_id, p.frequency) for p in document.phenotypes]
-        return cls(disorders, orphanet, hpo or load_hpo(), read_hpoa() if merge else None, cache_size)
+            described[number] = hpo.terms_in(" ".join(p.text for p in document.passages))
+        return cls(disorders, orphanet, hpo, read_hpoa() if merge else None, cache_size, described=described)
 
     def __len__(self) -> int:
         return len(self.features)
@@ -396,16 +401,32 @@ def _store_arrays(
             hpoa = read_hpoa()
         except ConfigError as error:  # the search still works on Orphanet's features alone
             log.warning("symptom search without HPO's disease annotations: %s", error)
-    disorders = []
+    disorders, records = [], set()  # records: Orphanet's own documents, whose text is its definition
     for head in store.iter_document_heads():
         orpha = codes.get(head.id, {}).get("ORPHA")
-        omim = tuple(codes[head.id].get(EXACT_OMIM, ())) if orpha else ()
-        if not orpha or not (head.id in orphanet or (hpoa and (f"ORPHA:{orpha[0]}" in hpoa or omim))):
+        if not orpha:
             continue
+        omim = tuple(codes[head.id].get(EXACT_OMIM, ()))
+        annotated = head.id in orphanet or bool(hpoa and (f"ORPHA:{orpha[0]}" in hpoa or omim))
+        if not (annotated or head.source == ORPHANET):
+            continue
+        if head.source == ORPHANET:
+            records.add(head.id)
         facts = store.facts(head.id)
         parents = _parents([(f.value, f.detail) for f in facts if f.kind == "parent"])
         disorders.append(Disorder(head.id, orpha[0], labels.get(head.id, head.title), omim, parents))
-    return index_arrays(disorders, orphanet, hpo, hpoa), find_statements(store, conditions)
+    described = _described(store, hpo, [d.document_id for d in disorders if d.document_id in records])
+    return index_arrays(disorders, orphanet, hpo, hpoa, described), find_statements(store, conditions)
+
+
+def _described(store: Store, hpo: HPOIndex, document_ids: Sequence[int], batch: int = 500) -> dict[int, list[str]]:
+    """The terms each disorder's own text (Orphanet's definition) names, by document id."""
+    texts: dict[int, list[str]] = defaultdict(list)
+    for start in range(0, len(document_ids), batch):
+        chunk = document_ids[start:start + batch]
+        for passage in store.passages_of_documents(chunk, limit=50 * len(chunk)):
+            texts[passage.document_id].append(passage.text)
+    return {document_id: hpo.terms_in(" ".join(found)) for document_id, found in texts.items()}
 
 
 def _parents(details: Sequence[tuple[str, str]]) -> tuple[tuple[str, str], ...]:

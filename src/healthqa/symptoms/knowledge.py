@@ -6,13 +6,16 @@ qualifier (``NOT``: the feature is excluded), the reference, the evidence code, 
 frequency term, ``n/m`` patients or a percentage) and the aspect (``P`` phenotype, ``I`` inheritance,
 ``C`` onset and course, ``M`` modifier). Only aspect ``P`` lines are features.
 
-:func:`merge_features` joins, for one Orphanet disorder, three sources of features:
+:func:`merge_features` joins, for one Orphanet disorder, four sources of features:
 
 - Orphanet's own annotations (the packet's phenotypes);
 - HPO's annotations of the same ``ORPHA:n``;
 - HPO's annotations of every ``OMIM:n`` that Orphanet maps to the disorder *exactly* (relation ``E`` in the
   packet's external references; broader or narrower mappings are not merged: a subtype's features are not
-  the group's, nor the reverse).
+  the group's, nor the reverse);
+- the terms that Orphanet's own definition of the disorder names word for word (:data:`DEFINITION`;
+  :meth:`healthqa.symptoms.hpo.HPOIndex.terms_in`): a record often lacks the very features its definition
+  leads with.
 
 Each feature keeps the list of sources that record it (:data:`ORPHANET` or ``"HPO annotation of
 OMIM:n"``). Its frequency is Orphanet's when Orphanet gives one, else HPO's for the ORPHA code, else the
@@ -38,6 +41,12 @@ from healthqa.errors import ConfigError
 from healthqa.symptoms.hpo import default_obo
 
 ORPHANET = "Orphanet"
+# A feature that Orphanet's definition of the disorder names in its own words (HPOIndex.terms_in) but no source
+# annotates: "characterized by ... oculomotor apraxia, severe neuropathy and hypoalbuminemia". It counts at
+# DESCRIBED_FREQUENCY, far below any annotated frequency, and is shown without one: the text gives none. The
+# value was chosen by cross-validation grouped by disease on the real dev cases (BENCHMARKS.md, session 16).
+DEFINITION = "Orphanet definition"
+DESCRIBED_FREQUENCY = 0.05
 # The code system under which a reader records the OMIM codes that Orphanet maps to a disorder exactly.
 # Orphanet's reader keeps exact and broader-than mappings alike as "OMIM" (for code look-ups), so the
 # merge reads only codes recorded under this name (see ``exact_omim_codes`` for the packet format).
@@ -155,9 +164,11 @@ def merge_features(
     orphanet: Sequence[tuple[str, float | None]],
     exact_omim: Sequence[str],
     hpoa: Mapping[str, Sequence[HpoaAnnotation]],
+    described: Sequence[str] = (),
 ) -> list[MergedFeature]:
     """The features of ORPHA ``orpha``: Orphanet's (``(hpo_id, frequency)``, 0 meaning excluded), then
-    HPO's annotations of ``ORPHA:orpha`` and of each exactly mapped OMIM code (``"123456"``)."""
+    HPO's annotations of ``ORPHA:orpha`` and of each exactly mapped OMIM code (``"123456"``), then the terms
+    Orphanet's definition names (``described``, :data:`DEFINITION`: no frequency)."""
     sources: list[tuple[str, dict[str, tuple[float | None, bool]]]] = [
         (ORPHANET, _fold((t, f, f == 0.0) for t, f in orphanet))
     ]
@@ -165,6 +176,8 @@ def merge_features(
         rows = hpoa.get(disease, ())
         if rows:
             sources.append((source_label(disease), _fold((r.hpo_id, r.frequency, r.excluded) for r in rows)))
+    if described:
+        sources.append((DEFINITION, {term: (None, False) for term in described}))
     by_term: dict[str, list[tuple[str, float | None, bool]]] = defaultdict(list)
     for label, features in sources:
         for term, (frequency, excluded) in features.items():
