@@ -350,26 +350,52 @@ class HPOIndex:
         Longer names win over the names inside them ("oculomotor apraxia", not "apraxia"); each word belongs
         to one name. A name shortly after a negation ("without seizures", "absence of ...") is not taken:
         the text says the disorder lacks it."""
+        return self.terms_in_each([text], longest)[0]
+
+    def terms_in_each(self, texts: Iterable[str], longest: int = 6) -> list[list[str]]:
+        """:meth:`terms_in` of each text; the look-ups are shared (thousands of definitions name the same words)."""
+        known: dict[str, bool] = {}
+        named: dict[str, str] = {}  # a window's words -> its term ("" when none)
+        return [self._terms_in(text, longest, known, named) for text in texts]
+
+    def _terms_in(self, text: str, longest: int, known_words: dict[str, bool], named: dict[str, str]) -> list[str]:
         tables = self._tables()
         tokens = _WORD.findall(re.sub(r"<[^>]+>", " ", text).lower())
         stems = [None if t in _STOP else _stem(t) for t in tokens]
+        # A word no term name uses ends every window that would hold it: most of a text's words are such.
+        known = []
+        for stem in stems:
+            if stem is not None and stem not in known_words:
+                known_words[stem] = tables.word_id(stem) >= 0
+            known.append(stem is None or known_words[stem])
         found: list[tuple[int, str]] = []
         taken = [False] * len(tokens)
         for size in range(min(longest, len(tokens)), 0, -1):
             for start in range(len(tokens) - size + 1):
                 window = range(start, start + size)
-                if stems[start] is None or stems[start + size - 1] is None or any(taken[i] for i in window):
+                if stems[start] is None or stems[start + size - 1] is None or not all(
+                        known[i] and not taken[i] for i in window):
                     continue
                 key = " ".join(sorted({s for s in stems[start:start + size] if s is not None}))
-                entries = tables.exact.get(key)
-                if entries is None or not len(entries):
+                if key not in named:
+                    named[key] = self._exact_term(key)
+                if not named[key]:
                     continue
                 for i in window:
                     taken[i] = True
                 if not _NEGATED.intersection(tokens[max(0, start - _NEGATION_REACH):start]):
-                    found.append((start, tables.term(max((int(n) for n in entries), key=lambda n: (
-                        tables.entry_text[n] == self.names[tables.term(n)], tables.prior_of(n))))))
+                    found.append((start, named[key]))
         return list(dict.fromkeys(term for _, term in sorted(found)))
+
+    def _exact_term(self, key: str) -> str:
+        """The term whose name or synonym has exactly these (sorted, stemmed) words; its own name first, then the
+        most annotated; "" when none."""
+        tables = self._tables()
+        entries = tables.exact.get(key)
+        if entries is None or not len(entries):
+            return ""
+        return tables.term(max((int(n) for n in entries), key=lambda n: (
+            tables.entry_text[n] == self.names[tables.term(n)], tables.prior_of(n))))
 
     def terms_from(self, ids: Iterable[str]) -> list[TermMatch]:
         """HPO ids given directly (a person's correction), resolved; unknown ids come back unmatched."""

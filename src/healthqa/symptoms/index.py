@@ -239,7 +239,7 @@ class SymptomIndex:
         """Straight from a reader's documents (no store); ``document_id`` is the position in the list.
         ``exact_omim`` (ORPHA code -> OMIM codes) replaces the documents' ``EXACT_OMIM`` codes."""
         hpo = hpo or load_hpo()
-        disorders, orphanet, described = [], {}, {}
+        disorders, orphanet = [], {}
         for number, document in enumerate(documents):
             codes = dict(document.codes)
             omim = tuple(code for system, code in document.codes if system == EXACT_OMIM)
@@ -248,7 +248,8 @@ class SymptomIndex:
             parents = _parents([(f.value, f.detail) for f in document.facts if f.kind == "parent"])
             disorders.append(Disorder(number, codes.get("ORPHA", document.key), document.title, omim, parents))
             orphanet[number] = [(p.hpo_id, p.frequency) for p in document.phenotypes]
-            described[number] = hpo.terms_in(" ".join(p.text for p in document.passages))
+        texts = [" ".join(p.text for p in document.passages) for document in documents]
+        described = dict(enumerate(hpo.terms_in_each(texts)))
         return cls(disorders, orphanet, hpo, read_hpoa() if merge else None, cache_size, described=described)
 
     def __len__(self) -> int:
@@ -426,7 +427,8 @@ def _described(store: Store, hpo: HPOIndex, document_ids: Sequence[int], batch: 
         chunk = document_ids[start:start + batch]
         for passage in store.passages_of_documents(chunk, limit=50 * len(chunk)):
             texts[passage.document_id].append(passage.text)
-    return {document_id: hpo.terms_in(" ".join(found)) for document_id, found in texts.items()}
+    named = hpo.terms_in_each(" ".join(found) for found in texts.values())
+    return dict(zip(texts, named, strict=True))
 
 
 def _parents(details: Sequence[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
