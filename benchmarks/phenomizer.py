@@ -102,7 +102,7 @@ def evaluate(index: SymptomIndex, queries: list[tuple[int, list[str]]], params: 
 def lay_set(index: SymptomIndex, hpo: HPOIndex, sim: Simulator, diseases: list[int]) -> tuple[list, dict]:
     queries, phrases, exact, related, unmapped = [], 0, 0, 0, 0
     for d in diseases:
-        features = index.features[d]
+        features = sim.recorded(d)
         eligible = [t for t in features if hpo.lay_synonyms(t)]
         if len(eligible) < 3:
             continue
@@ -145,7 +145,7 @@ def main() -> None:
     index = load_index(args.data, hpo, args.merge)
     rng = np.random.default_rng(args.seed)
     sim = Simulator(index, hpo, rng, args.terms)
-    diseases = list(range(len(index)))
+    diseases = sim.drawable()  # the disorders with annotated features (not those only a definition describes)
     if args.limit:
         diseases = diseases[: args.limit]
     drawn = [(d, sim.patients(d)) for d in diseases]

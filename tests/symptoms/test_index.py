@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from healthqa.ingest.orphanet import parse_packet
@@ -16,6 +17,7 @@ from healthqa.symptoms.hpo import load_hpo
 from healthqa.symptoms.index import DiseaseMatch, Params, SymptomIndex
 from healthqa.symptoms.knowledge import DESCRIBED_FREQUENCY, EXACT_OMIM
 from healthqa.symptoms.search import search_symptoms
+from healthqa.symptoms.simulated import Simulator
 from kb_builders import KnowledgeBases
 from orphanet_data import DRY_WEAK, EYE_SKIN, packet
 from symptoms.test_knowledge import hpoa_line, write_hpoa
@@ -86,6 +88,8 @@ DESCRIBED = packet("900005", "Described-only feature disorder (test)",
                    definition="An invented disorder characterized by ptosis and hypoalbuminemia, without seizures.",
                    phenotypes=((PTOSIS, "Ptosis", VERY_FREQUENT),))
 HYPOALBUMINEMIA = "HP:0003073"
+DEFINED_ONLY = packet("900006", "Defined-only disorder (test)",
+                      definition="An invented disorder characterized by hypoalbuminemia.")
 
 
 def test_features_the_definition_names_count_weakly_and_say_where_they_come_from(
@@ -94,7 +98,7 @@ def test_features_the_definition_names_count_weakly_and_say_where_they_come_from
     monkeypatch.setenv("HEALTHQA_HPOA", str(write_hpoa(tmp_path / "phenotype.hpoa", [])))
     kb = open_store(kb_backend.empty(tmp_path / "kb.db"))
     with kb.ingest() as tx:
-        for record in (DESCRIBED, EYE_SKIN, TYPE_A):
+        for record in (DESCRIBED, EYE_SKIN, TYPE_A, DEFINED_ONLY):
             tx.put_document(document(record))
     index = SymptomIndex.from_store(kb)
     position = index.orpha.index("900005")
@@ -107,6 +111,13 @@ def test_features_the_definition_names_count_weakly_and_say_where_they_come_from
     assert found.diseases[0].orpha == "900005"
     described = [f for f in found.diseases[0].matched if f.hpo_id == HYPOALBUMINEMIA]
     assert described and described[0].frequency is None  # the text gives no frequency: none is shown
+    # Simulated patients are drawn from what sources annotate, never from what a definition names.
+    simulator = Simulator(index, index.hpo, np.random.default_rng(0), 5)
+    assert simulator.recorded(position) == {PTOSIS: pytest.approx(0.895)}
+    # A disorder known by its definition alone is ranked, but has no simulated patient.
+    assert index.features[index.orpha.index("900006")] == {HYPOALBUMINEMIA: DESCRIBED_FREQUENCY}
+    assert simulator.drawable() == [d for d in range(len(index)) if index.orpha[d] != "900006"]
+    assert all(simulator.patients(position)["clean"] == [PTOSIS] for _ in range(5))
 
 
 def test_the_scorer_credits_related_terms_and_does_not_favour_long_records(store: Store) -> None:

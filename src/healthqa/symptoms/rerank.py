@@ -350,8 +350,9 @@ def simulated_cases(index: SymptomIndex, seed: int = SIMULATED_SEED, disorders: 
     from healthqa.symptoms.simulated import CONDITIONS, Simulator  # only to fit
 
     rng = np.random.default_rng(seed)
-    chosen = sorted(rng.choice(len(index), size=min(disorders, len(index)), replace=False).tolist())
     simulator = Simulator(index, index.hpo, rng, 5)
+    drawable = simulator.drawable()
+    chosen = sorted(drawable[i] for i in rng.choice(len(drawable), size=min(disorders, len(drawable)), replace=False))
     drawn: list[tuple[int, list[str], str]] = []
     for d in chosen:
         patients = simulator.patients(d)

@@ -10,6 +10,10 @@ cost patients who describe their features vaguely. One draw gives four condition
 - imprecision: each drawn term replaced by one of its ancestors chosen uniformly, never the root nor a top-level
   term such as "Phenotypic abnormality" (a term with no other ancestor is kept);
 - both: the imprecise terms plus the noise terms.
+
+Patients are drawn from what sources *annotate* (:meth:`Simulator.recorded`): a feature that only the disorder's
+definition names (:data:`healthqa.symptoms.knowledge.DEFINITION`) is scored but never drawn, and a disorder with
+no annotated feature has no simulated patient (:meth:`Simulator.drawable`).
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import numpy as np
 
 from healthqa.symptoms.hpo import PHENOTYPIC_ABNORMALITY, ROOT, HPOIndex
 from healthqa.symptoms.index import SymptomIndex
+from healthqa.symptoms.knowledge import DEFINITION
 
 CONDITIONS = ("clean", "noise", "imprecision", "both")
 
@@ -32,6 +37,15 @@ class Simulator:
         self.top = {ROOT, *hpo.children.get(ROOT, ())}
         phenotypes = hpo.descendants(PHENOTYPIC_ABNORMALITY)
         self.noise_pool = [t for t in index.terms if t in phenotypes]
+
+    def recorded(self, d: int) -> dict[str, float]:
+        """Disorder ``d``'s annotated features and their frequencies (those only its definition names left out)."""
+        sources = self.index.sources[d]
+        return {t: f for t, f in self.index.features[d].items() if sources.get(t) != (DEFINITION,)}
+
+    def drawable(self) -> list[int]:
+        """The disorders with an annotated feature: those a simulated patient can be drawn for."""
+        return [d for d in range(len(self.index)) if self.recorded(d)]
 
     def draw(self, features: dict[str, float], eligible: list[str] | None = None) -> list[str]:
         terms = eligible if eligible is not None else list(features)
@@ -58,7 +72,7 @@ class Simulator:
 
     def patients(self, d: int) -> dict[str, list[str]]:
         """Disorder ``d``'s patient in each of :data:`CONDITIONS`, from one draw."""
-        features = self.index.features[d]
+        features = self.recorded(d)
         clean = self.draw(features)
         noise = self.noise(features, math.ceil(len(clean) / 2))
         vague = [self.imprecise(t) for t in clean]
