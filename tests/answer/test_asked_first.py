@@ -12,8 +12,9 @@ import pytest
 from healthqa import learned
 from healthqa.answer.answerer import Answerer
 from healthqa.answer.gap import find_gap
-from healthqa.answer.rank import Weights
+from healthqa.answer.rank import LEARNED_FEATURES, Weights
 from healthqa.answer.wording import mentioned_only
+from healthqa.learned.ranker import LearnedRanker
 from healthqa.records import SectionType
 from healthqa.store import open_store
 from kb_builders import BLOG, KnowledgeBases, make_document
@@ -174,3 +175,20 @@ def test_the_page_and_the_cli_say_that_the_passages_only_mention_it(kb_path: str
     assert note in page and page.index(note) < page.index("Quoted answers")
     output = CliRunner().invoke(main, ["ask", "--db", kb_path, "what is zorbitane?"]).output
     assert note in output and "Zorbitane helps the nerves release their signal." in output
+
+
+def test_a_learned_order_keeps_what_is_asked_first(answerer: Answerer) -> None:
+    # The learned ranker (off in ask) re-orders the best candidates; the passage that says "breathing" stays first.
+    size = len(LEARNED_FEATURES)
+    longest_first = learned.LinearModel(LEARNED_FEATURES, (0.0,) * size, (1.0,) * size,
+                                        tuple(1.0 if n == "log_words" else 0.0 for n in LEARNED_FEATURES), 0.0)
+    ranker = Answerer(answerer.store).ranker
+    ranker.learned = LearnedRanker(longest_first, type_first_margin=-1.0, depth=50)
+    ranked = ranker.rank(answerer.understand("does marvelle syndrome affect breathing?"), limit=5)
+    assert ranked[0].passage.text == BREATHING and ranked[0].asked_lifted
+    words = [len(s.passage.text.split()) for s in ranked[1:]]
+    assert words == sorted(words, reverse=True)  # the rest in the learned order (longest first)
+    general = ranker.rank(answerer.understand("what is marvelle syndrome?"), limit=5)
+    assert not general[0].asked_lifted  # nothing asked beyond the topic: the learned order stands
+    assert [len(s.passage.text.split()) for s in general] == sorted((len(s.passage.text.split()) for s in general),
+                                                                   reverse=True)

@@ -132,6 +132,8 @@ class Scored:
     question: str = ""  # the stored question this passage answers, when one matched
     # Whether it holds all the question asks beyond its topic (Ranker._asked_first; checked for the first only).
     holds_asked: bool = False
+    # Whether that rule moved it first (the passage first before it did not hold all that is asked).
+    asked_lifted: bool = False
 
 
 class Ranker:
@@ -261,7 +263,10 @@ class Ranker:
             return self._score(understood, candidates, lexical, question_score, semantic, limit)
         depth = max(limit, self.learned.depth)
         scored = self._score(understood, candidates, lexical, question_score, semantic, depth)
-        return learned_order(self.learned, scored, understood, self.weights)[:limit]
+        ordered = learned_order(self.learned, scored, understood, self.weights)
+        if scored and scored[0].asked_lifted:  # the passage that holds what is asked stays first in any order
+            ordered = [scored[0], *(s for s in ordered if s is not scored[0])]
+        return ordered[:limit]
 
     def _search_passages(self, terms: str, limit: int) -> list[tuple[PassageRecord, float]]:
         if self.passage_lexical is None:
@@ -348,7 +353,9 @@ class Ranker:
         if first_right and self._relevance(rows[first_right]) >= (
                 self._relevance(rows[0]) - self.weights.type_first_margin):
             rows.insert(0, rows.pop(first_right))
+        first = rows[0][2] if rows else None
         rows, holder = self._asked_first(rows, candidates, understood)
+        lifted = holder is not None and holder != first
         scored: list[Scored] = []
         # A text quoted once is not quoted again: 348 GARD pages share "This condition is inherited in an
         # autosomal recessive pattern ...", and some pages repeat another's answer word for word.
@@ -366,7 +373,7 @@ class Ranker:
             quoted.add(key)
             question = question_score.get(rowid, (0.0, passage.heading))[1]
             scored.append(Scored(passage, -negative_score, dict(zip(FEATURES, values, strict=True)), question,
-                                 holds_asked=rowid == holder))
+                                 holds_asked=rowid == holder, asked_lifted=lifted and rowid == holder))
         return scored
 
     def _asked_first(self, rows: list[Row], candidates: dict[int, PassageRecord], understood: Understanding,
