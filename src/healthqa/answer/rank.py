@@ -15,11 +15,17 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-
-import numpy as np
 
 from healthqa import learned
+from healthqa.answer._learned_order import LEARNED_FEATURES as LEARNED_FEATURES
+from healthqa.answer._learned_order import learned_features as learned_features
+from healthqa.answer._learned_order import learned_order
+from healthqa.answer._learned_order import question_keywords as question_keywords
+from healthqa.answer._learned_order import type_first_candidate as type_first_candidate
+from healthqa.answer._scoring import FEATURES as FEATURES
+from healthqa.answer._scoring import SUMMED_FEATURES, TIER_AT, TIER_VALUE
+from healthqa.answer._scoring import Scored as Scored
+from healthqa.answer._scoring import Weights as Weights
 from healthqa.answer.asked import asked_terms, name_terms
 from healthqa.learned import ranker as learned_ranker
 from healthqa.records import SectionType
@@ -61,17 +67,6 @@ _NAME_LISTS = frozenset({SectionType.BRAND_NAMES.value, SectionType.BRAND_NAMES_
 _NAME_WORDS = frozenset({"brand", "brands", "generic", "generics", "name", "names", "named", "called", "sold"})
 
 
-# The features of a scored passage, in the order _score computes them; "coverage" comes last, computed only for
-# the best candidates (see Weights.coverage).
-_SUMMED_FEATURES = ("passage_lexical", "question_lexical", "semantic", "focus", "title_focus", "type_match",
-                    "type_near", "tier")
-FEATURES = (*_SUMMED_FEATURES, "coverage")
-_TIER_AT = FEATURES.index("tier")
-_TIER_VALUE = {"government_reviewed": 0.0, "reviewed_publisher": -0.2, "unreviewed": -1.0}
-# Learning to rank (issue 16): what the learned ranker (healthqa.learned.ranker) reads of a scored passage:
-# FEATURES, the hand-weighted score, the passage's length and how many of the question's words its title and
-# its FAQ question hold.
-LEARNED_FEATURES = (*_SUMMED_FEATURES, "hand_score", "log_words", "title_overlap", "question_overlap")
 _WORDS = re.compile(r"[a-z0-9]+")
 _CLAUSE_END = re.compile(r"[.!?:;]\s|\n")
 # How many of the best candidates get their coverage computed (tokenized) for a question.
@@ -88,52 +83,6 @@ SPECIFIC_NAME = 0.8
 ASKED_DEPTH = 100
 # A scored candidate while ranking: (minus its score, public id, row id, its FEATURES values).
 Row = tuple[float, str, int, tuple[float, ...]]
-
-
-@dataclass(frozen=True)
-class Weights:
-    passage_lexical: float = 0.6
-    question_lexical: float = 0.8
-    semantic: float = 2.5
-    focus: float = 1.2
-    title_focus: float = 0.6
-    type_match: float = 0.8
-    type_near: float = 0.3
-    # Authority: an unreviewed page never outranks a reviewed one on otherwise equal evidence.
-    tier: float = 0.6
-    # Type before tier: when the question's type is recognised (other than "information") and a passage of
-    # that type about its focus is a candidate, the best such passage comes first, however well another
-    # type's passage scores. A focus counts from this specificity (see Ranker.specificity; above 1: never).
-    type_first_specificity: float = 0.0
-    # ... provided it answers: its relevance (the score without coverage and tier, see Ranker._relevance) is at
-    # most this far below the best candidate's. The smallest of the grid 0.3 / 0.7 / 1 / 1.5 / never that puts the
-    # founding pages' complications passage first (it trails an overview by 0.705 once the empty lead-in
-    # "Complications of LEMS may include:" is no candidate); the rule costs LiveQA training-164 MAP 0.021 and
-    # MRR 0.030 at 1.0 (0.011 / 0.018 at 0.7), dev nothing (BENCHMARKS.md, session 14).
-    type_first_margin: float = 1.0
-    # The share of the question's content words (FTS5 terms) that the passage's title, heading and text hold, a
-    # coordination-level match: "does LEMS affect breathing?" wants the LEMS passage that says "breathing", not
-    # the one most like the question as a whole. Added to the best candidates' scores (COVERAGE_DEPTH at least).
-    coverage: float = 1.0
-    # The type agreement an "information" passage gets when the question's type is "information" only because no
-    # cue of another type fired (Understanding.type_cued false): its words never asked for a general overview.
-    uncued_type_match: float = 0.0
-    # What is asked first (Ranker._asked_first): 1 on, 0 off. Not weighed: a passage that holds what is asked
-    # beyond the topic answers and one that does not, does not. It never fires on the 446 LiveQA training
-    # messages (long: no passage holds all they ask), so no figure of BENCHMARKS.md moves with it.
-    asked_first: float = 1.0
-
-
-@dataclass
-class Scored:
-    passage: PassageRecord
-    score: float
-    features: dict[str, float] = field(default_factory=dict)
-    question: str = ""  # the stored question this passage answers, when one matched
-    # Whether it holds all the question asks beyond its topic (Ranker._asked_first; checked for the first only).
-    holds_asked: bool = False
-    # Whether that rule moved it first (the passage first before it did not hold all that is asked).
-    asked_lifted: bool = False
 
 
 class Ranker:
@@ -290,7 +239,7 @@ class Ranker:
         limit: int,
     ) -> list[Scored]:
         """The ``limit`` best candidates, scored; their features are spelled out only for those."""
-        weights = [getattr(self.weights, name) for name in _SUMMED_FEATURES]
+        weights = [getattr(self.weights, name) for name in SUMMED_FEATURES]
         max_lexical = max((s for _, s in lexical.values()), default=0.0) or 1.0
         max_question = max((s for s, _ in question_score.values()), default=0.0) or 1.0
         # Each recognised name counts by how specific it is: "Loperamide" says more than "diarrhea".
@@ -335,7 +284,7 @@ class Ranker:
                 agreement[1],
                 (1.0 if understood.type_cued else self.weights.uncued_type_match) if section == primary else 0.0,
                 1.0 if section != primary and (section in others or section in near) else 0.0,
-                _TIER_VALUE.get(passage.tier, 0.0),
+                TIER_VALUE.get(passage.tier, 0.0),
             )
             score = sum(weight * value for weight, value in zip(weights, values, strict=True))
             if type_first and section == primary and max(agreement) >= type_first_focus:
@@ -474,7 +423,7 @@ class Ranker:
     def _relevance(self, row: Row) -> float:
         """A row's score without its coverage and its authority (the tier)."""
         values = row[3]
-        return -row[0] - self.weights.coverage * values[-1] - self.weights.tier * values[_TIER_AT]
+        return -row[0] - self.weights.coverage * values[-1] - self.weights.tier * values[TIER_AT]
 
     def _with_coverage(
         self, rows: list[Row], candidates: dict[int, PassageRecord], understood: Understanding, depth: int,
@@ -505,52 +454,3 @@ def _lead_in_only(text: str) -> bool:
     include:", a saved page whose list items were not kept): it answers nothing, however well it matches."""
     said = text.strip()
     return said.endswith(":") and not _CLAUSE_END.search(said[:-1])
-
-
-def learned_features(scored: Scored, keywords: frozenset[str]) -> list[float]:
-    """The values of LEARNED_FEATURES for a scored passage; ``keywords``: the question's content words."""
-    passage = scored.passage
-    words = len(passage.text.split())
-    title = set(_WORDS.findall(passage.title.lower()))
-    question = set(_WORDS.findall(scored.question.lower()))
-    share = max(len(keywords), 1)
-    return [
-        *(scored.features[name] for name in _SUMMED_FEATURES),
-        scored.score,
-        math.log1p(words),
-        len(keywords & title) / share,
-        len(keywords & question) / share,
-    ]
-
-
-def question_keywords(understood: Understanding) -> frozenset[str]:
-    return frozenset(word for keyword in understood.keywords for word in _WORDS.findall(keyword.lower()))
-
-
-def type_first_candidate(scored: list[Scored], understood: Understanding, weights: Weights) -> set[int]:
-    """Positions of the candidates that type before tier may lift: of the asked type, about the focus."""
-    if understood.qtype is SectionType.INFORMATION:
-        return set()
-    least = max(weights.type_first_specificity, 1e-9)
-    return {i for i, s in enumerate(scored)
-            if s.features["type_match"] and max(s.features["focus"], s.features["title_focus"]) >= least}
-
-
-def learned_order(model: learned_ranker.LearnedRanker, scored: list[Scored], understood: Understanding,
-                  weights: Weights) -> list[Scored]:
-    """``scored`` (the hand-weighted ranking) in the learned model's order, then type before tier on the
-    learned scale. Each passage keeps its hand-weighted score (the answer thresholds are set on it); the
-    learned score is its feature ``learned``."""
-    if not scored:
-        return scored
-    keywords = question_keywords(understood)
-    matrix = np.asarray([learned_features(s, keywords) for s in scored], dtype=np.float64)
-    values = model.scores(matrix)
-    for item, value in zip(scored, values.tolist(), strict=True):
-        item.features["learned"] = value
-    order = sorted(range(len(scored)), key=lambda i: (-values[i], i))
-    lift = type_first_candidate(scored, understood, weights)
-    first_right = next((rank for rank, i in enumerate(order) if i in lift), 0)
-    if first_right and values[order[0]] - values[order[first_right]] <= model.type_first_margin:
-        order.insert(0, order.pop(first_right))
-    return [scored[i] for i in order]
