@@ -1,4 +1,4 @@
-"""The symptom index: every disorder's features (Orphanet's merged with HPO's) and the scorer over them.
+"""The symptom index: every disorder's features (Orphanet's, HPO's and its definition's) and the scorer over them.
 
 The scorer is a likelihood ratio in the manner of LIRICAL (Robinson et al. 2020) with Phenomizer's
 ontology-aware matching (Köhler et al. 2009). For a query term ``q`` and a disorder ``d``::
@@ -201,8 +201,9 @@ class SymptomIndex:
         cls, store: Store, hpo: HPOIndex | None = None, merge: bool = True, conditions: ConditionLinks | None = None,
     ) -> SymptomIndex:
         """The index of the store's Orphanet disorders, with HPO's annotations merged in (``merge``): those of
-        the disorder's ORPHA code and of the OMIM codes stored as exact mappings (system ``EXACT_OMIM``), and
-        the sources' urgency statements, read through the store's condition index (``conditions``, a
+        the disorder's ORPHA code and of the OMIM codes stored as exact mappings (system ``EXACT_OMIM``), the
+        terms Orphanet's definition of each disorder names (:meth:`HPOIndex.terms_in`), and the sources' urgency
+        statements, read through the store's condition index (``conditions``, a
         :class:`healthqa.conditions.DiseaseIndex`; without it, Orphanet's definitions only).
 
         Built once per generation of the knowledge base and memory-mapped by every process after
