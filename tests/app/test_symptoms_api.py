@@ -44,7 +44,7 @@ def test_the_same_object_as_the_cli(client: TestClient, kb_path: Path) -> None:
     assert (best["name"], best["orpha"]) == ("Dry-weak syndrome (test)", "900001")
     assert set(best) == {"name", "orpha", "score", "matched", "missing"}
     assert best["matched"][0] == {"hpo_id": XEROSTOMIA, "term": "Xerostomia", "frequency": 0.895, "query": XEROSTOMIA,
-                                  "sources": ["Orphanet"]}
+                                  "sources": ["Orphanet", "Orphanet definition"]}
     assert [d["score"] for d in data["diseases"]] == sorted((d["score"] for d in data["diseases"]), reverse=True)
     assert all(word in data["credit"] for word in ("Orphanet", "CC BY 4.0", "Human Phenotype Ontology"))
     cli = CliRunner().invoke(main, ["symptoms", LEMS_LIKE, "--json", "--db", str(kb_path)])

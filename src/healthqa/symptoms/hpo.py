@@ -355,10 +355,13 @@ class HPOIndex:
     def terms_in_each(self, texts: Iterable[str], longest: int = 6) -> list[list[str]]:
         """:meth:`terms_in` of each text; the look-ups are shared (thousands of definitions name the same words)."""
         known: dict[str, bool] = {}
-        named: dict[str, str] = {}  # a window's words -> its term ("" when none)
+        exact = self._tables().exact
+        # Most windows are no name: a set of the names' word keys turns them away without a look-up in the tables.
+        named: dict[str, str] = dict.fromkeys((exact.key_at(i) for i in range(len(exact))), "?")
         return [self._terms_in(text, longest, known, named) for text in texts]
 
     def _terms_in(self, text: str, longest: int, known_words: dict[str, bool], named: dict[str, str]) -> list[str]:
+        """``named``: every name's word key, mapped to its term once looked up ("?" until then)."""
         tables = self._tables()
         tokens = _WORD.findall(re.sub(r"<[^>]+>", " ", text).lower())
         stems = [None if t in _STOP else _stem(t) for t in tokens]
@@ -368,23 +371,29 @@ class HPOIndex:
             if stem is not None and stem not in known_words:
                 known_words[stem] = tables.word_id(stem) >= 0
             known.append(stem is None or known_words[stem])
+        run = [0] * (len(tokens) + 1)  # how many known words in a row from each position
+        for i in range(len(tokens) - 1, -1, -1):
+            run[i] = run[i + 1] + 1 if known[i] else 0
         found: list[tuple[int, str]] = []
         taken = [False] * len(tokens)
+        claimed = False  # whether any word is taken yet: most texts name few terms, so the check is mostly skipped
         for size in range(min(longest, len(tokens)), 0, -1):
             for start in range(len(tokens) - size + 1):
                 window = range(start, start + size)
-                if stems[start] is None or stems[start + size - 1] is None or not all(
-                        known[i] and not taken[i] for i in window):
+                if run[start] < size or stems[start] is None or stems[start + size - 1] is None or (
+                        claimed and any(taken[i] for i in window)):
                     continue
                 key = " ".join(sorted({s for s in stems[start:start + size] if s is not None}))
-                if key not in named:
-                    named[key] = self._exact_term(key)
-                if not named[key]:
+                term = named.get(key, "")
+                if term == "?":
+                    term = named[key] = self._exact_term(key)
+                if not term:
                     continue
                 for i in window:
                     taken[i] = True
+                claimed = True
                 if not _NEGATED.intersection(tokens[max(0, start - _NEGATION_REACH):start]):
-                    found.append((start, named[key]))
+                    found.append((start, term))
         return list(dict.fromkeys(term for _, term in sorted(found)))
 
     def _exact_term(self, key: str) -> str:
