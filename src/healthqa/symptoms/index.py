@@ -249,7 +249,9 @@ class SymptomIndex:
             parents = _parents([(f.value, f.detail) for f in document.facts if f.kind == "parent"])
             disorders.append(Disorder(number, codes.get("ORPHA", document.key), document.title, omim, parents))
             orphanet[number] = [(p.hpo_id, p.frequency) for p in document.phenotypes]
-        texts = [" ".join(p.text for p in document.passages) for document in documents]
+        # Only Orphanet's own records: their text is the disorder's definition (as the store path reads it).
+        texts = [" ".join(p.text for p in document.passages) if document.source.name == ORPHANET else ""
+                 for document in documents]
         described = dict(enumerate(hpo.terms_in_each(texts)))
         return cls(disorders, orphanet, hpo, read_hpoa() if merge else None, cache_size, described=described)
 
