@@ -52,7 +52,7 @@ import numpy as np
 import numpy.typing as npt
 
 from healthqa.symptoms.index import DEFAULTS, SymptomIndex
-from healthqa.symptoms.knowledge import ORPHANET
+from healthqa.symptoms.knowledge import DEFINITION, ORPHANET
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -118,7 +118,7 @@ def _computed_facts(index: SymptomIndex) -> DisorderFacts:
         for j, sources in zip(range(int(starts[d]), int(starts[d] + counts[d])),
                               _row_sources(index, d), strict=True):
             from_orphanet[j] = ORPHANET in sources
-            from_hpo[j] = any(s != ORPHANET for s in sources)
+            from_hpo[j] = any(s not in (ORPHANET, DEFINITION) for s in sources)
     return DisorderFacts(
         counts=counts,
         share_orphanet=np.add.reduceat(from_orphanet, starts) / counts,
