@@ -118,6 +118,7 @@ def test_features_the_definition_names_count_weakly_and_say_where_they_come_from
     assert index.features[index.orpha.index("900006")] == {HYPOALBUMINEMIA: DESCRIBED_FREQUENCY}
     assert simulator.drawable() == [d for d in range(len(index)) if index.orpha[d] != "900006"]
     assert all(simulator.patients(position)["clean"] == [PTOSIS] for _ in range(5))
+    kb.close()
 
 
 def test_the_scorer_credits_related_terms_and_does_not_favour_long_records(store: Store) -> None:
