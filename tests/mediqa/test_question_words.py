@@ -3,6 +3,7 @@ MedQuAD-like files written here."""
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
@@ -10,21 +11,22 @@ import pytest
 from healthqa.mediqa import training
 from healthqa.mediqa.question_words import count_question_words
 
-# Invented conditions and our own two question templates, written in the layout of MedQuAD's files.
+# Invented conditions and two question templates of our own; the counter reads only <Question> elements of XML
+# files, so each file here holds just those (not MedQuAD's layout).
 TOPICS = ["marvelle syndrome", "brindle palsy", "quellosis", "dravelin palsy", "zorbitis", "kneelock",
           "pressurex", "feverish flu", "tarnwell disease", "ostrel fever"]
+TEMPLATES = ("Which signs show {topic} ?", "Why does {topic} start ?")
 
 
 def write_medquad(folder: Path) -> Path:
-    source = folder / "medquad" / "1_Source"
-    source.mkdir(parents=True)
+    questions = folder / "invented-questions"
+    questions.mkdir(parents=True)
     for number, topic in enumerate(TOPICS):
-        (source / f"{number}.xml").write_text(
-            "<Document><QAPairs>"
-            f'<QAPair pid="1"><Question qtype="symptoms">Which signs show {topic} ?</Question></QAPair>'
-            f'<QAPair pid="2"><Question qtype="causes">Why does {topic} start ?</Question></QAPair>'
-            "</QAPairs></Document>", encoding="utf-8")
-    return folder / "medquad"
+        root = ET.Element("questions")
+        for template in TEMPLATES:
+            ET.SubElement(root, "Question").text = template.format(topic=topic)
+        ET.ElementTree(root).write(questions / f"topic-{number}.xml", encoding="utf-8")
+    return questions
 
 
 def test_question_words_are_counted_from_medquad_files(tmp_path: Path) -> None:
