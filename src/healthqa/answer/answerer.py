@@ -186,7 +186,10 @@ class Answerer:
         understood = self.understand(question)
         # A comparison looks deeper: one condition's pages may fill the first ten.
         ranked = self.ranker.rank(understood, limit=max(top, 30 if understood.compares else 10))
-        names_something = self._names_something(understood)
+        # A question that names no known topic may still name something specific: a word as rare as a specific
+        # name ("what is 3,4-diaminopyridine?": a medicine no page is about, which pages mention).
+        specific = [] if understood.focus else self.ranker.specific_keywords(understood, self.thresholds.specific_name)
+        names_something = bool(specific)
         trusted = self._about_named_condition(
             [s for s in ranked if self._trustworthy(s, names_something)], understood)
         facts = []
@@ -226,7 +229,7 @@ class Answerer:
             # A lead that quotes what was asked beyond the topic ("LEMS is rare in children.") answers: no gap.
             gap=find_gap(self.store, understood, answers, bool(facts) or _answer_type(structured, understood)
                          or (lead is not None and lead.asked), self.ranker.passages),
-            mentioned=mentioned_only(self._specific_words(question, understood))
+            mentioned=mentioned_only(_as_written(question, specific))
             if names_something and shown and shown[0].holds_asked else "",
         )
 
@@ -278,19 +281,6 @@ class Answerer:
     def _is_about(scored: Scored, match: FocusMatch) -> bool:
         return scored.passage.document_id in match.document_ids or (
             bool(match.name) and normalise(match.name) in normalise(scored.passage.title))
-
-    def _specific_words(self, question: str, understood: Understanding) -> str:
-        """The words of ``question`` as written that hold its specific keywords ("3,4-diaminopyridine")."""
-        written = []
-        for word in self.ranker.specific_keywords(understood, self.thresholds.specific_name):
-            found = re.search(rf"[\w,.'-]*{re.escape(word)}[\w'-]*", question, re.IGNORECASE)
-            written.append(found.group(0).strip(",.'-") if found else word)
-        return " ".join(dict.fromkeys(written))
-
-    def _names_something(self, understood: Understanding) -> bool:
-        """Whether a question that names no known topic still names something specific: a word as rare as a
-        specific name ("what is 3,4-diaminopyridine?": a medicine no page is about, which pages mention)."""
-        return not understood.focus and bool(self.ranker.specific_keywords(understood, self.thresholds.specific_name))
 
     def _trustworthy(self, scored: Scored, names_something: bool = False) -> bool:
         t = self.thresholds
@@ -457,3 +447,12 @@ def key_sentences(text: str, understood: Understanding, limit: int = 2) -> list[
     """The sentences of ``text`` that answer most directly, as exact substrings, in text order (see
     :func:`healthqa.answer.lead.key_sentences`)."""
     return lead_sentences(text, understood, limit)
+
+
+def _as_written(question: str, keywords: list[str]) -> str:
+    """The words of ``question`` as written that hold ``keywords`` ("3,4-diaminopyridine" for "diaminopyridin")."""
+    written = []
+    for word in keywords:
+        found = re.search(rf"[\w,.'-]*{re.escape(word)}[\w'-]*", question, re.IGNORECASE)
+        written.append(found.group(0).strip(",.'-") if found else word)
+    return " ".join(dict.fromkeys(written))

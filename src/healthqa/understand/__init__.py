@@ -296,12 +296,17 @@ def type_evidence(concise: str, questions: Sequence[str]) -> tuple[str, list[Sec
     return asked, cued
 
 
+def _first_cued(asked: str, cues: Sequence[tuple[SectionType, re.Pattern[str]]]) -> SectionType | None:
+    """The type of the cue written first in ``asked`` (ties: the earlier in ``cues``), or None."""
+    found = [(match.start(), rank, kind) for rank, (kind, pattern) in enumerate(cues)
+             if (match := pattern.search(asked))]
+    return min(found)[2] if found else None
+
+
 def medicine_type(asked: str) -> SectionType | None:
     """The drug-page type a question about taking a medicine asks (see _MEDICINE_CUES), or None; where cues of
     both types fire, the one written first decides."""
-    found = [(match.start(), rank, kind) for rank, (kind, pattern) in enumerate(_MEDICINE_CUES)
-             if (match := pattern.search(asked))]
-    return min(found)[2] if found else None
+    return _first_cued(asked, _MEDICINE_CUES)
 
 
 # What a person asks about living with a condition, in words the cue lists read otherwise or not at all: whom to
@@ -338,9 +343,7 @@ _CONDITION_CUES: list[tuple[SectionType, re.Pattern[str]]] = [
 def condition_type(asked: str) -> SectionType | None:
     """The type a question about living with a condition asks in words of _CONDITION_CUES, or None; where cues of
     several types fire, the one written first decides."""
-    found = [(match.start(), rank, kind) for rank, (kind, pattern) in enumerate(_CONDITION_CUES)
-             if (match := pattern.search(asked))]
-    return min(found)[2] if found else None
+    return _first_cued(asked, _CONDITION_CUES)
 
 
 def cue_tokens(cued: Sequence[SectionType]) -> list[str]:
