@@ -405,21 +405,25 @@ def _store_arrays(
             hpoa = read_hpoa()
         except ConfigError as error:  # the search still works on Orphanet's features alone
             log.warning("symptom search without HPO's disease annotations: %s", error)
-    disorders, records = [], set()  # records: Orphanet's own documents, whose text is its definition
+    candidates, records = [], []  # records: Orphanet's own documents, whose text is the disorder's definition
     for head in store.iter_document_heads():
         orpha = codes.get(head.id, {}).get("ORPHA")
         if not orpha:
             continue
         omim = tuple(codes[head.id].get(EXACT_OMIM, ()))
         annotated = head.id in orphanet or bool(hpoa and (f"ORPHA:{orpha[0]}" in hpoa or omim))
-        if not (annotated or head.source == ORPHANET):
-            continue
+        if annotated or head.source == ORPHANET:
+            candidates.append((head, orpha[0], omim, annotated))
         if head.source == ORPHANET:
-            records.add(head.id)
+            records.append(head.id)
+    described = _described(store, hpo, records)
+    disorders = []
+    for head, orpha_code, omim, annotated in candidates:
+        if not (annotated or described.get(head.id)):
+            continue  # no feature from any source: left out of the index, so its facts are not read
         facts = store.facts(head.id)
         parents = _parents([(f.value, f.detail) for f in facts if f.kind == "parent"])
-        disorders.append(Disorder(head.id, orpha[0], labels.get(head.id, head.title), omim, parents))
-    described = _described(store, hpo, [d.document_id for d in disorders if d.document_id in records])
+        disorders.append(Disorder(head.id, orpha_code, labels.get(head.id, head.title), omim, parents))
     return index_arrays(disorders, orphanet, hpo, hpoa, described), find_statements(store, conditions)
 
 
