@@ -5,7 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 
 from healthqa.cli import main
 from healthqa.records import SectionType
@@ -16,6 +16,12 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
     """The installed command in a real process, as a user runs it."""
     return subprocess.run([sys.executable, "-m", "healthqa", *args], capture_output=True, text=True,
                           timeout=120, check=False)
+
+
+def run_here(*args: str) -> Result:
+    """The command in this process: an ingest embeds with the model this test session has loaded already (a
+    new process spends ~6 s importing it); ``run`` covers the real process."""
+    return CliRunner().invoke(main, list(args))
 
 
 # The ingest tests below check what the CLI prints and keeps; what an ingest stores is checked on both backends
@@ -71,14 +77,14 @@ def test_show_takes_keys_and_names_the_key_of_an_old_document_number(
 
 def test_reingest_is_a_no_op_and_changes_replace(medquad_folder: Path, tmp_path: Path) -> None:
     db = ON_SQLITE.empty(tmp_path / "kb.db")
-    run("ingest", "--db", db, str(medquad_folder))
-    again = run("ingest", "--db", db, str(medquad_folder))
+    run_here("ingest", "--db", db, str(medquad_folder))
+    again = run_here("ingest", "--db", db, str(medquad_folder))
     assert "0 documents added, 0 replaced, 0 removed, 2 unchanged" in again.stdout
     write_medquad_file(medquad_folder / "2_GARD_QA", "0000001", "Gout", [
         ("information", "What is (are) Gout ?", "Gout is arthritis caused by uric acid crystals."),
     ])
     (medquad_folder / "6_NINDS_QA" / "0000002.xml").unlink()
-    changed = run("ingest", "--db", db, str(medquad_folder))
+    changed = run_here("ingest", "--db", db, str(medquad_folder))
     assert "1 replaced, 1 removed" in changed.stdout, changed.stdout
     sources = {s["name"]: s for s in json.loads(run("sources", "--json", "--db", db).stdout)}
     assert sources["GARD"]["passages"] == 1 and sources.get("NINDS", {"documents": 0})["documents"] == 0
@@ -91,8 +97,8 @@ def test_bad_files_are_reported_one_line_each_and_the_rest_is_ingested(medquad_f
     broken.write_text('<?xml version="1.0"?><Document id="9"><Focus>Broken', encoding="utf-8")
     unknown = tmp_path / "mystery.bin"
     unknown.write_bytes(b"\x00\x01\x02\xff" * 50)
-    result = run("ingest", "--db", db, str(medquad_folder), str(unknown))
-    assert result.returncode == 1
+    result = run_here("ingest", "--db", db, str(medquad_folder), str(unknown))
+    assert result.exit_code == 1
     errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
     assert len(errors) == 2
     assert str(broken) in errors[0] and str(unknown) in errors[1]

@@ -400,7 +400,9 @@ def _store_arrays(
         orphanet[document_id].append((hpo_id, frequency))
         labels[document_id] = label
     hpoa = None
-    if merge:
+    # Without a disorder (a knowledge base of MedQuAD or web pages only) there is nothing to merge into, so HPO's
+    # annotations file (4 s to read) is left unread.
+    if merge and any("ORPHA" in systems for systems in codes.values()):
         try:
             hpoa = read_hpoa()
         except ConfigError as error:  # the search still works on Orphanet's features alone
