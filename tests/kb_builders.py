@@ -147,12 +147,21 @@ def disease_documents() -> list[ParsedDocument]:
     return [*default_documents(), ninds_lems(), LUPUS]
 
 
-def build_kb(path: Path, documents: list[ParsedDocument] | None = None, *, embed: bool = False) -> Path:
+def build_kb(
+    path: Path, documents: list[ParsedDocument] | None = None, *, embed: bool = False, prepared: bool = False,
+) -> Path:
     """A SQLite knowledge base at ``path`` holding ``documents`` (default: :func:`default_documents`); with
-    ``embed``, its passages embedded as an ingest does (an answerer never embeds them itself)."""
+    ``embed``, its passages embedded as an ingest does (an answerer never embeds them itself); ``prepared``,
+    everything an ingest leaves ready (:func:`healthqa.app.generation.prepare`): a server started on it maps
+    its derived parts and loads no model to embed (seconds per server start, in this process once instead)."""
     store = SQLiteStore(path)
     try:
         fill(store, documents, embed=embed)
+        if prepared:
+            from healthqa.app import generation
+            from healthqa.retrieve.encoder import default_encoder
+
+            generation.prepare(store, default_encoder())
     finally:
         store.close()
     return path

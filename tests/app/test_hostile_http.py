@@ -41,7 +41,7 @@ MAX_CONNECTIONS = 40
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
     folder = tmp_path_factory.mktemp("hostile")
-    kb = build_kb(folder / "kb.db", DOCUMENTS, embed=True)
+    kb = build_kb(folder / "kb.db", DOCUMENTS, prepared=True)
     env = {"HEALTHQA_HEADER_TIMEOUT": str(HEADER_TIMEOUT), "HEALTHQA_BODY_TIMEOUT": str(BODY_TIMEOUT),
            "HEALTHQA_MAX_CONNECTIONS": str(MAX_CONNECTIONS)}
     with serve(kb, folder / "server.log", env=env) as running:

@@ -79,7 +79,7 @@ def test_plain_h11_leaves_it_off_there() -> None:
 
 def test_serve_with_two_workers_answers(tmp_path: Path) -> None:
     """The multi-worker path pickles the server's configuration, protocol class included, into each worker."""
-    kb = build_kb(tmp_path / "kb.db", DOCUMENTS, embed=True)
+    kb = build_kb(tmp_path / "kb.db", DOCUMENTS, prepared=True)
     with serve(kb, tmp_path / "server.log", workers=2) as server:
         for _ in range(4):  # connections land on either worker
             with urllib.request.urlopen(f"{server.url}/api/ask?q=how+is+gout+treated", timeout=60) as response:

@@ -186,7 +186,7 @@ def test_the_shared_file_is_beside_the_knowledge_base_by_default(tmp_path: Path)
 
 @pytest.fixture(scope="module")
 def kb_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_kb(tmp_path_factory.mktemp("kb") / "kb.db", DOCUMENTS, embed=True)
+    return build_kb(tmp_path_factory.mktemp("kb") / "kb.db", DOCUMENTS, prepared=True)
 
 
 def _serve(tmp_path: Path, kb: Path, workers: int = 2, **env: str) -> Iterator[int]:

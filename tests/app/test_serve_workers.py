@@ -86,7 +86,7 @@ def test_a_worker_that_cannot_start_stops_them_all() -> None:
 
 
 def test_keep_alive_connections_are_spread_evenly_and_a_killed_worker_is_replaced(tmp_path: Path) -> None:
-    kb = build_kb(tmp_path / "kb.db", DOCUMENTS, embed=True)
+    kb = build_kb(tmp_path / "kb.db", DOCUMENTS, prepared=True)
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]

@@ -28,7 +28,7 @@ MARKER = "Plumbrixel"
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
     folder = tmp_path_factory.mktemp("community-serve")
-    kb = build_kb(folder / "kb.db", [*DOCUMENTS, ninds_lems(), *ORPHANET_DOCUMENTS], embed=True)
+    kb = build_kb(folder / "kb.db", [*DOCUMENTS, ninds_lems(), *ORPHANET_DOCUMENTS], prepared=True)
     env = {"HEALTHQA_PASSWORD_MEMORY_KIB": "1024", "HEALTHQA_COMMUNITY_DB": str(folder / "people.db")}
     with serve(kb, folder / "server.log", env=env) as running:
         yield running

@@ -24,7 +24,7 @@ HEADER_TIMEOUT = 1.0
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
     folder = tmp_path_factory.mktemp("keepalive")
-    kb = build_kb(folder / "kb.db", DOCUMENTS, embed=True)
+    kb = build_kb(folder / "kb.db", DOCUMENTS, prepared=True)
     with serve(kb, folder / "server.log", env={"HEALTHQA_HEADER_TIMEOUT": str(HEADER_TIMEOUT)}) as running:
         yield running
 

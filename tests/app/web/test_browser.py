@@ -72,7 +72,7 @@ def _log_through_last_request(server: RunningServer, start: int = 0) -> bytes:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
     folder = tmp_path_factory.mktemp("serve")
-    kb = build_kb(folder / "kb.db", [*DOCUMENTS, ninds_lems(), *ORPHANET_DOCUMENTS], embed=True)
+    kb = build_kb(folder / "kb.db", [*DOCUMENTS, ninds_lems(), *ORPHANET_DOCUMENTS], prepared=True)
     (folder / "sources").mkdir()
     env = {"HEALTHQA_ADMIN_TOKEN": TOKEN, "HEALTHQA_INGEST_ROOT": str(folder / "sources")}
     with serve(kb, folder / "server.log", env=env) as running:

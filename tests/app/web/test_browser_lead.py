@@ -63,7 +63,7 @@ def condition_documents() -> list[ParsedDocument]:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
     folder = tmp_path_factory.mktemp("lead-browser")
-    kb = build_kb(folder / "kb.db", condition_documents(), embed=True)
+    kb = build_kb(folder / "kb.db", condition_documents(), prepared=True)
     with serve(kb, folder / "server.log") as running:
         yield running
 

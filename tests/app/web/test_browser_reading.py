@@ -53,7 +53,7 @@ def reading_documents() -> list[ParsedDocument]:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
     folder = tmp_path_factory.mktemp("reading")
-    with serve(build_kb(folder / "kb.db", reading_documents(), embed=True), folder / "server.log") as running:
+    with serve(build_kb(folder / "kb.db", reading_documents()), folder / "server.log") as running:
         yield running
 
 

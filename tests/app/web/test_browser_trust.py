@@ -29,7 +29,7 @@ VIEWPORTS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
     folder = tmp_path_factory.mktemp("trust-browser")
-    kb = build_kb(folder / "kb.db", [*disease_documents(), *trust_documents()], embed=True)
+    kb = build_kb(folder / "kb.db", [*disease_documents(), *trust_documents()], prepared=True)
     with serve(kb, folder / "server.log") as running:
         yield running
 
