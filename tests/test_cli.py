@@ -25,7 +25,8 @@ def run_here(*args: str) -> Result:
 
 
 # The ingest tests below check what the CLI prints and keeps; what an ingest stores is checked on both backends
-# by the store contract (tests/store) and the deployment (tests/deploy). Each is ~10-20 s of subprocesses.
+# by the store contract (tests/store) and the deployment (tests/deploy). The round trip runs real processes
+# (~10 s); the others ingest in this process (``run_here``).
 ON_SQLITE = KnowledgeBases("sqlite")
 
 

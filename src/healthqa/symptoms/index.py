@@ -401,7 +401,7 @@ def _store_arrays(
         labels[document_id] = label
     hpoa = None
     # Without a disorder (a knowledge base of MedQuAD or web pages only) there is nothing to merge into, so HPO's
-    # annotations file (4 s to read) is left unread.
+    # annotations file (seconds to read) is left unread.
     if merge and any("ORPHA" in systems for systems in codes.values()):
         try:
             hpoa = read_hpoa()
