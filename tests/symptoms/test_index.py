@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from healthqa.ingest.orphanet import parse_packet
-from healthqa.records import ParsedDocument
+from healthqa.records import ParsedDocument, SectionType
 from healthqa.store import Store, open_store
 from healthqa.symptoms.groups import DiseaseGroup, arrange, group_siblings
 from healthqa.symptoms.hpo import load_hpo
@@ -18,7 +18,7 @@ from healthqa.symptoms.index import DiseaseMatch, Params, SymptomIndex
 from healthqa.symptoms.knowledge import DESCRIBED_FREQUENCY, EXACT_OMIM
 from healthqa.symptoms.search import search_symptoms
 from healthqa.symptoms.simulated import Simulator
-from kb_builders import KnowledgeBases
+from kb_builders import KnowledgeBases, make_document
 from orphanet_data import DRY_WEAK, EYE_SKIN, packet
 from symptoms.test_knowledge import hpoa_line, write_hpoa
 
@@ -81,6 +81,21 @@ def test_the_store_index_merges_exact_mappings_with_provenance(
         assert sorted(SymptomIndex.from_store(store).orpha) == ["900001", "900002", "900201", "900202"]
     assert "missing.hpoa" in caplog.text and "without HPO's disease annotations" in caplog.text
     store.close()
+
+
+def test_a_store_without_disorders_leaves_hpo_s_annotations_unread(
+    tmp_path: Path, kb_backend: KnowledgeBases, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # MedQuAD or saved pages only: nothing to merge into, so a missing annotations file is not even looked for.
+    monkeypatch.setenv("HEALTHQA_HPOA", str(tmp_path / "missing.hpoa"))
+    gout = make_document("gout", "Gout", [], [(SectionType.INFORMATION, "What is gout?", "Gout is arthritis.")])
+    kb = open_store(kb_backend.build(tmp_path / "kb.db", [gout]))
+    try:
+        with caplog.at_level(logging.WARNING):
+            assert len(SymptomIndex.from_store(kb)) == 0
+        assert "missing.hpoa" not in caplog.text
+    finally:
+        kb.close()
 
 
 # Invented: its record annotates ptosis only; its definition also names hypoalbuminemia, and denies seizures.
