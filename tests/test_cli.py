@@ -109,7 +109,7 @@ def test_bad_files_are_reported_one_line_each_and_the_rest_is_ingested(medquad_f
 
 
 def test_missing_path_is_a_clear_error(tmp_path: Path) -> None:
-    result = CliRunner().invoke(main, ["ingest", "--db", str(tmp_path / "kb.db"), str(tmp_path / "nope")])
+    result = run_here("ingest", "--db", str(tmp_path / "kb.db"), str(tmp_path / "nope"))
     assert result.exit_code == 1 and "nope" in result.output and "no such file" in result.output
 
 
@@ -123,7 +123,7 @@ def test_healthqa_db_environment_variable_is_honoured(medquad_folder: Path, tmp_
 
 
 def test_empty_knowledge_base_says_how_to_fill_it(tmp_path: Path, kb_backend: KnowledgeBases) -> None:
-    result = CliRunner().invoke(main, ["sources", "--db", kb_backend.empty(tmp_path / "kb.db")])
+    result = run_here("sources", "--db", kb_backend.empty(tmp_path / "kb.db"))
     assert result.exit_code == 0 and "healthqa ingest" in result.output
 
 
