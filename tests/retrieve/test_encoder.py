@@ -1,4 +1,5 @@
-"""The real all-MiniLM-L6-v2 from its package: query vectors (int8 ONNX Runtime) against bulk vectors (torch)."""
+"""The real all-MiniLM-L6-v2 from its package: its ONNX Runtime graphs (passages and one-off questions in float32,
+servers' questions in int8) against the torch model they were exported from."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ QUESTIONS = [
 
 def test_query_vectors_agree_with_the_float32_model_vectors() -> None:
     encoder = default_encoder()
-    bulk = encoder.encode(QUESTIONS, max_tokens=encoding.QUERY_TOKENS)
+    bulk = encoder._encode_torch(QUESTIONS, max_tokens=encoding.QUERY_TOKENS)
     cosines = []
     for question, expected in zip(QUESTIONS, bulk, strict=True):
         vector = encoder.encode_query(question)
@@ -31,6 +32,21 @@ def test_query_vectors_agree_with_the_float32_model_vectors() -> None:
     if encoding._has_vnni():
         # Where int8 products are exact enough (VNNI), the int8 copy is the one in use: near, not equal.
         assert encoder.query_precision == "int8" and max(cosines) < 0.99999
+
+
+def test_passages_go_through_the_graph_and_agree_with_the_torch_model() -> None:
+    encoder = default_encoder()
+    # Lengths from nothing to past the model's 256 pieces, out of order, in batches smaller than the list.
+    texts = ["", *_passages(9), "calcium channel antibodies " * 120, "LEMS?"]
+    for max_tokens in (64, None):
+        graph = encoder.encode(texts, batch_size=4, max_tokens=max_tokens)
+        reference = encoder._encode_torch(texts, batch_size=4, max_tokens=max_tokens)
+        assert graph.shape == (len(texts), DIMENSIONS) and graph.dtype == np.float32
+        np.testing.assert_allclose(graph, reference, atol=1e-5)
+    assert encoder._bulk_session() is not None  # the graph, not torch, made them
+    # Cut where asked: a text past 64 pieces reads differently at 64 and at the model's 256.
+    long_text = texts[-2]
+    assert float(encoder.encode([long_text], max_tokens=64)[0] @ encoder.encode([long_text])[0]) < 0.99999
 
 
 def test_query_vectors_rank_related_questions_first() -> None:
@@ -63,7 +79,7 @@ def test_a_quantized_copy_that_strays_is_replaced_by_the_float32_graph(monkeypat
     # No int8 copy can reach a cosine above 1, so the check must keep the exact float32 graph.
     monkeypatch.setattr(encoding, "MIN_QUERY_COSINE", 1.01)
     encoder = encoding.Encoder()
-    bulk = encoder.encode(QUESTIONS, max_tokens=encoding.QUERY_TOKENS)
+    bulk = encoder._encode_torch(QUESTIONS, max_tokens=encoding.QUERY_TOKENS)
     for question, expected in zip(QUESTIONS, bulk, strict=True):
         assert float(encoder.encode_query(question) @ expected) > 0.9999
     assert encoder.query_precision == "float32"
