@@ -36,10 +36,11 @@ _FIRST_VECTOR = {
 def passages(folder: Path, count: int) -> list[str]:
     found: list[str] = []
     for path in sorted(folder.rglob("*.xml")):
-        found += [" ".join(m.split()) for m in _ANSWER.findall(path.read_text(encoding="utf-8", errors="ignore"))]
+        answers = _ANSWER.findall(path.read_text(encoding="utf-8", errors="ignore"))
+        found += [text for text in (" ".join(m.split()) for m in answers) if text]  # some sources ship none
         if len(found) >= count:
             break
-    return [text for text in found if text][:count]
+    return found[:count]
 
 
 def main() -> int:

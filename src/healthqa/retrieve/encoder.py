@@ -99,8 +99,9 @@ class Encoder:
         """Normalised vectors of ``texts``, each cut to its first ``max_tokens`` word pieces (default: the model's
         256), through the float32 ONNX graph (made and cached first if this machine has none), else torch.
 
-        The graph and torch agree to float rounding (largest difference 1.5e-7 on 1,676 MedQuAD answers at 64
-        pieces), and the graph embeds about three times as fast on this project's 2-core machine."""
+        The graph and torch agree to float rounding (largest difference 2.1e-7 on 3,000 MedQuAD answers at 64
+        pieces: ``benchmarks/embedding_speed.py``); the graph embeds a little faster, and a process that never
+        imports torch has its first vectors in about a second instead of ten."""
         if not texts:
             return np.zeros((0, DIMENSIONS), dtype=np.float32)
         bulk = self._bulk_session()
