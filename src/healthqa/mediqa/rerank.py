@@ -15,10 +15,12 @@ interpretable features of the (question, answer) pair:
 - agreement of the question's cued types with the answer's section (treatment, causes …);
 - the answer's ``SystemRank`` (part of the input), its length, how many candidates share its page,
   and its host (NIH and MedlinePlus pages, Mayo Clinic, or none);
-- the question-entailment score (:mod:`healthqa.mediqa.entail`) of the question and the answer's heading.
+- the question-entailment score (:mod:`healthqa.mediqa.entail`) of the question and the answer's heading;
+- the score of a cross-encoder that reads the question and the answer together, trained on the training files'
+  judgments (:mod:`healthqa.mediqa.cross_encoder`): raw, relative to the question's best, standardised.
 
-The coefficients ship as ``healthqa/models_data/rerank.json``. Retrain on ``qa-train1-liveqa-dev.xml``
-and ``qa-train2-alexa.xml`` (writes rerank.json)::
+The coefficients ship as ``healthqa/learned/rerank.json``, the cross-encoder's adapters as
+``healthqa/learned/mediqa_cross.npz``. Retrain both on ``qa-train1-liveqa-dev.xml`` and ``qa-train2-alexa.xml``::
 
     python -m healthqa.mediqa.training rerank [--data ../shared/data/mediqa-2019]
 
@@ -41,6 +43,7 @@ from lxml import etree
 from healthqa import learned
 from healthqa.errors import BadInputError
 from healthqa.ingest.mediqa import UNATTRIBUTED, ChiqaAnswer, source_for_url
+from healthqa.mediqa import cross_encoder
 from healthqa.mediqa.entail import (
     MAX_TOKENS,
     entailment_scores,
@@ -92,6 +95,9 @@ FEATURES: tuple[str, ...] = (
     "entail_heading_relative",
     "log_answers",
     "log_words_question",
+    "cross_encoder",
+    "cross_encoder_relative",
+    "cross_encoder_z",
 )
 
 # Neighbouring question types: a section of one partly answers a question of the other.
@@ -266,12 +272,20 @@ def _encode(encoder: Encoder, texts: Sequence[str], max_tokens: int) -> dict[str
     return dict(zip(unique, encoder.encode(unique, max_tokens=max_tokens), strict=True))
 
 
-def question_features(question: MediqaQuestion, encoder: Encoder | None = None) -> Matrix:
-    """The feature matrix of a question's answers (rows in CHiQA's order, columns in ``FEATURES`` order)."""
+def question_features(
+    question: MediqaQuestion, encoder: Encoder | None = None, cross_scores: Sequence[float] | None = None
+) -> Matrix:
+    """The feature matrix of a question's answers (rows in CHiQA's order, columns in ``FEATURES`` order).
+
+    ``cross_scores``: the cross-encoder's score of each answer; by default the shipped cross-encoder's (training
+    passes scores from cross-encoders that never saw the question, see ``training.rerank_dataset``)."""
     answers = question.answers
     if not answers:
         return np.zeros((0, len(FEATURES)), dtype=np.float64)
     encoder = encoder or default_encoder()
+    if cross_scores is None:
+        cross_scores = cross_encoder.load_shipped().score(question.text, [a.text for a in answers]).tolist()
+    cross = cross_encoder.columns(cross_scores)
     parsed = [_parse(a) for a in answers]
     q_sentences = sentences(question.text)
     # Three encoder calls, each truncated to what its texts need: MiniLM's cost grows with the tokens.
@@ -343,6 +357,7 @@ def question_features(question: MediqaQuestion, encoder: Encoder | None = None) 
             entail[i] - entail.max(),
             math.log(n),
             math.log(q_words),
+            *cross[i],
         ])
     return np.asarray(rows, dtype=np.float64)
 

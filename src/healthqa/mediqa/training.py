@@ -51,7 +51,7 @@ import numpy.typing as npt
 
 from healthqa import learned
 from healthqa.learned import LinearModel
-from healthqa.mediqa import entail, rerank
+from healthqa.mediqa import cross_encoder, entail, rerank
 from healthqa.mediqa.liveqa_training import read_liveqa_training
 from healthqa.retrieve.encoder import Encoder, default_encoder
 
@@ -183,16 +183,26 @@ class RerankData:
         return np.flatnonzero(self.groups == index)
 
 
-def rerank_dataset(paths: Sequence[Path], encoder: Encoder) -> RerankData:
+def rerank_dataset(paths: Sequence[Path], encoder: Encoder, cross_out_of_fold: bool = False) -> RerankData:
+    """The questions of ``paths`` with their features. With ``cross_out_of_fold`` each question's cross-encoder
+    scores come from a cross-encoder fitted without it (two folds of these questions: what the re-ranker is
+    fitted on); else from the shipped one (for questions it was not fitted on)."""
     questions: list[rerank.MediqaQuestion] = []
     for path in paths:
         questions.extend(q for q in rerank.read_mediqa_questions(path) if q.answers)
-    blocks = [rerank.question_features(q, encoder) for q in questions]
+    cross = cross_encoder.out_of_fold([cross_pairs(q) for q in questions]) if cross_out_of_fold else None
+    blocks = [rerank.question_features(q, encoder, None if cross is None else cross[i].tolist())
+              for i, q in enumerate(questions)]
     labels = [int(bool(a.correct)) for q in questions for a in q.answers]
     groups = [i for i, q in enumerate(questions) for _ in q.answers]
     return RerankData(
         questions, np.vstack(blocks), np.asarray(labels, dtype=np.int64), np.asarray(groups, dtype=np.int64)
     )
+
+
+def cross_pairs(question: rerank.MediqaQuestion) -> list[cross_encoder.Pair]:
+    """The cross-encoder's training pairs of a judged question: (question, answer, target)."""
+    return [(question.text, a.text, cross_encoder.target(a.reference_score or 1)) for a in question.answers]
 
 
 def out_of_fold(data: RerankData, folds: int = FOLDS, seed: int = 0) -> Matrix:
@@ -216,9 +226,20 @@ def best_of_question(probabilities: Matrix, groups: npt.NDArray[np.int64]) -> np
     return best
 
 
-def train_rerank(data: Path, encoder: Encoder | None = None, write: bool = True) -> LinearModel:
-    dataset = rerank_dataset([data / name for name in QA_TRAIN], encoder or default_encoder())
-    return fit_rerank(dataset, write=write)
+def train_rerank(data: Path, encoder: Encoder | None = None, write: bool = True,
+                 folder: Path | None = None) -> LinearModel:
+    """The re-ranker fitted on the training files' questions with out-of-fold cross-encoder scores, then the
+    cross-encoder fitted on all of them, for use. When ``write``, both are written into ``folder`` (default:
+    :mod:`healthqa.learned`, as ``rerank.json`` and :data:`cross_encoder.MODEL_FILE`)."""
+    dataset = rerank_dataset([data / name for name in QA_TRAIN], encoder or default_encoder(), cross_out_of_fold=True)
+    model = fit_rerank(dataset)
+    cross = cross_encoder.fitted([pair for q in dataset.questions for pair in cross_pairs(q)])
+    if write:
+        target = folder or learned.source_path("rerank").parent
+        learned.save(model, "rerank", target / "rerank.json")
+        (target / cross_encoder.MODEL_FILE).write_bytes(cross_encoder.to_bytes(cross))
+        cross_encoder.load_shipped.cache_clear()
+    return model
 
 
 def fit_rerank(dataset: RerankData, write: bool = False) -> LinearModel:
@@ -482,7 +503,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--kb", type=Path, default=None, help="a knowledge base holding MedQuAD (query-adapter)")
     parser.add_argument("--medquad", type=Path, default=None, help="the MedQuAD folder (qtype, question-words)")
     parser.add_argument("--out", type=Path, default=None,
-                        help="write the qtype model (a folder) or the question words (a file) here, not in the package")
+                        help="write the qtype model or the re-ranker and its cross-encoder (a folder), or the "
+                             "question words (a file) here, not in the package")
     args = parser.parse_args(argv)
     data: Path = args.data or default_data_dir()
     if args.model == "question-words":  # the words of question templates: see healthqa.mediqa.question_words
@@ -514,7 +536,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         model = train_entail(data, encoder)
         report["entail"] = {"written": str(learned.source_path("entail")), **model.meta}
     if args.model in ("all", "rerank"):
-        model = train_rerank(data, encoder)
+        model = train_rerank(data, encoder, folder=args.out)
         report["rerank"] = {"written": str(learned.source_path("rerank")), "threshold": model.threshold,
                             **model.meta}
     json.dump(report, sys.stdout, indent=1)
