@@ -12,6 +12,7 @@ from healthqa import learned
 from healthqa import understand as understand_module
 from healthqa.answer.answerer import Answerer
 from healthqa.learned import qtype as learned_qtype
+from healthqa.mediqa import cross_encoder
 from healthqa.store import SQLiteStore
 from kb_builders import build_kb
 
@@ -28,6 +29,7 @@ def _training_files(meta: dict[str, Any]) -> list[str]:
 def test_ask_reads_only_models_fitted_on_training_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     read: list[tuple[str, dict[str, Any]]] = []
     real_load, real_adapter, real_qtype = learned.load, learned.read_query_adapter, learned_qtype.read
+    real_cross = cross_encoder.load_shipped
 
     def load(name: str) -> learned.LinearModel:
         model = real_load(name)
@@ -44,8 +46,13 @@ def test_ask_reads_only_models_fitted_on_training_files(tmp_path: Path, monkeypa
         read.append(("qtype", model.meta))
         return model
 
+    def cross_encoder_loaded() -> Any:
+        read.append(("mediqa_cross", {}))
+        return real_cross()
+
     monkeypatch.setattr(learned, "load", load)
     monkeypatch.setattr(learned, "read_query_adapter", adapter)
+    monkeypatch.setattr(cross_encoder, "load_shipped", cross_encoder_loaded)
     monkeypatch.setattr(learned_qtype, "read", qtype)
     learned.query_adapter.cache_clear()
     learned_qtype.shipped.cache_clear()
@@ -60,13 +67,13 @@ def test_ask_reads_only_models_fitted_on_training_files(tmp_path: Path, monkeypa
     assert not answer.abstained
     names = [name for name, _ in read]
     assert "query_adapter" in names  # it was read: the check below means something
+    # The MEDIQA re-ranker and its cross-encoder are fitted on qa-train1 (LiveQA dev questions): never read.
+    assert "rerank" not in names and "mediqa_cross" not in names
     # The type classifier is off in ask (healthqa.understand.LEARNED_TYPES: LiveQA dev fell with it).
     assert ("qtype" in names) is understand_module.LEARNED_TYPES
     for name, meta in read:
         files = _training_files(meta)
         assert not any(dev in file for file in files for dev in DEV_FILES), (name, files)
-    # The MEDIQA re-ranker is fitted on qa-train1 (LiveQA dev questions): answering never reads it.
-    assert "rerank" not in names
 
 
 def test_the_type_classifier_records_training_files_only() -> None:
