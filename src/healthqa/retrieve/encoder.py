@@ -100,8 +100,8 @@ class Encoder:
         256), through the float32 ONNX graph (made and cached first if this machine has none), else torch.
 
         The graph and torch agree to float rounding (largest difference 2.1e-7 on 3,000 MedQuAD answers at 64
-        pieces: ``benchmarks/embedding_speed.py``); the graph embeds a little faster, and a process that never
-        imports torch has its first vectors in about a second instead of ten."""
+        pieces: ``benchmarks/embedding_speed.py``) and embed about as fast; what the graph saves is torch's
+        import: a process has its first vectors in under a second instead of about seven."""
         if not texts:
             return np.zeros((0, DIMENSIONS), dtype=np.float32)
         bulk = self._bulk_session()
