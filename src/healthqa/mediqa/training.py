@@ -27,7 +27,9 @@ else ``../shared/data/mediqa-2019`` beside the repository. Only these files are 
   that maximises accuracy on out-of-fold predictions of a 5-fold split of these files by question.
 
 Training needs scikit-learn; using the shipped weights does not. Encoding the training texts with
-MiniLM takes a few minutes per model on an idle two-core CPU (``all`` took 26 minutes on a busy one).
+MiniLM takes a few minutes per model on an idle two-core CPU (``all`` took 26 minutes on a busy one). Since
+session 18 the re-ranker's rebuild also trains its cross-encoder (:mod:`healthqa.mediqa.cross_encoder`) three
+times, twice on half the questions and once on all: ``rerank`` took 28 minutes on two cores.
 
 The features read vocabularies of other modules (the question parser's type cues and stopwords), so
 each weights file records :func:`feature_fingerprint`; tests/mediqa/test_shipped_weights.py fails when it no
@@ -537,8 +539,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         report["entail"] = {"written": str(learned.source_path("entail")), **model.meta}
     if args.model in ("all", "rerank"):
         model = train_rerank(data, encoder, folder=args.out)
-        report["rerank"] = {"written": str(learned.source_path("rerank")), "threshold": model.threshold,
-                            **model.meta}
+        report["rerank"] = {"written": str(args.out or learned.source_path("rerank").parent),
+                            "threshold": model.threshold, **model.meta}
     json.dump(report, sys.stdout, indent=1)
     print()
     return 0
