@@ -70,6 +70,7 @@ class Encoder:
         self._query_lock = threading.Lock()
         self._session: tuple[Any, Any] | None = None
         self._exact: tuple[Any, Any] | None = None
+        self._graph: Path | None = None  # the cached float32 graph, once found
         # Passages' graph session (every core) and tokenizer; False once no graph could be had (then torch).
         self._bulk: tuple[Any, Any] | bool | None = None
         self._bulk_lock = threading.Lock()
@@ -166,12 +167,19 @@ class Encoder:
         """Make the query model now (read from the cache, or exported: seconds) rather than on the first question."""
         self._query_session()
 
+    def _float32_graph(self) -> Path | None:
+        """The cached float32 graph (its 90 MB digest checked once per process), or None while there is none."""
+        if self._graph is None and query_cache_enabled():
+            cached = _read_query_models(query_model_folder(self._path), exact=True)
+            self._graph = cached[0] if cached is not None else None
+        return self._graph
+
     def _exact_session(self) -> tuple[Any, Any] | None:
         if self._exact is None:
-            cached = _read_query_models(query_model_folder(self._path), exact=True) if query_cache_enabled() else None
-            if cached is None:
+            graph = self._float32_graph()
+            if graph is None:
                 return None
-            self._exact = (_question_tokenizer(self._path), _session(cached[0]))
+            self._exact = (_question_tokenizer(self._path), _session(graph))
         return self._exact
 
     def _bulk_session(self) -> tuple[Any, Any] | None:
@@ -179,13 +187,12 @@ class Encoder:
         if self._bulk is None:
             with self._bulk_lock:
                 if self._bulk is None:
-                    folder = query_model_folder(self._path)
-                    cached = _read_query_models(folder, exact=True) if query_cache_enabled() else None
-                    if cached is None and query_cache_enabled():
+                    graph = self._float32_graph()
+                    if graph is None and query_cache_enabled():
                         self._query_session()  # exports and caches both graphs (torch, once per machine)
-                        cached = _read_query_models(folder, exact=True)
-                    self._bulk = False if cached is None else (
-                        _passage_tokenizer(self._path), _session(cached[0], threads=self._cores))
+                        graph = self._float32_graph()
+                    self._bulk = False if graph is None else (
+                        _passage_tokenizer(self._path), _session(graph, threads=self._cores))
         return self._bulk if isinstance(self._bulk, tuple) else None
 
     def _query_session(self) -> tuple[Any, Any]:
