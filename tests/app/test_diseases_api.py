@@ -24,7 +24,8 @@ from hypothesis import strategies as st
 
 from app.conftest import open_client
 from healthqa.app.errors import ApiError
-from healthqa.app.service import MAX_REF_LENGTH, Service
+from healthqa.app.inputs import MAX_REF_LENGTH
+from healthqa.app.service import Service
 from healthqa.cli import main
 from healthqa.config import Settings
 from kb_builders import (

@@ -15,7 +15,7 @@ from app.test_api import assert_error
 from healthqa.app.api.routes import NOT_BLANK
 from healthqa.app.api.symptom_search import ID_LIST_PATTERN, check_ids
 from healthqa.app.errors import ApiError
-from healthqa.app.service import MAX_REF_LENGTH, clean_text
+from healthqa.app.inputs import MAX_REF_LENGTH, clean_text
 from healthqa.config import Settings
 
 

@@ -10,7 +10,6 @@ import os
 import threading
 import time
 import traceback
-import unicodedata
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
@@ -26,8 +25,8 @@ from healthqa.app.api.condition_search import NameSearch, candidates_for
 from healthqa.app.api.symptom_search import NO_PHENOTYPES, SymptomQuery, SymptomSearch, run_symptom_query
 from healthqa.app.errors import ApiError
 from healthqa.app.ingest_paths import IngestGate, IngestTimedOut, confine, ingest_root, timed_out
+from healthqa.app.inputs import clean_question
 from healthqa.conditions import (
-    AmbiguousConditionError,
     Candidate,
     ConditionNotFoundError,
     DiseaseIndex,
@@ -50,74 +49,6 @@ NO_TOPIC = (
     "There is no topic with this key. Topics are named by their key (such as medquad:GARD_0000001), "
     "not by a number: a topic's number changes when the knowledge base is updated."
 )
-# Longer than any name, code or key the knowledge base holds; a longer reference is a mistake or an attack.
-MAX_REF_LENGTH = 200
-MAX_FEATURES = 200
-
-
-def _within(text: str, max_length: int, code: str, what: str, advice: str = "") -> str:
-    """``text`` without control characters or lone surrogates; 422 ``code`` when longer than ``max_length``."""
-    if len(text) > max_length:
-        raise ApiError(
-            422, code, f"The {what} is {len(text):,} characters long; the limit is {max_length:,} characters.{advice}"
-        )
-    return clean_text(text)
-
-
-def clean_question(text: str, max_length: int) -> str:
-    """The question as healthqa searches it: no control characters or lone surrogates; 4xx if unusable."""
-    cleaned = _within(text, max_length, "question_too_long", "question", " Please shorten it.")
-    if not cleaned:
-        raise ApiError(422, "empty_question", "The question is empty. Please type a question.")
-    return cleaned
-
-
-def clean_description(text: str, max_length: int) -> str:
-    """A description of symptoms, cleaned like a question; it may be empty (HPO ids can stand in for it)."""
-    return _within(text, max_length, "description_too_long", "description", " Please shorten it.")
-
-
-def clean_ref(text: str, what: str = "reference") -> str:
-    """A condition's name, code or key as the disease index reads it; 422 when empty or too long."""
-    cleaned = _within(text, MAX_REF_LENGTH, "ref_too_long", what)
-    if not cleaned:
-        raise ApiError(422, "empty_ref", f"The {what} is empty: give the name of a condition, a code or a key.")
-    return cleaned
-
-
-def condition_error(error: ConditionNotFoundError) -> ApiError:
-    """404 (no such condition) or 409 (several conditions fit), with the candidates as their own field.
-
-    The message names the candidates but not the reference, which the person typed.
-    """
-    candidates = [c.to_json() for c in error.candidates]
-    names = "; ".join(f"{c.name} ({c.ref})" for c in error.candidates)
-    if isinstance(error, AmbiguousConditionError):
-        return ApiError(
-            409, "ambiguous_condition",
-            f"This fits {len(candidates)} different conditions; ask again with one of their references: {names}.",
-            extra={"candidates": candidates},
-        )
-    message = "There is no condition by this name, code or key in the knowledge base."
-    if names:
-        message += f" Did you mean: {names}?"
-    return ApiError(404, "condition_not_found", message, extra={"candidates": candidates})
-
-
-def clean_text(text: str) -> str:
-    """No control characters or lone surrogates, no surrounding space."""
-    return "".join(_clean_char(c) for c in text).strip()
-
-
-def _clean_char(char: str) -> str:
-    category = unicodedata.category(char)
-    if category == "Cs":
-        return "\ufffd"
-    if category == "Cc" and char not in "\n\t":
-        return " "
-    return char
-
-
 def settle_heap(*, release_previous: bool = False) -> None:
     """Take what is loaded now out of the cyclic garbage collector's walks (``gc.freeze``).
 

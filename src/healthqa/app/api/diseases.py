@@ -18,7 +18,8 @@ from starlette.responses import JSONResponse, Response
 
 from healthqa.answer.facts import FactItem
 from healthqa.app.api.routes import BODY_TOO_LARGE, ERROR_SCHEMA, INTEGER_TEXT, NOT_BLANK, ServiceDep, WholeNumber
-from healthqa.app.service import MAX_FEATURES, MAX_REF_LENGTH, Service, clean_ref, condition_error
+from healthqa.app.inputs import MAX_FEATURES, MAX_REF_LENGTH, clean_ref, condition_error
+from healthqa.app.service import Service
 from healthqa.conditions import (
     ConditionNotFoundError,
     DrugItem,

@@ -16,7 +16,8 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from healthqa.answer.answerer import Answer
 from healthqa.app.api.symptom_search import ID_LIST_DOC, MAX_IDS, SymptomQuery, check_ids
 from healthqa.app.errors import ApiError, error_response
-from healthqa.app.service import UNAVAILABLE, Service, TopicMoved, clean_description
+from healthqa.app.inputs import clean_description
+from healthqa.app.service import UNAVAILABLE, Service, TopicMoved
 from healthqa.config import Settings
 from healthqa.store.base import ROW_ID_FIELDS, DocumentRecord, PassageRecord, QuestionRecord, public_document
 from healthqa.symptoms.hpo import HPO_ATTRIBUTION
@@ -83,7 +84,7 @@ async def _service_dependency(request: Request) -> Service:
 ServiceDep = Annotated[Service, Depends(_service_dependency)]
 
 
-# What healthqa's cleaning (service.clean_text) removes or strips: control characters and white space
+# What healthqa's cleaning (inputs.clean_text) removes or strips: control characters and white space
 # (str.isspace). A text made only of these is empty once cleaned, and refused; lone surrogates become U+FFFD.
 BLANK_CHARACTERS = r"\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
 # Documented, not enforced by pydantic: its Rust validator refuses any constrained string holding a lone

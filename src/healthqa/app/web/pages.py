@@ -34,7 +34,8 @@ from healthqa.app.api.symptom_search import (
     well_formed_ids,
 )
 from healthqa.app.errors import ApiError
-from healthqa.app.service import MAX_REF_LENGTH, Service, TopicMoved, clean_description, clean_ref, clean_text
+from healthqa.app.inputs import MAX_REF_LENGTH, clean_description, clean_ref, clean_text
+from healthqa.app.service import Service, TopicMoved
 from healthqa.app.web.condition_pages import disease_context, fact_sentence, facts_in_short, tel_href
 from healthqa.app.web.display import card_label, display_question, passage_html, unique_questions
 from healthqa.conditions import AmbiguousConditionError, Candidate, ConditionNotFoundError
