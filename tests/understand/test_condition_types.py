@@ -24,10 +24,19 @@ def first_type(text: str) -> SectionType:
     ("I would like to talk with others who have quellosis", SectionType.SUPPORT_GROUPS),
     ("is there a patient organization for dravelin palsy", SectionType.SUPPORT_GROUPS),
     ("how can I meet other people with quellosis?", SectionType.SUPPORT_GROUPS),
+    ("where can my family find help and support for dravelin palsy?", SectionType.SUPPORT_GROUPS),
+    ("I need emotional support, I was just told I have quellosis", SectionType.SUPPORT_GROUPS),
+    ("I was just diagnosed with quellosis, where do I find other patients?", SectionType.SUPPORT_GROUPS),
+    ("is there anyone who supports families living with dravelin palsy?", SectionType.SUPPORT_GROUPS),
     # What else it brings: its complications, not its causes.
     ("what problems can dravelin palsy cause?", SectionType.COMPLICATIONS),
     ("What other health problems does quellosis lead to?", SectionType.COMPLICATIONS),
     ("can dravelin palsy lead to other problems?", SectionType.COMPLICATIONS),
+    ("what can go wrong with quellosis over time?", SectionType.COMPLICATIONS),
+    ("what further problems can dravelin palsy cause?", SectionType.COMPLICATIONS),
+    # A test named with what it should show.
+    ("can an EMG show dravelin palsy?", SectionType.EXAMS_AND_TESTS),
+    ("will a blood test detect quellosis?", SectionType.EXAMS_AND_TESTS),
     # What happens without treatment: the outlook.
     ("what happens if dravelin palsy is not treated?", SectionType.OUTLOOK),
     ("What will happen if my quellosis goes untreated?", SectionType.OUTLOOK),
@@ -53,6 +62,12 @@ def test_questions_about_living_with_a_condition_read_as_what_they_ask(text: str
 def test_other_questions_keep_the_cue_lists_types(text: str, expected: SectionType) -> None:
     assert condition_type(text) is None
     assert first_type(text) is expected
+
+
+def test_support_that_is_worn_is_not_a_search_for_people() -> None:
+    assert condition_type("where can I get support stockings for quellosis?") is None
+    assert condition_type("I need a support brace for my dravelin palsy") is None
+    assert condition_type("where can I get support for my quellosis?") is SectionType.SUPPORT_GROUPS
 
 
 def test_the_learned_scorers_features_do_not_read_the_condition_reading() -> None:

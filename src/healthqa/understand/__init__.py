@@ -310,8 +310,8 @@ def medicine_type(asked: str) -> SectionType | None:
 
 
 # What a person asks about living with a condition, in words the cue lists read otherwise or not at all: whom to
-# contact and where others with it meet (support groups: "who can I contact about X?", "groups for families"),
-# who gets it ("can children get X?", which the cue lists read as inheritance), what else it brings ("what
+# contact and where others with it meet (support groups: "who can I contact about X?", "groups for families",
+# "where can we find support", "other patients"), whether a test can show it (exams and tests), who gets it ("can children get X?", which the cue lists read as inheritance), what else it brings ("what
 # problems can X cause?" asks its complications, not its causes), and what happens without treatment (its
 # outlook, not its symptoms). Like _MEDICINE_CUES they stand apart from _TYPE_CUES (whose findings the MEDIQA
 # models read); where one fires its type comes first.
@@ -320,13 +320,26 @@ _CONDITION_CUES: list[tuple[SectionType, re.Pattern[str]]] = [
         r"\b(who|whom|where) (can|could|should|do) (i|we|my family|our family|they) (contact|call|turn to|reach|"
         r"talk to)\b|\bgroups? (for|of) (families|parents|people|patients|caregivers|carers|those)\b|"
         r"\b(connect|talk|meet) with (other|others)\b|\bpatient (groups?|organi[sz]ations?|advocacy|associations?)\b|"
-        r"\bother (people|patients|families|parents) (with|who have|who has|dealing|living)\b",
+        r"\bother (people|patients|families|parents) (with|who have|who has|dealing|living)\b|"
+        r"\b(find|get|seek|looking for|need) (help and support|support and help|emotional support|support)\b"
+        r"(?! (stockings?|hose|braces?|bras?|garments?|belts?|devices?))|"
+        r"\b(find|meet|contact|reach|join|know|connect with) (some |any )?(other|fellow) (patients|people|families|"
+        r"parents|sufferers)\b|\b(anyone|anybody|someone|somebody|organi[sz]ations?|groups?|charit(y|ies)|"
+        r"foundations?) (who|that|which) (supports?|helps?) (families|people|patients|parents|those|sufferers)\b",
         re.IGNORECASE)),
     (SectionType.COMPLICATIONS, re.compile(
-        r"\bwhat (other |else |more )?(problems|health problems|issues|conditions|diseases) (can|could|does|do|will|"
+        r"\bwhat (other |else |more |further |additional )?(problems|health problems|issues|conditions|diseases) "
+        r"(can|could|does|do|will|"
         r"might|may) ([\w'-]+ ){1,5}?(cause|lead to|bring|result in)\b|"
         r"\b(can|could|does|do|will|might|may) ([\w'-]+ ){1,5}?(lead to|cause) (other|more|further|any other) "
-        r"(problems|health problems|issues|conditions|diseases)\b",
+        r"(problems|health problems|issues|conditions|diseases)\b|\bwhat (can|could|might|may|will) go wrong\b",
+        re.IGNORECASE)),
+    # Whether a test can show it: "can an EMG show LEMS?", "will a blood test detect it?" (not a result told: "the
+    # biopsy shows ...").
+    (SectionType.EXAMS_AND_TESTS, re.compile(
+        r"\b(can|could|will|would|does|do|did|should) (an? |the |any |my )?(emg|electromyography|mri|ct scan|"
+        r"cat scan|x-?rays?|ultrasound|biopsy|blood tests?|blood work|scans?|tests?) (show|detect|diagnose|confirm|"
+        r"find|rule out|pick up|tell)\b",
         re.IGNORECASE)),
     # "Can children get X?" asks who gets it; "will my children get it?" (inheritance) names whose children.
     (SectionType.SUSCEPTIBILITY, re.compile(
