@@ -200,3 +200,10 @@ def test_a_drug_table_row_does_not_answer_a_question_about_the_drug_s_side_effec
     assert answer.gap is not None
     assert (answer.gap.focus, answer.gap.type) == ("Zorvex", SectionType.SIDE_EFFECTS.value)
     assert answerer.ask("what is zorvex?").gap is None
+
+
+def test_a_medicine_is_never_said_to_be_treated(answerer: Answerer) -> None:
+    answer = answerer.ask("what kind of medicine is zorvex?")
+    assert [item.kind for item in answer.structured] == ["drug"]
+    assert answer.gap is not None
+    assert (answer.gap.type, answer.gap.topic) == (SectionType.INDICATION.value, "why Zorvex is prescribed")

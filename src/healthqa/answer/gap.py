@@ -159,6 +159,10 @@ def find_gap(store: Store, understood: Understanding, shown: Sequence[Shown], ha
     # is "indication", which the general reading takes for "causes"): a gap is claimed only for the type asked.
     template = parse_question(understood.text)
     qtype = template[1] if template and template[1] is not SectionType.INFORMATION else understood.qtype
+    # A medicine is not treated: "what kind of medicine is Firdapse?" (read as treatment by its word "medicine")
+    # asks what it is prescribed for.
+    if qtype is SectionType.TREATMENT and understood.focus and understood.focus[0].generic:
+        qtype = SectionType.INDICATION
     if not understood.focus or has_facts or not topic_of(qtype, understood.focus[0].name):
         return None
     answering = [s for s in shown if answers_type(s, qtype)]
