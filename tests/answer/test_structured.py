@@ -119,6 +119,23 @@ def test_complications_question_gets_the_complications_passage_before_a_better_s
         store.close()
 
 
+def test_a_type_read_from_a_phrasing_comes_first_at_any_margin(kb_path: str) -> None:
+    """"What further problems can X cause?" reads as complications from its phrasing, which is surer than a cue
+    word in a long message: the complications passage comes first however far the margin is narrowed."""
+    store = open_store(kb_path)
+    try:
+        narrow = Answerer(store, weights=Weights(type_first_margin=-100.0))
+        phrased = narrow.ask("what further problems can dravelin palsy cause?")
+        assert narrow.understand("what further problems can dravelin palsy cause?").type_phrased
+        assert phrased.type == SectionType.COMPLICATIONS.value
+        assert phrased.answers[0].text == COMPLICATIONS_TEXT
+        # The same type from a cue word keeps the margin: narrowed so, it lifts nothing.
+        assert not narrow.understand("What complications can Dravelin palsy cause?").type_phrased
+        assert narrow.ask("What complications can Dravelin palsy cause?").answers[0].text == CAUSES_TEXT
+    finally:
+        store.close()
+
+
 def test_support_group_question_gets_the_organisations_each_cited(answerer: Answerer) -> None:
     answer = answerer.ask("are there any support groups for people with dravelin palsy?")
     assert answer.type == SectionType.SUPPORT_GROUPS.value

@@ -35,7 +35,8 @@ class Weights:
     # most this far below the best candidate's. The smallest of the grid 0.3 / 0.7 / 1 / 1.5 / never that puts the
     # founding pages' complications passage first (it trails an overview by 0.705 once the empty lead-in
     # "Complications of LEMS may include:" is no candidate); the rule costs LiveQA training-164 MAP 0.021 and
-    # MRR 0.030 at 1.0 (0.011 / 0.018 at 0.7), dev nothing (BENCHMARKS.md, session 14).
+    # MRR 0.030 at 1.0 (0.011 / 0.018 at 0.7), dev nothing (BENCHMARKS.md, session 14). No margin holds back a type
+    # read from a phrasing (Understanding.type_phrased: "what further problems can X cause?").
     type_first_margin: float = 1.0
     # The share of the question's content words (FTS5 terms) that the passage's title, heading and text hold, a
     # coordination-level match: "does LEMS affect breathing?" wants the LEMS passage that says "breathing", not

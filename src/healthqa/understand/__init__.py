@@ -215,6 +215,9 @@ class Understanding:
     # Whether the question's words say what it asks (a cue of ``qtype`` fired, "what is" included); False when
     # ``qtype`` is "information" only because nothing else was found ("does LEMS affect breathing?").
     type_cued: bool = True
+    # Whether a phrasing of how people ask about a medicine or about living with a condition decided the type
+    # ("what problems can X cause?": complications), not a single cue word: then type before tier always applies.
+    type_phrased: bool = False
     # Whether it asks how two things compare ("the difference between LEMS and myasthenia gravis"): then the
     # answer quotes each named condition's sources, not the better-matched one's alone.
     compares: bool = False
@@ -311,10 +314,11 @@ def medicine_type(asked: str) -> SectionType | None:
 
 # What a person asks about living with a condition, in words the cue lists read otherwise or not at all: whom to
 # contact and where others with it meet (support groups: "who can I contact about X?", "groups for families",
-# "where can we find support", "other patients"), whether a test can show it (exams and tests), who gets it ("can children get X?", which the cue lists read as inheritance), what else it brings ("what
-# problems can X cause?" asks its complications, not its causes), and what happens without treatment (its
-# outlook, not its symptoms). Like _MEDICINE_CUES they stand apart from _TYPE_CUES (whose findings the MEDIQA
-# models read); where one fires its type comes first.
+# "where can we find support", "other patients"), whether a test can show it (exams and tests), who gets it
+# ("can children get X?", which the cue lists read as inheritance), what else it brings ("what problems can X
+# cause?" asks its complications, not its causes), and what happens without treatment (its outlook, not its
+# symptoms). Like _MEDICINE_CUES they stand apart from _TYPE_CUES (whose findings the MEDIQA models read); where
+# one fires its type comes first.
 _CONDITION_CUES: list[tuple[SectionType, re.Pattern[str]]] = [
     (SectionType.SUPPORT_GROUPS, re.compile(
         r"\b(who|whom|where) (can|could|should|do) (i|we|my family|our family|they) (contact|call|turn to|reach|"
@@ -381,12 +385,9 @@ def question_types(concise: str, questions: Sequence[str]) -> list[SectionType]:
     type, from the question's words and the cues (the cues' first type wins when the classifier scores it within
     its cross-validated margin); the other cued types follow, then ``information``."""
     asked, cued = type_evidence(concise, questions)
-    medicine = medicine_type(asked)
-    if medicine is not None and cued[0] not in _DRUG_TYPES:
-        return [medicine, *(kind for kind in cued if kind is not medicine)]
-    condition = condition_type(asked)
-    if condition is not None:
-        return [condition, *(kind for kind in cued if kind is not condition)]
+    phrased = _phrased_type(asked, cued)
+    if phrased is not None:
+        return [phrased, *(kind for kind in cued if kind is not phrased)]
     model = learned_qtype.shipped() if LEARNED_TYPES else None
     if model is None:
         return cued
@@ -394,6 +395,19 @@ def question_types(concise: str, questions: Sequence[str]) -> list[SectionType]:
     first = SectionType.parse(model.decide(asked, cue_tokens(cued), specific[0] if specific else None))
     rest = [kind for kind in cued if kind is not first and kind is not SectionType.INFORMATION]
     return [first, *rest] + ([SectionType.INFORMATION] if first is not SectionType.INFORMATION else [])
+
+
+def phrased_type(concise: str, questions: Sequence[str]) -> SectionType | None:
+    """The type when a phrasing of :data:`_MEDICINE_CUES` or :data:`_CONDITION_CUES` decides it (a reading of how
+    people ask about a medicine or about living with a condition, surer than a single cue word), else None."""
+    return _phrased_type(*type_evidence(concise, questions))
+
+
+def _phrased_type(asked: str, cued: Sequence[SectionType]) -> SectionType | None:
+    medicine = medicine_type(asked)
+    if medicine is not None and cued[0] not in _DRUG_TYPES:
+        return medicine
+    return condition_type(asked)
 
 
 def understand(text: str, names: NameIndex) -> Understanding:
@@ -414,5 +428,6 @@ def understand(text: str, names: NameIndex) -> Understanding:
         # A brand's generic name finds the generic's passages ("what is Firdapse?": amifampridine).
         keywords=content_words(concise) + [w for m in focus if m.generic for w in content_words(m.generic)],
         type_cued=qtypes[0] is not SectionType.INFORMATION or _INFORMATION_CUE.search(concise) is not None,
+        type_phrased=phrased_type(concise, questions) is not None,
         compares=len(focus) >= 2 and _COMPARE.search(concise) is not None,
     )
