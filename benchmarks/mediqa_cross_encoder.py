@@ -27,6 +27,7 @@ procedure (threshold included) and scored on B. The row without the cross-encode
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
 from collections.abc import Sequence
@@ -86,12 +87,34 @@ def _evaluate(train: Any, held: Any) -> dict[str, float]:
         [training._ranked(model, held, q) for q in range(len(held.questions))]).items()}
 
 
+def _crossed(own: Sequence[Any], other: Sequence[Any], epochs: int, tokens: int) -> tuple[np.ndarray, np.ndarray]:
+    """The cross-encoder's columns for ``own`` out of fold, and for ``other`` from one fitted on all of ``own``."""
+    return out_of_fold(own, epochs, tokens), score(fit(own, epochs, tokens), other, tokens)
+
+
+def _cached(folder: Path | None, key: str, compute: Any) -> tuple[np.ndarray, np.ndarray]:
+    """The cross-encoder's columns for a training file (out of fold) and for the other file, from ``folder``
+    when an earlier run with the same file, epochs and tokens left them there."""
+    if folder is None:
+        return compute()  # type: ignore[no-any-return]
+    own_path, other_path = folder / f"{key}-own.npy", folder / f"{key}-other.npy"
+    if own_path.exists() and other_path.exists():
+        return np.load(own_path), np.load(other_path)
+    own, other = compute()
+    folder.mkdir(parents=True, exist_ok=True)
+    np.save(own_path, own)
+    np.save(other_path, other)
+    return own, other
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("task", choices=("cross-source", "validation"))
     parser.add_argument("--data", type=Path, default=SHARED)
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--tokens", type=int, default=256)
+    parser.add_argument("--cache", type=Path, default=None,
+                        help="keep the cross-encoder's columns here (.npy per file and role) and reuse them")
     args = parser.parse_args()
     import torch
 
@@ -112,8 +135,9 @@ def main() -> int:
         for a in (0, 1):
             own, other = sources[a], sources[1 - a]
             print(f"fitting on {training.QA_TRAIN[a]}", flush=True)
-            own_extra = out_of_fold(own.questions, args.epochs, args.tokens)
-            other_extra = score(fit(own.questions, args.epochs, args.tokens), other.questions, args.tokens)
+            own_extra, other_extra = _cached(
+                args.cache, f"{a}-e{args.epochs}-t{args.tokens}",
+                functools.partial(_crossed, own.questions, other.questions, args.epochs, args.tokens))
             rerank.FEATURES = everything
             try:
                 result[f"with cross-encoder, fitted on {training.QA_TRAIN[a]}"] = _evaluate(
