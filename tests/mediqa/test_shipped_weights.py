@@ -26,7 +26,8 @@ LINEAR = {"entail": entail.FEATURES, "rerank": rerank.FEATURES}
 def test_every_shipped_model_is_checked_here() -> None:
     shipped = {item.name.removesuffix(".json") for item in resources.files(learned).iterdir()
                if item.name.endswith(".json")}
-    assert shipped == {*LINEAR, "query_adapter", "qtype", "ltr", "symptom_rerank", "question_words"}, \
+    assert shipped == {*LINEAR, "query_adapter", "qtype", "ltr", "symptom_rerank", "question_words",
+                       "question_templates"}, \
         "a weights file without a check in this file"
 
 
@@ -97,3 +98,14 @@ def test_the_shipped_question_words_are_what_the_command_counts_on_medquad() -> 
     shipped = json.loads(resources.files(learned).joinpath("question_words.json").read_text(encoding="utf-8"))
     words, _ = count_question_words(MEDQUAD)
     assert shipped["words"] == words, "count again with `python -m healthqa.mediqa.training question-words`"
+
+
+@pytest.mark.skipif(not MEDQUAD.is_dir(), reason=f"MedQuAD not found at {MEDQUAD} (set HEALTHQA_SHARED_DATA)")
+def test_the_shipped_question_templates_are_what_the_command_counts_on_medquad() -> None:
+    """question_templates.json is what `python -m healthqa.mediqa.training question-templates` writes today."""
+    from healthqa.mediqa.question_templates import count_question_templates
+
+    shipped = json.loads(resources.files(learned).joinpath("question_templates.json").read_text(encoding="utf-8"))
+    templates, _ = count_question_templates(MEDQUAD)
+    assert shipped["templates"] == templates, "count again with `python -m healthqa.mediqa.training question-templates`"
+    assert {t["type"] for t in templates} >= {"support groups", "complications", "exams and tests"}

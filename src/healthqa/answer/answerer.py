@@ -25,6 +25,7 @@ from healthqa.answer.lead import choose_lead
 from healthqa.answer.lead import key_sentences as lead_sentences
 from healthqa.answer.rank import SPECIFIC_NAME, Ranker, Scored, Weights
 from healthqa.answer.structured import StructuredItem, drug_items, organisation_items
+from healthqa.answer.template_type import TemplateTypes
 from healthqa.answer.wording import DISCLAIMER, EMERGENCY_GUIDANCE, EmergencyAction, emergency_actions, mentioned_only
 from healthqa.records import SectionType
 from healthqa.retrieve import derived
@@ -152,10 +153,13 @@ class Answerer:
         if self.unembedded:
             log.warning("%d passages have no sentence vector yet: they are found by their words only until an "
                         "ingest embeds them (healthqa ingest)", self.unembedded)
+        self.template_types = TemplateTypes(self.encoder) if self.encoder is not None else None
         if in_memory and self.encoder is not None:
             # Long-running answerers (servers, batches) pay the query model's export at start, not on the
             # first person's question.
             self.encoder.prepare_queries()
+            if self.template_types is not None:
+                self.template_types.prepare()
         self.thresholds = thresholds or Thresholds()
 
     @classmethod
@@ -168,7 +172,11 @@ class Answerer:
         return cls(store, encoder=encoder, **options)
 
     def understand(self, question: str) -> Understanding:
-        return understand(question, self.names)
+        """What ``question`` asks (:func:`healthqa.understand.understand`); a short question that no cue word types
+        takes the type of the MedQuAD template it is most like, where that applies
+        (:mod:`healthqa.answer.template_type`)."""
+        understood = understand(question, self.names)
+        return self.template_types.read(understood) if self.template_types is not None else understood
 
     def cached(self, question: str, top: int = 5) -> Answer | None:
         """The cached answer to ``question`` (a copy), or None: costs no ranking, safe on an event loop."""

@@ -368,7 +368,9 @@ class Ranker:
         # headaches?" by a vaccine's side effects.
         primary = understood.qtype.value
         answering_types = None
-        if understood.type_cued and primary != SectionType.INFORMATION.value:
+        if understood.type_phrased:  # the question as a whole named its type: only that type answers
+            answering_types = {primary}
+        elif understood.type_cued and primary != SectionType.INFORMATION.value:
             answering_types = {primary, *(t.value for t in understood.qtypes[1:]), *_NEAR_TYPES.get(primary, ()),
                                *_ASKED_ALSO.get(primary, ())}
 

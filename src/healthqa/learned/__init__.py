@@ -177,6 +177,28 @@ def save_question_words(words: list[str], meta: dict[str, Any], path: Path | Non
 
 
 @lru_cache(maxsize=1)
+def question_templates() -> tuple[tuple[str, str], ...]:
+    """MedQuAD's question templates with their types (("What are the complications of X ?", "complications"),
+    ...), counted by :mod:`healthqa.mediqa.question_templates`; read once per process."""
+    resource = resources.files(__name__).joinpath("question_templates.json")
+    try:
+        templates = json.loads(resource.read_text(encoding="utf-8"))["templates"]
+        return tuple((str(t["text"]), str(t["type"])) for t in templates)
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise ConfigError(
+            f"the question templates (question_templates.json in healthqa.learned) cannot be read: {error}; "
+            "count them again with `python -m healthqa.mediqa.training question-templates`"
+        ) from error
+
+
+def save_question_templates(templates: list[dict[str, Any]], meta: dict[str, Any], path: Path | None = None) -> Path:
+    target = path or Path(__file__).resolve().parent / "question_templates.json"
+    target.write_text(json.dumps({"templates": templates, "meta": meta}, indent=0) + "\n", encoding="utf-8")
+    question_templates.cache_clear()
+    return target
+
+
+@lru_cache(maxsize=1)
 def query_adapter() -> QueryAdapter:
     """The shipped query adapter, read once per process."""
     return read_query_adapter(resources.files(__name__))

@@ -19,6 +19,11 @@ The words of question templates that the ranking sets apart from what a question
 
     python -m healthqa.mediqa.training question-words [--medquad DIR]
 
+MedQuAD's question templates with their types, from which the answer step reads the type of a short question no
+cue word types (see :mod:`healthqa.mediqa.question_templates`)::
+
+    python -m healthqa.mediqa.training question-templates [--medquad DIR]
+
 ``DIR`` holds the MEDIQA 2019 files; by default ``$HEALTHQA_SOURCES/mediqa-2019`` when that exists,
 else ``../shared/data/mediqa-2019`` beside the repository. Only these files are used:
 
@@ -499,14 +504,16 @@ def train_query_adapter(liveqa: Path, kb: Path, encoder: Encoder | None = None,
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m healthqa.mediqa.training", description=__doc__.split("\n")[0])
-    parser.add_argument("model", choices=("all", "entail", "rerank", "query-adapter", "qtype", "question-words"))
+    parser.add_argument("model", choices=("all", "entail", "rerank", "query-adapter", "qtype", "question-words",
+                                          "question-templates"))
     parser.add_argument("--data", type=Path, default=None, help="folder of the MEDIQA 2019 XML files")
     parser.add_argument("--liveqa", type=Path, default=None, help="folder of the LiveQA 2017 training XML files")
     parser.add_argument("--kb", type=Path, default=None, help="a knowledge base holding MedQuAD (query-adapter)")
-    parser.add_argument("--medquad", type=Path, default=None, help="the MedQuAD folder (qtype, question-words)")
+    parser.add_argument("--medquad", type=Path, default=None,
+                        help="the MedQuAD folder (qtype, question-words, question-templates)")
     parser.add_argument("--out", type=Path, default=None,
                         help="write the qtype model or the re-ranker and its cross-encoder (a folder), or the "
-                             "question words (a file) here, not in the package")
+                             "question words or templates (a file) here, not in the package")
     args = parser.parse_args(argv)
     data: Path = args.data or default_data_dir()
     if args.model == "question-words":  # the words of question templates: see healthqa.mediqa.question_words
@@ -515,6 +522,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         words, meta = count_question_words(args.medquad or data.parent / "medquad")
         written = learned.save_question_words(words, meta, args.out)
         json.dump({"question-words": {"written": str(written), "words": len(words), **meta}}, sys.stdout, indent=1)
+        print()
+        return 0
+    if args.model == "question-templates":  # MedQuAD's templates by type: see healthqa.mediqa.question_templates
+        from healthqa.mediqa.question_templates import count_question_templates
+
+        templates, meta = count_question_templates(args.medquad or data.parent / "medquad")
+        written = learned.save_question_templates(templates, meta, args.out)
+        json.dump({"question-templates": {"written": str(written), "templates": len(templates), **meta}}, sys.stdout,
+                  indent=1)
         print()
         return 0
     if args.model == "qtype":  # the question-type classifier: see healthqa.mediqa.qtype_training

@@ -215,8 +215,9 @@ class Understanding:
     # Whether the question's words say what it asks (a cue of ``qtype`` fired, "what is" included); False when
     # ``qtype`` is "information" only because nothing else was found ("does LEMS affect breathing?").
     type_cued: bool = True
-    # Whether a phrasing of how people ask about a medicine or about living with a condition decided the type
-    # ("what problems can X cause?": complications), not a single cue word: then type before tier always applies.
+    # Whether the question as a whole decided the type, not a single cue word: a phrasing of how people ask about a
+    # medicine or about living with a condition ("what problems can X cause?": complications), or the MedQuAD
+    # template a short question is most like (healthqa.answer.template_type). Then type before tier always applies.
     type_phrased: bool = False
     # Whether it asks how two things compare ("the difference between LEMS and myasthenia gravis"): then the
     # answer quotes each named condition's sources, not the better-matched one's alone.
