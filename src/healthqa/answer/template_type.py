@@ -31,6 +31,7 @@ from healthqa.retrieve.encoder import Encoder, Vectors
 from healthqa.understand import Understanding
 
 LIVING_TYPES = frozenset({SectionType.SUPPORT_GROUPS, SectionType.COMPLICATIONS, SectionType.EXAMS_AND_TESTS})
+_LIVING_VALUES = frozenset(kind.value for kind in LIVING_TYPES)
 MIN_SIMILARITY = 0.6
 MAX_WORDS = 20  # longer messages are not template questions (LiveQA's run to a median of 21 words and more)
 _SPACES = re.compile(r"[\s-]+")
@@ -84,5 +85,3 @@ class TemplateTypes:
         return dataclasses.replace(understood, qtype=qtype, type_cued=True, type_phrased=True,
                                    qtypes=[qtype, *(t for t in understood.qtypes if t is not qtype)])
 
-
-_LIVING_VALUES = frozenset(kind.value for kind in LIVING_TYPES)

@@ -385,7 +385,10 @@ def question_types(concise: str, questions: Sequence[str]) -> list[SectionType]:
     :data:`LEARNED_TYPES` is set and a classifier ships (:mod:`healthqa.learned.qtype`): then it decides the first
     type, from the question's words and the cues (the cues' first type wins when the classifier scores it within
     its cross-validated margin); the other cued types follow, then ``information``."""
-    asked, cued = type_evidence(concise, questions)
+    return _question_types(*type_evidence(concise, questions))
+
+
+def _question_types(asked: str, cued: list[SectionType]) -> list[SectionType]:
     phrased = _phrased_type(asked, cued)
     if phrased is not None:
         return [phrased, *(kind for kind in cued if kind is not phrased)]
@@ -414,7 +417,8 @@ def _phrased_type(asked: str, cued: Sequence[SectionType]) -> SectionType | None
 def understand(text: str, names: NameIndex) -> Understanding:
     concise, questions = condense(text)
     focus = names.find(concise)
-    qtypes = question_types(concise, questions)
+    asked, cued = type_evidence(concise, questions)
+    qtypes = _question_types(asked, cued)
     cue = emergency_cue(text)
     return Understanding(
         text=text,
@@ -429,6 +433,6 @@ def understand(text: str, names: NameIndex) -> Understanding:
         # A brand's generic name finds the generic's passages ("what is Firdapse?": amifampridine).
         keywords=content_words(concise) + [w for m in focus if m.generic for w in content_words(m.generic)],
         type_cued=qtypes[0] is not SectionType.INFORMATION or _INFORMATION_CUE.search(concise) is not None,
-        type_phrased=phrased_type(concise, questions) is not None,
+        type_phrased=_phrased_type(asked, cued) is not None,
         compares=len(focus) >= 2 and _COMPARE.search(concise) is not None,
     )
