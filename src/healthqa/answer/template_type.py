@@ -84,4 +84,3 @@ class TemplateTypes:
         # Read from the question as a whole, like a phrasing cue's type: type before tier applies at any margin.
         return dataclasses.replace(understood, qtype=qtype, type_cued=True, type_phrased=True,
                                    qtypes=[qtype, *(t for t in understood.qtypes if t is not qtype)])
-
