@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -146,3 +147,28 @@ def test_cross_source_validation_scores_each_sources_model_on_the_other_source()
     # The marking feature carries over to the other source, although the shares of correct answers differ
     # (answering "not correct" to every answer would score 0.40 and 0.55 here).
     assert fitted_on_few["accuracy"] > 0.8 and fitted_on_many["accuracy"] > 0.8
+
+
+def test_the_entailment_model_is_written_where_asked_and_the_shipped_one_is_left(tmp_path: Path,
+                                                                                  capsys: pytest.CaptureFixture[str],
+                                                                                  ) -> None:
+    shipped = learned.source_path("entail").read_bytes()
+    data = tmp_path / "mediqa"
+    data.mkdir()
+    pairs = [("How should I treat polymenorrhea in a girl?", "How to treat polymenorrhea?", "true"),
+             ("Can I use heparin in pregnancy?", "Is heparin safe in pregnancy?", "true"),
+             ("What causes gout in the toes?", "What causes gout?", "true"),
+             ("How should I treat polymenorrhea in a girl?", "What causes gout?", "false"),
+             ("Can I use heparin in pregnancy?", "How to treat polymenorrhea?", "false"),
+             ("What causes gout in the toes?", "Is heparin safe in pregnancy?", "false")]
+    (data / training.RQE_TRAIN).write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>\n<pairs>\n' + "".join(
+            f'<pair pid="{i}" value="{value}"><chq>{chq}</chq><faq>{faq}</faq></pair>\n'
+            for i, (chq, faq, value) in enumerate(pairs, 1)) + "</pairs>\n", encoding="utf-8")
+    out = tmp_path / "models"
+    out.mkdir()
+    assert training.main(["entail", "--data", str(data), "--out", str(out)]) == 0
+    written = json.loads((out / "entail.json").read_text(encoding="utf-8"))
+    assert written["meta"]["pairs"] == 6 and written["threshold"] == 0.5
+    assert str(out / "entail.json") in capsys.readouterr().out
+    assert learned.source_path("entail").read_bytes() == shipped  # the package's own is left as it was

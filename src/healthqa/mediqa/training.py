@@ -162,7 +162,10 @@ def rqe_dataset(path: Path, encoder: Encoder) -> tuple[list[entail.RqePair], Mat
     return pairs, matrix, labels
 
 
-def train_entail(data: Path, encoder: Encoder | None = None, write: bool = True) -> LinearModel:
+def train_entail(data: Path, encoder: Encoder | None = None, write: bool = True,
+                 folder: Path | None = None) -> LinearModel:
+    """The entailment model fitted on ``data``'s RQE training pairs; when ``write``, written into ``folder``
+    (default: :mod:`healthqa.learned`) as ``entail.json``."""
     _, matrix, labels = rqe_dataset(data / RQE_TRAIN, encoder or default_encoder())
     model = fit_linear(matrix, labels, entail.FEATURES, C_ENTAIL)
     # Train pairs are paraphrases against random questions, so any cut separates them; 0.5 is the
@@ -172,7 +175,7 @@ def train_entail(data: Path, encoder: Encoder | None = None, write: bool = True)
         "command": "python -m healthqa.mediqa.training entail", "fingerprint": feature_fingerprint(),
     })
     if write:
-        learned.save(model, "entail")
+        learned.save(model, "entail", folder / "entail.json" if folder is not None else None)
     return model
 
 
@@ -512,8 +515,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--medquad", type=Path, default=None,
                         help="the MedQuAD folder (qtype, question-words, question-templates)")
     parser.add_argument("--out", type=Path, default=None,
-                        help="write the qtype model or the re-ranker and its cross-encoder (a folder), or the "
-                             "question words or templates (a file) here, not in the package")
+                        help="write the qtype model, the entailment model or the re-ranker and its cross-encoder (a "
+                             "folder), or the question words or templates (a file) here, not in the package")
     args = parser.parse_args(argv)
     data: Path = args.data or default_data_dir()
     if args.model == "question-words":  # the words of question templates: see healthqa.mediqa.question_words
@@ -551,8 +554,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         adapter = train_query_adapter(liveqa, args.kb, encoder)
         report["query-adapter"] = {"written": str(learned.source_path("query_adapter")), **adapter.meta}
     if args.model in ("all", "entail"):
-        model = train_entail(data, encoder)
-        report["entail"] = {"written": str(learned.source_path("entail")), **model.meta}
+        model = train_entail(data, encoder, folder=args.out)
+        written = args.out / "entail.json" if args.out is not None else learned.source_path("entail")
+        report["entail"] = {"written": str(written), **model.meta}
     if args.model in ("all", "rerank"):
         model = train_rerank(data, encoder, folder=args.out)
         report["rerank"] = {"written": str(args.out or learned.source_path("rerank").parent),
