@@ -11,10 +11,11 @@ template is one of :data:`LIVING_TYPES` and at least :data:`MIN_SIMILARITY` alik
 
 Only the living-with-a-condition types that the founding documents are asked about (issue 16: support
 organisations, tests, complications): for the others the cue lists already read MedQuAD's wordings, and on the
-LiveQA training messages the nearest template of any type was right about as often as it was wrong (a wash on
-the 62 messages no cue types; BENCHMARKS.md, issue 16, session 19). It fires on none of those 62 messages nor on
-LiveQA dev's. :data:`MIN_SIMILARITY` and :data:`MAX_WORDS` were set on my own wordings of the founding classes
-(``benchmarks/data/founding_fresh.txt``, batches 1-4), where every firing at 0.5 to 0.62 was right.
+62 LiveQA training messages that no cue types, the nearest template of any type was right no more often than the
+default reading (BENCHMARKS.md, issue 16, session 19). Restricted so, it fires on none of them, nor on any LiveQA
+dev message. :data:`MIN_SIMILARITY` was set on the project's own wordings of the founding classes
+(``benchmarks/data/founding_fresh.txt``, batches 1-4), where every firing between 0.5 and 0.62 was right;
+:data:`MAX_WORDS` was fixed beforehand.
 """
 
 from __future__ import annotations
