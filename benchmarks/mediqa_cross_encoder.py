@@ -30,7 +30,7 @@ import argparse
 import functools
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -92,11 +92,12 @@ def _crossed(own: Sequence[Any], other: Sequence[Any], epochs: int, tokens: int)
     return out_of_fold(own, epochs, tokens), score(fit(own, epochs, tokens), other, tokens)
 
 
-def _cached(folder: Path | None, key: str, compute: Any) -> tuple[np.ndarray, np.ndarray]:
+def _cached(folder: Path | None, key: str, compute: Callable[[], tuple[np.ndarray, np.ndarray]],
+            ) -> tuple[np.ndarray, np.ndarray]:
     """The cross-encoder's columns for a training file (out of fold) and for the other file, from ``folder``
     when an earlier run with the same file, epochs and tokens left them there."""
     if folder is None:
-        return compute()  # type: ignore[no-any-return]
+        return compute()
     own_path, other_path = folder / f"{key}-own.npy", folder / f"{key}-other.npy"
     if own_path.exists() and other_path.exists():
         return np.load(own_path), np.load(other_path)

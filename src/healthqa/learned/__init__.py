@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -154,24 +155,37 @@ class QueryAdapter:
         return result
 
 
+T = TypeVar("T")
+
+
+def _read_counted(name: str, key: str, read: Callable[[Any], T]) -> T:
+    """``read`` of the ``key`` list of the counted file ``name`` (question words, question templates); a file that
+    is missing or malformed is a ConfigError that names it and the command that counts it again."""
+    resource = resources.files(__name__).joinpath(f"{name}.json")
+    try:
+        return read(json.loads(resource.read_text(encoding="utf-8"))[key])
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise ConfigError(
+            f"the {name.replace('_', ' ')} ({name}.json in healthqa.learned) cannot be read: {error}; "
+            f"count them again with `python -m healthqa.mediqa.training {name.replace('_', '-')}`"
+        ) from error
+
+
+def _write_counted(name: str, key: str, values: list[Any], meta: dict[str, Any], path: Path | None) -> Path:
+    target = path or Path(__file__).resolve().parent / f"{name}.json"
+    target.write_text(json.dumps({key: values, "meta": meta}, indent=0) + "\n", encoding="utf-8")
+    return target
+
+
 @lru_cache(maxsize=1)
 def question_words() -> frozenset[str]:
     """The words of question templates ("caus", "affect", "symptom": index terms as the full-text search stems
     them), counted on MedQuAD's questions by :mod:`healthqa.mediqa.question_words`; read once per process."""
-    resource = resources.files(__name__).joinpath("question_words.json")
-    try:
-        words = json.loads(resource.read_text(encoding="utf-8"))["words"]
-    except (OSError, ValueError, KeyError, TypeError) as error:
-        raise ConfigError(
-            f"the question words (question_words.json in healthqa.learned) cannot be read: {error}; "
-            "count them again with `python -m healthqa.mediqa.training question-words`"
-        ) from error
-    return frozenset(str(word) for word in words)
+    return _read_counted("question_words", "words", lambda words: frozenset(str(word) for word in words))
 
 
 def save_question_words(words: list[str], meta: dict[str, Any], path: Path | None = None) -> Path:
-    target = path or Path(__file__).resolve().parent / "question_words.json"
-    target.write_text(json.dumps({"words": words, "meta": meta}, indent=0) + "\n", encoding="utf-8")
+    target = _write_counted("question_words", "words", words, meta, path)
     question_words.cache_clear()
     return target
 
@@ -180,20 +194,12 @@ def save_question_words(words: list[str], meta: dict[str, Any], path: Path | Non
 def question_templates() -> tuple[tuple[str, str], ...]:
     """MedQuAD's question templates with their types (("What are the complications of X ?", "complications"),
     ...), counted by :mod:`healthqa.mediqa.question_templates`; read once per process."""
-    resource = resources.files(__name__).joinpath("question_templates.json")
-    try:
-        templates = json.loads(resource.read_text(encoding="utf-8"))["templates"]
-        return tuple((str(t["text"]), str(t["type"])) for t in templates)
-    except (OSError, ValueError, KeyError, TypeError) as error:
-        raise ConfigError(
-            f"the question templates (question_templates.json in healthqa.learned) cannot be read: {error}; "
-            "count them again with `python -m healthqa.mediqa.training question-templates`"
-        ) from error
+    return _read_counted("question_templates", "templates",
+                         lambda templates: tuple((str(t["text"]), str(t["type"])) for t in templates))
 
 
 def save_question_templates(templates: list[dict[str, Any]], meta: dict[str, Any], path: Path | None = None) -> Path:
-    target = path or Path(__file__).resolve().parent / "question_templates.json"
-    target.write_text(json.dumps({"templates": templates, "meta": meta}, indent=0) + "\n", encoding="utf-8")
+    target = _write_counted("question_templates", "templates", templates, meta, path)
     question_templates.cache_clear()
     return target
 

@@ -401,13 +401,9 @@ def _question_types(asked: str, cued: list[SectionType]) -> list[SectionType]:
     return [first, *rest] + ([SectionType.INFORMATION] if first is not SectionType.INFORMATION else [])
 
 
-def phrased_type(concise: str, questions: Sequence[str]) -> SectionType | None:
+def _phrased_type(asked: str, cued: Sequence[SectionType]) -> SectionType | None:
     """The type when a phrasing of :data:`_MEDICINE_CUES` or :data:`_CONDITION_CUES` decides it (a reading of how
     people ask about a medicine or about living with a condition, surer than a single cue word), else None."""
-    return _phrased_type(*type_evidence(concise, questions))
-
-
-def _phrased_type(asked: str, cued: Sequence[SectionType]) -> SectionType | None:
     medicine = medicine_type(asked)
     if medicine is not None and cued[0] not in _DRUG_TYPES:
         return medicine
