@@ -8,7 +8,7 @@ import pytest
 
 from healthqa.mediqa.training import feature_fingerprint
 from healthqa.records import SectionType
-from healthqa.understand import classify, condense, condition_type, question_types
+from healthqa.understand import NameIndex, classify, condense, condition_type, names_as_x, question_types, understand
 
 
 def first_type(text: str) -> SectionType:
@@ -76,3 +76,36 @@ def test_the_learned_scorers_features_do_not_read_the_condition_reading() -> Non
     assert classify("what problems can dravelin palsy cause?")[0] is SectionType.CAUSES  # the cue lists' own reading
     assert classify("who can I contact about dravelin palsy?")[0] is SectionType.INFORMATION
     assert feature_fingerprint() == before
+
+
+# A knowledge base's names, as (document id, name, kind): long names take many words of a phrasing.
+NAMES = NameIndex([(1, "dravelin myasthenic palsy syndrome", "title"),
+                   (2, "CT scan", "title")])
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # The phrasing's words around a four-word name: read with the name as one word.
+    ("can dravelin myasthenic palsy syndrome get worse and cause other problems?", SectionType.COMPLICATIONS),
+    ("who helps families affected by dravelin myasthenic palsy syndrome?", SectionType.SUPPORT_GROUPS),
+    # A search engine's query: the name and the word.
+    ("dravelin myasthenic palsy syndrome support", SectionType.SUPPORT_GROUPS),
+])
+def test_a_recognised_name_counts_as_one_word_of_a_phrasing(text: str, expected: SectionType) -> None:
+    understood = understand(text, NAMES)
+    assert understood.qtype is expected
+    assert understood.type_phrased
+
+
+def test_a_phrasing_held_in_a_name_still_reads() -> None:
+    """The words as written are read first: "CT scan" is a name here and a phrasing's test."""
+    question = "can a CT scan detect dravelin myasthenic palsy syndrome?"
+    understood = understand(question, NAMES)
+    assert understood.qtype is SectionType.EXAMS_AND_TESTS
+    assert names_as_x(question, understood.focus) == "can a X detect X?"
+
+
+def test_support_as_one_word_of_a_longer_question_is_not_a_search_for_people() -> None:
+    assert understand("dravelin myasthenic palsy syndrome support stockings", NAMES).qtype is not (
+        SectionType.SUPPORT_GROUPS)
+    assert understand("does dravelin myasthenic palsy syndrome need breathing support", NAMES).qtype is not (
+        SectionType.SUPPORT_GROUPS)

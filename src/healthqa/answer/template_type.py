@@ -21,7 +21,6 @@ dev message. :data:`MIN_SIMILARITY` was set on the project's own wordings of the
 from __future__ import annotations
 
 import dataclasses
-import re
 import threading
 
 import numpy as np
@@ -29,23 +28,17 @@ import numpy as np
 from healthqa import learned
 from healthqa.records import SectionType
 from healthqa.retrieve.encoder import Encoder, Vectors
-from healthqa.understand import Understanding
+from healthqa.understand import Understanding, names_as_x
 
 LIVING_TYPES = frozenset({SectionType.SUPPORT_GROUPS, SectionType.COMPLICATIONS, SectionType.EXAMS_AND_TESTS})
 _LIVING_VALUES = frozenset(kind.value for kind in LIVING_TYPES)
 MIN_SIMILARITY = 0.6
 MAX_WORDS = 20  # longer messages are not template questions (LiveQA's run to a median of 21 words and more)
-_SPACES = re.compile(r"[\s-]+")
 
 
 def with_names_as_x(understood: Understanding) -> str:
     """The question's concise form with every recognised name written as "X", as MedQuAD's templates write it."""
-    text = understood.concise or understood.text
-    for matched in sorted({m.matched for m in understood.focus}, key=len, reverse=True):
-        words = [re.escape(word) for word in _SPACES.split(matched) if word]
-        if words:
-            text = re.sub(r"\b" + r"[\s-]+".join(words) + r"\b", "X", text, flags=re.IGNORECASE)
-    return text
+    return names_as_x(understood.concise or understood.text, understood.focus)
 
 
 class TemplateTypes:

@@ -19,8 +19,8 @@ from healthqa.understand._words import STOPWORDS, content_words, normalise
 
 __all__ = [
     "LEARNED_TYPES", "STOPWORDS", "FocusMatch", "NameIndex", "Understanding", "classify", "condense", "content_words",
-    "cue_tokens", "emergency_cue", "emergency_kind", "medicine_type", "normalise", "question_types", "type_cue",
-    "type_evidence", "understand",
+    "cue_tokens", "emergency_cue", "emergency_kind", "medicine_type", "names_as_x", "normalise", "question_types",
+    "type_cue", "type_evidence", "understand",
 ]
 
 _SENTENCE_END = re.compile(r"(?<=[.?!])\s+|\n+")
@@ -330,7 +330,10 @@ _CONDITION_CUES: list[tuple[SectionType, re.Pattern[str]]] = [
         r"(?! (stockings?|hose|braces?|bras?|garments?|belts?|devices?))|"
         r"\b(find|meet|contact|reach|join|know|connect with) (some |any )?(other|fellow) (patients|people|families|"
         r"parents|sufferers)\b|\b(anyone|anybody|someone|somebody|organi[sz]ations?|groups?|charit(y|ies)|"
-        r"foundations?) (who|that|which) (supports?|helps?) (families|people|patients|parents|those|sufferers)\b",
+        r"foundations?) (who|that|which) (supports?|helps?) (families|people|patients|parents|those|sufferers)\b|"
+        r"^\W*who (supports?|helps?) (families|people|patients|parents|those|sufferers)\b|"
+        # A search engine's query, the name and the word: "LEMS support".
+        r"^\W*X (patient |family )?support\W*$",
         re.IGNORECASE)),
     (SectionType.COMPLICATIONS, re.compile(
         r"\bwhat (other |else |more |further |additional )?(problems|health problems|issues|conditions|diseases) "
@@ -388,8 +391,8 @@ def question_types(concise: str, questions: Sequence[str]) -> list[SectionType]:
     return _question_types(*type_evidence(concise, questions))
 
 
-def _question_types(asked: str, cued: list[SectionType]) -> list[SectionType]:
-    phrased = _phrased_type(asked, cued)
+def _question_types(asked: str, cued: list[SectionType], names_x: str | None = None) -> list[SectionType]:
+    phrased = _phrased_type(asked, cued, names_x)
     if phrased is not None:
         return [phrased, *(kind for kind in cued if kind is not phrased)]
     model = learned_qtype.shipped() if LEARNED_TYPES else None
@@ -401,20 +404,40 @@ def _question_types(asked: str, cued: list[SectionType]) -> list[SectionType]:
     return [first, *rest] + ([SectionType.INFORMATION] if first is not SectionType.INFORMATION else [])
 
 
-def _phrased_type(asked: str, cued: Sequence[SectionType]) -> SectionType | None:
+def _phrased_type(asked: str, cued: Sequence[SectionType], names_x: str | None = None) -> SectionType | None:
     """The type when a phrasing of :data:`_MEDICINE_CUES` or :data:`_CONDITION_CUES` decides it (a reading of how
-    people ask about a medicine or about living with a condition, surer than a single cue word), else None."""
-    medicine = medicine_type(asked)
-    if medicine is not None and cued[0] not in _DRUG_TYPES:
-        return medicine
-    return condition_type(asked)
+    people ask about a medicine or about living with a condition, surer than a single cue word), else None. When
+    the words as written fit no phrasing, ``names_x`` (the same words with each recognised name as "X") is read:
+    how many words a name takes ("can lambert-eaton myasthenic syndrome get worse and cause other problems?")
+    does not decide whether a phrasing fits, but a name can hold a phrasing's words ("can a CT scan detect it?")."""
+    for text in (asked,) if names_x is None else (asked, names_x):
+        medicine = medicine_type(text)
+        if medicine is not None and cued[0] not in _DRUG_TYPES:
+            return medicine
+        condition = condition_type(text)
+        if condition is not None:
+            return condition
+    return None
+
+
+def names_as_x(text: str, focus: Sequence[FocusMatch]) -> str:
+    """``text`` with every recognised name written as "X", as MedQuAD's question templates write it."""
+    for matched in sorted({m.matched for m in focus}, key=len, reverse=True):
+        words = [re.escape(word) for word in _NAME_SPACES.split(matched) if word]
+        if words:
+            text = re.sub(r"\b" + r"[\s-]+".join(words) + r"\b", "X", text, flags=re.IGNORECASE)
+    return text
+
+
+_NAME_SPACES = re.compile(r"[\s-]+")
 
 
 def understand(text: str, names: NameIndex) -> Understanding:
     concise, questions = condense(text)
     focus = names.find(concise)
     asked, cued = type_evidence(concise, questions)
-    qtypes = _question_types(asked, cued)
+    names_x = names_as_x(asked, focus)
+    qtypes = _question_types(asked, cued, names_x)
     cue = emergency_cue(text)
     return Understanding(
         text=text,
@@ -429,6 +452,6 @@ def understand(text: str, names: NameIndex) -> Understanding:
         # A brand's generic name finds the generic's passages ("what is Firdapse?": amifampridine).
         keywords=content_words(concise) + [w for m in focus if m.generic for w in content_words(m.generic)],
         type_cued=qtypes[0] is not SectionType.INFORMATION or _INFORMATION_CUE.search(concise) is not None,
-        type_phrased=_phrased_type(asked, cued) is not None,
+        type_phrased=_phrased_type(asked, cued, names_x) is not None,
         compares=len(focus) >= 2 and _COMPARE.search(concise) is not None,
     )
