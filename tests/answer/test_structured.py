@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from healthqa.answer.answerer import Answerer
+from healthqa.answer.answerer import Answerer, Thresholds
 from healthqa.answer.rank import Weights
 from healthqa.answer.structured import SAVED_COPY
 from healthqa.ingest import ingest_path
@@ -132,6 +132,26 @@ def test_a_type_read_from_a_phrasing_comes_first_at_any_margin(kb_path: str) -> 
         # The same type from a cue word keeps the margin: narrowed so, it lifts nothing.
         assert not narrow.understand("What complications can Dravelin palsy cause?").type_phrased
         assert narrow.ask("What complications can Dravelin palsy cause?").answers[0].text == CAUSES_TEXT
+    finally:
+        store.close()
+
+
+def test_a_short_questions_type_passage_about_its_condition_is_shown_however_unlike_the_question(
+        kb_path: str) -> None:
+    """A passage of the type a short question asks, about the condition it names, answers even when its wording
+    is little like the question's (a saved page's exams passage whose lists were lost): no similarity floor
+    holds it back. Other passages, and the same type in a long message, keep the floor."""
+    store = open_store(kb_path)
+    try:
+        strict = Answerer(store, thresholds=Thresholds(min_semantic_with_focus=1.1))
+        short = strict.ask("how is dravelin palsy confirmed?")
+        assert short.type == SectionType.EXAMS_AND_TESTS.value
+        assert [a.text for a in short.answers] == [EXAMS_TEXT]
+        story = ("My sister has had weak legs for two years and her neurologist now thinks it might be dravelin "
+                 "palsy, which none of us had heard of before, so we are reading everything we can find. "
+                 "How is it diagnosed?")
+        assert strict.understand(story).qtype is SectionType.EXAMS_AND_TESTS
+        assert strict.ask(story).answers == []
     finally:
         store.close()
 

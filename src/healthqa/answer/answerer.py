@@ -25,6 +25,7 @@ from healthqa.answer.lead import choose_lead
 from healthqa.answer.lead import key_sentences as lead_sentences
 from healthqa.answer.rank import SPECIFIC_NAME, Ranker, Scored, Weights
 from healthqa.answer.structured import StructuredItem, drug_items, organisation_items
+from healthqa.answer.template_type import MAX_WORDS as SHORT_QUESTION_WORDS
 from healthqa.answer.template_type import TemplateTypes
 from healthqa.answer.wording import DISCLAIMER, EMERGENCY_GUIDANCE, EmergencyAction, emergency_actions, mentioned_only
 from healthqa.records import SectionType
@@ -199,7 +200,7 @@ class Answerer:
         specific = [] if understood.focus else self.ranker.specific_keywords(understood, self.thresholds.specific_name)
         names_something = bool(specific)
         trusted = self._about_named_condition(
-            [s for s in ranked if self._trustworthy(s, names_something)], understood)
+            [s for s in ranked if self._trustworthy(s, names_something, understood)], understood)
         facts = []
         if understood.focus and understood.qtype in KINDS_FOR:
             facts = fact_passages(self.store, sorted(understood.focus_documents)[:40], understood.qtype, limit=top,
@@ -290,7 +291,8 @@ class Answerer:
         return scored.passage.document_id in match.document_ids or (
             bool(match.name) and normalise(match.name) in normalise(scored.passage.title))
 
-    def _trustworthy(self, scored: Scored, names_something: bool = False) -> bool:
+    def _trustworthy(self, scored: Scored, names_something: bool = False,
+                     understood: Understanding | None = None) -> bool:
         t = self.thresholds
         features = scored.features
         # A passage that holds every word of a question naming something specific quotes what it is asked about,
@@ -305,6 +307,15 @@ class Answerer:
         semantic = self.encoder is not None and (
             not self.unembedded or scored.passage.rowid in self.ranker.index.position)
         if features["focus"] or features["title_focus"]:
+            # A passage of the type a short question asks, about a condition it names, answers however
+            # unlike the question it reads as a whole (type before tier, issue 16): "how is LEMS confirmed?" and a
+            # saved page's exams passage whose lists were lost (semantic 0.21). Short: a long message's cued type
+            # is often wrong (LiveQA training messages: right for 0.76 of those of at most 10 words, 0.56 of longer).
+            if (understood is not None and understood.type_cued and understood.qtype is not SectionType.INFORMATION
+                    and len((understood.concise or understood.text).split()) <= SHORT_QUESTION_WORDS
+                    and scored.passage.section == understood.qtype.value
+                    and scored.passage.document_id in understood.focus_documents):
+                return True
             return not semantic or features["semantic"] >= t.min_semantic_with_focus
         if not semantic:
             return features["question_lexical"] >= 0.8
