@@ -13,6 +13,7 @@ SUMMED_FEATURES = ("passage_lexical", "question_lexical", "semantic", "focus", "
                     "type_near", "tier")
 FEATURES = (*SUMMED_FEATURES, "coverage")
 TIER_AT = FEATURES.index("tier")
+QUESTION_AT = FEATURES.index("question_lexical")
 TIER_VALUE = {"government_reviewed": 0.0, "reviewed_publisher": -0.2, "unreviewed": -1.0}
 
 
@@ -31,7 +32,8 @@ class Weights:
     # that type about its focus is a candidate, the best such passage comes first, however well another
     # type's passage scores. A focus counts from this specificity (see Ranker.specificity; above 1: never).
     type_first_specificity: float = 0.0
-    # ... provided it answers: its relevance (the score without coverage and tier, see Ranker._relevance) is at
+    # ... provided it answers: its relevance (the score without coverage and tier, see Ranker._relevance; for a
+    # passage that answers no stored question, both are also compared without the question-wording feature) is at
     # most this far below the best candidate's. The smallest of the grid 0.3 / 0.7 / 1 / 1.5 / never that puts the
     # founding pages' complications passage first (it trails an overview by 0.705 once the empty lead-in
     # "Complications of LEMS may include:" is no candidate); the rule costs LiveQA training-164 MAP 0.021 and

@@ -23,7 +23,7 @@ from healthqa.answer._learned_order import learned_order
 from healthqa.answer._learned_order import question_keywords as question_keywords
 from healthqa.answer._learned_order import type_first_candidate as type_first_candidate
 from healthqa.answer._scoring import FEATURES as FEATURES
-from healthqa.answer._scoring import SUMMED_FEATURES, TIER_AT, TIER_VALUE
+from healthqa.answer._scoring import QUESTION_AT, SUMMED_FEATURES, TIER_AT, TIER_VALUE
 from healthqa.answer._scoring import Scored as Scored
 from healthqa.answer._scoring import Weights as Weights
 from healthqa.answer.asked import asked_terms, name_terms
@@ -302,8 +302,13 @@ class Ranker:
         # A type read from a phrasing ("what problems can X cause?") is surer than one read from a cue word in a
         # long message, whose type is often misread (LiveQA training messages: 0.545 of first types right).
         margin = math.inf if understood.type_phrased else self.weights.type_first_margin
-        if first_right and self._relevance(rows[first_right]) >= self._relevance(rows[0]) - margin:
-            rows.insert(0, rows.pop(first_right))
+        if first_right:
+            # A passage that answers no stored question (a saved page's section) cannot match the question's
+            # wording on one: the two are compared without that feature.
+            right = candidates[rows[first_right][2]]
+            unasked = not self.passages.questions_answered_by([right.public_id])
+            if self._relevance(rows[first_right], unasked) >= self._relevance(rows[0], unasked) - margin:
+                rows.insert(0, rows.pop(first_right))
         first = rows[0][2] if rows else None
         rows, holder = self._asked_first(rows, candidates, understood)
         lifted = holder is not None and holder != first
@@ -424,10 +429,12 @@ class Ranker:
         return term_sets([(candidates[rowid].title, candidates[rowid].heading, candidates[rowid].text)
                           for rowid in rowids])
 
-    def _relevance(self, row: Row) -> float:
-        """A row's score without its coverage and its authority (the tier)."""
+    def _relevance(self, row: Row, unasked: bool = False) -> float:
+        """A row's score without its coverage and its authority (the tier); ``unasked``: nor its match with a
+        stored question."""
         values = row[3]
-        return -row[0] - self.weights.coverage * values[-1] - self.weights.tier * values[TIER_AT]
+        relevance = -row[0] - self.weights.coverage * values[-1] - self.weights.tier * values[TIER_AT]
+        return relevance - self.weights.question_lexical * values[QUESTION_AT] if unasked else relevance
 
     def _with_coverage(
         self, rows: list[Row], candidates: dict[int, PassageRecord], understood: Understanding, depth: int,
