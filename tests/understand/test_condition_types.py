@@ -28,12 +28,16 @@ def first_type(text: str) -> SectionType:
     ("I need emotional support, I was just told I have quellosis", SectionType.SUPPORT_GROUPS),
     ("I was just diagnosed with quellosis, where do I find other patients?", SectionType.SUPPORT_GROUPS),
     ("is there anyone who supports families living with dravelin palsy?", SectionType.SUPPORT_GROUPS),
+    ("how do I get in touch with other quellosis families?", SectionType.SUPPORT_GROUPS),
+    ("I feel so alone with my dravelin palsy, who can help?", SectionType.SUPPORT_GROUPS),
     # What else it brings: its complications, not its causes.
     ("what problems can dravelin palsy cause?", SectionType.COMPLICATIONS),
     ("What other health problems does quellosis lead to?", SectionType.COMPLICATIONS),
     ("can dravelin palsy lead to other problems?", SectionType.COMPLICATIONS),
     ("what can go wrong with quellosis over time?", SectionType.COMPLICATIONS),
     ("what further problems can dravelin palsy cause?", SectionType.COMPLICATIONS),
+    ("could quellosis cause complications later on?", SectionType.COMPLICATIONS),
+    ("what are the long-term problems with dravelin palsy?", SectionType.COMPLICATIONS),
     # A test named with what it should show.
     ("can an EMG show dravelin palsy?", SectionType.EXAMS_AND_TESTS),
     ("will a blood test detect quellosis?", SectionType.EXAMS_AND_TESTS),

@@ -324,7 +324,9 @@ _CONDITION_CUES: list[tuple[SectionType, re.Pattern[str]]] = [
     (SectionType.SUPPORT_GROUPS, re.compile(
         r"\b(who|whom|where) (can|could|should|do) (i|we|my family|our family|they) (contact|call|turn to|reach|"
         r"talk to)\b|\bgroups? (for|of) (families|parents|people|patients|caregivers|carers|those)\b|"
-        r"\b(connect|talk|meet) with (other|others)\b|\bpatient (groups?|organi[sz]ations?|advocacy|associations?)\b|"
+        r"\b(connect|talk|meet|get in touch|be in touch|keep in touch) with (other|others)\b|"
+        r"\b(i|we) (feel|felt|am|are|'m|'re) (so |very |all )?(alone|isolated|lonely)\b|"
+        r"\bpatient (groups?|organi[sz]ations?|advocacy|associations?)\b|"
         r"\bother (people|patients|families|parents) (with|who have|who has|dealing|living)\b|"
         r"\b(find|get|seek|looking for|need) (help and support|support and help|emotional support|support)\b"
         r"(?! (stockings?|hose|braces?|bras?|garments?|belts?|devices?))|"
@@ -340,7 +342,9 @@ _CONDITION_CUES: list[tuple[SectionType, re.Pattern[str]]] = [
         r"(can|could|does|do|will|"
         r"might|may) ([\w'-]+ ){1,5}?(cause|lead to|bring|result in)\b|"
         r"\b(can|could|does|do|will|might|may) ([\w'-]+ ){1,5}?(lead to|cause) (other|more|further|any other) "
-        r"(problems|health problems|issues|conditions|diseases)\b|\bwhat (can|could|might|may|will) go wrong\b",
+        r"(problems|health problems|issues|conditions|diseases)\b|\bwhat (can|could|might|may|will) go wrong\b|"
+        r"\b(cause|causes|lead to|leads to|bring|result in) (any |other |more |further |serious |later )?"
+        r"complications\b|\blong[- ]term (health )?(problems|issues|consequences)\b",
         re.IGNORECASE)),
     # Whether a test can show it: "can an EMG show LEMS?", "will a blood test detect it?" (not a result told: "the
     # biopsy shows ...").
