@@ -74,6 +74,11 @@ def test_support_that_is_worn_is_not_a_search_for_people() -> None:
     assert condition_type("where can I get support for my quellosis?") is SectionType.SUPPORT_GROUPS
 
 
+def test_being_alone_somewhere_is_not_a_search_for_people() -> None:
+    assert condition_type("I am alone at home and my chest hurts, is it my quellosis?") is None
+    assert condition_type("we felt so isolated after the quellosis diagnosis") is SectionType.SUPPORT_GROUPS
+
+
 def test_the_learned_scorers_features_do_not_read_the_condition_reading() -> None:
     """The cue lists feed the MEDIQA models (retrained when they change); the condition reading stands apart."""
     before = feature_fingerprint()

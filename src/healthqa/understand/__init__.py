@@ -325,7 +325,8 @@ _CONDITION_CUES: list[tuple[SectionType, re.Pattern[str]]] = [
         r"\b(who|whom|where) (can|could|should|do) (i|we|my family|our family|they) (contact|call|turn to|reach|"
         r"talk to)\b|\bgroups? (for|of) (families|parents|people|patients|caregivers|carers|those)\b|"
         r"\b(connect|talk|meet|get in touch|be in touch|keep in touch) with (other|others)\b|"
-        r"\b(i|we) (feel|felt|am|are|'m|'re) (so |very |all )?(alone|isolated|lonely)\b|"
+        # Feeling alone with it, not being alone somewhere ("I am alone at home and my chest hurts").
+        r"\b(i|we) (feel|felt) (so |very |all )?(alone|isolated|lonely)\b|"
         r"\bpatient (groups?|organi[sz]ations?|advocacy|associations?)\b|"
         r"\bother (people|patients|families|parents) (with|who have|who has|dealing|living)\b|"
         r"\b(find|get|seek|looking for|need) (help and support|support and help|emotional support|support)\b"
