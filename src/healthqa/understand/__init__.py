@@ -327,7 +327,7 @@ _CONDITION_CUES: list[tuple[SectionType, re.Pattern[str]]] = [
         r"\b(connect|talk|meet|get in touch|be in touch|keep in touch) with (other|others)\b|"
         # Feeling alone with it, not being alone somewhere ("I am alone at home and my chest hurts").
         r"\b(i|we) (feel|felt) (so |very |all )?(alone|isolated|lonely)\b|"
-        r"\bpatient (groups?|organi[sz]ations?|advocacy|associations?)\b|"
+        r"\bpatient (groups?|organi[sz]ations?|advocacy|associations?)\b|\b(help ?lines?|hotlines?)\b|"
         r"\bother (people|patients|families|parents) (with|who have|who has|dealing|living)\b|"
         r"\b(find|get|seek|looking for|need) (help and support|support and help|emotional support|support)\b"
         r"(?! (stockings?|hose|braces?|bras?|garments?|belts?|devices?))|"
