@@ -31,6 +31,7 @@ def first_type(text: str) -> SectionType:
     ("how do I get in touch with other quellosis families?", SectionType.SUPPORT_GROUPS),
     ("I feel so alone with my dravelin palsy, who can help?", SectionType.SUPPORT_GROUPS),
     ("is there a helpline for quellosis?", SectionType.SUPPORT_GROUPS),
+    ("my wife has quellosis, is there a group for spouses?", SectionType.SUPPORT_GROUPS),
     # What else it brings: its complications, not its causes.
     ("what problems can dravelin palsy cause?", SectionType.COMPLICATIONS),
     ("What other health problems does quellosis lead to?", SectionType.COMPLICATIONS),

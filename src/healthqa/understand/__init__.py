@@ -323,7 +323,8 @@ def medicine_type(asked: str) -> SectionType | None:
 _CONDITION_CUES: list[tuple[SectionType, re.Pattern[str]]] = [
     (SectionType.SUPPORT_GROUPS, re.compile(
         r"\b(who|whom|where) (can|could|should|do) (i|we|my family|our family|they) (contact|call|turn to|reach|"
-        r"talk to)\b|\bgroups? (for|of) (families|parents|people|patients|caregivers|carers|those)\b|"
+        r"talk to)\b|\bgroups? (for|of) (families|parents|people|patients|caregivers|carers|those|spouses|"
+        r"partners|husbands|wives|siblings|brothers and sisters|grandparents)\b|"
         r"\b(connect|talk|meet|get in touch|be in touch|keep in touch) with (other|others)\b|"
         # Feeling alone with it, not being alone somewhere ("I am alone at home and my chest hurts").
         r"\b(i|we) (feel|felt) (so |very |all )?(alone|isolated|lonely)\b|"
