@@ -200,7 +200,7 @@ class Answerer:
         specific = [] if understood.focus else self.ranker.specific_keywords(understood, self.thresholds.specific_name)
         names_something = bool(specific)
         trusted = self._about_named_condition(
-            [s for s in ranked if self._trustworthy(s, names_something, understood)], understood)
+            [s for s in ranked if self._trustworthy(s, understood, names_something)], understood)
         facts = []
         if understood.focus and understood.qtype in KINDS_FOR:
             facts = fact_passages(self.store, sorted(understood.focus_documents)[:40], understood.qtype, limit=top,
@@ -291,8 +291,7 @@ class Answerer:
         return scored.passage.document_id in match.document_ids or (
             bool(match.name) and normalise(match.name) in normalise(scored.passage.title))
 
-    def _trustworthy(self, scored: Scored, names_something: bool = False,
-                     understood: Understanding | None = None) -> bool:
+    def _trustworthy(self, scored: Scored, understood: Understanding, names_something: bool = False) -> bool:
         t = self.thresholds
         features = scored.features
         # A passage that holds every word of a question naming something specific quotes what it is asked about,
@@ -311,7 +310,7 @@ class Answerer:
             # unlike the question it reads as a whole (type before tier, issue 16): "how is LEMS confirmed?" and a
             # saved page's exams passage whose lists were lost (semantic 0.21). Short: a long message's cued type
             # is often wrong (LiveQA training messages: right for 0.76 of those of at most 10 words, 0.56 of longer).
-            if (understood is not None and understood.type_cued and understood.qtype is not SectionType.INFORMATION
+            if (understood.type_cued and understood.qtype is not SectionType.INFORMATION
                     and len((understood.concise or understood.text).split()) <= SHORT_QUESTION_WORDS
                     and scored.passage.section == understood.qtype.value
                     and scored.passage.document_id in understood.focus_documents):
