@@ -32,6 +32,8 @@ def first_type(text: str) -> SectionType:
     ("I feel so alone with my dravelin palsy, who can help?", SectionType.SUPPORT_GROUPS),
     ("is there a helpline for quellosis?", SectionType.SUPPORT_GROUPS),
     ("my wife has quellosis, is there a group for spouses?", SectionType.SUPPORT_GROUPS),
+    ("who helps families affected by dravelin palsy?", SectionType.SUPPORT_GROUPS),
+    ("Is it genetic? Who helps families affected by quellosis?", SectionType.SUPPORT_GROUPS),
     # What else it brings: its complications, not its causes.
     ("what problems can dravelin palsy cause?", SectionType.COMPLICATIONS),
     ("What other health problems does quellosis lead to?", SectionType.COMPLICATIONS),
@@ -78,6 +80,7 @@ def test_support_that_is_worn_is_not_a_search_for_people() -> None:
 
 def test_being_alone_somewhere_is_not_a_search_for_people() -> None:
     assert condition_type("I am alone at home and my chest hurts, is it my quellosis?") is None
+    assert condition_type("I feel lonely and tired all the time, is it quellosis?") is None
     assert condition_type("we felt so isolated after the quellosis diagnosis") is SectionType.SUPPORT_GROUPS
 
 
@@ -97,7 +100,6 @@ NAMES = NameIndex([(1, "dravelin myasthenic palsy syndrome", "title"),
 @pytest.mark.parametrize(("text", "expected"), [
     # The phrasing's words around a four-word name: read with the name as one word.
     ("can dravelin myasthenic palsy syndrome get worse and cause other problems?", SectionType.COMPLICATIONS),
-    ("who helps families affected by dravelin myasthenic palsy syndrome?", SectionType.SUPPORT_GROUPS),
     # A search engine's query: the name and the word.
     ("dravelin myasthenic palsy syndrome support", SectionType.SUPPORT_GROUPS),
 ])
@@ -120,3 +122,14 @@ def test_support_as_one_word_of_a_longer_question_is_not_a_search_for_people() -
         SectionType.SUPPORT_GROUPS)
     assert understand("does dravelin myasthenic palsy syndrome need breathing support", NAMES).qtype is not (
         SectionType.SUPPORT_GROUPS)
+
+
+@pytest.mark.parametrize("text", [
+    "what is the poison control hotline number?",
+    "is there a manufacturer's helpline for zorvex?",
+    "What causes complications in pregnancy?",
+    "I have had long-term problems with constipation, what can I do?",
+    "x support",  # not a recognised name written as X
+])
+def test_phrasings_that_only_look_like_living_with_a_condition(text: str) -> None:
+    assert condition_type(text) is None

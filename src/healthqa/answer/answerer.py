@@ -306,14 +306,16 @@ class Answerer:
         semantic = self.encoder is not None and (
             not self.unembedded or scored.passage.rowid in self.ranker.index.position)
         if features["focus"] or features["title_focus"]:
-            # A passage of the type a short question asks, about a condition it names, answers however
-            # unlike the question it reads as a whole (type before tier, issue 16): "how is LEMS confirmed?" and a
-            # saved page's exams passage whose lists were lost (semantic 0.21). Short: a long message's cued type
-            # is often wrong (LiveQA training messages: right for 0.76 of those of at most 10 words, 0.56 of longer).
-            if (understood.type_cued and understood.qtype is not SectionType.INFORMATION
+            # A passage of the type a short question asks, about a condition it names (not a guessed name),
+            # answers however unlike the question it reads as a whole (type before tier, issue 16): "how is LEMS
+            # confirmed?" and a saved page's exams passage whose lists were lost (semantic 0.21). Short: a long
+            # message's cued type is often wrong (LiveQA training messages typed by a cue: right for 0.69 of those of
+            # at most 20 words, 0.56 of longer ones).
+            if (understood.qtype is not SectionType.INFORMATION
                     and len((understood.concise or understood.text).split()) <= SHORT_QUESTION_WORDS
                     and scored.passage.section == understood.qtype.value
-                    and scored.passage.document_id in understood.focus_documents):
+                    and any(scored.passage.document_id in m.document_ids
+                            for m in understood.focus if not m.corrected)):
                 return True
             return not semantic or features["semantic"] >= t.min_semantic_with_focus
         if not semantic:

@@ -151,6 +151,7 @@ class Ranker:
         self._specificity: dict[str, float] = {}
         self._titles: dict[str, str] = {}  # passage titles normalised, kept across questions
         self._text_keys: dict[int, int] = {}  # a digest of each passage's text, words case-folded
+        self._answered: frozenset[str] | None = None  # public ids that stored questions name, when held here
 
     def specificity(self, name: str) -> float:
         """1 for a name few passages mention (a rare disease), toward 0 for an everyday word ("exercise")."""
@@ -305,8 +306,8 @@ class Ranker:
         if first_right:
             # A passage that answers no stored question (a saved page's section) cannot match the question's
             # wording on one: the two are compared without that feature.
-            right = candidates[rows[first_right][2]]
-            unasked = not self.passages.questions_answered_by([right.public_id])
+            unasked = rows[first_right][3][QUESTION_AT] == 0.0 and not self._answers_a_question(
+                candidates[rows[first_right][2]])
             if self._relevance(rows[first_right], unasked) >= self._relevance(rows[0], unasked) - margin:
                 rows.insert(0, rows.pop(first_right))
         first = rows[0][2] if rows else None
@@ -428,6 +429,15 @@ class Ranker:
     def _term_sets(rowids: list[int], candidates: dict[int, PassageRecord]) -> list[set[str]]:
         return term_sets([(candidates[rowid].title, candidates[rowid].heading, candidates[rowid].text)
                           for rowid in rowids])
+
+    def _answers_a_question(self, passage: PassageRecord) -> bool:
+        """Whether a stored question names ``passage`` as its answer (in memory where the ranker holds the
+        questions; else one look-up)."""
+        if isinstance(self.questions, dict) and self.questions:
+            if self._answered is None:
+                self._answered = frozenset(q.answer_id for q in self.questions.values() if q.answer_id)
+            return passage.public_id in self._answered
+        return bool(self.passages.questions_answered_by([passage.public_id]))
 
     def _relevance(self, row: Row, unasked: bool = False) -> float:
         """A row's score without its coverage and its authority (the tier); ``unasked``: nor its match with a

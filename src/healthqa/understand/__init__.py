@@ -326,18 +326,22 @@ _CONDITION_CUES: list[tuple[SectionType, re.Pattern[str]]] = [
         r"talk to)\b|\bgroups? (for|of) (families|parents|people|patients|caregivers|carers|those|spouses|"
         r"partners|husbands|wives|siblings|brothers and sisters|grandparents)\b|"
         r"\b(connect|talk|meet|get in touch|be in touch|keep in touch) with (other|others)\b|"
-        # Feeling alone with it, not being alone somewhere ("I am alone at home and my chest hurts").
-        r"\b(i|we) (feel|felt) (so |very |all )?(alone|isolated|lonely)\b|"
-        r"\bpatient (groups?|organi[sz]ations?|advocacy|associations?)\b|\b(help ?lines?|hotlines?)\b|"
+        # Feeling alone with it, not being alone somewhere ("I am alone at home and my chest hurts") nor lonely
+        # in general ("I feel lonely and tired all the time, is it X?").
+        r"\b(i|we) (feel|felt) (so |very |all )?(alone|isolated|lonely) (with|since|after|because of|in)\b|"
+        r"\bpatient (groups?|organi[sz]ations?|advocacy|associations?)\b|"
+        # A helpline for a condition, not poison control's, a crisis line or a maker's.
+        r"(?<!poison )(?<!control )(?<!suicide )(?<!crisis )(?<!manufacturer's )(?<!company's )"
+        r"\b(help ?lines?|hotlines?) (for|about)\b|"
         r"\bother (people|patients|families|parents) (with|who have|who has|dealing|living)\b|"
         r"\b(find|get|seek|looking for|need) (help and support|support and help|emotional support|support)\b"
         r"(?! (stockings?|hose|braces?|bras?|garments?|belts?|devices?))|"
         r"\b(find|meet|contact|reach|join|know|connect with) (some |any )?(other|fellow) (patients|people|families|"
         r"parents|sufferers)\b|\b(anyone|anybody|someone|somebody|organi[sz]ations?|groups?|charit(y|ies)|"
         r"foundations?) (who|that|which) (supports?|helps?) (families|people|patients|parents|those|sufferers)\b|"
-        r"^\W*who (supports?|helps?) (families|people|patients|parents|those|sufferers)\b|"
-        # A search engine's query, the name and the word: "LEMS support".
-        r"^\W*X (patient |family )?support\W*$",
+        r"(?:^|(?<=[.?!] ))\W*who (supports?|helps?) (families|people|patients|parents|those|sufferers)\b|"
+        # A search engine's query, the name and the word: "LEMS support" (X: a recognised name, see names_as_x).
+        r"(?:^|(?<=[.?!] ))\W*(?-i:X) (patient |family )?support(?=\s*$|[.?!])",
         re.IGNORECASE)),
     (SectionType.COMPLICATIONS, re.compile(
         r"\bwhat (other |else |more |further |additional )?(problems|health problems|issues|conditions|diseases) "
@@ -345,8 +349,11 @@ _CONDITION_CUES: list[tuple[SectionType, re.Pattern[str]]] = [
         r"might|may) ([\w'-]+ ){1,5}?(cause|lead to|bring|result in)\b|"
         r"\b(can|could|does|do|will|might|may) ([\w'-]+ ){1,5}?(lead to|cause) (other|more|further|any other) "
         r"(problems|health problems|issues|conditions|diseases)\b|\bwhat (can|could|might|may|will) go wrong\b|"
-        r"\b(cause|causes|lead to|leads to|bring|result in) (any |other |more |further |serious |later )?"
-        r"complications\b|\blong[- ]term (health )?(problems|issues|consequences)\b",
+        # Asked of it ("could X cause complications?"), not what causes complications; long-term problems asked
+        # about, not a history told ("I have had long-term problems with ...").
+        r"\b(can|could|does|do|will|might|may) ([\w'-]+ ){1,5}?(cause|lead to|bring|result in) "
+        r"(any |other |more |further |serious |later )?complications\b|"
+        r"\b(what|which|any|are there) ([\w'-]+ ){0,3}?long[- ]term (health )?(problems|issues|consequences)\b",
         re.IGNORECASE)),
     # Whether a test can show it: "can an EMG show LEMS?", "will a blood test detect it?" (not a result told: "the
     # biopsy shows ...").
@@ -394,11 +401,11 @@ def question_types(concise: str, questions: Sequence[str]) -> list[SectionType]:
     :data:`LEARNED_TYPES` is set and a classifier ships (:mod:`healthqa.learned.qtype`): then it decides the first
     type, from the question's words and the cues (the cues' first type wins when the classifier scores it within
     its cross-validated margin); the other cued types follow, then ``information``."""
-    return _question_types(*type_evidence(concise, questions))
+    asked, cued = type_evidence(concise, questions)
+    return _question_types(asked, cued, _phrased_type(asked, cued))
 
 
-def _question_types(asked: str, cued: list[SectionType], names_x: str | None = None) -> list[SectionType]:
-    phrased = _phrased_type(asked, cued, names_x)
+def _question_types(asked: str, cued: list[SectionType], phrased: SectionType | None) -> list[SectionType]:
     if phrased is not None:
         return [phrased, *(kind for kind in cued if kind is not phrased)]
     model = learned_qtype.shipped() if LEARNED_TYPES else None
@@ -426,6 +433,9 @@ def _phrased_type(asked: str, cued: Sequence[SectionType], names_x: str | None =
     return None
 
 
+_NAME_SPACES = re.compile(r"[\s-]+")
+
+
 def names_as_x(text: str, focus: Sequence[FocusMatch]) -> str:
     """``text`` with every recognised name written as "X", as MedQuAD's question templates write it."""
     for matched in sorted({m.matched for m in focus}, key=len, reverse=True):
@@ -435,15 +445,12 @@ def names_as_x(text: str, focus: Sequence[FocusMatch]) -> str:
     return text
 
 
-_NAME_SPACES = re.compile(r"[\s-]+")
-
-
 def understand(text: str, names: NameIndex) -> Understanding:
     concise, questions = condense(text)
     focus = names.find(concise)
     asked, cued = type_evidence(concise, questions)
-    names_x = names_as_x(asked, focus)
-    qtypes = _question_types(asked, cued, names_x)
+    phrased = _phrased_type(asked, cued, names_as_x(asked, focus))
+    qtypes = _question_types(asked, cued, phrased)
     cue = emergency_cue(text)
     return Understanding(
         text=text,
@@ -458,6 +465,6 @@ def understand(text: str, names: NameIndex) -> Understanding:
         # A brand's generic name finds the generic's passages ("what is Firdapse?": amifampridine).
         keywords=content_words(concise) + [w for m in focus if m.generic for w in content_words(m.generic)],
         type_cued=qtypes[0] is not SectionType.INFORMATION or _INFORMATION_CUE.search(concise) is not None,
-        type_phrased=_phrased_type(asked, cued, names_x) is not None,
+        type_phrased=phrased is not None,
         compares=len(focus) >= 2 and _COMPARE.search(concise) is not None,
     )
