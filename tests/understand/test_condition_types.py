@@ -8,7 +8,16 @@ import pytest
 
 from healthqa.mediqa.training import feature_fingerprint
 from healthqa.records import SectionType
-from healthqa.understand import NameIndex, classify, condense, condition_type, names_as_x, question_types, understand
+from healthqa.understand import (
+    FocusMatch,
+    NameIndex,
+    classify,
+    condense,
+    condition_type,
+    names_as_x,
+    question_types,
+    understand,
+)
 
 
 def first_type(text: str) -> SectionType:
@@ -133,3 +142,15 @@ def test_support_as_one_word_of_a_longer_question_is_not_a_search_for_people() -
 ])
 def test_phrasings_that_only_look_like_living_with_a_condition(text: str) -> None:
     assert condition_type(text) is None
+
+
+def test_a_name_is_written_as_x_however_its_words_are_joined() -> None:
+    """The matcher reads dashes, apostrophes and letters it does not spell as breaks; the name is found all the
+    same in the words as written."""
+    def match(words: str) -> FocusMatch:
+        return FocusMatch(name=words, matched=words, document_ids=frozenset({1}))
+
+    assert names_as_x("Lambert\u2013Eaton syndrome support", [match("Lambert Eaton syndrome")]) == "X support"
+    assert names_as_x("can Crohn\u2019s disease flare?", [match("Crohn's disease")]) == "can X flare?"
+    assert names_as_x("Sj\u00f6gren syndrome support", [match("Sj gren syndrome")]) == "X support"
+    assert names_as_x("heart attack or stroke", [match("stroke")]) == "heart attack or X"

@@ -433,15 +433,18 @@ def _phrased_type(asked: str, cued: Sequence[SectionType], names_x: str | None =
     return None
 
 
-_NAME_SPACES = re.compile(r"[\s-]+")
+# What may stand between a name's words as the question writes them: spaces, hyphens and dashes, apostrophes, and
+# letters the matcher reads as a break ("Lambert-Eaton" written with an en dash, "Crohn's", "Sjögren" matched as
+# "sj gren").
+_NAME_BREAK = re.compile(r"[^0-9A-Za-z]+")
 
 
 def names_as_x(text: str, focus: Sequence[FocusMatch]) -> str:
     """``text`` with every recognised name written as "X", as MedQuAD's question templates write it."""
     for matched in sorted({m.matched for m in focus}, key=len, reverse=True):
-        words = [re.escape(word) for word in _NAME_SPACES.split(matched) if word]
+        words = [re.escape(word) for word in _NAME_BREAK.split(matched) if word]
         if words:
-            text = re.sub(r"\b" + r"[\s-]+".join(words) + r"\b", "X", text, flags=re.IGNORECASE)
+            text = re.sub(r"\b" + r"[^0-9a-z]+".join(words) + r"\b", "X", text, flags=re.IGNORECASE)
     return text
 
 
