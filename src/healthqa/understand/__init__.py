@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from healthqa.learned import qtype as learned_qtype
 from healthqa.records import SectionType
 from healthqa.understand._names import FocusMatch, NameIndex
-from healthqa.understand._words import STOPWORDS, content_words, normalise
+from healthqa.understand._words import STOPWORDS, content_words, normalise, without_accents
 
 __all__ = [
     "LEARNED_TYPES", "STOPWORDS", "FocusMatch", "NameIndex", "Understanding", "classify", "condense", "content_words",
@@ -433,14 +433,15 @@ def _phrased_type(asked: str, cued: Sequence[SectionType], names_x: str | None =
     return None
 
 
-# What may stand between a name's words as the question writes them: spaces, hyphens and dashes, apostrophes, and
-# letters the matcher reads as a break ("Lambert-Eaton" written with an en dash, "Crohn's", "Sjögren" matched as
-# "sj gren").
+# What may stand between a name's words as the question writes them: spaces, hyphens and dashes, apostrophes
+# ("Lambert-Eaton" written with an en dash, "Crohn's").
 _NAME_BREAK = re.compile(r"[^0-9A-Za-z]+")
 
 
 def names_as_x(text: str, focus: Sequence[FocusMatch]) -> str:
-    """``text`` with every recognised name written as "X", as MedQuAD's question templates write it."""
+    """``text`` with every recognised name written as "X", as MedQuAD's question templates write it (and its
+    letters without accents, as the names were matched)."""
+    text = without_accents(text)
     for matched in sorted({m.matched for m in focus}, key=len, reverse=True):
         words = [re.escape(word) for word in _NAME_BREAK.split(matched) if word]
         if words:

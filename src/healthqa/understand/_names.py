@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from healthqa.understand import _mapped_names
-from healthqa.understand._words import _CHAT_SPELLINGS, _WORD, STOPWORDS, normalise
+from healthqa.understand._words import _CHAT_SPELLINGS, _WORD, STOPWORDS, normalise, without_accents
 
 _CORRECTIONS_KEPT = 50_000
 _SUFFIXES = (" syndrome", " disease", " disorder", " deficiency", " condition", " infection")
@@ -233,7 +233,7 @@ class NameIndex:
 
     def find(self, text: str) -> list[FocusMatch]:
         """Names mentioned in ``text``, longest first, without overlapping matches."""
-        original_words = [w.replace("-", " ") for w in _WORD.findall(text.replace("\u2019", "'"))]
+        original_words = [w.replace("-", " ") for w in _WORD.findall(without_accents(text).replace("\u2019", "'"))]
         tokens: list[str] = []
         originals: list[str] = []
         for word in original_words:

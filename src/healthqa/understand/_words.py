@@ -4,6 +4,7 @@ understanding)."""
 from __future__ import annotations
 
 import re
+import unicodedata
 
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'\u2019\-]*")
 STOPWORDS = frozenset(
@@ -31,10 +32,19 @@ _CHAT_SPELLINGS = frozenset(
 
 
 def normalise(text: str) -> str:
-    """Lower case, one space between words, no punctuation but inner hyphens turned into spaces."""
-    words = _WORD.findall(text.lower().replace("\u2019", "'"))
+    """Lower case, one space between words, no punctuation but inner hyphens turned into spaces, letters without
+    their accents: "Sjögren" is "sjogren", as the sources written in ASCII spell it and as SQLite's full-text
+    tokenizer reads it (it was "sj gren", which matched nothing)."""
+    words = _WORD.findall(without_accents(text).lower().replace("\u2019", "'"))
     return " ".join(w.replace("-", " ").strip("'") for w in words).strip()
 
 
 def content_words(text: str) -> list[str]:
     return [w for w in normalise(text).split() if w not in STOPWORDS and len(w) > 1]
+
+
+def without_accents(text: str) -> str:
+    """``text`` with its letters' accents dropped ("Ménière" is "Meniere")."""
+    if text.isascii():
+        return text
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
