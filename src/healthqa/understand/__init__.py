@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from healthqa.learned import qtype as learned_qtype
 from healthqa.records import SectionType
 from healthqa.understand._names import FocusMatch, NameIndex
-from healthqa.understand._words import STOPWORDS, content_words, normalise, without_accents
+from healthqa.understand._words import STOPWORDS, american_spelling, content_words, normalise, without_accents
 
 __all__ = [
     "LEARNED_TYPES", "STOPWORDS", "FocusMatch", "NameIndex", "Understanding", "classify", "condense", "content_words",
@@ -450,7 +450,8 @@ def names_as_x(text: str, focus: Sequence[FocusMatch]) -> str:
 
 
 def understand(text: str, names: NameIndex) -> Understanding:
-    concise, questions = condense(text)
+    # Read in the sources' (American) spelling: "anaemia" named no page, "oesophageal cancer" only "cancer".
+    concise, questions = condense(american_spelling(text))
     focus = names.find(concise)
     asked, cued = type_evidence(concise, questions)
     phrased = _phrased_type(asked, cued, names_as_x(asked, focus))

@@ -48,3 +48,23 @@ def without_accents(text: str) -> str:
     if text.isascii():
         return text
     return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
+# British medical spellings and the American ones most of the sources use ("anaemia", "oesophageal", "paediatric
+# leukaemia"): the question is read in the sources' spelling. Whole words only, and not Latin names spelled so in
+# both ("Haemophilus influenzae", "Enterococcus faecium").
+_BRITISH = re.compile(
+    r"\b(haem(?!ophilus)|paed|orthopaed|oesoph|oedem|oestr|foet|anaesth|gynaec|caesar)(?=[a-z])|"
+    r"(?<=[a-z])(aem)(?=ia\b|ic\b)|\b(coeliac|diarrhoea|dyspnoea|apnoea|faeces|faecal|tumours?|behaviours?)\b",
+    re.IGNORECASE,
+)
+_AMERICAN = {"haem": "hem", "paed": "ped", "orthopaed": "orthoped", "oesoph": "esoph", "oedem": "edem",
+             "oestr": "estr", "foet": "fet", "anaesth": "anesth", "gynaec": "gynec", "caesar": "cesar", "aem": "em",
+             "coeliac": "celiac", "diarrhoea": "diarrhea", "dyspnoea": "dyspnea", "apnoea": "apnea", "faeces": "feces",
+             "faecal": "fecal", "tumour": "tumor", "tumours": "tumors", "behaviour": "behavior",
+             "behaviours": "behaviors"}
+
+
+def american_spelling(text: str) -> str:
+    """``text`` with the British medical spellings of :data:`_BRITISH` in their American form (lower case)."""
+    return _BRITISH.sub(lambda m: _AMERICAN[m.group(0).lower()], text)
