@@ -124,6 +124,8 @@ def test_question_types(text: str, expected: SectionType) -> None:
         ("my chest hurts and my left arm is tingling", "chest hurts and my left arm is tingling"),
         ("I have chest pressure and I'm sweating a lot", "chest pressure and I'm sweating"),
         ("my chest feels tight and I feel faint", "chest feels tight and I feel faint"),
+        ("I can't wake my son up", "can't wake my son up"),
+        ("I couldn't wake him up this morning and he is breathing oddly", "couldn't wake him up"),
     ],
 )
 def test_emergencies_are_flagged(text: str, cue: str, names: NameIndex) -> None:
@@ -144,7 +146,8 @@ def test_emergencies_are_flagged(text: str, cue: str, names: NameIndex) -> None:
      "what happens in the brain when someone is having a seizure",
      "my baby wasn't breathing well through his nose because of a cold",
      "I don't want to live with diabetes complications", "can I tolerate a battery of allergy tests",
-     "I hurt myself lifting weights", "I took 10 mg of melatonin"],
+     "I hurt myself lifting weights", "I took 10 mg of melatonin",
+     "I can't wake up in the morning, is it my thyroid?"],
 )
 def test_ordinary_questions_are_not_emergencies(text: str) -> None:
     assert emergency_cue(text) == ""

@@ -187,6 +187,8 @@ _EMERGENCY = re.compile(
     + _POISON_CUES + "|"
     # Consciousness, seizures, bleeding, allergy.
     r"unconscious|unresponsive|won'?t (wake up|respond)|passed out|"
+    # Someone who cannot be woken ("I can't wake up in the morning" is about sleep).
+    rf"(can'?t|cannot|could ?n[o']t|unable to) (wake|rouse) (him|her|them|{_SOMEONE} \w+)( up)?\b|"
     rf"{_NOW} having (a )?seizures?|seizure (that )?(won'?t|doesn'?t) stop|"
     r"severe bleeding|bleeding (heavily|won'?t stop)|coughing (up )?blood|(vomiting|throwing up) blood|"
     r"anaphyla\w*|severe allergic reaction|throat (is )?(closing|swelling)|swollen (throat|tongue)|"
