@@ -126,6 +126,13 @@ def test_question_types(text: str, expected: SectionType) -> None:
         ("my chest feels tight and I feel faint", "chest feels tight and I feel faint"),
         ("I can't wake my son up", "can't wake my son up"),
         ("I couldn't wake him up this morning and he is breathing oddly", "couldn't wake him up"),
+        ("my dad collapsed in the kitchen", "my dad collapsed"),
+        ("she is not responding when I shake her", "she is not responding"),
+        ("my son is fitting and it won't stop", "my son is fitting"),
+        ("my baby has a rash that doesn't fade under a glass", "rash that doesn't fade under"),
+        ("the baby is very floppy and won't feed", "baby is very floppy"),
+        ("she has severe burns on her arm", "severe burns"),
+        ("I think I am having a brain bleed", "I think I am having a brain bleed"),
     ],
 )
 def test_emergencies_are_flagged(text: str, cue: str, names: NameIndex) -> None:
@@ -147,7 +154,9 @@ def test_emergencies_are_flagged(text: str, cue: str, names: NameIndex) -> None:
      "my baby wasn't breathing well through his nose because of a cold",
      "I don't want to live with diabetes complications", "can I tolerate a battery of allergy tests",
      "I hurt myself lifting weights", "I took 10 mg of melatonin",
-     "I can't wake up in the morning, is it my thyroid?"],
+     "I can't wake up in the morning, is it my thyroid?", "my lung collapsed last year, is it likely again?",
+     "my tumour is not responding to chemo", "my mom is having a fit about my grades",
+     "the rash does not fade after a week, is it eczema?", "I had a brain bleed two years ago, can I fly?"],
 )
 def test_ordinary_questions_are_not_emergencies(text: str) -> None:
     assert emergency_cue(text) == ""

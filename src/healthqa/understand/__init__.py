@@ -139,6 +139,10 @@ _MEDICINE_CUES: list[tuple[SectionType, re.Pattern[str]]] = [
 _SOMEONE = r"(my|his|her|their|our|the)"
 # Someone, now: "she's", "my son is", "I'm" ("when someone is having a seizure" asks, it does not tell).
 _NOW = r"(i'?m|i am|(he|she|they|it)('s| is| are)|my \w+( \w+)? (is|are))"
+# A person, as a message names one now ("my dad collapsed"; "my lung collapsed" names an organ).
+_PERSON = (r"(he|she|they|someone|somebody|(my|his|her|their|our|a) (husband|wife|partner|son|daughter|dad|father|"
+           r"mum|mom|mother|baby|child|kid|toddler|friend|brother|sister|grandma|grandmother|grandpa|grandfather|"
+           r"grandad|boyfriend|girlfriend|colleague|neighbou?r|man|woman|boy|girl|patient))")
 _POISONS = (r"(bleach|windex|(rat )?poison|antifreeze|drain cleaner|detergent|(tide |laundry |dishwasher )?pods?|"
             r"(button )?batter(y|ies)|magnets?|lye|pesticide|weed ?killer|gasoline|kerosene|lighter fluid|"
             r"paint thinner|lamp oil|mushrooms? from the (yard|garden|woods))")
@@ -187,6 +191,15 @@ _EMERGENCY = re.compile(
     + _POISON_CUES + "|"
     # Consciousness, seizures, bleeding, allergy.
     r"unconscious|unresponsive|won'?t (wake up|respond)|passed out|"
+    # Someone collapsed or not responding now (not "my lung collapsed last year", not "not responding to treatment").
+    rf"{_PERSON} (has |had |just )?collapsed|{_PERSON} (is|isn'?t|'s) not responding(?! to)|"
+    # A fit, the NHS's word for a seizure; a rash that does not fade under a glass (meningitis); a floppy baby;
+    # severe burns; a bleed in the brain now.
+    rf"{_NOW} (having a fit|fitting)\b(?! (about|over|because|when|if|that|at|with)\b)|"
+    r"rash[^.?!]{0,40}\b(doesn'?t|does not|won'?t|will not|didn'?t|did not) (fade|go away|disappear) "
+    r"(under|when|with|if)\b|"
+    r"(baby|infant|newborn) (is |seems |looks )?(very |really )?floppy|severe (burns?|scalds?)|"
+    rf"({_NOW}|i think i'?m|i think i am) having a (brain (bleed|h(a)?emorrhage)|bleed on the brain)|"
     # Someone who cannot be woken ("I can't wake up in the morning" is about sleep).
     rf"(can'?t|cannot|could ?n[o']t|unable to) (wake|rouse) (him|her|them|{_SOMEONE} \w+)( up)?\b|"
     rf"{_NOW} having (a )?seizures?|seizure (that )?(won'?t|doesn'?t) stop|"
