@@ -129,9 +129,13 @@ def test_question_types(text: str, expected: SectionType) -> None:
         ("my dad collapsed in the kitchen", "my dad collapsed"),
         ("she is not responding when I shake her", "she is not responding"),
         ("my son is fitting and it won't stop", "my son is fitting"),
-        ("my baby has a rash that doesn't fade under a glass", "rash that doesn't fade under"),
+        ("my baby has a rash that doesn't fade under a glass", "rash that doesn't fade under a glass"),
+        ("My baby\u2019s rash isn't fading under a glass", "rash isn't fading under a glass"),
         ("the baby is very floppy and won't feed", "baby is very floppy"),
-        ("she has severe burns on her arm", "severe burns"),
+        ("she has severe burns on her arm", "has severe burns"),
+        ("My mum has just collapsed", "My mum has just collapsed"),
+        ("She's not responding", "She's not responding"),
+        ("I can\u2019t wake my son up", "can't wake my son up"),
         ("I think I am having a brain bleed", "I think I am having a brain bleed"),
     ],
 )
@@ -156,7 +160,10 @@ def test_emergencies_are_flagged(text: str, cue: str, names: NameIndex) -> None:
      "I hurt myself lifting weights", "I took 10 mg of melatonin",
      "I can't wake up in the morning, is it my thyroid?", "my lung collapsed last year, is it likely again?",
      "my tumour is not responding to chemo", "my mom is having a fit about my grades",
-     "the rash does not fade after a week, is it eczema?", "I had a brain bleed two years ago, can I fly?"],
+     "the rash does not fade after a week, is it eczema?", "I had a brain bleed two years ago, can I fly?",
+     "He has collapsed vertebrae", "having a fit of coughing", "my son is fitting in well at school",
+     "rash that won't go away when I use lotion", "How are severe burns treated?", "I can't wake him up for school",
+     "She is not responding well to the antidepressant"],
 )
 def test_ordinary_questions_are_not_emergencies(text: str) -> None:
     assert emergency_cue(text) == ""

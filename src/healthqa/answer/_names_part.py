@@ -26,8 +26,8 @@ from healthqa.understand import NameIndex
 PART = "names"
 # Raise when the arrays change, or what the saved answers depend on (the corpus word test's passages, the
 # lowercase abbreviation test): older parts are then ignored and rebuilt.
-VERSION = 5  # 3: drug tables' generic names are names; 4: also when the ingest builds it (an iterator of brands);
-# 5: names normalised without accents
+VERSION = 6  # 3: drug tables' generic names are names; 4: also when the ingest builds it (an iterator of brands);
+# 5 (6): names also read without accents and in American spelling
 _TERMS = "known-terms"
 
 

@@ -59,7 +59,7 @@ _MAX_CANDIDATES = 8
 # Part of each knowledge-base generation's derived files (healthqa.retrieve.derived); raise the version when
 # what the arrays hold or mean changes.
 PART = "diseases"
-PART_VERSION = 3
+PART_VERSION = 4
 _MATCHER = "matcher-"
 _CODE_REF = re.compile(r"^\s*(ORPHA(?:NET)?|OMIM|UMLS)\s*[:_ ]\s*([A-Za-z0-9.]+)\s*$", re.IGNORECASE)
 _CUI_REF = re.compile(r"^\s*(C\d{7})\s*$")

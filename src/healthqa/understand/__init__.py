@@ -140,9 +140,10 @@ _SOMEONE = r"(my|his|her|their|our|the)"
 # Someone, now: "she's", "my son is", "I'm" ("when someone is having a seizure" asks, it does not tell).
 _NOW = r"(i'?m|i am|(he|she|they|it)('s| is| are)|my \w+( \w+)? (is|are))"
 # A person, as a message names one now ("my dad collapsed"; "my lung collapsed" names an organ).
-_PERSON = (r"(he|she|they|someone|somebody|(my|his|her|their|our|a) (husband|wife|partner|son|daughter|dad|father|"
-           r"mum|mom|mother|baby|child|kid|toddler|friend|brother|sister|grandma|grandmother|grandpa|grandfather|"
-           r"grandad|boyfriend|girlfriend|colleague|neighbou?r|man|woman|boy|girl|patient))")
+_PERSON = (r"(he|she|they|someone|somebody|((my|his|her|their|our|a) )?(\d+ (year|month)s? old|husband|wife|"
+           r"partner|son|daughter|dad|father|mum|mom|mother|baby|child|kid|toddler|friend|brother|sister|grandma|"
+           r"grandmother|grandpa|grandfather|grand-?dad|granddad|nan|nana|gran|boyfriend|girlfriend|colleague|"
+           r"neighbou?r|man|woman|boy|girl|patient))")
 _POISONS = (r"(bleach|windex|(rat )?poison|antifreeze|drain cleaner|detergent|(tide |laundry |dishwasher )?pods?|"
             r"(button )?batter(y|ies)|magnets?|lye|pesticide|weed ?killer|gasoline|kerosene|lighter fluid|"
             r"paint thinner|lamp oil|mushrooms? from the (yard|garden|woods))")
@@ -191,17 +192,23 @@ _EMERGENCY = re.compile(
     + _POISON_CUES + "|"
     # Consciousness, seizures, bleeding, allergy.
     r"unconscious|unresponsive|won'?t (wake up|respond)|passed out|"
-    # Someone collapsed or not responding now (not "my lung collapsed last year", not "not responding to treatment").
-    rf"{_PERSON} (has |had |just )?collapsed|{_PERSON} (is|isn'?t|'s) not responding(?! to)|"
-    # A fit, the NHS's word for a seizure; a rash that does not fade under a glass (meningitis); a floppy baby;
-    # severe burns; a bleed in the brain now.
-    rf"{_NOW} (having a fit|fitting)\b(?! (about|over|because|when|if|that|at|with)\b)|"
-    r"rash[^.?!]{0,40}\b(doesn'?t|does not|won'?t|will not|didn'?t|did not) (fade|go away|disappear) "
-    r"(under|when|with|if)\b|"
-    r"(baby|infant|newborn) (is |seems |looks )?(very |really )?floppy|severe (burns?|scalds?)|"
+    # Someone collapsed or not responding now (not "my lung collapsed last year", "collapsed arches", "not responding
+    # to treatment").
+    rf"{_PERSON}('s| has| had| has just| just)? collapsed\b(?! (vertebra\w*|arch\w*|lungs?|discs?|veins?)\b)"
+    r"(?![^.?!]{0,40}\b(ago|last (year|month|week)|in (19|20)\d\d)\b)|"
+    rf"({_PERSON}('s| is) not|{_PERSON} isn'?t) responding\b(?!( well| properly)? to (?!me|us|anyone|anything)\w)|"
+    # A fit, the NHS's word for a seizure (not a fit of coughing or of rage); a rash that does not fade under a
+    # glass (meningitis); a floppy baby; severe burns someone has; a bleed in the brain now.
+    rf"{_NOW} (having a fit|fitting)\b(?! (about|over|because|when|if|that|at|with|of|in|into|me|for)\b)|"
+    r"rash[^.?!]{0,40}\b(doesn'?t|does not|won'?t|will not|didn'?t|did not|isn'?t|is not|not) (fade|fading) "
+    r"(under|when|with|if) (a |the )?(glass|tumbler|press\w*)|"
+    r"(baby|infant|newborn)('s| is| seems| looks)? (very |really )?floppy|"
+    r"(has|have|got|suffered|with) (severe|bad|serious) (burns?|scalds?)|"
     rf"({_NOW}|i think i'?m|i think i am) having a (brain (bleed|h(a)?emorrhage)|bleed on the brain)|"
-    # Someone who cannot be woken ("I can't wake up in the morning" is about sleep).
-    rf"(can'?t|cannot|could ?n[o']t|unable to) (wake|rouse) (him|her|them|{_SOMEONE} \w+)( up)?\b|"
+    # Someone who cannot be woken ("I can't wake up in the morning" is about sleep, "can't wake him up for
+    # school" about mornings).
+    rf"(can'?t|cannot|could ?n[o']t|unable to) (wake|rouse) (him|her|them|{_SOMEONE} \w+)"
+    r"(?!( up)? (for|in the morning|when|on time|early|before)\b)( up)?\b|"
     rf"{_NOW} having (a )?seizures?|seizure (that )?(won'?t|doesn'?t) stop|"
     r"severe bleeding|bleeding (heavily|won'?t stop)|coughing (up )?blood|(vomiting|throwing up) blood|"
     r"anaphyla\w*|severe allergic reaction|throat (is )?(closing|swelling)|swollen (throat|tongue)|"
@@ -279,7 +286,8 @@ def type_cue(kind: SectionType) -> re.Pattern[str] | None:
 
 
 def emergency_cue(text: str) -> str:
-    match = _EMERGENCY.search(text)
+    # A phone's curly apostrophe ("I can\u2019t wake him up") reads as the plain one every cue writes.
+    match = _EMERGENCY.search(text.replace("\u2019", "'"))
     return match.group(0) if match else ""
 
 

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from healthqa.understand import _mapped_names
-from healthqa.understand._words import _CHAT_SPELLINGS, _WORD, STOPWORDS, normalise, without_accents
+from healthqa.understand._words import _CHAT_SPELLINGS, _WORD, STOPWORDS, american_spelling, normalise, without_accents
 
 _CORRECTIONS_KEPT = 50_000
 _SUFFIXES = (" syndrome", " disease", " disorder", " deficiency", " condition", " infection")
@@ -375,7 +375,10 @@ def _variants(name: str, everyday: Collection[str] = ()) -> list[tuple[str, bool
     syndrome" is not "hunters")."""
     found: list[tuple[str, bool]] = []
     stripped = re.sub(r"\s*\(([^)]*)\)\s*", " ", name).strip()
-    for candidate in {name, stripped}:
+    # As a question is read (NameIndex.find, healthqa.understand.understand): without accents ("Sjögren"), in
+    # American spelling ("Congenital oesophageal stenosis" is also "congenital esophageal stenosis").
+    read_as = {american_spelling(without_accents(written)) for written in (name, stripped)}
+    for candidate in {name, stripped} | read_as:
         key = normalise(candidate)
         if key:
             found.append((key, _is_abbreviation(candidate)))

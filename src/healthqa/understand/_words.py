@@ -32,10 +32,8 @@ _CHAT_SPELLINGS = frozenset(
 
 
 def normalise(text: str) -> str:
-    """Lower case, one space between words, no punctuation but inner hyphens turned into spaces, letters without
-    their accents: "Sjögren" is "sjogren", as the sources written in ASCII spell it and as SQLite's full-text
-    tokenizer reads it (it was "sj gren", which matched nothing)."""
-    words = _WORD.findall(without_accents(text).lower().replace("\u2019", "'"))
+    """Lower case, one space between words, no punctuation but inner hyphens turned into spaces."""
+    words = _WORD.findall(text.lower().replace("\u2019", "'"))
     return " ".join(w.replace("-", " ").strip("'") for w in words).strip()
 
 
@@ -54,7 +52,7 @@ def without_accents(text: str) -> str:
 # leukaemia"): the question is read in the sources' spelling. Whole words only, and not Latin names spelled so in
 # both ("Haemophilus influenzae", "Enterococcus faecium").
 _BRITISH = re.compile(
-    r"\b(haem(?!ophilus)|paed|orthopaed|oesoph|oedem|oestr|foet|anaesth|gynaec|caesar)(?=[a-z])|"
+    r"\b(haem(?!ophilus|atobium)|paed|orthopaed|oesoph|oedem|oestr|foet|anaesth|gynaec|caesar)(?=[a-z])|"
     r"(?<=[a-z])(aem)(?=ia\b|ic\b)|\b(coeliac|diarrhoea|dyspnoea|apnoea|faeces|faecal|tumours?|behaviours?)\b",
     re.IGNORECASE,
 )
@@ -66,5 +64,14 @@ _AMERICAN = {"haem": "hem", "paed": "ped", "orthopaed": "orthoped", "oesoph": "e
 
 
 def american_spelling(text: str) -> str:
-    """``text`` with the British medical spellings of :data:`_BRITISH` in their American form (lower case)."""
-    return _BRITISH.sub(lambda m: _AMERICAN[m.group(0).lower()], text)
+    """``text`` with the British medical spellings of :data:`_BRITISH` in their American form, in the case they
+    were written ("Haemophilia" is "Hemophilia", "ANAEMIA" is "ANEMIA")."""
+    return _BRITISH.sub(_american, text)
+
+
+def _american(match: re.Match[str]) -> str:
+    written = match.group(0)
+    american = _AMERICAN[written.lower()]
+    if written.isupper():
+        return american.upper()
+    return american[:1].upper() + american[1:] if written[:1].isupper() else american

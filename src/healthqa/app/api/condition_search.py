@@ -22,7 +22,7 @@ from healthqa.understand import normalise
 MAX_CANDIDATES = 20
 # Part of each knowledge-base generation's derived files (healthqa.retrieve.derived).
 PART = "condition-search"
-PART_VERSION = 2
+PART_VERSION = 1
 # A one-letter prefix begins most names: it narrows nothing and costs a sort of the whole list.
 _MIN_PREFIX = 2
 
