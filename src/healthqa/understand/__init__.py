@@ -468,7 +468,7 @@ def names_as_x(text: str, focus: Sequence[FocusMatch]) -> str:
     for matched in sorted({m.matched for m in focus}, key=len, reverse=True):
         words = [re.escape(word) for word in _NAME_BREAK.split(matched) if word]
         if words:
-            text = re.sub(r"\b" + r"[^0-9a-z]+".join(words) + r"\b", "X", text, flags=re.IGNORECASE)
+            text = re.sub(r"\b" + _NAME_BREAK.pattern.join(words) + r"\b", "X", text, flags=re.IGNORECASE)
     return text
 
 
