@@ -54,6 +54,9 @@ def first_type(text: str) -> SectionType:
     # A test named with what it should show.
     ("can an EMG show dravelin palsy?", SectionType.EXAMS_AND_TESTS),
     ("will a blood test detect quellosis?", SectionType.EXAMS_AND_TESTS),
+    # What a test named with "study" shows (the cue lists read "study" as research).
+    ("what does a nerve conduction study show in quellosis?", SectionType.EXAMS_AND_TESTS),
+    ("what can a spinal tap tell about dravelin palsy?", SectionType.EXAMS_AND_TESTS),
     # What happens without treatment: the outlook.
     ("what happens if dravelin palsy is not treated?", SectionType.OUTLOOK),
     ("What will happen if my quellosis goes untreated?", SectionType.OUTLOOK),
@@ -111,6 +114,10 @@ NAMES = NameIndex([(1, "dravelin myasthenic palsy syndrome", "title"),
     ("can dravelin myasthenic palsy syndrome get worse and cause other problems?", SectionType.COMPLICATIONS),
     # A search engine's query: the name and the word.
     ("dravelin myasthenic palsy syndrome support", SectionType.SUPPORT_GROUPS),
+    # What the condition does later, and its dangers asked of it alone.
+    ("can dravelin myasthenic palsy syndrome affect my breathing in the long run?", SectionType.COMPLICATIONS),
+    ("does dravelin myasthenic palsy syndrome cause problems with swallowing later?", SectionType.COMPLICATIONS),
+    ("what are the dangers of dravelin myasthenic palsy syndrome?", SectionType.COMPLICATIONS),
 ])
 def test_a_recognised_name_counts_as_one_word_of_a_phrasing(text: str, expected: SectionType) -> None:
     understood = understand(text, NAMES)
@@ -124,6 +131,17 @@ def test_a_phrasing_held_in_a_name_still_reads() -> None:
     understood = understand(question, NAMES)
     assert understood.qtype is SectionType.EXAMS_AND_TESTS
     assert names_as_x(question, understood.focus) == "can a X detect X?"
+
+
+def test_later_effects_and_dangers_are_read_only_of_a_named_condition() -> None:
+    """A study that is research, a risk of getting the condition and a later effect of something unnamed keep
+    the cue lists' reading."""
+    assert understand("what does the new study show about dravelin myasthenic palsy syndrome?", NAMES).qtype is (
+        SectionType.RESEARCH)
+    for text in ("what are the risks of getting dravelin myasthenic palsy syndrome?",
+                 "can stress affect my breathing in the long run?",
+                 "what are the dangers of dravelin myasthenic palsy syndrome surgery?"):
+        assert understand(text, NAMES).qtype is not SectionType.COMPLICATIONS, text
 
 
 def test_support_as_one_word_of_a_longer_question_is_not_a_search_for_people() -> None:

@@ -343,6 +343,11 @@ def medicine_type(asked: str) -> SectionType | None:
 # cause?" asks its complications, not its causes), and what happens without treatment (its outlook, not its
 # symptoms). Like _MEDICINE_CUES they stand apart from _TYPE_CUES (whose findings the MEDIQA models read); where
 # one fires its type comes first.
+# Tests a person names, "study" only as part of a test's name ("nerve conduction study", not "a new study").
+_TEST_NAMES = (r"(emg|electromyography|electromyogram|mri|ct scan|cat scan|pet scan|x-?rays?|ultrasound|biopsy|"
+               r"blood tests?|blood work|scans?|tests?|(nerve conduction|conduction|electrodiagnostic|"
+               r"nerve stimulation|sleep|swallow(ing)?|imaging) (stud(y|ies)|tests?)|repetitive nerve stimulation|"
+               r"antibody tests?|spinal tap|lumbar puncture|eeg|ecg|ekg)")
 _CONDITION_CUES: list[tuple[SectionType, re.Pattern[str]]] = [
     (SectionType.SUPPORT_GROUPS, re.compile(
         r"\b(who|whom|where) (can|could|should|do) (i|we|my family|our family|they) (contact|call|turn to|reach|"
@@ -376,14 +381,22 @@ _CONDITION_CUES: list[tuple[SectionType, re.Pattern[str]]] = [
         # about, not a history told ("I have had long-term problems with ...").
         r"\b(can|could|does|do|will|might|may) ([\w'-]+ ){1,5}?(cause|lead to|bring|result in) "
         r"(any |other |more |further |serious |later )?complications\b|"
-        r"\b(what|which|any|are there) ([\w'-]+ ){0,3}?long[- ]term (health )?(problems|issues|consequences)\b",
+        r"\b(what|which|any|are there) ([\w'-]+ ){0,3}?long[- ]term (health )?(problems|issues|consequences)\b|"
+        # What a named condition does later ("can X affect my breathing in the long run?"), and its dangers asked
+        # of it alone ("what are the dangers of X?", not "the risks of getting X").
+        r"\b(can|could|does|do|will|would|might|may) (?-i:X) (ever |eventually |also )?(cause|lead to|affect|bring|"
+        r"result in|damage) ([\w'-]+ ){0,6}?(later( on| in life)?|in the long run|over time|down the road|"
+        r"in (the )?future|as (i|you|he|she|they|we) get older)\b|"
+        r"\b(what are|are there|are there any|any) (the )?(dangers|(health )?risks|dangers and risks) (of|from|with) "
+        r"(having )?(?-i:X)(?=\s*([.?!]|$))",
         re.IGNORECASE)),
-    # Whether a test can show it: "can an EMG show LEMS?", "will a blood test detect it?" (not a result told: "the
-    # biopsy shows ...").
+    # Whether or what a test can show: "can an EMG show LEMS?", "will a blood test detect it?", "what does a nerve
+    # conduction study show in X?" (not a result told: "the biopsy shows ..."; not a research study).
     (SectionType.EXAMS_AND_TESTS, re.compile(
-        r"\b(can|could|will|would|does|do|did|should) (an? |the |any |my )?(emg|electromyography|mri|ct scan|"
-        r"cat scan|x-?rays?|ultrasound|biopsy|blood tests?|blood work|scans?|tests?) (show|detect|diagnose|confirm|"
-        r"find|rule out|pick up|tell)\b",
+        rf"\b(can|could|will|would|does|do|did|should) (an? |the |any |my )?{_TEST_NAMES} (show|detect|diagnose|"
+        r"confirm|find|rule out|pick up|tell)\b|"
+        rf"\bwhat (can|could|will|would|does|do|did|should) (an? |the |my )?{_TEST_NAMES} (show|detect|find|reveal|"
+        r"tell|look for|measure)\b",
         re.IGNORECASE)),
     # "Can children get X?" asks who gets it; "will my children get it?" (inheritance) names whose children.
     (SectionType.SUSCEPTIBILITY, re.compile(
