@@ -57,6 +57,9 @@ def first_type(text: str) -> SectionType:
     # What a test named with "study" shows (the cue lists read "study" as research).
     ("what does a nerve conduction study show in quellosis?", SectionType.EXAMS_AND_TESTS),
     ("what can a spinal tap tell about dravelin palsy?", SectionType.EXAMS_AND_TESTS),
+    ("does quellosis show up on bloodwork?", SectionType.EXAMS_AND_TESTS),
+    ("are there quellosis patient communities online?", SectionType.SUPPORT_GROUPS),
+    ("what secondary problems can dravelin palsy cause?", SectionType.COMPLICATIONS),
     # What happens without treatment: the outlook.
     ("what happens if dravelin palsy is not treated?", SectionType.OUTLOOK),
     ("What will happen if my quellosis goes untreated?", SectionType.OUTLOOK),
@@ -118,6 +121,9 @@ NAMES = NameIndex([(1, "dravelin myasthenic palsy syndrome", "title"),
     ("can dravelin myasthenic palsy syndrome affect my breathing in the long run?", SectionType.COMPLICATIONS),
     ("does dravelin myasthenic palsy syndrome cause problems with swallowing later?", SectionType.COMPLICATIONS),
     ("what are the dangers of dravelin myasthenic palsy syndrome?", SectionType.COMPLICATIONS),
+    ("what health risks come with dravelin myasthenic palsy syndrome?", SectionType.COMPLICATIONS),
+    # How they can be sure someone has it.
+    ("how can they be sure I have dravelin myasthenic palsy syndrome?", SectionType.EXAMS_AND_TESTS),
 ])
 def test_a_recognised_name_counts_as_one_word_of_a_phrasing(text: str, expected: SectionType) -> None:
     understood = understand(text, NAMES)
@@ -140,7 +146,10 @@ def test_later_effects_and_dangers_are_read_only_of_a_named_condition() -> None:
         SectionType.RESEARCH)
     for text in ("what are the risks of getting dravelin myasthenic palsy syndrome?",
                  "can stress affect my breathing in the long run?",
-                 "what are the dangers of dravelin myasthenic palsy syndrome surgery?"):
+                 "what are the dangers of dravelin myasthenic palsy syndrome surgery?",
+                 "what risks come with the surgery?",
+                 "how can I be sure I have taken my pills?",
+                 "my rash showed up on my arm after the blood test"):
         assert understand(text, NAMES).qtype is not SectionType.COMPLICATIONS, text
 
 

@@ -345,7 +345,7 @@ def medicine_type(asked: str) -> SectionType | None:
 # one fires its type comes first.
 # Tests a person names, "study" only as part of a test's name ("nerve conduction study", not "a new study").
 _TEST_NAMES = (r"(emg|electromyography|electromyogram|mri|ct scan|cat scan|pet scan|x-?rays?|ultrasound|biopsy|"
-               r"blood tests?|blood work|scans?|tests?|(nerve conduction|conduction|electrodiagnostic|"
+               r"blood tests?|blood ?work|scans?|tests?|(nerve conduction|conduction|electrodiagnostic|"
                r"nerve stimulation|sleep|swallow(ing)?|imaging) (stud(y|ies)|tests?)|repetitive nerve stimulation|"
                r"antibody tests?|spinal tap|lumbar puncture|eeg|ecg|ekg)")
 _CONDITION_CUES: list[tuple[SectionType, re.Pattern[str]]] = [
@@ -357,7 +357,7 @@ _CONDITION_CUES: list[tuple[SectionType, re.Pattern[str]]] = [
         # Feeling alone with it, not being alone somewhere ("I am alone at home and my chest hurts") nor lonely
         # in general ("I feel lonely and tired all the time, is it X?").
         r"\b(i|we) (feel|felt) (so |very |all )?(alone|isolated|lonely) (with|since|after|because of|in)\b|"
-        r"\bpatient (groups?|organi[sz]ations?|advocacy|associations?)\b|"
+        r"\bpatient (groups?|organi[sz]ations?|advocacy|associations?|communit(y|ies))\b|"
         # A helpline for a condition, not poison control's, a crisis line or a maker's.
         r"(?<!poison )(?<!control )(?<!suicide )(?<!crisis )(?<!manufacturer's )(?<!company's )"
         r"\b(help ?lines?|hotlines?) (for|about)\b|"
@@ -372,7 +372,8 @@ _CONDITION_CUES: list[tuple[SectionType, re.Pattern[str]]] = [
         r"(?:^|(?<=[.?!] ))\W*(?-i:X) (patient |family )?support(?=\s*$|[.?!])",
         re.IGNORECASE)),
     (SectionType.COMPLICATIONS, re.compile(
-        r"\bwhat (other |else |more |further |additional )?(problems|health problems|issues|conditions|diseases) "
+        r"\bwhat (other |else |more |further |additional |secondary |related |serious )?(problems|health problems|"
+        r"issues|conditions|diseases) "
         r"(can|could|does|do|will|"
         r"might|may) ([\w'-]+ ){1,5}?(cause|lead to|bring|result in)\b|"
         r"\b(can|could|does|do|will|might|may) ([\w'-]+ ){1,5}?(lead to|cause) (other|more|further|any other) "
@@ -388,7 +389,10 @@ _CONDITION_CUES: list[tuple[SectionType, re.Pattern[str]]] = [
         r"result in|damage) ([\w'-]+ ){0,6}?(later( on| in life)?|in the long run|over time|down the road|"
         r"in (the )?future|as (i|you|he|she|they|we) get older)\b|"
         r"\b(what are|are there|are there any|any) (the )?(dangers|(health )?risks|dangers and risks) (of|from|with) "
-        r"(having )?(?-i:X)(?=\s*([.?!]|$))",
+        r"(having )?(?-i:X)(?=\s*([.?!]|$))|"
+        # What comes with it: "what health risks come with X?".
+        r"\bwhat ([\w'-]+ ){0,2}?(risks|dangers|problems|issues|conditions) (can |could |may |might )?(come|comes|go|"
+        r"goes) (with|along with) (?-i:X)\b",
         re.IGNORECASE)),
     # Whether or what a test can show: "can an EMG show LEMS?", "will a blood test detect it?", "what does a nerve
     # conduction study show in X?" (not a result told: "the biopsy shows ..."; not a research study).
@@ -396,7 +400,12 @@ _CONDITION_CUES: list[tuple[SectionType, re.Pattern[str]]] = [
         rf"\b(can|could|will|would|does|do|did|should) (an? |the |any |my )?{_TEST_NAMES} (show|detect|diagnose|"
         r"confirm|find|rule out|pick up|tell)\b|"
         rf"\bwhat (can|could|will|would|does|do|did|should) (an? |the |my )?{_TEST_NAMES} (show|detect|find|reveal|"
-        r"tell|look for|measure)\b",
+        r"tell|look for|measure)\b|"
+        rf"\b(show|shows|showed) up (on|in) (an? |the |my |any )?{_TEST_NAMES}|"
+        # How they can be sure someone has it (X: a recognised name).
+        r"\bhow (can|do|would|will|could) (they|doctors?|you|the doctors?|my doctor|i|we) (be (sure|certain)|"
+        r"know (for sure|for certain)?|tell (for sure|for certain)?|confirm)( that)? (i|he|she|they|you|we|my \w+|"
+        r"someone|a person) (have|has|had) (?-i:X)\b",
         re.IGNORECASE)),
     # "Can children get X?" asks who gets it; "will my children get it?" (inheritance) names whose children.
     (SectionType.SUSCEPTIBILITY, re.compile(
