@@ -183,6 +183,9 @@ def test_ordinary_questions_are_not_emergencies(text: str) -> None:
         ("I want to die, I swallowed bleach", "suicide"),
         ("I drank bleach because I want to die", "poison"),
         ("what causes gout", ""),
+        # A phone's curly apostrophe: the emergency and its kind both read.
+        ("I can\u2019t wake my son up", "general"),
+        ("I don\u2019t want to be alive anymore", "suicide"),
     ],
 )
 def test_emergency_kind(text: str, kind: str, names: NameIndex) -> None:
