@@ -124,6 +124,9 @@ NAMES = NameIndex([(1, "dravelin myasthenic palsy syndrome", "title"),
     ("what health risks come with dravelin myasthenic palsy syndrome?", SectionType.COMPLICATIONS),
     # How they can be sure someone has it.
     ("how can they be sure I have dravelin myasthenic palsy syndrome?", SectionType.EXAMS_AND_TESTS),
+    ("what results on an EMG point to dravelin myasthenic palsy syndrome?", SectionType.EXAMS_AND_TESTS),
+    # An association for it, not between it and something.
+    ("is there an association for dravelin myasthenic palsy syndrome?", SectionType.SUPPORT_GROUPS),
 ])
 def test_a_recognised_name_counts_as_one_word_of_a_phrasing(text: str, expected: SectionType) -> None:
     understood = understand(text, NAMES)
@@ -139,18 +142,23 @@ def test_a_phrasing_held_in_a_name_still_reads() -> None:
     assert names_as_x(question, understood.focus) == "can a X detect X?"
 
 
-def test_later_effects_and_dangers_are_read_only_of_a_named_condition() -> None:
-    """A study that is research, a risk of getting the condition and a later effect of something unnamed keep
-    the cue lists' reading."""
-    assert understand("what does the new study show about dravelin myasthenic palsy syndrome?", NAMES).qtype is (
-        SectionType.RESEARCH)
-    for text in ("what are the risks of getting dravelin myasthenic palsy syndrome?",
-                 "can stress affect my breathing in the long run?",
-                 "what are the dangers of dravelin myasthenic palsy syndrome surgery?",
-                 "what risks come with the surgery?",
-                 "how can I be sure I have taken my pills?",
-                 "my rash showed up on my arm after the blood test"):
-        assert understand(text, NAMES).qtype is not SectionType.COMPLICATIONS, text
+@pytest.mark.parametrize(("text", "not_read_as"), [
+    # Research, a risk of getting it, a later effect of something unnamed, dangers of something else.
+    ("what does the new study show about dravelin myasthenic palsy syndrome?", SectionType.EXAMS_AND_TESTS),
+    ("what are the risks of getting dravelin myasthenic palsy syndrome?", SectionType.COMPLICATIONS),
+    ("can stress affect my breathing in the long run?", SectionType.COMPLICATIONS),
+    ("what are the dangers of dravelin myasthenic palsy syndrome surgery?", SectionType.COMPLICATIONS),
+    ("what risks come with the surgery?", SectionType.COMPLICATIONS),
+    # Being sure of something else; something showing up on the body.
+    ("how can I be sure I have taken my pills?", SectionType.EXAMS_AND_TESTS),
+    ("my rash showed up on my arm after the blood test", SectionType.EXAMS_AND_TESTS),
+    # An association between things; a network for people without the condition.
+    ("is there an association between dravelin myasthenic palsy syndrome and cancer?", SectionType.SUPPORT_GROUPS),
+    ("is there a network for nurses?", SectionType.SUPPORT_GROUPS),
+])
+def test_look_alikes_of_the_named_condition_phrasings(text: str, not_read_as: SectionType) -> None:
+    understood = understand(text, NAMES)
+    assert not (understood.type_phrased and understood.qtype is not_read_as)
 
 
 def test_support_as_one_word_of_a_longer_question_is_not_a_search_for_people() -> None:

@@ -258,6 +258,9 @@ _CONDITION_CUES: list[tuple[SectionType, re.Pattern[str]]] = [
         # in general ("I feel lonely and tired all the time, is it X?").
         r"\b(i|we) (feel|felt) (so |very |all )?(alone|isolated|lonely) (with|since|after|because of|in)\b|"
         r"\bpatient (groups?|organi[sz]ations?|advocacy|associations?|communit(y|ies))\b|"
+        # "an association for X", not "an association between X and cancer" (X: a recognised name).
+        r"\b(associations?|societ(y|ies)|networks?|communit(y|ies)) for (people with |patients with |those with |"
+        r"families with )?(?-i:X)\b|"
         # A helpline for a condition, not poison control's, a crisis line or a maker's.
         r"(?<!poison )(?<!control )(?<!suicide )(?<!crisis )(?<!manufacturer's )(?<!company's )"
         r"\b(help ?lines?|hotlines?) (for|about)\b|"
@@ -302,6 +305,8 @@ _CONDITION_CUES: list[tuple[SectionType, re.Pattern[str]]] = [
         rf"\bwhat (can|could|will|would|does|do|did|should) (an? |the |my )?{_TEST_NAMES} (show|detect|find|reveal|"
         r"tell|look for|measure)\b|"
         rf"\b(show|shows|showed) up (on|in) (an? |the |my |any )?{_TEST_NAMES}|"
+        rf"\bwhat (results|findings|signs|changes) (on|in|from) (an? |the |my )?{_TEST_NAMES} (point to|suggest|"
+        r"indicate|show|mean)\b|"
         # How they can be sure someone has it (X: a recognised name).
         r"\bhow (can|do|would|will|could) (they|doctors?|you|the doctors?|my doctor|i|we) (be (sure|certain)|"
         r"know (for sure|for certain)?|tell (for sure|for certain)?|confirm)( that)? (i|he|she|they|you|we|my \w+|"
