@@ -235,3 +235,17 @@ def match_key(text: str) -> str:
     """A digest that equates two copies of one answer despite spacing and a stray closing ')'."""
     normal = " ".join(text.split()).rstrip(") ").lower()
     return hashlib.sha1(normal.encode("utf-8")).hexdigest()
+
+
+# Where a quoted page left out what a sentence announces: a saved copy of a web page as plain text keeps "Tests
+# to help diagnose and confirm LEMS may include:" but not the list after it, and the paragraph that follows
+# would read as that list. Ingest marks the gap with the usual sign of an omission in a quotation.
+OMITTED = "[\u2026]"
+
+
+def announces_list(sentence: str) -> bool:
+    """Whether ``sentence`` introduces a list ("... may include:"), whether or not the list was kept."""
+    said = sentence.rstrip()
+    if said.endswith(OMITTED):
+        said = said[: -len(OMITTED)].rstrip()
+    return said.endswith(":")

@@ -8,11 +8,13 @@ from collections.abc import Iterator
 import pytest
 
 from healthqa.answer.answerer import Answerer
-from healthqa.records import SectionType
+from healthqa.records import OMITTED, SectionType
 from healthqa.store import open_store
 from kb_builders import BLOG, KnowledgeBases, make_document
 
 LEAD_IN = "Complications of Marvelle syndrome may include:"
+# The same, as a saved text page gives it (healthqa.ingest.webpage.mark_lost_lists).
+MARKED_LEAD_IN = f"Symptoms of Marvelle syndrome may include: {OMITTED}"
 FULL = "Marvelle syndrome may lead to falls and, rarely, to trouble breathing."
 
 
@@ -21,6 +23,7 @@ def answerer(tmp_path_factory: pytest.TempPathFactory, kb_backend: KnowledgeBase
     reviewed = make_document("marvelle", "Marvelle syndrome", [], [
         (SectionType.INFORMATION, "What is Marvelle syndrome?", "Marvelle syndrome is a rare disorder of nerves."),
         (SectionType.COMPLICATIONS, "What are the complications of Marvelle syndrome?", LEAD_IN),
+        (SectionType.SYMPTOMS, "What are the symptoms of Marvelle syndrome?", MARKED_LEAD_IN),
     ])
     blog = make_document("marvelle-blog", "Marvelle syndrome explained", ["Marvelle syndrome"], [
         (SectionType.COMPLICATIONS, "Complications", FULL)], source=BLOG)
@@ -43,3 +46,10 @@ def test_a_lead_in_without_its_list_is_not_an_answer(answerer: Answerer) -> None
 def test_a_passage_that_goes_on_after_its_colon_is_an_answer(answerer: Answerer) -> None:
     texts = [item.text for item in answerer.ask("what is marvelle syndrome?").answers]
     assert texts[0] == "Marvelle syndrome is a rare disorder of nerves."
+
+
+def test_a_lead_in_marked_as_missing_its_list_is_not_an_answer(answerer: Answerer) -> None:
+    question = "what are the symptoms of marvelle syndrome?"
+    ranked = answerer.ranker.rank(answerer.understand(question), limit=10)
+    assert MARKED_LEAD_IN not in [s.passage.text for s in ranked]
+    assert MARKED_LEAD_IN not in [item.text for item in answerer.ask(question).answers]

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
+import hashlib
 import os
+import sqlite3
 from pathlib import Path
 
 import pytest
 
 from healthqa.errors import BadInputError
-from healthqa.ingest.webpage import READER, drop_boilerplate
-from healthqa.records import ParsedDocument, SectionType, Tier
+from healthqa.ingest import ingest_path
+from healthqa.ingest.webpage import READER, drop_boilerplate, mark_lost_lists
+from healthqa.records import OMITTED, ParsedDocument, SectionType, Tier
+from healthqa.store import SQLiteStore
 
 # --- fixtures: short hand-written pages ------------------------------------------------------------
 
@@ -325,12 +331,31 @@ def test_encyclopedia_text_page(tmp_path: Path) -> None:
     assert doc.passages[1].text == (
         "Gout is caused by too much uric acid in the blood.\n\nSome people make too much uric acid."
     )
-    assert doc.passages[2].text == "Symptoms may include:\n\nAttacks often start at night."
+    # The saved copy lost the list the sentence announces: the omission is marked, as in any quotation.
+    assert doc.passages[2].text == "Symptoms may include: [\u2026]\n\nAttacks often start at night."
     text = _all_text(doc)
     dropped = ("Site Map", "Learn About", "A painful toe joint", "Related Information", "Arthritis\n",
                "Kidney stones", "Smith AB", "Review Date", "URAC", "HONcode", "emergency", "IE9")  # fmt: skip
     for phrase in dropped:
         assert phrase not in text
+
+
+@pytest.mark.parametrize(("lines", "marked"), [
+    (["Tests may include:", "", "A CT scan looks for a tumour."], [True, False, False]),
+    (["Complications of X may include:"], [True]),
+    # The list is there; a label with its values; too short to announce anything; not the end of a paragraph.
+    (["Tests may include:", "", "- Blood tests", "- EMG"], [False, False, False, False]),
+    (["Phone: 555-0100 Email:", ""], [False, False]),
+    (["Contact:", "", "Someone"], [False, False, False]),
+    (["Tests may include:", "blood tests and an EMG."], [False, False]),
+])
+def test_a_text_page_marks_where_its_lists_were_lost(lines: list[str], marked: list[bool]) -> None:
+    assert [line.endswith(" " + OMITTED) for line in mark_lost_lists(lines)] == marked
+
+
+def test_html_pages_keep_their_lists_and_are_not_marked(tmp_path: Path) -> None:
+    page = ENCYCLOPEDIA_HTML.replace("</body>", "<p>Complications may include:</p></body>")
+    assert OMITTED not in _all_text(_read(_write(tmp_path, "gout.htm", page)))
 
 
 def test_encyclopedia_gap_is_not_guessed_without_adam(tmp_path: Path) -> None:
@@ -534,3 +559,27 @@ def test_seed_documents() -> None:
     assert {SectionType.SYMPTOMS, SectionType.EXAMS_AND_TESTS, SectionType.TREATMENT} <= {
         p.section for p in article.passages
     }
+
+
+def test_a_page_read_by_an_older_reader_is_read_again(tmp_path: Path) -> None:
+    """The reader's version is part of what marks a file as read: a knowledge base built before the lost-list mark
+    (version 1 recorded the bytes' digest alone) reads the page again and gets it; a second ingest skips it."""
+    (tmp_path / "pages").mkdir()
+    page = _write(tmp_path / "pages", "gout.txt", ENCYCLOPEDIA_TXT)
+    store = SQLiteStore(tmp_path / "kb.db")
+    try:
+        assert ingest_path(store, page.parent).stats.documents_added == 1
+        with contextlib.closing(sqlite3.connect(tmp_path / "kb.db")) as db, db:  # what version 1 recorded
+            db.execute("UPDATE ingested_file SET digest = ?", (hashlib.sha256(page.read_bytes()).hexdigest(),))
+        stats = ingest_path(store, page.parent).stats
+        assert (stats.files_skipped_unchanged, stats.documents_unchanged + stats.documents_replaced) == (0, 1)
+        assert any(OMITTED in p.text for p in store.iter_passages())
+        assert ingest_path(store, page.parent).stats.files_skipped_unchanged == 1
+    finally:
+        store.close()
+
+
+def test_a_readers_digest_is_its_bytes_then_its_version() -> None:
+    plain = hashlib.sha256(b"page").hexdigest()
+    assert dataclasses.replace(READER, version=1).digest(b"page") == plain
+    assert READER.digest(b"page") == f"{plain}:webpage-v{READER.version}" != plain

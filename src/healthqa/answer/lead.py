@@ -20,7 +20,7 @@ from typing import Protocol
 
 from healthqa.answer.asked import asked_terms, name_terms
 from healthqa.answer.gap import Shown, about_subject, answered_type
-from healthqa.records import SectionType, Tier
+from healthqa.records import SectionType, Tier, announces_list
 from healthqa.retrieve.lexical import term_sets
 from healthqa.retrieve.passages import PassageTable
 from healthqa.store.base import Store
@@ -148,7 +148,7 @@ def key_sentences(text: str, understood: Understanding, limit: int = LEAD_SENTEN
     found = sentences_of(text)
     # A sentence that announces a list ("..., and include:") says nothing without it: kept only when it follows.
     sentences = [s for i, s in enumerate(found)
-                 if not s.endswith(":") or (i + 1 < len(found) and _LIST_ITEM.search(found[i + 1]))]
+                 if not announces_list(s) or (i + 1 < len(found) and _LIST_ITEM.search(found[i + 1]))]
     if len(sentences) <= limit:
         return sentences
     names = focus_names(understood)
@@ -164,7 +164,7 @@ def key_sentences(text: str, understood: Understanding, limit: int = LEAD_SENTEN
     top = best[0]
     # "Symptoms come on suddenly. They may include - Chills - Cough": the list that follows is the answer.
     follows = sentences[top + 1] if top + 1 < len(sentences) else ""
-    if limit > 1 and _LIST_ITEM.search(follows) and (sentences[top].endswith(":") or _LIST_GOES_ON.match(follows)):
+    if limit > 1 and _LIST_ITEM.search(follows) and (announces_list(sentences[top]) or _LIST_GOES_ON.match(follows)):
         best = [top, top + 1]
     return [sentences[i] for i in sorted(best)]
 
@@ -191,7 +191,7 @@ def asked_lead(understood: Understanding, shown: Sequence[Quotable], table: Pass
     for i, (sentence, terms) in enumerate(zip(sentences, term_sets([(s,) for s in sentences]), strict=True)):
         if beyond <= terms:
             follows = sentences[i + 1] if i + 1 < len(sentences) else ""
-            chosen = [sentence, follows] if sentence.endswith(":") and _LIST_ITEM.search(follows) else [sentence]
+            chosen = [sentence, follows] if announces_list(sentence) and _LIST_ITEM.search(follows) else [sentence]
             return LeadChoice(0, chosen[:LEAD_SENTENCES], asked=True)
     return None
 

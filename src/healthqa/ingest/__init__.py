@@ -21,7 +21,6 @@ one folder (the HTTP ingest: files are then opened beneath a descriptor of that 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import re
 import stat
@@ -257,7 +256,7 @@ def _ingest_file(
     # Read once, through one checked descriptor: detection, digest and parse all see these bytes.
     loaded = read_file(file, limits, folder)
     reader = _forced_reader(file, forced) if forced is not None else _detect(file, loaded.data[:_HEAD_BYTES])
-    digest = hashlib.sha256(loaded.data).hexdigest()
+    digest = reader.digest(loaded.data)
     origin = loaded.origin
     if tx.file_unchanged(origin, digest):
         tx.stats.files_skipped_unchanged += 1

@@ -6,6 +6,7 @@ each other.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +26,14 @@ class Reader:
     # name, its folder, error messages): a reader never opens it, it parses the bytes it was handed, which
     # healthqa.ingest read once through a checked descriptor (healthqa.ingest._files).
     read: Callable[[Path, bytes, IngestLimits], list[ParsedDocument]]
+    # Raised when the reader parses the same bytes differently: a file read by an older version is read again
+    # on the next ingest, though its bytes did not change (see :meth:`digest`).
+    version: int = 1
+
+    def digest(self, data: bytes) -> str:
+        """What tells whether a file must be read again: its bytes, and the reader's version after the first."""
+        content = hashlib.sha256(data).hexdigest()
+        return content if self.version == 1 else f"{content}:{self.format}-v{self.version}"
 
     def read_path(self, path: Path, limits: IngestLimits | None = None) -> list[ParsedDocument]:
         """Read the file at ``path`` (a regular file within the limits) and parse it: for tests and scripts."""

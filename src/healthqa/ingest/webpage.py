@@ -32,9 +32,12 @@ from healthqa.ingest._webpage_styles import (
     parse_faq,
 )
 from healthqa.ingest.reader import Reader
-from healthqa.records import ParsedDocument, Passage, QAPair
+from healthqa.records import OMITTED, ParsedDocument, Passage, QAPair
 
 _HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml"})
+# A sentence that announces a list, not a label ("Contact:"), and what a list item of a text page opens with.
+_LEAD_IN_WORDS = 3
+_LIST_ITEM = re.compile(r"([-*\u2022\u2013]|\d+[.)])\s")
 _TEXT_SUFFIXES = frozenset({".txt", ".text"})
 # Data files that other readers own or that are never pages, whatever their content.
 _NOT_PAGE_SUFFIXES = frozenset(
@@ -173,6 +176,20 @@ def text_lines(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines()]
 
 
+def mark_lost_lists(lines: list[str]) -> list[str]:
+    """``lines`` of a page saved as plain text, each sentence that announces a list marked :data:`OMITTED` where
+    the list is gone (saving a page as text drops its lists): a blank line or the end follows it, and no list
+    item after that. A label line ("Phone: ... Email:") has colons before its last and is left as it is."""
+    marked = list(lines)
+    for i, line in enumerate(lines):
+        if not line.endswith(":") or ":" in line[:-1] or len(line.split()) < _LEAD_IN_WORDS:
+            continue
+        rest = [later for later in lines[i + 1:] if later]
+        if (i + 1 == len(lines) or not lines[i + 1]) and not (rest and _LIST_ITEM.match(rest[0])):
+            marked[i] = f"{line} {OMITTED}"
+    return marked
+
+
 def drop_boilerplate(lines: list[str]) -> list[str]:
     """``lines`` without boilerplate; a dropped line takes one of the blank lines around it along."""
     kept: list[str] = []
@@ -237,7 +254,8 @@ def from_bytes(path: Path, data: bytes, limits: IngestLimits | None = None) -> l
         raise BadInputError(path, f"not UTF-8 text (undecodable byte at offset {error.start})") from error
     if "\x00" in text:
         raise BadInputError(path, "not UTF-8 text (contains NUL bytes)")
-    if path.suffix.lower() in _HTML_SUFFIXES or _looks_like_html(text):
+    as_html = path.suffix.lower() in _HTML_SUFFIXES or _looks_like_html(text)
+    if as_html:
         lines, url = html_lines(text, path)
     else:
         lines, url = text_lines(text), ""
@@ -246,7 +264,7 @@ def from_bytes(path: Path, data: bytes, limits: IngestLimits | None = None) -> l
     if not url:  # MedlinePlus prints its own address on the page
         url = next((m.group(1) for line in lines if (m := _PAGE_URL.match(line))), "")
     raw_text = "\n".join(lines)
-    cleaned = drop_boilerplate(lines)
+    cleaned = drop_boilerplate(lines) if as_html else mark_lost_lists(drop_boilerplate(lines))
     if not any(cleaned):
         raise BadInputError(path, "empty page (nothing left after removing boilerplate)")
     style = detect_style(cleaned)
@@ -303,6 +321,8 @@ READER = Reader(
     description="web page (HTML or saved text: FAQ, encyclopedia or article)",
     detect=detect,
     read=from_bytes,
+    # 2: a sentence whose list a saved text page lost is marked (mark_lost_lists).
+    version=2,
 )
 
 

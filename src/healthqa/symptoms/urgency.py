@@ -41,6 +41,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from healthqa.answer.wording import CALL_EMERGENCY, EmergencyAction
+from healthqa.records import announces_list
 from healthqa.store.base import DocumentHead, PassageRecord, Store
 from healthqa.symptoms.names import names_part
 
@@ -195,7 +196,7 @@ def urgent_sentences(text: str, names: Iterable[str], untitled_opening: bool = F
             if pronoun is not None and _PREDICATE.match(plain, pronoun.end()):
                 start = pronoun.end()
         previous_names_it = names_it
-        if start is None or sentence.endswith(":"):
+        if start is None or announces_list(sentence):
             continue
         pattern_name = _states_urgency(plain, start)
         if pattern_name is not None:
