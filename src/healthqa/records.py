@@ -237,6 +237,10 @@ def match_key(text: str) -> str:
     return hashlib.sha1(normal.encode("utf-8")).hexdigest()
 
 
+# The sources whose documents are medicines, herbs and supplements, not conditions (MedQuAD collections 11, 12).
+DRUG_SOURCES = frozenset({"MedlinePlus Drug Information", "MedlinePlus Herbs and Supplements"})
+
+
 # Where a quoted page left out what a sentence announces: a saved copy of a web page as plain text keeps "Tests
 # to help diagnose and confirm LEMS may include:" but not the list after it, and the paragraph that follows
 # would read as that list. Ingest marks the gap with the usual sign of an omission in a quotation.

@@ -15,7 +15,7 @@ from healthqa.answer.answerer import DISCLAIMER, Answerer, corpus_word_test, low
 from healthqa.answer.rank import Scored
 from healthqa.answer.wording import emergency_actions
 from healthqa.cli import main
-from healthqa.records import SectionType
+from healthqa.records import SectionType, SourceInfo, Tier
 from healthqa.retrieve.encoder import QUERY_TOKENS, english_words
 from healthqa.store import open_store
 from healthqa.understand import Understanding
@@ -354,5 +354,31 @@ def test_an_everyday_name_does_not_restrict_the_answer_to_its_own_page(
         ranked = answerer.ranker.rank(specific)
         assert {"Gout", "Exercise"} <= {s.passage.title for s in ranked}
         assert {s.passage.title for s in answerer._about_named_condition(ranked, specific)} == {"Gout"}
+    finally:
+        store.close()
+
+
+def test_a_complications_phrasing_asked_of_a_medicine_asks_its_side_effects(
+    tmp_path: Path, kb_backend: KnowledgeBases
+) -> None:
+    """A condition's complications are a medicine's side effects: "what are the risks of X?" and "can X affect my
+    liver in the long run?" read as side effects when X is a medicine page, as complications when a condition."""
+    drugs = SourceInfo("MedlinePlus Drug Information", "NLM", "https://medlineplus.test", "public domain",
+                       Tier.GOVERNMENT_REVIEWED)
+    drug = make_document("zorvexin", "Zorvexin", [], [
+        (SectionType.SIDE_EFFECTS, "What are the side effects of Zorvexin?", "Zorvexin may cause nausea.")],
+        source=drugs)
+    condition = make_document("quellosis", "Quellosis", [], [
+        (SectionType.COMPLICATIONS, "What are the complications of Quellosis?", "Quellosis may harm the kidneys.")])
+    store = open_store(kb_backend.build(tmp_path / "kb.db", [drug, condition]))
+    try:
+        answerer = Answerer(store, semantic=False)
+        for question in ("what are the risks of zorvexin?", "can zorvexin affect my liver in the long run?"):
+            understood = answerer.understand(question)
+            assert understood.qtype is SectionType.SIDE_EFFECTS, question
+            assert SectionType.COMPLICATIONS not in understood.qtypes
+        for question in ("what are the risks of quellosis?", "can quellosis affect my liver in the long run?"):
+            assert answerer.understand(question).qtype is SectionType.COMPLICATIONS, question
+        assert answerer.ask("what are the risks of zorvexin?").answers[0].text == "Zorvexin may cause nausea."
     finally:
         store.close()

@@ -13,7 +13,7 @@ import pytest
 
 from healthqa.errors import BadInputError
 from healthqa.ingest import ingest_path
-from healthqa.ingest.webpage import READER, drop_boilerplate, mark_lost_lists
+from healthqa.ingest.webpage import READER, drop_boilerplate, lost_lists
 from healthqa.records import OMITTED, ParsedDocument, SectionType, Tier
 from healthqa.store import SQLiteStore
 
@@ -340,17 +340,36 @@ def test_encyclopedia_text_page(tmp_path: Path) -> None:
         assert phrase not in text
 
 
-@pytest.mark.parametrize(("lines", "marked"), [
-    (["Tests may include:", "", "A CT scan looks for a tumour."], [True, False, False]),
-    (["Complications of X may include:"], [True]),
-    # The list is there; a label with its values; too short to announce anything; not the end of a paragraph.
-    (["Tests may include:", "", "- Blood tests", "- EMG"], [False, False, False, False]),
-    (["Phone: 555-0100 Email:", ""], [False, False]),
-    (["Contact:", "", "Someone"], [False, False, False]),
-    (["Tests may include:", "blood tests and an EMG."], [False, False]),
+@pytest.mark.parametrize(("lines", "lost"), [
+    (["Tests may include:", "", "A CT scan looks for a tumour."], {"Tests may include:"}),
+    (["Complications of X may include:"], {"Complications of X may include:"}),
+    (["Take the following drugs:", ""], {"Take the following drugs:"}),
+    # The list is there: bulleted, numbered, or short lines in a row.
+    (["Tests may include:", "", "- Blood tests", "- EMG"], set()),
+    (["Symptoms may include:", "", "\u00b7 Fever", "\u00b7 Cough"], set()),
+    (["Symptoms may include:", "", "(1) Fever"], set()),
+    (["Symptoms may include:", "", "Fever", "Cough"], set()),
+    (["Tests may include:", "blood tests and an EMG."], set()),
+    # Not a list's lead-in: a label with its values, a heading, a quotation's introduction.
+    (["Phone: 555-0100 Email:", ""], set()),
+    (["Signs and Symptoms:", "", "Most people feel tired."], set()),
+    (["As one patient put it:", "", "It was hard."], set()),
+    # The same sentence with its list elsewhere on the page: not marked.
+    (["Symptoms may include:", "", "Fatigue is common.", "Symptoms may include:", "- Fever"], set()),
 ])
-def test_a_text_page_marks_where_its_lists_were_lost(lines: list[str], marked: list[bool]) -> None:
-    assert [line.endswith(" " + OMITTED) for line in mark_lost_lists(lines)] == marked
+def test_a_text_page_knows_where_its_lists_were_lost(lines: list[str], lost: set[str]) -> None:
+    assert lost_lists(lines) == lost
+
+
+def test_a_lost_list_is_marked_in_the_passage_and_changes_nothing_else(tmp_path: Path) -> None:
+    """Marked after parsing: the sentence stays a sentence of its section (an article's headings, a drug table's
+    rows and an encyclopedia's labels are read from the lines as saved)."""
+    page = ("Living with Quellosis\n\nOverview\n\nQuellosis is rare and lasts for years.\n\n"
+            "Complications of quellosis may include:\n\nMany people find support groups helpful.\n")
+    doc = _read(_write(tmp_path, "quellosis.txt", page))
+    assert [p.section for p in doc.passages] == [SectionType.INFORMATION]
+    assert doc.passages[0].text.endswith(
+        f"Complications of quellosis may include: {OMITTED}\nMany people find support groups helpful.")
 
 
 def test_html_pages_keep_their_lists_and_are_not_marked(tmp_path: Path) -> None:

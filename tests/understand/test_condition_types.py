@@ -125,6 +125,8 @@ NAMES = NameIndex([(1, "dravelin myasthenic palsy syndrome", "title"),
     # How they can be sure someone has it.
     ("how can they be sure I have dravelin myasthenic palsy syndrome?", SectionType.EXAMS_AND_TESTS),
     ("what results on an EMG point to dravelin myasthenic palsy syndrome?", SectionType.EXAMS_AND_TESTS),
+    ("how do doctors know I have dravelin myasthenic palsy syndrome?", SectionType.EXAMS_AND_TESTS),
+    ("how can they tell I have dravelin myasthenic palsy syndrome", SectionType.EXAMS_AND_TESTS),
     # An association for it, not between it and something.
     ("is there an association for dravelin myasthenic palsy syndrome?", SectionType.SUPPORT_GROUPS),
 ])
@@ -155,6 +157,13 @@ def test_a_phrasing_held_in_a_name_still_reads() -> None:
     # An association between things; a network for people without the condition.
     ("is there an association between dravelin myasthenic palsy syndrome and cancer?", SectionType.SUPPORT_GROUPS),
     ("is there a network for nurses?", SectionType.SUPPORT_GROUPS),
+    ("is there a network for dravelin myasthenic palsy syndrome research?", SectionType.SUPPORT_GROUPS),
+    ("what does the society for dravelin myasthenic palsy syndrome recommend?", SectionType.SUPPORT_GROUPS),
+    # Causes asked in words of a condition's problems; a test word inside another word; how long one lives.
+    ("what serious conditions can be the cause of my headaches?", SectionType.COMPLICATIONS),
+    ("what related diseases may also cause fatigue?", SectionType.COMPLICATIONS),
+    ("a lump showed up on my testicle, is it cancer?", SectionType.EXAMS_AND_TESTS),
+    ("does dravelin myasthenic palsy syndrome affect life expectancy in the future?", SectionType.COMPLICATIONS),
 ])
 def test_look_alikes_of_the_named_condition_phrasings(text: str, not_read_as: SectionType) -> None:
     understood = understand(text, NAMES)

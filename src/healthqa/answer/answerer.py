@@ -7,6 +7,7 @@ labels, the emergency guidance and the disclaimer below are ours, and say only w
 from __future__ import annotations
 
 import copy
+import dataclasses
 import functools
 import logging
 import re
@@ -28,7 +29,7 @@ from healthqa.answer.structured import StructuredItem, drug_items, organisation_
 from healthqa.answer.template_type import MAX_WORDS as SHORT_QUESTION_WORDS
 from healthqa.answer.template_type import TemplateTypes
 from healthqa.answer.wording import DISCLAIMER, EMERGENCY_GUIDANCE, EmergencyAction, emergency_actions, mentioned_only
-from healthqa.records import SectionType
+from healthqa.records import DRUG_SOURCES, SectionType
 from healthqa.retrieve import derived
 from healthqa.retrieve.encoder import Encoder, default_encoder, english_words
 from healthqa.retrieve.phrases import PhraseCounter, phrase_counter
@@ -162,6 +163,7 @@ class Answerer:
             if self.template_types is not None:
                 self.template_types.prepare()
         self.thresholds = thresholds or Thresholds()
+        self._medicine_documents: frozenset[int] | None = None
 
     @classmethod
     def prepared(cls, store: Store, *, encoder: Encoder | None = None, **options: Any) -> Answerer:
@@ -177,7 +179,29 @@ class Answerer:
         takes the type of the MedQuAD template it is most like, where that applies
         (:mod:`healthqa.answer.template_type`)."""
         understood = understand(question, self.names)
-        return self.template_types.read(understood) if self.template_types is not None else understood
+        if self.template_types is not None:
+            understood = self.template_types.read(understood)
+        # A condition's complications are a medicine's side effects: "what are the risks of metformin?", "will
+        # metformin affect my liver in the long run?" are read in words of living with a condition.
+        if (understood.type_phrased and understood.qtype is SectionType.COMPLICATIONS
+                and self._names_a_medicine(understood)):
+            side_effects = SectionType.SIDE_EFFECTS
+            understood = dataclasses.replace(understood, qtype=side_effects, qtypes=[
+                side_effects, *(t for t in understood.qtypes if t not in (side_effects, SectionType.COMPLICATIONS))])
+        return understood
+
+    def _names_a_medicine(self, understood: Understanding) -> bool:
+        """Whether the first name the question mentions is a medicine: a drug table's brand or generic, or a name
+        whose documents all come from the medicine sources (:data:`healthqa.records.DRUG_SOURCES`)."""
+        first = understood.focus[0] if understood.focus else None
+        if first is None:
+            return False
+        if first.generic:
+            return True
+        if self._medicine_documents is None:  # read once, on the first question that needs it
+            self._medicine_documents = frozenset(
+                head.id for head in self.store.iter_document_heads() if head.source in DRUG_SOURCES)
+        return bool(first.document_ids) and first.document_ids <= self._medicine_documents
 
     def cached(self, question: str, top: int = 5) -> Answer | None:
         """The cached answer to ``question`` (a copy), or None: costs no ranking, safe on an event loop."""

@@ -50,6 +50,7 @@ from healthqa.conditions._group import IDENTIFIER_SYSTEMS, LinkDocument
 from healthqa.conditions._names import abbreviation, key, name_keys, shortened_keys
 from healthqa.conditions._tables import DiseaseTables, build_arrays, code_key, name_words
 from healthqa.errors import HealthQAError, NotFoundError
+from healthqa.records import DRUG_SOURCES
 from healthqa.retrieve.derived import mapped_part
 from healthqa.store.base import DocumentHead, Store
 from healthqa.understand import NameIndex
@@ -97,8 +98,6 @@ class AmbiguousConditionError(ConditionNotFoundError):
     """The reference names several different conditions; ``candidates`` lists them."""
 
 
-# The sources whose documents are drugs and supplements, not conditions (MedQuAD collections 11 and 12).
-DRUG_SOURCES = frozenset({"MedlinePlus Drug Information", "MedlinePlus Herbs and Supplements"})
 
 
 class DiseaseIndex:

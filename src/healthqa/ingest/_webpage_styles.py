@@ -12,7 +12,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from healthqa.records import OMITTED, DrugMention, Organisation, SectionType, SourceInfo, Tier
+from healthqa.records import DrugMention, Organisation, SectionType, SourceInfo, Tier
 
 _NOT_STATED = "not stated"
 
@@ -350,10 +350,8 @@ def _known_heading(line: str) -> SectionType | None:
 
 
 def _is_label(line: str) -> bool:
-    """A short line that is not a sentence: a heading, or a caption / link text (a sentence whose list the saved
-    copy lost, marked so by ``webpage.mark_lost_lists``, is a sentence)."""
-    said = line.removesuffix(f" {OMITTED}")
-    return not said.startswith("- ") and len(said.split()) <= 8 and said[-1] not in ".:;,!?"
+    """A short line that is not a sentence: a heading, or a caption / link text."""
+    return not line.startswith("- ") and len(line.split()) <= 8 and line[-1] not in ".:;,!?"
 
 
 def _looks_like_synonyms(line: str) -> bool:

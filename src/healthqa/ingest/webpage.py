@@ -16,6 +16,7 @@ Passages keep the page's exact words; headings may lose emoji.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 
@@ -26,6 +27,7 @@ from healthqa.errors import BadInputError
 from healthqa.ingest._files import IngestLimits
 from healthqa.ingest._webpage_styles import (
     PageContent,
+    Section,
     detect_style,
     parse_article,
     parse_encyclopedia,
@@ -35,9 +37,13 @@ from healthqa.ingest.reader import Reader
 from healthqa.records import OMITTED, ParsedDocument, Passage, QAPair
 
 _HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml"})
-# A sentence that announces a list, not a label ("Contact:"), and what a list item of a text page opens with.
-_LEAD_IN_WORDS = 3
-_LIST_ITEM = re.compile(r"([-*\u2022\u2013]|\d+[.)])\s")
+# How a sentence that announces a list ends ("... may include:", "the following drugs:", "The exam may show:"; not a
+# heading such as "Signs and Symptoms:" nor a quotation's "As one patient put it:"), what a list item of a text page
+# opens with (a bullet, "1." or "(1)", "a)"), and how long an item without a bullet is at most.
+_LEAD_IN = re.compile(r"\w+ \w+.*\b(include|includes|including|following(\s+\w+)?|follows?|such as|shows?|are( to)?|"
+                      r"is|these|below|as follows)\s*:$", re.IGNORECASE)
+_LIST_ITEM = re.compile(r"([-*o\u2022\u2013\u00b7\u25aa\u25cf\u25e6]|\(?\d+[.)]|\(?[a-z][.)])\s")
+_ITEM_WORDS = 8
 _TEXT_SUFFIXES = frozenset({".txt", ".text"})
 # Data files that other readers own or that are never pages, whatever their content.
 _NOT_PAGE_SUFFIXES = frozenset(
@@ -176,18 +182,36 @@ def text_lines(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines()]
 
 
-def mark_lost_lists(lines: list[str]) -> list[str]:
-    """``lines`` of a page saved as plain text, each sentence that announces a list marked :data:`OMITTED` where
-    the list is gone (saving a page as text drops its lists): a blank line or the end follows it, and no list
-    item after that. A label line ("Phone: ... Email:") has colons before its last and is left as it is."""
-    marked = list(lines)
+def lost_lists(lines: list[str]) -> frozenset[str]:
+    """The sentences of a page saved as plain text (its ``lines``, blank ones included) that announce a list the
+    copy lost: saving a page as text drops its lists, and the paragraph after such a sentence would read as its
+    list. A sentence counts when it ends with a list's lead-in ("... may include:", "the following drugs:"), a
+    blank line or the end follows it, and no list comes after that: no bulleted or numbered item, nor two short
+    lines in a row (items without bullets). A sentence that also introduces a list it kept elsewhere on the page
+    does not count."""
+    following: list[int | None] = [None] * len(lines)  # the next non-blank line after each line
+    upcoming: int | None = None
+    for i in range(len(lines) - 1, -1, -1):
+        following[i] = upcoming
+        if lines[i]:
+            upcoming = i
+    lost: set[str] = set()
+    kept: set[str] = set()
     for i, line in enumerate(lines):
-        if not line.endswith(":") or ":" in line[:-1] or len(line.split()) < _LEAD_IN_WORDS:
+        if not _LEAD_IN.search(line) or ":" in line[:-1]:
             continue
-        rest = [later for later in lines[i + 1:] if later]
-        if (i + 1 == len(lines) or not lines[i + 1]) and not (rest and _LIST_ITEM.match(rest[0])):
-            marked[i] = f"{line} {OMITTED}"
-    return marked
+        after = following[i]
+        gone = (i + 1 == len(lines) or not lines[i + 1]) and not (after is not None and _starts_list(lines, after))
+        (lost if gone else kept).add(line)
+    return frozenset(lost - kept)
+
+
+def _starts_list(lines: list[str], at: int) -> bool:
+    """Whether a list starts at line ``at``: a bulleted or numbered item, or two short lines in a row."""
+    if _LIST_ITEM.match(lines[at]):
+        return True
+    pair = lines[at:at + 2]
+    return len(pair) == 2 and all(line and len(line.split()) <= _ITEM_WORDS and line[-1] not in ".?!" for line in pair)
 
 
 def drop_boilerplate(lines: list[str]) -> list[str]:
@@ -264,7 +288,7 @@ def from_bytes(path: Path, data: bytes, limits: IngestLimits | None = None) -> l
     if not url:  # MedlinePlus prints its own address on the page
         url = next((m.group(1) for line in lines if (m := _PAGE_URL.match(line))), "")
     raw_text = "\n".join(lines)
-    cleaned = drop_boilerplate(lines) if as_html else mark_lost_lists(drop_boilerplate(lines))
+    cleaned = drop_boilerplate(lines)
     if not any(cleaned):
         raise BadInputError(path, "empty page (nothing left after removing boilerplate)")
     style = detect_style(cleaned)
@@ -272,10 +296,11 @@ def from_bytes(path: Path, data: bytes, limits: IngestLimits | None = None) -> l
     content = parser(cleaned, raw_text, url)
     if not content.sections:
         raise BadInputError(path, f"empty page (no passages found in this {style} page)")
-    return [_document(path, content)]
+    # The parsers read the lines as saved; a sentence whose list is gone is marked in the passages they make.
+    return [_document(path, content, frozenset() if as_html else lost_lists(cleaned))]
 
 
-def _document(path: Path, content: PageContent) -> ParsedDocument:
+def _document(path: Path, content: PageContent, lost: frozenset[str] = frozenset()) -> ParsedDocument:
     stem = path.stem
     passages: list[Passage] = []
     questions: list[QAPair] = []
@@ -283,7 +308,7 @@ def _document(path: Path, content: PageContent) -> ParsedDocument:
         public_id = f"{stem}_Sec{number}"
         passages.append(
             Passage(
-                text=section.text(),
+                text=_marked(section, lost).text(),
                 section=section.section,
                 public_id=public_id,
                 heading=section.heading,
@@ -314,6 +339,14 @@ def _document(path: Path, content: PageContent) -> ParsedDocument:
         drugs=content.drugs,
         references=content.references,
     )
+
+
+def _marked(section: Section, lost: frozenset[str]) -> Section:
+    """``section`` with each sentence of ``lost`` ending in :data:`OMITTED`."""
+    if not lost.intersection(section.paragraphs):
+        return section
+    marked = [f"{paragraph} {OMITTED}" if paragraph in lost else paragraph for paragraph in section.paragraphs]
+    return dataclasses.replace(section, paragraphs=marked)
 
 
 READER = Reader(

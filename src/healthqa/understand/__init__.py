@@ -260,7 +260,7 @@ _CONDITION_CUES: list[tuple[SectionType, re.Pattern[str]]] = [
         r"\bpatient (groups?|organi[sz]ations?|advocacy|associations?|communit(y|ies))\b|"
         # "an association for X", not "an association between X and cancer" (X: a recognised name).
         r"\b(associations?|societ(y|ies)|networks?|communit(y|ies)) for (people with |patients with |those with |"
-        r"families with )?(?-i:X)\b|"
+        r"families with )?(?-i:X)(?=\s*([.?!,;]|$))|"
         # A helpline for a condition, not poison control's, a crisis line or a maker's.
         r"(?<!poison )(?<!control )(?<!suicide )(?<!crisis )(?<!manufacturer's )(?<!company's )"
         r"\b(help ?lines?|hotlines?) (for|about)\b|"
@@ -278,7 +278,7 @@ _CONDITION_CUES: list[tuple[SectionType, re.Pattern[str]]] = [
         r"\bwhat (other |else |more |further |additional |secondary |related |serious )?(problems|health problems|"
         r"issues|conditions|diseases) "
         r"(can|could|does|do|will|"
-        r"might|may) ([\w'-]+ ){1,5}?(cause|lead to|bring|result in)\b|"
+        r"might|may) (?!(be|also)\b)([\w'-]+ ){1,5}?(cause|lead to|bring|result in)\b|"
         r"\b(can|could|does|do|will|might|may) ([\w'-]+ ){1,5}?(lead to|cause) (other|more|further|any other) "
         r"(problems|health problems|issues|conditions|diseases)\b|\bwhat (can|could|might|may|will) go wrong\b|"
         # Asked of it ("could X cause complications?"), not what causes complications; long-term problems asked
@@ -289,7 +289,9 @@ _CONDITION_CUES: list[tuple[SectionType, re.Pattern[str]]] = [
         # What a named condition does later ("can X affect my breathing in the long run?"), and its dangers asked
         # of it alone ("what are the dangers of X?", not "the risks of getting X").
         r"\b(can|could|does|do|will|would|might|may) (?-i:X) (ever |eventually |also )?(cause|lead to|affect|bring|"
-        r"result in|damage) ([\w'-]+ ){0,6}?(later( on| in life)?|in the long run|over time|down the road|"
+        # (Not how long one lives: "does X affect life expectancy in the future?" asks the outlook.)
+        r"result in|damage) (?!([\w'-]+ ){0,3}?(life expectancy|lifespan|life span|survival)\b)"
+        r"([\w'-]+ ){0,6}?(later( on| in life)?|in the long run|over time|down the road|"
         r"in (the )?future|as (i|you|he|she|they|we) get older)\b|"
         r"\b(what are|are there|are there any|any) (the )?(dangers|(health )?risks|dangers and risks) (of|from|with) "
         r"(having )?(?-i:X)(?=\s*([.?!]|$))|"
@@ -304,12 +306,12 @@ _CONDITION_CUES: list[tuple[SectionType, re.Pattern[str]]] = [
         r"confirm|find|rule out|pick up|tell)\b|"
         rf"\bwhat (can|could|will|would|does|do|did|should) (an? |the |my )?{_TEST_NAMES} (show|detect|find|reveal|"
         r"tell|look for|measure)\b|"
-        rf"\b(show|shows|showed) up (on|in) (an? |the |my |any )?{_TEST_NAMES}|"
+        rf"\b(show|shows|showed) up (on|in) (an? |the |my |any )?{_TEST_NAMES}\b|"
         rf"\bwhat (results|findings|signs|changes) (on|in|from) (an? |the |my )?{_TEST_NAMES} (point to|suggest|"
         r"indicate|show|mean)\b|"
         # How they can be sure someone has it (X: a recognised name).
         r"\bhow (can|do|would|will|could) (they|doctors?|you|the doctors?|my doctor|i|we) (be (sure|certain)|"
-        r"know (for sure|for certain)?|tell (for sure|for certain)?|confirm)( that)? (i|he|she|they|you|we|my \w+|"
+        r"know( for sure| for certain)?|tell( for sure| for certain)?|confirm)( that)? (i|he|she|they|you|we|my \w+|"
         r"someone|a person) (have|has|had) (?-i:X)\b",
         re.IGNORECASE)),
     # "Can children get X?" asks who gets it; "will my children get it?" (inheritance) names whose children.
