@@ -50,14 +50,7 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     args = parser.parse_args()
     cases = load_cases(DEFAULT_CASES)
-    if args.cache and args.cache.is_file():
-        with np.load(args.cache) as saved:
-            data: dict[str, Any] = {k: saved[k] for k in saved.files}
-    else:
-        data = symptoms_rerank.extract(symptoms_rerank.build_index(), cases)
-        if args.cache:
-            args.cache.parent.mkdir(parents=True, exist_ok=True)
-            np.savez(args.cache, **data)
+    data = symptoms_rerank.cached_features(cases, args.cache)
     flags = leaked(cases)
     report: dict[str, Any] = {"scorer": by_disease(cases, symptoms_rerank.as_ranks(data["shipped"]), flags)}
     for seed in args.seeds:

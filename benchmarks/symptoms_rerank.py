@@ -318,6 +318,18 @@ def bidirectional_cv(data: dict[str, Any], cases: Sequence[dict[str, Any]], seed
     return result, chosen
 
 
+def cached_features(cases: Sequence[dict[str, Any]], cache: Path | None) -> dict[str, Any]:
+    """The dev cases' features (:func:`extract`), read from ``cache`` when it is there, else saved to it."""
+    if cache and cache.is_file():
+        with np.load(cache) as saved:
+            return {k: saved[k] for k in saved.files}
+    data = extract(build_index(), cases)
+    if cache:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        np.savez(cache, **data)
+    return data
+
+
 def split(ranks: Sequence[Rank | None], flags: Sequence[bool]) -> dict[str, dict[str, float]]:
     return {"all": metrics(ranks), "leak_free": metrics([r for r, f in zip(ranks, flags, strict=True) if not f])}
 
@@ -429,14 +441,7 @@ def main() -> None:
     args = parser.parse_args()
     start = time.perf_counter()
     cases = load_cases(DEFAULT_CASES)
-    if args.cache and args.cache.is_file():
-        with np.load(args.cache) as saved:
-            data: dict[str, Any] = {k: saved[k] for k in saved.files}
-    else:
-        data = extract(build_index(), cases)
-        if args.cache:
-            args.cache.parent.mkdir(parents=True, exist_ok=True)
-            np.savez(args.cache, **data)
+    data = cached_features(cases, args.cache)
     if args.simulate is not None:
         conditions = args.simulate or ["clean", "noise", "imprecision", "both", "lay"]
         names = ABLATIONS[args.ablation] if args.ablation else FEATURES
