@@ -127,6 +127,8 @@ NAMES = NameIndex([(1, "dravelin myasthenic palsy syndrome", "title"),
     ("what results on an EMG point to dravelin myasthenic palsy syndrome?", SectionType.EXAMS_AND_TESTS),
     ("how do doctors know I have dravelin myasthenic palsy syndrome?", SectionType.EXAMS_AND_TESTS),
     ("how can they tell I have dravelin myasthenic palsy syndrome", SectionType.EXAMS_AND_TESTS),
+    ("where can people with dravelin myasthenic palsy syndrome connect online?", SectionType.SUPPORT_GROUPS),
+    ("what are the health consequences of dravelin myasthenic palsy syndrome?", SectionType.COMPLICATIONS),
     # An association for it, not between it and something.
     ("is there an association for dravelin myasthenic palsy syndrome?", SectionType.SUPPORT_GROUPS),
 ])
@@ -162,6 +164,8 @@ def test_a_phrasing_held_in_a_name_still_reads() -> None:
     # Causes asked in words of a condition's problems; a test word inside another word; how long one lives.
     ("what serious conditions can be the cause of my headaches?", SectionType.COMPLICATIONS),
     ("what related diseases may also cause fatigue?", SectionType.COMPLICATIONS),
+    ("where can I connect my CPAP machine?", SectionType.SUPPORT_GROUPS),
+    ("what are the consequences of not treating dravelin myasthenic palsy syndrome?", SectionType.COMPLICATIONS),
     ("a lump showed up on my testicle, is it cancer?", SectionType.EXAMS_AND_TESTS),
     ("does dravelin myasthenic palsy syndrome affect life expectancy in the future?", SectionType.COMPLICATIONS),
 ])

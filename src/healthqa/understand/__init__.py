@@ -254,6 +254,9 @@ _CONDITION_CUES: list[tuple[SectionType, re.Pattern[str]]] = [
         r"talk to)\b|\bgroups? (for|of) (families|parents|people|patients|caregivers|carers|those|spouses|"
         r"partners|husbands|wives|siblings|brothers and sisters|grandparents)\b|"
         r"\b(connect|talk|meet|get in touch|be in touch|keep in touch) with (other|others)\b|"
+        # Where people with it meet: "where can people with X connect online?" (X: a recognised name).
+        r"\bwhere (can|could|do|does) (people|patients|families|parents|those|others) (with|who have) (?-i:X) "
+        r"(connect|meet|talk|get together|find each other|find others)\b|"
         # Feeling alone with it, not being alone somewhere ("I am alone at home and my chest hurts") nor lonely
         # in general ("I feel lonely and tired all the time, is it X?").
         r"\b(i|we) (feel|felt) (so |very |all )?(alone|isolated|lonely) (with|since|after|because of|in)\b|"
@@ -295,6 +298,8 @@ _CONDITION_CUES: list[tuple[SectionType, re.Pattern[str]]] = [
         r"in (the )?future|as (i|you|he|she|they|we) get older)\b|"
         r"\b(what are|are there|are there any|any) (the )?(dangers|(health )?risks|dangers and risks) (of|from|with) "
         r"(having )?(?-i:X)(?=\s*([.?!]|$))|"
+        # Its consequences: "what are the health consequences of X?".
+        r"\b(health |long[- ]term |possible |serious |medical )?consequences of (having )?(?-i:X)\b|"
         # What comes with it: "what health risks come with X?".
         r"\bwhat ([\w'-]+ ){0,2}?(risks|dangers|problems|issues|conditions) (can |could |may |might )?(come|comes|go|"
         r"goes) (with|along with) (?-i:X)\b",
