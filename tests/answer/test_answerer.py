@@ -377,8 +377,12 @@ def test_a_complications_phrasing_asked_of_a_medicine_asks_its_side_effects(
             understood = answerer.understand(question)
             assert understood.qtype is SectionType.SIDE_EFFECTS, question
             assert SectionType.COMPLICATIONS not in understood.qtypes
-        for question in ("what are the risks of quellosis?", "can quellosis affect my liver in the long run?"):
+        for question in ("what are the risks of quellosis?", "can quellosis affect my liver in the long run?",
+                         "I take zorvexin: can quellosis affect my liver in the long run?"):
             assert answerer.understand(question).qtype is SectionType.COMPLICATIONS, question
+        # The phrasing is about the medicine, though a condition is named first.
+        assert answerer.understand("I have quellosis, what are the risks of zorvexin?").qtype is (
+            SectionType.SIDE_EFFECTS)
         assert answerer.ask("what are the risks of zorvexin?").answers[0].text == "Zorvexin may cause nausea."
     finally:
         store.close()

@@ -349,11 +349,18 @@ def test_encyclopedia_text_page(tmp_path: Path) -> None:
     (["Symptoms may include:", "", "\u00b7 Fever", "\u00b7 Cough"], set()),
     (["Symptoms may include:", "", "(1) Fever"], set()),
     (["Symptoms may include:", "", "Fever", "Cough"], set()),
+    (["Symptoms may include:", "", "Fever", "", "Cough"], set()),
+    (["Symptoms may include:", "", "Fever.", "Cough."], set()),
+    (["Symptoms may include:", "", "\u2713 a long item that goes on about the first symptom", "\u2713 another"], set()),
+    (["Symptoms may include:", "", "\u2022Fever"], set()),
+    (["Symptoms may include:", "", "A) Fever"], set()),
+    (["Symptoms include:", "", "It varies from one person to the next."], {"Symptoms include:"}),
     (["Tests may include:", "blood tests and an EMG."], set()),
     # Not a list's lead-in: a label with its values, a heading, a quotation's introduction.
     (["Phone: 555-0100 Email:", ""], set()),
     (["Signs and Symptoms:", "", "Most people feel tired."], set()),
     (["As one patient put it:", "", "It was hard."], set()),
+    (["The short answer is:", "", "It depends on the person."], set()),
     # The same sentence with its list elsewhere on the page: not marked.
     (["Symptoms may include:", "", "Fatigue is common.", "Symptoms may include:", "- Fever"], set()),
 ])
@@ -370,6 +377,13 @@ def test_a_lost_list_is_marked_in_the_passage_and_changes_nothing_else(tmp_path:
     assert [p.section for p in doc.passages] == [SectionType.INFORMATION]
     assert doc.passages[0].text.endswith(
         f"Complications of quellosis may include: {OMITTED}\nMany people find support groups helpful.")
+
+
+def test_a_long_line_is_read_by_its_last_words() -> None:
+    """(The speed of it is a benchmark's matter, not a test's: an unanchored search over such lines took minutes.)"""
+    long_line = "word " * 8000 + "may include:"
+    assert lost_lists([long_line, ""] * 3) == {long_line}
+    assert lost_lists(["word " * 8000 + "is this:", ""]) == set()
 
 
 def test_html_pages_keep_their_lists_and_are_not_marked(tmp_path: Path) -> None:

@@ -34,7 +34,7 @@ from healthqa.retrieve import derived
 from healthqa.retrieve.encoder import Encoder, default_encoder, english_words
 from healthqa.retrieve.phrases import PhraseCounter, phrase_counter
 from healthqa.store.base import Store
-from healthqa.understand import FocusMatch, NameIndex, Understanding, normalise, understand
+from healthqa.understand import FocusMatch, NameIndex, Understanding, condition_type, names_as_x, normalise, understand
 
 log = logging.getLogger("healthqa.answer")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\"'])")
@@ -164,6 +164,9 @@ class Answerer:
                 self.template_types.prepare()
         self.thresholds = thresholds or Thresholds()
         self._medicine_documents: frozenset[int] | None = None
+        self._medicine_lock = threading.Lock()
+        if in_memory:
+            self._medicine_ids()
 
     @classmethod
     def prepared(cls, store: Store, *, encoder: Encoder | None = None, **options: Any) -> Answerer:
@@ -183,25 +186,38 @@ class Answerer:
             understood = self.template_types.read(understood)
         # A condition's complications are a medicine's side effects: "what are the risks of metformin?", "will
         # metformin affect my liver in the long run?" are read in words of living with a condition.
-        if (understood.type_phrased and understood.qtype is SectionType.COMPLICATIONS
-                and self._names_a_medicine(understood)):
+        if understood.type_phrased and understood.qtype is SectionType.COMPLICATIONS and self._asked_of_a_medicine(
+                understood):
             side_effects = SectionType.SIDE_EFFECTS
             understood = dataclasses.replace(understood, qtype=side_effects, qtypes=[
                 side_effects, *(t for t in understood.qtypes if t not in (side_effects, SectionType.COMPLICATIONS))])
         return understood
 
-    def _names_a_medicine(self, understood: Understanding) -> bool:
-        """Whether the first name the question mentions is a medicine: a drug table's brand or generic, or a name
-        whose documents all come from the medicine sources (:data:`healthqa.records.DRUG_SOURCES`)."""
-        first = understood.focus[0] if understood.focus else None
-        if first is None:
+    def _asked_of_a_medicine(self, understood: Understanding) -> bool:
+        """Whether the complications a question asks in words of a condition are asked of a medicine it names:
+        the phrasing reads with the medicines written as "X" and not with the conditions so written ("I have
+        quellosis, what are the risks of zorvexin?"), or, where the words alone read so, the first name is a
+        medicine ("what problems can metformin cause?")."""
+        medicines = [match for match in understood.focus if self._is_medicine(match)]
+        if not medicines:
             return False
-        if first.generic:
-            return True
-        if self._medicine_documents is None:  # read once, on the first question that needs it
-            self._medicine_documents = frozenset(
-                head.id for head in self.store.iter_document_heads() if head.source in DRUG_SOURCES)
-        return bool(first.document_ids) and first.document_ids <= self._medicine_documents
+        conditions = [match for match in understood.focus if match not in medicines]
+        asked = understood.concise or understood.text
+        of_medicine = condition_type(names_as_x(asked, medicines)) is SectionType.COMPLICATIONS
+        of_condition = bool(conditions) and condition_type(names_as_x(asked, conditions)) is SectionType.COMPLICATIONS
+        return of_medicine and (not of_condition or understood.focus[0] in medicines)
+
+    def _is_medicine(self, match: FocusMatch) -> bool:
+        """A drug table's brand or generic, or a name whose documents all come from the medicine sources
+        (:data:`healthqa.records.DRUG_SOURCES`)."""
+        return bool(match.generic) or (bool(match.document_ids) and match.document_ids <= self._medicine_ids())
+
+    def _medicine_ids(self) -> frozenset[int]:
+        with self._medicine_lock:  # one scan of the document heads, on first use (at start for servers)
+            if self._medicine_documents is None:
+                self._medicine_documents = frozenset(
+                    head.id for head in self.store.iter_document_heads() if head.source in DRUG_SOURCES)
+            return self._medicine_documents
 
     def cached(self, question: str, top: int = 5) -> Answer | None:
         """The cached answer to ``question`` (a copy), or None: costs no ranking, safe on an event loop."""

@@ -37,12 +37,14 @@ from healthqa.ingest.reader import Reader
 from healthqa.records import OMITTED, ParsedDocument, Passage, QAPair
 
 _HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml"})
-# How a sentence that announces a list ends ("... may include:", "the following drugs:", "The exam may show:"; not a
-# heading such as "Signs and Symptoms:" nor a quotation's "As one patient put it:"), what a list item of a text page
-# opens with (a bullet, "1." or "(1)", "a)"), and how long an item without a bullet is at most.
-_LEAD_IN = re.compile(r"\w+ \w+.*\b(include|includes|including|following(\s+\w+)?|follows?|such as|shows?|are( to)?|"
-                      r"is|these|below|as follows)\s*:$", re.IGNORECASE)
-_LIST_ITEM = re.compile(r"([-*o\u2022\u2013\u00b7\u25aa\u25cf\u25e6]|\(?\d+[.)]|\(?[a-z][.)])\s")
+# How a sentence that announces a list ends, read on its last words ("... may include:", "the following drugs:",
+# "The exam may show:", "The main goals of treatment are to:"; not a heading such as "Signs and Symptoms:" nor an
+# introduction such as "The short answer is:"), what a list item of a text page opens with (a bullet of any kind,
+# "1.", "(1)", "a)", "A)", "IV."), and how long an item without a bullet is at most.
+_LEAD_IN = re.compile(r"(^|\s)(include|includes|including|following(\s+\w+)?|as follows|such as|may show|shows|"
+                      r"are to|are the following|are these|these are)$", re.IGNORECASE)
+_LEAD_IN_WORDS = 2
+_LIST_ITEM = re.compile(r"[^\w\s\"'(\u201c\u2018]|o\s|\(?\d+[.)]|\(?[a-zA-Z][.)]\s|[IVX]+\.\s")
 _ITEM_WORDS = 8
 _TEXT_SUFFIXES = frozenset({".txt", ".text"})
 # Data files that other readers own or that are never pages, whatever their content.
@@ -187,7 +189,7 @@ def lost_lists(lines: list[str]) -> frozenset[str]:
     copy lost: saving a page as text drops its lists, and the paragraph after such a sentence would read as its
     list. A sentence counts when it ends with a list's lead-in ("... may include:", "the following drugs:"), a
     blank line or the end follows it, and no list comes after that: no bulleted or numbered item, nor two short
-    lines in a row (items without bullets). A sentence that also introduces a list it kept elsewhere on the page
+    items in a row (items without bullets). A sentence that also introduces a list it kept elsewhere on the page
     does not count."""
     following: list[int | None] = [None] * len(lines)  # the next non-blank line after each line
     upcoming: int | None = None
@@ -198,20 +200,31 @@ def lost_lists(lines: list[str]) -> frozenset[str]:
     lost: set[str] = set()
     kept: set[str] = set()
     for i, line in enumerate(lines):
-        if not _LEAD_IN.search(line) or ":" in line[:-1]:
+        if not line.endswith(":") or ":" in line[:-1]:
+            continue
+        words = line[:-1].split()
+        # Its last three words decide: a bounded read, however long the line.
+        if len(words) < _LEAD_IN_WORDS or not _LEAD_IN.search(" ".join(words[-3:])):
             continue
         after = following[i]
-        gone = (i + 1 == len(lines) or not lines[i + 1]) and not (after is not None and _starts_list(lines, after))
+        gone = (i + 1 == len(lines) or not lines[i + 1]) and not (
+            after is not None and _starts_list(lines, after, following))
         (lost if gone else kept).add(line)
     return frozenset(lost - kept)
 
 
-def _starts_list(lines: list[str], at: int) -> bool:
-    """Whether a list starts at line ``at``: a bulleted or numbered item, or two short lines in a row."""
+def _starts_list(lines: list[str], at: int, following: list[int | None]) -> bool:
+    """Whether a list starts at line ``at``: a bulleted or numbered item, or two short items one after the other
+    (blank lines between them or not): a few words, ending without a full stop unless three words at most."""
     if _LIST_ITEM.match(lines[at]):
         return True
-    pair = lines[at:at + 2]
-    return len(pair) == 2 and all(line and len(line.split()) <= _ITEM_WORDS and line[-1] not in ".?!" for line in pair)
+    second = following[at]
+    return second is not None and _short_item(lines[at]) and _short_item(lines[second])
+
+
+def _short_item(line: str) -> bool:
+    words = len(line.split())
+    return words <= _ITEM_WORDS and (line[-1] not in ".?!" or words <= 3)
 
 
 def drop_boilerplate(lines: list[str]) -> list[str]:

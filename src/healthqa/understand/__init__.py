@@ -19,9 +19,9 @@ from healthqa.understand._names import FocusMatch, NameIndex
 from healthqa.understand._words import STOPWORDS, american_spelling, content_words, normalise, without_accents
 
 __all__ = [
-    "LEARNED_TYPES", "STOPWORDS", "FocusMatch", "NameIndex", "Understanding", "classify", "condense", "content_words",
-    "cue_tokens", "emergency_cue", "emergency_kind", "medicine_type", "names_as_x", "normalise", "question_types",
-    "type_cue", "type_evidence", "understand",
+    "LEARNED_TYPES", "STOPWORDS", "FocusMatch", "NameIndex", "Understanding", "classify", "condense", "condition_type",
+    "content_words", "cue_tokens", "emergency_cue", "emergency_kind", "medicine_type", "names_as_x", "normalise",
+    "question_types", "type_cue", "type_evidence", "understand",
 ]
 
 _SENTENCE_END = re.compile(r"(?<=[.?!])\s+|\n+")
@@ -256,7 +256,8 @@ _CONDITION_CUES: list[tuple[SectionType, re.Pattern[str]]] = [
         r"\b(connect|talk|meet|get in touch|be in touch|keep in touch) with (other|others)\b|"
         # Where people with it meet: "where can people with X connect online?" (X: a recognised name).
         r"\bwhere (can|could|do|does) (people|patients|families|parents|those|others) (with|who have) (?-i:X) "
-        r"(connect|meet|talk|get together|find each other|find others)\b|"
+        r"(connect|meet|talk|get together|find each other|find others)( with (each other|one another|others))?"
+        r"( online| in person| locally| near me)?(?=\s*([.?!,]|$))|"
         # Feeling alone with it, not being alone somewhere ("I am alone at home and my chest hurts") nor lonely
         # in general ("I feel lonely and tired all the time, is it X?").
         r"\b(i|we) (feel|felt) (so |very |all )?(alone|isolated|lonely) (with|since|after|because of|in)\b|"
@@ -293,13 +294,14 @@ _CONDITION_CUES: list[tuple[SectionType, re.Pattern[str]]] = [
         # of it alone ("what are the dangers of X?", not "the risks of getting X").
         r"\b(can|could|does|do|will|would|might|may) (?-i:X) (ever |eventually |also )?(cause|lead to|affect|bring|"
         # (Not how long one lives: "does X affect life expectancy in the future?" asks the outlook.)
-        r"result in|damage) (?!([\w'-]+ ){0,3}?(life expectancy|lifespan|life span|survival)\b)"
+        r"result in|damage) (?!([\w'-]+ ){0,3}?(life expectancy|lifespan|life span|survival|mortality|how long)\b)"
         r"([\w'-]+ ){0,6}?(later( on| in life)?|in the long run|over time|down the road|"
         r"in (the )?future|as (i|you|he|she|they|we) get older)\b|"
         r"\b(what are|are there|are there any|any) (the )?(dangers|(health )?risks|dangers and risks) (of|from|with) "
         r"(having )?(?-i:X)(?=\s*([.?!]|$))|"
         # Its consequences: "what are the health consequences of X?".
-        r"\b(health |long[- ]term |possible |serious |medical )?consequences of (having )?(?-i:X)\b|"
+        r"(?<!causes and )(?<!symptoms and )(?<!legal )(?<!financial )(?<!social )\b(health |long[- ]term |possible |"
+        r"serious |medical )?consequences of (having )?(?-i:X)(?=\s*([.?!]|$))|"
         # What comes with it: "what health risks come with X?".
         r"\bwhat ([\w'-]+ ){0,2}?(risks|dangers|problems|issues|conditions) (can |could |may |might )?(come|comes|go|"
         r"goes) (with|along with) (?-i:X)\b",
@@ -311,11 +313,11 @@ _CONDITION_CUES: list[tuple[SectionType, re.Pattern[str]]] = [
         r"confirm|find|rule out|pick up|tell)\b|"
         rf"\bwhat (can|could|will|would|does|do|did|should) (an? |the |my )?{_TEST_NAMES} (show|detect|find|reveal|"
         r"tell|look for|measure)\b|"
-        rf"\b(show|shows|showed) up (on|in) (an? |the |my |any )?{_TEST_NAMES}\b|"
+        rf"\b(show|shows|showed) up (on|in) (an? |the |my |any )?{_TEST_NAMES}s?\b|"
         rf"\bwhat (results|findings|signs|changes) (on|in|from) (an? |the |my )?{_TEST_NAMES} (point to|suggest|"
         r"indicate|show|mean)\b|"
         # How they can be sure someone has it (X: a recognised name).
-        r"\bhow (can|do|would|will|could) (they|doctors?|you|the doctors?|my doctor|i|we) (be (sure|certain)|"
+        r"\bhow (can|do|would|will|could) (they|doctors?|the doctors?|my doctor) (be (sure|certain)|"
         r"know( for sure| for certain)?|tell( for sure| for certain)?|confirm)( that)? (i|he|she|they|you|we|my \w+|"
         r"someone|a person) (have|has|had) (?-i:X)\b",
         re.IGNORECASE)),
