@@ -13,9 +13,12 @@ from healthqa.store import open_store
 from kb_builders import BLOG, KnowledgeBases, make_document
 
 LEAD_IN = "Complications of Marvelle syndrome may include:"
-# The same, as a saved text page gives it (healthqa.ingest.webpage.mark_lost_lists).
+# The same, as a saved text page gives it (healthqa.ingest.webpage.lost_lists).
 MARKED_LEAD_IN = f"Symptoms of Marvelle syndrome may include: {OMITTED}"
 FULL = "Marvelle syndrome may lead to falls and, rarely, to trouble breathing."
+# A passage that says something after the lead-in of a list its page lost.
+TESTS_LEAD_IN = f"Tests to confirm Marvelle syndrome may include: {OMITTED}"
+TESTS = f"{TESTS_LEAD_IN}\n\nA scan of the chest looks for a tumour, which is found in some people with it."
 
 
 @pytest.fixture(scope="module")
@@ -24,6 +27,7 @@ def answerer(tmp_path_factory: pytest.TempPathFactory, kb_backend: KnowledgeBase
         (SectionType.INFORMATION, "What is Marvelle syndrome?", "Marvelle syndrome is a rare disorder of nerves."),
         (SectionType.COMPLICATIONS, "What are the complications of Marvelle syndrome?", LEAD_IN),
         (SectionType.SYMPTOMS, "What are the symptoms of Marvelle syndrome?", MARKED_LEAD_IN),
+        (SectionType.EXAMS_AND_TESTS, "How is Marvelle syndrome diagnosed?", TESTS),
     ])
     blog = make_document("marvelle-blog", "Marvelle syndrome explained", ["Marvelle syndrome"], [
         (SectionType.COMPLICATIONS, "Complications", FULL)], source=BLOG)
@@ -53,3 +57,10 @@ def test_a_lead_in_marked_as_missing_its_list_is_not_an_answer(answerer: Answere
     ranked = answerer.ranker.rank(answerer.understand(question), limit=10)
     assert MARKED_LEAD_IN not in [s.passage.text for s in ranked]
     assert MARKED_LEAD_IN not in [item.text for item in answerer.ask(question).answers]
+
+
+def test_a_sentence_whose_list_was_lost_never_leads(answerer: Answerer) -> None:
+    """It holds what the question asks ("tests", "confirm") but says nothing without its list."""
+    answer = answerer.ask("what tests confirm marvelle syndrome?")
+    assert answer.answers[0].text == TESTS
+    assert answer.answers[0].key_sentences and TESTS_LEAD_IN not in answer.answers[0].key_sentences

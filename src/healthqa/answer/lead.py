@@ -191,8 +191,11 @@ def asked_lead(understood: Understanding, shown: Sequence[Quotable], table: Pass
     for i, (sentence, terms) in enumerate(zip(sentences, term_sets([(s,) for s in sentences]), strict=True)):
         if beyond <= terms:
             follows = sentences[i + 1] if i + 1 < len(sentences) else ""
-            chosen = [sentence, follows] if announces_list(sentence) and _LIST_ITEM.search(follows) else [sentence]
-            return LeadChoice(0, chosen[:LEAD_SENTENCES], asked=True)
+            if announces_list(sentence):
+                if not _LIST_ITEM.search(follows):
+                    continue  # a list its page lost: the sentence alone says nothing
+                return LeadChoice(0, [sentence, follows][:LEAD_SENTENCES], asked=True)
+            return LeadChoice(0, [sentence], asked=True)
     return None
 
 
