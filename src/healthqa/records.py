@@ -247,9 +247,11 @@ DRUG_SOURCES = frozenset({"MedlinePlus Drug Information", "MedlinePlus Herbs and
 OMITTED = "[\u2026]"
 
 
+def without_omission(text: str) -> str:
+    """``text`` stripped, without the :data:`OMITTED` mark that may end it."""
+    return text.strip().removesuffix(OMITTED).rstrip()
+
+
 def announces_list(sentence: str) -> bool:
     """Whether ``sentence`` introduces a list ("... may include:"), whether or not the list was kept."""
-    said = sentence.rstrip()
-    if said.endswith(OMITTED):
-        said = said[: -len(OMITTED)].rstrip()
-    return said.endswith(":")
+    return without_omission(sentence).endswith(":")

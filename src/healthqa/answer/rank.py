@@ -28,7 +28,7 @@ from healthqa.answer._scoring import Scored as Scored
 from healthqa.answer._scoring import Weights as Weights
 from healthqa.answer.asked import asked_terms, name_terms
 from healthqa.learned import ranker as learned_ranker
-from healthqa.records import OMITTED, SectionType
+from healthqa.records import SectionType, without_omission
 from healthqa.retrieve.derived import Derived
 from healthqa.retrieve.encoder import Encoder
 from healthqa.retrieve.lexical import LexicalIndex, passage_index, query_terms, question_index, term_sets
@@ -473,5 +473,5 @@ class Ranker:
 def _lead_in_only(text: str) -> bool:
     """Whether a passage is only the sentence that introduces a list its page lost ("Complications of LEMS may
     include:", a saved page whose list items were not kept): it answers nothing, however well it matches."""
-    said = text.strip().removesuffix(OMITTED).rstrip()
+    said = without_omission(text)
     return said.endswith(":") and not _CLAUSE_END.search(said[:-1])

@@ -98,8 +98,6 @@ class AmbiguousConditionError(ConditionNotFoundError):
     """The reference names several different conditions; ``candidates`` lists them."""
 
 
-
-
 class DiseaseIndex:
     """Every document of a store grouped into records; built once, then queried (see module docstring).
 

@@ -367,7 +367,7 @@ READER = Reader(
     description="web page (HTML or saved text: FAQ, encyclopedia or article)",
     detect=detect,
     read=from_bytes,
-    # 2: a sentence whose list a saved text page lost is marked (mark_lost_lists).
+    # 2: a sentence whose list a saved text page lost is marked (lost_lists).
     version=2,
 )
 

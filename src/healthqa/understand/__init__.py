@@ -243,6 +243,8 @@ def medicine_type(asked: str) -> SectionType | None:
 # cause?" asks its complications, not its causes), and what happens without treatment (its outlook, not its
 # symptoms). Like _MEDICINE_CUES they stand apart from _TYPE_CUES (whose findings the MEDIQA models read); where
 # one fires its type comes first.
+# Where a question about a named thing ends: "the dangers of X?", not "the dangers of X surgery".
+_ASKED_ENDS = r"(?=\s*([.?!]|$))"
 # Tests a person names, "study" only as part of a test's name ("nerve conduction study", not "a new study").
 _TEST_NAMES = (r"(emg|electromyography|electromyogram|mri|ct scan|cat scan|pet scan|x-?rays?|ultrasound|biopsy|"
                r"blood tests?|blood ?work|scans?|tests?|(nerve conduction|conduction|electrodiagnostic|"
@@ -298,10 +300,10 @@ _CONDITION_CUES: list[tuple[SectionType, re.Pattern[str]]] = [
         r"([\w'-]+ ){0,6}?(later( on| in life)?|in the long run|over time|down the road|"
         r"in (the )?future|as (i|you|he|she|they|we) get older)\b|"
         r"\b(what are|are there|are there any|any) (the )?(dangers|(health )?risks|dangers and risks) (of|from|with) "
-        r"(having )?(?-i:X)(?=\s*([.?!]|$))|"
+        rf"(having )?(?-i:X){_ASKED_ENDS}|"
         # Its consequences: "what are the health consequences of X?".
         r"(?<!causes and )(?<!symptoms and )(?<!legal )(?<!financial )(?<!social )\b(health |long[- ]term |possible |"
-        r"serious |medical )?consequences of (having )?(?-i:X)(?=\s*([.?!]|$))|"
+        rf"serious |medical )?consequences of (having )?(?-i:X){_ASKED_ENDS}|"
         # What comes with it: "what health risks come with X?".
         r"\bwhat ([\w'-]+ ){0,2}?(risks|dangers|problems|issues|conditions) (can |could |may |might )?(come|comes|go|"
         r"goes) (with|along with) (?-i:X)\b",
