@@ -12,7 +12,6 @@ from healthqa import learned
 from healthqa import understand as understand_module
 from healthqa.answer.answerer import Answerer
 from healthqa.learned import qtype as learned_qtype
-from healthqa.learned import type_exemplars
 from healthqa.mediqa import cross_encoder
 from healthqa.store import SQLiteStore
 from kb_builders import build_kb
@@ -30,7 +29,7 @@ def _training_files(meta: dict[str, Any]) -> list[str]:
 def test_ask_reads_only_models_fitted_on_training_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     read: list[tuple[str, dict[str, Any]]] = []
     real_load, real_adapter, real_qtype = learned.load, learned.read_query_adapter, learned_qtype.read
-    real_cross, real_exemplars = cross_encoder.load_shipped, type_exemplars.read
+    real_cross = cross_encoder.load_shipped
 
     def load(name: str) -> learned.LinearModel:
         model = real_load(name)
@@ -47,11 +46,6 @@ def test_ask_reads_only_models_fitted_on_training_files(tmp_path: Path, monkeypa
         read.append(("qtype", model.meta))
         return model
 
-    def exemplars(folder: Any) -> type_exemplars.TypeExemplars:
-        model = real_exemplars(folder)
-        read.append(("type_exemplars", model.meta))
-        return model
-
     def cross_encoder_loaded() -> Any:
         read.append(("mediqa_cross", {}))
         return real_cross()
@@ -60,10 +54,8 @@ def test_ask_reads_only_models_fitted_on_training_files(tmp_path: Path, monkeypa
     monkeypatch.setattr(learned, "read_query_adapter", adapter)
     monkeypatch.setattr(cross_encoder, "load_shipped", cross_encoder_loaded)
     monkeypatch.setattr(learned_qtype, "read", qtype)
-    monkeypatch.setattr(type_exemplars, "read", exemplars)
     learned.query_adapter.cache_clear()
     learned_qtype.shipped.cache_clear()
-    type_exemplars.shipped.cache_clear()
     # SQLite only: which model files answering reads does not depend on where the knowledge base is.
     store = SQLiteStore(build_kb(tmp_path / "kb.db", embed=True))
     try:
@@ -72,10 +64,9 @@ def test_ask_reads_only_models_fitted_on_training_files(tmp_path: Path, monkeypa
         store.close()
         learned.query_adapter.cache_clear()
         learned_qtype.shipped.cache_clear()
-        type_exemplars.shipped.cache_clear()
     assert not answer.abstained
     names = [name for name, _ in read]
-    assert "query_adapter" in names and "type_exemplars" in names  # read: the check below means something
+    assert "query_adapter" in names  # it was read: the check below means something
     # The MEDIQA re-ranker and its cross-encoder are fitted on qa-train1 (LiveQA dev questions): never read.
     assert "rerank" not in names and "mediqa_cross" not in names
     # The type classifier is off in ask (healthqa.understand.LEARNED_TYPES: LiveQA dev fell with it).

@@ -88,31 +88,3 @@ def test_an_answerer_without_sentence_vectors_reads_no_templates(tmp_path: Path,
         assert answerer.understand("are there any dravelin palsy support networks?").qtype is SectionType.INFORMATION
     finally:
         store.close()
-
-
-@pytest.mark.parametrize(("question", "expected"), [
-    # No template is near enough (its nearest is "exams and tests" at 0.58, "side effects" at 0.61); the own
-    # wordings of the founding classes are (healthqa.learned.type_exemplars).
-    ("which antibodies do doctors check when dravelin palsy is suspected?", SectionType.EXAMS_AND_TESTS),
-    ("what knock-on effects can dravelin palsy have?", SectionType.COMPLICATIONS),
-])
-def test_a_question_worded_like_an_own_wording_reads_as_its_type(answerer: Answerer, question: str,
-                                                                  expected: SectionType) -> None:
-    understood = answerer.understand(question)
-    assert (understood.qtype, understood.type_phrased) == (expected, True)
-    if expected is SectionType.COMPLICATIONS:
-        assert answerer.ask(question).answers[0].text == COMPLICATIONS
-
-
-@pytest.mark.parametrize("question", [
-    "is there an association between dravelin palsy and diabetes?",  # not "an association for X"
-    "does pregnancy make dravelin palsy worse?",
-    "is dravelin palsy linked to autism?",
-])
-def test_training_questions_worded_near_an_own_wording_keep_their_reading(answerer: Answerer, question: str) -> None:
-    """Short training questions that no cue types are exemplars of "other": a question nearer one of them than to
-    any own wording is not given a living-with-a-condition type."""
-    understood = answerer.understand(question)
-    assert not understood.type_phrased
-    assert understood.qtype not in {SectionType.SUPPORT_GROUPS, SectionType.COMPLICATIONS,
-                                    SectionType.EXAMS_AND_TESTS}

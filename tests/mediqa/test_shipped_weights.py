@@ -27,7 +27,7 @@ def test_every_shipped_model_is_checked_here() -> None:
     shipped = {item.name.removesuffix(".json") for item in resources.files(learned).iterdir()
                if item.name.endswith(".json")}
     assert shipped == {*LINEAR, "query_adapter", "qtype", "ltr", "symptom_rerank", "question_words",
-                       "question_templates", "type_exemplars"}, \
+                       "question_templates"}, \
         "a weights file without a check in this file"
 
 
@@ -83,26 +83,6 @@ def test_the_query_adapter_matches_the_current_encoder() -> None:
         f"the adapter was trained on queries cut at {adapter.meta.get('query_tokens')} tokens, the encoder now cuts "
         f"them at {QUERY_TOKENS}: {RETRAIN_ADAPTER}"
     )
-
-
-OWN_WORDINGS = Path(__file__).resolve().parents[2] / "benchmarks" / "data" / "founding_fresh.txt"
-
-
-def test_the_type_exemplars_hold_every_own_wording_and_match_the_encoder() -> None:
-    """type_exemplars.npz is built from the own wordings of the founding classes as the file holds them now (a
-    batch added to it is read once, then built in) and from this encoder's vectors."""
-    from healthqa.learned import type_exemplars
-    from healthqa.mediqa.type_exemplars import read_own_questions
-
-    rebuild = ("rebuild with `python -m healthqa.mediqa.training type-exemplars --kb KB --questions "
-               "benchmarks/data/founding_fresh.txt` (KB: the one scripts/start builds)")
-    exemplars = type_exemplars.shipped()
-    assert exemplars.encoder == MODEL_NAME, f"built for {exemplars.encoder}: {rebuild}"
-    assert exemplars.vectors.shape[1] == DIMENSIONS, rebuild
-    own = read_own_questions(OWN_WORDINGS)
-    assert exemplars.meta["own_questions"] == len(own), f"{OWN_WORDINGS.name} holds {len(own)} questions: {rebuild}"
-    assert list(exemplars.labels[:len(own)]) == [label for label, _ in own], rebuild
-    assert set(exemplars.labels[len(own):]) == {type_exemplars.OTHER}
 
 
 SHARED_DATA = os.environ.get("HEALTHQA_SHARED_DATA") or Path(__file__).resolve().parents[2].parent / "shared" / "data"

@@ -29,7 +29,6 @@ from healthqa.answer.structured import StructuredItem, drug_items, organisation_
 from healthqa.answer.template_type import MAX_WORDS as SHORT_QUESTION_WORDS
 from healthqa.answer.template_type import TemplateTypes
 from healthqa.answer.wording import DISCLAIMER, EMERGENCY_GUIDANCE, EmergencyAction, emergency_actions, mentioned_only
-from healthqa.learned import type_exemplars
 from healthqa.records import DRUG_SOURCES, SectionType
 from healthqa.retrieve import derived
 from healthqa.retrieve.encoder import Encoder, default_encoder, english_words
@@ -156,8 +155,7 @@ class Answerer:
         if self.unembedded:
             log.warning("%d passages have no sentence vector yet: they are found by their words only until an "
                         "ingest embeds them (healthqa ingest)", self.unembedded)
-        self.template_types = (TemplateTypes(self.encoder, exemplars=type_exemplars.shipped())
-                               if self.encoder is not None else None)
+        self.template_types = TemplateTypes(self.encoder) if self.encoder is not None else None
         if in_memory and self.encoder is not None:
             # Long-running answerers (servers, batches) pay the query model's export at start, not on the
             # first person's question.

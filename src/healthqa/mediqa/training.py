@@ -508,14 +508,12 @@ def train_query_adapter(liveqa: Path, kb: Path, encoder: Encoder | None = None,
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m healthqa.mediqa.training", description=__doc__.split("\n")[0])
     parser.add_argument("model", choices=("all", "entail", "rerank", "query-adapter", "qtype", "question-words",
-                                          "question-templates", "type-exemplars"))
+                                          "question-templates"))
     parser.add_argument("--data", type=Path, default=None, help="folder of the MEDIQA 2019 XML files")
     parser.add_argument("--liveqa", type=Path, default=None, help="folder of the LiveQA 2017 training XML files")
     parser.add_argument("--kb", type=Path, default=None, help="a knowledge base holding MedQuAD (query-adapter)")
     parser.add_argument("--medquad", type=Path, default=None,
                         help="the MedQuAD folder (qtype, question-words, question-templates)")
-    parser.add_argument("--questions", type=Path, default=None,
-                        help="own wordings of the founding classes, CLASS<TAB>question a line (type-exemplars)")
     parser.add_argument("--out", type=Path, default=None,
                         help="write the qtype model, the entailment model or the re-ranker and its cross-encoder (a "
                              "folder), or the question words or templates (a file) here, not in the package")
@@ -548,8 +546,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         print()
         return 0
     encoder = default_encoder()
-    if args.model == "type-exemplars":  # see healthqa.mediqa.type_exemplars
-        return _type_exemplars(parser, args, data, encoder)
     report: dict[str, Any] = {}
     if args.model == "query-adapter":
         if args.kb is None or not args.kb.is_file():
@@ -566,19 +562,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         report["rerank"] = {"written": str(args.out or learned.source_path("rerank").parent),
                             "threshold": model.threshold, **model.meta}
     json.dump(report, sys.stdout, indent=1)
-    print()
-    return 0
-
-
-def _type_exemplars(parser: argparse.ArgumentParser, args: argparse.Namespace, data: Path, encoder: Encoder) -> int:
-    from healthqa.mediqa.type_exemplars import rebuild
-
-    if args.kb is None or not args.kb.is_file() or args.questions is None:
-        parser.error("type-exemplars needs --kb, a knowledge base file holding the founding documents, and "
-                     "--questions, the own wordings (benchmarks/data/founding_fresh.txt)")
-    report = rebuild(args.kb, args.questions, args.liveqa or data.parent / "liveqa-med-2017" / "train", data,
-                     encoder, args.out)
-    json.dump({"type-exemplars": report}, sys.stdout, indent=1)
     print()
     return 0
 
