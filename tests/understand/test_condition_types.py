@@ -109,7 +109,7 @@ def test_the_learned_scorers_features_do_not_read_the_condition_reading() -> Non
 
 # A knowledge base's names, as (document id, name, kind): long names take many words of a phrasing.
 NAMES = NameIndex([(1, "dravelin myasthenic palsy syndrome", "title"),
-                   (2, "CT scan", "title")])
+                   (2, "CT scan", "title"), (3, "Resources", "title"), (4, "Exercise", "title")])
 
 
 @pytest.mark.parametrize(("text", "expected"), [
@@ -132,6 +132,19 @@ NAMES = NameIndex([(1, "dravelin myasthenic palsy syndrome", "title"),
     ("what are the health consequences of dravelin myasthenic palsy syndrome?", SectionType.COMPLICATIONS),
     # An association for it, not between it and something.
     ("is there an association for dravelin myasthenic palsy syndrome?", SectionType.SUPPORT_GROUPS),
+    # Resources for those living with it ("Resources" is a page's name here, as in MedlinePlus).
+    ("what resources exist for families dealing with dravelin myasthenic palsy syndrome?",
+     SectionType.SUPPORT_GROUPS),
+    ("are there resources for caregivers of people with dravelin myasthenic palsy syndrome?",
+     SectionType.SUPPORT_GROUPS),
+    ("resources available to help parents coping with dravelin myasthenic palsy syndrome",
+     SectionType.SUPPORT_GROUPS),
+    # What is checked when it is suspected; the effects that follow from it.
+    ("which antibodies are checked when dravelin myasthenic palsy syndrome is suspected?",
+     SectionType.EXAMS_AND_TESTS),
+    ("what is done if dravelin myasthenic palsy syndrome is suspected?", SectionType.EXAMS_AND_TESTS),
+    ("what knock-on effects does dravelin myasthenic palsy syndrome have on the body?", SectionType.COMPLICATIONS),
+    ("are there ripple effects of dravelin myasthenic palsy syndrome?", SectionType.COMPLICATIONS),
 ])
 def test_a_recognised_name_counts_as_one_word_of_a_phrasing(text: str, expected: SectionType) -> None:
     understood = understand(text, NAMES)
@@ -173,6 +186,12 @@ def test_a_phrasing_held_in_a_name_still_reads() -> None:
     ("what are the consequences of not treating dravelin myasthenic palsy syndrome?", SectionType.COMPLICATIONS),
     ("a lump showed up on my testicle, is it cancer?", SectionType.EXAMS_AND_TESTS),
     ("does dravelin myasthenic palsy syndrome affect life expectancy in the future?", SectionType.COMPLICATIONS),
+    # Resources for doctors, or asked of no condition; a page's name before "for people with" is no resources.
+    ("what resources exist for doctors treating dravelin myasthenic palsy syndrome?", SectionType.SUPPORT_GROUPS),
+    ("what resources exist for families with low income?", SectionType.SUPPORT_GROUPS),
+    ("what is the best exercise for people with dravelin myasthenic palsy syndrome?", SectionType.SUPPORT_GROUPS),
+    # A test done when something else is suspected.
+    ("which tests are done when a stroke is suspected?", SectionType.EXAMS_AND_TESTS),
 ])
 def test_look_alikes_of_the_named_condition_phrasings(text: str, not_read_as: SectionType) -> None:
     understood = understand(text, NAMES)

@@ -271,6 +271,15 @@ _CONDITION_CUES: list[tuple[SectionType, re.Pattern[str]]] = [
         r"(?<!poison )(?<!control )(?<!suicide )(?<!crisis )(?<!manufacturer's )(?<!company's )"
         r"\b(help ?lines?|hotlines?) (for|about)\b|"
         r"\bother (people|patients|families|parents) (with|who have|who has|dealing|living)\b|"
+        # Resources for those living with it: "what resources exist for families dealing with X?" (X: a recognised
+        # name; not "resources for doctors", nor resources asked of no condition). "Resources" is itself a page's
+        # name (MedlinePlus's directory of support groups), so with names as X it reads "what X exist for ...": X
+        # stands for it only with such a verb ("the best X for people with X" is no resources question).
+        r"\b(resources (that )?(exist |are there |are available |available |there are )?|(?-i:X) (that )?(exist|"
+        r"are there|are available|available|there are) |(are|is) there (any )?(?-i:X) )(for|to help) (families|parents|"
+        r"people|patients|caregivers|carers|those|spouses|partners|relatives|kids|children)( of (people|patients|"
+        r"those|children|kids))? (dealing with|living with|coping with|affected by|who have|with|caring for) "
+        r"(?-i:X)\b|"
         r"\b(find|get|seek|looking for|need) (help and support|support and help|emotional support|support)\b"
         r"(?! (stockings?|hose|braces?|bras?|garments?|belts?|devices?))|"
         r"\b(find|meet|contact|reach|join|know|connect with) (some |any )?(other|fellow) (patients|people|families|"
@@ -301,6 +310,9 @@ _CONDITION_CUES: list[tuple[SectionType, re.Pattern[str]]] = [
         r"in (the )?future|as (i|you|he|she|they|we) get older)\b|"
         r"\b(what are|are there|are there any|any) (the )?(dangers|(health )?risks|dangers and risks) (of|from|with) "
         rf"(having )?(?-i:X){_ASKED_ENDS}|"
+        # Effects that follow from it: "what knock-on effects does X have?" (of a medicine: its side effects, see
+        # Answerer.understand).
+        r"\b(knock-on|knock on|ripple|domino) effects?\b|"
         # Its consequences: "what are the health consequences of X?".
         r"(?<!causes and )(?<!symptoms and )(?<!legal )(?<!financial )(?<!social )\b(health |long[- ]term |possible |"
         rf"serious |medical )?consequences of (having )?(?-i:X){_ASKED_ENDS}|"
@@ -318,6 +330,9 @@ _CONDITION_CUES: list[tuple[SectionType, re.Pattern[str]]] = [
         rf"\b(show|shows|showed) up (on|in) (an? |the |my |any )?{_TEST_NAMES}s?\b|"
         rf"\bwhat (results|findings|signs|changes) (on|in|from) (an? |the |my )?{_TEST_NAMES} (point to|suggest|"
         r"indicate|show|mean)\b|"
+        # What is checked when it is suspected: "which antibodies are checked when X is suspected?".
+        r"\b(checked|tested|looked for|measured|ordered|done|run|performed|needed) (when|if) (?-i:X) is (suspected|"
+        r"considered)\b|"
         # How they can be sure someone has it (X: a recognised name).
         r"\bhow (can|do|would|will|could) (they|doctors?|the doctors?|my doctor) (be (sure|certain)|"
         r"know( for sure| for certain)?|tell( for sure| for certain)?|confirm)( that)? (i|he|she|they|you|we|my \w+|"
