@@ -109,7 +109,8 @@ def test_the_learned_scorers_features_do_not_read_the_condition_reading() -> Non
 
 # A knowledge base's names, as (document id, name, kind): long names take many words of a phrasing.
 NAMES = NameIndex([(1, "dravelin myasthenic palsy syndrome", "title"),
-                   (2, "CT scan", "title"), (3, "Resources", "title"), (4, "Exercise", "title")])
+                   (2, "CT scan", "title"), (3, "Resources", "title"), (4, "Exercise", "title"),
+                   (5, "respiratory failure", "title")])
 
 
 @pytest.mark.parametrize(("text", "expected"), [
@@ -145,6 +146,13 @@ NAMES = NameIndex([(1, "dravelin myasthenic palsy syndrome", "title"),
     ("what is done if dravelin myasthenic palsy syndrome is suspected?", SectionType.EXAMS_AND_TESTS),
     ("what knock-on effects does dravelin myasthenic palsy syndrome have on the body?", SectionType.COMPLICATIONS),
     ("are there ripple effects of dravelin myasthenic palsy syndrome?", SectionType.COMPLICATIONS),
+    # What it causes when that is no name; what develops alongside it; the risks it brings.
+    ("can dravelin myasthenic palsy syndrome cause breathing failure?", SectionType.COMPLICATIONS),
+    ("what other conditions tend to develop alongside dravelin myasthenic palsy syndrome?",
+     SectionType.COMPLICATIONS),
+    ("what health risks does dravelin myasthenic palsy syndrome bring during surgery?", SectionType.COMPLICATIONS),
+    # Someone else who has it.
+    ("how can i connect with someone else who has dravelin myasthenic palsy syndrome", SectionType.SUPPORT_GROUPS),
 ])
 def test_a_recognised_name_counts_as_one_word_of_a_phrasing(text: str, expected: SectionType) -> None:
     understood = understand(text, NAMES)
@@ -192,6 +200,13 @@ def test_a_phrasing_held_in_a_name_still_reads() -> None:
     ("what is the best exercise for people with dravelin myasthenic palsy syndrome?", SectionType.SUPPORT_GROUPS),
     # A test done when something else is suspected.
     ("which tests are done when a stroke is suspected?", SectionType.EXAMS_AND_TESTS),
+    # What causes it; a named condition it may cause (whose causes are asked as much); "it" as what it causes.
+    ("can stress cause dravelin myasthenic palsy syndrome?", SectionType.COMPLICATIONS),
+    ("can dravelin myasthenic palsy syndrome cause respiratory failure?", SectionType.COMPLICATIONS),
+    ("I have dravelin myasthenic palsy syndrome and a rash, could dravelin myasthenic palsy syndrome cause it?",
+     SectionType.COMPLICATIONS),
+    # Talking with someone about it, not someone who has it.
+    ("can I talk with someone at the clinic about dravelin myasthenic palsy syndrome?", SectionType.SUPPORT_GROUPS),
 ])
 def test_look_alikes_of_the_named_condition_phrasings(text: str, not_read_as: SectionType) -> None:
     understood = understand(text, NAMES)

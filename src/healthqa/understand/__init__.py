@@ -256,6 +256,9 @@ _CONDITION_CUES: list[tuple[SectionType, re.Pattern[str]]] = [
         r"talk to)\b|\bgroups? (for|of) (families|parents|people|patients|caregivers|carers|those|spouses|"
         r"partners|husbands|wives|siblings|brothers and sisters|grandparents)\b|"
         r"\b(connect|talk|meet|get in touch|be in touch|keep in touch) with (other|others)\b|"
+        # Someone else who has it: "how can I connect with someone else who has X?" (X: a recognised name).
+        r"\b(connect|talk|meet|get in touch|be in touch|keep in touch|chat) with (someone|somebody|anyone|anybody|"
+        r"people) (else )?(who (has|have|had|is living with|lives with|live with)|with|living with) (?-i:X)\b|"
         # Where people with it meet: "where can people with X connect online?" (X: a recognised name).
         r"\bwhere (can|could|do|does) (people|patients|families|parents|those|others) (with|who have) (?-i:X) "
         r"(connect|meet|talk|get together|find each other|find others)( with (each other|one another|others))?"
@@ -308,6 +311,17 @@ _CONDITION_CUES: list[tuple[SectionType, re.Pattern[str]]] = [
         r"result in|damage) (?!([\w'-]+ ){0,3}?(life expectancy|lifespan|life span|survival|mortality|how long)\b)"
         r"([\w'-]+ ){0,6}?(later( on| in life)?|in the long run|over time|down the road|"
         r"in (the )?future|as (i|you|he|she|they|we) get older)\b|"
+        # What a named condition causes when what it causes is no name ("can X cause breathing failure?"; "can X
+        # cause Y?" with Y named asks Y's causes as much); of a medicine, its side effects (Answerer.understand).
+        r"\b(can|could|does|do|will|might|may) (?-i:X) (ever |also |sometimes )?(cause|lead to|result in|trigger|"
+        r"bring on) (?!(it|this|that|them|me|him|her|us)\b)(?![^.?!]*\b(?-i:X)\b)|"
+        # What develops alongside it, and the risks it brings.
+        r"\bwhat (other |else |more |related |secondary )?(problems|health problems|issues|health issues|conditions|"
+        r"diseases|illnesses|disorders) (tend to |can |could |may |might |often |usually |commonly |typically )?"
+        r"(develop|occur|appear|arise|happen|come|show up) (alongside|along with|together with|with|in people with|"
+        r"in patients with) (?-i:X)\b|"
+        r"\bwhat (health )?(risks|dangers) (does|do|can|could|might|may|will) (?-i:X) (bring|pose|carry|cause|create|"
+        r"present)\b|"
         r"\b(what are|are there|are there any|any) (the )?(dangers|(health )?risks|dangers and risks) (of|from|with) "
         rf"(having )?(?-i:X){_ASKED_ENDS}|"
         # Effects that follow from it: "what knock-on effects does X have?" (of a medicine: its side effects, see
