@@ -153,6 +153,23 @@ NAMES = NameIndex([(1, "dravelin myasthenic palsy syndrome", "title"),
     ("what health risks does dravelin myasthenic palsy syndrome bring during surgery?", SectionType.COMPLICATIONS),
     # Someone else who has it.
     ("how can i connect with someone else who has dravelin myasthenic palsy syndrome", SectionType.SUPPORT_GROUPS),
+    # Batch 16's wordings (another writer's): where those with it gather, others like them.
+    ("Is there anywhere I can talk to other teens whose parents have dravelin myasthenic palsy syndrome?",
+     SectionType.SUPPORT_GROUPS),
+    ("looking for online forum dravelin myasthenic palsy syndrome families", SectionType.SUPPORT_GROUPS),
+    ("Is there a helpline I can phone about dravelin myasthenic palsy syndrome?", SectionType.SUPPORT_GROUPS),
+    ("which associations can I refer a newly diagnosed dravelin myasthenic palsy syndrome patient to?",
+     SectionType.SUPPORT_GROUPS),
+    ("facebook group dravelin myasthenic palsy syndrome", SectionType.SUPPORT_GROUPS),
+    ("my father has dravelin myasthenic palsy syndrome, is there association who help families like us?",
+     SectionType.SUPPORT_GROUPS),
+    # Checking for it, a result that leaves it open, what is done to find it.
+    ("Why would they do a CT scan of my chest when checking for this dravelin myasthenic palsy syndrome thing?",
+     SectionType.EXAMS_AND_TESTS),
+    ("my antibody test came back negative, can I still have dravelin myasthenic palsy syndrome?",
+     SectionType.EXAMS_AND_TESTS),
+    ("Please what examination they do in hospital to find dravelin myasthenic palsy syndrome?",
+     SectionType.EXAMS_AND_TESTS),
 ])
 def test_a_recognised_name_counts_as_one_word_of_a_phrasing(text: str, expected: SectionType) -> None:
     understood = understand(text, NAMES)
@@ -205,6 +222,14 @@ def test_a_phrasing_held_in_a_name_still_reads() -> None:
     ("can dravelin myasthenic palsy syndrome cause respiratory failure?", SectionType.COMPLICATIONS),
     ("I have dravelin myasthenic palsy syndrome and a rash, could dravelin myasthenic palsy syndrome cause it?",
      SectionType.COMPLICATIONS),
+    # Other doctors; a forum where something was read; a crisis line; a forum asked of no named condition.
+    ("can I talk to other doctors about dravelin myasthenic palsy syndrome?", SectionType.SUPPORT_GROUPS),
+    ("I read on a forum that dravelin myasthenic palsy syndrome is inherited, is that true?",
+     SectionType.SUPPORT_GROUPS),
+    ("I have dravelin myasthenic palsy syndrome, is there a hotline for suicide?", SectionType.SUPPORT_GROUPS),
+    ("is there an online forum for nurses?", SectionType.SUPPORT_GROUPS),
+    # A result told about something else; checking for something unnamed.
+    ("my flu test came back negative, can I still have the flu?", SectionType.EXAMS_AND_TESTS),
     # Talking with someone about it, not someone who has it.
     ("can I talk with someone at the clinic about dravelin myasthenic palsy syndrome?", SectionType.SUPPORT_GROUPS),
 ])

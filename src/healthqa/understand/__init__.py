@@ -255,7 +255,16 @@ _CONDITION_CUES: list[tuple[SectionType, re.Pattern[str]]] = [
         r"\b(who|whom|where) (can|could|should|do) (i|we|my family|our family|they) (contact|call|turn to|reach|"
         r"talk to)\b|\bgroups? (for|of) (families|parents|people|patients|caregivers|carers|those|spouses|"
         r"partners|husbands|wives|siblings|brothers and sisters|grandparents)\b|"
-        r"\b(connect|talk|meet|get in touch|be in touch|keep in touch) with (other|others)\b|"
+        r"\b(connect|talk|meet|get in touch|be in touch|keep in touch) (with|to) (other|others)\b(?! (doctors?|"
+        r"specialists?|physicians?|neurologists?|nurses?|providers?)\b)|"
+        # Where those with it gather, asked of a named condition (X anywhere in the question): an association, a
+        # charity, a helpline, a forum ("is there association who help families ...", "facebook group X"); not
+        # an association between things, a forum where something was read, a crisis line.
+        r"^(?=.*\b(?-i:X)\b).*?(?<!on )(?<!in )\b(an?|any|which|what|some|there) ((patient|family|national|local|"
+        r"online|support) )?(associations?|charit(y|ies)|help ?lines?|hotlines?|forums?|message boards?)\b"
+        r"(?! (between|of|with)\b)(?! (for|about) (poison|suicide|suicidal|crisis|overdoses?)\b)|"
+        r"^(?=.*\b(?-i:X)\b).*?\b(facebook|online|internet|whatsapp|reddit) (groups?|forums?|communit(y|ies)|"
+        r"chats?|pages?)\b|"
         # Someone else who has it: "how can I connect with someone else who has X?" (X: a recognised name).
         r"\b(connect|talk|meet|get in touch|be in touch|keep in touch|chat) with (someone|somebody|anyone|anybody|"
         r"people) (else )?(who (has|have|had|is living with|lives with|live with)|with|living with) (?-i:X)\b|"
@@ -272,7 +281,7 @@ _CONDITION_CUES: list[tuple[SectionType, re.Pattern[str]]] = [
         r"families with )?(?-i:X)(?=\s*([.?!,;]|$))|"
         # A helpline for a condition, not poison control's, a crisis line or a maker's.
         r"(?<!poison )(?<!control )(?<!suicide )(?<!crisis )(?<!manufacturer's )(?<!company's )"
-        r"\b(help ?lines?|hotlines?) (for|about)\b|"
+        r"\b(help ?lines?|hotlines?) (for|about)\b(?! (poison|suicide|suicidal|crisis|overdoses?)\b)|"
         r"\bother (people|patients|families|parents) (with|who have|who has|dealing|living)\b|"
         # Resources for those living with it: "what resources exist for families dealing with X?" (X: a recognised
         # name; not "resources for doctors", nor resources asked of no condition). "Resources" is itself a page's
@@ -286,7 +295,8 @@ _CONDITION_CUES: list[tuple[SectionType, re.Pattern[str]]] = [
         r"\b(find|get|seek|looking for|need) (help and support|support and help|emotional support|support)\b"
         r"(?! (stockings?|hose|braces?|bras?|garments?|belts?|devices?))|"
         r"\b(find|meet|contact|reach|join|know|connect with) (some |any )?(other|fellow) (patients|people|families|"
-        r"parents|sufferers)\b|\b(anyone|anybody|someone|somebody|organi[sz]ations?|groups?|charit(y|ies)|"
+        r"parents|sufferers)\b|\b(anyone|anybody|someone|somebody|organi[sz]ations?|associations?|groups?|"
+        r"charit(y|ies)|"
         r"foundations?) (who|that|which) (supports?|helps?) (families|people|patients|parents|those|sufferers)\b|"
         r"(?:^|(?<=[.?!] ))\W*who (supports?|helps?) (families|people|patients|parents|those|sufferers)\b|"
         # A search engine's query, the name and the word: "LEMS support" (X: a recognised name, see names_as_x).
@@ -344,6 +354,12 @@ _CONDITION_CUES: list[tuple[SectionType, re.Pattern[str]]] = [
         rf"\b(show|shows|showed) up (on|in) (an? |the |my |any )?{_TEST_NAMES}s?\b|"
         rf"\bwhat (results|findings|signs|changes) (on|in|from) (an? |the |my )?{_TEST_NAMES} (point to|suggest|"
         r"indicate|show|mean)\b|"
+        # Checking for it; a result that leaves it open; what is done to find it (X: a recognised name).
+        r"\b(checking|testing|screening|tested|checked|screened|check|screen) for (this |that )?(?-i:X)\b|"
+        r"\b(came back|comes back|come back|was|were|is|are) (negative|positive|normal|abnormal|borderline)\b"
+        r"[^.?!]*?\b(can|could|do|does|might|may) (i|he|she|they|you|we|my \w+) (still )?(have|has) (?-i:X)\b|"
+        r"\b(examinations?|exams?|tests?|scans?|checks?) ([\w']+ ){0,6}?(to|that|which) (find|detect|diagnose|"
+        r"confirm|check for|look for|show|identify) (?-i:X)\b|"
         # What is checked when it is suspected: "which antibodies are checked when X is suspected?".
         r"\b(checked|tested|looked for|measured|ordered|done|run|performed|needed) (when|if) (?-i:X) is (suspected|"
         r"considered)\b|"
