@@ -161,6 +161,7 @@ NAMES = NameIndex([(1, "dravelin myasthenic palsy syndrome", "title"),
     ("which associations can I refer a newly diagnosed dravelin myasthenic palsy syndrome patient to?",
      SectionType.SUPPORT_GROUPS),
     ("facebook group dravelin myasthenic palsy syndrome", SectionType.SUPPORT_GROUPS),
+    ("how do I meet others living with dravelin myasthenic palsy syndrome in person?", SectionType.SUPPORT_GROUPS),
     ("my father has dravelin myasthenic palsy syndrome, is there association who help families like us?",
      SectionType.SUPPORT_GROUPS),
     # Checking for it, a result that leaves it open, what is done to find it.
@@ -228,6 +229,7 @@ def test_a_phrasing_held_in_a_name_still_reads() -> None:
      SectionType.SUPPORT_GROUPS),
     ("I have dravelin myasthenic palsy syndrome, is there a hotline for suicide?", SectionType.SUPPORT_GROUPS),
     ("is there an online forum for nurses?", SectionType.SUPPORT_GROUPS),
+    ("how do I meet others at the gym with dravelin myasthenic palsy syndrome weakness?", SectionType.SUPPORT_GROUPS),
     # A result told about something else; checking for something unnamed.
     ("my flu test came back negative, can I still have the flu?", SectionType.EXAMS_AND_TESTS),
     # Talking with someone about it, not someone who has it.

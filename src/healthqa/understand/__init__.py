@@ -294,6 +294,8 @@ _CONDITION_CUES: list[tuple[SectionType, re.Pattern[str]]] = [
         r"(?-i:X)\b|"
         r"\b(find|get|seek|looking for|need) (help and support|support and help|emotional support|support)\b"
         r"(?! (stockings?|hose|braces?|bras?|garments?|belts?|devices?))|"
+        r"\bmeet (other|others|fellow) ((people|patients|families|sufferers) )?(living with|with|who have|who has) "
+        r"(?-i:X)\b|"
         r"\b(find|meet|contact|reach|join|know|connect with) (some |any )?(other|fellow) (patients|people|families|"
         r"parents|sufferers)\b|\b(anyone|anybody|someone|somebody|organi[sz]ations?|associations?|groups?|"
         r"charit(y|ies)|"
