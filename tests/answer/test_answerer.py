@@ -373,12 +373,14 @@ def test_a_complications_phrasing_asked_of_a_medicine_asks_its_side_effects(
     store = open_store(kb_backend.build(tmp_path / "kb.db", [drug, condition]))
     try:
         answerer = Answerer(store, semantic=False)
-        for question in ("what are the risks of zorvexin?", "can zorvexin affect my liver in the long run?"):
+        for question in ("what are the risks of zorvexin?", "can zorvexin affect my liver in the long run?",
+                         "can zorvexin cause a rash?"):
             understood = answerer.understand(question)
             assert understood.qtype is SectionType.SIDE_EFFECTS, question
             assert SectionType.COMPLICATIONS not in understood.qtypes
         for question in ("what are the risks of quellosis?", "can quellosis affect my liver in the long run?",
-                         "I take zorvexin: can quellosis affect my liver in the long run?"):
+                         "I take zorvexin: can quellosis affect my liver in the long run?",
+                         "can quellosis cause a rash?"):
             assert answerer.understand(question).qtype is SectionType.COMPLICATIONS, question
         # The phrasing is about the medicine, though a condition is named first.
         assert answerer.understand("I have quellosis, what are the risks of zorvexin?").qtype is (

@@ -110,7 +110,7 @@ def test_the_learned_scorers_features_do_not_read_the_condition_reading() -> Non
 # A knowledge base's names, as (document id, name, kind): long names take many words of a phrasing.
 NAMES = NameIndex([(1, "dravelin myasthenic palsy syndrome", "title"),
                    (2, "CT scan", "title"), (3, "Resources", "title"), (4, "Exercise", "title"),
-                   (5, "respiratory failure", "title")])
+                   (5, "respiratory failure", "title"), (6, "zorvexin", "title")])
 
 
 @pytest.mark.parametrize(("text", "expected"), [
@@ -146,8 +146,7 @@ NAMES = NameIndex([(1, "dravelin myasthenic palsy syndrome", "title"),
     ("what is done if dravelin myasthenic palsy syndrome is suspected?", SectionType.EXAMS_AND_TESTS),
     ("what knock-on effects does dravelin myasthenic palsy syndrome have on the body?", SectionType.COMPLICATIONS),
     ("are there ripple effects of dravelin myasthenic palsy syndrome?", SectionType.COMPLICATIONS),
-    # What it causes when that is no name; what develops alongside it; the risks it brings.
-    ("can dravelin myasthenic palsy syndrome cause breathing failure?", SectionType.COMPLICATIONS),
+    # What develops alongside it; the risks it brings.
     ("what other conditions tend to develop alongside dravelin myasthenic palsy syndrome?",
      SectionType.COMPLICATIONS),
     ("what health risks does dravelin myasthenic palsy syndrome bring during surgery?", SectionType.COMPLICATIONS),
@@ -218,11 +217,6 @@ def test_a_phrasing_held_in_a_name_still_reads() -> None:
     ("what is the best exercise for people with dravelin myasthenic palsy syndrome?", SectionType.SUPPORT_GROUPS),
     # A test done when something else is suspected.
     ("which tests are done when a stroke is suspected?", SectionType.EXAMS_AND_TESTS),
-    # What causes it; a named condition it may cause (whose causes are asked as much); "it" as what it causes.
-    ("can stress cause dravelin myasthenic palsy syndrome?", SectionType.COMPLICATIONS),
-    ("can dravelin myasthenic palsy syndrome cause respiratory failure?", SectionType.COMPLICATIONS),
-    ("I have dravelin myasthenic palsy syndrome and a rash, could dravelin myasthenic palsy syndrome cause it?",
-     SectionType.COMPLICATIONS),
     # Other doctors; a forum where something was read; a crisis line; a forum asked of no named condition.
     ("can I talk to other doctors about dravelin myasthenic palsy syndrome?", SectionType.SUPPORT_GROUPS),
     ("I read on a forum that dravelin myasthenic palsy syndrome is inherited, is that true?",
@@ -230,8 +224,30 @@ def test_a_phrasing_held_in_a_name_still_reads() -> None:
     ("I have dravelin myasthenic palsy syndrome, is there a hotline for suicide?", SectionType.SUPPORT_GROUPS),
     ("is there an online forum for nurses?", SectionType.SUPPORT_GROUPS),
     ("how do I meet others at the gym with dravelin myasthenic palsy syndrome weakness?", SectionType.SUPPORT_GROUPS),
+    # Forums, pages and hotlines told about, an association between things, relatives or contagion, not others
+    # who have it (found by a review of the first versions of these phrasings).
+    ("Some forums say dravelin myasthenic palsy syndrome can be cured with diet, is that true?",
+     SectionType.SUPPORT_GROUPS),
+    ("I saw a forum post saying dravelin myasthenic palsy syndrome is caused by vaccines, is it?",
+     SectionType.SUPPORT_GROUPS),
+    ("I read on internet pages that dravelin myasthenic palsy syndrome can be cured, can it?",
+     SectionType.SUPPORT_GROUPS),
+    ("What association is there between dravelin myasthenic palsy syndrome and vaccines?", SectionType.SUPPORT_GROUPS),
+    ("I called a hotline and they said I might have dravelin myasthenic palsy syndrome, what are the symptoms?",
+     SectionType.SUPPORT_GROUPS),
+    ("my toddler swallowed some zorvexin, is there a hotline I can call?", SectionType.SUPPORT_GROUPS),
+    ("Should I talk to other family members about getting tested for dravelin myasthenic palsy syndrome?",
+     SectionType.SUPPORT_GROUPS),
+    ("Is it safe to be in touch with someone who has dravelin myasthenic palsy syndrome?", SectionType.SUPPORT_GROUPS),
+    ("Can dravelin myasthenic palsy syndrome be passed on if I meet with people with dravelin myasthenic palsy "
+     "syndrome?", SectionType.SUPPORT_GROUPS),
+    # A severity, not a suspicion; knock-on effects of no named condition.
+    ("what treatment is needed if dravelin myasthenic palsy syndrome is considered severe?",
+     SectionType.EXAMS_AND_TESTS),
+    ("what knock on effect does a missed dose have?", SectionType.COMPLICATIONS),
     # A result told about something else; checking for something unnamed.
     ("my flu test came back negative, can I still have the flu?", SectionType.EXAMS_AND_TESTS),
+    ("should I be checking for mold in my house?", SectionType.EXAMS_AND_TESTS),
     # Talking with someone about it, not someone who has it.
     ("can I talk with someone at the clinic about dravelin myasthenic palsy syndrome?", SectionType.SUPPORT_GROUPS),
 ])
@@ -277,3 +293,23 @@ def test_a_name_written_with_accents_is_the_name_without_them() -> None:
     understood = understand("Sj\u00f6gren syndrome support", names)
     assert understood.qtype is SectionType.SUPPORT_GROUPS
     assert names_as_x("Sj\u00f6gren syndrome support", understood.focus) == "X support"
+
+
+@pytest.mark.parametrize("text", [
+    "can dravelin myasthenic palsy syndrome cause breathing failure?",
+    "can dravelin myasthenic palsy syndrome cause respiratory failure?",  # what it causes is a name too
+    "does dravelin myasthenic palsy syndrome ever lead to falls?",
+])
+def test_what_a_named_condition_causes_reads_first_as_its_complications_but_less_surely(text: str) -> None:
+    """Not a phrasing: the cue lists' types follow, and what it causes may be a name whose causes answer too."""
+    understood = understand(text, NAMES)
+    assert understood.qtype is SectionType.COMPLICATIONS
+    assert understood.type_cued and not understood.type_phrased
+
+
+@pytest.mark.parametrize("text", [
+    "can stress cause dravelin myasthenic palsy syndrome?",  # what causes it
+    "I have dravelin myasthenic palsy syndrome and a rash, could dravelin myasthenic palsy syndrome cause it?",
+])
+def test_what_causes_a_named_condition_is_not_its_complications(text: str) -> None:
+    assert understand(text, NAMES).qtype is not SectionType.COMPLICATIONS

@@ -34,7 +34,16 @@ from healthqa.retrieve import derived
 from healthqa.retrieve.encoder import Encoder, default_encoder, english_words
 from healthqa.retrieve.phrases import PhraseCounter, phrase_counter
 from healthqa.store.base import Store
-from healthqa.understand import FocusMatch, NameIndex, Understanding, condition_type, names_as_x, normalise, understand
+from healthqa.understand import (
+    FocusMatch,
+    NameIndex,
+    Understanding,
+    condition_type,
+    effect_asked,
+    names_as_x,
+    normalise,
+    understand,
+)
 
 log = logging.getLogger("healthqa.answer")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\"'])")
@@ -186,7 +195,8 @@ class Answerer:
             understood = self.template_types.read(understood)
         # A condition's complications are a medicine's side effects: "what are the risks of metformin?", "will
         # metformin affect my liver in the long run?" are read in words of living with a condition.
-        if understood.type_phrased and understood.qtype is SectionType.COMPLICATIONS and self._asked_of_a_medicine(
+        if understood.qtype is SectionType.COMPLICATIONS and (understood.type_phrased or _asks_complications(
+                names_as_x(understood.concise or understood.text, understood.focus))) and self._asked_of_a_medicine(
                 understood):
             side_effects = SectionType.SIDE_EFFECTS
             understood = dataclasses.replace(understood, qtype=side_effects, qtypes=[
@@ -203,8 +213,8 @@ class Answerer:
             return False
         conditions = [match for match in understood.focus if match not in medicines]
         asked = understood.concise or understood.text
-        of_medicine = condition_type(names_as_x(asked, medicines)) is SectionType.COMPLICATIONS
-        of_condition = bool(conditions) and condition_type(names_as_x(asked, conditions)) is SectionType.COMPLICATIONS
+        of_medicine = _asks_complications(names_as_x(asked, medicines))
+        of_condition = bool(conditions) and _asks_complications(names_as_x(asked, conditions))
         return of_medicine and (not of_condition or understood.focus[0] in medicines)
 
     def _is_medicine(self, match: FocusMatch) -> bool:
@@ -425,6 +435,11 @@ class _AnswerCache:
     def __len__(self) -> int:
         with self._lock:
             return len(self._answers)
+
+
+def _asks_complications(names_x: str) -> bool:
+    """Whether ``names_x`` asks in words of a condition's complications what the name written as X brings."""
+    return condition_type(names_x) is SectionType.COMPLICATIONS or effect_asked(names_x)
 
 
 def _answer_type(structured: list[StructuredItem], understood: Understanding) -> bool:

@@ -20,8 +20,8 @@ from healthqa.understand._words import STOPWORDS, american_spelling, content_wor
 
 __all__ = [
     "LEARNED_TYPES", "STOPWORDS", "FocusMatch", "NameIndex", "Understanding", "classify", "condense", "condition_type",
-    "content_words", "cue_tokens", "emergency_cue", "emergency_kind", "medicine_type", "names_as_x", "normalise",
-    "question_types", "type_cue", "type_evidence", "understand",
+    "content_words", "cue_tokens", "effect_asked", "emergency_cue", "emergency_kind", "medicine_type", "names_as_x",
+    "normalise", "question_types", "type_cue", "type_evidence", "understand",
 ]
 
 _SENTENCE_END = re.compile(r"(?<=[.?!])\s+|\n+")
@@ -250,24 +250,43 @@ _TEST_NAMES = (r"(emg|electromyography|electromyogram|mri|ct scan|cat scan|pet s
                r"blood tests?|blood ?work|scans?|tests?|(nerve conduction|conduction|electrodiagnostic|"
                r"nerve stimulation|sleep|swallow(ing)?|imaging) (stud(y|ies)|tests?)|repetitive nerve stimulation|"
                r"antibody tests?|spinal tap|lumbar puncture|eeg|ecg|ekg)")
+# A gathering place asked for ("is there a helpline", "which associations", "looking for online forum"), not told
+# about ("some forums say", "I called a hotline").
+_PLACES = r"associations?|charit(y|ies)|forums?|message boards?|online groups?|online communit(y|ies)"
+_LINES = r"help ?lines?|hotlines?"
+
+
+def _asked_for(places: str) -> str:
+    """A pattern for a gathering place of ``places`` asked for: "is there a(n) ...", "which ...s", "looking for ..."."""
+    kinds = r"(patient|family|national|local|online|support|rare disease|rare diseases) "
+    return (rf"(((is|are) there (an? |any |some )?|(looking for|find|join|recommend|know of|suggest|any good) "
+            rf"(an? |any |some )?)({kinds})?({places})|(which|what) ({kinds})?(associations|charities|forums|"
+            r"message boards|helplines|hotlines))")
+
+
 _CONDITION_CUES: list[tuple[SectionType, re.Pattern[str]]] = [
     (SectionType.SUPPORT_GROUPS, re.compile(
         r"\b(who|whom|where) (can|could|should|do) (i|we|my family|our family|they) (contact|call|turn to|reach|"
         r"talk to)\b|\bgroups? (for|of) (families|parents|people|patients|caregivers|carers|those|spouses|"
         r"partners|husbands|wives|siblings|brothers and sisters|grandparents)\b|"
-        r"\b(connect|talk|meet|get in touch|be in touch|keep in touch) (with|to) (other|others)\b(?! (doctors?|"
+        r"\b(connect|talk|meet|get in touch|be in touch|keep in touch) with (other|others)\b(?! (doctors?|"
         r"specialists?|physicians?|neurologists?|nurses?|providers?)\b)|"
-        # Where those with it gather, asked of a named condition (X anywhere in the question): an association, a
-        # charity, a helpline, a forum ("is there association who help families ...", "facebook group X"); not
-        # an association between things, a forum where something was read, a crisis line.
-        r"^(?=.*\b(?-i:X)\b).*?(?<!on )(?<!in )\b(an?|any|which|what|some|there) ((patient|family|national|local|"
-        r"online|support) )?(associations?|charit(y|ies)|help ?lines?|hotlines?|forums?|message boards?)\b"
-        r"(?! (between|of|with)\b)(?! (for|about) (poison|suicide|suicidal|crisis|overdoses?)\b)|"
-        r"^(?=.*\b(?-i:X)\b).*?\b(facebook|online|internet|whatsapp|reddit) (groups?|forums?|communit(y|ies)|"
-        r"chats?|pages?)\b|"
-        # Someone else who has it: "how can I connect with someone else who has X?" (X: a recognised name).
-        r"\b(connect|talk|meet|get in touch|be in touch|keep in touch|chat) with (someone|somebody|anyone|anybody|"
-        r"people) (else )?(who (has|have|had|is living with|lives with|live with)|with|living with) (?-i:X)\b|"
+        r"\btalk to (other|fellow) (people|patients|families|parents|teens|kids|children|caregivers|carers|"
+        r"sufferers|spouses|mums|moms|dads) (who|whose|with|living|dealing|affected)\b|"
+        # Where those with it gather, asked for with a named condition in the same sentence, after or before: "is
+        # there a helpline I can phone about X?", "which associations can I refer an X patient to?", "looking for
+        # online forum X families", "my father has X, is there association who help families like us?"; not what
+        # association there is between things, nor a forum or a hotline told about.
+        rf"\b{_asked_for(_PLACES + '|' + _LINES)}\b(?! (between|of|with|to)\b)(?! (for|about) (poison|suicide|"
+        r"suicidal|crisis|overdoses?)\b)(?=[^.?!]*\b(?-i:X)\b)|"
+        # (A line asked for after the name may be poison control's: "my toddler swallowed some X, is there a hotline?")
+        rf"\b(?-i:X)\b[^.?!]{{0,120}}?\b{_asked_for(_PLACES)}\b(?! (between|of|with|to)\b)|"
+        r"\b(facebook|whatsapp|reddit) (groups?|pages?|communit(y|ies)|chats?)\b(?=[^.?!]*\b(?-i:X)\b)|"
+        r"\b(?-i:X)\b[^.?!]{0,60}?\b(facebook|whatsapp|reddit) (groups?|pages?|communit(y|ies)|chats?)\b|"
+        # Someone else who has it: "how can I connect with someone else who has X?" (X: a recognised name; not
+        # being near someone who has it).
+        r"\b(connect|talk|chat|get in touch) with (someone|somebody|anyone|anybody|people) (else )?(who (has|have|"
+        r"had|is living with|lives with|live with)|living with) (?-i:X)\b|"
         # Where people with it meet: "where can people with X connect online?" (X: a recognised name).
         r"\bwhere (can|could|do|does) (people|patients|families|parents|those|others) (with|who have) (?-i:X) "
         r"(connect|meet|talk|get together|find each other|find others)( with (each other|one another|others))?"
@@ -323,10 +342,6 @@ _CONDITION_CUES: list[tuple[SectionType, re.Pattern[str]]] = [
         r"result in|damage) (?!([\w'-]+ ){0,3}?(life expectancy|lifespan|life span|survival|mortality|how long)\b)"
         r"([\w'-]+ ){0,6}?(later( on| in life)?|in the long run|over time|down the road|"
         r"in (the )?future|as (i|you|he|she|they|we) get older)\b|"
-        # What a named condition causes when what it causes is no name ("can X cause breathing failure?"; "can X
-        # cause Y?" with Y named asks Y's causes as much); of a medicine, its side effects (Answerer.understand).
-        r"\b(can|could|does|do|will|might|may) (?-i:X) (ever |also |sometimes )?(cause|lead to|result in|trigger|"
-        r"bring on) (?!(it|this|that|them|me|him|her|us)\b)(?![^.?!]*\b(?-i:X)\b)|"
         # What develops alongside it, and the risks it brings.
         r"\bwhat (other |else |more |related |secondary )?(problems|health problems|issues|health issues|conditions|"
         r"diseases|illnesses|disorders) (tend to |can |could |may |might |often |usually |commonly |typically )?"
@@ -338,7 +353,8 @@ _CONDITION_CUES: list[tuple[SectionType, re.Pattern[str]]] = [
         rf"(having )?(?-i:X){_ASKED_ENDS}|"
         # Effects that follow from it: "what knock-on effects does X have?" (of a medicine: its side effects, see
         # Answerer.understand).
-        r"\b(knock-on|knock on|ripple|domino) effects?\b|"
+        r"\b(knock-on|knock on|ripple|domino) effects?\b(?=[^.?!]*\b(?-i:X)\b)|"
+        r"\b(?-i:X)\b[^.?!]{0,80}?\b(knock-on|knock on|ripple|domino) effects?\b|"
         # Its consequences: "what are the health consequences of X?".
         r"(?<!causes and )(?<!symptoms and )(?<!legal )(?<!financial )(?<!social )\b(health |long[- ]term |possible |"
         rf"serious |medical )?consequences of (having )?(?-i:X){_ASKED_ENDS}|"
@@ -359,12 +375,12 @@ _CONDITION_CUES: list[tuple[SectionType, re.Pattern[str]]] = [
         # Checking for it; a result that leaves it open; what is done to find it (X: a recognised name).
         r"\b(checking|testing|screening|tested|checked|screened|check|screen) for (this |that )?(?-i:X)\b|"
         r"\b(came back|comes back|come back|was|were|is|are) (negative|positive|normal|abnormal|borderline)\b"
-        r"[^.?!]*?\b(can|could|do|does|might|may) (i|he|she|they|you|we|my \w+) (still )?(have|has) (?-i:X)\b|"
+        r"[^.?!]{0,150}?\b(can|could|do|does|might|may) (i|he|she|they|you|we|my \w+) (still )?(have|has) (?-i:X)\b|"
         r"\b(examinations?|exams?|tests?|scans?|checks?) ([\w']+ ){0,6}?(to|that|which) (find|detect|diagnose|"
         r"confirm|check for|look for|show|identify) (?-i:X)\b|"
         # What is checked when it is suspected: "which antibodies are checked when X is suspected?".
-        r"\b(checked|tested|looked for|measured|ordered|done|run|performed|needed) (when|if) (?-i:X) is (suspected|"
-        r"considered)\b|"
+        r"\b(checked|tested|looked for|measured|ordered|done|run|performed|needed) (when|if) (?-i:X) is "
+        r"suspected\b|"
         # How they can be sure someone has it (X: a recognised name).
         r"\bhow (can|do|would|will|could) (they|doctors?|the doctors?|my doctor) (be (sure|certain)|"
         r"know( for sure| for certain)?|tell( for sure| for certain)?|confirm)( that)? (i|he|she|they|you|we|my \w+|"
@@ -380,6 +396,20 @@ _CONDITION_CUES: list[tuple[SectionType, re.Pattern[str]]] = [
         r"was|were) (not treated|untreated|left untreated)\b|\bif (it is |it's )?left untreated\b",
         re.IGNORECASE)),
 ]
+
+
+# What a named thing brings about, asked of it: "can X cause choking?", "does X lead to falls?" (X: a recognised
+# name). Read as its complications (a medicine's side effects: Answerer.understand), but less surely than a phrasing:
+# what it causes may be a name whose own causes answer as well ("does X cause dry mouth?": a passage about X that
+# names dry mouth, or dry mouth's causes naming X), so the cue lists' types follow it and a passage of a near type
+# that holds what is asked may still come first (BENCHMARKS.md, issue 16, session 22).
+_EFFECT_ASKED = re.compile(r"\b(can|could|does|do|will|might|may) (?-i:X) (ever |also |sometimes )?(cause|lead to|"
+                           r"result in|trigger|bring on) (?!(it|this|that|them|me|him|her|us)\b)", re.IGNORECASE)
+
+
+def effect_asked(names_x: str) -> bool:
+    """Whether ``names_x`` (a question with its recognised names written as "X") asks what a named thing causes."""
+    return _EFFECT_ASKED.search(names_x) is not None
 
 
 def condition_type(asked: str) -> SectionType | None:
@@ -464,6 +494,8 @@ def understand(text: str, names: NameIndex) -> Understanding:
     asked, cued = type_evidence(concise, questions)
     phrased = _phrased_type(asked, cued, names_as_x(asked, focus))
     qtypes = _question_types(asked, cued, phrased)
+    if phrased is None and effect_asked(names_as_x(asked, focus)):
+        qtypes = [SectionType.COMPLICATIONS, *(kind for kind in qtypes if kind is not SectionType.COMPLICATIONS)]
     cue = emergency_cue(text)
     return Understanding(
         text=text,
