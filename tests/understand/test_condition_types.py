@@ -146,6 +146,10 @@ NAMES = NameIndex([(1, "dravelin myasthenic palsy syndrome", "title"),
     ("what is done if dravelin myasthenic palsy syndrome is suspected?", SectionType.EXAMS_AND_TESTS),
     ("what knock-on effects does dravelin myasthenic palsy syndrome have on the body?", SectionType.COMPLICATIONS),
     ("are there ripple effects of dravelin myasthenic palsy syndrome?", SectionType.COMPLICATIONS),
+    # What arises from it (batch 19: the symptoms passage held "arise" and came first).
+    ("What complications can arise from dravelin myasthenic palsy syndrome?", SectionType.COMPLICATIONS),
+    ("just diagnosed with dravelin myasthenic palsy syndrome, is there anyone i can talk to who has it too",
+     SectionType.SUPPORT_GROUPS),
     # What develops alongside it; the risks it brings.
     ("what other conditions tend to develop alongside dravelin myasthenic palsy syndrome?",
      SectionType.COMPLICATIONS),
@@ -241,6 +245,8 @@ def test_a_phrasing_held_in_a_name_still_reads() -> None:
     ("Is it safe to be in touch with someone who has dravelin myasthenic palsy syndrome?", SectionType.SUPPORT_GROUPS),
     ("Can dravelin myasthenic palsy syndrome be passed on if I meet with people with dravelin myasthenic palsy "
      "syndrome?", SectionType.SUPPORT_GROUPS),
+    ("is there anyone I can talk to who has experience with dravelin myasthenic palsy syndrome insurance?",
+     SectionType.SUPPORT_GROUPS),
     # A severity, not a suspicion; knock-on effects of no named condition.
     ("what treatment is needed if dravelin myasthenic palsy syndrome is considered severe?",
      SectionType.EXAMS_AND_TESTS),
@@ -299,6 +305,7 @@ def test_a_name_written_with_accents_is_the_name_without_them() -> None:
     "can dravelin myasthenic palsy syndrome cause breathing failure?",
     "can dravelin myasthenic palsy syndrome cause respiratory failure?",  # what it causes is a name too
     "does dravelin myasthenic palsy syndrome ever lead to falls?",
+    "does dravelin myasthenic palsy syndrome increase the risk of falls?",
 ])
 def test_what_a_named_condition_causes_reads_first_as_its_complications_but_less_surely(text: str) -> None:
     """Not a phrasing: the cue lists' types follow, and what it causes may be a name whose causes answer too."""

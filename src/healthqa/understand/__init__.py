@@ -283,6 +283,9 @@ _CONDITION_CUES: list[tuple[SectionType, re.Pattern[str]]] = [
         rf"\b(?-i:X)\b[^.?!]{{0,120}}?\b{_asked_for(_PLACES)}\b(?! (between|of|with|to)\b)|"
         r"\b(facebook|whatsapp|reddit) (groups?|pages?|communit(y|ies)|chats?)\b(?=[^.?!]*\b(?-i:X)\b)|"
         r"\b(?-i:X)\b[^.?!]{0,60}?\b(facebook|whatsapp|reddit) (groups?|pages?|communit(y|ies)|chats?)\b|"
+        # Someone who has it too to talk to: "is there anyone I can talk to who has X too?" (X, or "it" after it).
+        r"\b(anyone|anybody|someone|somebody|people) (i|we) (can|could) (talk|speak|chat) (to|with) who (has|have) "
+        r"((?-i:X)|it)\b|"
         # Someone else who has it: "how can I connect with someone else who has X?" (X: a recognised name; not
         # being near someone who has it).
         r"\b(connect|talk|chat|get in touch) with (someone|somebody|anyone|anybody|people) (else )?(who (has|have|"
@@ -342,6 +345,10 @@ _CONDITION_CUES: list[tuple[SectionType, re.Pattern[str]]] = [
         r"result in|damage) (?!([\w'-]+ ){0,3}?(life expectancy|lifespan|life span|survival|mortality|how long)\b)"
         r"([\w'-]+ ){0,6}?(later( on| in life)?|in the long run|over time|down the road|"
         r"in (the )?future|as (i|you|he|she|they|we) get older)\b|"
+        # What arises from it: "what complications can arise from X?" (the symptoms passage holds "arise").
+        r"\bwhat (other |serious |possible |potential |long[- ]term |further )?(complications|problems|health problems|"
+        r"issues|health issues) ((can|could|may|might|will|do|does|often|usually) )?(arise|develop|occur|result|stem|"
+        r"follow) (from|with|in|because of|due to) (having )?(?-i:X)\b|"
         # What develops alongside it, and the risks it brings.
         r"\bwhat (other |else |more |related |secondary )?(problems|health problems|issues|health issues|conditions|"
         r"diseases|illnesses|disorders) (tend to |can |could |may |might |often |usually |commonly |typically )?"
@@ -404,7 +411,8 @@ _CONDITION_CUES: list[tuple[SectionType, re.Pattern[str]]] = [
 # names dry mouth, or dry mouth's causes naming X), so the cue lists' types follow it and a passage of a near type
 # that holds what is asked may still come first (BENCHMARKS.md, issue 16, session 22).
 _EFFECT_ASKED = re.compile(r"\b(can|could|does|do|will|might|may) (?-i:X) (ever |also |sometimes )?(cause|lead to|"
-                           r"result in|trigger|bring on) (?!(it|this|that|them|me|him|her|us)\b)", re.IGNORECASE)
+                           r"result in|trigger|bring on|(raise|increase|heighten) (the |my |his |her |their |your )?"
+                           r"(risk|chance|odds)s? of) (?!(it|this|that|them|me|him|her|us)\b)", re.IGNORECASE)
 
 
 def effect_asked(names_x: str) -> bool:
