@@ -49,6 +49,7 @@ from healthqa.errors import StoreError
 # pg_advisory locks are per database; these differ from the knowledge base's, which may share the database.
 WRITER_LOCK = 0x6871636F6D6D756E  # "hqcommun"
 MIGRATION_LOCK = WRITER_LOCK + 1
+MIGRATION_TIMEOUT_MS = 60_000  # each statement of the schema's creation, whatever a request's timeout
 # A pending scrub (its vacuum left dead rows, failed, or met a concurrent one) is tried again this often.
 SCRUB_RETRY_SECONDS = 30.0
 # How long one try waits for snapshots older than the deletion to end before it puts the vacuum off.
@@ -289,6 +290,10 @@ class PostgresDatabase:
 
     def _migrate(self) -> None:
         with self._pool.connection() as connection, connection.transaction():
+            # The schema is made once, by the first host to start, while others wait for the lock: a request's
+            # statement timeout would fail a start on a loaded server, so the migration has its own.
+            timeout = max(self._statement_timeout_ms, MIGRATION_TIMEOUT_MS)
+            connection.execute(f"SET LOCAL statement_timeout = {timeout}".encode())
             connection.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
             connection.execute("CREATE TABLE IF NOT EXISTS community_schema_version (version INTEGER NOT NULL)")
             row = connection.execute("SELECT max(version) FROM community_schema_version").fetchone()
