@@ -247,6 +247,13 @@ def test_a_phrasing_held_in_a_name_still_reads() -> None:
      "syndrome?", SectionType.SUPPORT_GROUPS),
     ("is there anyone I can talk to who has experience with dravelin myasthenic palsy syndrome insurance?",
      SectionType.SUPPORT_GROUPS),
+    # A forum mentioned, not asked for; being near someone who has it (contagion); what a treatment brings.
+    ("I have dravelin myasthenic palsy syndrome and find forums confusing, what should I eat?",
+     SectionType.SUPPORT_GROUPS),
+    ("is it safe to chat with someone who has dravelin myasthenic palsy syndrome?", SectionType.SUPPORT_GROUPS),
+    ("can I talk to other people with dravelin myasthenic palsy syndrome without getting sick?",
+     SectionType.SUPPORT_GROUPS),
+    ("what problems can arise from dravelin myasthenic palsy syndrome medication?", SectionType.COMPLICATIONS),
     # A severity, not a suspicion; knock-on effects of no named condition.
     ("what treatment is needed if dravelin myasthenic palsy syndrome is considered severe?",
      SectionType.EXAMS_AND_TESTS),
@@ -305,18 +312,18 @@ def test_a_name_written_with_accents_is_the_name_without_them() -> None:
     "can dravelin myasthenic palsy syndrome cause breathing failure?",
     "can dravelin myasthenic palsy syndrome cause respiratory failure?",  # what it causes is a name too
     "does dravelin myasthenic palsy syndrome ever lead to falls?",
-    "does dravelin myasthenic palsy syndrome increase the risk of falls?",
 ])
 def test_what_a_named_condition_causes_reads_first_as_its_complications_but_less_surely(text: str) -> None:
     """Not a phrasing: the cue lists' types follow, and what it causes may be a name whose causes answer too."""
     understood = understand(text, NAMES)
-    assert understood.qtype is SectionType.COMPLICATIONS
-    assert understood.type_cued and not understood.type_phrased
+    assert (understood.qtype, understood.type_phrased) == (SectionType.COMPLICATIONS, False)
 
 
 @pytest.mark.parametrize("text", [
-    "can stress cause dravelin myasthenic palsy syndrome?",  # what causes it
+    "can stress cause dravelin myasthenic palsy syndrome?",  # what causes it (a guard: "stress" is no name here)
     "I have dravelin myasthenic palsy syndrome and a rash, could dravelin myasthenic palsy syndrome cause it?",
+    # A risk it raises asks the other condition's risk factors as much ("does diabetes increase the risk of stroke?").
+    "does dravelin myasthenic palsy syndrome increase the risk of respiratory failure?",
 ])
 def test_what_causes_a_named_condition_is_not_its_complications(text: str) -> None:
     assert understand(text, NAMES).qtype is not SectionType.COMPLICATIONS

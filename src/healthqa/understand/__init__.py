@@ -250,6 +250,8 @@ _TEST_NAMES = (r"(emg|electromyography|electromyogram|mri|ct scan|cat scan|pet s
                r"blood tests?|blood ?work|scans?|tests?|(nerve conduction|conduction|electrodiagnostic|"
                r"nerve stimulation|sleep|swallow(ing)?|imaging) (stud(y|ies)|tests?)|repetitive nerve stimulation|"
                r"antibody tests?|spinal tap|lumbar puncture|eeg|ecg|ekg)")
+# Not whether it can be caught from them: "can I talk to other people with the flu without getting sick?".
+_NOT_CATCHING = r"(?![^.?!]{0,200}\b(catch|caught|contagious|infect\w*|get(ting)? sick|spread)\b)"
 # A gathering place asked for ("is there a helpline", "which associations", "looking for online forum"), not told
 # about ("some forums say", "I called a hotline").
 _PLACES = r"associations?|charit(y|ies)|forums?|message boards?|online groups?|online communit(y|ies)"
@@ -259,7 +261,8 @@ _LINES = r"help ?lines?|hotlines?"
 def _asked_for(places: str) -> str:
     """A pattern for a gathering place of ``places`` asked for: "is there a(n) ...", "which ...s", "looking for ..."."""
     kinds = r"(patient|family|national|local|online|support|rare disease|rare diseases) "
-    return (rf"(((is|are) there (an? |any |some )?|(looking for|find|join|recommend|know of|suggest|any good) "
+    return (rf"(((is|are) there (an? |any |some )?|(looking for|look for|join|recommend|know of|know any|suggest|"
+            rf"any good|(where|how) (can|could|do|to) (i |we )?find) "
             rf"(an? |any |some )?)({kinds})?({places})|(which|what) ({kinds})?(associations|charities|forums|"
             r"message boards|helplines|hotlines))")
 
@@ -271,25 +274,25 @@ _CONDITION_CUES: list[tuple[SectionType, re.Pattern[str]]] = [
         r"partners|husbands|wives|siblings|brothers and sisters|grandparents)\b|"
         r"\b(connect|talk|meet|get in touch|be in touch|keep in touch) with (other|others)\b(?! (doctors?|"
         r"specialists?|physicians?|neurologists?|nurses?|providers?)\b)|"
-        r"\btalk to (other|fellow) (people|patients|families|parents|teens|kids|children|caregivers|carers|"
-        r"sufferers|spouses|mums|moms|dads) (who|whose|with|living|dealing|affected)\b|"
+        rf"\btalk to (other|fellow) (people|patients|families|parents|teens|kids|children|caregivers|carers|"
+        rf"sufferers|spouses|mums|moms|dads) (who|whose|with|living|dealing|affected)\b{_NOT_CATCHING}|"
         # Where those with it gather, asked for with a named condition in the same sentence, after or before: "is
         # there a helpline I can phone about X?", "which associations can I refer an X patient to?", "looking for
         # online forum X families", "my father has X, is there association who help families like us?"; not what
         # association there is between things, nor a forum or a hotline told about.
         rf"\b{_asked_for(_PLACES + '|' + _LINES)}\b(?! (between|of|with|to)\b)(?! (for|about) (poison|suicide|"
-        r"suicidal|crisis|overdoses?)\b)(?=[^.?!]*\b(?-i:X)\b)|"
+        r"suicidal|crisis|overdoses?)\b)(?=[^.?!]{0,200}\b(?-i:X)\b)|"
         # (A line asked for after the name may be poison control's: "my toddler swallowed some X, is there a hotline?")
         rf"\b(?-i:X)\b[^.?!]{{0,120}}?\b{_asked_for(_PLACES)}\b(?! (between|of|with|to)\b)|"
-        r"\b(facebook|whatsapp|reddit) (groups?|pages?|communit(y|ies)|chats?)\b(?=[^.?!]*\b(?-i:X)\b)|"
+        r"\b(facebook|whatsapp|reddit) (groups?|pages?|communit(y|ies)|chats?)\b(?=[^.?!]{0,200}\b(?-i:X)\b)|"
         r"\b(?-i:X)\b[^.?!]{0,60}?\b(facebook|whatsapp|reddit) (groups?|pages?|communit(y|ies)|chats?)\b|"
         # Someone who has it too to talk to: "is there anyone I can talk to who has X too?" (X, or "it" after it).
         r"\b(anyone|anybody|someone|somebody|people) (i|we) (can|could) (talk|speak|chat) (to|with) who (has|have) "
         r"((?-i:X)|it)\b|"
         # Someone else who has it: "how can I connect with someone else who has X?" (X: a recognised name; not
         # being near someone who has it).
-        r"\b(connect|talk|chat|get in touch) with (someone|somebody|anyone|anybody|people) (else )?(who (has|have|"
-        r"had|is living with|lives with|live with)|living with) (?-i:X)\b|"
+        r"(?<!safe to )\b(connect|talk|chat|get in touch) with (someone|somebody|anyone|anybody|people) (else )?(who "
+        rf"(has|have|had|is living with|lives with|live with)|living with) (?-i:X)\b{_NOT_CATCHING}|"
         # Where people with it meet: "where can people with X connect online?" (X: a recognised name).
         r"\bwhere (can|could|do|does) (people|patients|families|parents|those|others) (with|who have) (?-i:X) "
         r"(connect|meet|talk|get together|find each other|find others)( with (each other|one another|others))?"
@@ -304,7 +307,7 @@ _CONDITION_CUES: list[tuple[SectionType, re.Pattern[str]]] = [
         # A helpline for a condition, not poison control's, a crisis line or a maker's.
         r"(?<!poison )(?<!control )(?<!suicide )(?<!crisis )(?<!manufacturer's )(?<!company's )"
         r"\b(help ?lines?|hotlines?) (for|about)\b(?! (poison|suicide|suicidal|crisis|overdoses?)\b)|"
-        r"\bother (people|patients|families|parents) (with|who have|who has|dealing|living)\b|"
+        rf"\bother (people|patients|families|parents) (with|who have|who has|dealing|living)\b{_NOT_CATCHING}|"
         # Resources for those living with it: "what resources exist for families dealing with X?" (X: a recognised
         # name; not "resources for doctors", nor resources asked of no condition). "Resources" is itself a page's
         # name (MedlinePlus's directory of support groups), so with names as X it reads "what X exist for ...": X
@@ -348,7 +351,7 @@ _CONDITION_CUES: list[tuple[SectionType, re.Pattern[str]]] = [
         # What arises from it: "what complications can arise from X?" (the symptoms passage holds "arise").
         r"\bwhat (other |serious |possible |potential |long[- ]term |further )?(complications|problems|health problems|"
         r"issues|health issues) ((can|could|may|might|will|do|does|often|usually) )?(arise|develop|occur|result|stem|"
-        r"follow) (from|with|in|because of|due to) (having )?(?-i:X)\b|"
+        rf"follow) (from|with|in|because of|due to) (having )?(?-i:X){_ASKED_ENDS}|"
         # What develops alongside it, and the risks it brings.
         r"\bwhat (other |else |more |related |secondary )?(problems|health problems|issues|health issues|conditions|"
         r"diseases|illnesses|disorders) (tend to |can |could |may |might |often |usually |commonly |typically )?"
@@ -360,7 +363,7 @@ _CONDITION_CUES: list[tuple[SectionType, re.Pattern[str]]] = [
         rf"(having )?(?-i:X){_ASKED_ENDS}|"
         # Effects that follow from it: "what knock-on effects does X have?" (of a medicine: its side effects, see
         # Answerer.understand).
-        r"\b(knock-on|knock on|ripple|domino) effects?\b(?=[^.?!]*\b(?-i:X)\b)|"
+        r"\b(knock-on|knock on|ripple|domino) effects?\b(?=[^.?!]{0,200}\b(?-i:X)\b)|"
         r"\b(?-i:X)\b[^.?!]{0,80}?\b(knock-on|knock on|ripple|domino) effects?\b|"
         # Its consequences: "what are the health consequences of X?".
         r"(?<!causes and )(?<!symptoms and )(?<!legal )(?<!financial )(?<!social )\b(health |long[- ]term |possible |"
@@ -411,8 +414,7 @@ _CONDITION_CUES: list[tuple[SectionType, re.Pattern[str]]] = [
 # names dry mouth, or dry mouth's causes naming X), so the cue lists' types follow it and a passage of a near type
 # that holds what is asked may still come first (BENCHMARKS.md, issue 16, session 22).
 _EFFECT_ASKED = re.compile(r"\b(can|could|does|do|will|might|may) (?-i:X) (ever |also |sometimes )?(cause|lead to|"
-                           r"result in|trigger|bring on|(raise|increase|heighten) (the |my |his |her |their |your )?"
-                           r"(risk|chance|odds)s? of) (?!(it|this|that|them|me|him|her|us)\b)", re.IGNORECASE)
+                           r"result in|trigger|bring on) (?!(it|this|that|them|me|him|her|us)\b)", re.IGNORECASE)
 
 
 def effect_asked(names_x: str) -> bool:
