@@ -137,6 +137,8 @@ def test_question_types(text: str, expected: SectionType) -> None:
         ("She's not responding", "She's not responding"),
         ("I can\u2019t wake my son up", "can't wake my son up"),
         ("I think I am having a brain bleed", "I think I am having a brain bleed"),
+        ("my son is choking on a grape", "choking"),
+        ("my baby keeps choking, can reflux cause choking?", "choking"),
     ],
 )
 def test_emergencies_are_flagged(text: str, cue: str, names: NameIndex) -> None:
@@ -163,7 +165,8 @@ def test_emergencies_are_flagged(text: str, cue: str, names: NameIndex) -> None:
      "the rash does not fade after a week, is it eczema?", "I had a brain bleed two years ago, can I fly?",
      "He has collapsed vertebrae", "having a fit of coughing", "my son is fitting in well at school",
      "rash that won't go away when I use lotion", "How are severe burns treated?", "I can't wake him up for school",
-     "She is not responding well to the antidepressant"],
+     "She is not responding well to the antidepressant", "can LEMS cause choking?",
+     "how do I lower the risk of choking with myasthenia?", "does dysphagia lead to choking?"],
 )
 def test_ordinary_questions_are_not_emergencies(text: str) -> None:
     assert emergency_cue(text) == ""

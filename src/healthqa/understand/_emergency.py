@@ -44,7 +44,9 @@ _EMERGENCY = re.compile(
     r"(can'?t|cannot|could ?n[o']t|unable to|trouble|difficulty|hard to|struggling to|stopped) "
     rf"(catch(ing)? {_SOMEONE} )?breath\w*|"
     r"(not|isn'?t|isnt|wasn'?t|stopped|no longer) breathing(?! (well|properly|right|through|out of))|"
-    r"short(ness)? of breath|gasping|choking|"
+    # Choking now, not asked of a cause or a risk ("can LEMS cause choking?", "the risk of choking").
+    r"short(ness)? of breath|gasping|(?<!cause )(?<!causes )(?<!causing )(?<!risk of )(?<!lead to )(?<!leads to )"
+    r"(?<!prevent )(?<!avoid )choking|"
     r"(blue|purple|gr[ae]y) (lips|face|skin|fingers)|lips (are|turned|turning) blue|turn(ing|ed) blue|"
     # Heart: crushing pain, or chest pain with the signs that come with a heart attack.
     r"(crushing|severe|sudden|squeezing) (chest|heart) pain|chest pain (spread|radiat)\w*|"
