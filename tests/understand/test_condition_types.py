@@ -146,6 +146,14 @@ NAMES = NameIndex([(1, "dravelin myasthenic palsy syndrome", "title"),
     ("what is done if dravelin myasthenic palsy syndrome is suspected?", SectionType.EXAMS_AND_TESTS),
     ("what knock-on effects does dravelin myasthenic palsy syndrome have on the body?", SectionType.COMPLICATIONS),
     ("are there ripple effects of dravelin myasthenic palsy syndrome?", SectionType.COMPLICATIONS),
+    # Batch 20: a named test as part of confirming it, the workup for it, a charity asked for, problems arising.
+    ("Are nerve conduction studies part of confirming dravelin myasthenic palsy syndrome?",
+     SectionType.EXAMS_AND_TESTS),
+    ("What should I expect during the workup for suspected dravelin myasthenic palsy syndrome?",
+     SectionType.EXAMS_AND_TESTS),
+    ("Does any charity focus on dravelin myasthenic palsy syndrome or related disorders?", SectionType.SUPPORT_GROUPS),
+    ("Can autonomic problems like dry mouth or constipation arise from dravelin myasthenic palsy syndrome?",
+     SectionType.COMPLICATIONS),
     # What arises from it (batch 19: the symptoms passage held "arise" and came first).
     ("What complications can arise from dravelin myasthenic palsy syndrome?", SectionType.COMPLICATIONS),
     ("just diagnosed with dravelin myasthenic palsy syndrome, is there anyone i can talk to who has it too",
@@ -254,6 +262,10 @@ def test_a_phrasing_held_in_a_name_still_reads() -> None:
     ("can I talk to other people with dravelin myasthenic palsy syndrome without getting sick?",
      SectionType.SUPPORT_GROUPS),
     ("what problems can arise from dravelin myasthenic palsy syndrome medication?", SectionType.COMPLICATIONS),
+    # A study's part in research; a charity told about; problems arising from its treatment.
+    ("are these studies part of the research on dravelin myasthenic palsy syndrome?", SectionType.EXAMS_AND_TESTS),
+    ("my aunt does charity work for dravelin myasthenic palsy syndrome, is it inherited?", SectionType.SUPPORT_GROUPS),
+    ("can problems arise from dravelin myasthenic palsy syndrome treatment?", SectionType.COMPLICATIONS),
     # A severity, not a suspicion; knock-on effects of no named condition.
     ("what treatment is needed if dravelin myasthenic palsy syndrome is considered severe?",
      SectionType.EXAMS_AND_TESTS),

@@ -261,7 +261,8 @@ _LINES = r"help ?lines?|hotlines?"
 def _asked_for(places: str) -> str:
     """A pattern for a gathering place of ``places`` asked for: "is there a(n) ...", "which ...s", "looking for ..."."""
     kinds = r"(patient|family|national|local|online|support|rare disease|rare diseases) "
-    return (rf"(((is|are) there (an? |any |some )?|(looking for|look for|join|recommend|know of|know any|suggest|"
+    return (rf"(((is|are) there (an? |any |some )?|(does|do) (an? |any )|(looking for|look for|join|recommend|know of|"
+            rf"know any|suggest|"
             rf"any good|(where|how) (can|could|do|to) (i |we )?find) "
             rf"(an? |any |some )?)({kinds})?({places})|(which|what) ({kinds})?(associations|charities|forums|"
             r"message boards|helplines|hotlines))")
@@ -352,6 +353,8 @@ _CONDITION_CUES: list[tuple[SectionType, re.Pattern[str]]] = [
         r"\bwhat (other |serious |possible |potential |long[- ]term |further )?(complications|problems|health problems|"
         r"issues|health issues) ((can|could|may|might|will|do|does|often|usually) )?(arise|develop|occur|result|stem|"
         rf"follow) (from|with|in|because of|due to) (having )?(?-i:X){_ASKED_ENDS}|"
+        r"\b(problems|complications|issues|conditions|diseases|disorders)\b[^.?!]{0,80}?\b(arise|develop|result|"
+        rf"stem) from (having )?(?-i:X){_ASKED_ENDS}|"
         # What develops alongside it, and the risks it brings.
         r"\bwhat (other |else |more |related |secondary )?(problems|health problems|issues|health issues|conditions|"
         r"diseases|illnesses|disorders) (tend to |can |could |may |might |often |usually |commonly |typically )?"
@@ -388,6 +391,11 @@ _CONDITION_CUES: list[tuple[SectionType, re.Pattern[str]]] = [
         r"[^.?!]{0,150}?\b(can|could|do|does|might|may) (i|he|she|they|you|we|my \w+) (still )?(have|has) (?-i:X)\b|"
         r"\b(examinations?|exams?|tests?|scans?|checks?) ([\w']+ ){0,6}?(to|that|which) (find|detect|diagnose|"
         r"confirm|check for|look for|show|identify) (?-i:X)\b|"
+        # A named test as part of confirming it; the workup for it (batch 20: "are nerve conduction studies part of
+        # confirming X?", which the cue lists read as research; "the workup for suspected X").
+        rf"\b{_TEST_NAMES} (are |is )?(part of|used (in|for|to)|needed (for|to)) (confirm(ing)?|diagnos(e|ing)|"
+        r"detect(ing)?|test(ing)? for|check(ing)? for|rul(e|ing) out)\b|"
+        r"\b(work-?up|work up|diagnostic (work-?up|process|evaluation)) (for|of) (suspected |possible )?(?-i:X)\b|"
         # What is checked when it is suspected: "which antibodies are checked when X is suspected?".
         r"\b(checked|tested|looked for|measured|ordered|done|run|performed|needed) (when|if) (?-i:X) is "
         r"suspected\b|"
