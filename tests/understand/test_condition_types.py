@@ -154,6 +154,13 @@ NAMES = NameIndex([(1, "dravelin myasthenic palsy syndrome", "title"),
     ("Does any charity focus on dravelin myasthenic palsy syndrome or related disorders?", SectionType.SUPPORT_GROUPS),
     ("Can autonomic problems like dry mouth or constipation arise from dravelin myasthenic palsy syndrome?",
      SectionType.COMPLICATIONS),
+    # Batch 21: how they would find out, what is done when a doctor suspects it, networks for relatives.
+    ("My mother has weak legs; how would they find out if it is dravelin myasthenic palsy syndrome?",
+     SectionType.EXAMS_AND_TESTS),
+    ("What exams should I expect if my neurologist suspects dravelin myasthenic palsy syndrome?",
+     SectionType.EXAMS_AND_TESTS),
+    ("Are there caregiver networks or meetups for relatives of someone with dravelin myasthenic palsy syndrome?",
+     SectionType.SUPPORT_GROUPS),
     # What arises from it (batch 19: the symptoms passage held "arise" and came first).
     ("What complications can arise from dravelin myasthenic palsy syndrome?", SectionType.COMPLICATIONS),
     ("just diagnosed with dravelin myasthenic palsy syndrome, is there anyone i can talk to who has it too",
@@ -266,6 +273,10 @@ def test_a_phrasing_held_in_a_name_still_reads() -> None:
     ("are these studies part of the research on dravelin myasthenic palsy syndrome?", SectionType.EXAMS_AND_TESTS),
     ("my aunt does charity work for dravelin myasthenic palsy syndrome, is it inherited?", SectionType.SUPPORT_GROUPS),
     ("can problems arise from dravelin myasthenic palsy syndrome treatment?", SectionType.COMPLICATIONS),
+    # What a doctor suspects of a treatment; a network of nerves.
+    ("my doctor suspects dravelin myasthenic palsy syndrome medicine caused my rash, what should I do?",
+     SectionType.EXAMS_AND_TESTS),
+    ("is the network for nerves damaged in dravelin myasthenic palsy syndrome?", SectionType.SUPPORT_GROUPS),
     # A severity, not a suspicion; knock-on effects of no named condition.
     ("what treatment is needed if dravelin myasthenic palsy syndrome is considered severe?",
      SectionType.EXAMS_AND_TESTS),

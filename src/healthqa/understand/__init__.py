@@ -287,6 +287,9 @@ _CONDITION_CUES: list[tuple[SectionType, re.Pattern[str]]] = [
         rf"\b(?-i:X)\b[^.?!]{{0,120}}?\b{_asked_for(_PLACES)}\b(?! (between|of|with|to)\b)|"
         r"\b(facebook|whatsapp|reddit) (groups?|pages?|communit(y|ies)|chats?)\b(?=[^.?!]{0,200}\b(?-i:X)\b)|"
         r"\b(?-i:X)\b[^.?!]{0,60}?\b(facebook|whatsapp|reddit) (groups?|pages?|communit(y|ies)|chats?)\b|"
+        # Networks or meetups for those around someone with it (batch 21).
+        r"\b(networks?|meet-?ups?) ((or|and) [\w-]+ )?for (relatives|families|caregivers|carers|parents|spouses|"
+        r"people|patients)\b(?=[^.?!]{0,200}\b(?-i:X)\b)|"
         # Someone who has it too to talk to: "is there anyone I can talk to who has X too?" (X, or "it" after it).
         r"\b(anyone|anybody|someone|somebody|people) (i|we) (can|could) (talk|speak|chat) (to|with) who (has|have) "
         r"((?-i:X)|it)\b|"
@@ -391,6 +394,12 @@ _CONDITION_CUES: list[tuple[SectionType, re.Pattern[str]]] = [
         r"[^.?!]{0,150}?\b(can|could|do|does|might|may) (i|he|she|they|you|we|my \w+) (still )?(have|has) (?-i:X)\b|"
         r"\b(examinations?|exams?|tests?|scans?|checks?) ([\w']+ ){0,6}?(to|that|which) (find|detect|diagnose|"
         r"confirm|check for|look for|show|identify) (?-i:X)\b|"
+        # How they would find out whether it is X; what is done when a doctor suspects X (batch 21).
+        r"\b(find|figure|work) out (if|whether) (it is|it's|it was|i have|he has|she has|they have|(my|his|her) "
+        r"\w+ (is|has)) (?-i:X)\b|"
+        r"\b(if|when|because|since) (my |the |a |her |his |our )?(doctors?|neurologists?|physicians?|gp|specialists?) "
+        r"(suspects?|suspected|thinks?|thought) (it('s| is| might be| could be)? |(i|he|she|they) (might |could |may )?"
+        r"(have|has) )?(?-i:X)\b|"
         # A named test as part of confirming it; the workup for it (batch 20: "are nerve conduction studies part of
         # confirming X?", which the cue lists read as research; "the workup for suspected X").
         rf"\b{_TEST_NAMES} (are |is )?(part of|used (in|for|to)|needed (for|to)) (confirm(ing)?|diagnos(e|ing)|"
