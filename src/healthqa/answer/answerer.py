@@ -195,9 +195,8 @@ class Answerer:
             understood = self.template_types.read(understood)
         # A condition's complications are a medicine's side effects: "what are the risks of metformin?", "will
         # metformin affect my liver in the long run?" are read in words of living with a condition.
-        if understood.qtype is SectionType.COMPLICATIONS and (understood.type_phrased or _asks_complications(
-                names_as_x(understood.concise or understood.text, understood.focus))) and self._asked_of_a_medicine(
-                understood):
+        # (_asked_of_a_medicine reads the phrasing itself: a cue word's "complications of X" stays as it is.)
+        if understood.qtype is SectionType.COMPLICATIONS and self._asked_of_a_medicine(understood):
             side_effects = SectionType.SIDE_EFFECTS
             understood = dataclasses.replace(understood, qtype=side_effects, qtypes=[
                 side_effects, *(t for t in understood.qtypes if t not in (side_effects, SectionType.COMPLICATIONS))])

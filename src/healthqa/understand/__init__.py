@@ -519,9 +519,10 @@ def understand(text: str, names: NameIndex) -> Understanding:
     concise, questions = condense(american_spelling(text))
     focus = names.find(concise)
     asked, cued = type_evidence(concise, questions)
-    phrased = _phrased_type(asked, cued, names_as_x(asked, focus))
+    names_x = names_as_x(asked, focus)
+    phrased = _phrased_type(asked, cued, names_x)
     qtypes = _question_types(asked, cued, phrased)
-    if phrased is None and effect_asked(names_as_x(asked, focus)):
+    if phrased is None and effect_asked(names_x):
         qtypes = [SectionType.COMPLICATIONS, *(kind for kind in qtypes if kind is not SectionType.COMPLICATIONS)]
     cue = emergency_cue(text)
     return Understanding(
