@@ -1,6 +1,6 @@
 """Questions about living with a condition, in words the cue lists read otherwise or not at all: whom to contact
 (support groups), what else it brings (complications, not causes) and what happens without treatment (outlook,
-not symptoms); healthqa.understand._CONDITION_CUES."""
+not symptoms); healthqa.understand._phrasings._CONDITION_CUES."""
 
 from __future__ import annotations
 

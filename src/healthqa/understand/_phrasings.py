@@ -1,0 +1,291 @@
+"""Phrasings: how people ask about taking a medicine or living with a condition, read as a whole rather than by a
+single cue word (:func:`healthqa.understand.understand` puts the type they find first).
+
+They stand apart from the cue lists of ``healthqa.understand`` (``_TYPE_CUES``), whose findings the MEDIQA models
+read as features: a phrasing changes what ``ask`` reads without retraining them. Each phrasing was written for a
+wording that missed (BENCHMARKS.md, issue 16, sessions 19-23) and checked against every LiveQA and MEDIQA question
+text (``benchmarks/readings.py``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from healthqa.records import SectionType
+
+# The types of MedQuAD's drug, herb and supplement pages (SectionType lists them from "usage" on).
+_DRUG_TYPES = frozenset(list(SectionType)[list(SectionType).index(SectionType.USAGE):])
+_SOME_WORDS = r"(?:[\w'-]+ ){1,4}?"
+_MEDICINE_WORDS = r"(?:(?!to\b)[\w'-]+ ){1,4}?"
+# Questions about taking a medicine, read in the vocabulary of MedlinePlus's drug pages, which MedQuAD keeps as
+# "indication" ("Why is this medication prescribed?") and "precautions" ("What special precautions should I
+# follow?": the conditions, pregnancy and other medicines to tell the doctor about, which is also where the
+# project's training pairs send LiveQA's "contraindication" and "interaction" questions). "Why is X prescribed"
+# asks what X is for, not what causes it; "can I take X with high blood pressure" asks whether X is safe then.
+# These cues stand apart from _TYPE_CUES, whose findings the learned scorers read as features (a change there
+# means retraining them, see healthqa.mediqa.training.feature_fingerprint); where one fires its type comes first,
+# unless the cue lists already read a type of the drug pages ("can I take it with food": interactions).
+_MEDICINE_CUES: list[tuple[SectionType, re.Pattern[str]]] = [
+    (SectionType.INDICATION, re.compile(
+        # "Why is it recommended that ..." asks about how it is taken, not what for.
+        rf"\bwhy (is|are|was|were|would|do|does|did|has|have) {_SOME_WORDS}(been )?(prescribed|given|recommended)\b"
+        r"(?! (that|to)\b)|"
+        rf"\bwhat (is|are) {_SOME_WORDS}(used|prescribed|given|taken) for\b|"
+        rf"\b(is|are|was) {_SOME_WORDS}prescribed (for|to)\b|"
+        rf"\bwhat (does|do) {_SOME_WORDS}treat\b",
+        re.IGNORECASE)),
+    (SectionType.PRECAUTIONS, re.compile(
+        rf"\b(can|could|should|may|do|is it (safe|ok|okay|alright|all right)( for (me|you|him|her|them))? to) "
+        rf"(i |you |we |he |she |they |people |someone |a person |(my|his|her|our|their) [\w'-]+ )?(still )?"
+        # "Can I take care of ... with" takes no medicine.
+        rf"(take|use|be given|keep taking) (?!(care|off|out|part|place|time|over|advantage)\b)"
+        # "Should I take her to the doctor if ..." takes someone somewhere: no "to" among the medicine's words.
+        rf"{_MEDICINE_WORDS}(with|if|while|when|during|after|before|despite|even if|even though)\b|"
+        rf"\b(safe|ok|okay) to (take|use)\b|"
+        # "Is X safe during pregnancy?" (not "is swimming safe for people with epilepsy": no pregnancy, no taking).
+        r"\b(is|are) (?!(exercise|exercising|swimming|running|sex|travel\w*|flying|working|yoga|sports?|dieting)\b)"
+        rf"{_MEDICINE_WORDS}safe (to (take|use) )?(during|in|while|when) (my |a |the )?"
+        r"(pregnan\w*|breast-?feed\w*|nursing|lactat\w*)|"
+        # "Can I drink alcohol while taking X?": MedlinePlus's precautions say what to avoid while taking it.
+        r"\b(drink\w*|alcohol|beer|wine|liquor|eat\w*|smok\w*|driv\w*|breast-?feed\w*) (\w+ ){0,3}?"
+        r"(while|when|if) (i'?m |i am |you are |you'?re |still )?(taking|using|on (this|that|my|the) "
+        r"(medicine|medication|drug|pills?|tablets?))\b",
+        re.IGNORECASE)),
+    # MedlinePlus files how to take a medicine, and its dosage, as "usage" ("How should X be used and what is
+    # the dosage?"); not "how do I take care of", "take off", "take time".
+    (SectionType.USAGE, re.compile(
+        r"\bhow (do|should|can|must|would|to) (i |you |we |he |she |they |people |(my|his|her|our) [\w'-]+ )?"
+        r"(take|use|apply|inject|give)\b(?! (care|off|out|part|place|time|over|advantage|a break|a look)\b)|"
+        rf"\bhow (is|are|should|do you|should you) {_SOME_WORDS}(be )?(taken|used|applied|injected)\b|"
+        r"\bwhen (should|do|can|must) (i|you|we) (take|use)\b|\bwhat time of (the )?day\b",
+        re.IGNORECASE)),
+    (SectionType.STORAGE_AND_DISPOSAL, re.compile(
+        r"\b(how|where) (should|do|can|to|must|would) (i |you |we )?(store|dispose of|throw away)\b|"
+        rf"\bhow (should|do|can|must) {_SOME_WORDS}be (stored|disposed of|thrown away)\b|"
+        r"\b(dispose of|disposal of|throw away) (my |old |unused |expired |the |leftover )*"
+        r"(medicine|medication|drug|pill|tablet)s?\b",
+        re.IGNORECASE)),
+]
+
+
+def _first_cued(asked: str, cues: Sequence[tuple[SectionType, re.Pattern[str]]]) -> SectionType | None:
+    """The type of the cue written first in ``asked`` (ties: the earlier in ``cues``), or None."""
+    found = [(match.start(), rank, kind) for rank, (kind, pattern) in enumerate(cues)
+             if (match := pattern.search(asked))]
+    return min(found)[2] if found else None
+
+
+def medicine_type(asked: str) -> SectionType | None:
+    """The drug-page type a question about taking a medicine asks (see _MEDICINE_CUES), or None; where cues of
+    both types fire, the one written first decides."""
+    return _first_cued(asked, _MEDICINE_CUES)
+
+
+# What a person asks about living with a condition, in words the cue lists read otherwise or not at all: whom to
+# contact and where others with it meet (support groups: "who can I contact about X?", "groups for families",
+# "where can we find support", "other patients"), whether a test can show it (exams and tests), who gets it
+# ("can children get X?", which the cue lists read as inheritance), what else it brings ("what problems can X
+# cause?" asks its complications, not its causes), and what happens without treatment (its outlook, not its
+# symptoms). Like _MEDICINE_CUES they stand apart from _TYPE_CUES (whose findings the MEDIQA models read); where
+# one fires its type comes first.
+# Where a question about a named thing ends: "the dangers of X?", not "the dangers of X surgery".
+_ASKED_ENDS = r"(?=\s*([.?!]|$))"
+# Tests a person names, "study" only as part of a test's name ("nerve conduction study", not "a new study").
+_TEST_NAMES = (r"(emg|electromyography|electromyogram|mri|ct scan|cat scan|pet scan|x-?rays?|ultrasound|biopsy|"
+               r"blood tests?|blood ?work|scans?|tests?|(nerve conduction|conduction|electrodiagnostic|"
+               r"nerve stimulation|sleep|swallow(ing)?|imaging) (stud(y|ies)|tests?)|repetitive nerve stimulation|"
+               r"antibody tests?|spinal tap|lumbar puncture|eeg|ecg|ekg)")
+# Not whether it can be caught from them: "can I talk to other people with the flu without getting sick?".
+_NOT_CATCHING = r"(?![^.?!]{0,200}\b(catch|caught|contagious|infect\w*|get(ting)? sick|spread)\b)"
+# A gathering place asked for ("is there a helpline", "which associations", "looking for online forum"), not told
+# about ("some forums say", "I called a hotline").
+_PLACES = r"associations?|charit(y|ies)|forums?|message boards?|online groups?|online communit(y|ies)"
+_LINES = r"help ?lines?|hotlines?"
+
+
+def _asked_for(places: str) -> str:
+    """A pattern for a gathering place of ``places`` asked for: "is there a(n) ...", "which ...s", "looking for ..."."""
+    kinds = r"(patient|family|national|local|online|support|rare disease|rare diseases) "
+    return (rf"(((is|are) there (an? |any |some )?|(does|do) (an? |any )|(looking for|look for|join|recommend|know of|"
+            rf"know any|suggest|"
+            rf"any good|(where|how) (can|could|do|to) (i |we )?find) "
+            rf"(an? |any |some )?)({kinds})?({places})|(which|what) ({kinds})?(associations|charities|forums|"
+            r"message boards|helplines|hotlines))")
+
+
+_CONDITION_CUES: list[tuple[SectionType, re.Pattern[str]]] = [
+    (SectionType.SUPPORT_GROUPS, re.compile(
+        r"\b(who|whom|where) (can|could|should|do) (i|we|my family|our family|they) (contact|call|turn to|reach|"
+        r"talk to)\b|\bgroups? (for|of) (families|parents|people|patients|caregivers|carers|those|spouses|"
+        r"partners|husbands|wives|siblings|brothers and sisters|grandparents)\b|"
+        r"\b(connect|talk|meet|get in touch|be in touch|keep in touch) with (other|others)\b(?! (doctors?|"
+        r"specialists?|physicians?|neurologists?|nurses?|providers?)\b)|"
+        rf"\btalk to (other|fellow) (people|patients|families|parents|teens|kids|children|caregivers|carers|"
+        rf"sufferers|spouses|mums|moms|dads) (who|whose|with|living|dealing|affected)\b{_NOT_CATCHING}|"
+        # Where those with it gather, asked for with a named condition in the same sentence, after or before: "is
+        # there a helpline I can phone about X?", "which associations can I refer an X patient to?", "looking for
+        # online forum X families", "my father has X, is there association who help families like us?"; not what
+        # association there is between things, nor a forum or a hotline told about.
+        rf"\b{_asked_for(_PLACES + '|' + _LINES)}\b(?! (between|of|with|to)\b)(?! (for|about) (poison|suicide|"
+        r"suicidal|crisis|overdoses?)\b)(?=[^.?!]{0,200}\b(?-i:X)\b)|"
+        # (A line asked for after the name may be poison control's: "my toddler swallowed some X, is there a hotline?")
+        rf"\b(?-i:X)\b[^.?!]{{0,120}}?\b{_asked_for(_PLACES)}\b(?! (between|of|with|to)\b)|"
+        r"\b(facebook|whatsapp|reddit) (groups?|pages?|communit(y|ies)|chats?)\b(?=[^.?!]{0,200}\b(?-i:X)\b)|"
+        r"\b(?-i:X)\b[^.?!]{0,60}?\b(facebook|whatsapp|reddit) (groups?|pages?|communit(y|ies)|chats?)\b|"
+        # Networks or meetups for those around someone with it (batch 21).
+        r"\b(networks?|meet-?ups?) ((or|and) [\w-]+ )?for (relatives|families|caregivers|carers|parents|spouses|"
+        r"people|patients)\b(?=[^.?!]{0,200}\b(?-i:X)\b)|"
+        # Someone who has it too to talk to: "is there anyone I can talk to who has X too?" (X, or "it" after it).
+        r"\b(anyone|anybody|someone|somebody|people) (i|we) (can|could) (talk|speak|chat) (to|with) who (has|have) "
+        r"((?-i:X)|it)\b|"
+        # Someone else who has it: "how can I connect with someone else who has X?" (X: a recognised name; not
+        # being near someone who has it).
+        r"(?<!safe to )\b(connect|talk|chat|get in touch) with (someone|somebody|anyone|anybody|people) (else )?(who "
+        rf"(has|have|had|is living with|lives with|live with)|living with) (?-i:X)\b{_NOT_CATCHING}|"
+        # Where people with it meet: "where can people with X connect online?" (X: a recognised name).
+        r"\bwhere (can|could|do|does) (people|patients|families|parents|those|others) (with|who have) (?-i:X) "
+        r"(connect|meet|talk|get together|find each other|find others)( with (each other|one another|others))?"
+        r"( online| in person| locally| near me)?(?=\s*([.?!,]|$))|"
+        # Feeling alone with it, not being alone somewhere ("I am alone at home and my chest hurts") nor lonely
+        # in general ("I feel lonely and tired all the time, is it X?").
+        r"\b(i|we) (feel|felt) (so |very |all )?(alone|isolated|lonely) (with|since|after|because of|in)\b|"
+        r"\bpatient (groups?|organi[sz]ations?|advocacy|associations?|communit(y|ies))\b|"
+        # "an association for X", not "an association between X and cancer" (X: a recognised name).
+        r"\b(associations?|societ(y|ies)|networks?|communit(y|ies)) for (people with |patients with |those with |"
+        r"families with )?(?-i:X)(?=\s*([.?!,;]|$))|"
+        # A helpline for a condition, not poison control's, a crisis line or a maker's.
+        r"(?<!poison )(?<!control )(?<!suicide )(?<!crisis )(?<!manufacturer's )(?<!company's )"
+        r"\b(help ?lines?|hotlines?) (for|about)\b(?! (poison|suicide|suicidal|crisis|overdoses?)\b)|"
+        rf"\bother (people|patients|families|parents) (with|who have|who has|dealing|living)\b{_NOT_CATCHING}|"
+        # Resources for those living with it: "what resources exist for families dealing with X?" (X: a recognised
+        # name; not "resources for doctors", nor resources asked of no condition). "Resources" is itself a page's
+        # name (MedlinePlus's directory of support groups), so with names as X it reads "what X exist for ...": X
+        # stands for it only with such a verb ("the best X for people with X" is no resources question).
+        r"\b(resources (that )?(exist |are there |are available |available |there are )?|(?-i:X) (that )?(exist|"
+        r"are there|are available|available|there are) |(are|is) there (any )?(?-i:X) )(for|to help) (families|parents|"
+        r"people|patients|caregivers|carers|those|spouses|partners|relatives|kids|children)( of (people|patients|"
+        r"those|children|kids))? (dealing with|living with|coping with|affected by|who have|with|caring for) "
+        r"(?-i:X)\b|"
+        r"\b(find|get|seek|looking for|need) (help and support|support and help|emotional support|support)\b"
+        r"(?! (stockings?|hose|braces?|bras?|garments?|belts?|devices?))|"
+        r"\bmeet (other|others|fellow) ((people|patients|families|sufferers) )?(living with|with|who have|who has) "
+        r"(?-i:X)\b|"
+        r"\b(find|meet|contact|reach|join|know|connect with) (some |any )?(other|fellow) (patients|people|families|"
+        r"parents|sufferers)\b|\b(anyone|anybody|someone|somebody|organi[sz]ations?|associations?|groups?|"
+        r"charit(y|ies)|"
+        r"foundations?) (who|that|which) (supports?|helps?) (families|people|patients|parents|those|sufferers)\b|"
+        r"(?:^|(?<=[.?!] ))\W*who (supports?|helps?) (families|people|patients|parents|those|sufferers)\b|"
+        # A search engine's query, the name and the word: "LEMS support" (X: a recognised name, see names_as_x).
+        r"(?:^|(?<=[.?!] ))\W*(?-i:X) (patient |family )?support(?=\s*$|[.?!])",
+        re.IGNORECASE)),
+    (SectionType.COMPLICATIONS, re.compile(
+        r"\bwhat (other |else |more |further |additional |secondary |related |serious )?(problems|health problems|"
+        r"issues|conditions|diseases) "
+        r"(can|could|does|do|will|"
+        r"might|may) (?!(be|also)\b)([\w'-]+ ){1,5}?(cause|lead to|bring|result in)\b|"
+        r"\b(can|could|does|do|will|might|may) ([\w'-]+ ){1,5}?(lead to|cause) (other|more|further|any other) "
+        r"(problems|health problems|issues|conditions|diseases)\b|\bwhat (can|could|might|may|will) go wrong\b|"
+        # Asked of it ("could X cause complications?"), not what causes complications; long-term problems asked
+        # about, not a history told ("I have had long-term problems with ...").
+        r"\b(can|could|does|do|will|might|may) ([\w'-]+ ){1,5}?(cause|lead to|bring|result in) "
+        r"(any |other |more |further |serious |later )?complications\b|"
+        r"\b(what|which|any|are there) ([\w'-]+ ){0,3}?long[- ]term (health )?(problems|issues|consequences)\b|"
+        # What a named condition does later ("can X affect my breathing in the long run?"), and its dangers asked
+        # of it alone ("what are the dangers of X?", not "the risks of getting X").
+        r"\b(can|could|does|do|will|would|might|may) (?-i:X) (ever |eventually |also )?(cause|lead to|affect|bring|"
+        # (Not how long one lives: "does X affect life expectancy in the future?" asks the outlook.)
+        r"result in|damage) (?!([\w'-]+ ){0,3}?(life expectancy|lifespan|life span|survival|mortality|how long)\b)"
+        r"([\w'-]+ ){0,6}?(later( on| in life)?|in the long run|over time|down the road|"
+        r"in (the )?future|as (i|you|he|she|they|we) get older)\b|"
+        # What arises from it: "what complications can arise from X?" (the symptoms passage holds "arise").
+        r"\bwhat (other |serious |possible |potential |long[- ]term |further )?(complications|problems|health problems|"
+        r"issues|health issues) ((can|could|may|might|will|do|does|often|usually) )?(arise|develop|occur|result|stem|"
+        rf"follow) (from|with|in|because of|due to) (having )?(?-i:X){_ASKED_ENDS}|"
+        r"\b(problems|complications|issues|conditions|diseases|disorders)\b[^.?!]{0,80}?\b(arise|develop|result|"
+        rf"stem) from (having )?(?-i:X){_ASKED_ENDS}|"
+        # What develops alongside it, and the risks it brings.
+        r"\bwhat (other |else |more |related |secondary )?(problems|health problems|issues|health issues|conditions|"
+        r"diseases|illnesses|disorders) (tend to |can |could |may |might |often |usually |commonly |typically )?"
+        r"(develop|occur|appear|arise|happen|come|show up) (alongside|along with|together with|with|in people with|"
+        r"in patients with) (?-i:X)\b|"
+        r"\bwhat (health )?(risks|dangers) (does|do|can|could|might|may|will) (?-i:X) (bring|pose|carry|cause|create|"
+        r"present)\b|"
+        r"\b(what are|are there|are there any|any) (the )?(dangers|(health )?risks|dangers and risks) (of|from|with) "
+        rf"(having )?(?-i:X){_ASKED_ENDS}|"
+        # Effects that follow from it: "what knock-on effects does X have?" (of a medicine: its side effects, see
+        # Answerer.understand).
+        r"\b(knock-on|knock on|ripple|domino) effects?\b(?=[^.?!]{0,200}\b(?-i:X)\b)|"
+        r"\b(?-i:X)\b[^.?!]{0,80}?\b(knock-on|knock on|ripple|domino) effects?\b|"
+        # Its consequences: "what are the health consequences of X?".
+        r"(?<!causes and )(?<!symptoms and )(?<!legal )(?<!financial )(?<!social )\b(health |long[- ]term |possible |"
+        rf"serious |medical )?consequences of (having )?(?-i:X){_ASKED_ENDS}|"
+        # What comes with it: "what health risks come with X?".
+        r"\bwhat ([\w'-]+ ){0,2}?(risks|dangers|problems|issues|conditions) (can |could |may |might )?(come|comes|go|"
+        r"goes) (with|along with) (?-i:X)\b",
+        re.IGNORECASE)),
+    # Whether or what a test can show: "can an EMG show LEMS?", "will a blood test detect it?", "what does a nerve
+    # conduction study show in X?" (not a result told: "the biopsy shows ..."; not a research study).
+    (SectionType.EXAMS_AND_TESTS, re.compile(
+        rf"\b(can|could|will|would|does|do|did|should) (an? |the |any |my )?{_TEST_NAMES} (show|detect|diagnose|"
+        r"confirm|find|rule out|pick up|tell)\b|"
+        rf"\bwhat (can|could|will|would|does|do|did|should) (an? |the |my )?{_TEST_NAMES} (show|detect|find|reveal|"
+        r"tell|look for|measure)\b|"
+        rf"\b(show|shows|showed) up (on|in) (an? |the |my |any )?{_TEST_NAMES}s?\b|"
+        rf"\bwhat (results|findings|signs|changes) (on|in|from) (an? |the |my )?{_TEST_NAMES} (point to|suggest|"
+        r"indicate|show|mean)\b|"
+        # Checking for it; a result that leaves it open; what is done to find it (X: a recognised name).
+        r"\b(checking|testing|screening|tested|checked|screened|check|screen) for (this |that )?(?-i:X)\b|"
+        r"\b(came back|comes back|come back|was|were|is|are) (negative|positive|normal|abnormal|borderline)\b"
+        r"[^.?!]{0,150}?\b(can|could|do|does|might|may) (i|he|she|they|you|we|my \w+) (still )?(have|has) (?-i:X)\b|"
+        r"\b(examinations?|exams?|tests?|scans?|checks?) ([\w']+ ){0,6}?(to|that|which) (find|detect|diagnose|"
+        r"confirm|check for|look for|show|identify) (?-i:X)\b|"
+        # How they would find out whether it is X; what is done when a doctor suspects X (batch 21).
+        r"\b(find|figure|work) out (if|whether) (it is|it's|it was|i have|he has|she has|they have|(my|his|her) "
+        r"\w+ (is|has)) (?-i:X)\b|"
+        r"\b(if|when|because|since) (my |the |a |her |his |our )?(doctors?|neurologists?|physicians?|gp|specialists?) "
+        r"(suspects?|suspected|thinks?|thought) (it('s| is| might be| could be)? |(i|he|she|they) (might |could |may )?"
+        r"(have|has) )?(?-i:X)\b|"
+        # A named test as part of confirming it; the workup for it (batch 20: "are nerve conduction studies part of
+        # confirming X?", which the cue lists read as research; "the workup for suspected X").
+        rf"\b{_TEST_NAMES} (are |is )?(part of|used (in|for|to)|needed (for|to)) (confirm(ing)?|diagnos(e|ing)|"
+        r"detect(ing)?|test(ing)? for|check(ing)? for|rul(e|ing) out)\b|"
+        r"\b(work-?up|work up|diagnostic (work-?up|process|evaluation)) (for|of) (suspected |possible )?(?-i:X)\b|"
+        # What is checked when it is suspected: "which antibodies are checked when X is suspected?".
+        r"\b(checked|tested|looked for|measured|ordered|done|run|performed|needed) (when|if) (?-i:X) is "
+        r"suspected\b|"
+        # How they can be sure someone has it (X: a recognised name).
+        r"\bhow (can|do|would|will|could) (they|doctors?|the doctors?|my doctor) (be (sure|certain)|"
+        r"know( for sure| for certain)?|tell( for sure| for certain)?|confirm)( that)? (i|he|she|they|you|we|my \w+|"
+        r"someone|a person) (have|has|had) (?-i:X)\b",
+        re.IGNORECASE)),
+    # "Can children get X?" asks who gets it; "will my children get it?" (inheritance) names whose children.
+    (SectionType.SUSCEPTIBILITY, re.compile(
+        r"\b(can|could|do|does) (children|kids|babies|infants|teens|teenagers|adults|women|men|young people|"
+        r"older people|the elderly) (get|have|develop|catch)\b",
+        re.IGNORECASE)),
+    (SectionType.OUTLOOK, re.compile(
+        r"\bwhat (happens|will happen|would happen|can happen) (if|when) ([\w'-]+ ){1,5}?(is|are|goes|go|gets|get|"
+        r"was|were) (not treated|untreated|left untreated)\b|\bif (it is |it's )?left untreated\b",
+        re.IGNORECASE)),
+]
+
+
+# What a named thing brings about, asked of it: "can X cause choking?", "does X lead to falls?" (X: a recognised
+# name). Read as its complications (a medicine's side effects: Answerer.understand), but less surely than a phrasing:
+# what it causes may be a name whose own causes answer as well ("does X cause dry mouth?": a passage about X that
+# names dry mouth, or dry mouth's causes naming X), so the cue lists' types follow it and a passage of a near type
+# that holds what is asked may still come first (BENCHMARKS.md, issue 16, session 22).
+_EFFECT_ASKED = re.compile(r"\b(can|could|does|do|will|might|may) (?-i:X) (ever |also |sometimes )?(cause|lead to|"
+                           r"result in|trigger|bring on) (?!(it|this|that|them|me|him|her|us)\b)", re.IGNORECASE)
+
+
+def effect_asked(names_x: str) -> bool:
+    """Whether ``names_x`` (a question with its recognised names written as "X") asks what a named thing causes."""
+    return _EFFECT_ASKED.search(names_x) is not None
+
+
+def condition_type(asked: str) -> SectionType | None:
+    """The type a question about living with a condition asks in words of _CONDITION_CUES, or None; where cues of
+    several types fire, the one written first decides."""
+    return _first_cued(asked, _CONDITION_CUES)
