@@ -140,7 +140,7 @@ def test_a_short_questions_type_passage_about_its_condition_is_shown_however_unl
         kb_path: str) -> None:
     """A passage of the type a short question asks, about the condition it names, answers even when its wording
     is little like the question's (a saved page's exams passage whose lists were lost): no similarity floor
-    holds it back. Other passages, and the same type in a long message, keep the floor."""
+    holds it back. Other passages, and the same type cued by a word in a long message, keep the floor."""
     store = open_store(kb_path)
     try:
         strict = Answerer(store, thresholds=Thresholds(min_semantic_with_focus=1.1))
@@ -152,6 +152,11 @@ def test_a_short_questions_type_passage_about_its_condition_is_shown_however_unl
                  "How is it diagnosed?")
         assert strict.understand(story).qtype is SectionType.EXAMS_AND_TESTS
         assert strict.ask(story).answers == []
+        # A long question whose type a phrasing reads from it as a whole is as sure as a short one.
+        phrased = ("What happens during the nerve conduction study they want to do on my mother next week to see "
+                   "if she has dravelin palsy?")
+        assert len(phrased.split()) > 20 and strict.understand(phrased).type_phrased
+        assert [a.text for a in strict.ask(phrased).answers] == [EXAMS_TEXT]
     finally:
         store.close()
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from healthqa.answer.answerer import Answerer
@@ -88,3 +89,16 @@ def test_an_answerer_without_sentence_vectors_reads_no_templates(tmp_path: Path,
         assert answerer.understand("are there any dravelin palsy support networks?").qtype is SectionType.INFORMATION
     finally:
         store.close()
+
+
+def test_the_template_reading_is_made_by_the_float32_question_model(answerer: Answerer) -> None:
+    """The int8 copy that ranks a server's questions is made on each machine, and its kernels differ by processor:
+    a reading that turns on a threshold is made in float32, the same everywhere."""
+    templates = answerer.template_types
+    encoder = answerer.encoder
+    assert templates is not None and encoder is not None
+    text = "can you recommend advocacy groups for X?"
+    asked = np.asarray(encoder.encode_question(text)).reshape(-1)
+    expected = max(float(np.asarray(encoder.encode_question(template)).reshape(-1) @ asked)
+                   for template, _ in templates.templates)
+    assert templates.nearest(text)[1] == pytest.approx(expected, abs=1e-5)

@@ -359,9 +359,11 @@ class Answerer:
             # answers however unlike the question it reads as a whole (type before tier, issue 16): "how is LEMS
             # confirmed?" and a saved page's exams passage whose lists were lost (semantic 0.21). Short: a long
             # message's cued type is often wrong (LiveQA training messages typed by a cue: right for 0.69 of those of
-            # at most 20 words, 0.56 of longer ones).
+            # at most 20 words, 0.56 of longer ones); a phrased type is read from the question as a whole, at any
+            # length ("What happens during the nerve stimulation study they want to do to see if she has X?").
             if (understood.qtype is not SectionType.INFORMATION
-                    and len((understood.concise or understood.text).split()) <= SHORT_QUESTION_WORDS
+                    and (understood.type_phrased
+                         or len((understood.concise or understood.text).split()) <= SHORT_QUESTION_WORDS)
                     and scored.passage.section == understood.qtype.value
                     and any(scored.passage.document_id in m.document_ids
                             for m in understood.focus if not m.corrected)):

@@ -42,8 +42,13 @@ def with_names_as_x(understood: Understanding) -> str:
 
 
 class TemplateTypes:
-    """Reads types from the shipped templates through ``encoder``'s question model (the templates' vectors are
-    made once, on first use or by :meth:`prepare`)."""
+    """Reads types from the shipped templates through ``encoder``'s float32 question model (the templates' vectors
+    are made once, on first use or by :meth:`prepare`).
+
+    Float32, not the int8 copy that ranks a server's questions: the int8 copy is made on each machine and its
+    kernels differ by processor, and a reading that turns on a threshold should not change with the machine
+    ("can you recommend advocacy groups for X?": 0.584 through this machine's int8 copy, 0.620 in float32, against
+    :data:`MIN_SIMILARITY` 0.6; BENCHMARKS.md, issue 16, session 23)."""
 
     def __init__(self, encoder: Encoder, templates: tuple[tuple[str, str], ...] | None = None) -> None:
         self.encoder = encoder
@@ -54,13 +59,13 @@ class TemplateTypes:
     def prepare(self) -> Vectors:
         with self._lock:
             if self._vectors is None:
-                self._vectors = np.vstack([np.asarray(self.encoder.encode_query(text)).reshape(-1)
+                self._vectors = np.vstack([np.asarray(self.encoder.encode_question(text)).reshape(-1)
                                            for text, _ in self.templates])
             return self._vectors
 
     def nearest(self, text: str) -> tuple[str, float]:
         """The type of the template most like ``text`` (names written as "X"), and how alike (cosine)."""
-        similarities = self.prepare() @ np.asarray(self.encoder.encode_query(text)).reshape(-1)
+        similarities = self.prepare() @ np.asarray(self.encoder.encode_question(text)).reshape(-1)
         best = int(np.argmax(similarities))
         return self.templates[best][1], float(similarities[best])
 

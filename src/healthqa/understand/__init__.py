@@ -17,7 +17,7 @@ from healthqa.records import SectionType
 from healthqa.understand._emergency import emergency_cue, emergency_kind
 from healthqa.understand._names import FocusMatch, NameIndex
 from healthqa.understand._phrasings import _DRUG_TYPES, condition_type, effect_asked, medicine_type
-from healthqa.understand._words import STOPWORDS, american_spelling, content_words, normalise, without_accents
+from healthqa.understand._words import STOPWORDS, content_words, normalise, usual_spelling, without_accents
 
 __all__ = [
     "LEARNED_TYPES", "STOPWORDS", "FocusMatch", "NameIndex", "Understanding", "classify", "condense", "condition_type",
@@ -240,13 +240,28 @@ def names_as_x(text: str, focus: Sequence[FocusMatch]) -> str:
     return text
 
 
+_NAMED = re.compile(r"\bX\b")
+
+
+def _phrased_in_context(concise: str, first_question: str, focus: Sequence[FocusMatch]) -> SectionType | None:
+    """The type a phrasing of :data:`_CONDITION_CUES` finds in questions that name nothing, read with the message
+    before them: "Caring for my husband with X has been exhausting. Is there a helpline I can call?" (a phrasing
+    that ends in a sentence told, not asked, does not count)."""
+    message = names_as_x(concise, focus)
+    start = message.find(names_as_x(first_question, focus))
+    return condition_type(message, after=start) if start > 0 else None
+
+
 def understand(text: str, names: NameIndex) -> Understanding:
-    # Read in the sources' (American) spelling: "anaemia" named no page, "oesophageal cancer" only "cancer".
-    concise, questions = condense(american_spelling(text))
+    # Read in the sources' (American) spelling ("anaemia" named no page, "oesophageal cancer" only "cancer"), and
+    # everyday words as usually spelled ("pls recomend online group").
+    concise, questions = condense(usual_spelling(text))
     focus = names.find(concise)
     asked, cued = type_evidence(concise, questions)
     names_x = names_as_x(asked, focus)
     phrased = _phrased_type(asked, cued, names_x)
+    if phrased is None and focus and questions and _NAMED.search(names_x) is None:
+        phrased = _phrased_in_context(concise, questions[0], focus)
     qtypes = _question_types(asked, cued, phrased)
     if phrased is None and effect_asked(names_x):
         qtypes = [SectionType.COMPLICATIONS, *(kind for kind in qtypes if kind is not SectionType.COMPLICATIONS)]

@@ -69,10 +69,11 @@ _MEDICINE_CUES: list[tuple[SectionType, re.Pattern[str]]] = [
 ]
 
 
-def _first_cued(asked: str, cues: Sequence[tuple[SectionType, re.Pattern[str]]]) -> SectionType | None:
-    """The type of the cue written first in ``asked`` (ties: the earlier in ``cues``), or None."""
+def _first_cued(asked: str, cues: Sequence[tuple[SectionType, re.Pattern[str]]], after: int = 0) -> SectionType | None:
+    """The type of the cue written first in ``asked`` (ties: the earlier in ``cues``), or None; with ``after``,
+    only a cue that ends after that position counts."""
     found = [(match.start(), rank, kind) for rank, (kind, pattern) in enumerate(cues)
-             if (match := pattern.search(asked))]
+             if (match := next((m for m in pattern.finditer(asked) if m.end() > after), None))]
     return min(found)[2] if found else None
 
 
@@ -91,6 +92,9 @@ def medicine_type(asked: str) -> SectionType | None:
 # one fires its type comes first.
 # Where a question about a named thing ends: "the dangers of X?", not "the dangers of X surgery".
 _ASKED_ENDS = r"(?=\s*([.?!]|$))"
+# When it is worse: "the dangers of X if it gets worse?", "X risks if untreated".
+_WORSE = (r"( if (it |he |she |they )?(gets|get|goes|is|are) (worse|untreated|not treated|left untreated)| if (left )?"
+          r"untreated| as it (progresses|gets worse|worsens)| over time| in the long run| later on)")
 # Tests a person names, "study" only as part of a test's name ("nerve conduction study", not "a new study").
 _TEST_NAMES = (r"(emg|electromyography|electromyogram|mri|ct scan|cat scan|pet scan|x-?rays?|ultrasound|biopsy|"
                r"blood tests?|blood ?work|scans?|tests?|(nerve conduction|conduction|electrodiagnostic|"
@@ -100,8 +104,12 @@ _TEST_NAMES = (r"(emg|electromyography|electromyogram|mri|ct scan|cat scan|pet s
 _NOT_CATCHING = r"(?![^.?!]{0,200}\b(catch|caught|contagious|infect\w*|get(ting)? sick|spread)\b)"
 # A gathering place asked for ("is there a helpline", "which associations", "looking for online forum"), not told
 # about ("some forums say", "I called a hotline").
-_PLACES = r"associations?|charit(y|ies)|forums?|message boards?|online groups?|online communit(y|ies)"
-_LINES = r"help ?lines?|hotlines?"
+_PLACES = (r"associations?|charit(y|ies)|forums?|message boards?|online groups?|online communit(y|ies)|groups?|"
+           r"meet-?ups?|meetings|gatherings|get-togethers")
+_LINES = (r"help ?lines?|hotlines?|(phone )?numbers? (i|we) (can|could) (call|phone|ring)( to (speak|talk) (to|with) "
+          r"(someone|somebody|anyone|anybody|a person))?")
+# What a message tells of a poisoning, before asking for a line to call.
+_POISONING = r"(swallowed|ingested|overdosed?|overdoses|poison\w*|drank|took too (much|many))"
 
 
 def _asked_for(places: str) -> str:
@@ -119,8 +127,9 @@ _CONDITION_CUES: list[tuple[SectionType, re.Pattern[str]]] = [
         r"\b(who|whom|where) (can|could|should|do) (i|we|my family|our family|they) (contact|call|turn to|reach|"
         r"talk to)\b|\bgroups? (for|of) (families|parents|people|patients|caregivers|carers|those|spouses|"
         r"partners|husbands|wives|siblings|brothers and sisters|grandparents)\b|"
-        r"\b(connect|talk|meet|get in touch|be in touch|keep in touch) with (other|others)\b(?! (doctors?|"
-        r"specialists?|physicians?|neurologists?|nurses?|providers?)\b)|"
+        r"\b((connect|talk|meet|chat|speak|get in touch|be in touch|keep in touch) with|(talk|speak|chat|reach out) "
+        r"to) (other|others)\b(?! (doctors?|specialists?|physicians?|neurologists?|nurses?|providers?|family|"
+        rf"relatives|members|staff)\b){_NOT_CATCHING}|"
         rf"\btalk to (other|fellow) (people|patients|families|parents|teens|kids|children|caregivers|carers|"
         rf"sufferers|spouses|mums|moms|dads) (who|whose|with|living|dealing|affected)\b{_NOT_CATCHING}|"
         # Where those with it gather, asked for with a named condition in the same sentence, after or before: "is
@@ -129,8 +138,12 @@ _CONDITION_CUES: list[tuple[SectionType, re.Pattern[str]]] = [
         # association there is between things, nor a forum or a hotline told about.
         rf"\b{_asked_for(_PLACES + '|' + _LINES)}\b(?! (between|of|with|to)\b)(?! (for|about) (poison|suicide|"
         r"suicidal|crisis|overdoses?)\b)(?=[^.?!]{0,200}\b(?-i:X)\b)|"
-        # (A line asked for after the name may be poison control's: "my toddler swallowed some X, is there a hotline?")
-        rf"\b(?-i:X)\b[^.?!]{{0,120}}?\b{_asked_for(_PLACES)}\b(?! (between|of|with|to)\b)|"
+        # After the name, also in a later sentence ("caring for my husband with X has been exhausting. Is there a
+        # helpline I can call?"), unless poison control's line is what is asked: "my toddler swallowed some X, is there
+        # a hotline?" (a poisoning told in the name's sentence or after it).
+        rf"(?:^|(?<=[.?!] ))(?:(?!\b{_POISONING}\b)[^.?!])*?\b(?-i:X)\b(?:(?!\b{_POISONING}\b)[\s\S]){{0,300}}?"
+        rf"\b{_asked_for(_PLACES + '|' + _LINES)}\b"
+        r"(?! (between|of|with|to)\b)(?! (for|about) (poison|suicide|suicidal|crisis|overdoses?)\b)|"
         r"\b(facebook|whatsapp|reddit) (groups?|pages?|communit(y|ies)|chats?)\b(?=[^.?!]{0,200}\b(?-i:X)\b)|"
         r"\b(?-i:X)\b[^.?!]{0,60}?\b(facebook|whatsapp|reddit) (groups?|pages?|communit(y|ies)|chats?)\b|"
         # Networks or meetups for those around someone with it (batch 21).
@@ -144,7 +157,8 @@ _CONDITION_CUES: list[tuple[SectionType, re.Pattern[str]]] = [
         r"(?<!safe to )\b(connect|talk|chat|get in touch) with (someone|somebody|anyone|anybody|people) (else )?(who "
         rf"(has|have|had|is living with|lives with|live with)|living with) (?-i:X)\b{_NOT_CATCHING}|"
         # Where people with it meet: "where can people with X connect online?" (X: a recognised name).
-        r"\bwhere (can|could|do|does) (people|patients|families|parents|those|others) (with|who have) (?-i:X) "
+        r"\bwhere (can|could|do|does) ((people|patients|families|parents|those|others) (with|who have) (?-i:X)|"
+        r"(?-i:X) (people|patients|sufferers|families|parents)) "
         r"(connect|meet|talk|get together|find each other|find others)( with (each other|one another|others))?"
         r"( online| in person| locally| near me)?(?=\s*([.?!,]|$))|"
         # Feeling alone with it, not being alone somewhere ("I am alone at home and my chest hurts") nor lonely
@@ -152,8 +166,10 @@ _CONDITION_CUES: list[tuple[SectionType, re.Pattern[str]]] = [
         r"\b(i|we) (feel|felt) (so |very |all )?(alone|isolated|lonely) (with|since|after|because of|in)\b|"
         r"\bpatient (groups?|organi[sz]ations?|advocacy|associations?|communit(y|ies))\b|"
         # "an association for X", not "an association between X and cancer" (X: a recognised name).
-        r"\b(associations?|societ(y|ies)|networks?|communit(y|ies)) for (people with |patients with |those with |"
-        r"families with )?(?-i:X)(?=\s*([.?!,;]|$))|"
+        r"\b(associations?|societ(y|ies)|networks?|communit(y|ies)|charit(y|ies)|forums?|support groups?|meet-?ups?|"
+        r"meetings|gatherings|organi[sz]ations?|foundations?) for (people with |patients with |those with |"
+        r"families with |people who have |patients who have |those who have )?(?-i:X)( (in|near|around) (me|my area|"
+        r"[\w-]+)| (uk|usa|us|australia|canada|online|nearby))?(?=\s*([.?!,;]|$))|"
         # A helpline for a condition, not poison control's, a crisis line or a maker's.
         r"(?<!poison )(?<!control )(?<!suicide )(?<!crisis )(?<!manufacturer's )(?<!company's )"
         r"\b(help ?lines?|hotlines?) (for|about)\b(?! (poison|suicide|suicidal|crisis|overdoses?)\b)|"
@@ -174,18 +190,31 @@ _CONDITION_CUES: list[tuple[SectionType, re.Pattern[str]]] = [
         r"\b(find|meet|contact|reach|join|know|connect with) (some |any )?(other|fellow) (patients|people|families|"
         r"parents|sufferers)\b|\b(anyone|anybody|someone|somebody|organi[sz]ations?|associations?|groups?|"
         r"charit(y|ies)|"
-        r"foundations?) (who|that|which) (supports?|helps?) (families|people|patients|parents|those|sufferers)\b|"
+        r"foundations?) (who|that|which) (supports?|helps?) ([\w-]+ )?(families|people|patients|parents|those|"
+        r"sufferers)\b|"
         r"(?:^|(?<=[.?!] ))\W*who (supports?|helps?) (families|people|patients|parents|those|sufferers)\b|"
-        # A search engine's query, the name and the word: "LEMS support" (X: a recognised name, see names_as_x).
-        r"(?:^|(?<=[.?!] ))\W*(?-i:X) (patient |family )?support(?=\s*$|[.?!])",
+        # Others who have it too, named by what they share: "is there anywhere she can meet people with the same
+        # thing?", "meet others who have it" (not whether it can be caught from them).
+        r"\b(meet|talk to|talk with|speak to|speak with|connect with|chat with|chat to|find|know) (some |any )?"
+        r"(other |more )?(people|patients|others|someone|somebody|anyone|anybody|families|parents|sufferers) "
+        r"((who|that) (have|has|had|live with|are living with|deal with|are dealing with) (it|this|the same [\w-]+)|"
+        r"(with|living with) (it|this|the same (condition|disease|illness|diagnosis|thing|problem|syndrome|disorder|"
+        rf"issue)))\b{_NOT_CATCHING}|"
+        # A search engine's query, the name and the word: "LEMS support", "LEMS online community forum" (X: a
+        # recognised name, see names_as_x); not "X cancer association".
+        r"(?:^|(?<=[.?!] ))\W*(?-i:X) (patient |family )?support(?=\s*$|[.?!])|"
+        r"(?:^|(?<=[.?!] ))\W*(?-i:X)( [\w-]+){0,2}? (forums?|communit(y|ies)|charit(y|ies)|support groups?|"
+        r"organi[sz]ations?|foundations?|help ?lines?|hotlines?|meet-?ups?)( (uk|usa|us|australia|canada|online|"
+        r"near me|nearby))?(?=\s*$|[.?!])",
         re.IGNORECASE)),
     (SectionType.COMPLICATIONS, re.compile(
         r"\bwhat (other |else |more |further |additional |secondary |related |serious )?(problems|health problems|"
         r"issues|conditions|diseases) "
         r"(can|could|does|do|will|"
         r"might|may) (?!(be|also)\b)([\w'-]+ ){1,5}?(cause|lead to|bring|result in)\b|"
-        r"\b(can|could|does|do|will|might|may) ([\w'-]+ ){1,5}?(lead to|cause) (other|more|further|any other) "
-        r"(problems|health problems|issues|conditions|diseases)\b|\bwhat (can|could|might|may|will) go wrong\b|"
+        r"\b(can|could|does|do|will|might|may) ([\w'-]+ ){1,5}?(lead to|cause) (other|more|further|any other|serious|"
+        r"long[- ]term|lasting|permanent) (problems?|health problems?|issues|conditions|diseases|damage|disability)\b|"
+        r"\bwhat (can|could|might|may|will) go wrong\b|"
         # Asked of it ("could X cause complications?"), not what causes complications; long-term problems asked
         # about, not a history told ("I have had long-term problems with ...").
         r"\b(can|could|does|do|will|might|may) ([\w'-]+ ){1,5}?(cause|lead to|bring|result in) "
@@ -203,23 +232,42 @@ _CONDITION_CUES: list[tuple[SectionType, re.Pattern[str]]] = [
         r"issues|health issues) ((can|could|may|might|will|do|does|often|usually) )?(arise|develop|occur|result|stem|"
         rf"follow) (from|with|in|because of|due to) (having )?(?-i:X){_ASKED_ENDS}|"
         r"\b(problems|complications|issues|conditions|diseases|disorders)\b[^.?!]{0,80}?\b(arise|develop|result|"
-        rf"stem) from (having )?(?-i:X){_ASKED_ENDS}|"
+        r"stem|come) ((in (the )?future|later( on)?|over time|down the road) )?from (having )?((?-i:X)|it)"
+        rf"{_ASKED_ENDS}|"
+        # What else those with it get: "what further health issues can X patients get?".
+        r"\bwhat (other|further|more|additional|secondary|serious) (health )?(problems?|issues?|conditions?|diseases?|"
+        r"complications?) (can |could |do |does |might |may |will )?((?-i:X) )?(patients?|people|sufferers|someone|"
+        r"persons?)( with (?-i:X))? (can |could |might |may |will |often |usually |also )?(get|develop|face|end up "
+        r"with)\b|"
+        # What to watch for: "what other health problems should we watch out for?", "what dangers should we be aware
+        # of as the disease progresses?" (not its symptoms or signs).
+        r"\bwhat (other |else |more |further |additional |serious |possible |long[- ]term )?(health )?(problems|issues|"
+        r"dangers|risks|complications) should (i|we|he|she|they|you|my [\w'-]+) (watch (out )?for|look (out )?for|"
+        r"be aware of|be (worried|concerned) about|worry about|expect|prepare for|keep an eye on)\b|"
+        # What it does to the body over time: "what can X do to your body over the years?".
+        r"\bwhat (can|could|will|does|might|would) (?-i:X) do to (your|my|the|a|his|her|their|our|one's) (body|health|"
+        r"nerves|muscles)\b|"
         # What develops alongside it, and the risks it brings.
         r"\bwhat (other |else |more |related |secondary )?(problems|health problems|issues|health issues|conditions|"
         r"diseases|illnesses|disorders) (tend to |can |could |may |might |often |usually |commonly |typically )?"
         r"(develop|occur|appear|arise|happen|come|show up) (alongside|along with|together with|with|in people with|"
         r"in patients with) (?-i:X)\b|"
-        r"\bwhat (health )?(risks|dangers) (does|do|can|could|might|may|will) (?-i:X) (bring|pose|carry|cause|create|"
-        r"present)\b|"
+        r"\bwhat (health )?(risks|dangers) ((does|do|can|could|might|may|will) )?((?-i:X)|it) (bring|brings|pose|"
+        r"poses|carry|carries|cause|causes|create|creates|present|presents)\b|"
         r"\b(what are|are there|are there any|any) (the )?(dangers|(health )?risks|dangers and risks) (of|from|with) "
-        rf"(having )?(?-i:X){_ASKED_ENDS}|"
+        rf"(having )?(?-i:X){_WORSE}?{_ASKED_ENDS}|"
+        rf"(?:^|(?<=[.?!] ))\W*(?-i:X) (dangers|risks|long[- ]term (consequences?|effects?|problems?|damage))"
+        rf"{_WORSE}?{_ASKED_ENDS}|"
         # Effects that follow from it: "what knock-on effects does X have?" (of a medicine: its side effects, see
         # Answerer.understand).
         r"\b(knock-on|knock on|ripple|domino) effects?\b(?=[^.?!]{0,200}\b(?-i:X)\b)|"
         r"\b(?-i:X)\b[^.?!]{0,80}?\b(knock-on|knock on|ripple|domino) effects?\b|"
         # Its consequences: "what are the health consequences of X?".
         r"(?<!causes and )(?<!symptoms and )(?<!legal )(?<!financial )(?<!social )\b(health |long[- ]term |possible |"
-        rf"serious |medical )?consequences of (having )?(?-i:X){_ASKED_ENDS}|"
+        rf"serious |medical )?consequences of (having )?(untreated |uncontrolled )?(?-i:X){_ASKED_ENDS}|"
+        r"\bwhat (other |serious |possible |long[- ]term |further )?(complications|problems|health problems|issues|"
+        r"health issues) ((can|could|may|might|will) )?(arise|develop|occur|happen) (when|if) (?-i:X) (goes|is|is left|"
+        r"gets left|remains) (untreated|not treated)\b|"
         # What comes with it: "what health risks come with X?".
         r"\bwhat ([\w'-]+ ){0,2}?(risks|dangers|problems|issues|conditions) (can |could |may |might )?(come|comes|go|"
         r"goes) (with|along with) (?-i:X)\b",
@@ -241,8 +289,22 @@ _CONDITION_CUES: list[tuple[SectionType, re.Pattern[str]]] = [
         r"\b(examinations?|exams?|tests?|scans?|checks?) ([\w']+ ){0,6}?(to|that|which) (find|detect|diagnose|"
         r"confirm|check for|look for|show|identify) (?-i:X)\b|"
         # How they would find out whether it is X; what is done when a doctor suspects X (batch 21).
-        r"\b(find|figure|work) out (if|whether) (it is|it's|it was|i have|he has|she has|they have|(my|his|her) "
-        r"\w+ (is|has)) (?-i:X)\b|"
+        r"\b(find out|figure out|work out|see|know|tell|determine|establish|confirm) (for sure )?(if|whether) (it is|"
+        r"it's|it was|this is|(i|you|we|they) (have|had)|(he|she|someone|somebody|a patient|the patient|a person|"
+        r"the person|(my|his|her|our|their) [\w'-]+) (is|has|had)) (?-i:X)\b|"
+        r"\b(find out|figure out|work out|tell|know|determine) (if|whether) (my|his|her|the|their|our) [\w'-]+ "
+        r"(is|are) (from|due to|caused by|because of) (?-i:X)\b|"
+        # Ruling it out: "what doctors check to rule out X" (not a story: "they ruled out X").
+        r"\b(to|can|could|would|will|do|does|they|doctors?) rule out (?-i:X)\b|"
+        # What the doctors look for: "what will the specialists check?", "what are they looking for in those?".
+        r"\bwhat ((are|is|do|does|did|will|would|should) (they|the doctors?|doctors?|the specialists?|specialists?|"
+        r"the neurologists?|neurologists?|my doctor|the gp|the hospital|that|it|this|the test)|(the )?(doctors?|"
+        r"specialists?|neurologists?)) "
+        r"(be )?(checking|looking for|testing for|checking for|searching for|check|look for|test for)\b|"
+        # What happens during a named test; which findings point to it.
+        rf"\bwhat happens (during|in|at) (an? |the |my |her |his |their |this |that )?{_TEST_NAMES}\b|"
+        rf"\b(what|which) ([\w-]+ ){{0,4}}?(results|findings) (that |which )?(point|points|pointing|suggest|"
+        r"indicate) (to |toward |towards )?(?-i:X)\b|"
         r"\b(if|when|because|since) (my |the |a |her |his |our )?(doctors?|neurologists?|physicians?|gp|specialists?) "
         r"(suspects?|suspected|thinks?|thought) (it('s| is| might be| could be)? |(i|he|she|they) (might |could |may )?"
         r"(have|has) )?(?-i:X)\b|"
@@ -276,8 +338,10 @@ _CONDITION_CUES: list[tuple[SectionType, re.Pattern[str]]] = [
 # what it causes may be a name whose own causes answer as well ("does X cause dry mouth?": a passage about X that
 # names dry mouth, or dry mouth's causes naming X), so the cue lists' types follow it and a passage of a near type
 # that holds what is asked may still come first (BENCHMARKS.md, issue 16, session 22).
-_EFFECT_ASKED = re.compile(r"\b(can|could|does|do|will|might|may) (?-i:X) (ever |also |sometimes )?(cause|lead to|"
-                           r"result in|trigger|bring on) (?!(it|this|that|them|me|him|her|us)\b)", re.IGNORECASE)
+_EFFECT_ASKED = re.compile(r"\b(can|could|does|do|will|might|may) (untreated |uncontrolled |severe |advanced )?(?-i:X) "
+                           r"(ever |also |sometimes |(get|gets|getting) worse and |progress(es)? and |worsen(s)? and )?"
+                           r"(cause|lead to|result in|trigger|bring on) (?!(it|this|that|them|me|him|her|us)\b)",
+                           re.IGNORECASE)
 
 
 def effect_asked(names_x: str) -> bool:
@@ -285,7 +349,8 @@ def effect_asked(names_x: str) -> bool:
     return _EFFECT_ASKED.search(names_x) is not None
 
 
-def condition_type(asked: str) -> SectionType | None:
+def condition_type(asked: str, after: int = 0) -> SectionType | None:
     """The type a question about living with a condition asks in words of _CONDITION_CUES, or None; where cues of
-    several types fire, the one written first decides."""
-    return _first_cued(asked, _CONDITION_CUES)
+    several types fire, the one written first decides. With ``after``, ``asked`` is a whole message and only a
+    phrasing that ends after that position (in its questions) counts."""
+    return _first_cued(asked, _CONDITION_CUES, after)

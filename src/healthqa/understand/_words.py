@@ -75,3 +75,31 @@ def _american(match: re.Match[str]) -> str:
     if written.isupper():
         return american.upper()
     return american[:1].upper() + american[1:] if written[:1].isupper() else american
+
+
+# Misspellings of the words that say what a question asks, seen in fresh wordings ("pls recomend online group for
+# lems", "eaton lambert syndrome complicatons", "how to conect with other patients"); names are matched with typos
+# elsewhere (NameIndex), these everyday words are not. Lower case only: "U" may be a unit or a name.
+_MISSPELLED = re.compile(
+    r"\b(rec+om+end(?<!recommend)(s|ed|ing)?|conect(s|ed|ing|ion|ions)?|"
+    r"complicatons|complicaitons|complcations|complictions|complicatios|compliactions|complciations|"
+    r"complicatins|ppl|u)\b"
+)
+_SPELLED = {"recommend": "recommend", "conect": "connect", "ppl": "people", "u": "you"}
+
+
+def usual_spelling(text: str) -> str:
+    """``text`` in American spelling (:func:`american_spelling`) with the everyday misspellings of
+    :data:`_MISSPELLED` in their usual form ("recomend" is "recommend", "ppl" is "people")."""
+    return _MISSPELLED.sub(_usual, american_spelling(text))
+
+
+def _usual(match: re.Match[str]) -> str:
+    written = match.group(0)
+    if written.startswith("rec"):
+        return "recommend" + (match.group(2) or "")
+    if written.startswith("conect"):
+        return "connect" + written[len("conect"):]
+    if written.startswith("compl"):
+        return "complications"
+    return _SPELLED[written]

@@ -1,0 +1,120 @@
+"""Session 23's phrasings (healthqa.understand._phrasings): wordings of four fresh batches written by people who saw
+no code (caregivers telling a story first, writers in a hurry or in a second language, searchers typing keywords),
+each with look-alikes that must not read so. The names are made up; "X" in the comments is a recognised name."""
+
+from __future__ import annotations
+
+import pytest
+
+from healthqa.records import SectionType
+from healthqa.understand import NameIndex, understand
+from healthqa.understand._words import usual_spelling
+
+NAMES = NameIndex([(1, "dravelin myasthenic palsy syndrome", "title"), (2, "zorvexin", "title"),
+                   (3, "respiratory failure", "title")])
+DMPS = "dravelin myasthenic palsy syndrome"
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # Support: a place asked for after a story that names the condition; gatherings; others who share it.
+    (f"Caring for my husband with {DMPS} has been exhausting. Is there a helpline I can call as his caregiver?",
+     SectionType.SUPPORT_GROUPS),
+    (f"My father has become isolated since his {DMPS} diagnosis. Are there any meetups or gatherings where he "
+     "could meet others who have it?", SectionType.SUPPORT_GROUPS),
+    (f"my mum has {DMPS} and feels really alone, is there anywhere she can meet people with the same thing?",
+     SectionType.SUPPORT_GROUPS),
+    (f"My son has {DMPS}. Are there online communities where he can talk to others with the same condition?",
+     SectionType.SUPPORT_GROUPS),
+    (f"how to conect with other {DMPS} patients in my country", SectionType.SUPPORT_GROUPS),
+    (f"pls recomend online group for {DMPS}, i feel alone", SectionType.SUPPORT_GROUPS),
+    (f"any meetings for ppl with {DMPS} near me", SectionType.SUPPORT_GROUPS),
+    (f"charity for {DMPS} uk", SectionType.SUPPORT_GROUPS),
+    (f"{DMPS} online community forum", SectionType.SUPPORT_GROUPS),
+    (f"I feel really alone with this rare disease. Where do {DMPS} patients get together?",
+     SectionType.SUPPORT_GROUPS),
+    (f"Would you direct me to any association that supports elderly patients with {DMPS}?",
+     SectionType.SUPPORT_GROUPS),
+    (f"Is there a number I can phone to speak to someone about living with {DMPS}?", SectionType.SUPPORT_GROUPS),
+    # Tests: what the doctors look for, what happens during a named test, ruling it out, findings that point to it.
+    (f"lambert exam reflexes. My daughter is being sent for an EMG for possible {DMPS}. What are they looking for "
+     "in those?", SectionType.EXAMS_AND_TESTS),
+    (f"His GP mentioned {DMPS}. What will the specialists check to know for sure?", SectionType.EXAMS_AND_TESTS),
+    (f"What happens during the repetitive nerve stimulation study they want to do to see if she has {DMPS}?",
+     SectionType.EXAMS_AND_TESTS),
+    (f"what doctors check to rule out {DMPS}", SectionType.EXAMS_AND_TESTS),
+    (f"my sister have weak legs, how they can know if it is {DMPS} or not", SectionType.EXAMS_AND_TESTS),
+    (f"what nerve conduction findings point towards {DMPS}?", SectionType.EXAMS_AND_TESTS),
+    (f"explain the examinations a neurologist performs to determine whether a patient has {DMPS}",
+     SectionType.EXAMS_AND_TESTS),
+    (f"How do doctors figure out whether my weakness is from {DMPS}?", SectionType.EXAMS_AND_TESTS),
+    (f"My doctor wants repetitive nerve stimulation for suspected {DMPS}, what is that looking for?",
+     SectionType.EXAMS_AND_TESTS),
+    # Complications: what to watch for, dangers when it is worse, what it does to the body, what comes from it.
+    (f"My dad was diagnosed with {DMPS}. What other health problems should we watch out for?",
+     SectionType.COMPLICATIONS),
+    (f"My husband has {DMPS}; what dangers should we be aware of as the disease progresses?",
+     SectionType.COMPLICATIONS),
+    (f"What are the dangers of {DMPS} if it gets worse?", SectionType.COMPLICATIONS),
+    (f"My son has {DMPS}. Could it shorten his life or cause serious problems later on?",
+     SectionType.COMPLICATIONS),
+    (f"is {DMPS} dangerous, what risks it bring", SectionType.COMPLICATIONS),
+    (f"{DMPS} long term consequence?", SectionType.COMPLICATIONS),
+    (f"{DMPS} risks if untreated", SectionType.COMPLICATIONS),
+    (f"what further health issue {DMPS} patient can get", SectionType.COMPLICATIONS),
+    (f"what can {DMPS} do to your body over the years", SectionType.COMPLICATIONS),
+    (f"long-term consequences of untreated {DMPS}?", SectionType.COMPLICATIONS),
+    (f"What health problems can develop when {DMPS} goes untreated?", SectionType.COMPLICATIONS),
+    (f"my aunt has {DMPS}, what problems can come in future from it", SectionType.COMPLICATIONS),
+])
+def test_fresh_wordings_read_as_what_they_ask(text: str, expected: SectionType) -> None:
+    understood = understand(text, NAMES)
+    assert (understood.qtype, understood.type_phrased) == (expected, True)
+
+
+@pytest.mark.parametrize("text", [
+    f"can {DMPS} get worse and cause serious problem like respiratory failure",
+    f"could untreated {DMPS} lead to falls?",
+    f"{DMPS} complicatons pls list",  # the cue word, as usually spelled
+])
+def test_what_a_worse_or_untreated_condition_causes_reads_first_as_its_complications(text: str) -> None:
+    assert understand(text, NAMES).qtype is SectionType.COMPLICATIONS
+
+
+@pytest.mark.parametrize(("text", "not_read_as"), [
+    # A line asked for after a poisoning told in an earlier sentence is poison control's.
+    ("My toddler swallowed some zorvexin. Is there a hotline I can call?", SectionType.SUPPORT_GROUPS),
+    ("I took too many zorvexin tablets. Is there a number I can call?", SectionType.SUPPORT_GROUPS),
+    # A group of things, groups at risk; a phrasing that ends in the story, not in the question.
+    (f"I have {DMPS}. Is there a group of medicines that helps?", SectionType.SUPPORT_GROUPS),
+    (f"I joined a forum for {DMPS} last year. Is it inherited?", SectionType.SUPPORT_GROUPS),
+    # Talking to others about something else; others with the same name or job.
+    (f"can I meet other doctors who have treated {DMPS}?", SectionType.SUPPORT_GROUPS),
+    (f"can I talk to people with {DMPS} without catching it?", SectionType.SUPPORT_GROUPS),
+    # A rule-out told, not asked; a time of day, not a test; symptoms to watch for.
+    (f"they ruled out {DMPS} last year, what else could cause weak legs?", SectionType.EXAMS_AND_TESTS),
+    (f"what happens during the night with {DMPS}?", SectionType.EXAMS_AND_TESTS),
+    (f"what symptoms should I watch for with {DMPS}?", SectionType.COMPLICATIONS),
+    (f"what are the dangers of {DMPS} surgery if it gets worse?", SectionType.COMPLICATIONS),
+    (f"what are the risks of getting {DMPS} if untreated?", SectionType.COMPLICATIONS),
+    # Long-term effects of a treatment are its side effects; what comes from a treatment.
+    (f"{DMPS} treatment long term effects", SectionType.COMPLICATIONS),
+    (f"what problems can come from {DMPS} medication?", SectionType.COMPLICATIONS),
+])
+def test_look_alikes_of_the_fresh_wordings(text: str, not_read_as: SectionType) -> None:
+    understood = understand(text, NAMES)
+    assert not (understood.type_phrased and understood.qtype is not_read_as)
+
+
+@pytest.mark.parametrize(("written", "usual"), [
+    ("pls recomend online group", "pls recommend online group"),
+    ("reccomended by my doctor", "recommended by my doctor"),
+    ("how to conect with others", "how to connect with others"),
+    ("eaton complicatons pls list", "eaton complications pls list"),
+    ("any meetings for ppl with it", "any meetings for people with it"),
+    ("can u get a test", "can you get a test"),
+    # Left as written: capitals (a unit, a name), words that only look alike.
+    ("vitamin U and U of M", "vitamin U and U of M"),
+    ("compilations and completions", "compilations and completions"),
+])
+def test_everyday_misspellings_read_as_usually_spelled(written: str, usual: str) -> None:
+    assert usual_spelling(written) == usual
