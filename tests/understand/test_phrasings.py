@@ -65,6 +65,29 @@ DMPS = "dravelin myasthenic palsy syndrome"
     (f"long-term consequences of untreated {DMPS}?", SectionType.COMPLICATIONS),
     (f"What health problems can develop when {DMPS} goes untreated?", SectionType.COMPLICATIONS),
     (f"my aunt has {DMPS}, what problems can come in future from it", SectionType.COMPLICATIONS),
+    # Batches 27-30 (a question box, a chat assistant, just told, a search engine).
+    (f"Looking for a {DMPS} charity or association near me", SectionType.SUPPORT_GROUPS),
+    (f"Can you explain where I might find others with {DMPS} to talk to?", SectionType.SUPPORT_GROUPS),
+    (f"Please help me find an online community where {DMPS} patients share experiences.",
+     SectionType.SUPPORT_GROUPS),
+    (f"My husband has {DMPS} and feels isolated, are there any peer groups where he can meet people in the same "
+     "situation?", SectionType.SUPPORT_GROUPS),
+    (f"Nobody around me understands. Where can I meet people with {DMPS}?", SectionType.SUPPORT_GROUPS),
+    (f"Newly told I have {DMPS} and I'm crying most days. Are there in-person meetups or forums for it?",
+     SectionType.SUPPORT_GROUPS),
+    (f"Can you explain what nerve conduction studies or EMG show when someone has {DMPS}?",
+     SectionType.EXAMS_AND_TESTS),
+    (f"As someone referred for suspected {DMPS}, what exams should I expect?", SectionType.EXAMS_AND_TESTS),
+    (f"I'm terrified after being told I might have {DMPS}. How do doctors rule it in or out?",
+     SectionType.EXAMS_AND_TESTS),
+    (f"repetitive nerve stimulation {DMPS}", SectionType.EXAMS_AND_TESTS),
+    (f"{DMPS} blood test", SectionType.EXAMS_AND_TESTS),
+    (f"Which dangers should I watch for with {DMPS}?", SectionType.COMPLICATIONS),
+    (f"Can you explain the long-term health risks of having {DMPS}?", SectionType.COMPLICATIONS),
+    (f"Please help me understand what further health problems {DMPS} can bring, like falls.",
+     SectionType.COMPLICATIONS),
+    (f"{DMPS} respiratory failure risk", SectionType.COMPLICATIONS),
+    (f"Is {DMPS} dangerous over time?", SectionType.COMPLICATIONS),
 ])
 def test_fresh_wordings_read_as_what_they_ask(text: str, expected: SectionType) -> None:
     understood = understand(text, NAMES)
@@ -99,6 +122,11 @@ def test_what_a_worse_or_untreated_condition_causes_reads_first_as_its_complicat
     # Long-term effects of a treatment are its side effects; what comes from a treatment.
     (f"{DMPS} treatment long term effects", SectionType.COMPLICATIONS),
     (f"what problems can come from {DMPS} medication?", SectionType.COMPLICATIONS),
+    # Finding a place told, not asked for; a search engine's genetic risk; a test named in a story; safety of contact.
+    (f"I have {DMPS} and find forums confusing, what should I eat?", SectionType.SUPPORT_GROUPS),
+    (f"{DMPS} genetic risk", SectionType.COMPLICATIONS),
+    (f"is it safe to meet people with {DMPS}?", SectionType.SUPPORT_GROUPS),
+    (f"I had a blood test for {DMPS} last week. Is it inherited?", SectionType.EXAMS_AND_TESTS),
 ])
 def test_look_alikes_of_the_fresh_wordings(text: str, not_read_as: SectionType) -> None:
     understood = understand(text, NAMES)
@@ -118,3 +146,16 @@ def test_look_alikes_of_the_fresh_wordings(text: str, not_read_as: SectionType) 
 ])
 def test_everyday_misspellings_read_as_usually_spelled(written: str, usual: str) -> None:
     assert usual_spelling(written) == usual
+
+
+def test_the_thing_whose_effects_are_asked_is_the_one_before_the_verb() -> None:
+    """"Can A cause B?" asks A's effects (A's pages answer too, healthqa.answer.answerer), whichever is written first
+    or is the longer name."""
+    asked = understand(f"can respiratory failure or {DMPS} cause zorvexin to stop working?", NAMES)
+    assert asked.effect_of is None  # "cause zorvexin to ..." is not after a name but after "or X"
+    forward = understand(f"can {DMPS} cause respiratory failure?", NAMES)
+    assert forward.effect_of is not None and forward.effect_of.name == DMPS
+    backward = understand(f"I read about respiratory failure. Could zorvexin lead to respiratory failure in {DMPS}?",
+                          NAMES)
+    assert backward.effect_of is not None and backward.effect_of.name == "zorvexin"
+    assert understand(f"what causes {DMPS}?", NAMES).effect_of is None

@@ -313,6 +313,12 @@ class Answerer:
             understood.compares or self.ranker.specificity(m.matched) >= self.thresholds.specific_name)]
         if not named:
             return trusted
+        # What a named thing causes is answered from its pages too ("can LEMS cause swallowing problems?", where the
+        # founding pages mention LEMS so often that it reads as less specific than "swallowing problems"): its
+        # complications, or the passage that names what is asked.
+        subject = understood.effect_of
+        if subject is not None and not subject.corrected and subject not in named:
+            named.append(subject)
         documents = frozenset().union(*(m.document_ids for m in named))
         names = {normalise(name) for m in named for name in (m.name, m.matched)} - {""}
         about = [s for s in trusted if s.passage.document_id in documents

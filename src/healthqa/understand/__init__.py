@@ -16,7 +16,7 @@ from healthqa.learned import qtype as learned_qtype
 from healthqa.records import SectionType
 from healthqa.understand._emergency import emergency_cue, emergency_kind
 from healthqa.understand._names import FocusMatch, NameIndex
-from healthqa.understand._phrasings import _DRUG_TYPES, condition_type, effect_asked, medicine_type
+from healthqa.understand._phrasings import _DRUG_TYPES, condition_type, effect_asked, effect_subject, medicine_type
 from healthqa.understand._words import STOPWORDS, content_words, normalise, usual_spelling, without_accents
 
 __all__ = [
@@ -107,6 +107,8 @@ class Understanding:
     # Whether it asks how two things compare ("the difference between LEMS and myasthenia gravis"): then the
     # answer quotes each named condition's sources, not the better-matched one's alone.
     compares: bool = False
+    # The named thing whose effects it asks ("can X cause Y?": X; healthqa.understand.effect_asked), if any.
+    effect_of: FocusMatch | None = None
 
     @property
     def expanded(self) -> str:
@@ -232,12 +234,26 @@ _NAME_BREAK = re.compile(r"[^0-9A-Za-z]+")
 def names_as_x(text: str, focus: Sequence[FocusMatch]) -> str:
     """``text`` with every recognised name written as "X", as MedQuAD's question templates write it (and its
     letters without accents, as the names were matched)."""
-    text = without_accents(text)
-    for matched in sorted({m.matched for m in focus}, key=len, reverse=True):
+    return _names_as_x_in_order(text, focus)[0]
+
+
+# Where a name was, until every name is written: a private-use character (no word character, so that no later,
+# shorter name can match in it) numbering the name.
+_PLACEHOLDER = re.compile("[\ue000-\uf8ff]")
+
+
+def _names_as_x_in_order(text: str, focus: Sequence[FocusMatch]) -> tuple[str, list[FocusMatch]]:
+    """:func:`names_as_x`, and the match each "X" stands for, in the order they are written."""
+    text = _PLACEHOLDER.sub(" ", without_accents(text))
+    by_words = {m.matched: m for m in reversed(focus)}  # the first match of the same words
+    ordered = sorted(by_words, key=len, reverse=True)
+    for number, matched in enumerate(ordered):
         words = [re.escape(word) for word in _NAME_BREAK.split(matched) if word]
         if words:
-            text = re.sub(r"\b" + _NAME_BREAK.pattern.join(words) + r"\b", "X", text, flags=re.IGNORECASE)
-    return text
+            text = re.sub(r"\b" + _NAME_BREAK.pattern.join(words) + r"\b", chr(0xE000 + number), text,
+                          flags=re.IGNORECASE)
+    written = [by_words[ordered[ord(found.group(0)) - 0xE000]] for found in _PLACEHOLDER.finditer(text)]
+    return _PLACEHOLDER.sub("X", text), written
 
 
 _NAMED = re.compile(r"\bX\b")
@@ -258,12 +274,13 @@ def understand(text: str, names: NameIndex) -> Understanding:
     concise, questions = condense(usual_spelling(text))
     focus = names.find(concise)
     asked, cued = type_evidence(concise, questions)
-    names_x = names_as_x(asked, focus)
+    names_x, written = _names_as_x_in_order(asked, focus)
     phrased = _phrased_type(asked, cued, names_x)
     if phrased is None and focus and questions and _NAMED.search(names_x) is None:
         phrased = _phrased_in_context(concise, questions[0], focus)
     qtypes = _question_types(asked, cued, phrased)
-    if phrased is None and effect_asked(names_x):
+    subject = effect_subject(names_x)
+    if phrased is None and subject is not None:
         qtypes = [SectionType.COMPLICATIONS, *(kind for kind in qtypes if kind is not SectionType.COMPLICATIONS)]
     cue = emergency_cue(text)
     return Understanding(
@@ -281,4 +298,5 @@ def understand(text: str, names: NameIndex) -> Understanding:
         type_cued=qtypes[0] is not SectionType.INFORMATION or _INFORMATION_CUE.search(concise) is not None,
         type_phrased=phrased is not None,
         compares=len(focus) >= 2 and _COMPARE.search(concise) is not None,
+        effect_of=written[subject] if subject is not None and subject < len(written) else None,
     )

@@ -101,7 +101,7 @@ _TEST_NAMES = (r"(emg|electromyography|electromyogram|mri|ct scan|cat scan|pet s
                r"nerve stimulation|sleep|swallow(ing)?|imaging) (stud(y|ies)|tests?)|repetitive nerve stimulation|"
                r"antibody tests?|spinal tap|lumbar puncture|eeg|ecg|ekg)")
 # Not whether it can be caught from them: "can I talk to other people with the flu without getting sick?".
-_NOT_CATCHING = r"(?![^.?!]{0,200}\b(catch|caught|contagious|infect\w*|get(ting)? sick|spread)\b)"
+_NOT_CATCHING = r"(?![^.?!]{0,200}\b(catch\w*|caught|contagious|infect\w*|get(ting)? sick|spread)\b)"
 # A gathering place asked for ("is there a helpline", "which associations", "looking for online forum"), not told
 # about ("some forums say", "I called a hotline").
 _PLACES = (r"associations?|charit(y|ies)|forums?|message boards?|online groups?|online communit(y|ies)|groups?|"
@@ -112,13 +112,17 @@ _LINES = (r"help ?lines?|hotlines?|(phone )?numbers? (i|we) (can|could) (call|ph
 _POISONING = r"(swallowed|ingested|overdosed?|overdoses|poison\w*|drank|took too (much|many))"
 
 
-def _asked_for(places: str) -> str:
-    """A pattern for a gathering place of ``places`` asked for: "is there a(n) ...", "which ...s", "looking for ..."."""
-    kinds = r"(patient|family|national|local|online|support|rare disease|rare diseases) "
+def _asked_for(places: str, named: bool = False) -> str:
+    """A pattern for a gathering place of ``places`` asked for: "is there a(n) ...", "which ...s", "looking for ...";
+    ``named``: a place for a recognised name (X), as in "looking for a X charity"."""
+    kinds = r"(?-i:X) " if named else (r"(patient|family|national|local|online|support|rare disease|rare diseases|peer|"
+                                       r"in-person|in person|virtual) ")
+    optional = "" if named else "?"
     return (rf"(((is|are) there (an? |any |some )?|(does|do) (an? |any )|(looking for|look for|join|recommend|know of|"
-            rf"know any|suggest|"
+            rf"know any|suggest|(help (me|us|him|her) |to )find|"
             rf"any good|(where|how) (can|could|do|to) (i |we )?find) "
-            rf"(an? |any |some )?)({kinds})?({places})|(which|what) ({kinds})?(associations|charities|forums|"
+            rf"(an? |any |some )?)({kinds}){optional}({places})|(which|what) ({kinds}){optional}(associations|"
+            r"charities|forums|"
             r"message boards|helplines|hotlines))")
 
 
@@ -144,6 +148,8 @@ _CONDITION_CUES: list[tuple[SectionType, re.Pattern[str]]] = [
         rf"(?:^|(?<=[.?!] ))(?:(?!\b{_POISONING}\b)[^.?!])*?\b(?-i:X)\b(?:(?!\b{_POISONING}\b)[\s\S]){{0,300}}?"
         rf"\b{_asked_for(_PLACES + '|' + _LINES)}\b"
         r"(?! (between|of|with|to)\b)(?! (for|about) (poison|suicide|suicidal|crisis|overdoses?)\b)|"
+        # One for the name itself: "looking for a X charity or association near me".
+        rf"\b{_asked_for(_PLACES + '|' + _LINES, named=True)}\b(?! (between|of|with|to)\b)|"
         r"\b(facebook|whatsapp|reddit) (groups?|pages?|communit(y|ies)|chats?)\b(?=[^.?!]{0,200}\b(?-i:X)\b)|"
         r"\b(?-i:X)\b[^.?!]{0,60}?\b(facebook|whatsapp|reddit) (groups?|pages?|communit(y|ies)|chats?)\b|"
         # Networks or meetups for those around someone with it (batch 21).
@@ -195,11 +201,12 @@ _CONDITION_CUES: list[tuple[SectionType, re.Pattern[str]]] = [
         r"(?:^|(?<=[.?!] ))\W*who (supports?|helps?) (families|people|patients|parents|those|sufferers)\b|"
         # Others who have it too, named by what they share: "is there anywhere she can meet people with the same
         # thing?", "meet others who have it" (not whether it can be caught from them).
+        r"(?<!safe to )(?<!ok to )(?<!okay to )(?<!dangerous to )"
         r"\b(meet|talk to|talk with|speak to|speak with|connect with|chat with|chat to|find|know) (some |any )?"
         r"(other |more )?(people|patients|others|someone|somebody|anyone|anybody|families|parents|sufferers) "
-        r"((who|that) (have|has|had|live with|are living with|deal with|are dealing with) (it|this|the same [\w-]+)|"
-        r"(with|living with) (it|this|the same (condition|disease|illness|diagnosis|thing|problem|syndrome|disorder|"
-        rf"issue)))\b{_NOT_CATCHING}|"
+        r"((who|that) (have|has|had|live with|are living with|deal with|are dealing with) (it|this|(?-i:X)|the same "
+        r"[\w-]+)|(with|living with) (it|this|(?-i:X)|the same (condition|disease|illness|diagnosis|thing|problem|"
+        rf"syndrome|disorder|issue))|in the same (situation|boat|position))\b{_NOT_CATCHING}|"
         # A search engine's query, the name and the word: "LEMS support", "LEMS online community forum" (X: a
         # recognised name, see names_as_x); not "X cancer association".
         r"(?:^|(?<=[.?!] ))\W*(?-i:X) (patient |family )?support(?=\s*$|[.?!])|"
@@ -241,9 +248,18 @@ _CONDITION_CUES: list[tuple[SectionType, re.Pattern[str]]] = [
         r"with)\b|"
         # What to watch for: "what other health problems should we watch out for?", "what dangers should we be aware
         # of as the disease progresses?" (not its symptoms or signs).
-        r"\bwhat (other |else |more |further |additional |serious |possible |long[- ]term )?(health )?(problems|issues|"
-        r"dangers|risks|complications) should (i|we|he|she|they|you|my [\w'-]+) (watch (out )?for|look (out )?for|"
-        r"be aware of|be (worried|concerned) about|worry about|expect|prepare for|keep an eye on)\b|"
+        r"\b(what|which) (other |else |more |further |additional |serious |possible |long[- ]term )?(health )?"
+        r"(problems|issues|dangers|risks|complications) should (i|we|he|she|they|you|my [\w'-]+) (watch (out )?for|"
+        r"look (out )?for|be aware of|be (worried|concerned) about|worry about|expect|prepare for|keep an eye on)\b|"
+        # The risks of having it; what it can bring, asked with the name first; a search engine's risk; dangerous later.
+        r"\b(long[- ]term )?(health )?(risks|dangers) of having (?-i:X)\b|"
+        r"\blong[- ]term (health )?(risks|dangers|problems|consequences|effects) of (having )?(?-i:X)\b|"
+        r"\bwhat (other |else |more |further |additional |serious |related |secondary )?(health )?(problems|issues|"
+        r"complications|conditions) ((?-i:X)|it) (can|could|may|might|will) (cause|bring|lead to|result in)\b|"
+        r"(?:^|(?<=[.?!] ))\W*(?-i:X)(?:(?! (genetic|inherit\w*|family|recurrence|pregnancy)\b) [\w-]+){1,3} risks?"
+        r"(?=\s*$|[.?!])|"
+        r"\b(is|can) ((?-i:X)|it) (be |get |become )?dangerous (over time|in the long run|long[- ]term|later( on)?|"
+        r"as it progresses)\b|"
         # What it does to the body over time: "what can X do to your body over the years?".
         r"\bwhat (can|could|will|does|might|would) (?-i:X) do to (your|my|the|a|his|her|their|our|one's) (body|health|"
         r"nerves|muscles)\b|"
@@ -277,7 +293,8 @@ _CONDITION_CUES: list[tuple[SectionType, re.Pattern[str]]] = [
     (SectionType.EXAMS_AND_TESTS, re.compile(
         rf"\b(can|could|will|would|does|do|did|should) (an? |the |any |my )?{_TEST_NAMES} (show|detect|diagnose|"
         r"confirm|find|rule out|pick up|tell)\b|"
-        rf"\bwhat (can|could|will|would|does|do|did|should) (an? |the |my )?{_TEST_NAMES} (show|detect|find|reveal|"
+        rf"\bwhat ((can|could|will|would|does|do|did|should) )?(an? |the |my )?{_TEST_NAMES}(( or| and) (an? |the )?"
+        rf"{_TEST_NAMES})? (show|detect|find|reveal|"
         r"tell|look for|measure)\b|"
         rf"\b(show|shows|showed) up (on|in) (an? |the |my |any )?{_TEST_NAMES}s?\b|"
         rf"\bwhat (results|findings|signs|changes) (on|in|from) (an? |the |my )?{_TEST_NAMES} (point to|suggest|"
@@ -295,7 +312,10 @@ _CONDITION_CUES: list[tuple[SectionType, re.Pattern[str]]] = [
         r"\b(find out|figure out|work out|tell|know|determine) (if|whether) (my|his|her|the|their|our) [\w'-]+ "
         r"(is|are) (from|due to|caused by|because of) (?-i:X)\b|"
         # Ruling it out: "what doctors check to rule out X" (not a story: "they ruled out X").
-        r"\b(to|can|could|would|will|do|does|they|doctors?) rule out (?-i:X)\b|"
+        r"\b(to|can|could|would|will|do|does|they|doctors?) rule (out (?-i:X)|((?-i:X)|it|this) (in or )?out)\b|"
+        r"\bwhat (exams|examinations|tests|investigations|checks|scans|procedures) (should|will|would|do|does|can|"
+        r"might|must) (i|we|he|she|they|you|my [\w'-]+) (expect|need|have|get|undergo|go through)\b|"
+        rf"(?:^|(?<=[.?!] ))\W*((?-i:X) {_TEST_NAMES}|{_TEST_NAMES} (for |in )?(?-i:X))(?=\s*$|[.?!])|"
         # What the doctors look for: "what will the specialists check?", "what are they looking for in those?".
         r"\bwhat ((are|is|do|does|did|will|would|should) (they|the doctors?|doctors?|the specialists?|specialists?|"
         r"the neurologists?|neurologists?|my doctor|the gp|the hospital|that|it|this|the test)|(the )?(doctors?|"
@@ -338,7 +358,8 @@ _CONDITION_CUES: list[tuple[SectionType, re.Pattern[str]]] = [
 # what it causes may be a name whose own causes answer as well ("does X cause dry mouth?": a passage about X that
 # names dry mouth, or dry mouth's causes naming X), so the cue lists' types follow it and a passage of a near type
 # that holds what is asked may still come first (BENCHMARKS.md, issue 16, session 22).
-_EFFECT_ASKED = re.compile(r"\b(can|could|does|do|will|might|may) (untreated |uncontrolled |severe |advanced )?(?-i:X) "
+_EFFECT_ASKED = re.compile(r"\b(can|could|does|do|will|might|may) (untreated |uncontrolled |severe |advanced )?"
+                           r"(?P<subject>(?-i:X)) "
                            r"(ever |also |sometimes |(get|gets|getting) worse and |progress(es)? and |worsen(s)? and )?"
                            r"(cause|lead to|result in|trigger|bring on) (?!(it|this|that|them|me|him|her|us)\b)",
                            re.IGNORECASE)
@@ -347,6 +368,15 @@ _EFFECT_ASKED = re.compile(r"\b(can|could|does|do|will|might|may) (untreated |un
 def effect_asked(names_x: str) -> bool:
     """Whether ``names_x`` (a question with its recognised names written as "X") asks what a named thing causes."""
     return _EFFECT_ASKED.search(names_x) is not None
+
+
+def effect_subject(names_x: str) -> int | None:
+    """Which of the names written as "X" in ``names_x`` (0: the first) is the thing whose effects it asks, or None
+    when it asks none."""
+    found = _EFFECT_ASKED.search(names_x)
+    if found is None:
+        return None
+    return len(re.findall(r"\bX\b", names_x[:found.start("subject")]))
 
 
 def condition_type(asked: str, after: int = 0) -> SectionType | None:
