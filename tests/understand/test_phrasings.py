@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from healthqa.records import SectionType
-from healthqa.understand import NameIndex, understand
+from healthqa.understand import FocusMatch, NameIndex, names_as_x, understand
 from healthqa.understand._words import usual_spelling
 
 NAMES = NameIndex([(1, "dravelin myasthenic palsy syndrome", "title"), (2, "zorvexin", "title"),
@@ -127,6 +127,58 @@ def test_what_a_worse_or_untreated_condition_causes_reads_first_as_its_complicat
     (f"{DMPS} genetic risk", SectionType.COMPLICATIONS),
     (f"is it safe to meet people with {DMPS}?", SectionType.SUPPORT_GROUPS),
     (f"I had a blood test for {DMPS} last week. Is it inherited?", SectionType.EXAMS_AND_TESTS),
+    # Found by a review of this session's phrasings (read-only, by a helper): lines asked for in distress ...
+    ("My son accidentally took two of my zorvexin tablets. Is there a number I can call?", SectionType.SUPPORT_GROUPS),
+    ("My 2 year old swallowed some tablets. I think they were zorvexin. Is there a hotline?",
+     SectionType.SUPPORT_GROUPS),
+    ("Is there a number I can call if my child swallows zorvexin?", SectionType.SUPPORT_GROUPS),
+    (f"My husband has {DMPS} and keeps talking about ending his life. Is there a helpline I can call?",
+     SectionType.SUPPORT_GROUPS),
+    (f"My husband has {DMPS} and is having trouble breathing right now. Is there a hotline I can call?",
+     SectionType.SUPPORT_GROUPS),
+    ("I had a bad reaction to zorvexin. Is there a helpline I can call?", SectionType.SUPPORT_GROUPS),
+    ("My dog ate some of my zorvexin. Is there a hotline?", SectionType.SUPPORT_GROUPS),
+    # ... groups at risk or to avoid, places and people told about, other professionals, donors, research ...
+    (f"Are there groups at higher risk for {DMPS}?", SectionType.SUPPORT_GROUPS),
+    (f"Are there some groups that are more likely to get {DMPS}?", SectionType.SUPPORT_GROUPS),
+    ("Are there any groups who should avoid zorvexin?", SectionType.SUPPORT_GROUPS),
+    (f"Are there any gatherings I should avoid with {DMPS} during flu season?", SectionType.SUPPORT_GROUPS),
+    (f"My mother goes to meetings for {DMPS}, but what else can she do to slow it down?", SectionType.SUPPORT_GROUPS),
+    (f"I volunteer at a charity for {DMPS}, what is the newest treatment?", SectionType.SUPPORT_GROUPS),
+    (f"Should I talk to other surgeons before having the operation for {DMPS}?", SectionType.SUPPORT_GROUPS),
+    (f"Should I talk to others at work about my {DMPS}?", SectionType.SUPPORT_GROUPS),
+    (f"How can I talk to others with {DMPS} without getting it myself?", SectionType.SUPPORT_GROUPS),
+    (f"Can I find someone with {DMPS} to donate a kidney?", SectionType.SUPPORT_GROUPS),
+    (f"Do you know anyone with {DMPS} who has tried zorvexin?", SectionType.SUPPORT_GROUPS),
+    (f"{DMPS} research foundation", SectionType.SUPPORT_GROUPS),
+    ("zorvexin poison hotline", SectionType.SUPPORT_GROUPS),
+    (f"Do any {DMPS} groups study zorvexin?", SectionType.SUPPORT_GROUPS),
+    (f"My wife has {DMPS}. What should we do next? I know other people with it who are doing well.",
+     SectionType.SUPPORT_GROUPS),
+    # ... risks of a treatment or of getting it, a test's or a medicine's damage, expectations elsewhere ...
+    (f"What are the risks of having {DMPS} surgery?", SectionType.COMPLICATIONS),
+    (f"What are the risks of having {DMPS} if both my parents have it?", SectionType.COMPLICATIONS),
+    (f"{DMPS} surgery risks", SectionType.COMPLICATIONS),
+    (f"My doctor wants me to have a nerve biopsy for {DMPS}. What risks does it carry?", SectionType.COMPLICATIONS),
+    ("Can the EMG needles cause permanent damage?", SectionType.COMPLICATIONS),
+    (f"What risks should I be aware of if {DMPS} runs in my family?", SectionType.COMPLICATIONS),
+    (f"What problems should I expect with my insurance now that I have {DMPS}?", SectionType.COMPLICATIONS),
+    (f"My dad has {DMPS} from smoking. What other diseases can people get from smoking?", SectionType.COMPLICATIONS),
+    (f"What other conditions can people with {DMPS} get benefits for?", SectionType.COMPLICATIONS),
+    (f"Is it dangerous in the long run to take zorvexin every day for {DMPS}?", SectionType.COMPLICATIONS),
+    (f"I was diagnosed with {DMPS}. How is it treated? What risks does it carry?", SectionType.COMPLICATIONS),
+    # ... and ruling out told, wanting to know, procedures, what doctors look for elsewhere, research findings.
+    (f"The neurologist wanted to rule out {DMPS}, so what is {DMPS} and how serious is it?",
+     SectionType.EXAMS_AND_TESTS),
+    (f"They rule out {DMPS} every time, so why do I still feel weak?", SectionType.EXAMS_AND_TESTS),
+    (f"I want to know if I have {DMPS}, what are the symptoms?", SectionType.EXAMS_AND_TESTS),
+    (f"Please let me know if you have {DMPS} leaflets in Spanish.", SectionType.EXAMS_AND_TESTS),
+    (f"What procedures can I have for {DMPS}?", SectionType.EXAMS_AND_TESTS),
+    ("What do doctors look for before prescribing zorvexin?", SectionType.EXAMS_AND_TESTS),
+    (f"What happens during a test flight with {DMPS}?", SectionType.EXAMS_AND_TESTS),
+    (f"Which research findings suggest {DMPS} can be cured?", SectionType.EXAMS_AND_TESTS),
+    (f"My son has {DMPS}. How long will he live? The doctors wanted to rule it out at first.",
+     SectionType.EXAMS_AND_TESTS),
 ])
 def test_look_alikes_of_the_fresh_wordings(text: str, not_read_as: SectionType) -> None:
     understood = understand(text, NAMES)
@@ -158,4 +210,22 @@ def test_the_thing_whose_effects_are_asked_is_the_one_before_the_verb() -> None:
     backward = understand(f"I read about respiratory failure. Could zorvexin lead to respiratory failure in {DMPS}?",
                           NAMES)
     assert backward.effect_of is not None and backward.effect_of.name == "zorvexin"
+    # A question's own capital X ("X-ray", "fragile X") is no name.
+    for text in ("After an X-ray, can zorvexin cause respiratory failure?",
+                 "My son has fragile X, can zorvexin cause respiratory failure?"):
+        subject = understand(text, NAMES).effect_of
+        assert subject is not None and subject.name == "zorvexin"
     assert understand(f"what causes {DMPS}?", NAMES).effect_of is None
+
+
+def test_a_question_with_extra_spaces_is_read_with_the_message_around_it() -> None:
+    question = f"Caring for my husband with {DMPS} has been exhausting. Is there a helpline I can  call?"
+    assert understand(question, NAMES).qtype is SectionType.SUPPORT_GROUPS
+
+
+def test_a_shorter_name_does_not_match_across_a_longer_one_written_inside_it() -> None:
+    def match(words: str) -> FocusMatch:
+        return FocusMatch(name=words, matched=words, document_ids=frozenset({1}))
+
+    focus = [match("lung cancer"), match("small cell cancer")]
+    assert names_as_x("can lung (small cell cancer) cancer spread?", focus) == "can lung (X) cancer spread?"

@@ -16,7 +16,14 @@ from healthqa.learned import qtype as learned_qtype
 from healthqa.records import SectionType
 from healthqa.understand._emergency import emergency_cue, emergency_kind
 from healthqa.understand._names import FocusMatch, NameIndex
-from healthqa.understand._phrasings import _DRUG_TYPES, condition_type, effect_asked, effect_subject, medicine_type
+from healthqa.understand._phrasings import (
+    _DRUG_TYPES,
+    condition_type,
+    effect_asked,
+    effect_subject,
+    in_crisis,
+    medicine_type,
+)
 from healthqa.understand._words import STOPWORDS, content_words, normalise, usual_spelling, without_accents
 
 __all__ = [
@@ -227,45 +234,50 @@ def _phrased_type(asked: str, cued: Sequence[SectionType], names_x: str | None =
 
 
 # What may stand between a name's words as the question writes them: spaces, hyphens and dashes, apostrophes
-# ("Lambert-Eaton" written with an en dash, "Crohn's").
-_NAME_BREAK = re.compile(r"[^0-9A-Za-z]+")
+# ("Lambert-Eaton" written with an en dash, "Crohn's"); not a name already written (see _PLACEHOLDER).
+_NAME_BREAK = re.compile(r"[^0-9A-Za-z\ue000-\uf8ff]+")
 
 
 def names_as_x(text: str, focus: Sequence[FocusMatch]) -> str:
     """``text`` with every recognised name written as "X", as MedQuAD's question templates write it (and its
     letters without accents, as the names were matched)."""
-    return _names_as_x_in_order(text, focus)[0]
+    return _PLACEHOLDER.sub("X", _names_marked(text, focus)[0])
 
 
-# Where a name was, until every name is written: a private-use character (no word character, so that no later,
-# shorter name can match in it) numbering the name.
+# Where a name was: a private-use character numbering the name (no word character, so that no later, shorter name
+# can match in it), one character long like the "X" that replaces it, so that positions agree.
 _PLACEHOLDER = re.compile("[\ue000-\uf8ff]")
+_MOST_NAMES = 0xF8FF - 0xE000
 
 
-def _names_as_x_in_order(text: str, focus: Sequence[FocusMatch]) -> tuple[str, list[FocusMatch]]:
-    """:func:`names_as_x`, and the match each "X" stands for, in the order they are written."""
+def _names_marked(text: str, focus: Sequence[FocusMatch]) -> tuple[str, list[FocusMatch]]:
+    """``text`` with every recognised name written as a placeholder, and the match each stands for, in the order they
+    are written (a question's own "X", as in "X-ray", is none of them)."""
     text = _PLACEHOLDER.sub(" ", without_accents(text))
     by_words = {m.matched: m for m in reversed(focus)}  # the first match of the same words
-    ordered = sorted(by_words, key=len, reverse=True)
+    ordered = sorted(by_words, key=len, reverse=True)[:_MOST_NAMES]
     for number, matched in enumerate(ordered):
         words = [re.escape(word) for word in _NAME_BREAK.split(matched) if word]
         if words:
             text = re.sub(r"\b" + _NAME_BREAK.pattern.join(words) + r"\b", chr(0xE000 + number), text,
                           flags=re.IGNORECASE)
-    written = [by_words[ordered[ord(found.group(0)) - 0xE000]] for found in _PLACEHOLDER.finditer(text)]
-    return _PLACEHOLDER.sub("X", text), written
+    return text, [by_words[ordered[ord(found.group(0)) - 0xE000]] for found in _PLACEHOLDER.finditer(text)]
 
 
-_NAMED = re.compile(r"\bX\b")
-
-
-def _phrased_in_context(concise: str, first_question: str, focus: Sequence[FocusMatch]) -> SectionType | None:
+def _phrased_in_context(concise: str, questions: Sequence[str], focus: Sequence[FocusMatch]) -> SectionType | None:
     """The type a phrasing of :data:`_CONDITION_CUES` finds in questions that name nothing, read with the message
-    before them: "Caring for my husband with X has been exhausting. Is there a helpline I can call?" (a phrasing
-    that ends in a sentence told, not asked, does not count)."""
+    around them: "Caring for my husband with X has been exhausting. Is there a helpline I can call?". Only a
+    phrasing that ends in a question counts ("... What is the best diet? I know someone with the same condition."
+    tells)."""
     message = names_as_x(concise, focus)
-    start = message.find(names_as_x(first_question, focus))
-    return condition_type(message, after=start) if start > 0 else None
+    spans, cursor = [], 0
+    for question in questions:
+        written = names_as_x(" ".join(question.split()), focus)
+        start = message.find(written, cursor)
+        if start >= 0:
+            spans.append((start, start + len(written)))
+            cursor = start + len(written)
+    return condition_type(message, within=spans) if spans else None
 
 
 def understand(text: str, names: NameIndex) -> Understanding:
@@ -274,14 +286,21 @@ def understand(text: str, names: NameIndex) -> Understanding:
     concise, questions = condense(usual_spelling(text))
     focus = names.find(concise)
     asked, cued = type_evidence(concise, questions)
-    names_x, written = _names_as_x_in_order(asked, focus)
+    marked, written = _names_marked(asked, focus)
+    names_x = _PLACEHOLDER.sub("X", marked)
     phrased = _phrased_type(asked, cued, names_x)
-    if phrased is None and focus and questions and _NAMED.search(names_x) is None:
-        phrased = _phrased_in_context(concise, questions[0], focus)
+    if phrased is None and written == [] and focus and questions:
+        phrased = _phrased_in_context(concise, questions, focus)
+    # A message in distress asks for help now, not for a group: "my toddler swallowed my pills, is there a hotline?".
+    if phrased is SectionType.SUPPORT_GROUPS and (emergency_cue(text) or in_crisis(text)):
+        phrased = None
     qtypes = _question_types(asked, cued, phrased)
-    subject = effect_subject(names_x)
-    if phrased is None and subject is not None:
+    position = effect_subject(names_x)
+    if phrased is None and position is not None:
         qtypes = [SectionType.COMPLICATIONS, *(kind for kind in qtypes if kind is not SectionType.COMPLICATIONS)]
+    # The name written where the effects' subject is (a placeholder there, not a question's own "X").
+    subject = written[len(_PLACEHOLDER.findall(marked[:position]))] if (
+        position is not None and _PLACEHOLDER.match(marked, position)) else None
     cue = emergency_cue(text)
     return Understanding(
         text=text,
@@ -298,5 +317,5 @@ def understand(text: str, names: NameIndex) -> Understanding:
         type_cued=qtypes[0] is not SectionType.INFORMATION or _INFORMATION_CUE.search(concise) is not None,
         type_phrased=phrased is not None,
         compares=len(focus) >= 2 and _COMPARE.search(concise) is not None,
-        effect_of=written[subject] if subject is not None and subject < len(written) else None,
+        effect_of=subject,
     )

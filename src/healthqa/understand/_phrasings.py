@@ -69,11 +69,15 @@ _MEDICINE_CUES: list[tuple[SectionType, re.Pattern[str]]] = [
 ]
 
 
-def _first_cued(asked: str, cues: Sequence[tuple[SectionType, re.Pattern[str]]], after: int = 0) -> SectionType | None:
-    """The type of the cue written first in ``asked`` (ties: the earlier in ``cues``), or None; with ``after``,
-    only a cue that ends after that position counts."""
+def _first_cued(asked: str, cues: Sequence[tuple[SectionType, re.Pattern[str]]],
+                within: Sequence[tuple[int, int]] | None = None) -> SectionType | None:
+    """The type of the cue written first in ``asked`` (ties: the earlier in ``cues``), or None; with ``within``,
+    only a cue that ends inside one of those (start, end) spans counts."""
+    def counts(match: re.Match[str]) -> bool:
+        return within is None or any(start < match.end() <= end for start, end in within)
+
     found = [(match.start(), rank, kind) for rank, (kind, pattern) in enumerate(cues)
-             if (match := next((m for m in pattern.finditer(asked) if m.end() > after), None))]
+             if (match := next((m for m in pattern.finditer(asked) if counts(m)), None))]
     return min(found)[2] if found else None
 
 
@@ -101,13 +105,17 @@ _TEST_NAMES = (r"(emg|electromyography|electromyogram|mri|ct scan|cat scan|pet s
                r"nerve stimulation|sleep|swallow(ing)?|imaging) (stud(y|ies)|tests?)|repetitive nerve stimulation|"
                r"antibody tests?|spinal tap|lumbar puncture|eeg|ecg|ekg)")
 # Not whether it can be caught from them: "can I talk to other people with the flu without getting sick?".
-_NOT_CATCHING = r"(?![^.?!]{0,200}\b(catch\w*|caught|contagious|infect\w*|get(ting)? sick|spread)\b)"
+_NOT_CATCHING = (r"(?![^.?!]{0,200}\b(catch\w*|caught|contagious|infect\w*|get(ting)? (sick|it|infected)|"
+                 r"spread\w*)\b)")
 # A gathering place asked for ("is there a helpline", "which associations", "looking for online forum"), not told
 # about ("some forums say", "I called a hotline").
 _PLACES = (r"associations?|charit(y|ies)|forums?|message boards?|online groups?|online communit(y|ies)|groups?|"
-           r"meet-?ups?|meetings|gatherings|get-togethers")
-_LINES = (r"help ?lines?|hotlines?|(phone )?numbers? (i|we) (can|could) (call|phone|ring)( to (speak|talk) (to|with) "
-          r"(someone|somebody|anyone|anybody|a person))?")
+           r"meet-?ups?|gatherings|get-togethers")
+_LINES = (r"help ?lines?|hotlines?|(phone )?numbers? (i|we) (can|could) (call|phone|ring) to (speak|talk) (to|with) "
+          r"(someone|somebody|anyone|anybody|a person)")
+# Not a gathering place: an association between things, groups at risk or to avoid, groups who should not take it.
+_NOT_A_PLACE = (r"(?! (between|of|with|to|at|more|most|less|likely|(who|that) (should|must|are|is) (not |more |most |"
+                r"less |at |likely )?|(i|we|you) (should|must|need to)|studying|study|research\w*|fund\w*)\b)")
 # What a message tells of a poisoning, before asking for a line to call.
 _POISONING = r"(swallowed|ingested|overdosed?|overdoses|poison\w*|drank|took too (much|many))"
 
@@ -132,24 +140,26 @@ _CONDITION_CUES: list[tuple[SectionType, re.Pattern[str]]] = [
         r"talk to)\b|\bgroups? (for|of) (families|parents|people|patients|caregivers|carers|those|spouses|"
         r"partners|husbands|wives|siblings|brothers and sisters|grandparents)\b|"
         r"\b((connect|talk|meet|chat|speak|get in touch|be in touch|keep in touch) with|(talk|speak|chat|reach out) "
-        r"to) (other|others)\b(?! (doctors?|specialists?|physicians?|neurologists?|nurses?|providers?|family|"
-        rf"relatives|members|staff)\b){_NOT_CATCHING}|"
+        r"to) (other|others)\b(?! (doctors?|specialists?|physicians?|neurologists?|nurses?|providers?|surgeons?|"
+        r"experts?|pharmacists?|therapists?|professionals?|dentists?|family|relatives|members|staff|colleagues|"
+        rf"co-?workers|at work|at school|in my office)\b)(?<!should i talk to others)(?<!should we talk to others)"
+        rf"{_NOT_CATCHING}|"
         rf"\btalk to (other|fellow) (people|patients|families|parents|teens|kids|children|caregivers|carers|"
         rf"sufferers|spouses|mums|moms|dads) (who|whose|with|living|dealing|affected)\b{_NOT_CATCHING}|"
         # Where those with it gather, asked for with a named condition in the same sentence, after or before: "is
         # there a helpline I can phone about X?", "which associations can I refer an X patient to?", "looking for
         # online forum X families", "my father has X, is there association who help families like us?"; not what
         # association there is between things, nor a forum or a hotline told about.
-        rf"\b{_asked_for(_PLACES + '|' + _LINES)}\b(?! (between|of|with|to)\b)(?! (for|about) (poison|suicide|"
+        rf"\b{_asked_for(_PLACES + '|' + _LINES)}\b{_NOT_A_PLACE}(?! (for|about) (poison|suicide|"
         r"suicidal|crisis|overdoses?)\b)(?=[^.?!]{0,200}\b(?-i:X)\b)|"
         # After the name, also in a later sentence ("caring for my husband with X has been exhausting. Is there a
         # helpline I can call?"), unless poison control's line is what is asked: "my toddler swallowed some X, is there
         # a hotline?" (a poisoning told in the name's sentence or after it).
         rf"(?:^|(?<=[.?!] ))(?:(?!\b{_POISONING}\b)[^.?!])*?\b(?-i:X)\b(?:(?!\b{_POISONING}\b)[\s\S]){{0,300}}?"
         rf"\b{_asked_for(_PLACES + '|' + _LINES)}\b"
-        r"(?! (between|of|with|to)\b)(?! (for|about) (poison|suicide|suicidal|crisis|overdoses?)\b)|"
-        # One for the name itself: "looking for a X charity or association near me".
-        rf"\b{_asked_for(_PLACES + '|' + _LINES, named=True)}\b(?! (between|of|with|to)\b)|"
+        rf"{_NOT_A_PLACE}(?! (for|about) (poison|suicide|suicidal|crisis|overdoses?)\b)|"
+        # One for the name itself: "looking for a X charity or association near me" (not "do any X groups study Y?").
+        rf"\b{_asked_for(_PLACES + '|' + _LINES, named=True)}\b{_NOT_A_PLACE}|"
         r"\b(facebook|whatsapp|reddit) (groups?|pages?|communit(y|ies)|chats?)\b(?=[^.?!]{0,200}\b(?-i:X)\b)|"
         r"\b(?-i:X)\b[^.?!]{0,60}?\b(facebook|whatsapp|reddit) (groups?|pages?|communit(y|ies)|chats?)\b|"
         # Networks or meetups for those around someone with it (batch 21).
@@ -172,10 +182,13 @@ _CONDITION_CUES: list[tuple[SectionType, re.Pattern[str]]] = [
         r"\b(i|we) (feel|felt) (so |very |all )?(alone|isolated|lonely) (with|since|after|because of|in)\b|"
         r"\bpatient (groups?|organi[sz]ations?|advocacy|associations?|communit(y|ies))\b|"
         # "an association for X", not "an association between X and cancer" (X: a recognised name).
+        r"\b(associations?|societ(y|ies)|networks?|communit(y|ies)) for (people with |patients with |those with |"
+        r"families with )?(?-i:X)(?=\s*([.?!,;]|$))|"
+        # (A charity or a meeting told about ends in a comma: "I volunteer at a charity for X, what is ...?".)
         r"\b(associations?|societ(y|ies)|networks?|communit(y|ies)|charit(y|ies)|forums?|support groups?|meet-?ups?|"
         r"meetings|gatherings|organi[sz]ations?|foundations?) for (people with |patients with |those with |"
         r"families with |people who have |patients who have |those who have )?(?-i:X)( (in|near|around) (me|my area|"
-        r"[\w-]+)| (uk|usa|us|australia|canada|online|nearby))?(?=\s*([.?!,;]|$))|"
+        r"[\w-]+)| (uk|usa|us|australia|canada|online|nearby))?(?=\s*([.?!;]|$))|"
         # A helpline for a condition, not poison control's, a crisis line or a maker's.
         r"(?<!poison )(?<!control )(?<!suicide )(?<!crisis )(?<!manufacturer's )(?<!company's )"
         r"\b(help ?lines?|hotlines?) (for|about)\b(?! (poison|suicide|suicidal|crisis|overdoses?)\b)|"
@@ -198,19 +211,21 @@ _CONDITION_CUES: list[tuple[SectionType, re.Pattern[str]]] = [
         r"charit(y|ies)|"
         r"foundations?) (who|that|which) (supports?|helps?) ([\w-]+ )?(families|people|patients|parents|those|"
         r"sufferers)\b|"
-        r"(?:^|(?<=[.?!] ))\W*who (supports?|helps?) (families|people|patients|parents|those|sufferers)\b|"
+        r"(?:^|(?<=[.?!] ))\W{0,3}who (supports?|helps?) (families|people|patients|parents|those|sufferers)\b|"
         # Others who have it too, named by what they share: "is there anywhere she can meet people with the same
         # thing?", "meet others who have it" (not whether it can be caught from them).
         r"(?<!safe to )(?<!ok to )(?<!okay to )(?<!dangerous to )"
-        r"\b(meet|talk to|talk with|speak to|speak with|connect with|chat with|chat to|find|know) (some |any )?"
+        r"\b(meet|talk to|talk with|speak to|speak with|connect with|chat with|chat to|find) (some |any )?"
         r"(other |more )?(people|patients|others|someone|somebody|anyone|anybody|families|parents|sufferers) "
-        r"((who|that) (have|has|had|live with|are living with|deal with|are dealing with) (it|this|(?-i:X)|the same "
-        r"[\w-]+)|(with|living with) (it|this|(?-i:X)|the same (condition|disease|illness|diagnosis|thing|problem|"
-        rf"syndrome|disorder|issue))|in the same (situation|boat|position))\b{_NOT_CATCHING}|"
+        r"(((who|that) (have|has|had|live with|are living with|deal with|are dealing with)|with|living with) (it|this|"
+        r"(?-i:X)|the same (condition|disease|illness|diagnosis|thing|problem|syndrome|disorder|issue))|in the same "
+        r"(situation|boat|position))\b(?![^.?!]{0,80}\b(donat\w*|donors?|transplant\w*)\b)"
+        rf"{_NOT_CATCHING}|"
         # A search engine's query, the name and the word: "LEMS support", "LEMS online community forum" (X: a
         # recognised name, see names_as_x); not "X cancer association".
-        r"(?:^|(?<=[.?!] ))\W*(?-i:X) (patient |family )?support(?=\s*$|[.?!])|"
-        r"(?:^|(?<=[.?!] ))\W*(?-i:X)( [\w-]+){0,2}? (forums?|communit(y|ies)|charit(y|ies)|support groups?|"
+        r"(?:^|(?<=[.?!] ))\W{0,3}(?-i:X) (patient |family )?support(?=\s*$|[.?!])|"
+        r"(?:^|(?<=[.?!] ))\W{0,3}(?-i:X)(?: (?!(research|poison|manufacturer|maker|drug|company)\b)[\w-]+){0,2}? "
+        r"(forums?|communit(y|ies)|charit(y|ies)|support groups?|"
         r"organi[sz]ations?|foundations?|help ?lines?|hotlines?|meet-?ups?)( (uk|usa|us|australia|canada|online|"
         r"near me|nearby))?(?=\s*$|[.?!])",
         re.IGNORECASE)),
@@ -219,8 +234,12 @@ _CONDITION_CUES: list[tuple[SectionType, re.Pattern[str]]] = [
         r"issues|conditions|diseases) "
         r"(can|could|does|do|will|"
         r"might|may) (?!(be|also)\b)([\w'-]+ ){1,5}?(cause|lead to|bring|result in)\b|"
-        r"\b(can|could|does|do|will|might|may) ([\w'-]+ ){1,5}?(lead to|cause) (other|more|further|any other|serious|"
-        r"long[- ]term|lasting|permanent) (problems?|health problems?|issues|conditions|diseases|damage|disability)\b|"
+        r"\b(can|could|does|do|will|might|may) ([\w'-]+ ){1,5}?(lead to|cause) (other|more|further|any other) "
+        r"(problems|health problems|issues|conditions|diseases)\b|"
+        # Serious or lasting problems asked of the condition ("could it shorten his life or cause serious problems
+        # later on?"), not of a test or a medicine's stopping ("can the EMG needles cause permanent damage?").
+        r"\b(can|could|does|do|will|might|may) ((?-i:X)|it) ([\w'-]+ ){0,5}?(lead to|cause) (serious|long[- ]term|"
+        r"lasting|permanent) (problems?|health problems?|issues|conditions|diseases|damage|disability)\b|"
         r"\bwhat (can|could|might|may|will) go wrong\b|"
         # Asked of it ("could X cause complications?"), not what causes complications; long-term problems asked
         # about, not a history told ("I have had long-term problems with ...").
@@ -243,22 +262,22 @@ _CONDITION_CUES: list[tuple[SectionType, re.Pattern[str]]] = [
         rf"{_ASKED_ENDS}|"
         # What else those with it get: "what further health issues can X patients get?".
         r"\bwhat (other|further|more|additional|secondary|serious) (health )?(problems?|issues?|conditions?|diseases?|"
-        r"complications?) (can |could |do |does |might |may |will )?((?-i:X) )?(patients?|people|sufferers|someone|"
-        r"persons?)( with (?-i:X))? (can |could |might |may |will |often |usually |also )?(get|develop|face|end up "
-        r"with)\b|"
+        r"complications?) (can |could |do |does |might |may |will )?((?-i:X) (patients?|people|sufferers|persons?)|"
+        r"(patients?|people|sufferers|someone|persons?) with (?-i:X)) (can |could |might |may |will |often |usually "
+        r"|also )?(get|develop|end up with)\b(?! (benefits?|help|money|support|insurance|treatment)\b)|"
         # What to watch for: "what other health problems should we watch out for?", "what dangers should we be aware
         # of as the disease progresses?" (not its symptoms or signs).
         r"\b(what|which) (other |else |more |further |additional |serious |possible |long[- ]term )?(health )?"
-        r"(problems|issues|dangers|risks|complications) should (i|we|he|she|they|you|my [\w'-]+) (watch (out )?for|"
-        r"look (out )?for|be aware of|be (worried|concerned) about|worry about|expect|prepare for|keep an eye on)\b|"
+        r"(problems|issues|dangers|complications) should (i|we|he|she|they|you|my [\w'-]+) (watch (out )?for|"
+        r"look (out )?for|be aware of|be (worried|concerned) about|worry about|keep an eye on)\b|"
         # The risks of having it; what it can bring, asked with the name first; a search engine's risk; dangerous later.
-        r"\b(long[- ]term )?(health )?(risks|dangers) of having (?-i:X)\b|"
-        r"\blong[- ]term (health )?(risks|dangers|problems|consequences|effects) of (having )?(?-i:X)\b|"
+        rf"\b(long[- ]term )?(health )?(risks|dangers) of having (?-i:X){_WORSE}?{_ASKED_ENDS}|"
+        rf"\blong[- ]term (health )?(risks|dangers|problems|consequences|effects) of (having )?(?-i:X){_ASKED_ENDS}|"
         r"\bwhat (other |else |more |further |additional |serious |related |secondary )?(health )?(problems|issues|"
         r"complications|conditions) ((?-i:X)|it) (can|could|may|might|will) (cause|bring|lead to|result in)\b|"
-        r"(?:^|(?<=[.?!] ))\W*(?-i:X)(?:(?! (genetic|inherit\w*|family|recurrence|pregnancy)\b) [\w-]+){1,3} risks?"
-        r"(?=\s*$|[.?!])|"
-        r"\b(is|can) ((?-i:X)|it) (be |get |become )?dangerous (over time|in the long run|long[- ]term|later( on)?|"
+        # (A search engine's risk of a named problem: "X respiratory failure risk", not "X surgery risks".)
+        r"(?:^|(?<=[.?!] ))\W{0,3}(?-i:X) ((and|or) )?(?-i:X) risks?(?=\s*$|[.?!])|"
+        r"\b(is|can) (?-i:X) (be |get |become )?dangerous (over time|in the long run|long[- ]term|later( on)?|"
         r"as it progresses)\b|"
         # What it does to the body over time: "what can X do to your body over the years?".
         r"\bwhat (can|could|will|does|might|would) (?-i:X) do to (your|my|the|a|his|her|their|our|one's) (body|health|"
@@ -268,11 +287,11 @@ _CONDITION_CUES: list[tuple[SectionType, re.Pattern[str]]] = [
         r"diseases|illnesses|disorders) (tend to |can |could |may |might |often |usually |commonly |typically )?"
         r"(develop|occur|appear|arise|happen|come|show up) (alongside|along with|together with|with|in people with|"
         r"in patients with) (?-i:X)\b|"
-        r"\bwhat (health )?(risks|dangers) ((does|do|can|could|might|may|will) )?((?-i:X)|it) (bring|brings|pose|"
+        r"\bwhat (health )?(risks|dangers) (((does|do|can|could|might|may|will) )?(?-i:X)|it) (bring|brings|pose|"
         r"poses|carry|carries|cause|causes|create|creates|present|presents)\b|"
         r"\b(what are|are there|are there any|any) (the )?(dangers|(health )?risks|dangers and risks) (of|from|with) "
         rf"(having )?(?-i:X){_WORSE}?{_ASKED_ENDS}|"
-        rf"(?:^|(?<=[.?!] ))\W*(?-i:X) (dangers|risks|long[- ]term (consequences?|effects?|problems?|damage))"
+        rf"(?:^|(?<=[.?!] ))\W{{0,3}}(?-i:X) (dangers|risks|long[- ]term (consequences?|effects?|problems?|damage))"
         rf"{_WORSE}?{_ASKED_ENDS}|"
         # Effects that follow from it: "what knock-on effects does X have?" (of a medicine: its side effects, see
         # Answerer.understand).
@@ -306,25 +325,30 @@ _CONDITION_CUES: list[tuple[SectionType, re.Pattern[str]]] = [
         r"\b(examinations?|exams?|tests?|scans?|checks?) ([\w']+ ){0,6}?(to|that|which) (find|detect|diagnose|"
         r"confirm|check for|look for|show|identify) (?-i:X)\b|"
         # How they would find out whether it is X; what is done when a doctor suspects X (batch 21).
-        r"\b(find out|figure out|work out|see|know|tell|determine|establish|confirm) (for sure )?(if|whether) (it is|"
-        r"it's|it was|this is|(i|you|we|they) (have|had)|(he|she|someone|somebody|a patient|the patient|a person|"
-        r"the person|(my|his|her|our|their) [\w'-]+) (is|has|had)) (?-i:X)\b|"
+        rf"\b((find out|figure out|work out|determine|establish)|(?<!want )(?<!wanted )(?<!like )(?<!need )"
+        rf"(?<!love )(?<!wait )(?<!possible )to (see|know|tell|confirm)|how ([\w'-]+ ){{0,3}}(see|know|tell|confirm)) "
+        r"(for sure )?(if|whether) (it is|it's|this is|(i|you|we|they) have|(he|she|someone|somebody|a patient|"
+        r"the patient|a person|the person|(my|his|her|our|their) [\w'-]+) (is|has)) (?-i:X)\b|"
         r"\b(find out|figure out|work out|tell|know|determine) (if|whether) (my|his|her|the|their|our) [\w'-]+ "
         r"(is|are) (from|due to|caused by|because of) (?-i:X)\b|"
         # Ruling it out: "what doctors check to rule out X" (not a story: "they ruled out X").
-        r"\b(to|can|could|would|will|do|does|they|doctors?) rule (out (?-i:X)|((?-i:X)|it|this) (in or )?out)\b|"
-        r"\bwhat (exams|examinations|tests|investigations|checks|scans|procedures) (should|will|would|do|does|can|"
-        r"might|must) (i|we|he|she|they|you|my [\w'-]+) (expect|need|have|get|undergo|go through)\b|"
-        rf"(?:^|(?<=[.?!] ))\W*((?-i:X) {_TEST_NAMES}|{_TEST_NAMES} (for |in )?(?-i:X))(?=\s*$|[.?!])|"
+        r"\b(check|checks|test|tests|do|done|order|ordered|run|performed|needed|used|examinations?|exams?|scans?)"
+        r"( [\w'-]+){0,2} to rule out (?-i:X)\b|"
+        r"\bhow ([\w'-]+ ){1,3}rule (out (?-i:X)|((?-i:X)|it|this) (in or )?out)\b|"
+        r"\bwhat (exams|examinations|tests|investigations|checks|scans) (should|will|would|do|does|can|"
+        r"might|must) (i|we|he|she|they|you|my [\w'-]+) (expect|need|undergo|go through)\b|"
+        rf"(?:^|(?<=[.?!] ))\W{{0,3}}((?-i:X) {_TEST_NAMES}|{_TEST_NAMES} (for |in )?(?-i:X))(?=\s*$|[.?!])|"
         # What the doctors look for: "what will the specialists check?", "what are they looking for in those?".
         r"\bwhat ((are|is|do|does|did|will|would|should) (they|the doctors?|doctors?|the specialists?|specialists?|"
         r"the neurologists?|neurologists?|my doctor|the gp|the hospital|that|it|this|the test)|(the )?(doctors?|"
         r"specialists?|neurologists?)) "
-        r"(be )?(checking|looking for|testing for|checking for|searching for|check|look for|test for)\b|"
+        r"(be )?(checking|looking for|testing for|checking for|searching for|check|look for|test for)\b"
+        r"(?! (before|when (deciding|choosing|prescribing|giving)|in (volunteers|donors|candidates)|to decide)\b)|"
         # What happens during a named test; which findings point to it.
-        rf"\bwhat happens (during|in|at) (an? |the |my |her |his |their |this |that )?{_TEST_NAMES}\b|"
-        rf"\b(what|which) ([\w-]+ ){{0,4}}?(results|findings) (that |which )?(point|points|pointing|suggest|"
-        r"indicate) (to |toward |towards )?(?-i:X)\b|"
+        rf"\bwhat happens (during|in|at) (an? |the |my |her |his |their |this |that )?{_TEST_NAMES}\b"
+        r"(?! (flights?|drives?|centres?|centers?|runs?|of|on|kitchens?|match(es)?)\b)|"
+        rf"\b(what|which) ((?!(research|studies|study|trial|trials)\b)[\w-]+ ){{0,4}}?(results|findings) "
+        rf"(that |which )?(point|points|pointing|suggest|indicate) (to |toward |towards )?(?-i:X){_ASKED_ENDS}|"
         r"\b(if|when|because|since) (my |the |a |her |his |our )?(doctors?|neurologists?|physicians?|gp|specialists?) "
         r"(suspects?|suspected|thinks?|thought) (it('s| is| might be| could be)? |(i|he|she|they) (might |could |may )?"
         r"(have|has) )?(?-i:X)\b|"
@@ -371,16 +395,29 @@ def effect_asked(names_x: str) -> bool:
 
 
 def effect_subject(names_x: str) -> int | None:
-    """Which of the names written as "X" in ``names_x`` (0: the first) is the thing whose effects it asks, or None
-    when it asks none."""
+    """Where in ``names_x`` the "X" stands whose effects it asks, or None when it asks none."""
     found = _EFFECT_ASKED.search(names_x)
-    if found is None:
-        return None
-    return len(re.findall(r"\bX\b", names_x[:found.start("subject")]))
+    return None if found is None else found.start("subject")
 
 
-def condition_type(asked: str, after: int = 0) -> SectionType | None:
+# A message in distress: a poisoning, a reaction, self-harm, an emergency now. Asking then for a line to call asks
+# for poison control, a crisis line or emergency help, not for a support group.
+_CRISIS = re.compile(
+    r"\b(swallow(ed|s)|ingest\w*|overdos\w*|poison\w*|drank|chewed|ate (some|part|all|one|two|a few|several)|"
+    r"got into (my|his|her|their|the)|took (too|two|a "
+    r"double|double|an extra|extra|more than)|double dose|by mistake|accidental(ly)?|bad reaction|allergic reaction|"
+    r"suicid\w*|(kill|hurt|harm)(ing)? (my|him|her|them|your)sel(f|ves)|end(ing)? (my|his|her|their) (own )?life|"
+    r"right now|can'?t (get up|breathe|wake)|trouble breathing|emergency)\b",
+    re.IGNORECASE)
+
+
+def in_crisis(text: str) -> bool:
+    """Whether ``text`` tells of a poisoning, a reaction, self-harm or an emergency (see _CRISIS)."""
+    return _CRISIS.search(text) is not None
+
+
+def condition_type(asked: str, within: Sequence[tuple[int, int]] | None = None) -> SectionType | None:
     """The type a question about living with a condition asks in words of _CONDITION_CUES, or None; where cues of
-    several types fire, the one written first decides. With ``after``, ``asked`` is a whole message and only a
-    phrasing that ends after that position (in its questions) counts."""
-    return _first_cued(asked, _CONDITION_CUES, after)
+    several types fire, the one written first decides. With ``within``, ``asked`` is a whole message and only a
+    phrasing that ends inside those spans (its questions) counts."""
+    return _first_cued(asked, _CONDITION_CUES, within)
