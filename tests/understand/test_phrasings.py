@@ -88,6 +88,26 @@ DMPS = "dravelin myasthenic palsy syndrome"
      SectionType.COMPLICATIONS),
     (f"{DMPS} respiratory failure risk", SectionType.COMPLICATIONS),
     (f"Is {DMPS} dangerous over time?", SectionType.COMPLICATIONS),
+    # Batches 31-34 (a patient portal, English of many countries, unexpected ways of asking, a hospital letter).
+    (f"My legs have been weak for months; which nerve studies can confirm or rule out {DMPS}?",
+     SectionType.EXAMS_AND_TESTS),
+    (f"What does a neurologist usually check during an exam when they suspect {DMPS}?", SectionType.EXAMS_AND_TESTS),
+    (f"Which exams would rule out {DMPS} in my case, since my antibody result came back negative?",
+     SectionType.EXAMS_AND_TESTS),
+    (f"How do specialists tell the difference between myasthenia gravis and {DMPS} when testing a patient?",
+     SectionType.EXAMS_AND_TESTS),
+    (f"Is it true that {DMPS} can be linked to lung cancer developing later?", SectionType.COMPLICATIONS),
+    (f"Does having {DMPS} mean a higher chance of ending up with lung cancer or other serious illness later?",
+     SectionType.COMPLICATIONS),
+    (f"Does {DMPS} raise the risk of serious problems during surgery or with anesthesia?", SectionType.COMPLICATIONS),
+    (f"Can {DMPS} affect breathing? How dangerous can it get?", SectionType.COMPLICATIONS),
+    (f"Doctor told {DMPS}, what all dangers we should watch out for?", SectionType.COMPLICATIONS),
+    (f"Please what are the complications of {DMPS} if it is not treated?", SectionType.COMPLICATIONS),
+    (f"{DMPS} can cause what kind of complications one?", SectionType.COMPLICATIONS),
+    (f"I'm 80 and have {DMPS}. What risks should I be aware of as it goes on, like falls?", SectionType.COMPLICATIONS),
+    (f"Is there a wee group anywhere in Scotland where folk with {DMPS} get together?", SectionType.SUPPORT_GROUPS),
+    (f"any {DMPS} communities out there? feeling really alone with this", SectionType.SUPPORT_GROUPS),
+    (f"Where do people with {DMPS} go to connect and swap experiences with each other?", SectionType.SUPPORT_GROUPS),
 ])
 def test_fresh_wordings_read_as_what_they_ask(text: str, expected: SectionType) -> None:
     understood = understand(text, NAMES)
@@ -179,6 +199,13 @@ def test_what_a_worse_or_untreated_condition_causes_reads_first_as_its_complicat
     (f"Which research findings suggest {DMPS} can be cured?", SectionType.EXAMS_AND_TESTS),
     (f"My son has {DMPS}. How long will he live? The doctors wanted to rule it out at first.",
      SectionType.EXAMS_AND_TESTS),
+    # Batches 31-34's look-alikes: a suspicion told; another condition's risk; a link now; a medicine's danger.
+    (f"I'm scared because they think I might have {DMPS}. What is it?", SectionType.EXAMS_AND_TESTS),
+    (f"Does {DMPS} raise the risk of respiratory failure?", SectionType.COMPLICATIONS),
+    (f"Is {DMPS} linked to zorvexin use?", SectionType.COMPLICATIONS),
+    ("How dangerous is zorvexin?", SectionType.COMPLICATIONS),
+    (f"Are there any communities at risk of {DMPS}?", SectionType.SUPPORT_GROUPS),
+    (f"Is there a blood group linked to {DMPS}?", SectionType.SUPPORT_GROUPS),
 ])
 def test_look_alikes_of_the_fresh_wordings(text: str, not_read_as: SectionType) -> None:
     understood = understand(text, NAMES)

@@ -102,14 +102,15 @@ _WORSE = (r"( if (it |he |she |they )?(gets|get|goes|is|are) (worse|untreated|no
 # Tests a person names, "study" only as part of a test's name ("nerve conduction study", not "a new study").
 _TEST_NAMES = (r"(emg|electromyography|electromyogram|mri|ct scan|cat scan|pet scan|x-?rays?|ultrasound|biopsy|"
                r"blood tests?|blood ?work|scans?|tests?|(nerve conduction|conduction|electrodiagnostic|"
-               r"nerve stimulation|sleep|swallow(ing)?|imaging) (stud(y|ies)|tests?)|repetitive nerve stimulation|"
+               r"nerve stimulation|sleep|swallow(ing)?|imaging|nerve|muscle) (stud(y|ies)|tests?)|repetitive nerve "
+               r"stimulation|"
                r"antibody tests?|spinal tap|lumbar puncture|eeg|ecg|ekg)")
 # Not whether it can be caught from them: "can I talk to other people with the flu without getting sick?".
 _NOT_CATCHING = (r"(?![^.?!]{0,200}\b(catch\w*|caught|contagious|infect\w*|get(ting)? (sick|it|infected)|"
                  r"spread\w*)\b)")
 # A gathering place asked for ("is there a helpline", "which associations", "looking for online forum"), not told
 # about ("some forums say", "I called a hotline").
-_PLACES = (r"associations?|charit(y|ies)|forums?|message boards?|online groups?|online communit(y|ies)|groups?|"
+_PLACES = (r"associations?|charit(y|ies)|forums?|message boards?|online groups?|(online )?communit(y|ies)|groups?|"
            r"meet-?ups?|gatherings|get-togethers")
 _LINES = (r"help ?lines?|hotlines?|(phone )?numbers? (i|we) (can|could) (call|phone|ring) to (speak|talk) (to|with) "
           r"(someone|somebody|anyone|anybody|a person)")
@@ -124,9 +125,10 @@ def _asked_for(places: str, named: bool = False) -> str:
     """A pattern for a gathering place of ``places`` asked for: "is there a(n) ...", "which ...s", "looking for ...";
     ``named``: a place for a recognised name (X), as in "looking for a X charity"."""
     kinds = r"(?-i:X) " if named else (r"(patient|family|national|local|online|support|rare disease|rare diseases|peer|"
-                                       r"in-person|in person|virtual) ")
+                                       r"in-person|in person|virtual|wee|small|little|friendly|active|free) ")
     optional = "" if named else "?"
-    return (rf"(((is|are) there (an? |any |some )?|(does|do) (an? |any )|(looking for|look for|join|recommend|know of|"
+    return (rf"(((is|are) there (an? |any |some )?|(does|do) (an? |any )|(?:^|(?<=[.?!] ))any |(looking for|look for|"
+            rf"join|recommend|know of|"
             rf"know any|suggest|(help (me|us|him|her) |to )find|"
             rf"any good|(where|how) (can|could|do|to) (i |we )?find) "
             rf"(an? |any |some )?)({kinds}){optional}({places})|(which|what) ({kinds}){optional}(associations|"
@@ -173,10 +175,10 @@ _CONDITION_CUES: list[tuple[SectionType, re.Pattern[str]]] = [
         r"(?<!safe to )\b(connect|talk|chat|get in touch) with (someone|somebody|anyone|anybody|people) (else )?(who "
         rf"(has|have|had|is living with|lives with|live with)|living with) (?-i:X)\b{_NOT_CATCHING}|"
         # Where people with it meet: "where can people with X connect online?" (X: a recognised name).
-        r"\bwhere (can|could|do|does) ((people|patients|families|parents|those|others) (with|who have) (?-i:X)|"
-        r"(?-i:X) (people|patients|sufferers|families|parents)) "
+        r"\bwhere ((can|could|do|does) )?((people|patients|families|parents|those|others|folks?) (with|who have) "
+        r"(?-i:X)|(?-i:X) (people|patients|sufferers|families|parents|folks?)) (go to |go and )?"
         r"(connect|meet|talk|get together|find each other|find others)( with (each other|one another|others))?"
-        r"( online| in person| locally| near me)?(?=\s*([.?!,]|$))|"
+        r"( and [\w' -]{1,40}?)?( online| in person| locally| near me)?(?=\s*([.?!,]|$))|"
         # Feeling alone with it, not being alone somewhere ("I am alone at home and my chest hurts") nor lonely
         # in general ("I feel lonely and tired all the time, is it X?").
         r"\b(i|we) (feel|felt) (so |very |all )?(alone|isolated|lonely) (with|since|after|because of|in)\b|"
@@ -267,9 +269,29 @@ _CONDITION_CUES: list[tuple[SectionType, re.Pattern[str]]] = [
         r"|also )?(get|develop|end up with)\b(?! (benefits?|help|money|support|insurance|treatment)\b)|"
         # What to watch for: "what other health problems should we watch out for?", "what dangers should we be aware
         # of as the disease progresses?" (not its symptoms or signs).
-        r"\b(what|which) (other |else |more |further |additional |serious |possible |long[- ]term )?(health )?"
-        r"(problems|issues|dangers|complications) should (i|we|he|she|they|you|my [\w'-]+) (watch (out )?for|"
-        r"look (out )?for|be aware of|be (worried|concerned) about|worry about|keep an eye on)\b|"
+        r"\b(what|which) (all )?(other |else |more |further |additional |serious |possible |long[- ]term )?(health )?"
+        r"(problems|issues|dangers|complications) (should (i|we|he|she|they|you|my [\w'-]+)|(i|we|he|she|they|you) "
+        r"should) (watch (out )?for|look (out )?for|be aware of|be (worried|concerned) about|worry about|keep an eye "
+        r"on)\b|"
+        # Risks to watch for as it goes on (not risk factors: "what risks should I be aware of if X runs in my family").
+        r"\b(what|which) (other |more |further |serious |possible |long[- ]term )?(health )?risks (should (i|we|he|she|"
+        r"they|you)|(i|we|he|she|they|you) should) (watch (out )?for|look (out )?for|be aware of|worry about) (as (it|"
+        r"the disease|the condition|(?-i:X)) (goes on|progresses|gets worse|worsens)|over time|later( on)?|in the long "
+        r"run|in (the )?future|down the road)\b|"
+        # Its complications when untreated, asked as such ("what are the complications of X if it is not treated?");
+        # what it can cause, asked at the end ("X can cause what kind of complications?"); problems it raises the
+        # risk of (not another condition's risk: "does X raise the risk of stroke?" asks stroke's risk factors too).
+        rf"\bcomplications of (having )?(?-i:X){_WORSE}{_ASKED_ENDS}|"
+        r"\b(?-i:X) (can|could|may|might|will) (cause|bring|lead to|give) what\b|"
+        r"\b(does|can|will|could|would|might) (having )?(?-i:X) (raise|increase|heighten) (the |my |his |her |your )?"
+        r"(risk|risks|chances?) (of|for) (serious |other |more |further |any )?(problems|complications|issues|health "
+        r"problems|trouble)\b|"
+        # Something it is linked to, or makes likelier, later: "is X linked to getting cancer later on?".
+        r"\b((is|can|could|does|will|would) (having )?(?-i:X) ([\w'-]+ ){0,3}?|(?-i:X) ((can|could|may|might|will|"
+        r"would) )?(be |is )?)((be )?(linked|tied|connected|associated) (to|with)|means?|raises?|increases?) "
+        r"([\w',-]+ ){0,14}?(later( on| in life)?|in (the )?future|down the road|over time|eventually|as (i|you|he|"
+        r"she|they|we) get older)\b|"
+        r"\bhow dangerous (can|could|will|might) ((?-i:X)|it) (get|become|be)\b|"
         # The risks of having it; what it can bring, asked with the name first; a search engine's risk; dangerous later.
         rf"\b(long[- ]term )?(health )?(risks|dangers) of having (?-i:X){_WORSE}?{_ASKED_ENDS}|"
         rf"\blong[- ]term (health )?(risks|dangers|problems|consequences|effects) of (having )?(?-i:X){_ASKED_ENDS}|"
@@ -349,6 +371,15 @@ _CONDITION_CUES: list[tuple[SectionType, re.Pattern[str]]] = [
         r"(?! (flights?|drives?|centres?|centers?|runs?|of|on|kitchens?|match(es)?)\b)|"
         rf"\b(what|which) ((?!(research|studies|study|trial|trials)\b)[\w-]+ ){{0,4}}?(results|findings) "
         rf"(that |which )?(point|points|pointing|suggest|indicate) (to |toward |towards )?(?-i:X){_ASKED_ENDS}|"
+        # Which test can confirm it; which exams would rule it out; how doctors tell it apart from another.
+        rf"\b(which|what) {_TEST_NAMES} (can|could|will|would|do|does|might) (confirm|rule out|diagnose|detect|show|"
+        r"find|pick up)\b|"
+        rf"\b({_TEST_NAMES}|exams?|examinations?|checks?|investigations?) (would|could|can|will|might) rule out "
+        r"(?-i:X)\b|"
+        r"\bhow (do|can|would|does|will|could) (the )?(doctors?|specialists?|neurologists?|they|physicians?) (tell "
+        r"(the difference|(them |it |(?-i:X) )?apart)|distinguish|differentiate)\b|"
+        r"\b(if|when) (they|he|she) suspects? (that )?((it('s| is| might be| could be)? )|(i|he|she|they|someone|"
+        r"a patient) (might |could |may )?(have|has) )?(?-i:X)\b|"
         r"\b(if|when|because|since) (my |the |a |her |his |our )?(doctors?|neurologists?|physicians?|gp|specialists?) "
         r"(suspects?|suspected|thinks?|thought) (it('s| is| might be| could be)? |(i|he|she|they) (might |could |may )?"
         r"(have|has) )?(?-i:X)\b|"
