@@ -243,6 +243,10 @@ def test_the_thing_whose_effects_are_asked_is_the_one_before_the_verb() -> None:
         subject = understand(text, NAMES).effect_of
         assert subject is not None and subject.name == "zorvexin"
     assert understand(f"what causes {DMPS}?", NAMES).effect_of is None
+    # "It" asked of: the last name told before the question.
+    told = understand(f"My son has {DMPS} and I'm frightened. Can it lead to falls or respiratory failure?", NAMES)
+    assert told.effect_of is not None and told.effect_of.name == DMPS
+    assert understand("Can it lead to falls or respiratory failure?", NAMES).effect_of is None
 
 
 def test_a_question_with_extra_spaces_is_read_with_the_message_around_it() -> None:

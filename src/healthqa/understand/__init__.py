@@ -20,6 +20,7 @@ from healthqa.understand._phrasings import (
     _DRUG_TYPES,
     condition_type,
     effect_asked,
+    effect_of_it,
     effect_subject,
     in_crisis,
     medicine_type,
@@ -301,6 +302,11 @@ def understand(text: str, names: NameIndex) -> Understanding:
     # The name written where the effects' subject is (a placeholder there, not a question's own "X").
     subject = written[len(_PLACEHOLDER.findall(marked[:position]))] if (
         position is not None and _PLACEHOLDER.match(marked, position)) else None
+    if subject is None and questions and effect_of_it(asked):
+        # "It" is the last name told before the question: "My son has X. Can it lead to falls or swallowing problems?"
+        start = concise.find(" ".join(questions[0].split()))
+        told = _names_marked(concise[:start], focus)[1] if start > 0 else []
+        subject = told[-1] if told else None
     cue = emergency_cue(text)
     return Understanding(
         text=text,

@@ -425,6 +425,16 @@ def effect_asked(names_x: str) -> bool:
     return _EFFECT_ASKED.search(names_x) is not None
 
 
+# The same asked of "it" ("my son has X. Can it lead to falls?"): then "it" is the name told before the question.
+_EFFECT_OF_IT = re.compile(r"\b(can|could|does|will|might|may) it (ever |also |sometimes |(get|gets) worse and )?"
+                           r"(cause|lead to|result in|trigger|bring on)\b", re.IGNORECASE)
+
+
+def effect_of_it(asked: str) -> bool:
+    """Whether ``asked`` asks what "it" causes (see :func:`effect_subject`)."""
+    return _EFFECT_OF_IT.search(asked) is not None
+
+
 def effect_subject(names_x: str) -> int | None:
     """Where in ``names_x`` the "X" stands whose effects it asks, or None when it asks none."""
     found = _EFFECT_ASKED.search(names_x)
