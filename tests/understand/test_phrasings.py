@@ -108,6 +108,23 @@ DMPS = "dravelin myasthenic palsy syndrome"
     (f"Is there a wee group anywhere in Scotland where folk with {DMPS} get together?", SectionType.SUPPORT_GROUPS),
     (f"any {DMPS} communities out there? feeling really alone with this", SectionType.SUPPORT_GROUPS),
     (f"Where do people with {DMPS} go to connect and swap experiences with each other?", SectionType.SUPPORT_GROUPS),
+    # Batches 35-38 (plain; with another condition; indirect; as an evaluator would write them). Complications composed
+    # of harm and time to come, asked of the condition, "it" or one's health.
+    (f"How might {DMPS} affect my health as it progresses?", SectionType.COMPLICATIONS),
+    (f"Which further health problems might someone with {DMPS} face later?", SectionType.COMPLICATIONS),
+    (f"My grandmother has {DMPS}. Could it make her fall more or cause swallowing problems over time?",
+     SectionType.COMPLICATIONS),
+    (f"My teenage daughter has {DMPS}. What are the consequences for her health in the long run?",
+     SectionType.COMPLICATIONS),
+    (f"What are the long-term risks of living with {DMPS}?", SectionType.COMPLICATIONS),
+    (f"I have {DMPS}. Could it cause falls, trouble swallowing or other issues as time goes on?",
+     SectionType.COMPLICATIONS),
+    (f"My sister has {DMPS}; what other health problems could it end up causing her?", SectionType.COMPLICATIONS),
+    (f"Where do people with {DMPS} meet to share experiences?", SectionType.SUPPORT_GROUPS),
+    (f"How do doctors check whether my leg weakness is {DMPS}?", SectionType.EXAMS_AND_TESTS),
+    (f"Does an EMG with repetitive nerve stimulation still show {DMPS} if I'm also on statins?",
+     SectionType.EXAMS_AND_TESTS),
+    (f"What is repetitive nerve stimulation and how is it used to confirm {DMPS}?", SectionType.EXAMS_AND_TESTS),
 ])
 def test_fresh_wordings_read_as_what_they_ask(text: str, expected: SectionType) -> None:
     understood = understand(text, NAMES)
@@ -206,6 +223,11 @@ def test_what_a_worse_or_untreated_condition_causes_reads_first_as_its_complicat
     ("How dangerous is zorvexin?", SectionType.COMPLICATIONS),
     (f"Are there any communities at risk of {DMPS}?", SectionType.SUPPORT_GROUPS),
     (f"Is there a blood group linked to {DMPS}?", SectionType.SUPPORT_GROUPS),
+    # Harm and time to come asked of how long one lives, a treatment, symptoms or a cause; "long-term" of a symptom.
+    (f"Will {DMPS} shorten my life expectancy over time?", SectionType.COMPLICATIONS),
+    (f"What symptoms of {DMPS} appear later on?", SectionType.COMPLICATIONS),
+    (f"What is the cause of this long term {DMPS}?", SectionType.COMPLICATIONS),
+    ("Can long term stress cause respiratory failure?", SectionType.COMPLICATIONS),
 ])
 def test_look_alikes_of_the_fresh_wordings(text: str, not_read_as: SectionType) -> None:
     understood = understand(text, NAMES)

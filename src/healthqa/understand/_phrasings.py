@@ -57,7 +57,9 @@ _MEDICINE_CUES: list[tuple[SectionType, re.Pattern[str]]] = [
     (SectionType.USAGE, re.compile(
         r"\bhow (do|should|can|must|would|to) (i |you |we |he |she |they |people |(my|his|her|our) [\w'-]+ )?"
         r"(take|use|apply|inject|give)\b(?! (care|off|out|part|place|time|over|advantage|a break|a look)\b)|"
-        rf"\bhow (is|are|should|do you|should you) {_SOME_WORDS}(be )?(taken|used|applied|injected)\b|"
+        # (Not a test used to find something: "how is that test used to diagnose it?".)
+        rf"\bhow (is|are|should|do you|should you) {_SOME_WORDS}(be )?(taken|used|applied|injected)\b"
+        r"(?! (to|for|in) (diagnos\w*|confirm\w*|detect\w*|test\w*|check\w*|find\w*|rul\w* out))|"
         r"\bwhen (should|do|can|must) (i|you|we) (take|use)\b|\bwhat time of (the )?day\b",
         re.IGNORECASE)),
     (SectionType.STORAGE_AND_DISPOSAL, re.compile(
@@ -99,6 +101,18 @@ _ASKED_ENDS = r"(?=\s*([.?!]|$))"
 # When it is worse: "the dangers of X if it gets worse?", "X risks if untreated".
 _WORSE = (r"( if (it |he |she |they )?(gets|get|goes|is|are) (worse|untreated|not treated|left untreated)| if (left )?"
           r"untreated| as it (progresses|gets worse|worsens)| over time| in the long run| later on)")
+# Harm and time to come, for the composed complications reading (see _CONDITION_CUES), and what such a sentence
+# asks instead when it names how long one lives, a treatment or symptoms.
+_HARM = (r"(problems?|issues?|risks?|dangers?|consequences?|complications?|damage|harm|affect(s|ed)?|cause[sd]?|"
+         r"causing|lead to|(health )?effects?|trouble|illness(es)?|diseases?|conditions?)")
+_TIME_TO_COME = (r"(later( on| in life)?|over time|over the years|in the long run|long[- ]term (health )?(problems?|"
+                 r"risks?|consequences?|effects?|complications?|damage|issues?|dangers?)|as (it|the disease|the "
+                 r"condition|(?-i:X)) (progresses|goes on|gets worse|worsens|advances)|as time goes (on|by)|down the "
+                 r"road|in (the )?future|eventually|with time|end up|as (i|you|he|she|they|we) get older)")
+_NOT_COMPLICATIONS = (r"(life expectancy|lifespan|life span|how long|survival|surviv\w+|die|dying|cure[sd]?|curable|"
+                      r"prognosis|outlook|treatments?|treated|therapy|therapies|medications?|medicines?|drugs?|side "
+                      r"effects?|symptoms?|signs|inherit\w*|genetic|pregnan\w*|insurance|work|job|school|incidence|"
+                      r"statistic\w*|trends?|why|what causes|(the|a) causes? of)")
 # Tests a person names, "study" only as part of a test's name ("nerve conduction study", not "a new study").
 _TEST_NAMES = (r"(emg|electromyography|electromyogram|mri|ct scan|cat scan|pet scan|x-?rays?|ultrasound|biopsy|"
                r"blood tests?|blood ?work|scans?|tests?|(nerve conduction|conduction|electrodiagnostic|"
@@ -178,7 +192,7 @@ _CONDITION_CUES: list[tuple[SectionType, re.Pattern[str]]] = [
         r"\bwhere ((can|could|do|does) )?((people|patients|families|parents|those|others|folks?) (with|who have) "
         r"(?-i:X)|(?-i:X) (people|patients|sufferers|families|parents|folks?)) (go to |go and )?"
         r"(connect|meet|talk|get together|find each other|find others)( with (each other|one another|others))?"
-        r"( and [\w' -]{1,40}?)?( online| in person| locally| near me)?(?=\s*([.?!,]|$))|"
+        r"( (and|to) [\w' -]{1,40}?)?( online| in person| locally| near me)?(?=\s*([.?!,]|$))|"
         # Feeling alone with it, not being alone somewhere ("I am alone at home and my chest hurts") nor lonely
         # in general ("I feel lonely and tired all the time, is it X?").
         r"\b(i|we) (feel|felt) (so |very |all )?(alone|isolated|lonely) (with|since|after|because of|in)\b|"
@@ -232,6 +246,15 @@ _CONDITION_CUES: list[tuple[SectionType, re.Pattern[str]]] = [
         r"near me|nearby))?(?=\s*$|[.?!])",
         re.IGNORECASE)),
     (SectionType.COMPLICATIONS, re.compile(
+        # Composed: a question sentence about the condition (X or "it" as its subject, one's health) that asks of
+        # harm and of time to come, but not of how long one lives, of a treatment or of symptoms: "How might X affect
+        # my health as it progresses?", "Could it cause falls or other issues as time goes on?", "What are the
+        # long-term risks of living with X?".
+        rf"(?:^|(?<=[.?!] ))(?=[^.?!]*\b((can|could|does|do|will|would|might|may|is|of|with|from|having) ((?-i:X)|it)|"
+        r"(?-i:X) (can|could|may|might|will|would|has|have|brings?|carries)|(my|his|her|their|your|our) (health|"
+        r"body))\b)"
+        rf"(?=[^.?!]*\b{_HARM}\b)(?=[^.?!]*\b{_TIME_TO_COME}\b)"
+        rf"(?![^.?!]*\b{_NOT_COMPLICATIONS}\b)\W{{0,3}}\w|"
         r"\bwhat (other |else |more |further |additional |secondary |related |serious )?(problems|health problems|"
         r"issues|conditions|diseases) "
         r"(can|could|does|do|will|"
@@ -332,7 +355,8 @@ _CONDITION_CUES: list[tuple[SectionType, re.Pattern[str]]] = [
     # Whether or what a test can show: "can an EMG show LEMS?", "will a blood test detect it?", "what does a nerve
     # conduction study show in X?" (not a result told: "the biopsy shows ..."; not a research study).
     (SectionType.EXAMS_AND_TESTS, re.compile(
-        rf"\b(can|could|will|would|does|do|did|should) (an? |the |any |my )?{_TEST_NAMES} (show|detect|diagnose|"
+        rf"\b(can|could|will|would|does|do|did|should) (an? |the |any |my )?{_TEST_NAMES}( with [\w -]{{1,40}}?)?"
+        rf"( still| really| always| reliably)? (show|detect|diagnose|"
         r"confirm|find|rule out|pick up|tell)\b|"
         rf"\bwhat ((can|could|will|would|does|do|did|should) )?(an? |the |my )?{_TEST_NAMES}(( or| and) (an? |the )?"
         rf"{_TEST_NAMES})? (show|detect|find|reveal|"
@@ -351,8 +375,11 @@ _CONDITION_CUES: list[tuple[SectionType, re.Pattern[str]]] = [
         rf"(?<!love )(?<!wait )(?<!possible )to (see|know|tell|confirm)|how ([\w'-]+ ){{0,3}}(see|know|tell|confirm)) "
         r"(for sure )?(if|whether) (it is|it's|this is|(i|you|we|they) have|(he|she|someone|somebody|a patient|"
         r"the patient|a person|the person|(my|his|her|our|their) [\w'-]+) (is|has)) (?-i:X)\b|"
-        r"\b(find out|figure out|work out|tell|know|determine) (if|whether) (my|his|her|the|their|our) [\w'-]+ "
-        r"(is|are) (from|due to|caused by|because of) (?-i:X)\b|"
+        r"\b(find out|figure out|work out|tell|know|determine|check) (if|whether) (my|his|her|the|their|our) "
+        r"([\w'-]+ ){1,2}(is|are) ((from|due to|caused by|because of) )?(?-i:X)\b|"
+        # How a named test is used to find it: "how is that test used to diagnose it?".
+        rf"\bhow (is|are) (it|that|this|(that|this|the) test|(an? |the |that |this )?{_TEST_NAMES}) used (in|for|to) "
+        r"(confirm\w*|diagnos\w*|detect\w*|test\w* for|check\w* for|rul\w* out)\b|"
         # Ruling it out: "what doctors check to rule out X" (not a story: "they ruled out X").
         r"\b(check|checks|test|tests|do|done|order|ordered|run|performed|needed|used|examinations?|exams?|scans?)"
         r"( [\w'-]+){0,2} to rule out (?-i:X)\b|"
