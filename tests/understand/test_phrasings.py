@@ -282,3 +282,51 @@ def test_a_shorter_name_does_not_match_across_a_longer_one_written_inside_it() -
 
     focus = [match("lung cancer"), match("small cell cancer")]
     assert names_as_x("can lung (small cell cancer) cancer spread?", focus) == "can lung (X) cancer spread?"
+
+
+# Real condition and medicine names, for the second review's look-alikes (found by a read-only helper review of the
+# composed complications reading and the phrasings after it).
+REAL = NameIndex([(n, name, "title") for n, name in enumerate([
+    "eczema", "psoriasis", "multiple sclerosis", "asthma", "autism", "shingles", "lupus", "vertigo", "cystic fibrosis",
+    "prednisone", "diabetes", "glaucoma", "lung cancer", "gout", "Lyme disease", "appendicitis", "hepatitis C",
+    "measles", "malaria", "metformin", "warfarin", "atrial fibrillation"], 1)])
+
+
+@pytest.mark.parametrize(("text", "not_read_as"), [
+    # Harm and time to come asked of getting better, going away, coming back, onset, inheritance, causes, numbers.
+    ("My son has eczema. Will it go away eventually, or is it a lifelong condition?", SectionType.COMPLICATIONS),
+    ("Is multiple sclerosis a progressive disease that gets worse over time?", SectionType.COMPLICATIONS),
+    ("Do children with asthma outgrow the problems as they get older?", SectionType.COMPLICATIONS),
+    ("Will my daughter with autism be able to live on her own later on, or will she always have problems?",
+     SectionType.COMPLICATIONS),
+    ("Is the nerve damage from shingles permanent, or will it heal over time?", SectionType.COMPLICATIONS),
+    ("Is lupus a disease that develops later in life?", SectionType.COMPLICATIONS),
+    ("What caused my vertigo, and will it happen again in the future?", SectionType.COMPLICATIONS),
+    ("How many people does cystic fibrosis affect, and will it increase in the future?", SectionType.COMPLICATIONS),
+    ("Will prednisone lose its effect over time?", SectionType.COMPLICATIONS),
+    ("Does diabetes mean I will go blind eventually?", SectionType.COMPLICATIONS),
+    ("Does glaucoma increase in severity over time?", SectionType.COMPLICATIONS),
+    ("Is lung cancer linked to smoking even if I quit years ago, or does the risk go down over time?",
+     SectionType.COMPLICATIONS),
+    ("How dangerous could it be to get pregnant with lupus?", SectionType.COMPLICATIONS),
+    ("Gout can cause what symptoms?", SectionType.COMPLICATIONS),
+    # A treatment asked when it is suspected; drugs told apart; clinics, spread and places of a disease; a specialist.
+    ("If they suspect Lyme disease, what treatment do they start with?", SectionType.EXAMS_AND_TESTS),
+    ("What are the treatment options if they suspect appendicitis?", SectionType.EXAMS_AND_TESTS),
+    ("How do they tell the difference between generic and brand-name drugs?", SectionType.EXAMS_AND_TESTS),
+    ("Are there any community clinics that treat hepatitis C?", SectionType.SUPPORT_GROUPS),
+    ("Is there community spread of measles?", SectionType.SUPPORT_GROUPS),
+    ("Any communities where malaria is more common?", SectionType.SUPPORT_GROUPS),
+    ("Where can people with lupus talk to a specialist?", SectionType.SUPPORT_GROUPS),
+])
+def test_second_review_look_alikes(text: str, not_read_as: SectionType) -> None:
+    understood = understand(text, REAL)
+    assert not (understood.type_phrased and understood.qtype is not_read_as)
+
+
+@pytest.mark.parametrize("text", [
+    "I take metformin for diabetes. Can it cause weight loss?",
+    "My mother takes warfarin for atrial fibrillation. Could it cause bruising?",
+])
+def test_it_is_no_name_when_more_than_one_is_told(text: str) -> None:
+    assert understand(text, REAL).effect_of is None

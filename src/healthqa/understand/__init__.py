@@ -303,10 +303,11 @@ def understand(text: str, names: NameIndex) -> Understanding:
     subject = written[len(_PLACEHOLDER.findall(marked[:position]))] if (
         position is not None and _PLACEHOLDER.match(marked, position)) else None
     if subject is None and questions and effect_of_it(asked):
-        # "It" is the last name told before the question: "My son has X. Can it lead to falls or swallowing problems?"
+        # "It" is the one name told before the question: "My son has X. Can it lead to falls or swallowing problems?"
+        # (not when there are more: "I take metformin for diabetes. Can it cause weight loss?").
         start = concise.find(" ".join(questions[0].split()))
-        told = _names_marked(concise[:start], focus)[1] if start > 0 else []
-        subject = told[-1] if told else None
+        told = {m.name: m for m in _names_marked(concise[:start], focus)[1]} if start > 0 else {}
+        subject = next(iter(told.values())) if len(told) == 1 else None
     cue = emergency_cue(text)
     return Understanding(
         text=text,

@@ -103,16 +103,22 @@ _WORSE = (r"( if (it |he |she |they )?(gets|get|goes|is|are) (worse|untreated|no
           r"untreated| as it (progresses|gets worse|worsens)| over time| in the long run| later on)")
 # Harm and time to come, for the composed complications reading (see _CONDITION_CUES), and what such a sentence
 # asks instead when it names how long one lives, a treatment or symptoms.
-_HARM = (r"(problems?|issues?|risks?|dangers?|consequences?|complications?|damage|harm|affect(s|ed)?|cause[sd]?|"
-         r"causing|lead to|(health )?effects?|trouble|illness(es)?|diseases?|conditions?)")
-_TIME_TO_COME = (r"(later( on| in life)?|over time|over the years|in the long run|long[- ]term (health )?(problems?|"
+_HARM = (r"(problems?|issues?|risks?|dangers?|consequences?|complications?|damage|harm|affect(s|ed)? (my|his|"
+         r"her|their|your|our|the) (health|body|life)|cause|causes|causing|lead to|(health )?effects?|trouble|"
+         r"illness(es)?)")
+_TIME_TO_COME = (r"(later( on)?|over time|over the years|in the long run|long[- ]term (health )?(problems?|"
                  r"risks?|consequences?|effects?|complications?|damage|issues?|dangers?)|as (it|the disease|the "
                  r"condition|(?-i:X)) (progresses|goes on|gets worse|worsens|advances)|as time goes (on|by)|down the "
-                 r"road|in (the )?future|eventually|with time|end up|as (i|you|he|she|they|we) get older)")
-_NOT_COMPLICATIONS = (r"(life expectancy|lifespan|life span|how long|survival|surviv\w+|die|dying|cure[sd]?|curable|"
-                      r"prognosis|outlook|treatments?|treated|therapy|therapies|medications?|medicines?|drugs?|side "
-                      r"effects?|symptoms?|signs|inherit\w*|genetic|pregnan\w*|insurance|work|job|school|incidence|"
-                      r"statistic\w*|trends?|why|what causes|(the|a) causes? of)")
+                 r"road|in (the )?future|with time|end up (causing|with|having))")
+# (Not whether it gets better, goes away, comes back, is passed on or worsens: the outlook, inheritance.)
+_NOT_COMPLICATIONS = (r"(life expectancy|lifespan|life span|how long|survival|surviv\w+|die|dying|death|cure[sd]?|"
+                      r"curable|prognosis|outlook|treatments?|treated|therapy|therapies|medications?|medicines?|"
+                      r"drugs?|side effects?|symptoms?|signs|inherit\w*|genetic|pregnan\w*|insurance|work|job|school|"
+                      r"incidence|statistic\w*|trends?|why|what causes|caused|(the|a) causes? of|go(es)? away|better|"
+                      r"improv\w*|heal(s|ed|ing)?|outgrow\w*|grow out|remission|permanent\w*|progress(ive|ion)?|"
+                      r"severity|born with|passed (down|on)|how many|again|come back|comes back|recur\w*|clear\w*|"
+                      r"in life|able to|independen\w*|on (her|his|their|my) own|lose (its|their) effect|wears? off|"
+                      r"stops? working|tolerance)")
 # Tests a person names, "study" only as part of a test's name ("nerve conduction study", not "a new study").
 _TEST_NAMES = (r"(emg|electromyography|electromyogram|mri|ct scan|cat scan|pet scan|x-?rays?|ultrasound|biopsy|"
                r"blood tests?|blood ?work|scans?|tests?|(nerve conduction|conduction|electrodiagnostic|"
@@ -124,7 +130,7 @@ _NOT_CATCHING = (r"(?![^.?!]{0,200}\b(catch\w*|caught|contagious|infect\w*|get(t
                  r"spread\w*)\b)")
 # A gathering place asked for ("is there a helpline", "which associations", "looking for online forum"), not told
 # about ("some forums say", "I called a hotline").
-_PLACES = (r"associations?|charit(y|ies)|forums?|message boards?|online groups?|(online )?communit(y|ies)|groups?|"
+_PLACES = (r"associations?|charit(y|ies)|forums?|message boards?|online groups?|online communit(y|ies)|groups?|"
            r"meet-?ups?|gatherings|get-togethers")
 _LINES = (r"help ?lines?|hotlines?|(phone )?numbers? (i|we) (can|could) (call|phone|ring) to (speak|talk) (to|with) "
           r"(someone|somebody|anyone|anybody|a person)")
@@ -175,7 +181,7 @@ _CONDITION_CUES: list[tuple[SectionType, re.Pattern[str]]] = [
         rf"\b{_asked_for(_PLACES + '|' + _LINES)}\b"
         rf"{_NOT_A_PLACE}(?! (for|about) (poison|suicide|suicidal|crisis|overdoses?)\b)|"
         # One for the name itself: "looking for a X charity or association near me" (not "do any X groups study Y?").
-        rf"\b{_asked_for(_PLACES + '|' + _LINES, named=True)}\b{_NOT_A_PLACE}|"
+        rf"\b{_asked_for(_PLACES + '|communit(y|ies)|' + _LINES, named=True)}\b{_NOT_A_PLACE}|"
         r"\b(facebook|whatsapp|reddit) (groups?|pages?|communit(y|ies)|chats?)\b(?=[^.?!]{0,200}\b(?-i:X)\b)|"
         r"\b(?-i:X)\b[^.?!]{0,60}?\b(facebook|whatsapp|reddit) (groups?|pages?|communit(y|ies)|chats?)\b|"
         # Networks or meetups for those around someone with it (batch 21).
@@ -192,7 +198,8 @@ _CONDITION_CUES: list[tuple[SectionType, re.Pattern[str]]] = [
         r"\bwhere ((can|could|do|does) )?((people|patients|families|parents|those|others|folks?) (with|who have) "
         r"(?-i:X)|(?-i:X) (people|patients|sufferers|families|parents|folks?)) (go to |go and )?"
         r"(connect|meet|talk|get together|find each other|find others)( with (each other|one another|others))?"
-        r"( (and|to) [\w' -]{1,40}?)?( online| in person| locally| near me)?(?=\s*([.?!,]|$))|"
+        r"( and [\w' -]{1,40}?| to (share|swap|talk with each other|chat|meet|support)[\w' -]{0,40}?)?"
+        r"( online| in person| locally| near me)?(?=\s*([.?!,]|$))|"
         # Feeling alone with it, not being alone somewhere ("I am alone at home and my chest hurts") nor lonely
         # in general ("I feel lonely and tired all the time, is it X?").
         r"\b(i|we) (feel|felt) (so |very |all )?(alone|isolated|lonely) (with|since|after|because of|in)\b|"
@@ -250,7 +257,7 @@ _CONDITION_CUES: list[tuple[SectionType, re.Pattern[str]]] = [
         # harm and of time to come, but not of how long one lives, of a treatment or of symptoms: "How might X affect
         # my health as it progresses?", "Could it cause falls or other issues as time goes on?", "What are the
         # long-term risks of living with X?".
-        rf"(?:^|(?<=[.?!] ))(?=[^.?!]*\b((can|could|does|do|will|would|might|may|is|of|with|from|having) ((?-i:X)|it)|"
+        rf"(?:^|(?<=[.?!] ))(?=[^.?!]*\b((can|could|does|do|will|would|might|may|of|with|from|having) ((?-i:X)|it)|"
         r"(?-i:X) (can|could|may|might|will|would|has|have|brings?|carries)|(my|his|her|their|your|our) (health|"
         r"body))\b)"
         rf"(?=[^.?!]*\b{_HARM}\b)(?=[^.?!]*\b{_TIME_TO_COME}\b)"
@@ -305,16 +312,17 @@ _CONDITION_CUES: list[tuple[SectionType, re.Pattern[str]]] = [
         # what it can cause, asked at the end ("X can cause what kind of complications?"); problems it raises the
         # risk of (not another condition's risk: "does X raise the risk of stroke?" asks stroke's risk factors too).
         rf"\bcomplications of (having )?(?-i:X){_WORSE}{_ASKED_ENDS}|"
-        r"\b(?-i:X) (can|could|may|might|will) (cause|bring|lead to|give) what\b|"
+        r"\b(?-i:X) (can|could|may|might|will) (cause|bring|lead to|give) what ((kind|kinds|sort|type|types) of )?"
+        r"(complications|problems|issues|health problems|damage|dangers)\b|"
         r"\b(does|can|will|could|would|might) (having )?(?-i:X) (raise|increase|heighten) (the |my |his |her |your )?"
         r"(risk|risks|chances?) (of|for) (serious |other |more |further |any )?(problems|complications|issues|health "
         r"problems|trouble)\b|"
         # Something it is linked to, or makes likelier, later: "is X linked to getting cancer later on?".
         r"\b((is|can|could|does|will|would) (having )?(?-i:X) ([\w'-]+ ){0,3}?|(?-i:X) ((can|could|may|might|will|"
-        r"would) )?(be |is )?)((be )?(linked|tied|connected|associated) (to|with)|means?|raises?|increases?) "
-        r"([\w',-]+ ){0,14}?(later( on| in life)?|in (the )?future|down the road|over time|eventually|as (i|you|he|"
-        r"she|they|we) get older)\b|"
-        r"\bhow dangerous (can|could|will|might) ((?-i:X)|it) (get|become|be)\b|"
+        r"would) )?(be |is )?)((be )?(linked|tied|connected|associated) (to|with)|means? (a |an )?(higher|greater|"
+        r"bigger|increased) (chance|risk)|(raises?|increases?) (the |my |his |her |your |their )?(risk|chances?|"
+        r"likelihood)) ([\w',-]+ ){0,14}?(later( on| in life)?|in (the )?future|down the road)\b|"
+        r"\bhow dangerous (can|could|will|might) ((?-i:X)|it) (get|become)\b|"
         # The risks of having it; what it can bring, asked with the name first; a search engine's risk; dangerous later.
         rf"\b(long[- ]term )?(health )?(risks|dangers) of having (?-i:X){_WORSE}?{_ASKED_ENDS}|"
         rf"\blong[- ]term (health )?(risks|dangers|problems|consequences|effects) of (having )?(?-i:X){_ASKED_ENDS}|"
@@ -404,7 +412,10 @@ _CONDITION_CUES: list[tuple[SectionType, re.Pattern[str]]] = [
         rf"\b({_TEST_NAMES}|exams?|examinations?|checks?|investigations?) (would|could|can|will|might) rule out "
         r"(?-i:X)\b|"
         r"\bhow (do|can|would|does|will|could) (the )?(doctors?|specialists?|neurologists?|they|physicians?) (tell "
-        r"(the difference|(them |it |(?-i:X) )?apart)|distinguish|differentiate)\b|"
+        r"(the difference|(them |it |(?-i:X) )?apart)|distinguish|differentiate)\b(?=[^.?!]*\b(?-i:X)\b)"
+        r"(?![^.?!]*\b(brand\w*|generics?|drugs?|medications?|medicines?|pills?)\b)|"
+        # (A sentence asking about treatment when it is suspected asks the treatment.)
+        r"(?:^|(?<=[.?!] ))(?![^.?!]*\b(treat\w*|medications?|medicines?|drugs?|therap\w*)\b)[^.?!]*?"
         r"\b(if|when) (they|he|she) suspects? (that )?((it('s| is| might be| could be)? )|(i|he|she|they|someone|"
         r"a patient) (might |could |may )?(have|has) )?(?-i:X)\b|"
         r"\b(if|when|because|since) (my |the |a |her |his |our )?(doctors?|neurologists?|physicians?|gp|specialists?) "
