@@ -125,6 +125,22 @@ DMPS = "dravelin myasthenic palsy syndrome"
     (f"Does an EMG with repetitive nerve stimulation still show {DMPS} if I'm also on statins?",
      SectionType.EXAMS_AND_TESTS),
     (f"What is repetitive nerve stimulation and how is it used to confirm {DMPS}?", SectionType.EXAMS_AND_TESTS),
+    # Batches 39-42 (a text to a nurse friend; on behalf of someone else; after a long day; a leaflet's list).
+    (f"A patient asked me what the appointment for checking {DMPS} will involve; what will the specialists be "
+     "looking at?", SectionType.EXAMS_AND_TESTS),
+    (f"My dad's GP thinks he might have {DMPS}, so how would they find out for sure?", SectionType.EXAMS_AND_TESTS),
+    (f"Does a negative voltage-gated calcium channel antibody result rule out {DMPS}?", SectionType.EXAMS_AND_TESTS),
+    (f"Why is a chest CT part of the workup when someone is being evaluated for {DMPS}?",
+     SectionType.EXAMS_AND_TESTS),
+    (f"For my feature on rare disorders, which advocacy groups represent {DMPS} patients?",
+     SectionType.SUPPORT_GROUPS),
+    (f"ok so where do people with {DMPS} meet up, like patient conferences or local meetings",
+     SectionType.SUPPORT_GROUPS),
+    (f"what are the risks of having {DMPS} long term", SectionType.COMPLICATIONS),
+    (f"My mother has {DMPS}; what dangers should the family watch for as it progresses?", SectionType.COMPLICATIONS),
+    (f"ok so, what kind of health problems can {DMPS} lead to down the line", SectionType.COMPLICATIONS),
+    (f"Do people with {DMPS} develop bladder or blood pressure problems?", SectionType.COMPLICATIONS),
+    (f"Should I worry about losing mobility as a consequence of {DMPS}?", SectionType.COMPLICATIONS),
 ])
 def test_fresh_wordings_read_as_what_they_ask(text: str, expected: SectionType) -> None:
     understood = understand(text, NAMES)
@@ -134,6 +150,8 @@ def test_fresh_wordings_read_as_what_they_ask(text: str, expected: SectionType) 
 @pytest.mark.parametrize("text", [
     f"can {DMPS} get worse and cause serious problem like respiratory failure",
     f"could untreated {DMPS} lead to falls?",
+    f"Can {DMPS} eventually cause respiratory failure?",
+    f"Can {DMPS} upset the nervous system and cause respiratory failure?",
     f"{DMPS} complicatons pls list",  # the cue word, as usually spelled
 ])
 def test_what_a_worse_or_untreated_condition_causes_reads_first_as_its_complications(text: str) -> None:
@@ -318,6 +336,10 @@ REAL = NameIndex([(n, name, "title") for n, name in enumerate([
     ("Is there community spread of measles?", SectionType.SUPPORT_GROUPS),
     ("Any communities where malaria is more common?", SectionType.SUPPORT_GROUPS),
     ("Where can people with lupus talk to a specialist?", SectionType.SUPPORT_GROUPS),
+    # Groups at risk asked with "which"; a result told; problems as a result of something else.
+    ("Which groups are at risk of lupus?", SectionType.SUPPORT_GROUPS),
+    ("My test for lupus came back negative. What is the treatment?", SectionType.EXAMS_AND_TESTS),
+    ("Do people with diabetes develop problems with insurance?", SectionType.COMPLICATIONS),
 ])
 def test_second_review_look_alikes(text: str, not_read_as: SectionType) -> None:
     understood = understand(text, REAL)

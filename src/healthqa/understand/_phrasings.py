@@ -100,7 +100,7 @@ def medicine_type(asked: str) -> SectionType | None:
 _ASKED_ENDS = r"(?=\s*([.?!]|$))"
 # When it is worse: "the dangers of X if it gets worse?", "X risks if untreated".
 _WORSE = (r"( if (it |he |she |they )?(gets|get|goes|is|are) (worse|untreated|not treated|left untreated)| if (left )?"
-          r"untreated| as it (progresses|gets worse|worsens)| over time| in the long run| later on)")
+          r"untreated| as it (progresses|gets worse|worsens)| over time| in the long run| later on| long[- ]term)")
 # Harm and time to come, for the composed complications reading (see _CONDITION_CUES), and what such a sentence
 # asks instead when it names how long one lives, a treatment or symptoms.
 _HARM = (r"(problems?|issues?|risks?|dangers?|consequences?|complications?|damage|harm|affect(s|ed)? (my|his|"
@@ -109,7 +109,7 @@ _HARM = (r"(problems?|issues?|risks?|dangers?|consequences?|complications?|damag
 _TIME_TO_COME = (r"(later( on)?|over time|over the years|in the long run|long[- ]term (health )?(problems?|"
                  r"risks?|consequences?|effects?|complications?|damage|issues?|dangers?)|as (it|the disease|the "
                  r"condition|(?-i:X)) (progresses|goes on|gets worse|worsens|advances)|as time goes (on|by)|down the "
-                 r"road|in (the )?future|with time|end up (causing|with|having))")
+                 r"road|down the line|in (the )?future|with time|end up (causing|with|having))")
 # (Not whether it gets better, goes away, comes back, is passed on or worsens: the outlook, inheritance.)
 _NOT_COMPLICATIONS = (r"(life expectancy|lifespan|life span|how long|survival|surviv\w+|die|dying|death|cure[sd]?|"
                       r"curable|prognosis|outlook|treatments?|treated|therapy|therapies|medications?|medicines?|"
@@ -136,7 +136,8 @@ _LINES = (r"help ?lines?|hotlines?|(phone )?numbers? (i|we) (can|could) (call|ph
           r"(someone|somebody|anyone|anybody|a person)")
 # Not a gathering place: an association between things, groups at risk or to avoid, groups who should not take it.
 _NOT_A_PLACE = (r"(?! (between|of|with|to|at|more|most|less|likely|(who|that) (should|must|are|is) (not |more |most |"
-                r"less |at |likely )?|(i|we|you) (should|must|need to)|studying|study|research\w*|fund\w*)\b)")
+                r"less |at |likely )?|(are|is) (not|more|most|less|at|likely|affected|prone)|(i|we|you) (should|must|"
+                r"need to)|studying|study|research\w*|fund\w*)\b)")
 # What a message tells of a poisoning, before asking for a line to call.
 _POISONING = r"(swallowed|ingested|overdosed?|overdoses|poison\w*|drank|took too (much|many))"
 
@@ -145,15 +146,15 @@ def _asked_for(places: str, named: bool = False) -> str:
     """A pattern for a gathering place of ``places`` asked for: "is there a(n) ...", "which ...s", "looking for ...";
     ``named``: a place for a recognised name (X), as in "looking for a X charity"."""
     kinds = r"(?-i:X) " if named else (r"(patient|family|national|local|online|support|rare disease|rare diseases|peer|"
-                                       r"in-person|in person|virtual|wee|small|little|friendly|active|free) ")
+                                       r"in-person|in person|virtual|wee|small|little|friendly|active|free|advocacy) ")
     optional = "" if named else "?"
     return (rf"(((is|are) there (an? |any |some )?|(does|do) (an? |any )|(?:^|(?<=[.?!] ))any |(looking for|look for|"
             rf"join|recommend|know of|"
             rf"know any|suggest|(help (me|us|him|her) |to )find|"
             rf"any good|(where|how) (can|could|do|to) (i |we )?find) "
             rf"(an? |any |some )?)({kinds}){optional}({places})|(which|what) ({kinds}){optional}(associations|"
-            r"charities|forums|"
-            r"message boards|helplines|hotlines))")
+            r"charities|forums|message boards|helplines|hotlines|advocacy groups|support groups|patient groups|"
+            r"organi[sz]ations|foundations))")
 
 
 _CONDITION_CUES: list[tuple[SectionType, re.Pattern[str]]] = [
@@ -197,7 +198,8 @@ _CONDITION_CUES: list[tuple[SectionType, re.Pattern[str]]] = [
         # Where people with it meet: "where can people with X connect online?" (X: a recognised name).
         r"\bwhere ((can|could|do|does) )?((people|patients|families|parents|those|others|folks?) (with|who have) "
         r"(?-i:X)|(?-i:X) (people|patients|sufferers|families|parents|folks?)) (go to |go and )?"
-        r"(connect|meet|talk|get together|find each other|find others)( with (each other|one another|others))?"
+        r"(connect|meet|meet up|talk|get together|find each other|find others)( with (each other|one another|"
+        r"others))?"
         r"( and [\w' -]{1,40}?| to (share|swap|talk with each other|chat|meet|support)[\w' -]{0,40}?)?"
         r"( online| in person| locally| near me)?(?=\s*([.?!,]|$))|"
         # Feeling alone with it, not being alone somewhere ("I am alone at home and my chest hurts") nor lonely
@@ -262,7 +264,8 @@ _CONDITION_CUES: list[tuple[SectionType, re.Pattern[str]]] = [
         r"body))\b)"
         rf"(?=[^.?!]*\b{_HARM}\b)(?=[^.?!]*\b{_TIME_TO_COME}\b)"
         rf"(?![^.?!]*\b{_NOT_COMPLICATIONS}\b)\W{{0,3}}\w|"
-        r"\bwhat (other |else |more |further |additional |secondary |related |serious )?(problems|health problems|"
+        r"\bwhat ((kind|kinds|sort|type|types) of )?(other |else |more |further |additional |secondary |related |"
+        r"serious )?(problems|health problems|"
         r"issues|conditions|diseases) "
         r"(can|could|does|do|will|"
         r"might|may) (?!(be|also)\b)([\w'-]+ ){1,5}?(cause|lead to|bring|result in)\b|"
@@ -300,7 +303,8 @@ _CONDITION_CUES: list[tuple[SectionType, re.Pattern[str]]] = [
         # What to watch for: "what other health problems should we watch out for?", "what dangers should we be aware
         # of as the disease progresses?" (not its symptoms or signs).
         r"\b(what|which) (all )?(other |else |more |further |additional |serious |possible |long[- ]term )?(health )?"
-        r"(problems|issues|dangers|complications) (should (i|we|he|she|they|you|my [\w'-]+)|(i|we|he|she|they|you) "
+        r"(problems|issues|dangers|complications) (should (i|we|he|she|they|you|(my|our|his|her|the) [\w'-]+)|(i|we|"
+        r"he|she|they|you) "
         r"should) (watch (out )?for|look (out )?for|be aware of|be (worried|concerned) about|worry about|keep an eye "
         r"on)\b|"
         # Risks to watch for as it goes on (not risk factors: "what risks should I be aware of if X runs in my family").
@@ -308,6 +312,11 @@ _CONDITION_CUES: list[tuple[SectionType, re.Pattern[str]]] = [
         r"they|you)|(i|we|he|she|they|you) should) (watch (out )?for|look (out )?for|be aware of|worry about) (as (it|"
         r"the disease|the condition|(?-i:X)) (goes on|progresses|gets worse|worsens)|over time|later( on)?|in the long "
         r"run|in (the )?future|down the road)\b|"
+        # Problems those with it develop; a consequence of it asked about.
+        r"\b(do|does|can|could|will|would) (people|patients|those|someone|anyone|kids|children|adults) (with|who have) "
+        r"(?-i:X) (develop|get|have|end up with) ([\w'-]+ ){0,5}?(problems|issues|complications|trouble)\b"
+        r"(?! (with|at|in) (insurance|work|school|jobs?|money|benefits|employers?)\b)|"
+        r"\bas a (consequence|complication) of (having )?(?-i:X)\b|"
         # Its complications when untreated, asked as such ("what are the complications of X if it is not treated?");
         # what it can cause, asked at the end ("X can cause what kind of complications?"); problems it raises the
         # risk of (not another condition's risk: "does X raise the risk of stroke?" asks stroke's risk factors too).
@@ -399,7 +408,8 @@ _CONDITION_CUES: list[tuple[SectionType, re.Pattern[str]]] = [
         r"\bwhat ((are|is|do|does|did|will|would|should) (they|the doctors?|doctors?|the specialists?|specialists?|"
         r"the neurologists?|neurologists?|my doctor|the gp|the hospital|that|it|this|the test)|(the )?(doctors?|"
         r"specialists?|neurologists?)) "
-        r"(be )?(checking|looking for|testing for|checking for|searching for|check|look for|test for)\b"
+        r"(be )?(checking|looking for|looking at|testing for|checking for|searching for|check|look for|look at|"
+        r"test for)\b"
         r"(?! (before|when (deciding|choosing|prescribing|giving)|in (volunteers|donors|candidates)|to decide)\b)|"
         # What happens during a named test; which findings point to it.
         rf"\bwhat happens (during|in|at) (an? |the |my |her |his |their |this |that )?{_TEST_NAMES}\b"
@@ -426,6 +436,13 @@ _CONDITION_CUES: list[tuple[SectionType, re.Pattern[str]]] = [
         rf"\b{_TEST_NAMES} (are |is )?(part of|used (in|for|to)|needed (for|to)) (confirm(ing)?|diagnos(e|ing)|"
         r"detect(ing)?|test(ing)? for|check(ing)? for|rul(e|ing) out)\b|"
         r"\b(work-?up|work up|diagnostic (work-?up|process|evaluation)) (for|of) (suspected |possible )?(?-i:X)\b|"
+        # Part of the workup; being evaluated for it; a result that rules it out; how they would find out for sure.
+        r"\bpart of (the |a )?(work-?up|work up|diagnostic (work-?up|process|evaluation)|evaluation|assessment)\b|"
+        r"\b(evaluated|assessed|investigated|worked up) for (suspected |possible )?(?-i:X)\b|"
+        r"\b(does|can|would|will|could) (an? |the |my |his |her )?([\w-]+ ){0,6}?(results?|tests?|scans?|stud(y|ies)|"
+        r"emg) rule out (?-i:X)\b|"
+        r"\bhow (would|will|can|could|do|does) (they|the doctors?|doctors?|the specialists?|specialists?|we) (find out|"
+        r"know|tell|confirm it|be sure)( for (sure|certain))?(?=\s*([.?!]|$))|"
         # What is checked when it is suspected: "which antibodies are checked when X is suspected?".
         r"\b(checked|tested|looked for|measured|ordered|done|run|performed|needed) (when|if) (?-i:X) is "
         r"suspected\b|"
@@ -453,7 +470,8 @@ _CONDITION_CUES: list[tuple[SectionType, re.Pattern[str]]] = [
 # that holds what is asked may still come first (BENCHMARKS.md, issue 16, session 22).
 _EFFECT_ASKED = re.compile(r"\b(can|could|does|do|will|might|may) (untreated |uncontrolled |severe |advanced )?"
                            r"(?P<subject>(?-i:X)) "
-                           r"(ever |also |sometimes |(get|gets|getting) worse and |progress(es)? and |worsen(s)? and )?"
+                           r"(ever |also |sometimes |eventually |(get|gets|getting) worse and |progress(es)? and |"
+                           r"worsen(s)? and |([\w'-]+ ){1,5}?and )?"
                            r"(cause|lead to|result in|trigger|bring on) (?!(it|this|that|them|me|him|her|us)\b)",
                            re.IGNORECASE)
 
