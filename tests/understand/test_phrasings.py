@@ -141,6 +141,11 @@ DMPS = "dravelin myasthenic palsy syndrome"
     (f"ok so, what kind of health problems can {DMPS} lead to down the line", SectionType.COMPLICATIONS),
     (f"Do people with {DMPS} develop bladder or blood pressure problems?", SectionType.COMPLICATIONS),
     (f"Should I worry about losing mobility as a consequence of {DMPS}?", SectionType.COMPLICATIONS),
+    # Batches 43-46 (a question box; a demanding evaluator; older adults; teenagers).
+    (f"{DMPS} online community or forum?", SectionType.SUPPORT_GROUPS),
+    (f"Any conferences or meetups where people living with {DMPS} can meet each other?", SectionType.SUPPORT_GROUPS),
+    (f"how do i find other young people with {DMPS} to connect with", SectionType.SUPPORT_GROUPS),
+    (f"can {DMPS} mess with your breathing down the line", SectionType.COMPLICATIONS),
 ])
 def test_fresh_wordings_read_as_what_they_ask(text: str, expected: SectionType) -> None:
     understood = understand(text, NAMES)
@@ -152,6 +157,7 @@ def test_fresh_wordings_read_as_what_they_ask(text: str, expected: SectionType) 
     f"could untreated {DMPS} lead to falls?",
     f"Can {DMPS} eventually cause respiratory failure?",
     f"Can {DMPS} upset the nervous system and cause respiratory failure?",
+    f"Can {DMPS} affect breathing or cause respiratory failure?",
     f"{DMPS} complicatons pls list",  # the cue word, as usually spelled
 ])
 def test_what_a_worse_or_untreated_condition_causes_reads_first_as_its_complications(text: str) -> None:

@@ -103,7 +103,8 @@ _WORSE = (r"( if (it |he |she |they )?(gets|get|goes|is|are) (worse|untreated|no
           r"untreated| as it (progresses|gets worse|worsens)| over time| in the long run| later on| long[- ]term)")
 # Harm and time to come, for the composed complications reading (see _CONDITION_CUES), and what such a sentence
 # asks instead when it names how long one lives, a treatment or symptoms.
-_HARM = (r"(problems?|issues?|risks?|dangers?|consequences?|complications?|damage|harm|affect(s|ed)? (my|his|"
+_HARM = (r"(problems?|issues?|risks?|dangers?|consequences?|complications?|damage|harm|mess(es)? (with|up)|"
+         r"affect(s|ed)? (my|his|"
          r"her|their|your|our|the) (health|body|life)|cause|causes|causing|lead to|(health )?effects?|trouble|"
          r"illness(es)?)")
 _TIME_TO_COME = (r"(later( on)?|over time|over the years|in the long run|long[- ]term (health )?(problems?|"
@@ -131,6 +132,7 @@ _NOT_CATCHING = (r"(?![^.?!]{0,200}\b(catch\w*|caught|contagious|infect\w*|get(t
 # A gathering place asked for ("is there a helpline", "which associations", "looking for online forum"), not told
 # about ("some forums say", "I called a hotline").
 _PLACES = (r"associations?|charit(y|ies)|forums?|message boards?|online groups?|online communit(y|ies)|groups?|"
+           r"conferences?|"
            r"meet-?ups?|gatherings|get-togethers")
 _LINES = (r"help ?lines?|hotlines?|(phone )?numbers? (i|we) (can|could) (call|phone|ring) to (speak|talk) (to|with) "
           r"(someone|somebody|anyone|anybody|a person)")
@@ -231,7 +233,8 @@ _CONDITION_CUES: list[tuple[SectionType, re.Pattern[str]]] = [
         r"(?! (stockings?|hose|braces?|bras?|garments?|belts?|devices?))|"
         r"\bmeet (other|others|fellow) ((people|patients|families|sufferers) )?(living with|with|who have|who has) "
         r"(?-i:X)\b|"
-        r"\b(find|meet|contact|reach|join|know|connect with) (some |any )?(other|fellow) (patients|people|families|"
+        r"\b(find|meet|contact|reach|join|know|connect with) (some |any )?(other|fellow) ([\w-]+ )?(patients|people|"
+        r"families|"
         r"parents|sufferers)\b|\b(anyone|anybody|someone|somebody|organi[sz]ations?|associations?|groups?|"
         r"charit(y|ies)|"
         r"foundations?) (who|that|which) (supports?|helps?) ([\w-]+ )?(families|people|patients|parents|those|"
@@ -249,7 +252,7 @@ _CONDITION_CUES: list[tuple[SectionType, re.Pattern[str]]] = [
         # A search engine's query, the name and the word: "LEMS support", "LEMS online community forum" (X: a
         # recognised name, see names_as_x); not "X cancer association".
         r"(?:^|(?<=[.?!] ))\W{0,3}(?-i:X) (patient |family )?support(?=\s*$|[.?!])|"
-        r"(?:^|(?<=[.?!] ))\W{0,3}(?-i:X)(?: (?!(research|poison|manufacturer|maker|drug|company)\b)[\w-]+){0,2}? "
+        r"(?:^|(?<=[.?!] ))\W{0,3}(?-i:X)(?: (?!(research|poison|manufacturer|maker|drug|company)\b)[\w-]+){0,3}? "
         r"(forums?|communit(y|ies)|charit(y|ies)|support groups?|"
         r"organi[sz]ations?|foundations?|help ?lines?|hotlines?|meet-?ups?)( (uk|usa|us|australia|canada|online|"
         r"near me|nearby))?(?=\s*$|[.?!])",
@@ -471,7 +474,7 @@ _CONDITION_CUES: list[tuple[SectionType, re.Pattern[str]]] = [
 _EFFECT_ASKED = re.compile(r"\b(can|could|does|do|will|might|may) (untreated |uncontrolled |severe |advanced )?"
                            r"(?P<subject>(?-i:X)) "
                            r"(ever |also |sometimes |eventually |(get|gets|getting) worse and |progress(es)? and |"
-                           r"worsen(s)? and |([\w'-]+ ){1,5}?and )?"
+                           r"worsen(s)? and |([\w'-]+ ){1,5}?(and|or) )?"
                            r"(cause|lead to|result in|trigger|bring on) (?!(it|this|that|them|me|him|her|us)\b)",
                            re.IGNORECASE)
 
