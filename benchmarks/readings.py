@@ -29,11 +29,14 @@ DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 _FIELDS = re.compile(r"<(MESSAGE|SUBJECT|QuestionText|chq|faq|NLM-Summary)[^>]*>(.*?)</\1>", re.S | re.I)
 
 
-def question_texts(data: Path) -> list[str]:
-    """Every distinct non-empty question field of the LiveQA and MEDIQA XML files, sorted."""
+def question_texts(data: Path, skip: tuple[str, ...] = ()) -> list[str]:
+    """Every distinct non-empty question field of the LiveQA and MEDIQA XML files (but those whose file name holds a
+    word of ``skip``), sorted."""
     texts: set[str] = set()
     for folder in ("liveqa-med-2017", "mediqa-2019"):
         for path in sorted((data / folder).rglob("*.xml")):
+            if any(word in path.name for word in skip):
+                continue
             for match in _FIELDS.finditer(path.read_text(encoding="utf-8", errors="replace")):
                 text = html.unescape(match.group(2)).strip()
                 if text:
@@ -64,7 +67,7 @@ def compare(before: Path, after: Path) -> int:
 
     old, new = load(before), load(after)
     changed = 0
-    for text in sorted(old.keys() & new.keys()):
+    for text in sorted(old.keys() & new.keys()):  # (also compares two runs of ask_shown.py)
         if old[text] != new[text]:
             changed += 1
             differing = {key: (old[text][key], new[text][key]) for key in new[text]
