@@ -146,6 +146,18 @@ DMPS = "dravelin myasthenic palsy syndrome"
     (f"Any conferences or meetups where people living with {DMPS} can meet each other?", SectionType.SUPPORT_GROUPS),
     (f"how do i find other young people with {DMPS} to connect with", SectionType.SUPPORT_GROUPS),
     (f"can {DMPS} mess with your breathing down the line", SectionType.COMPLICATIONS),
+    # Batches 47-50 (everyone; a demanding evaluator; after an appointment; a phone).
+    (f"What does a neurologist check during an exam for {DMPS}?", SectionType.EXAMS_AND_TESTS),
+    (f"What exams does a neurologist do for {DMPS}", SectionType.EXAMS_AND_TESTS),
+    (f"The specialist said I need an EMG for suspected {DMPS}, how does that test show it?",
+     SectionType.EXAMS_AND_TESTS),
+    (f"Where can my wife find an online community of others with {DMPS} to talk to?", SectionType.SUPPORT_GROUPS),
+    (f"Can {DMPS} get dangerous, like affect breathing?", SectionType.COMPLICATIONS),
+    (f"is {DMPS} dangerous", SectionType.COMPLICATIONS),
+    (f"Forgot to ask the neurologist: what risks or complications come with {DMPS}?", SectionType.COMPLICATIONS),
+    (f"Are there serious dangers with {DMPS} I should know about, like trouble swallowing or falls?",
+     SectionType.COMPLICATIONS),
+    (f"What further health issues might my father develop because of his {DMPS}?", SectionType.COMPLICATIONS),
 ])
 def test_fresh_wordings_read_as_what_they_ask(text: str, expected: SectionType) -> None:
     understood = understand(text, NAMES)
@@ -346,6 +358,9 @@ REAL = NameIndex([(n, name, "title") for n, name in enumerate([
     ("Which groups are at risk of lupus?", SectionType.SUPPORT_GROUPS),
     ("My test for lupus came back negative. What is the treatment?", SectionType.EXAMS_AND_TESTS),
     ("Do people with diabetes develop problems with insurance?", SectionType.COMPLICATIONS),
+    # Whether something else is dangerous; a group of medicines.
+    ("Is zorvexin dangerous for people with lupus?", SectionType.COMPLICATIONS),
+    ("Is there a group of medicines for lupus?", SectionType.SUPPORT_GROUPS),
 ])
 def test_second_review_look_alikes(text: str, not_read_as: SectionType) -> None:
     understood = understand(text, REAL)

@@ -137,9 +137,10 @@ _PLACES = (r"associations?|charit(y|ies)|forums?|message boards?|online groups?|
 _LINES = (r"help ?lines?|hotlines?|(phone )?numbers? (i|we) (can|could) (call|phone|ring) to (speak|talk) (to|with) "
           r"(someone|somebody|anyone|anybody|a person)")
 # Not a gathering place: an association between things, groups at risk or to avoid, groups who should not take it.
-_NOT_A_PLACE = (r"(?! (between|of|with|to|at|more|most|less|likely|(who|that) (should|must|are|is) (not |more |most |"
-                r"less |at |likely )?|(are|is) (not|more|most|less|at|likely|affected|prone)|(i|we|you) (should|must|"
-                r"need to)|studying|study|research\w*|fund\w*)\b)")
+_NOT_A_PLACE = (r"(?! (between|of(?! (other|others|people|patients|families|parents|sufferers|fellow)\b)|with|to|at|"
+                r"more|most|less|likely|(who|that) (should|must|are|is) (not |more |most |less |at |likely )?|(are|is) "
+                r"(not|more|most|less|at|likely|affected|prone)|(i|we|you) (should|must|need to)|studying|study|"
+                r"research\w*|fund\w*)\b)")
 # What a message tells of a poisoning, before asking for a line to call.
 _POISONING = r"(swallowed|ingested|overdosed?|overdoses|poison\w*|drank|took too (much|many))"
 
@@ -153,7 +154,7 @@ def _asked_for(places: str, named: bool = False) -> str:
     return (rf"(((is|are) there (an? |any |some )?|(does|do) (an? |any )|(?:^|(?<=[.?!] ))any |(looking for|look for|"
             rf"join|recommend|know of|"
             rf"know any|suggest|(help (me|us|him|her) |to )find|"
-            rf"any good|(where|how) (can|could|do|to) (i |we )?find) "
+            rf"any good|(where|how) (can|could|do|to) (i |we |(my|our|his|her) [\w'-]+ )?find) "
             rf"(an? |any |some )?)({kinds}){optional}({places})|(which|what) ({kinds}){optional}(associations|"
             r"charities|forums|message boards|helplines|hotlines|advocacy groups|support groups|patient groups|"
             r"organi[sz]ations|foundations))")
@@ -316,6 +317,9 @@ _CONDITION_CUES: list[tuple[SectionType, re.Pattern[str]]] = [
         r"the disease|the condition|(?-i:X)) (goes on|progresses|gets worse|worsens)|over time|later( on)?|in the long "
         r"run|in (the )?future|down the road)\b|"
         # Problems those with it develop; a consequence of it asked about.
+        r"\bwhat (other|further|more|additional|serious) (health )?(problems?|issues?|conditions?|complications?) "
+        r"(can|could|might|may|will) (my|his|her|our|their) [\w'-]+ (develop|get) (because of|from|due to|with) (his |"
+        r"her |my |their )?(?-i:X)\b|"
         r"\b(do|does|can|could|will|would) (people|patients|those|someone|anyone|kids|children|adults) (with|who have) "
         r"(?-i:X) (develop|get|have|end up with) ([\w'-]+ ){0,5}?(problems|issues|complications|trouble)\b"
         r"(?! (with|at|in) (insurance|work|school|jobs?|money|benefits|employers?)\b)|"
@@ -335,6 +339,9 @@ _CONDITION_CUES: list[tuple[SectionType, re.Pattern[str]]] = [
         r"bigger|increased) (chance|risk)|(raises?|increases?) (the |my |his |her |your |their )?(risk|chances?|"
         r"likelihood)) ([\w',-]+ ){0,14}?(later( on| in life)?|in (the )?future|down the road)\b|"
         r"\bhow dangerous (can|could|will|might) ((?-i:X)|it) (get|become)\b|"
+        # Whether it is dangerous, asked of it alone ("is X dangerous?", "can X get dangerous, like ...?").
+        rf"\b(is|can|could) (?-i:X) (get |become |be )?(dangerous|risky|life-threatening)({_WORSE}|,? like "
+        rf"[^.?!]{{1,80}})?{_ASKED_ENDS}|"
         # The risks of having it; what it can bring, asked with the name first; a search engine's risk; dangerous later.
         rf"\b(long[- ]term )?(health )?(risks|dangers) of having (?-i:X){_WORSE}?{_ASKED_ENDS}|"
         rf"\blong[- ]term (health )?(risks|dangers|problems|consequences|effects) of (having )?(?-i:X){_ASKED_ENDS}|"
@@ -354,6 +361,9 @@ _CONDITION_CUES: list[tuple[SectionType, re.Pattern[str]]] = [
         r"in patients with) (?-i:X)\b|"
         r"\bwhat (health )?(risks|dangers) (((does|do|can|could|might|may|will) )?(?-i:X)|it) (bring|brings|pose|"
         r"poses|carry|carries|cause|causes|create|creates|present|presents)\b|"
+        # (Also "are there serious dangers with X I should know about?".)
+        r"\b(what are|are there|are there any|any) (the )?(serious |real |hidden |main )?(dangers|(health )?risks|"
+        r"dangers and risks) (of|from|with) (having )?(?-i:X) (i|we) (should|need to|ought to) (know|be aware|watch)\b|"
         r"\b(what are|are there|are there any|any) (the )?(dangers|(health )?risks|dangers and risks) (of|from|with) "
         rf"(having )?(?-i:X){_WORSE}?{_ASKED_ENDS}|"
         rf"(?:^|(?<=[.?!] ))\W{{0,3}}(?-i:X) (dangers|risks|long[- ]term (consequences?|effects?|problems?|damage))"
@@ -369,7 +379,8 @@ _CONDITION_CUES: list[tuple[SectionType, re.Pattern[str]]] = [
         r"health issues) ((can|could|may|might|will) )?(arise|develop|occur|happen) (when|if) (?-i:X) (goes|is|is left|"
         r"gets left|remains) (untreated|not treated)\b|"
         # What comes with it: "what health risks come with X?".
-        r"\bwhat ([\w'-]+ ){0,2}?(risks|dangers|problems|issues|conditions) (can |could |may |might )?(come|comes|go|"
+        r"\bwhat ([\w'-]+ ){0,2}?(risks|dangers|problems|issues|conditions|complications) (can |could |may |might )?"
+        r"(come|comes|go|"
         r"goes) (with|along with) (?-i:X)\b",
         re.IGNORECASE)),
     # Whether or what a test can show: "can an EMG show LEMS?", "will a blood test detect it?", "what does a nerve
@@ -409,8 +420,8 @@ _CONDITION_CUES: list[tuple[SectionType, re.Pattern[str]]] = [
         rf"(?:^|(?<=[.?!] ))\W{{0,3}}((?-i:X) {_TEST_NAMES}|{_TEST_NAMES} (for |in )?(?-i:X))(?=\s*$|[.?!])|"
         # What the doctors look for: "what will the specialists check?", "what are they looking for in those?".
         r"\bwhat ((are|is|do|does|did|will|would|should) (they|the doctors?|doctors?|the specialists?|specialists?|"
-        r"the neurologists?|neurologists?|my doctor|the gp|the hospital|that|it|this|the test)|(the )?(doctors?|"
-        r"specialists?|neurologists?)) "
+        r"the neurologists?|neurologists?|my doctor|the gp|the hospital|that|it|this|the test|an? (doctor|specialist|"
+        r"neurologist))|(the )?(doctors?|specialists?|neurologists?)) "
         r"(be )?(checking|looking for|looking at|testing for|checking for|searching for|check|look for|look at|"
         r"test for)\b"
         r"(?! (before|when (deciding|choosing|prescribing|giving)|in (volunteers|donors|candidates)|to decide)\b)|"
@@ -439,6 +450,12 @@ _CONDITION_CUES: list[tuple[SectionType, re.Pattern[str]]] = [
         rf"\b{_TEST_NAMES} (are |is )?(part of|used (in|for|to)|needed (for|to)) (confirm(ing)?|diagnos(e|ing)|"
         r"detect(ing)?|test(ing)? for|check(ing)? for|rul(e|ing) out)\b|"
         r"\b(work-?up|work up|diagnostic (work-?up|process|evaluation)) (for|of) (suspected |possible )?(?-i:X)\b|"
+        # The exams a doctor does for it; how a test shows it ("how does that test show it?").
+        r"\bwhat (exams|examinations|tests|checks|investigations|scans) (does|do|will|would|should|might) (an? |the |"
+        r"my )?(doctors?|neurologists?|specialists?|gp|they) (do|run|perform|order|use) (for|to (find|diagnose|confirm|"
+        r"detect|check for)) (?-i:X)\b|"
+        rf"\bhow (does|do|would|will|can|could) (it|that|this|(that|this|the) test|(an? |the |that |this )?"
+        rf"{_TEST_NAMES}) (show|detect|confirm|diagnose|find|pick up) ((?-i:X)|it|this|that)\b|"
         # Part of the workup; being evaluated for it; a result that rules it out; how they would find out for sure.
         r"\bpart of (the |a )?(work-?up|work up|diagnostic (work-?up|process|evaluation)|evaluation|assessment)\b|"
         r"\b(evaluated|assessed|investigated|worked up) for (suspected |possible )?(?-i:X)\b|"
