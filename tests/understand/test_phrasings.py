@@ -358,6 +358,10 @@ REAL = NameIndex([(n, name, "title") for n, name in enumerate([
     ("Which groups are at risk of lupus?", SectionType.SUPPORT_GROUPS),
     ("My test for lupus came back negative. What is the treatment?", SectionType.EXAMS_AND_TESTS),
     ("Do people with diabetes develop problems with insurance?", SectionType.COMPLICATIONS),
+    # A group of people at risk or responding to a medicine (the session 19 "groups of people" phrasing read them too).
+    ("Is there a group of people more likely to get lupus?", SectionType.SUPPORT_GROUPS),
+    ("Is there a group of people at higher risk for lupus?", SectionType.SUPPORT_GROUPS),
+    ("Are there groups of patients who respond better to prednisone for lupus?", SectionType.SUPPORT_GROUPS),
     # Whether something else is dangerous; a group of medicines.
     ("Is zorvexin dangerous for people with lupus?", SectionType.COMPLICATIONS),
     ("Is there a group of medicines for lupus?", SectionType.SUPPORT_GROUPS),

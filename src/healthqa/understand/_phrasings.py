@@ -137,7 +137,9 @@ _PLACES = (r"associations?|charit(y|ies)|forums?|message boards?|online groups?|
 _LINES = (r"help ?lines?|hotlines?|(phone )?numbers? (i|we) (can|could) (call|phone|ring) to (speak|talk) (to|with) "
           r"(someone|somebody|anyone|anybody|a person)")
 # Not a gathering place: an association between things, groups at risk or to avoid, groups who should not take it.
-_NOT_A_PLACE = (r"(?! (between|of(?! (other|others|people|patients|families|parents|sufferers|fellow)\b)|with|to|at|"
+# ("A community of others with X" is a place; "a group of people more likely to get X" is not.)
+_NOT_A_PLACE = (r"(?! (between|of(?! (other|others|people|patients|families|parents|sufferers|fellow)\b(?![^.?!]{0,40}"
+                r"\b(risk|likely|prone|susceptible|respond\w*|more|less)\b))|with|to|at|"
                 r"more|most|less|likely|(who|that) (should|must|are|is) (not |more |most |less |at |likely )?|(are|is) "
                 r"(not|more|most|less|at|likely|affected|prone)|(i|we|you) (should|must|need to)|studying|study|"
                 r"research\w*|fund\w*)\b)")
@@ -164,7 +166,8 @@ _CONDITION_CUES: list[tuple[SectionType, re.Pattern[str]]] = [
     (SectionType.SUPPORT_GROUPS, re.compile(
         r"\b(who|whom|where) (can|could|should|do) (i|we|my family|our family|they) (contact|call|turn to|reach|"
         r"talk to)\b|\bgroups? (for|of) (families|parents|people|patients|caregivers|carers|those|spouses|"
-        r"partners|husbands|wives|siblings|brothers and sisters|grandparents)\b|"
+        r"partners|husbands|wives|siblings|brothers and sisters|grandparents)\b(?![^.?!]{0,40}\b(risk|likely|prone|"
+        r"susceptible|respond\w*|more|less)\b)|"
         r"\b((connect|talk|meet|chat|speak|get in touch|be in touch|keep in touch) with|(talk|speak|chat|reach out) "
         r"to) (other|others)\b(?! (doctors?|specialists?|physicians?|neurologists?|nurses?|providers?|surgeons?|"
         r"experts?|pharmacists?|therapists?|professionals?|dentists?|family|relatives|members|staff|colleagues|"
