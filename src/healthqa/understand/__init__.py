@@ -281,6 +281,14 @@ def _phrased_in_context(concise: str, questions: Sequence[str], focus: Sequence[
     return condition_type(message, within=spans) if spans else None
 
 
+def _the_one_name_told(concise: str, first_question: str, focus: Sequence[FocusMatch]) -> FocusMatch | None:
+    """The one name the message tells before its first question, which "it" there stands for: "My son has X. Can it
+    lead to falls?" (None when it tells more: "I take metformin for diabetes. Can it cause weight loss?")."""
+    start = concise.find(" ".join(first_question.split()))
+    told = {m.name: m for m in _names_marked(concise[:start], focus)[1]} if start > 0 else {}
+    return next(iter(told.values())) if len(told) == 1 else None
+
+
 def understand(text: str, names: NameIndex) -> Understanding:
     # Read in the sources' (American) spelling ("anaemia" named no page, "oesophageal cancer" only "cancer"), and
     # everyday words as usually spelled ("pls recomend online group").
@@ -292,8 +300,9 @@ def understand(text: str, names: NameIndex) -> Understanding:
     phrased = _phrased_type(asked, cued, names_x)
     if phrased is None and written == [] and focus and questions:
         phrased = _phrased_in_context(concise, questions, focus)
+    cue = emergency_cue(text)
     # A message in distress asks for help now, not for a group: "my toddler swallowed my pills, is there a hotline?".
-    if phrased is SectionType.SUPPORT_GROUPS and (emergency_cue(text) or in_crisis(text)):
+    if phrased is SectionType.SUPPORT_GROUPS and (cue or in_crisis(text)):
         phrased = None
     qtypes = _question_types(asked, cued, phrased)
     position = effect_subject(names_x)
@@ -303,12 +312,7 @@ def understand(text: str, names: NameIndex) -> Understanding:
     subject = written[len(_PLACEHOLDER.findall(marked[:position]))] if (
         position is not None and _PLACEHOLDER.match(marked, position)) else None
     if subject is None and questions and effect_of_it(asked):
-        # "It" is the one name told before the question: "My son has X. Can it lead to falls or swallowing problems?"
-        # (not when there are more: "I take metformin for diabetes. Can it cause weight loss?").
-        start = concise.find(" ".join(questions[0].split()))
-        told = {m.name: m for m in _names_marked(concise[:start], focus)[1]} if start > 0 else {}
-        subject = next(iter(told.values())) if len(told) == 1 else None
-    cue = emergency_cue(text)
+        subject = _the_one_name_told(concise, questions[0], focus)
     return Understanding(
         text=text,
         concise=concise,

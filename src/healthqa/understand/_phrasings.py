@@ -501,7 +501,7 @@ _EFFECT_ASKED = re.compile(r"\b(can|could|does|do|will|might|may) (untreated |un
 
 def effect_asked(names_x: str) -> bool:
     """Whether ``names_x`` (a question with its recognised names written as "X") asks what a named thing causes."""
-    return _EFFECT_ASKED.search(names_x) is not None
+    return effect_subject(names_x) is not None
 
 
 # The same asked of "it" ("my son has X. Can it lead to falls?"): then "it" is the name told before the question.
