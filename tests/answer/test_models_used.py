@@ -11,6 +11,7 @@ import pytest
 from healthqa import learned
 from healthqa import understand as understand_module
 from healthqa.answer.answerer import Answerer
+from healthqa.learned import asked_type as learned_asked_type
 from healthqa.learned import qtype as learned_qtype
 from healthqa.mediqa import cross_encoder
 from healthqa.store import SQLiteStore
@@ -41,9 +42,9 @@ def test_ask_reads_only_models_fitted_on_training_files(tmp_path: Path, monkeypa
         read.append(("query_adapter", model.meta))
         return model
 
-    def qtype(folder: Any) -> learned_qtype.TypeClassifier:
-        model = real_qtype(folder)
-        read.append(("qtype", model.meta))
+    def qtype(folder: Any, name: str = learned_qtype.NAME, command: str = "qtype") -> learned_qtype.TypeClassifier:
+        model = real_qtype(folder, name, command)
+        read.append((name, model.meta))
         return model
 
     def cross_encoder_loaded() -> Any:
@@ -56,6 +57,7 @@ def test_ask_reads_only_models_fitted_on_training_files(tmp_path: Path, monkeypa
     monkeypatch.setattr(learned_qtype, "read", qtype)
     learned.query_adapter.cache_clear()
     learned_qtype.shipped.cache_clear()
+    learned_asked_type.shipped.cache_clear()
     # SQLite only: which model files answering reads does not depend on where the knowledge base is.
     store = SQLiteStore(build_kb(tmp_path / "kb.db", embed=True))
     try:
@@ -64,9 +66,10 @@ def test_ask_reads_only_models_fitted_on_training_files(tmp_path: Path, monkeypa
         store.close()
         learned.query_adapter.cache_clear()
         learned_qtype.shipped.cache_clear()
+        learned_asked_type.shipped.cache_clear()
     assert not answer.abstained
     names = [name for name, _ in read]
-    assert "query_adapter" in names  # it was read: the check below means something
+    assert "query_adapter" in names and "asked_type" in names  # they were read: the check below means something
     # The MEDIQA re-ranker and its cross-encoder are fitted on qa-train1 (LiveQA dev questions): never read.
     assert "rerank" not in names and "mediqa_cross" not in names
     # The type classifier is off in ask (healthqa.understand.LEARNED_TYPES: LiveQA dev fell with it).

@@ -86,7 +86,10 @@ def test_an_answerer_without_sentence_vectors_reads_no_templates(tmp_path: Path,
     try:
         answerer = Answerer(store, semantic=False)
         assert answerer.template_types is None
-        assert answerer.understand("are there any dravelin palsy support networks?").qtype is SectionType.INFORMATION
+        question = "are there any dravelin palsy support networks?"
+        assert answerer.understand(question, learned_type=False).qtype is SectionType.INFORMATION
+        # The learned reading of three types needs no sentence vectors: it reads the words.
+        assert answerer.understand(question).qtype is SectionType.SUPPORT_GROUPS
     finally:
         store.close()
 

@@ -26,7 +26,7 @@ LINEAR = {"entail": entail.FEATURES, "rerank": rerank.FEATURES}
 def test_every_shipped_model_is_checked_here() -> None:
     shipped = {item.name.removesuffix(".json") for item in resources.files(learned).iterdir()
                if item.name.endswith(".json")}
-    assert shipped == {*LINEAR, "query_adapter", "qtype", "ltr", "symptom_rerank", "question_words",
+    assert shipped == {*LINEAR, "query_adapter", "qtype", "asked_type", "ltr", "symptom_rerank", "question_words",
                        "question_templates"}, \
         "a weights file without a check in this file"
 
@@ -58,6 +58,19 @@ def test_the_question_type_model_matches_the_current_cues() -> None:
     assert model is not None
     assert model.meta.get("fingerprint") == cue_fingerprint(), (
         "qtype.json was trained with other type cues: retrain with `python -m healthqa.mediqa.training qtype`")
+
+
+def test_the_asked_type_model_reads_words_only_and_records_its_choice() -> None:
+    """asked_type.json reads a question's words (names as "X"), never the type cues, so a cue change needs no refit;
+    its thresholds are those its cross-validation chose."""
+    from healthqa.learned import asked_type
+
+    model = asked_type.shipped()
+    assert model is not None
+    assert all(token[:2] in ("w:", "b:", "s:") for token in model.classifier.vocabulary), \
+        "asked_type.json reads other features: retrain with `python -m healthqa.mediqa.training asked-type --kb KB`"
+    chosen = model.classifier.meta["chosen"]
+    assert (model.unread_threshold, model.cued_threshold) == (chosen["unread_threshold"], chosen["cued_threshold"])
 
 
 @pytest.mark.parametrize("name", sorted(LINEAR))

@@ -43,6 +43,7 @@ from healthqa.understand import (
     names_as_x,
     normalise,
     understand,
+    with_learned_type,
 )
 
 log = logging.getLogger("healthqa.answer")
@@ -186,13 +187,16 @@ class Answerer:
         derived.prepare(store, encoder)
         return cls(store, encoder=encoder, **options)
 
-    def understand(self, question: str) -> Understanding:
+    def understand(self, question: str, *, learned_type: bool = True) -> Understanding:
         """What ``question`` asks (:func:`healthqa.understand.understand`); a short question that no cue word types
         takes the type of the MedQuAD template it is most like, where that applies
-        (:mod:`healthqa.answer.template_type`)."""
+        (:mod:`healthqa.answer.template_type`); then, unless ``learned_type`` is false (its training reads the
+        questions without it), the learned reading of three types (:func:`healthqa.understand.with_learned_type`)."""
         understood = understand(question, self.names)
         if self.template_types is not None:
             understood = self.template_types.read(understood)
+        if learned_type:
+            understood = with_learned_type(understood)
         # A condition's complications are a medicine's side effects: "what are the risks of metformin?", "will
         # metformin affect my liver in the long run?" are read in words of living with a condition.
         # (_asked_of_a_medicine reads the phrasing itself: a cue word's "complications of X" stays as it is.)

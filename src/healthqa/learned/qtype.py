@@ -111,11 +111,12 @@ class TypeClassifier:
         return [str(name) for name in self.meta.get("trained_on_files", [])]
 
 
-def read(folder: Traversable | Path) -> TypeClassifier:
-    """The model written into ``folder`` by :func:`save`."""
+def read(folder: Traversable | Path, name: str = NAME, command: str = "qtype") -> TypeClassifier:
+    """The model written into ``folder`` by :func:`save` under ``name`` (``command``: the training command's
+    argument that rebuilds it, for the error)."""
     try:
-        description = json.loads(folder.joinpath(f"{NAME}.json").read_text(encoding="utf-8"))
-        with folder.joinpath(f"{NAME}.npz").open("rb") as handle:
+        description = json.loads(folder.joinpath(f"{name}.json").read_text(encoding="utf-8"))
+        with folder.joinpath(f"{name}.npz").open("rb") as handle:
             arrays = np.load(handle, allow_pickle=False)
             idf, coef, intercept = (np.asarray(arrays[k], dtype=np.float32) for k in ("idf", "coef", "intercept"))
         vocabulary = {str(token): i for i, token in enumerate(description["vocabulary"])}
@@ -123,23 +124,23 @@ def read(folder: Traversable | Path) -> TypeClassifier:
         meta = dict(description.get("meta", {}))
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
         raise ConfigError(
-            f"the question-type model ({NAME}.json and .npz in {folder}) cannot be read: {error!r}; "
-            "retrain with `python -m healthqa.mediqa.training qtype`"
+            f"the question-type model ({name}.json and .npz in {folder}) cannot be read: {error!r}; "
+            f"retrain with `python -m healthqa.mediqa.training {command}`"
         ) from error
     return TypeClassifier(classes, vocabulary, idf, coef, intercept, meta)
 
 
-def save(model: TypeClassifier, folder: Path | None = None) -> Path:
-    """Writes the model beside this module unless ``folder`` is given; returns the .npz path."""
+def save(model: TypeClassifier, folder: Path | None = None, name: str = NAME) -> Path:
+    """Writes the model as ``name`` beside this module unless ``folder`` is given; returns the .npz path."""
     target = folder or Path(__file__).resolve().parent
     order = sorted(model.vocabulary, key=model.vocabulary.__getitem__)
     description = {"classes": list(model.classes), "meta": model.meta, "vocabulary": order}
-    (target / f"{NAME}.json").write_text(json.dumps(description, indent=0) + "\n", encoding="utf-8")
-    with (target / f"{NAME}.npz").open("wb") as handle:
+    (target / f"{name}.json").write_text(json.dumps(description, indent=0) + "\n", encoding="utf-8")
+    with (target / f"{name}.npz").open("wb") as handle:
         np.savez_compressed(handle, idf=model.idf.astype(np.float16), coef=model.coef.astype(np.float16),
                             intercept=model.intercept.astype(np.float32))
     shipped.cache_clear()
-    return target / f"{NAME}.npz"
+    return target / f"{name}.npz"
 
 
 @lru_cache(maxsize=1)

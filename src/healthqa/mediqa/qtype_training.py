@@ -128,10 +128,9 @@ def _rows(examples: Sequence[Example], vocabulary: dict[str, int], idf: np.ndarr
     return csr_matrix((data, columns, pointers), shape=(len(examples), len(vocabulary)), dtype=np.float32)
 
 
-def fit(examples: Sequence[Example], c: float, liveqa_weight: float, cues: bool,
-        meta: dict[str, Any] | None = None) -> learned_qtype.TypeClassifier:
-    from sklearn.svm import LinearSVC
-
+def vectorised(examples: Sequence[Example], cues: bool) -> tuple[dict[str, int], np.ndarray, Any]:
+    """The vocabulary (tokens in at least :data:`MIN_DOCUMENT_FREQUENCY` examples), its smoothed IDF weights and
+    the examples' TF-IDF rows (a sparse matrix)."""
     frequency: Counter[str] = Counter()
     for item in examples:
         frequency.update(set(learned_qtype.tokens(item.text, item.cues if cues else ())))
@@ -139,7 +138,14 @@ def fit(examples: Sequence[Example], c: float, liveqa_weight: float, cues: bool,
     vocabulary = {token: i for i, token in enumerate(kept)}
     total = len(examples)
     idf = np.asarray([math.log((1 + total) / (1 + frequency[t])) + 1.0 for t in kept], dtype=np.float32)
-    matrix = _rows(examples, vocabulary, idf, cues)
+    return vocabulary, idf, _rows(examples, vocabulary, idf, cues)
+
+
+def fit(examples: Sequence[Example], c: float, liveqa_weight: float, cues: bool,
+        meta: dict[str, Any] | None = None) -> learned_qtype.TypeClassifier:
+    from sklearn.svm import LinearSVC
+
+    vocabulary, idf, matrix = vectorised(examples, cues)
     labels = [item.label for item in examples]
     weights = [liveqa_weight if item.liveqa else 1.0 for item in examples]
     model = LinearSVC(C=c, max_iter=5000, random_state=0)

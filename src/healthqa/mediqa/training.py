@@ -14,6 +14,13 @@ The question-type classifier of question understanding (see :mod:`healthqa.mediq
 
     python -m healthqa.mediqa.training qtype [--liveqa DIR] [--medquad DIR]
 
+The learned reading of exams and tests, support groups and complications (see
+:mod:`healthqa.mediqa.asked_type_training`), from the founding classes' questions and questions of other types in
+``benchmarks/data``, the LiveQA 2017 training questions and MedQuAD, with the names of a knowledge base holding the
+founding documents (the one ``scripts/start`` builds, ``/var/lib/healthqa/healthqa.db``)::
+
+    python -m healthqa.mediqa.training asked-type --kb KB [--founding FILE] [--other FILE]
+
 The words of question templates that the ranking sets apart from what a question asks about (see
 :mod:`healthqa.mediqa.question_words`)::
 
@@ -507,11 +514,16 @@ def train_query_adapter(liveqa: Path, kb: Path, encoder: Encoder | None = None,
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m healthqa.mediqa.training", description=__doc__.split("\n")[0])
-    parser.add_argument("model", choices=("all", "entail", "rerank", "query-adapter", "qtype", "question-words",
-                                          "question-templates"))
+    parser.add_argument("model", choices=("all", "entail", "rerank", "query-adapter", "qtype", "asked-type",
+                                          "question-words", "question-templates"))
     parser.add_argument("--data", type=Path, default=None, help="folder of the MEDIQA 2019 XML files")
     parser.add_argument("--liveqa", type=Path, default=None, help="folder of the LiveQA 2017 training XML files")
-    parser.add_argument("--kb", type=Path, default=None, help="a knowledge base holding MedQuAD (query-adapter)")
+    parser.add_argument("--kb", type=Path, default=None,
+                        help="a knowledge base holding MedQuAD (query-adapter) or the names (asked-type)")
+    parser.add_argument("--founding", type=Path, default=None,
+                        help="the founding classes' questions (asked-type; benchmarks/data/founding_fresh.txt)")
+    parser.add_argument("--other", type=Path, default=None,
+                        help="questions of other types (asked-type; benchmarks/data/other_types.txt)")
     parser.add_argument("--medquad", type=Path, default=None,
                         help="the MedQuAD folder (qtype, question-words, question-templates)")
     parser.add_argument("--out", type=Path, default=None,
@@ -543,6 +555,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                                  args.medquad or data.parent / "medquad", args.out)
         json.dump({"qtype": {"written": str(args.out or learned.source_path("qtype").parent),
                              "features": len(classifier.vocabulary), **classifier.meta}}, sys.stdout, indent=1)
+        print()
+        return 0
+    if args.model == "asked-type":  # the learned reading of three types: see healthqa.mediqa.asked_type_training
+        from healthqa.mediqa.asked_type_training import command_line
+
+        if args.kb is None or not args.kb.is_file():
+            parser.error("asked-type needs --kb, a knowledge base file (its names are written as X)")
+        json.dump({"asked-type": command_line(args, data)}, sys.stdout, indent=1)
         print()
         return 0
     encoder = default_encoder()

@@ -8,10 +8,12 @@ vocabulary, and the question sentences without greetings, thanks and contact det
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from healthqa.learned import asked_type as learned_asked_type
 from healthqa.learned import qtype as learned_qtype
 from healthqa.records import SectionType
 from healthqa.understand._emergency import emergency_cue, emergency_kind
@@ -30,7 +32,7 @@ from healthqa.understand._words import STOPWORDS, content_words, normalise, usua
 __all__ = [
     "LEARNED_TYPES", "STOPWORDS", "FocusMatch", "NameIndex", "Understanding", "classify", "condense", "condition_type",
     "content_words", "cue_tokens", "effect_asked", "emergency_cue", "emergency_kind", "medicine_type", "names_as_x",
-    "normalise", "question_types", "type_cue", "type_evidence", "understand",
+    "normalise", "question_types", "type_cue", "type_evidence", "understand", "with_learned_type",
 ]
 
 _SENTENCE_END = re.compile(r"(?<=[.?!])\s+|\n+")
@@ -117,6 +119,9 @@ class Understanding:
     compares: bool = False
     # The named thing whose effects it asks ("can X cause Y?": X; healthqa.understand.effect_asked), if any.
     effect_of: FocusMatch | None = None
+    # Whether the learned reading of exams and tests, support groups and complications decided ``qtype``
+    # (:func:`with_learned_type`).
+    type_learned: bool = False
 
     @property
     def expanded(self) -> str:
@@ -330,3 +335,20 @@ def understand(text: str, names: NameIndex) -> Understanding:
         compares=len(focus) >= 2 and _COMPARE.search(concise) is not None,
         effect_of=subject,
     )
+
+
+def with_learned_type(understood: Understanding,
+                      model: learned_asked_type.AskedTypeModel | None = None) -> Understanding:
+    """``understood`` with the type the learned reading decides (:mod:`healthqa.learned.asked_type`; ``model``, else
+    the shipped one) first, where no phrasing decided the type; else ``understood`` itself. "husband has to do an emg
+    next wk for suspected X, what does that involve" names no cue of exams and tests; the model reads its words."""
+    model = model or learned_asked_type.shipped()
+    if model is None or understood.type_phrased:
+        return understood
+    asked, _ = type_evidence(understood.concise, understood.sub_questions)
+    decided = model.decide(names_as_x(asked, understood.focus), understood.qtype)
+    if decided is None:
+        return understood
+    return dataclasses.replace(understood, qtype=decided, qtypes=[decided, *(t for t in understood.qtypes
+                                                                             if t is not decided)],
+                               type_cued=True, type_learned=True)

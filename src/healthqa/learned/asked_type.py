@@ -1,0 +1,97 @@
+"""The learned reading of three answer types that people ask in many words: exams and tests, support groups and
+complications. The cue lists and phrasings of :mod:`healthqa.understand` read these from words written for them; a
+new wording ("husband has to do an emg next wk for suspected X, what does that involve", "online forum for X
+patients?") reads as a plain information question. This model reads the question's words (names written as "X")
+and gives each of the three types, and "another type", a probability; understanding takes its type when the
+reading found no specific type and the model is sure enough (:attr:`AskedTypeModel.unread_threshold`), or when a
+cue word decided the type and the model is surer still (:attr:`AskedTypeModel.cued_threshold`). A phrasing always
+decides (it reads the words written for the type).
+
+The model ships as ``asked_type.json`` and ``asked_type.npz`` (the format of :mod:`healthqa.learned.qtype`:
+vocabulary, IDF weights, multinomial logistic-regression coefficients, what it was fitted on and how its
+thresholds were chosen), written by ``python -m healthqa.mediqa.training asked-type``
+(:mod:`healthqa.mediqa.asked_type_training`). Scoring needs numpy only.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from importlib.resources.abc import Traversable
+from pathlib import Path
+
+from healthqa.errors import ConfigError
+from healthqa.learned import qtype as learned_qtype
+from healthqa.records import SectionType
+
+NAME = "asked_type"
+OTHER = "other"
+# The types the model reads; every other type is OTHER to it.
+TYPES = (SectionType.EXAMS_AND_TESTS, SectionType.SUPPORT_GROUPS, SectionType.COMPLICATIONS)
+
+
+@dataclass(frozen=True)
+class AskedTypeModel:
+    """The classifier and the two probabilities it must reach to decide a question's type."""
+
+    classifier: learned_qtype.TypeClassifier
+    unread_threshold: float  # when the reading found no specific type
+    cued_threshold: float  # when a cue word decided the type (above 1: never)
+
+    def __post_init__(self) -> None:
+        expected = {OTHER, *(kind.value for kind in TYPES)}
+        if set(self.classifier.classes) != expected:
+            raise ConfigError(f"asked-type model: classes {sorted(self.classifier.classes)}, expected "
+                              f"{sorted(expected)}; retrain with `python -m healthqa.mediqa.training asked-type`")
+
+    def probabilities(self, names_x: str) -> dict[str, float]:
+        """Each class's probability for a question written with its names as "X" (a softmax of the classifier's
+        decision values, as multinomial logistic regression fits them)."""
+        scores = self.classifier.scores(names_x)
+        top = max(scores.values())
+        exps = {kind: math.exp(score - top) for kind, score in scores.items()}
+        total = sum(exps.values())
+        return {kind: value / total for kind, value in exps.items()}
+
+    def decide(self, names_x: str, read: SectionType) -> SectionType | None:
+        """The type the model decides for a question read as ``read`` (by cue words, not a phrasing), or None when
+        it leaves the reading as it is."""
+        threshold = self.unread_threshold if read is SectionType.INFORMATION else self.cued_threshold
+        if read in TYPES or threshold > 1:
+            return None
+        probability = self.probabilities(names_x)
+        best = max(TYPES, key=lambda kind: probability[kind.value])
+        return best if probability[best.value] >= threshold else None
+
+
+def read(folder: Traversable | Path) -> AskedTypeModel:
+    """The model written into ``folder`` by :func:`save`."""
+    classifier = learned_qtype.read(folder, NAME, "asked-type")
+    try:
+        return AskedTypeModel(classifier, float(classifier.meta["unread_threshold"]),
+                              float(classifier.meta["cued_threshold"]))
+    except (KeyError, TypeError, ValueError) as error:
+        raise ConfigError(f"the asked-type model in {folder} has no thresholds ({error!r}); retrain with "
+                          "`python -m healthqa.mediqa.training asked-type`") from error
+
+
+def save(model: AskedTypeModel, folder: Path | None = None) -> Path:
+    """Writes the model beside this module unless ``folder`` is given; returns the .npz path."""
+    classifier = model.classifier
+    meta = {**classifier.meta, "unread_threshold": model.unread_threshold, "cued_threshold": model.cued_threshold}
+    written = learned_qtype.save(learned_qtype.TypeClassifier(
+        classifier.classes, classifier.vocabulary, classifier.idf, classifier.coef, classifier.intercept, meta),
+        folder, NAME)
+    shipped.cache_clear()
+    return written
+
+
+@lru_cache(maxsize=1)
+def shipped() -> AskedTypeModel | None:
+    """The shipped model, read once per process; None when none ships (the reading stands then)."""
+    folder = resources.files("healthqa.learned")
+    if not folder.joinpath(f"{NAME}.npz").is_file():
+        return None
+    return read(folder)

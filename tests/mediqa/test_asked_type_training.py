@@ -1,0 +1,108 @@
+"""The rebuild command of the learned reading of three types (healthqa.learned.asked_type) on small fixture files."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from pathlib import Path
+
+import pytest
+
+from healthqa.learned import asked_type
+from healthqa.mediqa.asked_type_training import labelled_lines
+from healthqa.mediqa.training import main
+from healthqa.records import SectionType
+from kb_builders import build_kb
+
+# Questions written for this test about the fixture knowledge base's conditions (LEMS, gout), in four batches.
+_FOUNDING = {
+    "batch 1": [("tests", "which nerve study tells LEMS apart"), ("support", "a forum of people living with LEMS"),
+                ("complications", "what trouble can LEMS bring later on"), ("brand", "what is firdapse")],
+    "batch 2": [("tests", "what does a nerve study show in gout"), ("support", "is there a forum for gout people"),
+                ("complications", "what trouble can gout bring later"), ("brand", "firdapse, what is it")],
+    "batch 3": [("tests", "the nerve study for LEMS, how is it done"),
+                ("support", "people with gout to talk to, a forum"),
+                ("complications", "can gout bring trouble later on"), ("brand", "what does firdapse do")],
+    "batch 4": [("tests", "can a nerve study show LEMS"), ("support", "a forum where LEMS people talk"),
+                ("complications", "trouble LEMS can bring later in life"), ("brand", "is firdapse a pill")],
+}
+_OTHER = ["what is LEMS", "how is gout treated", "what causes gout", "is LEMS inherited", "what is gout",
+          "how do you treat LEMS"]
+_CONSUMER = [("diagnosis", "my knee may be gout, which nerve study or test would show it"),
+             ("organization", "a forum or group for gout sufferers near me"),
+             ("complication", "what trouble can my gout bring later if I ignore it"),
+             ("treatment", "what can I take for my gout"), ("cause", "why did I get gout")]
+# MEDIQA-like training questions without a type (the reader takes chq, faq and QuestionText elements).
+_UNTYPED = ["Should a patient with gout receive colchicine?", "What dose of colchicine for an adult with gout?",
+            "Is LEMS more common in smokers?", "Which test confirms gout?"]
+_TYPED = [("exams and tests", "How to diagnose Gout ?"), ("complications", "What are the complications of Gout ?"),
+          ("support groups", "Gout support groups"), ("treatment", "What are the treatments for Gout ?"),
+          ("causes", "What causes Gout ?"), ("information", "What is (are) Gout ?")]
+
+
+def _write_fixtures(root: Path) -> dict[str, Path]:
+    founding = root / "founding.txt"
+    founding.write_text("".join(f"# {batch}\n" + "".join(f"{kind}\t{text}\n" for kind, text in lines)
+                                for batch, lines in _FOUNDING.items()), encoding="utf-8")
+    other = root / "other.txt"
+    other.write_text("# other kinds\n" + "".join(f"other\t{text}\n" for text in _OTHER), encoding="utf-8")
+    consumer = root / "consumer"
+    consumer.mkdir()
+    messages = "".join(f"<NLM-QUESTION><MESSAGE>{message}</MESSAGE><TYPE>{kind}</TYPE></NLM-QUESTION>"
+                       for kind, message in _CONSUMER)
+    (consumer / "messages.xml").write_text(f"<fixture>{messages}</fixture>", encoding="utf-8")
+    typed = root / "typed" / "invented-set"
+    typed.mkdir(parents=True)
+    lines = "".join(f"<Question qtype='{kind}'>{text}</Question>" for kind, text in _TYPED)
+    (typed / "questions.xml").write_text(f"<fixture>{lines}</fixture>", encoding="utf-8")
+    mediqa = root / "mediqa"
+    mediqa.mkdir()
+    pairs = "".join(f"<pair><chq>{a}</chq><faq>{b}</faq></pair>" for a, b in itertools.pairwise(_UNTYPED[:3]))
+    (mediqa / "rqe-train-amia2016.xml").write_text(f"<fixture>{pairs}</fixture>", encoding="utf-8")
+    (mediqa / "qa-train2-alexa.xml").write_text(f"<fixture><Question><QuestionText>{_UNTYPED[3]}</QuestionText>"
+                                                "</Question></fixture>", encoding="utf-8")
+    return {"founding": founding, "other": other, "liveqa": consumer, "medquad": root / "typed", "data": mediqa}
+
+
+def test_the_rebuild_command_fits_chooses_and_writes_a_small_model(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str],
+) -> None:
+    files = _write_fixtures(tmp_path)
+    out = tmp_path / "model"
+    out.mkdir()
+    kb = build_kb(tmp_path / "kb.db", embed=True)
+    assert main(["asked-type", "--kb", str(kb), "--founding", str(files["founding"]), "--other", str(files["other"]),
+                 "--liveqa", str(files["liveqa"]), "--medquad", str(files["medquad"]), "--data", str(files["data"]),
+                 "--out", str(out)]) == 0
+    report = json.loads(capsys.readouterr().out)["asked-type"]
+    assert len(report["grid"]) == 3 * 5 * 4 and report["chosen"] in report["grid"]
+    assert report["trained_on"] == {"founding": 16, "liveqa": 5, "medquad": 6, "other": 6, "unlabelled": 4}
+    assert report["trained_on_files"] == ["founding.txt", "other.txt", "messages.xml", "medquad/invented-set",
+                                          "rqe-train-amia2016.xml", "qa-train2-alexa.xml"]
+    model = asked_type.read(out)
+    assert (model.unread_threshold, model.cued_threshold) == (report["chosen"]["unread_threshold"],
+                                                              report["chosen"]["cued_threshold"])
+    probability = model.probabilities("is there a forum for X people")
+    assert max(probability, key=lambda kind: probability[kind]) == SectionType.SUPPORT_GROUPS.value
+    assert sum(probability.values()) == pytest.approx(1.0)
+    assert sum(p.stat().st_size for p in out.iterdir()) < 100_000
+
+
+def test_a_founding_line_of_an_unknown_class_is_refused_with_the_file_and_line(tmp_path: Path) -> None:
+    path = tmp_path / "founding.txt"
+    path.write_text("# batch 1\ntests\thow is X diagnosed\nprognosis\thow long will I live with X\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"founding\.txt, line 3: class 'prognosis'"):
+        labelled_lines(path, founding=True)
+
+
+def test_a_line_without_a_tab_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "other.txt"
+    path.write_text("symptoms what are the signs of X\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"other\.txt, line 1: .* is not CLASS<TAB>question"):
+        labelled_lines(path, founding=False)
+
+
+def test_a_broken_model_file_is_refused_with_its_name(tmp_path: Path) -> None:
+    (tmp_path / "asked_type.json").write_text("{}", encoding="utf-8")
+    with pytest.raises(Exception, match=r"asked_type\.json.*asked-type"):
+        asked_type.read(tmp_path)

@@ -1,0 +1,87 @@
+"""The learned reading of exams and tests, support groups and complications (healthqa.learned.asked_type) as question
+understanding applies it (healthqa.understand.with_learned_type): when it decides, and what the shipped model reads.
+The names are made up."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from healthqa.learned import asked_type
+from healthqa.learned.qtype import TypeClassifier
+from healthqa.records import SectionType
+from healthqa.understand import NameIndex, understand, with_learned_type
+
+NAMES = NameIndex([(1, "dravelin myasthenic palsy syndrome", "title"), (2, "zorvexin", "title")])
+DMPS = "dravelin myasthenic palsy syndrome"
+_CLASSES = ("complications", "exams and tests", "other", "support groups")
+
+
+def _model(unread: float = 0.5, cued: float = 1.01) -> asked_type.AskedTypeModel:
+    """A model that reads the made-up word "blorp" as support groups and "zint" as exams and tests, anything else as
+    other (no cue or phrasing reads them)."""
+    vocabulary = {"w:blorp": 0, "w:zint": 1, "w:x": 2}
+    coef = np.zeros((4, 3), dtype=np.float32)
+    coef[3, 0] = coef[1, 1] = 8.0
+    intercept = np.asarray([0.0, 0.0, 1.0, 0.0], dtype=np.float32)
+    classifier = TypeClassifier(_CLASSES, vocabulary, np.ones(3, dtype=np.float32), coef, intercept)
+    return asked_type.AskedTypeModel(classifier, unread, cued)
+
+
+def test_an_unread_question_takes_the_type_the_model_is_sure_of() -> None:
+    understood = understand(f"a blorp for {DMPS}", NAMES)
+    assert understood.qtype is SectionType.INFORMATION and not understood.type_phrased
+    learned = with_learned_type(understood, _model())
+    assert learned.qtype is SectionType.SUPPORT_GROUPS and learned.qtypes[0] is SectionType.SUPPORT_GROUPS
+    assert learned.type_learned and learned.type_cued and not learned.type_phrased
+    assert SectionType.INFORMATION in learned.qtypes
+    # Not sure enough: the reading stands.
+    assert with_learned_type(understood, _model(unread=0.999)) is understood
+    # Words the model reads as another type: the reading stands.
+    assert with_learned_type(understand(f"tell me about {DMPS}", NAMES), _model()).qtype is SectionType.INFORMATION
+
+
+def test_a_cue_word_decides_unless_the_model_is_surer_than_the_cued_threshold() -> None:
+    understood = understand(f"a zint treatment blorp for {DMPS}", NAMES)
+    assert understood.qtype is SectionType.TREATMENT
+    assert with_learned_type(understood, _model(cued=1.01)) is understood
+    assert with_learned_type(understood, _model(cued=0.3)).qtype in (SectionType.SUPPORT_GROUPS,
+                                                                     SectionType.EXAMS_AND_TESTS)
+
+
+def test_a_phrasing_or_one_of_the_three_types_read_already_is_never_overruled() -> None:
+    phrased = understand(f"what problems can {DMPS} cause later in life?", NAMES)
+    assert phrased.type_phrased
+    assert with_learned_type(understand(f"blorp: {DMPS} complications", NAMES), _model(cued=0.0)).qtype is \
+        SectionType.COMPLICATIONS
+    assert with_learned_type(phrased, _model(unread=0.0, cued=0.0)) is phrased
+
+
+def test_a_model_without_the_three_types_is_refused() -> None:
+    classifier = TypeClassifier(("other", "treatment"), {"w:x": 0}, np.ones(1, dtype=np.float32),
+                                np.zeros((2, 1), dtype=np.float32), np.zeros(2, dtype=np.float32))
+    with pytest.raises(Exception, match="asked-type model: classes"):
+        asked_type.AskedTypeModel(classifier, 0.5, 0.9)
+
+
+# The shipped model (fitted on the founding classes' wordings about LEMS, other kinds of question about it, LiveQA
+# training messages and MedQuAD): wordings of the three types that no cue or phrasing reads, about a made-up
+# condition, and look-alikes of other types that it must leave as read.
+@pytest.mark.parametrize(("text", "expected"), [
+    (f"husband has to do an emg next wk for suspected {DMPS}, what does that involve", SectionType.EXAMS_AND_TESTS),
+    (f"can {DMPS} be ruled out if the antibody came back negative", SectionType.EXAMS_AND_TESTS),
+    (f"online forum for {DMPS} patients?", SectionType.SUPPORT_GROUPS),
+    (f"Living in Ohio with {DMPS}: do in-person meetups for patients and families happen here?",
+     SectionType.SUPPORT_GROUPS),
+    (f"can {DMPS} affect breathing? scared for my husband", SectionType.COMPLICATIONS),
+    (f"what is {DMPS}?", SectionType.INFORMATION),
+    (f"what are the early signs of {DMPS}?", SectionType.SYMPTOMS),
+    (f"how is {DMPS} treated?", SectionType.TREATMENT),
+    (f"is {DMPS} inherited?", SectionType.INHERITANCE),
+    (f"does {DMPS} shorten life expectancy?", SectionType.OUTLOOK),
+    (f"my wife was just told she has {DMPS}. what does that even mean?", SectionType.INFORMATION),
+])
+def test_the_shipped_model_reads_what_no_cue_reads_and_leaves_other_types(text: str, expected: SectionType) -> None:
+    model = asked_type.shipped()
+    assert model is not None
+    assert with_learned_type(understand(text, NAMES), model).qtype is expected
