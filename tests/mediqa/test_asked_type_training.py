@@ -75,7 +75,7 @@ def test_the_rebuild_command_fits_chooses_and_writes_a_small_model(
                  "--liveqa", str(files["liveqa"]), "--medquad", str(files["medquad"]), "--data", str(files["data"]),
                  "--out", str(out)]) == 0
     report = json.loads(capsys.readouterr().out)["asked-type"]
-    assert len(report["grid"]) == 3 * 5 * 4 and report["chosen"] in report["grid"]
+    assert len(report["grid"]) == 3 * 3 * 5 * 4 and report["chosen"] in report["grid"]
     assert report["trained_on"] == {"founding": 16, "liveqa": 5, "medquad": 6, "other": 6, "unlabelled": 4}
     assert report["trained_on_files"] == ["founding.txt", "other.txt", "messages.xml", "medquad/invented-set",
                                           "rqe-train-amia2016.xml", "qa-train2-alexa.xml"]
