@@ -55,12 +55,17 @@ class AskedTypeModel:
         total = sum(exps.values())
         return {kind: value / total for kind, value in exps.items()}
 
+    def reads(self, read: SectionType) -> bool:
+        """Whether the model may decide the type of a question read as ``read`` (by cue words, not a phrasing)."""
+        threshold = self.unread_threshold if read is SectionType.INFORMATION else self.cued_threshold
+        return read not in TYPES and threshold <= 1
+
     def decide(self, names_x: str, read: SectionType) -> SectionType | None:
         """The type the model decides for a question read as ``read`` (by cue words, not a phrasing), or None when
         it leaves the reading as it is."""
-        threshold = self.unread_threshold if read is SectionType.INFORMATION else self.cued_threshold
-        if read in TYPES or threshold > 1:
+        if not self.reads(read):
             return None
+        threshold = self.unread_threshold if read is SectionType.INFORMATION else self.cued_threshold
         probability = self.probabilities(names_x)
         best = max(TYPES, key=lambda kind: probability[kind.value])
         return best if probability[best.value] >= threshold else None
