@@ -8,10 +8,13 @@ from pathlib import Path
 
 import pytest
 
+from healthqa.answer.answerer import Answerer
+from healthqa.errors import BadInputError, ConfigError
 from healthqa.learned import asked_type
-from healthqa.mediqa.asked_type_training import labelled_lines
+from healthqa.mediqa.asked_type_training import labelled_lines, most_cautious, read_questions
 from healthqa.mediqa.training import main
 from healthqa.records import SectionType
+from healthqa.store.sqlite import SQLiteStore
 from kb_builders import build_kb
 
 # Questions written for this test about the fixture knowledge base's conditions (LEMS, gout), in four batches.
@@ -29,6 +32,7 @@ _FOUNDING = {
 _OTHER = ["what is LEMS", "how is gout treated", "what causes gout", "is LEMS inherited", "what is gout",
           "how do you treat LEMS"]
 _CONSUMER = [("diagnosis", "my knee may be gout, which nerve study or test would show it"),
+             ("diagnosis", "does a scan show gout in the big toe joint or not"),
              ("organization", "a forum or group for gout sufferers near me"),
              ("complication", "what trouble can my gout bring later if I ignore it"),
              ("treatment", "what can I take for my gout"), ("cause", "why did I get gout")]
@@ -51,6 +55,10 @@ def _write_fixtures(root: Path) -> dict[str, Path]:
     messages = "".join(f"<NLM-QUESTION><MESSAGE>{message}</MESSAGE><TYPE>{kind}</TYPE></NLM-QUESTION>"
                        for kind, message in _CONSUMER)
     (consumer / "messages.xml").write_text(f"<fixture>{messages}</fixture>", encoding="utf-8")
+    # A dev file beside the training folder, one of whose questions a training message repeats word for word.
+    (root / "test-questions-dev.xml").write_text(
+        "<fixture><NLM-QUESTION><MESSAGE>Does a scan show GOUT in the big toe joint, or not?</MESSAGE></NLM-QUESTION>"
+        "</fixture>", encoding="utf-8")
     typed = root / "typed" / "invented-set"
     typed.mkdir(parents=True)
     lines = "".join(f"<Question qtype='{kind}'>{text}</Question>" for kind, text in _TYPED)
@@ -77,6 +85,7 @@ def test_the_rebuild_command_fits_chooses_and_writes_a_small_model(
     report = json.loads(capsys.readouterr().out)["asked-type"]
     assert len(report["grid"]) == 3 * 3 * 5 * 4 and report["chosen"] in report["grid"]
     assert report["trained_on"] == {"founding": 16, "liveqa": 5, "medquad": 6, "other": 6, "unlabelled": 4}
+    assert report["left_out_holding_a_liveqa_dev_question"] == 1
     assert report["trained_on_files"] == ["founding.txt", "other.txt", "messages.xml", "medquad/invented-set",
                                           "rqe-train-amia2016.xml", "qa-train2-alexa.xml"]
     model = asked_type.read(out)
@@ -91,18 +100,37 @@ def test_the_rebuild_command_fits_chooses_and_writes_a_small_model(
 def test_a_founding_line_of_an_unknown_class_is_refused_with_the_file_and_line(tmp_path: Path) -> None:
     path = tmp_path / "founding.txt"
     path.write_text("# batch 1\ntests\thow is X diagnosed\nprognosis\thow long will I live with X\n", encoding="utf-8")
-    with pytest.raises(ValueError, match=r"founding\.txt, line 3: class 'prognosis'"):
+    with pytest.raises(BadInputError, match=r"founding\.txt: line 3: class 'prognosis'"):
         labelled_lines(path, founding=True)
 
 
 def test_a_line_without_a_tab_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "other.txt"
     path.write_text("symptoms what are the signs of X\n", encoding="utf-8")
-    with pytest.raises(ValueError, match=r"other\.txt, line 1: .* is not CLASS<TAB>question"):
+    with pytest.raises(BadInputError, match=r"other\.txt: line 1: .* is not CLASS<TAB>question"):
         labelled_lines(path, founding=False)
+
+
+def test_a_training_folder_holding_the_dev_file_is_refused(tmp_path: Path) -> None:
+    files = _write_fixtures(tmp_path)
+    (files["liveqa"] / "test-questions-dev.xml").write_text("<fixture/>", encoding="utf-8")
+    with pytest.raises(BadInputError, match=r"test-questions-dev\.xml: holds LiveQA dev questions"):
+        read_questions(Answerer(SQLiteStore(build_kb(tmp_path / "kb.db")), semantic=False), files["founding"],
+                       files["other"], files["liveqa"], files["medquad"])
+
+
+def test_the_most_cautious_setting_near_the_best_changes_the_fewest_readings() -> None:
+    results = [{"C": 3.0, "founding_weight": 1.0, "unread_threshold": 0.6, "cued_threshold": 1.01, "changed": 16,
+                "score": 10.0},
+               {"C": 3.0, "founding_weight": 4.0, "unread_threshold": 0.8, "cued_threshold": 1.01, "changed": 9,
+                "score": 7.0},
+               {"C": 3.0, "founding_weight": 4.0, "unread_threshold": 0.9, "cued_threshold": 1.01, "changed": 2,
+                "score": 2.0}]
+    # One standard error of the best: sqrt(16) = 4; the third is further below.
+    assert most_cautious(results) == results[1]
 
 
 def test_a_broken_model_file_is_refused_with_its_name(tmp_path: Path) -> None:
     (tmp_path / "asked_type.json").write_text("{}", encoding="utf-8")
-    with pytest.raises(Exception, match=r"asked_type\.json.*asked-type"):
+    with pytest.raises(ConfigError, match=r"asked_type\.json.*asked-type"):
         asked_type.read(tmp_path)

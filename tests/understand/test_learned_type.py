@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from healthqa.errors import ConfigError
 from healthqa.learned import asked_type
 from healthqa.learned.qtype import TypeClassifier
 from healthqa.records import SectionType
@@ -41,6 +42,11 @@ def test_an_unread_question_takes_the_type_the_model_is_sure_of() -> None:
     assert with_learned_type(understand(f"tell me about {DMPS}", NAMES), _model()).qtype is SectionType.INFORMATION
 
 
+def test_a_question_that_names_nothing_keeps_its_reading() -> None:
+    understood = understand("a blorp near me", NAMES)
+    assert understood.focus == [] and with_learned_type(understood, _model()) is understood
+
+
 def test_a_cue_word_decides_unless_the_model_is_surer_than_the_cued_threshold() -> None:
     understood = understand(f"a zint treatment blorp for {DMPS}", NAMES)
     assert understood.qtype is SectionType.TREATMENT
@@ -60,7 +66,7 @@ def test_a_phrasing_or_one_of_the_three_types_read_already_is_never_overruled() 
 def test_a_model_without_the_three_types_is_refused() -> None:
     classifier = TypeClassifier(("other", "treatment"), {"w:x": 0}, np.ones(1, dtype=np.float32),
                                 np.zeros((2, 1), dtype=np.float32), np.zeros(2, dtype=np.float32))
-    with pytest.raises(Exception, match="asked-type model: classes"):
+    with pytest.raises(ConfigError, match="asked-type model: classes"):
         asked_type.AskedTypeModel(classifier, 0.5, 0.9)
 
 

@@ -5,7 +5,9 @@ patients?") reads as a plain information question. This model reads the question
 and gives each of the three types, and "another type", a probability; understanding takes its type when the
 reading found no specific type and the model is sure enough (:attr:`AskedTypeModel.unread_threshold`), or when a
 cue word decided the type and the model is surer still (:attr:`AskedTypeModel.cued_threshold`). A phrasing always
-decides (it reads the words written for the type).
+decides (it reads the words written for the type), and a question that names nothing the knowledge base knows keeps
+its reading. A type so decided counts in the ranking as a cue word's type does (``Understanding.type_cued``): type
+before tier within its margin, and which passages a question's own words may lift.
 
 The model ships as ``asked_type.json`` and ``asked_type.npz`` (the format of :mod:`healthqa.learned.qtype`:
 vocabulary, IDF weights, multinomial logistic-regression coefficients, what it was fitted on and how its
@@ -30,6 +32,14 @@ NAME = "asked_type"
 OTHER = "other"
 # The types the model reads; every other type is OTHER to it.
 TYPES = (SectionType.EXAMS_AND_TESTS, SectionType.SUPPORT_GROUPS, SectionType.COMPLICATIONS)
+
+
+def threshold(read: SectionType, unread: float, cued: float) -> float | None:
+    """The probability the model must reach to decide the type of a question read as ``read``: ``unread`` when the
+    reading found no specific type, ``cued`` when a cue word decided it; None when it may not decide (one of its
+    types read already, or a threshold above 1)."""
+    needed = unread if read is SectionType.INFORMATION else cued
+    return None if read in TYPES or needed > 1 else needed
 
 
 @dataclass(frozen=True)
@@ -57,18 +67,17 @@ class AskedTypeModel:
 
     def reads(self, read: SectionType) -> bool:
         """Whether the model may decide the type of a question read as ``read`` (by cue words, not a phrasing)."""
-        threshold = self.unread_threshold if read is SectionType.INFORMATION else self.cued_threshold
-        return read not in TYPES and threshold <= 1
+        return threshold(read, self.unread_threshold, self.cued_threshold) is not None
 
     def decide(self, names_x: str, read: SectionType) -> SectionType | None:
         """The type the model decides for a question read as ``read`` (by cue words, not a phrasing), or None when
         it leaves the reading as it is."""
-        if not self.reads(read):
+        needed = threshold(read, self.unread_threshold, self.cued_threshold)
+        if needed is None:
             return None
-        threshold = self.unread_threshold if read is SectionType.INFORMATION else self.cued_threshold
         probability = self.probabilities(names_x)
         best = max(TYPES, key=lambda kind: probability[kind.value])
-        return best if probability[best.value] >= threshold else None
+        return best if probability[best.value] >= needed else None
 
 
 def read(folder: Traversable | Path) -> AskedTypeModel:

@@ -2,34 +2,36 @@
 (:mod:`healthqa.learned.asked_type`)::
 
     python -m healthqa.mediqa.training asked-type --kb KB [--founding FILE] [--other FILE] [--liveqa DIR]
-        [--medquad DIR]
+        [--medquad DIR] [--data DIR]
 
-Fitted on four sets of questions, each read as ``ask`` reads it without the model
+Fitted on five sets of questions, each read as ``ask`` reads it without the model
 (:meth:`healthqa.answer.answerer.Answerer.understand` with ``learned_type=False``; the knowledge base ``KB`` gives
 the names, written as "X"):
 
 - ``--founding`` (``benchmarks/data/founding_fresh.txt``): own and helper wordings of issue 16's founding classes
   (tests, support and complications its three types; brand questions "other");
 - ``--other`` (``benchmarks/data/other_types.txt``): questions about the same condition of other kinds (symptoms,
-  treatment, outlook ...), written by helpers who saw no code, all "other";
+  treatment, outlook, medicine safety ...), written by helpers who saw no code, all "other";
 - the LiveQA 2017 training messages whose first annotated type has a counterpart (diagnosis, organization and
-  complication the three types, the rest "other"); nothing of LiveQA dev or MEDIQA is read;
+  complication the three types, the rest "other");
 - MedQuAD's typed questions, at most :data:`PER_TYPE` of each type;
 - the questions of MEDIQA's training files that ``ask`` may learn from (``rqe-train-amia2016.xml``, clinicians' and
-  consumers' questions, and ``qa-train2-alexa.xml``; never ``qa-train1``, which holds the LiveQA dev questions),
-  which carry no type: each labelled as read without the model (one of the three types, else "other"). They teach
-  the model the words of questions unlike the founding ones ("should a patient with low platelets receive
-  heparin?" is no support-group question), and in the cross-validation every change of their reading counts as a
-  wrong one.
+  consumers' questions, and ``qa-train2-alexa.xml``, in ``--data``; never ``qa-train1``, which holds the LiveQA dev
+  questions), which carry no type: each labelled as read without the model (one of the three types, else "other").
+  They teach the model the words of questions unlike the founding ones ("should a patient with low platelets
+  receive heparin?" is no support-group question).
+
+A LiveQA or MEDIQA training text that holds a LiveQA dev question word for word (the 2017 files repeat five) is left
+out: the LiveQA dev file (``test-questions-dev.xml`` beside the training folder) is read for that alone.
 
 A multinomial logistic regression over :func:`healthqa.learned.qtype.tokens` (TF-IDF). The regularisation, the weight
 of a founding wording and the two thresholds are chosen by cross-validation in :data:`FOLDS` folds (each founding
-batch, each ``--other`` line, each LiveQA message and each MEDIQA question in one fold; MedQuAD always fitted): the
-score counts the out-of-fold questions whose reading
-(as one of the three types or "other") the model makes right, less those it makes wrong, each change of a LiveQA
-or ``--other`` question's reading counting :data:`OTHERS_WEIGHT` times (a new wrong reading of another person's
-question costs more than a founding wording read right gains), each change of a MEDIQA training question's reading
-counting once against.
+batch, each helper's block of ``--other`` questions, each LiveQA message and each MEDIQA question in one fold;
+MedQuAD always fitted). The score counts the out-of-fold questions whose reading (as one of the three types or
+"other") the model makes right, less those it makes wrong; a LiveQA or ``--other`` question counts
+:data:`OTHERS_WEIGHT` times (a new wrong reading of another person's question costs more than a founding wording read
+right gains), and every change of a MEDIQA training question's reading counts once against. Of the settings within
+one standard error of the best score, the one that changes the fewest readings is chosen (:func:`most_cautious`).
 """
 
 from __future__ import annotations
@@ -38,19 +40,24 @@ import argparse
 import dataclasses
 import math
 import random
+import re
 import xml.etree.ElementTree as ET
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from healthqa.errors import BadInputError
 from healthqa.learned import asked_type as learned_asked_type
 from healthqa.learned import qtype as learned_qtype
 from healthqa.mediqa.qtype_training import Example, liveqa_type, medquad_examples, vectorised
 from healthqa.records import SectionType
+
+if TYPE_CHECKING:
+    from healthqa.answer.answerer import Answerer
 
 PER_TYPE = 300
 FOLDS = 6
@@ -60,11 +67,14 @@ GRID_FOUNDING_WEIGHT = (1.0, 4.0, 16.0)
 GRID_UNREAD = (0.5, 0.6, 0.7, 0.8, 0.9)
 GRID_CUED = (0.9, 0.95, 0.98, 1.01)  # above 1: a cue word's type is never overruled
 OTHERS_WEIGHT = 3.0
-LIVEQA_WEIGHT = 3.0  # a LiveQA message against a MedQuAD or founding question, as the qtype model found best
+LIVEQA_WEIGHT = 3.0  # a LiveQA message against a MedQuAD or MEDIQA question, as the qtype model found best
 DEFAULT_FOUNDING = Path("benchmarks/data/founding_fresh.txt")
 DEFAULT_OTHER = Path("benchmarks/data/other_types.txt")
 # MEDIQA's training files that ask may learn from, in the MEDIQA data folder (not qa-train1: LiveQA dev questions).
 UNLABELLED_FILES = ("rqe-train-amia2016.xml", "qa-train2-alexa.xml")
+LIVEQA_DEV = "test-questions-dev.xml"
+# Files that hold LiveQA dev questions: never read as training questions.
+_DEV_FILES = (LIVEQA_DEV, "qa-train1-liveqa-dev.xml")
 _CLASSES = {kind.value for kind in learned_asked_type.TYPES}
 _QUESTION_TAGS = {"chq", "faq", "QuestionText"}
 _FOUNDING_CLASSES = {"tests": SectionType.EXAMS_AND_TESTS.value, "support": SectionType.SUPPORT_GROUPS.value,
@@ -73,69 +83,105 @@ _FOUNDING_CLASSES = {"tests": SectionType.EXAMS_AND_TESTS.value, "support": Sect
 
 @dataclass(frozen=True)
 class Question:
+    """A training question as the model sees it, with what ``ask`` reads without the model."""
+
     names_x: str  # the question sentences with every recognised name as "X"
     label: str  # one of the three types' values or "other"
     read: str  # the type ``ask`` reads without the model (any type's value)
     phrased: bool  # whether a phrasing or a template decided that (the model never overrules one)
+    named: bool  # whether it names something the knowledge base knows (the model reads only those)
     source: str  # founding, other, liveqa, medquad or unlabelled
     fold: int  # -1: always fitted
 
 
 def as_read(label: str) -> str:
+    """A type's value as the model tells types apart: one of the three, else "other"."""
     return label if label in _CLASSES else learned_asked_type.OTHER
 
 
 def labelled_lines(path: Path, founding: bool) -> list[tuple[str, str, str]]:
-    """(group, label, question) of every ``CLASS<TAB>question`` line; the group of a founding line is its batch."""
-    found, batch = [], ""
+    """(group, label, question) of every ``CLASS<TAB>question`` line; the group is the last ``# batch ...`` or
+    ``# helper ...`` comment above it."""
+    found, group = [], ""
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if line.startswith("# batch"):
-            batch = line[2:].strip()
+        if line.startswith(("# batch", "# helper")):
+            group = line[2:].strip()
         if not line.strip() or line.startswith("#"):
             continue
         kind, _, question = line.partition("\t")
         if not question.strip():
-            raise ValueError(f"{path}, line {number}: {line!r} is not CLASS<TAB>question")
+            raise BadInputError(path, f"line {number}: {line!r} is not CLASS<TAB>question")
         if founding and kind.strip() not in _FOUNDING_CLASSES:
-            raise ValueError(f"{path}, line {number}: class {kind.strip()!r} is none of {sorted(_FOUNDING_CLASSES)}")
+            raise BadInputError(path, f"line {number}: class {kind.strip()!r} is none of {sorted(_FOUNDING_CLASSES)}")
         label = _FOUNDING_CLASSES[kind.strip()] if founding else learned_asked_type.OTHER
-        found.append((batch if founding else str(number), label, question.strip()))
+        found.append((group, label, question.strip()))
     return found
 
 
-def _batch_number(group: str) -> int:
-    digits = "".join(ch for ch in group if ch.isdigit())
-    return int(digits) if digits else 0
+def _group_fold(group: str, folds: int) -> int:
+    """The fold of a batch or helper block: its first number ("batch 55" -> 55), modulo ``folds``."""
+    number = re.search(r"\d+", group)
+    return int(number.group(0)) % folds if number else 0
 
 
-def read_questions(answerer: Any, founding: Path, other: Path, liveqa: Path, medquad: Path,
-                   unlabelled: Sequence[Path] = (), folds: int = FOLDS, per_type: int = PER_TYPE) -> list[Question]:
-    """Every training question, read by ``answerer`` without the model."""
+def _normalised(text: str) -> str:
+    return " ".join(re.sub(r"[^a-z0-9 ]", " ", text.lower()).split())
+
+
+def dev_questions(liveqa: Path) -> list[str]:
+    """The LiveQA dev questions' messages (normalised, longer than 15 characters) from the dev file beside the training
+    folder ``liveqa``; none when it is not there."""
+    path = liveqa.parent / LIVEQA_DEV
+    if not path.is_file():
+        return []
+    found = {_normalised("".join(node.itertext())) for node in ET.parse(path).getroot().iter("MESSAGE")}
+    return sorted(text for text in found if len(text) > 15)
+
+
+def read_questions(answerer: Answerer, founding: Path, other: Path, liveqa: Path, medquad: Path,
+                   unlabelled: Sequence[Path] = (), folds: int = FOLDS,
+                   per_type: int = PER_TYPE) -> tuple[list[Question], int]:
+    """Every training question, read by ``answerer`` without the model, and how many LiveQA or MEDIQA training texts
+    were left out for holding a LiveQA dev question."""
+    # Imported here: healthqa.understand and the LiveQA reader are needed for training only, not by the model.
     from healthqa.mediqa.liveqa_training import read_liveqa_training
     from healthqa.understand import names_as_x, type_evidence
+
+    for path in [*liveqa.glob("*.xml"), *unlabelled]:
+        if path.name in _DEV_FILES:
+            raise BadInputError(path, "holds LiveQA dev questions, which nothing ask loads may learn from")
+    dev = dev_questions(liveqa)
+
+    def holds_dev(text: str) -> bool:
+        said = _normalised(text)
+        return any(question in said for question in dev)
 
     def question(text: str, label: str, source: str, fold: int) -> Question:
         understood = answerer.understand(text, learned_type=False)
         asked, _ = type_evidence(understood.concise, understood.sub_questions)
         return Question(names_as_x(asked, understood.focus), label, understood.qtype.value, understood.type_phrased,
-                        source, fold)
+                        bool(understood.focus), source, fold)
 
-    found = [question(text, label, "founding", _batch_number(group) % folds)
+    found = [question(text, label, "founding", _group_fold(group, folds))
              for group, label, text in labelled_lines(founding, True)]
-    found += [question(text, label, "other", int(group) % folds) for group, label, text in labelled_lines(other, False)]
+    found += [question(text, label, "other", _group_fold(group, folds))
+              for group, label, text in labelled_lines(other, False)]
     messages = [m for m in read_liveqa_training(liveqa) if m.types and liveqa_type(m.types[0]) is not None]
-    order = list(range(len(messages)))
+    kept = [m for m in messages if not holds_dev(m.text)]
+    order = list(range(len(kept)))
     random.Random(0).shuffle(order)
     for position, index in enumerate(order):
-        kind = liveqa_type(messages[index].types[0])
+        kind = liveqa_type(kept[index].types[0])
         assert kind is not None
-        found.append(question(messages[index].text, as_read(kind.value), "liveqa", position % folds))
+        found.append(question(kept[index].text, as_read(kind.value), "liveqa", position % folds))
     found += [question(item.text, as_read(item.label), "medquad", -1)
               for item in medquad_examples(medquad, per_type)]
-    for index, text in enumerate(unlabelled_texts(unlabelled)):
+    texts = unlabelled_texts(unlabelled)
+    untyped = [text for text in texts if not holds_dev(text)]
+    for index, text in enumerate(untyped):
         read = question(text, learned_asked_type.OTHER, "unlabelled", index % folds)
         found.append(dataclasses.replace(read, label=as_read(read.read)))
-    return found
+    return found, len(messages) - len(kept) + len(texts) - len(untyped)
 
 
 def unlabelled_texts(files: Sequence[Path]) -> list[str]:
@@ -179,18 +225,18 @@ def out_of_fold(questions: Sequence[Question], c: float, founding_weight: float,
 
 
 def decided(q: Question, probability: dict[str, float], unread: float, cued: float) -> str:
-    """The reading (one of the three types or "other") with the model at these thresholds, as
-    :meth:`healthqa.learned.asked_type.AskedTypeModel.decide` decides."""
-    if q.phrased or q.read in _CLASSES:
+    """The reading (one of the three types or "other") with the model at these thresholds, by the rule of
+    :meth:`healthqa.learned.asked_type.AskedTypeModel.decide`."""
+    threshold = learned_asked_type.threshold(SectionType(q.read), unread, cued)
+    if q.phrased or not q.named or threshold is None:
         return as_read(q.read)
-    threshold = unread if q.read == SectionType.INFORMATION.value else cued
     best = max(_CLASSES, key=lambda kind: probability[kind])
-    return best if threshold <= 1 and probability[best] >= threshold else as_read(q.read)
+    return best if probability[best] >= threshold else as_read(q.read)
 
 
 def score(questions: Sequence[Question], probabilities: Sequence[dict[str, float]], unread: float,
           cued: float) -> dict[str, int | float]:
-    """What the model changes out of fold: readings made right and made wrong, by source, and the score."""
+    """What the model changes out of fold: readings made right and made wrong by source, all changes, the score."""
     tally: Counter[str] = Counter()
     for q, probability in zip(questions, probabilities, strict=True):
         if q.fold < 0:
@@ -198,23 +244,28 @@ def score(questions: Sequence[Question], probabilities: Sequence[dict[str, float
         before, after = as_read(q.read) == q.label, decided(q, probability, unread, cued) == q.label
         if before != after:
             tally[f"{q.source} {'made right' if after else 'made wrong'}"] += 1
-    others = sum(tally[f"{source} {change}"] * (1 if change == "made right" else -1)
-                 for source in ("liveqa", "other") for change in ("made right", "made wrong"))
-    founding = tally["founding made right"] - tally["founding made wrong"]
-    changed = tally["unlabelled made right"] + tally["unlabelled made wrong"]
-    return {**dict(sorted(tally.items())), "score": founding + OTHERS_WEIGHT * others - changed}
+        elif as_read(q.read) != decided(q, probability, unread, cued):  # one wrong type for another
+            tally[f"{q.source} still wrong"] += 1
+
+    def gained(source: str) -> int:
+        return tally[f"{source} made right"] - tally[f"{source} made wrong"]
+    changed = sum(tally.values())
+    # A MEDIQA training question's label is its reading: any change counts against.
+    unlabelled = changed - sum(tally[f"{s} {c}"] for s in ("founding", "other", "liveqa")
+                               for c in ("made right", "made wrong", "still wrong"))
+    value = gained("founding") + OTHERS_WEIGHT * (gained("liveqa") + gained("other")) - unlabelled
+    return {**dict(sorted(tally.items())), "changed": changed, "score": value}
 
 
 def most_cautious(results: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    """The most cautious setting whose score is within one standard error of the best (the square root of the best
-    setting's changed readings, a count's error): the lightest founding weight, then the surest thresholds, then the
-    strongest regularisation. Where the cross-validation cannot tell settings apart, the one that leaves more
-    readings as they are is chosen (a weight of 16 scored 48 against 46 at 4, and overruled "does X shorten life
-    expectancy?", read as outlook by its cue, because five founding wordings of it were written as complications)."""
+    """Of the settings whose score is within one standard error of the best (the square root of the best setting's
+    changed readings, as for a count), the one that changes the fewest readings; then the surest thresholds, the
+    lightest founding weight, the strongest regularisation. Where the cross-validation cannot tell settings apart,
+    the one that leaves more readings as they are is chosen."""
     top = max(results, key=lambda r: r["score"])
-    error = math.sqrt(sum(value for key, value in top.items() if key.endswith(("made right", "made wrong"))))
-    near = [r for r in results if r["score"] >= top["score"] - error]
-    return min(near, key=lambda r: (r["founding_weight"], -r["cued_threshold"], -r["unread_threshold"], r["C"]))
+    near = [r for r in results if r["score"] >= top["score"] - math.sqrt(top["changed"])]
+    return min(near, key=lambda r: (r["changed"], -r["cued_threshold"], -r["unread_threshold"], r["founding_weight"],
+                                    r["C"]))
 
 
 def train_asked_type(kb: Path, founding: Path, other: Path, liveqa: Path, medquad: Path, unlabelled: Sequence[Path],
@@ -227,11 +278,11 @@ def train_asked_type(kb: Path, founding: Path, other: Path, liveqa: Path, medqua
     from healthqa.store.sqlite import SQLiteStore
 
     answerer = Answerer.prepared(SQLiteStore(kb))
-    questions = read_questions(answerer, founding, other, liveqa, medquad, unlabelled, folds, per_type)
+    questions, left_out = read_questions(answerer, founding, other, liveqa, medquad, unlabelled, folds, per_type)
     sources = Counter(q.source for q in questions)
     if min(sources[s] for s in ("founding", "other", "liveqa", "medquad")) == 0:
-        raise ValueError(f"every training set must hold questions; found {dict(sources)} in {founding}, {other}, "
-                         f"{liveqa}, {medquad}")
+        raise BadInputError(founding, f"every training set must hold questions; found {dict(sources)} in {founding}, "
+                                      f"{other}, {liveqa}, {medquad}")
     results = []
     for c in grid[0]:
         for weight in grid[1]:
@@ -247,12 +298,14 @@ def train_asked_type(kb: Path, founding: Path, other: Path, liveqa: Path, medqua
                              *(p.name for p in unlabelled)],
         "trained_on": {source: count for source, count in sorted(sources.items())},
         "labels": {label: count for label, count in sorted(Counter(q.label for q in questions).items())},
-        "selection": f"{folds}-fold cross-validation (founding batches, other lines and LiveQA messages in folds; "
-                     f"MedQuAD always fitted); score = founding readings made right - made wrong + "
-                     f"{OTHERS_WEIGHT:g} x (the same for LiveQA and other questions) - MEDIQA training questions "
-                     "read differently",
+        "left_out_holding_a_liveqa_dev_question": left_out,
+        "selection": f"{folds}-fold cross-validation (founding batches, helper blocks of other questions, LiveQA "
+                     f"messages and MEDIQA questions in folds; MedQuAD always fitted); score = founding readings made "
+                     f"right - made wrong + {OTHERS_WEIGHT:g} x (the same for LiveQA and other questions) - MEDIQA "
+                     "training questions read differently",
         "grid": results, "chosen": best,
-        "rule": "the most cautious setting within one standard error of the best score (most_cautious)",
+        "rule": "of the settings within one standard error of the best score, the one that changes the fewest "
+                "readings (most_cautious)",
         "command": "python -m healthqa.mediqa.training asked-type --kb KB",
     }
     model = learned_asked_type.AskedTypeModel(fit(questions, float(best["C"]), float(best["founding_weight"]), meta),

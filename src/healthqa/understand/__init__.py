@@ -343,7 +343,8 @@ def with_learned_type(understood: Understanding,
     the shipped one) first, where no phrasing decided the type; else ``understood`` itself. "husband has to do an emg
     next wk for suspected X, what does that involve" names no cue of exams and tests; the model reads its words."""
     model = model or learned_asked_type.shipped()
-    if model is None or understood.type_phrased or not model.reads(understood.qtype):
+    # A question that names nothing the knowledge base knows keeps its reading ("support" alone is no question).
+    if model is None or understood.type_phrased or not understood.focus or not model.reads(understood.qtype):
         return understood
     asked, _ = type_evidence(understood.concise, understood.sub_questions)
     decided = model.decide(names_as_x(asked, understood.focus), understood.qtype)
