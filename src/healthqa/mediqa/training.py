@@ -16,8 +16,9 @@ The question-type classifier of question understanding (see :mod:`healthqa.mediq
 
 The learned reading of exams and tests, support groups and complications (see
 :mod:`healthqa.mediqa.asked_type_training`), from the founding classes' questions and questions of other types in
-``benchmarks/data``, the LiveQA 2017 training questions and MedQuAD, with the names of a knowledge base holding the
-founding documents (the one ``scripts/start`` builds, ``/var/lib/healthqa/healthqa.db``)::
+``benchmarks/data``, the LiveQA 2017 training questions, MedQuAD and the questions of ``rqe-train-amia2016.xml`` and
+``qa-train2-alexa.xml`` in ``DIR``, with the names of a knowledge base holding the founding documents (the one
+``scripts/start`` builds, ``/var/lib/healthqa/healthqa.db``)::
 
     python -m healthqa.mediqa.training asked-type --kb KB [--founding FILE] [--other FILE]
 
