@@ -55,6 +55,16 @@ def test_a_cue_word_decides_unless_the_model_is_surer_than_the_cued_threshold() 
                                                                      SectionType.EXAMS_AND_TESTS)
 
 
+def test_a_cue_words_type_the_model_is_as_sure_of_counts_as_the_question_s_own() -> None:
+    understood = understand(f"zint: the {DMPS} diagnosis test", NAMES)
+    assert understood.qtype is SectionType.EXAMS_AND_TESTS and not understood.type_phrased
+    confirmed = with_learned_type(understood, _model(cued=0.9))
+    assert confirmed.qtype is SectionType.EXAMS_AND_TESTS and confirmed.type_phrased and confirmed.type_learned
+    # Not sure enough, or never overruling a cue word: the reading stands.
+    assert with_learned_type(understand(f"the {DMPS} diagnosis test", NAMES), _model(cued=0.9)).type_phrased is False
+    assert with_learned_type(understood, _model(cued=1.01)) is understood
+
+
 def test_a_phrasing_or_one_of_the_three_types_read_already_is_never_overruled() -> None:
     phrased = understand(f"what problems can {DMPS} cause later in life?", NAMES)
     assert phrased.type_phrased

@@ -6,7 +6,9 @@ and gives each of the three types, and "another type", a probability; understand
 reading found no specific type and the model is sure enough (:attr:`AskedTypeModel.unread_threshold`), or when a
 cue word decided the type and the model is surer still (:attr:`AskedTypeModel.cued_threshold`). A phrasing always
 decides (it reads the words written for the type), and a question that names nothing the knowledge base knows keeps
-its reading. A type so decided counts in the ranking as a cue word's type does (``Understanding.type_cued``): type
+its reading. A cue word's type of the three that the model reads as surely as it must to overrule a cue word counts
+as read from the question as a whole (``Understanding.type_phrased``: type before tier at any margin, the passage
+shown at any similarity): "what complications can X cause long term" had an outlook passage 1.37 ahead. A type so decided counts in the ranking as a cue word's type does (``Understanding.type_cued``): type
 before tier within its margin, and which passages a question's own words may lift.
 
 The model ships as ``asked_type.json`` and ``asked_type.npz`` (the format of :mod:`healthqa.learned.qtype`:
@@ -68,6 +70,12 @@ class AskedTypeModel:
     def reads(self, read: SectionType) -> bool:
         """Whether the model may decide the type of a question read as ``read`` (by cue words, not a phrasing)."""
         return threshold(read, self.unread_threshold, self.cued_threshold) is not None
+
+    def confirms(self, names_x: str, read: SectionType) -> bool:
+        """Whether the model reads a question that cue words read as one of its types as that type, as surely as it
+        must be to overrule a cue word (:attr:`cued_threshold`; never when that is above 1)."""
+        return read in TYPES and self.cued_threshold <= 1 and \
+            self.probabilities(names_x)[read.value] >= self.cued_threshold
 
     def decide(self, names_x: str, read: SectionType) -> SectionType | None:
         """The type the model decides for a question read as ``read`` (by cue words, not a phrasing), or None when

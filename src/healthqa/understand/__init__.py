@@ -344,10 +344,19 @@ def with_learned_type(understood: Understanding,
     next wk for suspected X, what does that involve" names no cue of exams and tests; the model reads its words."""
     model = model or learned_asked_type.shipped()
     # A question that names nothing the knowledge base knows keeps its reading ("support" alone is no question).
-    if model is None or understood.type_phrased or not understood.focus or not model.reads(understood.qtype):
+    if model is None or understood.type_phrased or not understood.focus:
+        return understood
+    confirmable = understood.qtype in learned_asked_type.TYPES
+    if not confirmable and not model.reads(understood.qtype):
         return understood
     asked, _ = type_evidence(understood.concise, understood.sub_questions)
-    decided = model.decide(names_as_x(asked, understood.focus), understood.qtype)
+    names_x = names_as_x(asked, understood.focus)
+    if confirmable:
+        # A cue word's type that the model reads as surely as it must to overrule one counts as the question's own
+        # (type before tier at any margin): "what complications can X cause long term" had an outlook passage first.
+        confirmed = model.confirms(names_x, understood.qtype)
+        return dataclasses.replace(understood, type_phrased=True, type_learned=True) if confirmed else understood
+    decided = model.decide(names_x, understood.qtype)
     if decided is None:
         return understood
     return dataclasses.replace(understood, qtype=decided, qtypes=[decided, *(t for t in understood.qtypes
