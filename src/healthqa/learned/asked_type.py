@@ -8,8 +8,9 @@ cue word decided the type and the model is surer still (:attr:`AskedTypeModel.cu
 decides (it reads the words written for the type), and a question that names nothing the knowledge base knows keeps
 its reading. A cue word's type of the three that the model reads as surely as it must to overrule a cue word counts
 as read from the question as a whole (``Understanding.type_phrased``: type before tier at any margin, the passage
-shown at any similarity): "what complications can X cause long term" had an outlook passage 1.37 ahead. A type so decided counts in the ranking as a cue word's type does (``Understanding.type_cued``): type
-before tier within its margin, and which passages a question's own words may lift.
+shown at any similarity): "what complications can X cause long term" had an outlook passage 1.37 ahead. A type
+the model decides counts in the ranking as a cue word's type does (``Understanding.type_cued``): type before tier
+within its margin, and which passages a question's own words may lift.
 
 The model ships as ``asked_type.json`` and ``asked_type.npz`` (the format of :mod:`healthqa.learned.qtype`:
 vocabulary, IDF weights, multinomial logistic-regression coefficients, what it was fitted on and how its
