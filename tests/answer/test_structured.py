@@ -13,6 +13,7 @@ from healthqa.answer.answerer import Answerer, Thresholds
 from healthqa.answer.rank import Weights
 from healthqa.answer.structured import SAVED_COPY
 from healthqa.ingest import ingest_path
+from healthqa.learned import asked_type as learned_asked_type
 from healthqa.records import DrugMention, Organisation, ParsedDocument, SectionType, SourceInfo, Tier
 from healthqa.store import open_store
 from kb_builders import BLOG, KnowledgeBases, embed_passages, make_document
@@ -137,6 +138,22 @@ def test_a_type_read_from_a_phrasing_comes_first_at_any_margin(kb_path: str) -> 
         # counts as the question's own.
         assert narrow.understand(cued).type_phrased and narrow.understand(cued).type_learned
         assert narrow.ask(cued).answers[0].text == COMPLICATIONS_TEXT
+    finally:
+        store.close()
+
+
+def test_without_the_learned_reading_a_long_messages_cued_type_keeps_the_similarity_floor(
+        kb_path: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(learned_asked_type, "shipped", lambda: None)
+    store = open_store(kb_path)
+    try:
+        strict = Answerer(store, thresholds=Thresholds(min_semantic_with_focus=1.1))
+        story = ("My sister has had weak legs for two years and her neurologist now thinks it might be dravelin "
+                 "palsy, which none of us had heard of before, so we are reading everything we can find. "
+                 "How is it diagnosed?")
+        understood = strict.understand(story)
+        assert understood.qtype is SectionType.EXAMS_AND_TESTS and not understood.type_phrased
+        assert strict.ask(story).answers == []
     finally:
         store.close()
 

@@ -68,9 +68,21 @@ def test_a_cue_words_type_the_model_is_as_sure_of_counts_as_the_question_s_own()
 def test_a_phrasing_or_one_of_the_three_types_read_already_is_never_overruled() -> None:
     phrased = understand(f"what problems can {DMPS} cause later in life?", NAMES)
     assert phrased.type_phrased
-    assert with_learned_type(understand(f"blorp: {DMPS} complications", NAMES), _model(cued=0.0)).qtype is \
-        SectionType.COMPLICATIONS
     assert with_learned_type(phrased, _model(unread=0.0, cued=0.0)) is phrased
+    # "blorp" reads as support groups to the model, but a cue word's complications is only confirmed or left.
+    cued = understand(f"blorp: {DMPS} complications", NAMES)
+    assert cued.qtype is SectionType.COMPLICATIONS and not cued.type_phrased
+    assert with_learned_type(cued, _model(cued=0.0)).qtype is SectionType.COMPLICATIONS
+
+
+def test_a_message_in_distress_keeps_its_reading() -> None:
+    """A message in distress asks for help now, not for a group: understand() drops a support-group phrasing for it,
+    and the learned reading must not put it back."""
+    for text in (f"my son swallowed bleach. online support groups for {DMPS} patients?",
+                 f"I want to die. is there a blorp for {DMPS}?"):
+        understood = understand(text, NAMES)
+        learned = with_learned_type(understood, _model(unread=0.0, cued=0.0))
+        assert learned is understood and not learned.type_phrased, text
 
 
 def test_a_model_without_the_three_types_is_refused() -> None:

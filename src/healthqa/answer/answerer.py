@@ -202,8 +202,11 @@ class Answerer:
         # (_asked_of_a_medicine reads the phrasing itself: a cue word's "complications of X" stays as it is.)
         if understood.qtype is SectionType.COMPLICATIONS and self._asked_of_a_medicine(understood):
             side_effects = SectionType.SIDE_EFFECTS
+            # The learned reading read complications, not side effects: what it decided or confirmed is not kept.
+            learned = understood.type_learned
             understood = dataclasses.replace(understood, qtype=side_effects, qtypes=[
-                side_effects, *(t for t in understood.qtypes if t not in (side_effects, SectionType.COMPLICATIONS))])
+                side_effects, *(t for t in understood.qtypes if t not in (side_effects, SectionType.COMPLICATIONS))],
+                type_phrased=understood.type_phrased and not learned, type_learned=False)
         return understood
 
     def _asked_of_a_medicine(self, understood: Understanding) -> bool:

@@ -51,7 +51,7 @@ class AskedTypeModel:
 
     classifier: learned_qtype.TypeClassifier
     unread_threshold: float  # when the reading found no specific type
-    cued_threshold: float  # when a cue word decided the type (above 1: never)
+    cued_threshold: float  # to overrule a cue word's type, or confirm one of the three (above 1: never)
 
     def __post_init__(self) -> None:
         expected = {OTHER, *(kind.value for kind in TYPES)}

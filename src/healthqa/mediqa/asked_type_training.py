@@ -65,7 +65,9 @@ GRID_C = (3.0, 10.0, 30.0)
 # The weight of a founding wording against a MedQuAD or MEDIQA question (there are 2,000 of them against 17,000).
 GRID_FOUNDING_WEIGHT = (1.0, 4.0, 16.0)
 GRID_UNREAD = (0.5, 0.6, 0.7, 0.8, 0.9)
-GRID_CUED = (0.9, 0.95, 0.98, 1.01)  # above 1: a cue word's type is never overruled
+# Above 1: a cue word's type is never overruled (nor confirmed: the same threshold confirms a cue word's type of the
+# three at run time, which changes no type and so no score here; BENCHMARKS.md, session 24, measures it).
+GRID_CUED = (0.9, 0.95, 0.98, 1.01)
 OTHERS_WEIGHT = 3.0
 LIVEQA_WEIGHT = 3.0  # a LiveQA message against a MedQuAD or MEDIQA question, as the qtype model found best
 DEFAULT_FOUNDING = Path("benchmarks/data/founding_fresh.txt")
@@ -226,7 +228,7 @@ def out_of_fold(questions: Sequence[Question], c: float, founding_weight: float,
 
 def decided(q: Question, probability: dict[str, float], unread: float, cued: float) -> str:
     """The reading (one of the three types or "other") with the model at these thresholds, by the rule of
-    :meth:`healthqa.learned.asked_type.AskedTypeModel.decide`."""
+    :meth:`healthqa.learned.asked_type.AskedTypeModel.decide` (a confirmation changes no type: not scored here)."""
     threshold = learned_asked_type.threshold(SectionType(q.read), unread, cued)
     if q.phrased or not q.named or threshold is None:
         return as_read(q.read)

@@ -111,16 +111,17 @@ class Understanding:
     # ``qtype`` is "information" only because nothing else was found ("does LEMS affect breathing?").
     type_cued: bool = True
     # Whether the question as a whole decided the type, not a single cue word: a phrasing of how people ask about a
-    # medicine or about living with a condition ("what problems can X cause?": complications), or the MedQuAD
-    # template a short question is most like (healthqa.answer.template_type). Then type before tier always applies.
+    # medicine or about living with a condition ("what problems can X cause?": complications), the MedQuAD template
+    # a short question is most like (healthqa.answer.template_type), or a cue word's type the learned reading
+    # confirms (with_learned_type). Then type before tier always applies.
     type_phrased: bool = False
     # Whether it asks how two things compare ("the difference between LEMS and myasthenia gravis"): then the
     # answer quotes each named condition's sources, not the better-matched one's alone.
     compares: bool = False
     # The named thing whose effects it asks ("can X cause Y?": X; healthqa.understand.effect_asked), if any.
     effect_of: FocusMatch | None = None
-    # Whether the learned reading of exams and tests, support groups and complications decided ``qtype``
-    # (:func:`with_learned_type`).
+    # Whether the learned reading of exams and tests, support groups and complications decided ``qtype``, or
+    # confirmed a cue word's (then ``type_phrased`` is set too; :func:`with_learned_type`).
     type_learned: bool = False
 
     @property
@@ -339,12 +340,16 @@ def understand(text: str, names: NameIndex) -> Understanding:
 
 def with_learned_type(understood: Understanding,
                       model: learned_asked_type.AskedTypeModel | None = None) -> Understanding:
-    """``understood`` with the type the learned reading decides (:mod:`healthqa.learned.asked_type`; ``model``, else
-    the shipped one) first, where no phrasing decided the type; else ``understood`` itself. "husband has to do an emg
-    next wk for suspected X, what does that involve" names no cue of exams and tests; the model reads its words."""
+    """``understood`` with what the learned reading of three types (:mod:`healthqa.learned.asked_type`; ``model``,
+    else the shipped one) decides, where no phrasing decided the type; else ``understood`` itself. It types a question
+    no cue word typed ("husband has to do an emg next wk for suspected X, what does that involve": exams and tests)
+    or overrules a cue word when sure enough, and confirms a cue word's type of the three when as sure as that: the
+    type then counts as the question's own (``type_phrased``). Either way ``type_learned`` is set. A question that
+    names nothing the knowledge base knows, and a message in distress, keep their reading."""
     model = model or learned_asked_type.shipped()
-    # A question that names nothing the knowledge base knows keeps its reading ("support" alone is no question).
-    if model is None or understood.type_phrased or not understood.focus:
+    # "support" alone is no question; a message in distress asks for help now, not for a group (see understand()).
+    if model is None or understood.type_phrased or not understood.focus or understood.emergency \
+            or in_crisis(understood.text):
         return understood
     confirmable = understood.qtype in learned_asked_type.TYPES
     if not confirmable and not model.reads(understood.qtype):
@@ -352,8 +357,8 @@ def with_learned_type(understood: Understanding,
     asked, _ = type_evidence(understood.concise, understood.sub_questions)
     names_x = names_as_x(asked, understood.focus)
     if confirmable:
-        # A cue word's type that the model reads as surely as it must to overrule one counts as the question's own
-        # (type before tier at any margin): "what complications can X cause long term" had an outlook passage first.
+        # "what complications can X cause long term" had an outlook passage first, 1.37 ahead of the complications one
+        # (type before tier's margin for a cue word is 0.7).
         confirmed = model.confirms(names_x, understood.qtype)
         return dataclasses.replace(understood, type_phrased=True, type_learned=True) if confirmed else understood
     decided = model.decide(names_x, understood.qtype)
