@@ -345,11 +345,11 @@ def with_learned_type(understood: Understanding,
     no cue word typed ("husband has to do an emg next wk for suspected X, what does that involve": exams and tests)
     or overrules a cue word when sure enough, and confirms a cue word's type of the three when as sure as that: the
     type then counts as the question's own (``type_phrased``). Either way ``type_learned`` is set. A question that
-    names nothing the knowledge base knows, and a message in distress, keep their reading."""
+    names nothing the knowledge base knows keeps its reading, and a message in distress is never made a support-group
+    question."""
     model = model or learned_asked_type.shipped()
-    # "support" alone is no question; a message in distress asks for help now, not for a group (see understand()).
-    if model is None or understood.type_phrased or not understood.focus or understood.emergency \
-            or in_crisis(understood.text):
+    # "support" alone is no question.
+    if model is None or understood.type_phrased or not understood.focus:
         return understood
     confirmable = understood.qtype in learned_asked_type.TYPES
     if not confirmable and not model.reads(understood.qtype):
@@ -359,11 +359,17 @@ def with_learned_type(understood: Understanding,
     if confirmable:
         # "what complications can X cause long term" had an outlook passage first, 1.37 ahead of the complications one
         # (type before tier's margin for a cue word is 0.7).
-        confirmed = model.confirms(names_x, understood.qtype)
+        confirmed = model.confirms(names_x, understood.qtype) and not _in_distress(understood, understood.qtype)
         return dataclasses.replace(understood, type_phrased=True, type_learned=True) if confirmed else understood
     decided = model.decide(names_x, understood.qtype)
-    if decided is None:
+    if decided is None or _in_distress(understood, decided):
         return understood
     return dataclasses.replace(understood, qtype=decided, qtypes=[decided, *(t for t in understood.qtypes
                                                                              if t is not decided)],
                                type_cued=True, type_learned=True)
+
+
+def _in_distress(understood: Understanding, kind: SectionType) -> bool:
+    """Whether a support-group reading would answer a message in distress, which asks for help now, not for a group
+    (understand() drops a support-group phrasing for it; the learned reading must not put one back)."""
+    return kind is SectionType.SUPPORT_GROUPS and (understood.emergency or in_crisis(understood.text))
