@@ -20,6 +20,7 @@ thresholds were chosen), written by ``python -m healthqa.mediqa.training asked-t
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 from functools import lru_cache
@@ -102,11 +103,9 @@ def read(folder: Traversable | Path) -> AskedTypeModel:
 
 def save(model: AskedTypeModel, folder: Path | None = None) -> Path:
     """Writes the model beside this module unless ``folder`` is given; returns the .npz path."""
-    classifier = model.classifier
-    meta = {**classifier.meta, "unread_threshold": model.unread_threshold, "cued_threshold": model.cued_threshold}
-    written = learned_qtype.save(learned_qtype.TypeClassifier(
-        classifier.classes, classifier.vocabulary, classifier.idf, classifier.coef, classifier.intercept, meta),
-        folder, NAME)
+    meta = {**model.classifier.meta, "unread_threshold": model.unread_threshold,
+            "cued_threshold": model.cued_threshold}
+    written = learned_qtype.save(dataclasses.replace(model.classifier, meta=meta), folder, NAME)
     shipped.cache_clear()
     return written
 

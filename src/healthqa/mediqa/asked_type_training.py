@@ -147,7 +147,7 @@ def read_questions(answerer: Answerer, founding: Path, other: Path, liveqa: Path
     were left out for holding a LiveQA dev question."""
     # Imported here: healthqa.understand and the LiveQA reader are needed for training only, not by the model.
     from healthqa.mediqa.liveqa_training import read_liveqa_training
-    from healthqa.understand import names_as_x, type_evidence
+    from healthqa.understand import asked_text, names_as_x
 
     for path in [*liveqa.glob("*.xml"), *unlabelled]:
         if path.name in _DEV_FILES:
@@ -160,7 +160,7 @@ def read_questions(answerer: Answerer, founding: Path, other: Path, liveqa: Path
 
     def question(text: str, label: str, source: str, fold: int) -> Question:
         understood = answerer.understand(text, learned_type=False)
-        asked, _ = type_evidence(understood.concise, understood.sub_questions)
+        asked = asked_text(understood.concise, understood.sub_questions)
         return Question(names_as_x(asked, understood.focus), label, understood.qtype.value, understood.type_phrased,
                         bool(understood.focus), source, fold)
 
@@ -243,10 +243,11 @@ def score(questions: Sequence[Question], probabilities: Sequence[dict[str, float
     for q, probability in zip(questions, probabilities, strict=True):
         if q.fold < 0:
             continue
-        before, after = as_read(q.read) == q.label, decided(q, probability, unread, cued) == q.label
+        read, now = as_read(q.read), decided(q, probability, unread, cued)
+        before, after = read == q.label, now == q.label
         if before != after:
             tally[f"{q.source} {'made right' if after else 'made wrong'}"] += 1
-        elif as_read(q.read) != decided(q, probability, unread, cued):  # one wrong type for another
+        elif read != now:  # one wrong type for another
             tally[f"{q.source} still wrong"] += 1
 
     def gained(source: str) -> int:

@@ -30,7 +30,8 @@ from healthqa.understand._phrasings import (
 from healthqa.understand._words import STOPWORDS, content_words, normalise, usual_spelling, without_accents
 
 __all__ = [
-    "LEARNED_TYPES", "STOPWORDS", "FocusMatch", "NameIndex", "Understanding", "classify", "condense", "condition_type",
+    "LEARNED_TYPES", "STOPWORDS", "FocusMatch", "NameIndex", "Understanding", "asked_text", "classify", "condense",
+    "condition_type",
     "content_words", "cue_tokens", "effect_asked", "emergency_cue", "emergency_kind", "medicine_type", "names_as_x",
     "normalise", "question_types", "type_cue", "type_evidence", "understand", "with_learned_type",
 ]
@@ -176,10 +177,16 @@ def condense(text: str) -> tuple[str, list[str]]:
     return " ".join(concise.split()), questions
 
 
+def asked_text(concise: str, questions: Sequence[str]) -> str:
+    """What the question type is read from: the question sentences, or the whole concise message when there are
+    none."""
+    return " ".join(questions) if questions else concise
+
+
 def type_evidence(concise: str, questions: Sequence[str]) -> tuple[str, list[SectionType]]:
-    """What the question type is read from: the question sentences (the whole concise message when there
-    are none), and the types the cue lists find in them (in the whole message when they find none there)."""
-    asked = " ".join(questions) if questions else concise
+    """What the question type is read from (:func:`asked_text`), and the types the cue lists find in it (in the
+    whole message when they find none there)."""
+    asked = asked_text(concise, questions)
     cued = classify(asked)
     if cued == [SectionType.INFORMATION] and questions:
         cued = classify(concise)
@@ -354,8 +361,7 @@ def with_learned_type(understood: Understanding,
     confirmable = understood.qtype in learned_asked_type.TYPES
     if not confirmable and not model.reads(understood.qtype):
         return understood
-    asked, _ = type_evidence(understood.concise, understood.sub_questions)
-    names_x = names_as_x(asked, understood.focus)
+    names_x = names_as_x(asked_text(understood.concise, understood.sub_questions), understood.focus)
     if confirmable:
         # "what complications can X cause long term" had an outlook passage first, 1.37 ahead of the complications one
         # (type before tier's margin for a cue word is 0.7).
