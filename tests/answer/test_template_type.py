@@ -81,15 +81,18 @@ def test_names_are_written_as_x_whatever_their_hyphens(answerer: Answerer) -> No
         "where to go from here with it")).split()) > MAX_WORDS
 
 
-def test_an_answerer_without_sentence_vectors_reads_no_templates(tmp_path: Path, kb_backend: KnowledgeBases) -> None:
+def test_an_answerer_without_sentence_vectors_reads_no_templates_and_no_learned_type(
+    tmp_path: Path, kb_backend: KnowledgeBases,
+) -> None:
     store = open_store(kb_backend.build(tmp_path / "kb.db", _documents()))
     try:
         answerer = Answerer(store, semantic=False)
         assert answerer.template_types is None
         question = "are there any dravelin palsy support networks?"
         assert answerer.understand(question, learned_type=False).qtype is SectionType.INFORMATION
-        # The learned reading of three types needs no sentence vectors: it reads the words.
-        assert answerer.understand(question).qtype is SectionType.SUPPORT_GROUPS
+        # The learned reading of three types reads the question's sentence vector beside its words: without the
+        # encoder it decides nothing.
+        assert answerer.understand(question).qtype is SectionType.INFORMATION
     finally:
         store.close()
 

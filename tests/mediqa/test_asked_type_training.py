@@ -83,7 +83,7 @@ def test_the_rebuild_command_fits_chooses_and_writes_a_small_model(
                  "--liveqa", str(files["liveqa"]), "--medquad", str(files["medquad"]), "--data", str(files["data"]),
                  "--out", str(out)]) == 0
     report = json.loads(capsys.readouterr().out)["asked-type"]
-    assert len(report["grid"]) == 3 * 3 * 5 * 4 and report["chosen"] in report["grid"]
+    assert len(report["grid"]) == 3 * 3 * 3 * 5 * 4 and report["chosen"] in report["grid"]
     assert report["trained_on"] == {"founding": 16, "liveqa": 5, "medquad": 6, "other": 6, "unlabelled": 4}
     assert report["left_out_holding_a_liveqa_dev_question"] == 1
     assert report["trained_on_files"] == ["founding.txt", "other.txt", "messages.xml", "medquad/invented-set",
@@ -91,7 +91,11 @@ def test_the_rebuild_command_fits_chooses_and_writes_a_small_model(
     model = asked_type.read(out)
     assert (model.unread_threshold, model.cued_threshold) == (report["chosen"]["unread_threshold"],
                                                               report["chosen"]["cued_threshold"])
-    probability = model.probabilities("is there a forum for X people")
+    # The sentence vector is read when the cross-validation gave it a weight (the scale folded into its coefficients).
+    assert model.reads_vectors == (report["chosen"]["vector_scale"] > 0)
+    assert {row["vector_scale"] for row in report["grid"]} == {0.0, 1.0, 2.0}
+    vector = Answerer(SQLiteStore(kb)).type_vector("is there a forum for X people")
+    probability = model.probabilities("is there a forum for X people", vector)
     assert max(probability, key=lambda kind: probability[kind]) == SectionType.SUPPORT_GROUPS.value
     assert sum(probability.values()) == pytest.approx(1.0)
     assert sum(p.stat().st_size for p in out.iterdir()) < 100_000

@@ -4,13 +4,18 @@ The names are made up."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+
 import numpy as np
+import numpy.typing as npt
 import pytest
 
 from healthqa.errors import ConfigError
 from healthqa.learned import asked_type
 from healthqa.learned.qtype import TypeClassifier
 from healthqa.records import SectionType
+from healthqa.retrieve.encoder import default_encoder
 from healthqa.understand import NameIndex, understand, with_learned_type
 
 NAMES = NameIndex([(1, "dravelin myasthenic palsy syndrome", "title"), (2, "zorvexin", "title")])
@@ -85,6 +90,50 @@ def test_a_message_in_distress_keeps_its_reading() -> None:
         assert learned is understood and not learned.type_phrased, text
 
 
+def _vector_model() -> asked_type.AskedTypeModel:
+    """A model whose words say nothing and whose two-number "sentence vector" reads its first number as support
+    groups."""
+    classifier = TypeClassifier(_CLASSES, {"w:x": 0}, np.ones(1, dtype=np.float32), np.zeros((4, 1), dtype=np.float32),
+                                np.asarray([0.0, 0.0, 1.0, 0.0], dtype=np.float32))
+    vector_coef = np.zeros((4, 2), dtype=np.float32)
+    vector_coef[3, 0] = 8.0
+    return asked_type.AskedTypeModel(classifier, 0.5, 1.01, vector_coef)
+
+
+def test_a_model_that_reads_sentence_vectors_decides_from_the_vector_and_nothing_without_one() -> None:
+    understood = understand(f"people to talk to about {DMPS}", NAMES)
+    assert understood.qtype is SectionType.INFORMATION
+    seen: list[str] = []
+
+    def vector_of(text: str) -> npt.NDArray[np.float32]:
+        seen.append(text)
+        return np.asarray([1.0, 0.0], dtype=np.float32)
+
+    learned = with_learned_type(understood, _vector_model(), vector_of)
+    assert learned.qtype is SectionType.SUPPORT_GROUPS and learned.type_learned
+    assert seen == ["people to talk to about X"]  # the question with its names as "X", as at training
+    assert with_learned_type(understood, _vector_model(), lambda text: np.zeros(2, dtype=np.float32)) is understood
+    # No encoder (semantic search off): the reading stands.
+    assert with_learned_type(understood, _vector_model()) is understood
+    with pytest.raises(ConfigError, match="sentence vector of 2 numbers"):
+        _vector_model().probabilities("X", np.zeros(3, dtype=np.float32))
+
+
+def test_the_vector_coefficients_are_saved_beside_the_model_and_a_words_only_model_drops_them(tmp_path: Path) -> None:
+    asked_type.save(_vector_model(), tmp_path)
+    assert (tmp_path / asked_type.VECTOR_FILE).is_file()
+    model = asked_type.read(tmp_path)
+    assert model.reads_vectors and model.vector_coef is not None and model.vector_coef[3, 0] == 8.0
+    asked_type.save(_model(), tmp_path)
+    assert not (tmp_path / asked_type.VECTOR_FILE).exists() and not asked_type.read(tmp_path).reads_vectors
+    asked_type.save(_vector_model(), tmp_path)
+    (tmp_path / asked_type.VECTOR_FILE).unlink()
+    with pytest.raises(ConfigError, match=r"reads vectors but asked_type_vector\.npy cannot be read"):
+        asked_type.read(tmp_path)
+    with pytest.raises(ConfigError, match="one finite row a class"):
+        asked_type.AskedTypeModel(_model().classifier, 0.5, 0.9, np.zeros((3, 2), dtype=np.float32))
+
+
 def test_a_model_without_the_three_types_is_refused() -> None:
     classifier = TypeClassifier(("other", "treatment"), {"w:x": 0}, np.ones(1, dtype=np.float32),
                                 np.zeros((2, 1), dtype=np.float32), np.zeros(2, dtype=np.float32))
@@ -109,7 +158,16 @@ def test_a_model_without_the_three_types_is_refused() -> None:
     (f"does {DMPS} shorten life expectancy?", SectionType.OUTLOOK),
     (f"my wife was just told she has {DMPS}. what does that even mean?", SectionType.INFORMATION),
 ])
-def test_the_shipped_model_reads_what_no_cue_reads_and_leaves_other_types(text: str, expected: SectionType) -> None:
+def test_the_shipped_model_reads_what_no_cue_reads_and_leaves_other_types(
+    text: str, expected: SectionType, query_vector: Callable[[str], npt.NDArray[np.float32]],
+) -> None:
     model = asked_type.shipped()
     assert model is not None
-    assert with_learned_type(understand(text, NAMES), model).qtype is expected
+    assert with_learned_type(understand(text, NAMES), model, query_vector).qtype is expected
+
+
+@pytest.fixture(scope="module")
+def query_vector() -> Callable[[str], npt.NDArray[np.float32]]:
+    """A question's vector as ask encodes it for the learned reading (Answerer.type_vector)."""
+    encoder = default_encoder()
+    return lambda text: np.asarray(encoder.encode_question(text), dtype=np.float32).reshape(-1)

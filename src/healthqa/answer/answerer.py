@@ -29,9 +29,10 @@ from healthqa.answer.structured import StructuredItem, drug_items, organisation_
 from healthqa.answer.template_type import MAX_WORDS as SHORT_QUESTION_WORDS
 from healthqa.answer.template_type import TemplateTypes
 from healthqa.answer.wording import DISCLAIMER, EMERGENCY_GUIDANCE, EmergencyAction, emergency_actions, mentioned_only
+from healthqa.errors import ConfigError
 from healthqa.records import DRUG_SOURCES, SectionType
 from healthqa.retrieve import derived
-from healthqa.retrieve.encoder import Encoder, default_encoder, english_words
+from healthqa.retrieve.encoder import Encoder, Vectors, default_encoder, english_words
 from healthqa.retrieve.phrases import PhraseCounter, phrase_counter
 from healthqa.store.base import Store
 from healthqa.understand import (
@@ -196,7 +197,7 @@ class Answerer:
         if self.template_types is not None:
             understood = self.template_types.read(understood)
         if learned_type:
-            understood = with_learned_type(understood)
+            understood = with_learned_type(understood, vector_of=self.type_vector if self.encoder else None)
         # A condition's complications are a medicine's side effects: "what are the risks of metformin?", "will
         # metformin affect my liver in the long run?" are read in words of living with a condition.
         # (_asked_of_a_medicine reads the phrasing itself: a cue word's "complications of X" stays as it is.)
@@ -208,6 +209,15 @@ class Answerer:
                 side_effects, *(t for t in understood.qtypes if t not in (side_effects, SectionType.COMPLICATIONS))],
                 type_phrased=understood.type_phrased and not learned, type_learned=False)
         return understood
+
+    def type_vector(self, names_x: str) -> Vectors:
+        """The sentence vector the learned reading of three types reads for a question written with its names as "X",
+        as its training reads it (:mod:`healthqa.mediqa.asked_type_training`). From the float32 question model, as the
+        template reader's: the int8 copy is made on each machine and its kernels differ by processor, and a reading
+        that turns on a threshold should not change with the machine."""
+        if self.encoder is None:
+            raise ConfigError("the learned reading's sentence vector needs the encoder (semantic search is off)")
+        return np.asarray(self.encoder.encode_question(names_x), dtype=np.float32).reshape(-1)
 
     def _asked_of_a_medicine(self, understood: Understanding) -> bool:
         """Whether the complications a question asks in words of a condition are asked of a medicine it names:

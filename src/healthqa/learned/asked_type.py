@@ -12,9 +12,16 @@ shown at any similarity): "what complications can X cause long term" had an outl
 the model decides counts in the ranking as a cue word's type does (``Understanding.type_cued``): type before tier
 within its margin, and which passages a question's own words may lift.
 
+Beside the words, the model may read the question's sentence vector (the encoder's, of the same text with its names
+as "X"): a new wording of a type ("is there anyone with this I could talk to", "can u choke") is near the wordings it
+was fitted on in meaning more often than in words. Whether it does, and how much the vector weighs against the words,
+is chosen by the same cross-validation; a model that reads vectors decides nothing where no vector can be had (an
+answerer without its encoder).
+
 The model ships as ``asked_type.json`` and ``asked_type.npz`` (the format of :mod:`healthqa.learned.qtype`:
 vocabulary, IDF weights, multinomial logistic-regression coefficients, what it was fitted on and how its
-thresholds were chosen), written by ``python -m healthqa.mediqa.training asked-type``
+thresholds were chosen), and ``asked_type_vector.npy`` when it reads vectors (a coefficient row a class for the
+vector's 384 numbers, in the classes' order), written by ``python -m healthqa.mediqa.training asked-type``
 (:mod:`healthqa.mediqa.asked_type_training`). Scoring needs numpy only.
 """
 
@@ -28,11 +35,15 @@ from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
 
+import numpy as np
+import numpy.typing as npt
+
 from healthqa.errors import ConfigError
 from healthqa.learned import qtype as learned_qtype
 from healthqa.records import SectionType
 
 NAME = "asked_type"
+VECTOR_FILE = f"{NAME}_vector.npy"
 OTHER = "other"
 # The types the model reads; every other type is OTHER to it.
 TYPES = (SectionType.EXAMS_AND_TESTS, SectionType.SUPPORT_GROUPS, SectionType.COMPLICATIONS)
@@ -53,17 +64,36 @@ class AskedTypeModel:
     classifier: learned_qtype.TypeClassifier
     unread_threshold: float  # when the reading found no specific type
     cued_threshold: float  # to overrule a cue word's type, or confirm one of the three (above 1: never)
+    # Classes x vector dimensions, in the classifier's class order; None: the model reads words only.
+    vector_coef: npt.NDArray[np.float32] | None = None
 
     def __post_init__(self) -> None:
         expected = {OTHER, *(kind.value for kind in TYPES)}
         if set(self.classifier.classes) != expected:
             raise ConfigError(f"asked-type model: classes {sorted(self.classifier.classes)}, expected "
                               f"{sorted(expected)}; retrain with `python -m healthqa.mediqa.training asked-type`")
+        if self.vector_coef is not None and (self.vector_coef.ndim != 2 or len(self.vector_coef) != len(
+                self.classifier.classes) or not np.isfinite(self.vector_coef).all()):
+            raise ConfigError(f"asked-type model: the vector coefficients' shape {self.vector_coef.shape} is not one "
+                              "finite row a class; retrain with `python -m healthqa.mediqa.training asked-type`")
 
-    def probabilities(self, names_x: str) -> dict[str, float]:
-        """Each class's probability for a question written with its names as "X" (a softmax of the classifier's
-        decision values, as multinomial logistic regression fits them)."""
+    @property
+    def reads_vectors(self) -> bool:
+        """Whether the model reads a question's sentence vector beside its words."""
+        return self.vector_coef is not None
+
+    def probabilities(self, names_x: str, vector: npt.NDArray[np.float32] | None = None) -> dict[str, float]:
+        """Each class's probability for a question written with its names as "X", and its sentence vector where the
+        model reads one (a softmax of the classifier's decision values, as multinomial logistic regression fits
+        them)."""
         scores = self.classifier.scores(names_x)
+        if self.vector_coef is not None:
+            if vector is None or vector.shape != (self.vector_coef.shape[1],):
+                raise ConfigError(f"the asked-type model reads a sentence vector of {self.vector_coef.shape[1]} "
+                                  f"numbers; given {None if vector is None else vector.shape}")
+            added = self.vector_coef.astype(np.float64) @ vector.astype(np.float64)
+            scores = {kind: scores[kind] + float(value)
+                      for kind, value in zip(self.classifier.classes, added.tolist(), strict=True)}
         top = max(scores.values())
         exps = {kind: math.exp(score - top) for kind, score in scores.items()}
         total = sum(exps.values())
@@ -73,19 +103,20 @@ class AskedTypeModel:
         """Whether the model may decide the type of a question read as ``read`` (by cue words, not a phrasing)."""
         return threshold(read, self.unread_threshold, self.cued_threshold) is not None
 
-    def confirms(self, names_x: str, read: SectionType) -> bool:
+    def confirms(self, names_x: str, read: SectionType, vector: npt.NDArray[np.float32] | None = None) -> bool:
         """Whether the model reads a question that cue words read as one of its types as that type, as surely as it
         must be to overrule a cue word (:attr:`cued_threshold`; never when that is above 1)."""
         return read in TYPES and self.cued_threshold <= 1 and \
-            self.probabilities(names_x)[read.value] >= self.cued_threshold
+            self.probabilities(names_x, vector)[read.value] >= self.cued_threshold
 
-    def decide(self, names_x: str, read: SectionType) -> SectionType | None:
+    def decide(self, names_x: str, read: SectionType,
+               vector: npt.NDArray[np.float32] | None = None) -> SectionType | None:
         """The type the model decides for a question read as ``read`` (by cue words, not a phrasing), or None when
         it leaves the reading as it is."""
         needed = threshold(read, self.unread_threshold, self.cued_threshold)
         if needed is None:
             return None
-        probability = self.probabilities(names_x)
+        probability = self.probabilities(names_x, vector)
         best = max(TYPES, key=lambda kind: probability[kind.value])
         return best if probability[best.value] >= needed else None
 
@@ -93,9 +124,17 @@ class AskedTypeModel:
 def read(folder: Traversable | Path) -> AskedTypeModel:
     """The model written into ``folder`` by :func:`save`."""
     classifier = learned_qtype.read(folder, NAME, "asked-type")
+    vector_coef = None
+    if classifier.meta.get("reads_vectors"):
+        try:
+            with folder.joinpath(VECTOR_FILE).open("rb") as handle:
+                vector_coef = np.asarray(np.load(handle, allow_pickle=False), dtype=np.float32)
+        except (OSError, ValueError) as error:
+            raise ConfigError(f"the asked-type model in {folder} reads vectors but {VECTOR_FILE} cannot be read "
+                              f"({error!r}); retrain with `python -m healthqa.mediqa.training asked-type`") from error
     try:
         return AskedTypeModel(classifier, float(classifier.meta["unread_threshold"]),
-                              float(classifier.meta["cued_threshold"]))
+                              float(classifier.meta["cued_threshold"]), vector_coef)
     except (KeyError, TypeError, ValueError) as error:
         raise ConfigError(f"the asked-type model in {folder} has no thresholds ({error!r}); retrain with "
                           "`python -m healthqa.mediqa.training asked-type`") from error
@@ -104,8 +143,14 @@ def read(folder: Traversable | Path) -> AskedTypeModel:
 def save(model: AskedTypeModel, folder: Path | None = None) -> Path:
     """Writes the model beside this module unless ``folder`` is given; returns the .npz path."""
     meta = {**model.classifier.meta, "unread_threshold": model.unread_threshold,
-            "cued_threshold": model.cued_threshold}
+            "cued_threshold": model.cued_threshold, "reads_vectors": model.reads_vectors}
     written = learned_qtype.save(dataclasses.replace(model.classifier, meta=meta), folder, NAME)
+    vectors = written.parent / VECTOR_FILE
+    if model.vector_coef is not None:
+        with vectors.open("wb") as handle:
+            np.save(handle, model.vector_coef.astype(np.float32), allow_pickle=False)
+    else:
+        vectors.unlink(missing_ok=True)
     shipped.cache_clear()
     return written
 

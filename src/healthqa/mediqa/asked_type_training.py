@@ -24,8 +24,10 @@ the names, written as "X"):
 A LiveQA or MEDIQA training text that holds a LiveQA dev question word for word (the 2017 files repeat five) is left
 out: the LiveQA dev file (``test-questions-dev.xml`` beside the training folder) is read for that alone.
 
-A multinomial logistic regression over :func:`healthqa.learned.qtype.tokens` (TF-IDF). The regularisation, the weight
-of a founding wording and the two thresholds are chosen by cross-validation in :data:`FOLDS` folds (each founding
+A multinomial logistic regression over :func:`healthqa.learned.qtype.tokens` (TF-IDF) and, scaled by a chosen weight
+(0: not read), the question's sentence vector as ``ask`` encodes it (:meth:`healthqa.answer.answerer.Answerer.
+type_vector`). The regularisation, the weight of a founding wording, the vector's weight and the two thresholds are
+chosen by cross-validation in :data:`FOLDS` folds (each founding
 batch, each helper's block of ``--other`` questions, each LiveQA message and each MEDIQA question in one fold;
 MedQuAD always fitted). The score counts the out-of-fold questions whose reading (as one of the three types or
 "other") the model makes right, less those it makes wrong; a LiveQA or ``--other`` question counts
@@ -38,6 +40,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import itertools
 import math
 import random
 import re
@@ -58,6 +61,7 @@ from healthqa.records import SectionType
 
 if TYPE_CHECKING:
     from healthqa.answer.answerer import Answerer
+    from healthqa.retrieve.encoder import Vectors
 
 PER_TYPE = 300
 FOLDS = 6
@@ -68,6 +72,8 @@ GRID_UNREAD = (0.5, 0.6, 0.7, 0.8, 0.9)
 # Above 1: a cue word's type is never overruled (nor confirmed: the same threshold confirms a cue word's type of the
 # three at run time, which changes no type and so no score here; BENCHMARKS.md, session 24, measures it).
 GRID_CUED = (0.9, 0.95, 0.98, 1.01)
+# How much the sentence vector (unit length) weighs beside the words (their TF-IDF row, unit length too); 0: not read.
+GRID_VECTOR_SCALE = (0.0, 1.0, 2.0)
 OTHERS_WEIGHT = 3.0
 LIVEQA_WEIGHT = 3.0  # a LiveQA message against a MedQuAD or MEDIQA question, as the qtype model found best
 DEFAULT_FOUNDING = Path("benchmarks/data/founding_fresh.txt")
@@ -198,31 +204,41 @@ def unlabelled_texts(files: Sequence[Path]) -> list[str]:
     return sorted(texts)
 
 
-def fit(questions: Sequence[Question], c: float, founding_weight: float,
-        meta: dict[str, Any] | None = None) -> learned_qtype.TypeClassifier:
+def fit(questions: Sequence[Question], c: float, founding_weight: float, vectors: Vectors, vector_scale: float,
+        meta: dict[str, Any] | None = None) -> learned_asked_type.AskedTypeModel:
+    """The model fitted on ``questions`` (``vectors``: their sentence vectors, a row each), thresholds 0."""
+    import scipy.sparse
     from sklearn.linear_model import LogisticRegression
 
     examples = [Example(q.names_x, (), q.label, q.source == "liveqa") for q in questions]
     vocabulary, idf, matrix = vectorised(examples, cues=False)
+    if vector_scale:
+        matrix = scipy.sparse.hstack([matrix, scipy.sparse.csr_matrix(vectors * vector_scale)]).tocsr()
     weights = np.asarray([LIVEQA_WEIGHT if q.source == "liveqa" else founding_weight if q.source == "founding" else 1.0
                           for q in questions])
     model = LogisticRegression(C=c, max_iter=5000)
     model.fit(matrix, [q.label for q in questions], sample_weight=weights)
-    return learned_qtype.TypeClassifier(
-        tuple(str(k) for k in model.classes_), vocabulary, idf, np.asarray(model.coef_, dtype=np.float32),
-        np.asarray(model.intercept_, dtype=np.float32), {**(meta or {}), "cues": False})
+    coef = np.asarray(model.coef_, dtype=np.float32)
+    words = len(vocabulary)
+    classifier = learned_qtype.TypeClassifier(
+        tuple(str(k) for k in model.classes_), vocabulary, idf, coef[:, :words],
+        np.asarray(model.intercept_, dtype=np.float32),
+        {**(meta or {}), "cues": False, "vector_scale": vector_scale})
+    # The scale is folded into the vector's coefficients: at run time the vector is read as the encoder gives it.
+    vector_coef = coef[:, words:] * np.float32(vector_scale) if vector_scale else None
+    return learned_asked_type.AskedTypeModel(classifier, 0.0, 0.0, vector_coef)
 
 
-def out_of_fold(questions: Sequence[Question], c: float, founding_weight: float,
-                folds: int = FOLDS) -> list[dict[str, float]]:
+def out_of_fold(questions: Sequence[Question], c: float, founding_weight: float, vectors: Vectors,
+                vector_scale: float, folds: int = FOLDS) -> list[dict[str, float]]:
     """Each question's class probabilities from a model fitted without its fold (MedQuAD's: in-sample)."""
     found: list[dict[str, float]] = [{} for _ in questions]
     for fold in range(folds):
-        fitted = [q for q in questions if q.fold != fold]
-        model = learned_asked_type.AskedTypeModel(fit(fitted, c, founding_weight), 0.0, 0.0)
+        fitted = [index for index, q in enumerate(questions) if q.fold != fold]
+        model = fit([questions[i] for i in fitted], c, founding_weight, vectors[fitted], vector_scale)
         for index, q in enumerate(questions):
             if q.fold == fold:
-                found[index] = model.probabilities(q.names_x)
+                found[index] = model.probabilities(q.names_x, vectors[index] if vector_scale else None)
     return found
 
 
@@ -268,13 +284,14 @@ def most_cautious(results: Sequence[dict[str, Any]]) -> dict[str, Any]:
     top = max(results, key=lambda r: r["score"])
     near = [r for r in results if r["score"] >= top["score"] - math.sqrt(top["changed"])]
     return min(near, key=lambda r: (r["changed"], -r["cued_threshold"], -r["unread_threshold"], r["founding_weight"],
-                                    r["C"]))
+                                    r.get("vector_scale", 0.0), r["C"]))
 
 
 def train_asked_type(kb: Path, founding: Path, other: Path, liveqa: Path, medquad: Path, unlabelled: Sequence[Path],
                      folder: Path | None = None,
-                     grid: tuple[Sequence[float], Sequence[float], Sequence[float], Sequence[float]] = (
-                         GRID_C, GRID_FOUNDING_WEIGHT, GRID_UNREAD, GRID_CUED),
+                     grid: tuple[Sequence[float], Sequence[float], Sequence[float], Sequence[float],
+                                 Sequence[float]] = (GRID_C, GRID_FOUNDING_WEIGHT, GRID_UNREAD, GRID_CUED,
+                                                     GRID_VECTOR_SCALE),
                      folds: int = FOLDS, per_type: int = PER_TYPE) -> learned_asked_type.AskedTypeModel:
     """Chooses the model by cross-validation, fits it on every training question and writes it."""
     from healthqa.answer.answerer import Answerer
@@ -286,14 +303,14 @@ def train_asked_type(kb: Path, founding: Path, other: Path, liveqa: Path, medqua
     if min(sources[s] for s in ("founding", "other", "liveqa", "medquad")) == 0:
         raise BadInputError(founding, f"every training set must hold questions; found {dict(sources)} in {founding}, "
                                       f"{other}, {liveqa}, {medquad}")
+    vectors = np.vstack([answerer.type_vector(q.names_x) for q in questions]) if any(grid[4]) else \
+        np.zeros((len(questions), 0), dtype=np.float32)
     results = []
-    for c in grid[0]:
-        for weight in grid[1]:
-            probabilities = out_of_fold(questions, c, weight, folds)
-            for unread in grid[2]:
-                for cued in grid[3]:
-                    results.append({"C": c, "founding_weight": weight, "unread_threshold": unread,
-                                    "cued_threshold": cued, **score(questions, probabilities, unread, cued)})
+    for c, weight, scale in itertools.product(grid[0], grid[1], grid[4]):
+        probabilities = out_of_fold(questions, c, weight, vectors, scale, folds)
+        for unread, cued in itertools.product(grid[2], grid[3]):
+            results.append({"C": c, "founding_weight": weight, "vector_scale": scale, "unread_threshold": unread,
+                            "cued_threshold": cued, **score(questions, probabilities, unread, cued)})
     best = most_cautious(results)
     meta = {
         "trained_on_files": [founding.name, other.name, *sorted(p.name for p in liveqa.glob("*.xml")),
@@ -311,8 +328,10 @@ def train_asked_type(kb: Path, founding: Path, other: Path, liveqa: Path, medqua
                 "readings (most_cautious)",
         "command": "python -m healthqa.mediqa.training asked-type --kb KB",
     }
-    model = learned_asked_type.AskedTypeModel(fit(questions, float(best["C"]), float(best["founding_weight"]), meta),
-                                              float(best["unread_threshold"]), float(best["cued_threshold"]))
+    fitted = fit(questions, float(best["C"]), float(best["founding_weight"]), vectors, float(best["vector_scale"]),
+                 meta)
+    model = dataclasses.replace(fitted, unread_threshold=float(best["unread_threshold"]),
+                                cued_threshold=float(best["cued_threshold"]))
     learned_asked_type.save(model, folder)
     return model
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from healthqa.learned import asked_type as learned_asked_type
 from healthqa.learned import qtype as learned_qtype
@@ -345,29 +346,34 @@ def understand(text: str, names: NameIndex) -> Understanding:
     )
 
 
-def with_learned_type(understood: Understanding,
-                      model: learned_asked_type.AskedTypeModel | None = None) -> Understanding:
+def with_learned_type(understood: Understanding, model: learned_asked_type.AskedTypeModel | None = None,
+                      vector_of: Callable[[str], Any] | None = None) -> Understanding:
     """``understood`` with what the learned reading of three types (:mod:`healthqa.learned.asked_type`; ``model``,
     else the shipped one) decides, where no phrasing decided the type; else ``understood`` itself. It types a question
     no cue word typed ("husband has to do an emg next wk for suspected X, what does that involve": exams and tests)
     or overrules a cue word when sure enough, and confirms a cue word's type of the three when as sure as that: the
     type then counts as the question's own (``type_phrased``). Either way ``type_learned`` is set. A question that
     names nothing the knowledge base knows keeps its reading, and a message in distress is never made a support-group
-    question."""
+    question. ``vector_of`` gives a text's sentence vector, for a model that reads one (without it such a model
+    decides nothing)."""
     model = model or learned_asked_type.shipped()
     # "support" alone is no question.
     if model is None or understood.type_phrased or not understood.focus:
+        return understood
+    if model.reads_vectors and vector_of is None:
         return understood
     confirmable = understood.qtype in learned_asked_type.TYPES
     if not confirmable and not model.reads(understood.qtype):
         return understood
     names_x = names_as_x(asked_text(understood.concise, understood.sub_questions), understood.focus)
+    vector = vector_of(names_x) if model.reads_vectors and vector_of is not None else None
     if confirmable:
         # "what complications can X cause long term" had an outlook passage first, 1.37 ahead of the complications one
         # (type before tier's margin for a cue word is 0.7).
-        confirmed = model.confirms(names_x, understood.qtype) and not _in_distress(understood, understood.qtype)
+        confirmed = model.confirms(names_x, understood.qtype, vector) and not _in_distress(understood,
+                                                                                           understood.qtype)
         return dataclasses.replace(understood, type_phrased=True, type_learned=True) if confirmed else understood
-    decided = model.decide(names_x, understood.qtype)
+    decided = model.decide(names_x, understood.qtype, vector)
     if decided is None or _in_distress(understood, decided):
         return understood
     return dataclasses.replace(understood, qtype=decided, qtypes=[decided, *(t for t in understood.qtypes
