@@ -6,12 +6,16 @@ import itertools
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
+import scipy.sparse
+from sklearn.linear_model import LogisticRegression
 
 from healthqa.answer.answerer import Answerer
 from healthqa.errors import BadInputError, ConfigError
 from healthqa.learned import asked_type
-from healthqa.mediqa.asked_type_training import labelled_lines, most_cautious, read_questions
+from healthqa.mediqa.asked_type_training import Question, fit, labelled_lines, most_cautious, read_questions
+from healthqa.mediqa.qtype_training import Example, vectorised
 from healthqa.mediqa.training import main
 from healthqa.records import SectionType
 from healthqa.store.sqlite import SQLiteStore
@@ -94,7 +98,11 @@ def test_the_rebuild_command_fits_chooses_and_writes_a_small_model(
     # The sentence vector is read when the cross-validation gave it a weight (the scale folded into its coefficients).
     assert model.reads_vectors == (report["chosen"]["vector_scale"] > 0)
     assert {row["vector_scale"] for row in report["grid"]} == {0.0, 1.0, 2.0}
-    vector = Answerer(SQLiteStore(kb)).type_vector("is there a forum for X people")
+    store = SQLiteStore(kb)
+    try:
+        vector = Answerer(store).type_vector("is there a forum for X people")
+    finally:
+        store.close()
     probability = model.probabilities("is there a forum for X people", vector)
     assert max(probability, key=lambda kind: probability[kind]) == SectionType.SUPPORT_GROUPS.value
     assert sum(probability.values()) == pytest.approx(1.0)
@@ -138,3 +146,27 @@ def test_a_broken_model_file_is_refused_with_its_name(tmp_path: Path) -> None:
     (tmp_path / "asked_type.json").write_text("{}", encoding="utf-8")
     with pytest.raises(ConfigError, match=r"asked_type\.json.*asked-type"):
         asked_type.read(tmp_path)
+
+
+def test_the_vectors_weight_is_folded_into_the_coefficients_as_the_fit_read_it() -> None:
+    """The fit reads the words' row beside the vector times its weight; the model reads the vector as given, so its
+    probabilities must be the fitted regression's, class by class."""
+    texts = [("support groups", "a forum for X"), ("exams and tests", "which scan shows X"),
+             ("complications", "what trouble can X bring"), ("other", "what is X"), ("other", "how is X treated"),
+             ("support groups", "people with X to talk to"), ("exams and tests", "a blood test for X"),
+             ("complications", "can X harm the lungs later")]
+    questions = [Question(text, label, "information", False, True, "founding", 0) for label, text in texts]
+    vectors = np.random.default_rng(0).normal(size=(len(texts), 6)).astype(np.float32)
+    model = fit(questions, 3.0, 2.0, vectors, 2.0)
+    assert model.vector_coef is not None and model.vector_coef.shape == (4, 6)
+    _, _, words = vectorised([Example(text, (), label, False) for label, text in texts], cues=False)
+    matrix = scipy.sparse.hstack([words, scipy.sparse.csr_matrix(vectors * 2.0)]).tocsr()
+    regression = LogisticRegression(C=3.0, max_iter=5000).fit(matrix, [label for label, _ in texts],
+                                                             sample_weight=np.full(len(texts), 2.0))
+    expected = regression.predict_proba(matrix)
+    for index, question in enumerate(questions):
+        probability = model.probabilities(question.names_x, vectors[index])
+        for column, kind in enumerate(regression.classes_):
+            assert probability[str(kind)] == pytest.approx(float(expected[index, column]), abs=1e-5)
+    # Without its weight the vector is not read at all.
+    assert fit(questions, 3.0, 2.0, vectors, 0.0).vector_coef is None

@@ -60,17 +60,24 @@ def test_the_question_type_model_matches_the_current_cues() -> None:
         "qtype.json was trained with other type cues: retrain with `python -m healthqa.mediqa.training qtype`")
 
 
-def test_the_asked_type_model_reads_words_only_and_records_its_choice() -> None:
-    """asked_type.json reads a question's words (names as "X"), never the type cues, so a cue change needs no refit;
-    its thresholds are those its cross-validation chose."""
+def test_the_asked_type_model_reads_words_and_the_encoders_vector_and_records_its_choice() -> None:
+    """asked_type.json reads a question's words (names as "X"), never the type cues, so a cue change needs no refit,
+    and, where its cross-validation gave the vector a weight, the current encoder's sentence vector; its thresholds
+    are those its cross-validation chose."""
     from healthqa.learned import asked_type
+    from healthqa.retrieve.encoder import DIMENSIONS, MODEL_NAME
 
     model = asked_type.shipped()
     assert model is not None
+    retrain = "retrain with `python -m healthqa.mediqa.training asked-type --kb KB`"
     assert all(token[:2] in ("w:", "b:", "s:") for token in model.classifier.vocabulary), \
-        "asked_type.json reads other features: retrain with `python -m healthqa.mediqa.training asked-type --kb KB`"
+        f"asked_type.json reads other features: {retrain}"
     chosen = model.classifier.meta["chosen"]
     assert (model.unread_threshold, model.cued_threshold) == (chosen["unread_threshold"], chosen["cued_threshold"])
+    assert model.reads_vectors == (chosen["vector_scale"] > 0)
+    if model.vector_coef is not None:
+        assert model.vector_coef.shape == (len(model.classifier.classes), DIMENSIONS), retrain
+        assert model.classifier.meta["vector_model"] == MODEL_NAME, f"fitted on another encoder's vectors: {retrain}"
 
 
 @pytest.mark.parametrize("name", sorted(LINEAR))

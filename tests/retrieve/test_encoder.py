@@ -137,3 +137,16 @@ def test_bulk_and_query_encoding_at_once_neither_fail_nor_change_the_vectors() -
         np.testing.assert_allclose(bulk, alone_bulk, atol=1e-5)
     for number, vector in got_queries:
         np.testing.assert_allclose(vector, alone_queries[number], atol=1e-5)
+
+
+def test_a_question_encoded_again_is_not_encoded_twice_and_its_vector_cannot_be_changed() -> None:
+    """The template reader and the learned reading of types encode the same question with its names as "X"."""
+    encoder = default_encoder()
+    first = encoder.encode_question("is there anyone with X I could talk to")
+    assert encoder.encode_question("is there anyone with X I could talk to") is first
+    assert not first.flags.writeable
+    assert encoder.encode_question("how is X diagnosed") is not first
+    for number in range(encoding.QUESTION_VECTORS_KEPT):
+        encoder.encode_question(f"question {number}")
+    # The oldest are let go.
+    assert encoder.encode_question("is there anyone with X I could talk to") is not first

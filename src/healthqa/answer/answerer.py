@@ -49,6 +49,8 @@ from healthqa.understand import (
 
 log = logging.getLogger("healthqa.answer")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\"'])")
+# Far more than the encoder's QUERY_TOKENS word pieces of any text: cutting here never changes a vector.
+_VECTOR_TEXT_CHARACTERS = 1000
 
 
 @dataclass
@@ -192,12 +194,14 @@ class Answerer:
         """What ``question`` asks (:func:`healthqa.understand.understand`); a short question that no cue word types
         takes the type of the MedQuAD template it is most like, where that applies
         (:mod:`healthqa.answer.template_type`); then, unless ``learned_type`` is false (its training reads the
-        questions without it), the learned reading of three types (:func:`healthqa.understand.with_learned_type`)."""
+        questions without it), the learned reading of three types (:func:`healthqa.understand.with_learned_type`), which
+        reads the question's sentence vector: an answerer without the encoder leaves the reading as it is."""
         understood = understand(question, self.names)
         if self.template_types is not None:
             understood = self.template_types.read(understood)
         if learned_type:
-            understood = with_learned_type(understood, vector_of=self.type_vector if self.encoder else None)
+            understood = with_learned_type(understood,
+                                           vector_of=self.type_vector if self.encoder is not None else None)
         # A condition's complications are a medicine's side effects: "what are the risks of metformin?", "will
         # metformin affect my liver in the long run?" are read in words of living with a condition.
         # (_asked_of_a_medicine reads the phrasing itself: a cue word's "complications of X" stays as it is.)
@@ -217,7 +221,10 @@ class Answerer:
         that turns on a threshold should not change with the machine."""
         if self.encoder is None:
             raise ConfigError("the learned reading's sentence vector needs the encoder (semantic search is off)")
-        return np.asarray(self.encoder.encode_question(names_x), dtype=np.float32).reshape(-1)
+        # The encoder reads the first QUERY_TOKENS word pieces; the cut spares tokenizing a pasted page under the lock
+        # every question's encoding waits on.
+        return np.asarray(self.encoder.encode_question(names_x[:_VECTOR_TEXT_CHARACTERS]),
+                          dtype=np.float32).reshape(-1)
 
     def _asked_of_a_medicine(self, understood: Understanding) -> bool:
         """Whether the complications a question asks in words of a condition are asked of a medicine it names:

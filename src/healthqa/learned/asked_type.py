@@ -28,6 +28,8 @@ vector's 384 numbers, in the classes' order), written by ``python -m healthqa.me
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import io
 import math
 from dataclasses import dataclass
 from functools import lru_cache
@@ -99,6 +101,12 @@ class AskedTypeModel:
         total = sum(exps.values())
         return {kind: value / total for kind, value in exps.items()}
 
+    @property
+    def confirming(self) -> bool:
+        """Whether the model may confirm a cue word's type of the three (:meth:`confirms`; not when it never
+        overrules a cue word)."""
+        return self.cued_threshold <= 1
+
     def reads(self, read: SectionType) -> bool:
         """Whether the model may decide the type of a question read as ``read`` (by cue words, not a phrasing)."""
         return threshold(read, self.unread_threshold, self.cued_threshold) is not None
@@ -106,7 +114,7 @@ class AskedTypeModel:
     def confirms(self, names_x: str, read: SectionType, vector: npt.NDArray[np.float32] | None = None) -> bool:
         """Whether the model reads a question that cue words read as one of its types as that type, as surely as it
         must be to overrule a cue word (:attr:`cued_threshold`; never when that is above 1)."""
-        return read in TYPES and self.cued_threshold <= 1 and \
+        return read in TYPES and self.confirming and \
             self.probabilities(names_x, vector)[read.value] >= self.cued_threshold
 
     def decide(self, names_x: str, read: SectionType,
@@ -127,9 +135,13 @@ def read(folder: Traversable | Path) -> AskedTypeModel:
     vector_coef = None
     if classifier.meta.get("reads_vectors"):
         try:
-            with folder.joinpath(VECTOR_FILE).open("rb") as handle:
-                vector_coef = np.asarray(np.load(handle, allow_pickle=False), dtype=np.float32)
-        except (OSError, ValueError) as error:
+            data = folder.joinpath(VECTOR_FILE).read_bytes()
+            # The words' and the vector's coefficients are written as two files: a vector file of another fit (an
+            # interrupted save, a partial copy) would pair with these words unnoticed, its shape being the same.
+            if hashlib.sha256(data).hexdigest() != classifier.meta.get("vector_sha256"):
+                raise ValueError(f"{VECTOR_FILE} is not the one written with {NAME}.json (its sha256 differs)")
+            vector_coef = np.asarray(np.load(io.BytesIO(data), allow_pickle=False), dtype=np.float32)
+        except (OSError, ValueError, EOFError, TypeError) as error:
             raise ConfigError(f"the asked-type model in {folder} reads vectors but {VECTOR_FILE} cannot be read "
                               f"({error!r}); retrain with `python -m healthqa.mediqa.training asked-type`") from error
     try:
@@ -142,15 +154,19 @@ def read(folder: Traversable | Path) -> AskedTypeModel:
 
 def save(model: AskedTypeModel, folder: Path | None = None) -> Path:
     """Writes the model beside this module unless ``folder`` is given; returns the .npz path."""
-    meta = {**model.classifier.meta, "unread_threshold": model.unread_threshold,
-            "cued_threshold": model.cued_threshold, "reads_vectors": model.reads_vectors}
-    written = learned_qtype.save(dataclasses.replace(model.classifier, meta=meta), folder, NAME)
-    vectors = written.parent / VECTOR_FILE
+    target = folder or Path(__file__).resolve().parent
+    vectors = target / VECTOR_FILE
+    meta = {key: value for key, value in model.classifier.meta.items() if key != "vector_sha256"}
+    meta.update(unread_threshold=model.unread_threshold, cued_threshold=model.cued_threshold,
+                reads_vectors=model.reads_vectors)
     if model.vector_coef is not None:
-        with vectors.open("wb") as handle:
-            np.save(handle, model.vector_coef.astype(np.float32), allow_pickle=False)
+        buffer = io.BytesIO()
+        np.save(buffer, model.vector_coef.astype(np.float32), allow_pickle=False)
+        vectors.write_bytes(buffer.getvalue())
+        meta["vector_sha256"] = hashlib.sha256(buffer.getvalue()).hexdigest()
     else:
         vectors.unlink(missing_ok=True)
+    written = learned_qtype.save(dataclasses.replace(model.classifier, meta=meta), target, NAME)
     shipped.cache_clear()
     return written
 

@@ -327,6 +327,9 @@ def train_asked_type(kb: Path, founding: Path, other: Path, liveqa: Path, medqua
         "rule": "of the settings within one standard error of the best score, the one that changes the fewest "
                 "readings (most_cautious)",
         "command": "python -m healthqa.mediqa.training asked-type --kb KB",
+        # The vectors' encoder and text, which ask must read the same way (Answerer.type_vector).
+        "vector_model": answerer.encoder.name if answerer.encoder is not None else None,
+        "vector_text": "the question sentences with their names as X, float32 question model",
     }
     fitted = fit(questions, float(best["C"]), float(best["founding_weight"]), vectors, float(best["vector_scale"]),
                  meta)

@@ -12,7 +12,9 @@ import dataclasses
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+
+import numpy as np
+import numpy.typing as npt
 
 from healthqa.learned import asked_type as learned_asked_type
 from healthqa.learned import qtype as learned_qtype
@@ -347,7 +349,7 @@ def understand(text: str, names: NameIndex) -> Understanding:
 
 
 def with_learned_type(understood: Understanding, model: learned_asked_type.AskedTypeModel | None = None,
-                      vector_of: Callable[[str], Any] | None = None) -> Understanding:
+                      vector_of: Callable[[str], npt.NDArray[np.float32]] | None = None) -> Understanding:
     """``understood`` with what the learned reading of three types (:mod:`healthqa.learned.asked_type`; ``model``,
     else the shipped one) decides, where no phrasing decided the type; else ``understood`` itself. It types a question
     no cue word typed ("husband has to do an emg next wk for suspected X, what does that involve": exams and tests)
@@ -363,16 +365,17 @@ def with_learned_type(understood: Understanding, model: learned_asked_type.Asked
     if model.reads_vectors and vector_of is None:
         return understood
     confirmable = understood.qtype in learned_asked_type.TYPES
-    if not confirmable and not model.reads(understood.qtype):
+    if not (model.confirming if confirmable else model.reads(understood.qtype)):
         return understood
     names_x = names_as_x(asked_text(understood.concise, understood.sub_questions), understood.focus)
     vector = vector_of(names_x) if model.reads_vectors and vector_of is not None else None
     if confirmable:
         # "what complications can X cause long term" had an outlook passage first, 1.37 ahead of the complications one
         # (type before tier's margin for a cue word is 0.7).
-        confirmed = model.confirms(names_x, understood.qtype, vector) and not _in_distress(understood,
-                                                                                           understood.qtype)
-        return dataclasses.replace(understood, type_phrased=True, type_learned=True) if confirmed else understood
+        confirmed = model.confirms(names_x, understood.qtype, vector)
+        if not confirmed or _in_distress(understood, understood.qtype):
+            return understood
+        return dataclasses.replace(understood, type_phrased=True, type_learned=True)
     decided = model.decide(names_x, understood.qtype, vector)
     if decided is None or _in_distress(understood, decided):
         return understood
