@@ -129,7 +129,7 @@ def test_the_vector_coefficients_are_saved_beside_the_model_and_a_words_only_mod
     # A vector file of another fit beside these words (an interrupted save, a partial copy) is refused.
     asked_type.save(_vector_model(), tmp_path)
     np.save(tmp_path / asked_type.VECTOR_FILE, np.ones((4, 2), dtype=np.float32), allow_pickle=False)
-    with pytest.raises(ConfigError, match="is not the one written with asked_type.json"):
+    with pytest.raises(ConfigError, match=r"is not the one written with asked_type\.json"):
         asked_type.read(tmp_path)
     asked_type.save(_vector_model(), tmp_path)
     (tmp_path / asked_type.VECTOR_FILE).unlink()
