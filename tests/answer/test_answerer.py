@@ -386,11 +386,13 @@ def test_a_complications_phrasing_asked_of_a_medicine_asks_its_side_effects(
         assert answerer.understand("I have quellosis, what are the risks of zorvexin?").qtype is (
             SectionType.SIDE_EFFECTS)
         assert answerer.ask("what are the risks of zorvexin?").answers[0].text == "Zorvexin may cause nausea."
-        # What the learned reading of three types decides or confirms for complications is not kept for side effects.
-        long_term = answerer.understand("what complications can zorvexin cause long term?")
+        # What the learned reading of three types decides or confirms for complications is not kept for side effects
+        # (it reads the question's sentence vector: an answerer with the encoder).
+        reading = Answerer(store)
+        long_term = reading.understand("what complications can zorvexin cause long term?")
         assert long_term.qtype is SectionType.SIDE_EFFECTS and not long_term.type_learned
-        confirmed = answerer.understand("what complications can quellosis cause long term?")
+        confirmed = reading.understand("what complications can quellosis cause long term?")
         assert confirmed.qtype is SectionType.COMPLICATIONS and confirmed.type_learned and confirmed.type_phrased
-        assert not answerer.understand("what complications can zorvexin cause long term?").type_phrased
+        assert not reading.understand("what complications can zorvexin cause long term?").type_phrased
     finally:
         store.close()
