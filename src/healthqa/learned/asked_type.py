@@ -1,16 +1,16 @@
 """The learned reading of three answer types that people ask in many words: exams and tests, support groups and
-complications. The cue lists and phrasings of :mod:`healthqa.understand` read these from words written for them; a
-new wording ("husband has to do an emg next wk for suspected X, what does that involve", "online forum for X
-patients?") reads as a plain information question. This model reads the question's words (names written as "X")
-and gives each of the three types, and "another type", a probability; understanding takes its type when the
-reading found no specific type and the model is sure enough (:attr:`AskedTypeModel.unread_threshold`), or when a
+complications. The cue lists and phrasings of :mod:`healthqa.understand` read these from words written for them; a new
+wording ("husband has to do an emg next wk for suspected X, what does that involve", "online forum for X patients?")
+reads as a plain information question. This model reads the question's words (names written as "X"), and its sentence
+vector (below), and gives each of the three types, and "another type", a probability; understanding takes its type when
+the reading found no specific type and the model is sure enough (:attr:`AskedTypeModel.unread_threshold`), or when a
 cue word decided the type and the model is surer still (:attr:`AskedTypeModel.cued_threshold`). A phrasing always
-decides (it reads the words written for the type), and a question that names nothing the knowledge base knows keeps
-its reading. A cue word's type of the three that the model reads as surely as it must to overrule a cue word counts
-as read from the question as a whole (``Understanding.type_phrased``: type before tier at any margin, the passage
-shown at any similarity): "what complications can X cause long term" had an outlook passage 1.37 ahead. A type
-the model decides counts in the ranking as a cue word's type does (``Understanding.type_cued``): type before tier
-within its margin, and which passages a question's own words may lift.
+decides (it reads the words written for the type), and a question that names nothing the knowledge base knows keeps its
+reading. A cue word's type of the three that the model reads as surely as it must to overrule a cue word counts as read
+from the question as a whole (``Understanding.type_phrased``: type before tier at any margin, the passage shown at any
+similarity): "what complications can X cause long term" had an outlook passage 1.37 ahead. A type the model decides
+counts in the ranking as a cue word's type does (``Understanding.type_cued``): type before tier within its margin, and
+which passages a question's own words may lift.
 
 Beside the words, the model may read the question's sentence vector (the encoder's, of the same text with its names
 as "X"): a new wording of a type ("is there anyone with this I could talk to", "can u choke") is near the wordings it
