@@ -34,7 +34,7 @@ DIMENSIONS = 384
 # the encoding, the largest part of an answer, ~16% cheaper on the 29% of questions that are longer.
 QUERY_TOKENS = 48
 # Float32 question vectors kept by text: the template reader and the learned reading of types encode the same
-# question with its names as "X" (each alone 11 ms).
+# question with its names as "X" (4-5 ms each on a 2-core machine; BENCHMARKS.md, issue 16, session 25).
 QUESTION_VECTORS_KEPT = 64
 
 Vectors = npt.NDArray[np.float32]
