@@ -9,10 +9,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from healthqa.answer import answerer as answerer_module
 from healthqa.answer.answerer import Answerer
 from healthqa.answer.template_type import MAX_WORDS, with_names_as_x
 from healthqa.records import Organisation, ParsedDocument, SectionType
 from healthqa.store import open_store
+from healthqa.understand import Understanding, with_learned_type
 from kb_builders import KnowledgeBases, make_document
 
 COMPLICATIONS = "Complications of Dravelin palsy may include falls and breathing trouble."
@@ -82,7 +84,7 @@ def test_names_are_written_as_x_whatever_their_hyphens(answerer: Answerer) -> No
 
 
 def test_an_answerer_without_sentence_vectors_reads_no_templates_and_no_learned_type(
-    tmp_path: Path, kb_backend: KnowledgeBases,
+    tmp_path: Path, kb_backend: KnowledgeBases, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     store = open_store(kb_backend.build(tmp_path / "kb.db", _documents()))
     try:
@@ -91,8 +93,16 @@ def test_an_answerer_without_sentence_vectors_reads_no_templates_and_no_learned_
         question = "are there any dravelin palsy support networks?"
         assert answerer.understand(question, learned_type=False).qtype is SectionType.INFORMATION
         # The learned reading of three types reads the question's sentence vector beside its words: without the
-        # encoder it decides nothing.
+        # encoder it is given no way to read one, and decides nothing.
+        given: list[object] = []
+
+        def spy(understood: Understanding, model: object = None, vector_of: object = None) -> Understanding:
+            given.append(vector_of)
+            return with_learned_type(understood, vector_of=vector_of)
+
+        monkeypatch.setattr(answerer_module, "with_learned_type", spy)
         assert answerer.understand(question).qtype is SectionType.INFORMATION
+        assert given == [None]
     finally:
         store.close()
 

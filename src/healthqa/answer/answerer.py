@@ -49,7 +49,8 @@ from healthqa.understand import (
 
 log = logging.getLogger("healthqa.answer")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\"'])")
-# Far more than the encoder's QUERY_TOKENS word pieces of any text: cutting here never changes a vector.
+# Far more than the QUERY_TOKENS word pieces the encoder reads of ordinary text (only a text of words longer than the
+# tokenizer's 100 characters, each one unknown piece, can reach past it; its training reads the same cut).
 _VECTOR_TEXT_CHARACTERS = 1000
 
 

@@ -33,8 +33,8 @@ DIMENSIONS = 384
 # 33 pieces, 48 instead of 64 ranks as well (MAP@10 0.331 / MRR@10 0.538 against 0.330 / 0.540) and makes
 # the encoding, the largest part of an answer, ~16% cheaper on the 29% of questions that are longer.
 QUERY_TOKENS = 48
-# Float32 question vectors kept by text: the template reader and the learned reading of types encode the same
-# question with its names as "X" (4-5 ms each on a 2-core machine; BENCHMARKS.md, issue 16, session 25).
+# Float32 question vectors kept by text: the template reader and the learned reading of types both encode a short
+# one-sentence question with its names as "X" (4-5 ms each on a 2-core machine; BENCHMARKS.md, issue 16, session 25).
 QUESTION_VECTORS_KEPT = 64
 
 Vectors = npt.NDArray[np.float32]
