@@ -150,3 +150,6 @@ def test_a_question_encoded_again_is_not_encoded_twice_and_its_vector_cannot_be_
         encoder.encode_question(f"question {number}")
     # The oldest are let go.
     assert encoder.encode_question("is there anyone with X I could talk to") is not first
+    kept = encoder.encode_question("how is X diagnosed")
+    encoder.forget_questions()
+    assert encoder.encode_question("how is X diagnosed") is not kept

@@ -25,14 +25,13 @@ A LiveQA or MEDIQA training text that holds a LiveQA dev question word for word 
 out: the LiveQA dev file (``test-questions-dev.xml`` beside the training folder) is read for that alone.
 
 A multinomial logistic regression over :func:`healthqa.learned.qtype.tokens` (TF-IDF) and, scaled by a chosen weight
-(0: not read), the question's sentence vector as ``ask`` encodes it (:meth:`healthqa.answer.answerer.Answerer.
-type_vector`). The regularisation, the weight of a founding wording, the vector's weight and the two thresholds are
-chosen by cross-validation in :data:`FOLDS` folds (each founding
-batch, each helper's block of ``--other`` questions, each LiveQA message and each MEDIQA question in one fold;
-MedQuAD always fitted). The score counts the out-of-fold questions whose reading (as one of the three types or
-"other") the model makes right, less those it makes wrong; a LiveQA or ``--other`` question counts
-:data:`OTHERS_WEIGHT` times (a new wrong reading of another person's question costs more than a founding wording read
-right gains), and every change of a MEDIQA training question's reading counts once against. Of the settings within
+(0: not read), the question's sentence vector as ``ask`` encodes it (``Answerer.type_vector``). The regularisation, the
+weight of a founding wording, the vector's weight and the two thresholds are chosen by cross-validation in
+:data:`FOLDS` folds (each founding batch, each helper's block of ``--other`` questions, each LiveQA message and each
+MEDIQA question in one fold; MedQuAD always fitted). The score counts the out-of-fold questions whose reading (as one
+of the three types or "other") the model makes right, less those it makes wrong; a LiveQA or ``--other`` question
+counts :data:`OTHERS_WEIGHT` times (a new wrong reading of another person's question costs more than a founding wording
+read right gains), and every change of a MEDIQA training question's reading counts once against. Of the settings within
 one standard error of the best score, the one that changes the fewest readings is chosen (:func:`most_cautious`).
 """
 

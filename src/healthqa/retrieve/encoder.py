@@ -163,6 +163,11 @@ class Encoder:
                 self._question_vectors.popitem(last=False)
         return vector
 
+    def forget_questions(self) -> None:
+        """Lets go of the kept question vectors (a benchmark asking the same questions again times each anew)."""
+        with self._question_vectors_lock:
+            self._question_vectors.clear()
+
     def encode_query(self, text: str) -> Vectors:
         """One question's vector, through an int8 ONNX Runtime copy of the model, its first QUERY_TOKENS pieces.
 

@@ -34,9 +34,9 @@ from healthqa.understand._words import STOPWORDS, content_words, normalise, usua
 
 __all__ = [
     "LEARNED_TYPES", "STOPWORDS", "FocusMatch", "NameIndex", "Understanding", "asked_text", "classify", "condense",
-    "condition_type",
-    "content_words", "cue_tokens", "effect_asked", "emergency_cue", "emergency_kind", "medicine_type", "names_as_x",
-    "normalise", "question_types", "type_cue", "type_evidence", "understand", "with_learned_type",
+    "condition_type", "content_words", "cue_tokens", "effect_asked", "emergency_cue", "emergency_kind",
+    "medicine_type", "names_as_x", "normalise", "question_types", "type_cue", "type_evidence", "understand",
+    "with_learned_type",
 ]
 
 _SENTENCE_END = re.compile(r"(?<=[.?!])\s+|\n+")
