@@ -38,6 +38,7 @@ QUESTIONS = [
     "eaton lambert syndrom", "lambert-eaton myastenic syndrome", "chronic obstructve pulmonary disease",
     "seasonal afective disorder", "pamplets about coldd", "I HAVE LEMS AND COPD", "", "stuff and nice things",
     "systemic lupus erythematosis", "congenitle myasthenic syndrome", "arthritis's pain", "lactaton",
+    "fir daps or amy fam pridine", "lamb ert eaton myasthenic syndrome", "eaton lambert syndromes",
 ]
 
 

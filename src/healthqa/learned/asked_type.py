@@ -8,9 +8,11 @@ cue word decided the type and the model is surer still (:attr:`AskedTypeModel.cu
 decides (it reads the words written for the type), and a question that names nothing the knowledge base knows keeps its
 reading. A cue word's type of the three that the model reads as surely as it must to overrule a cue word counts as read
 from the question as a whole (``Understanding.type_phrased``: type before tier at any margin, the passage shown at any
-similarity): "what complications can X cause long term" had an outlook passage 1.37 ahead. A type the model decides
-counts in the ranking as a cue word's type does (``Understanding.type_cued``): type before tier within its margin, and
-which passages a question's own words may lift.
+similarity): "what complications can X cause long term" had an outlook passage 1.37 ahead; so does a type the model
+decides as surely (session 26: "are there medicines that can make X suddenly much worse?", decided as complications
+over its cue word, had a treatment passage first). A type it decides less surely counts in the ranking as a cue
+word's type does (``Understanding.type_cued``): type before tier within its margin, and which passages a question's
+own words may lift.
 
 Beside the words, the model may read the question's sentence vector (the encoder's, of the same text with its names
 as "X"): a new wording of a type ("is there anyone with this I could talk to", "can u choke") is near the wordings it

@@ -353,8 +353,9 @@ def with_learned_type(understood: Understanding, model: learned_asked_type.Asked
     """``understood`` with what the learned reading of three types (:mod:`healthqa.learned.asked_type`; ``model``,
     else the shipped one) decides, where no phrasing decided the type; else ``understood`` itself. It types a question
     no cue word typed ("husband has to do an emg next wk for suspected X, what does that involve": exams and tests)
-    or overrules a cue word when sure enough, and confirms a cue word's type of the three when as sure as that: the
-    type then counts as the question's own (``type_phrased``). Either way ``type_learned`` is set. A question that
+    or overrules a cue word when sure enough, and confirms a cue word's type of the three when as sure as that: a type
+    confirmed, or decided as surely (the model's ``cued_threshold``), then counts as the question's own
+    (``type_phrased``). Either way ``type_learned`` is set. A question that
     names nothing the knowledge base knows keeps its reading, and a message in distress is never made a support-group
     question. ``vector_of`` gives a text's sentence vector, for a model that reads one (without it such a model
     decides nothing)."""
@@ -379,9 +380,11 @@ def with_learned_type(understood: Understanding, model: learned_asked_type.Asked
     decided = model.decide(names_x, understood.qtype, vector)
     if decided is None or _in_distress(understood, decided):
         return understood
+    # Decided as surely as a confirmation must be, the type counts as the question's own as a confirmed one does.
     return dataclasses.replace(understood, qtype=decided, qtypes=[decided, *(t for t in understood.qtypes
                                                                              if t is not decided)],
-                               type_cued=True, type_learned=True)
+                               type_cued=True, type_learned=True,
+                               type_phrased=model.confirms(names_x, decided, vector))
 
 
 def _in_distress(understood: Understanding, kind: SectionType) -> bool:

@@ -244,14 +244,18 @@ class NameIndex:
                     token = token[:-2]
                 tokens.append(token)
                 originals.append(piece)
-        corrected = [self._corrections(t) for t in tokens]
         # In a message typed in capitals, "ALL" or "LES" is no abbreviation.
         letters = [o for o in originals if o.isalpha()]
         shouting = len(letters) > 3 and sum(o.isupper() for o in letters) > len(letters) / 2
+        tokens, originals, joined = self._joined(tokens, originals)
+        corrected = [self._corrections(t) for t in tokens]
+        # An everyday word beside a name's word may be that name's word mistyped ("lambert eaten"): offered only
+        # inside a name of several words, never alone ("eaten" is no name).
+        beside = [self._beside_names(tokens, i) for i in range(len(tokens))]
         used = [False] * len(tokens)
         # The longest span worth looking up from each position, by its word and that word's corrections.
-        reach = [max(self._longest_from.get(word, 0) for word in (token, *alternatives))
-                 for token, alternatives in zip(tokens, corrected, strict=True)]
+        reach = [max(self._longest_from.get(word, 0) for word in (token, *alternatives, *near))
+                 for token, alternatives, near in zip(tokens, corrected, beside, strict=True)]
         matches: list[FocusMatch] = []
         for size in range(min(self.max_words, len(tokens)), 0, -1):
             for start in range(len(tokens) - size + 1):
@@ -266,9 +270,16 @@ class NameIndex:
                         if match is not None:
                             was_corrected = True
                             break
+                if match is None and size > 1 and any(beside[start:start + size]) and not self._holds_a_name(span):
+                    for candidate in _one_word_changed(span, beside[start:start + size]):
+                        match = self._lookup(candidate, None, as_written=False)
+                        if match is not None:
+                            was_corrected = True
+                            break
                 if match is None:
                     continue
                 key, docs = match
+                was_corrected = was_corrected or not joined.isdisjoint(range(start, start + size))
                 if key in self._case_sensitive and not all(o.isupper() for o in originals[start:start + size]):
                     was_corrected = True
                 for i in range(start, start + size):
@@ -279,6 +290,84 @@ class NameIndex:
                                           generic if generic and normalise(generic) != key
                                           else self._expansion(key, docs), generic))
         return matches
+
+    def _joined(self, tokens: list[str], originals: list[str]) -> tuple[list[str], list[str], set[int]]:
+        """``tokens`` and ``originals`` with the pieces a name was split into joined ("fir daps", "amy fam pridine",
+        "lamb ert eaton": speech-to-text and hurried typing split what they do not know), and the positions joined.
+
+        Two or three neighbouring words that are no name together are joined when one of them is no everyday word
+        and together they spell a name's word or a misspelling of it by one letter: "lamb ert" is "lambert", "fir
+        daps" is "firdapse"; "phone line" and "mean les" (everyday words) stay as written, and so do letters and
+        words in capitals ("x ray", "intravenous IV").
+        """
+        if len(tokens) < 2:
+            return tokens, originals, set()
+        words: list[str] = []
+        written: list[str] = []
+        joined: set[int] = set()
+        position = 0
+        while position < len(tokens):
+            for size in (3, 2):
+                pieces = tokens[position:position + size]
+                if (len(pieces) == size and self._spells_a_name_word(pieces, originals[position:position + size])
+                        and not self._in_a_name(tokens, position, position + size)):
+                    joined.add(len(words))
+                    words.append("".join(pieces))
+                    written.append(" ".join(originals[position:position + size]))
+                    position += size
+                    break
+            else:
+                words.append(tokens[position])
+                written.append(originals[position])
+                position += 1
+        return words, written, joined
+
+    def _spells_a_name_word(self, pieces: list[str], written: list[str]) -> bool:
+        # "x ray", "hormone TSH", "intravenous IV": a letter or an abbreviation is a word of its own.
+        if any(len(piece) < 2 or not piece.isalpha() or piece in STOPWORDS for piece in pieces):
+            return False
+        if any(word.isupper() for word in written) or all(piece in self._everyday for piece in pieces):
+            return False
+        together = "".join(pieces)
+        # One edit at most: "leg edema" is two from "lipedema", "tampon use" two from "tamponade".
+        return len(together) >= 6 and (together in self._vocabulary or any(
+            _edit_distance(together, word) == 1 for word in self._corrections(together)))
+
+    def _in_a_name(self, tokens: list[str], start: int, end: int) -> bool:
+        """Whether ``tokens[start:end]`` as written are in a name of the question ("immune globulin" in "respiratory
+        syncytial virus immune globulin": not joined into "immunoglobulin")."""
+        return any(" ".join(tokens[first:last]) in self._names
+                   for first in range(max(start - self.max_words + 1, 0), start + 1)
+                   for last in range(end, min(first + self.max_words, len(tokens)) + 1))
+
+    def _holds_a_name(self, span: list[str]) -> bool:
+        """Whether words of ``span`` as written, two or more but not all, are a name ("lambert eaton" in "lambert
+        eaton myasthenia": that name is found as written, not a longer one by changing a word)."""
+        return any(" ".join(span[start:start + size]) in self._names
+                   for size in range(2, len(span)) for start in range(len(span) - size + 1))
+
+    def _beside_names(self, tokens: list[str], position: int) -> list[str]:
+        """The names' words one edit from the everyday word at ``position`` when a neighbour is a name's word as
+        written ("eaten" beside "lambert"), of the kind :func:`_misspelt_as` allows; none otherwise (a misspelling
+        that is no word is corrected by :meth:`_corrections`)."""
+        word = tokens[position]
+        if len(word) < 4 or word in STOPWORDS or not word.isalpha():
+            return []
+        neighbours = tokens[max(position - 1, 0):position] + tokens[position + 1:position + 2]
+        if not any(n in self._vocabulary and n not in STOPWORDS and len(n) >= 4 for n in neighbours):
+            return []
+        # An everyday word only: "microcytic anemia" is not a misspelling of "macrocytic anemia".
+        if word not in self._everyday:
+            return []
+        key = "\0" + word  # kept beside the corrections, told apart by a character no word holds
+        cached = self._corrected.get(key)
+        if cached is None:
+            if len(self._corrected) >= _CORRECTIONS_KEPT:
+                self._corrected.clear()
+            found = {candidate for candidate in _mapped_names.words_of(self._deletes, _deletes(word, 1))
+                     if _edit_distance(word, candidate) == 1 and _misspelt_as(candidate, word)}
+            cached = self._corrected[key] = sorted(found)
+        return cached
 
     def _same_condition(self, documents: Set[int], generic: int = 30) -> frozenset[int]:
         """The documents plus every document sharing one of their specific names (one hop).
@@ -456,3 +545,21 @@ def _corrected_spans(span: list[str], options: list[list[str]]) -> Iterable[list
         if len(results) > 64:
             break
     return [r for r in results if r != span and len(r) == len(span)]
+
+
+def _one_word_changed(span: list[str], options: list[list[str]]) -> Iterable[list[str]]:
+    """``span`` with one of its words replaced by one of its options (the others as written)."""
+    for position, alternatives in enumerate(options):
+        for alternative in alternatives[:4]:
+            yield [*span[:position], alternative, *span[position + 1:]]
+
+
+_VOWELS = re.compile(r"[aeiouy]")
+
+
+def _misspelt_as(name_word: str, written: str) -> bool:
+    """Whether ``written``, an everyday word one edit from ``name_word``, may be that word misspelt: the same consonants
+    with other vowels within the word ("eaten", "eton" for "eaton"); not another word ("mold" for "cold", "span" for
+    "scan", "pain" for "paine"), nor the same word in the other number ("drug reaction" is not the page "Drug
+    reactions": found so, that general page came first for a question about two medicines' reaction, LiveQA dev)."""
+    return name_word[-1] == written[-1] and _VOWELS.sub("", name_word) == _VOWELS.sub("", written)

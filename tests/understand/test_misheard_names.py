@@ -1,0 +1,80 @@
+"""Names written the way speech-to-text and hurried typing write them: split into pieces ("fir daps", "lamb ert
+eaton"), one word of several typed as another everyday word with the same consonants ("lambert eaten"). Each is found
+as a guess (``corrected``), and neither rule reads a real phrase as a name it is not."""
+
+from __future__ import annotations
+
+import pytest
+
+from healthqa.understand import NameIndex, understand
+
+NAMES = [
+    (1, "Lambert-Eaton myasthenic syndrome", "title"), (1, "Lambert-Eaton syndrome", "synonym"), (1, "LEMS", "synonym"),
+    (2, "Lambert syndrome", "title"), (3, "Amifampridine", "title"), (4, "Urinary tract infections", "title"),
+    (5, "Cold exposure", "title"), (6, "Mold allergy", "title"), (7, "Paine syndrome", "title"), (8, "Pain", "title"),
+    (9, "Respiratory syncytial virus immune globulin", "title"), (10, "Immunoglobulin", "title"),
+    (11, "Chest x-ray", "title"), (12, "Xray", "title"), (13, "Macrocytic anemia", "title"), (14, "Anemia", "title"),
+    (15, "Back pain", "title"), (16, "Phenelzine", "title"), (17, "Measles", "title"),
+]
+BRANDS = [(3, "Firdapse", "amifampridine phosphate")]
+# Everyday words, as the shipped dictionary holds them (a proper name such as "lambert" or "eaton" among them).
+DICTIONARY = {"lambert", "eaton", "eaten", "eton", "lamb", "fir", "amy", "mold", "cold", "pain", "pains", "phone",
+              "line", "mean", "les", "urinary", "tract", "infection", "exposure", "syndrome", "chest", "ray", "back",
+              "anemia", "virus", "immune", "see", "speak"}
+# Words the knowledge base's texts use (never corrected into a name: "microcytic" is no typo of "macrocytic").
+CORPUS = {"microcytic", "myasthenia"}
+INDEX = NameIndex(NAMES, known_word=CORPUS.__contains__, dictionary=DICTIONARY, brands=BRANDS)
+
+
+def found(question: str) -> list[tuple[str, bool]]:
+    return [(match.name, match.corrected) for match in INDEX.find(question)]
+
+
+@pytest.mark.parametrize(("question", "name"), [
+    ("my neurologist said fir daps, what kind of medicine is that", "Firdapse"),
+    ("is there a cheaper version of fir dap see", "Firdapse"),
+    ("whats the brand name of amy fam pridine", "Amifampridine"),
+    ("is there a facebook group for lamb ert eaton patients", "Lambert-Eaton syndrome"),
+])
+def test_a_name_split_into_pieces_is_found_as_a_guess(question: str, name: str) -> None:
+    assert found(question) == [(name, True)]
+
+
+@pytest.mark.parametrize("question", [
+    "org that helps families of lambert eaten patients", "lambert eton syndrome support", "LAMBERT ETON SYNDROME",
+])
+def test_a_word_of_a_long_name_typed_as_another_word_is_found_as_a_guess(question: str) -> None:
+    assert found(question) == [("Lambert-Eaton syndrome", True)]
+
+
+def test_a_name_in_the_other_number_is_not_a_misspelling() -> None:
+    """A page's plural title is a general page: "drug reaction" read as the page "Drug reactions" put it first for a
+    question about two medicines (LiveQA dev)."""
+    assert found("antibiotics for a urinary tract infection") == []
+    assert found("back pains at night") == []
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    # Another word, not a misspelling: "mold" is no "cold", "pain" no "Paine", "microcytic" no "macrocytic".
+    ("mold exposure at work", []),
+    ("chronic pain syndrome", [("Pain", False)]),
+    ("microcytic anemia in children", [("Anemia", False)]),
+    # Everyday words are not joined ("phone line" is not "phenelzine", "mean les" not "measles"), nor a letter or
+    # a word in capitals ("x ray": the name "Chest x-ray" is found as written).
+    ("is there a phone line i can speak to", []),
+    ("what does that mean les", []),
+    ("what does a chest x ray show", [("Chest x-ray", False)]),
+    # Words inside a longer name are not joined ("immune globulin" is not "immunoglobulin"), and a name found as
+    # written is not made longer by changing a word ("lambert eaton myasthenia" is "Lambert-Eaton syndrome").
+    ("respiratory syncytial virus immune globulin dose", [("Respiratory syncytial virus immune globulin", False)]),
+    ("lambert eaton myasthenia and falls", [("Lambert-Eaton syndrome", False)]),
+])
+def test_real_phrases_are_not_read_as_other_names(question: str, expected: list[tuple[str, bool]]) -> None:
+    assert found(question) == expected
+
+
+def test_the_understanding_answers_about_the_misheard_name() -> None:
+    understood = understand("um is there like a facebook group or online community for lamb ert eaton patients",
+                            INDEX)
+    assert [m.name for m in understood.focus] == ["Lambert-Eaton syndrome"]
+    assert understood.focus[0].corrected
