@@ -70,6 +70,19 @@ def test_a_cue_words_type_the_model_is_as_sure_of_counts_as_the_question_s_own()
     assert with_learned_type(understood, _model(cued=1.01)) is understood
 
 
+def test_a_type_the_model_decides_as_surely_as_a_confirmation_counts_as_the_question_s_own() -> None:
+    """"a blorp for X" reads support groups at p 0.98 (no cue word read a type): at a cued threshold of 0.9 the type is
+    the question's own (type before tier at any margin); at 0.99 it is decided as a cue word's type would be."""
+    understood = understand(f"a blorp for {DMPS}", NAMES)
+    sure = with_learned_type(understood, _model(unread=0.5, cued=0.9))
+    assert sure.qtype is SectionType.SUPPORT_GROUPS and sure.type_phrased and sure.type_cued and sure.type_learned
+    less_sure = with_learned_type(understood, _model(unread=0.5, cued=0.99))
+    assert less_sure.qtype is SectionType.SUPPORT_GROUPS and not less_sure.type_phrased and less_sure.type_cued
+    # Overruling a cue word takes the cued threshold, so a type decided over one is always the question's own.
+    overruled = with_learned_type(understand(f"a blorp treatment for {DMPS}", NAMES), _model(cued=0.9))
+    assert overruled.qtype is SectionType.SUPPORT_GROUPS and overruled.type_phrased
+
+
 def test_a_phrasing_or_one_of_the_three_types_read_already_is_never_overruled() -> None:
     phrased = understand(f"what problems can {DMPS} cause later in life?", NAMES)
     assert phrased.type_phrased
