@@ -150,6 +150,9 @@ def test_the_vector_coefficients_are_saved_beside_the_model_and_a_words_only_mod
         asked_type.read(tmp_path)
     with pytest.raises(ConfigError, match="one finite row a class"):
         asked_type.AskedTypeModel(_model().classifier, 0.5, 0.9, np.zeros((3, 2), dtype=np.float32))
+    # A folder not made yet (the training command's --out) is made, not refused after the fit.
+    asked_type.save(_vector_model(), tmp_path / "not" / "made")
+    assert asked_type.read(tmp_path / "not" / "made").reads_vectors
 
 
 def test_a_model_without_the_three_types_is_refused() -> None:

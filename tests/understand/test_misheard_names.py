@@ -14,16 +14,22 @@ NAMES = [
     (5, "Cold exposure", "title"), (6, "Mold allergy", "title"), (7, "Paine syndrome", "title"), (8, "Pain", "title"),
     (9, "Respiratory syncytial virus immune globulin", "title"), (10, "Immunoglobulin", "title"),
     (11, "Chest x-ray", "title"), (12, "Xray", "title"), (13, "Macrocytic anemia", "title"), (14, "Anemia", "title"),
-    (15, "Back pain", "title"), (16, "Phenelzine", "title"), (17, "Measles", "title"),
+    (15, "Back pain", "title"), (16, "Phenelzine", "title"), (17, "Measles", "title"), (18, "I cell disease", "title"),
+    (19, "Atypical pneumonia", "title"), (20, "Pneumonia", "title"), (21, "Fetal alcohol syndrome", "title"),
+    (22, "Lung cancer", "title"), (23, "Heel pain", "title"), (24, "Insulinoma", "title"), (25, "Mumps", "title"),
+    (26, "Medicare", "title"), (27, "Postpolio syndrome", "title"), (28, "Polio", "title"), (29, "CMTDIA", "title"),
 ]
 BRANDS = [(3, "Firdapse", "amifampridine phosphate")]
 # Everyday words, as the shipped dictionary holds them (a proper name such as "lambert" or "eaton" among them).
 DICTIONARY = {"lambert", "eaton", "eaten", "eton", "lamb", "fir", "amy", "mold", "cold", "pain", "pains", "phone",
               "line", "mean", "les", "urinary", "tract", "infection", "exposure", "syndrome", "chest", "ray", "back",
-              "anemia", "virus", "immune", "see", "speak"}
+              "anemia", "virus", "immune", "see", "speak", "call", "cell", "typical", "fatal", "alcohol", "long",
+              "heal", "heel", "past", "mum", "care", "plan", "cost", "help", "the", "takes", "poison", "control",
+              "medicine"}
 # Words the knowledge base's texts use (never corrected into a name: "microcytic" is no typo of "macrocytic").
 CORPUS = {"microcytic", "myasthenia"}
-INDEX = NameIndex(NAMES, known_word=CORPUS.__contains__, dictionary=DICTIONARY, brands=BRANDS)
+INDEX = NameIndex(NAMES, known_word=CORPUS.__contains__, dictionary=DICTIONARY, brands=BRANDS,
+                  reads_as_abbreviation={"cmtdia"}.__contains__)
 
 
 def found(question: str) -> list[tuple[str, bool]]:
@@ -68,6 +74,18 @@ def test_a_name_in_the_other_number_is_not_a_misspelling() -> None:
     # written is not made longer by changing a word ("lambert eaton myasthenia" is "Lambert-Eaton syndrome").
     ("respiratory syncytial virus immune globulin dose", [("Respiratory syncytial virus immune globulin", False)]),
     ("lambert eaton myasthenia and falls", [("Lambert-Eaton syndrome", False)]),
+    # An everyday word is swapped only for a person's name inside a name ("Eaton"), never for a common word of one.
+    ("can i call poison control", []),
+    ("is typical pneumonia contagious", [("Pneumonia", False)]),
+    ("is it fatal alcohol poisoning", []),
+    ("she has long cancer", []),
+    ("cream to heal pain", [("Pain", False)]),
+    # Words are not joined across punctuation or with chat words, nor read as an abbreviation once joined.
+    ("he takes insulin. omg the cost", []),
+    ("we planted a fir. daps of colour everywhere", []),
+    ("can someone help my mum pls", []),
+    ("meds care plan", []),
+    ("cmt dia", []),
 ])
 def test_real_phrases_are_not_read_as_other_names(question: str, expected: list[tuple[str, bool]]) -> None:
     assert found(question) == expected

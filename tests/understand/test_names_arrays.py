@@ -27,7 +27,7 @@ SOURCES = {1: "GARD", 2: "GARD", 3: "MedlinePlus", 4: "MedlinePlus", 5: "GARD", 
 BRANDS = [(15, "Firdapse", "amifampridine phosphate"), (15, "Ruzurgi", "amifampridine"),
           (99, "Nowhere", "an unlisted generic")]
 CORPUS = {"told", "location", "father", "lactate", "stuff"}
-DICTIONARY = {"hunters", "pamphlets", "stuff", "nice", "collected", "charged"}
+DICTIONARY = {"hunters", "pamphlets", "stuff", "nice", "collected", "charged", "eaten"}
 QUESTIONS = [
     "is LEMS inherited?", "is lems inherited?", "what is copd?", "what is COPD", "i feel sad in winter",
     "what is SAD?", "LES or lupus?", "the les of the stomach", "type 2 diabetes or diabetes type 2",
@@ -39,6 +39,7 @@ QUESTIONS = [
     "seasonal afective disorder", "pamplets about coldd", "I HAVE LEMS AND COPD", "", "stuff and nice things",
     "systemic lupus erythematosis", "congenitle myasthenic syndrome", "arthritis's pain", "lactaton",
     "fir daps or amy fam pridine", "lamb ert eaton myasthenic syndrome", "eaton lambert syndromes",
+    "lambert eaten myasthenic syndrome", "lambert eaten and lambert eaten myasthenic syndrome",
 ]
 
 

@@ -123,12 +123,21 @@ class AskedTypeModel:
                vector: npt.NDArray[np.float32] | None = None) -> SectionType | None:
         """The type the model decides for a question read as ``read`` (by cue words, not a phrasing), or None when
         it leaves the reading as it is."""
+        decision = self.decision(names_x, read, vector)
+        return None if decision is None else decision[0]
+
+    def decision(self, names_x: str, read: SectionType, vector: npt.NDArray[np.float32] | None = None,
+                 ) -> tuple[SectionType, bool] | None:
+        """What :meth:`decide` decides, and whether as surely as a confirmation must be (:attr:`cued_threshold`,
+        never when that is above 1); None when it leaves the reading as it is."""
         needed = threshold(read, self.unread_threshold, self.cued_threshold)
         if needed is None:
             return None
         probability = self.probabilities(names_x, vector)
         best = max(TYPES, key=lambda kind: probability[kind.value])
-        return best if probability[best.value] >= needed else None
+        if probability[best.value] < needed:
+            return None
+        return best, self.confirming and probability[best.value] >= self.cued_threshold
 
 
 def read(folder: Traversable | Path) -> AskedTypeModel:
@@ -157,6 +166,7 @@ def read(folder: Traversable | Path) -> AskedTypeModel:
 def save(model: AskedTypeModel, folder: Path | None = None) -> Path:
     """Writes the model beside this module unless ``folder`` is given; returns the .npz path."""
     target = folder or Path(__file__).resolve().parent
+    target.mkdir(parents=True, exist_ok=True)  # an --out folder not made yet: not an error after a long fit
     vectors = target / VECTOR_FILE
     meta = {key: value for key, value in model.classifier.meta.items() if key != "vector_sha256"}
     meta.update(unread_threshold=model.unread_threshold, cued_threshold=model.cued_threshold,

@@ -133,6 +133,7 @@ def read(folder: Traversable | Path, name: str = NAME, command: str = "qtype") -
 def save(model: TypeClassifier, folder: Path | None = None, name: str = NAME) -> Path:
     """Writes the model as ``name`` beside this module unless ``folder`` is given; returns the .npz path."""
     target = folder or Path(__file__).resolve().parent
+    target.mkdir(parents=True, exist_ok=True)  # an --out folder not made yet: not an error after a long fit
     order = sorted(model.vocabulary, key=model.vocabulary.__getitem__)
     description = {"classes": list(model.classes), "meta": model.meta, "vocabulary": order}
     (target / f"{name}.json").write_text(json.dumps(description, indent=0) + "\n", encoding="utf-8")

@@ -116,8 +116,9 @@ class Understanding:
     type_cued: bool = True
     # Whether the question as a whole decided the type, not a single cue word: a phrasing of how people ask about a
     # medicine or about living with a condition ("what problems can X cause?": complications), the MedQuAD template
-    # a short question is most like (healthqa.answer.template_type), or a cue word's type the learned reading
-    # confirms (with_learned_type). Then type before tier always applies.
+    # a short question is most like (healthqa.answer.template_type), or a type the learned reading confirms or decides
+    # as surely as a confirmation must be (with_learned_type). Then type before tier always applies, and only a
+    # passage of that type may be lifted for holding the question's words.
     type_phrased: bool = False
     # Whether it asks how two things compare ("the difference between LEMS and myasthenia gravis"): then the
     # answer quotes each named condition's sources, not the better-matched one's alone.
@@ -125,7 +126,8 @@ class Understanding:
     # The named thing whose effects it asks ("can X cause Y?": X; healthqa.understand.effect_asked), if any.
     effect_of: FocusMatch | None = None
     # Whether the learned reading of exams and tests, support groups and complications decided ``qtype``, or
-    # confirmed a cue word's (then ``type_phrased`` is set too; :func:`with_learned_type`).
+    # confirmed a cue word's (then ``type_phrased`` is set too, as it is for a type decided as surely as that;
+    # :func:`with_learned_type`).
     type_learned: bool = False
 
     @property
@@ -377,14 +379,14 @@ def with_learned_type(understood: Understanding, model: learned_asked_type.Asked
         if not confirmed or _in_distress(understood, understood.qtype):
             return understood
         return dataclasses.replace(understood, type_phrased=True, type_learned=True)
-    decided = model.decide(names_x, understood.qtype, vector)
-    if decided is None or _in_distress(understood, decided):
+    decision = model.decision(names_x, understood.qtype, vector)
+    if decision is None or _in_distress(understood, decision[0]):
         return understood
+    decided, surely = decision
     # Decided as surely as a confirmation must be, the type counts as the question's own as a confirmed one does.
     return dataclasses.replace(understood, qtype=decided, qtypes=[decided, *(t for t in understood.qtypes
                                                                              if t is not decided)],
-                               type_cued=True, type_learned=True,
-                               type_phrased=model.confirms(names_x, decided, vector))
+                               type_cued=True, type_learned=True, type_phrased=surely)
 
 
 def _in_distress(understood: Understanding, kind: SectionType) -> bool:

@@ -233,21 +233,28 @@ class NameIndex:
 
     def find(self, text: str) -> list[FocusMatch]:
         """Names mentioned in ``text``, longest first, without overlapping matches."""
-        original_words = [w.replace("-", " ") for w in _WORD.findall(without_accents(text).replace("\u2019", "'"))]
+        said = without_accents(text).replace("\u2019", "'")
         tokens: list[str] = []
         originals: list[str] = []
-        for word in original_words:
-            for piece in word.split():
+        # Whether each word follows the one before with nothing but spaces between ("insulin. omg" are two sentences).
+        spaced: list[bool] = []
+        end = 0
+        for found in _WORD.finditer(said):
+            follows = not said[end:found.start()].strip()
+            end = found.end()
+            for piece in found.group(0).replace("-", " ").split():
                 token = piece.lower().strip("'")
                 # A name's possessive is the name ("metformin's side effects"); an eponym keeps its "'s".
                 if token.endswith("'s") and token not in self._vocabulary and token[:-2] in self._vocabulary:
                     token = token[:-2]
                 tokens.append(token)
                 originals.append(piece)
+                spaced.append(follows)
+                follows = True
         # In a message typed in capitals, "ALL" or "LES" is no abbreviation.
         letters = [o for o in originals if o.isalpha()]
         shouting = len(letters) > 3 and sum(o.isupper() for o in letters) > len(letters) / 2
-        tokens, originals, joined = self._joined(tokens, originals)
+        tokens, originals, joined = self._joined(tokens, originals, spaced)
         corrected = [self._corrections(t) for t in tokens]
         # An everyday word beside a name's word may be that name's word mistyped ("lambert eaten"): offered only
         # inside a name of several words, never alone ("eaten" is no name).
@@ -262,7 +269,10 @@ class NameIndex:
                 if size > reach[start] or any(used[start:start + size]):
                     continue
                 span = tokens[start:start + size]
-                match = self._lookup(span, None if shouting else originals[start:start + size])
+                has_joined = not joined.isdisjoint(range(start, start + size))
+                # Words joined are a guess, and a guess never reads as an abbreviation ("cmt dia" is no CMTDIA).
+                match = self._lookup(span, None if shouting else originals[start:start + size],
+                                     as_written=not has_joined)
                 was_corrected = False
                 if match is None and any(corrected[start:start + size]):
                     for candidate in _corrected_spans(span, corrected[start:start + size]):
@@ -271,15 +281,16 @@ class NameIndex:
                             was_corrected = True
                             break
                 if match is None and size > 1 and any(beside[start:start + size]) and not self._holds_a_name(span):
-                    for candidate in _one_word_changed(span, beside[start:start + size]):
+                    for position, candidate in _one_word_changed(span, beside[start:start + size]):
                         match = self._lookup(candidate, None, as_written=False)
-                        if match is not None:
+                        if match is not None and self._an_eponym_of(match[0], candidate[position], position):
                             was_corrected = True
                             break
+                        match = None
                 if match is None:
                     continue
                 key, docs = match
-                was_corrected = was_corrected or not joined.isdisjoint(range(start, start + size))
+                was_corrected = was_corrected or has_joined
                 if key in self._case_sensitive and not all(o.isupper() for o in originals[start:start + size]):
                     was_corrected = True
                 for i in range(start, start + size):
@@ -291,15 +302,17 @@ class NameIndex:
                                           else self._expansion(key, docs), generic))
         return matches
 
-    def _joined(self, tokens: list[str], originals: list[str]) -> tuple[list[str], list[str], set[int]]:
+    def _joined(self, tokens: list[str], originals: list[str],
+                spaced: list[bool]) -> tuple[list[str], list[str], set[int]]:
         """``tokens`` and ``originals`` with the pieces a name was split into joined ("fir daps", "amy fam pridine",
         "lamb ert eaton": speech-to-text and hurried typing split what they do not know), and the positions joined.
 
-        Two or three neighbouring words that are no name together are joined when one of them is no everyday word
-        and together they spell a name's word or a misspelling of it by one letter: "lamb ert" is "lambert", "fir
-        daps" is "firdapse"; "phone line" and "mean les" (everyday words) stay as written, and so do letters and
-        words in capitals ("x ray", "intravenous IV").
-        """
+        Two or three neighbouring words with only spaces between them (``spaced``: each word's) that are no name
+        together are joined when one of them is no everyday word and together they spell a name's word or a
+        misspelling of it by one letter: "lamb ert" is "lambert", "fir daps" is "firdapse"; "phone line" and "mean
+        les" (everyday words) stay as written, and so do letters, words in capitals ("x ray", "intravenous IV"), chat
+        words ("my mum pls" is not "mumps") and words across punctuation ("insulin. omg"). A word that names
+        something on its own may still be a piece ("gastro esophageal reflux disease", "lymph edema")."""
         if len(tokens) < 2:
             return tokens, originals, set()
         words: list[str] = []
@@ -309,7 +322,8 @@ class NameIndex:
         while position < len(tokens):
             for size in (3, 2):
                 pieces = tokens[position:position + size]
-                if (len(pieces) == size and self._spells_a_name_word(pieces, originals[position:position + size])
+                if (len(pieces) == size and all(spaced[position + 1:position + size])
+                        and self._spells_a_name_word(pieces, originals[position:position + size])
                         and not self._in_a_name(tokens, position, position + size)):
                     joined.add(len(words))
                     words.append("".join(pieces))
@@ -324,14 +338,20 @@ class NameIndex:
 
     def _spells_a_name_word(self, pieces: list[str], written: list[str]) -> bool:
         # "x ray", "hormone TSH", "intravenous IV": a letter or an abbreviation is a word of its own.
-        if any(len(piece) < 2 or not piece.isalpha() or piece in STOPWORDS for piece in pieces):
+        if any(len(piece) < 2 or not piece.isalpha() or piece in STOPWORDS or piece in _CHAT_WORDS
+               for piece in pieces):
             return False
         if any(word.isupper() for word in written) or all(piece in self._everyday for piece in pieces):
             return False
         together = "".join(pieces)
-        # One edit at most: "leg edema" is two from "lipedema", "tampon use" two from "tamponade".
-        return len(together) >= 6 and (together in self._vocabulary or any(
-            _edit_distance(together, word) == 1 for word in self._corrections(together)))
+        if len(together) < 6:
+            return False
+        # One edit at most ("leg edema" is two from "lipedema", "tampon use" two from "tamponade"), looked up by the
+        # names' words' deletions, as a correction is, but not kept: most pairs of a long message spell nothing.
+        # A real word joined ("meth amphetamines") is corrected into no name, and its pieces would be lost.
+        return together in self._vocabulary or (not self._is_real_word(together) and any(
+            _edit_distance(together, word) == 1
+            for word in _mapped_names.words_of(self._deletes, _deletes(together, 1))))
 
     def _in_a_name(self, tokens: list[str], start: int, end: int) -> bool:
         """Whether ``tokens[start:end]`` as written are in a name of the question ("immune globulin" in "respiratory
@@ -345,6 +365,14 @@ class NameIndex:
         eaton myasthenia": that name is found as written, not a longer one by changing a word)."""
         return any(" ".join(span[start:start + size]) in self._names
                    for size in range(2, len(span)) for start in range(len(span) - size + 1))
+
+    def _an_eponym_of(self, key: str, word: str, position: int) -> bool:
+        """Whether ``word``, at ``position`` in the name ``key``, is a capitalised word of the name's title after its
+        first ("Eaton" in "Lambert-Eaton syndrome"): a person's name, which people mistype as an everyday word ("eaten",
+        "eton"). A common word of a name is not swapped in: "typical pneumonia" is not "Atypical pneumonia", "fatal
+        alcohol" not "Fetal alcohol", "long cancer" not "Lung cancer"."""
+        titled = _TITLE_WORD.findall(without_accents(self._display[key]))
+        return position > 0 and any(written[:1].isupper() and written.lower() == word for written in titled[1:])
 
     def _beside_names(self, tokens: list[str], position: int) -> list[str]:
         """The names' words one edit from the everyday word at ``position`` when a neighbour is a name's word as
@@ -547,14 +575,18 @@ def _corrected_spans(span: list[str], options: list[list[str]]) -> Iterable[list
     return [r for r in results if r != span and len(r) == len(span)]
 
 
-def _one_word_changed(span: list[str], options: list[list[str]]) -> Iterable[list[str]]:
-    """``span`` with one of its words replaced by one of its options (the others as written)."""
+def _one_word_changed(span: list[str], options: list[list[str]]) -> Iterable[tuple[int, list[str]]]:
+    """``span`` with one of its words replaced by one of its options (the others as written), and where."""
     for position, alternatives in enumerate(options):
         for alternative in alternatives[:4]:
-            yield [*span[:position], alternative, *span[position + 1:]]
+            yield position, [*span[:position], alternative, *span[position + 1:]]
 
 
 _VOWELS = re.compile(r"[aeiouy]")
+_TITLE_WORD = re.compile(r"[A-Za-z]+")
+# Words of chat, never a piece of a name split in two ("my mum pls", "low lol ate", "meds care plan").
+_CHAT_WORDS = frozenset("pls plz omg lol lmao btw idk imo tbh thx ty ur ya yr yrs wk wks hrs mins meds bc cuz smh fyi "
+                        "asap ok okay tho".split())
 
 
 def _misspelt_as(name_word: str, written: str) -> bool:
