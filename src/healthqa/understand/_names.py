@@ -24,7 +24,8 @@ class FocusMatch:
     name: str  # the knowledge-base name matched
     matched: str  # the words of the question it matched
     document_ids: frozenset[int]
-    # Matched only by a guess: after a spelling correction, or an abbreviation read from lower case ("cloves"
+    # Matched only by a guess: after a spelling correction, words joined or one swapped for a name's ("fir daps",
+    # "lambert eaten"; NameIndex._joined, NameIndex._beside_names), or an abbreviation read from lower case ("cloves"
     # may be CLOVES syndrome or the spice). A guess never restricts an answer to the name's pages.
     corrected: bool = False
     expansion: str = ""  # the condition's title when the question wrote an abbreviation of it ("LEMS")
