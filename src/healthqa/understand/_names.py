@@ -13,9 +13,10 @@ from typing import Any
 import numpy as np
 
 from healthqa.understand import _mapped_names
+from healthqa.understand._edits import CORRECTIONS_KEPT, deletes, edit_distance
+from healthqa.understand._misheard import MisheardNames
 from healthqa.understand._words import _CHAT_SPELLINGS, _WORD, STOPWORDS, american_spelling, normalise, without_accents
 
-_CORRECTIONS_KEPT = 50_000
 _SUFFIXES = (" syndrome", " disease", " disorder", " deficiency", " condition", " infection")
 
 
@@ -35,7 +36,7 @@ class FocusMatch:
     generic: str = ""
 
 
-class NameIndex:
+class NameIndex(MisheardNames):
     """Every name the knowledge base knows a topic by, with a typo-tolerant word index.
 
     ``known_word`` tells whether a word is one the knowledge base's texts use (``healthqa.answer.answerer.name_index``):
@@ -133,14 +134,14 @@ class NameIndex:
             words = key.split(" ")
             longest_from[words[0]] = max(len(words), longest_from.get(words[0], 0))
         vocabulary = {word for key in named for word in key.split()}
-        deletes: dict[str, set[str]] = defaultdict(set)
+        by_deletion: dict[str, set[str]] = defaultdict(set)
         for word in vocabulary:
             if len(word) >= 4 and not word.isdigit():
-                for deleted in _deletes(word, 2 if len(word) >= 8 else 1):
-                    deletes[deleted].add(word)
+                for deleted in deletes(word, 2 if len(word) >= 8 else 1):
+                    by_deletion[deleted].add(word)
         self._names, self._display, self._case_sensitive, self._titles = named, display, case_sensitive, titles
         self._generic_of, self._keys_of, self._longest_from = generic_of, keys_of, longest_from
-        self._vocabulary, self._deletes = vocabulary, deletes
+        self._vocabulary, self._deletes = vocabulary, by_deletion
         self.max_words = min(max(longest_from.values(), default=1), 8)
 
     def arrays(self) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
@@ -190,7 +191,7 @@ class NameIndex:
             return []
         cached = self._corrected.get(word)
         if cached is None:
-            if len(self._corrected) >= _CORRECTIONS_KEPT:
+            if len(self._corrected) >= CORRECTIONS_KEPT:
                 self._corrected.clear()
             cached = self._corrected[word] = self._find_corrections(word)
         return cached
@@ -200,9 +201,9 @@ class NameIndex:
         or nearer to one."""
         limit = 2 if len(word) >= 8 else 1
         distances: dict[str, int] = {}
-        for candidate in _mapped_names.words_of(self._deletes, _deletes(word, limit)):
+        for candidate in _mapped_names.words_of(self._deletes, deletes(word, limit)):
             if candidate not in distances:
-                distances[candidate] = _edit_distance(word, candidate)
+                distances[candidate] = edit_distance(word, candidate)
         within = {candidate: d for candidate, d in distances.items() if d <= limit}
         if not within or self._is_real_word(word):
             return []
@@ -228,8 +229,8 @@ class NameIndex:
     def _near_dictionary_word(self, word: str) -> bool:
         # The names' own words are not everyday words here: those deletions hold the whole dictionary (the same
         # for every knowledge base, so built and saved once), and the names' words are left out when read.
-        return any(_edit_distance(word, candidate) <= 1
-                   for candidate in _mapped_names.words_of(self._dictionary_deletes, _deletes(word, 1))
+        return any(edit_distance(word, candidate) <= 1
+                   for candidate in _mapped_names.words_of(self._dictionary_deletes, deletes(word, 1))
                    if candidate not in self._vocabulary)
 
     def find(self, text: str) -> list[FocusMatch]:
@@ -281,13 +282,9 @@ class NameIndex:
                         if match is not None:
                             was_corrected = True
                             break
-                if match is None and size > 1 and any(beside[start:start + size]) and not self._holds_a_name(span):
-                    for position, candidate in _one_word_changed(span, beside[start:start + size]):
-                        match = self._lookup(candidate, None, as_written=False)
-                        if match is not None and self._an_eponym_of(match[0], candidate[position], position):
-                            was_corrected = True
-                            break
-                        match = None
+                if match is None and size > 1 and any(beside[start:start + size]):
+                    match = self._swapped(span, beside[start:start + size])
+                    was_corrected = match is not None
                 if match is None:
                     continue
                 key, docs = match
@@ -302,101 +299,6 @@ class NameIndex:
                                           generic if generic and normalise(generic) != key
                                           else self._expansion(key, docs), generic))
         return matches
-
-    def _joined(self, tokens: list[str], originals: list[str],
-                spaced: list[bool]) -> tuple[list[str], list[str], set[int]]:
-        """``tokens`` and ``originals`` with the pieces a name was split into joined ("fir daps", "amy fam pridine",
-        "lamb ert eaton": speech-to-text and hurried typing split what they do not know), and the positions joined.
-
-        Two or three neighbouring words with only spaces between them (``spaced``: each word's) that are no name
-        together are joined when one of them is no everyday word and together they spell a name's word or a
-        misspelling of it by one letter: "lamb ert" is "lambert", "fir daps" is "firdapse"; "phone line" and "mean
-        les" (everyday words) stay as written, and so do letters, words in capitals ("x ray", "intravenous IV"), chat
-        words ("my mum pls" is not "mumps") and words across punctuation ("insulin. omg"). A word that names
-        something on its own may still be a piece ("gastro esophageal reflux disease", "lymph edema")."""
-        if len(tokens) < 2:
-            return tokens, originals, set()
-        words: list[str] = []
-        written: list[str] = []
-        joined: set[int] = set()
-        position = 0
-        while position < len(tokens):
-            for size in (3, 2):
-                pieces = tokens[position:position + size]
-                if (len(pieces) == size and all(spaced[position + 1:position + size])
-                        and self._spells_a_name_word(pieces, originals[position:position + size])
-                        and not self._in_a_name(tokens, position, position + size)):
-                    joined.add(len(words))
-                    words.append("".join(pieces))
-                    written.append(" ".join(originals[position:position + size]))
-                    position += size
-                    break
-            else:
-                words.append(tokens[position])
-                written.append(originals[position])
-                position += 1
-        return words, written, joined
-
-    def _spells_a_name_word(self, pieces: list[str], written: list[str]) -> bool:
-        # "x ray", "hormone TSH", "intravenous IV": a letter or an abbreviation is a word of its own.
-        if any(len(piece) < 2 or not piece.isalpha() or piece in STOPWORDS or piece in _CHAT_WORDS
-               for piece in pieces):
-            return False
-        if any(word.isupper() for word in written) or all(piece in self._everyday for piece in pieces):
-            return False
-        together = "".join(pieces)
-        if len(together) < 6:
-            return False
-        # One edit at most ("leg edema" is two from "lipedema", "tampon use" two from "tamponade"), looked up by the
-        # names' words' deletions, as a correction is, but not kept: most pairs of a long message spell nothing.
-        # A real word joined ("meth amphetamines") is corrected into no name, and its pieces would be lost.
-        return together in self._vocabulary or (not self._is_real_word(together) and any(
-            _edit_distance(together, word) == 1
-            for word in _mapped_names.words_of(self._deletes, _deletes(together, 1))))
-
-    def _in_a_name(self, tokens: list[str], start: int, end: int) -> bool:
-        """Whether ``tokens[start:end]`` as written are in a name of the question ("immune globulin" in "respiratory
-        syncytial virus immune globulin": not joined into "immunoglobulin")."""
-        return any(" ".join(tokens[first:last]) in self._names
-                   for first in range(max(start - self.max_words + 1, 0), start + 1)
-                   for last in range(end, min(first + self.max_words, len(tokens)) + 1))
-
-    def _holds_a_name(self, span: list[str]) -> bool:
-        """Whether words of ``span`` as written, two or more but not all, are a name ("lambert eaton" in "lambert
-        eaton myasthenia": that name is found as written, not a longer one by changing a word)."""
-        return any(" ".join(span[start:start + size]) in self._names
-                   for size in range(2, len(span)) for start in range(len(span) - size + 1))
-
-    def _an_eponym_of(self, key: str, word: str, position: int) -> bool:
-        """Whether ``word``, at ``position`` in the name ``key``, is a capitalised word of the name's title after its
-        first ("Eaton" in "Lambert-Eaton syndrome"): a person's name, which people mistype as an everyday word ("eaten",
-        "eton"). A common word of a name is not swapped in: "typical pneumonia" is not "Atypical pneumonia", "fatal
-        alcohol" not "Fetal alcohol", "long cancer" not "Lung cancer"."""
-        titled = _TITLE_WORD.findall(without_accents(self._display[key]))
-        return position > 0 and any(written[:1].isupper() and written.lower() == word for written in titled[1:])
-
-    def _beside_names(self, tokens: list[str], position: int) -> list[str]:
-        """The names' words one edit from the everyday word at ``position`` when a neighbour is a name's word as
-        written ("eaten" beside "lambert"), of the kind :func:`_misspelt_as` allows; none otherwise (a misspelling
-        that is no word is corrected by :meth:`_corrections`)."""
-        word = tokens[position]
-        if len(word) < 4 or word in STOPWORDS or not word.isalpha():
-            return []
-        neighbours = tokens[max(position - 1, 0):position] + tokens[position + 1:position + 2]
-        if not any(n in self._vocabulary and n not in STOPWORDS and len(n) >= 4 for n in neighbours):
-            return []
-        # An everyday word only: "microcytic anemia" is not a misspelling of "macrocytic anemia".
-        if word not in self._everyday:
-            return []
-        key = "\0" + word  # kept beside the corrections, told apart by a character no word holds
-        cached = self._corrected.get(key)
-        if cached is None:
-            if len(self._corrected) >= _CORRECTIONS_KEPT:
-                self._corrected.clear()
-            found = {candidate for candidate in _mapped_names.words_of(self._deletes, _deletes(word, 1))
-                     if _edit_distance(word, candidate) == 1 and _misspelt_as(candidate, word)}
-            cached = self._corrected[key] = sorted(found)
-        return cached
 
     def _same_condition(self, documents: Set[int], generic: int = 30) -> frozenset[int]:
         """The documents plus every document sharing one of their specific names (one hop).
@@ -537,33 +439,9 @@ def dictionary_deletes(everyday: Collection[str]) -> dict[str, set[str]]:
     found: dict[str, set[str]] = defaultdict(set)
     for word in everyday:
         if len(word) >= 7 and word.isalpha():
-            for deleted in _deletes(word, 1):
+            for deleted in deletes(word, 1):
                 found[deleted].add(word)
     return found
-
-
-def _deletes(word: str, distance: int) -> set[str]:
-    found = {word}
-    frontier = {word}
-    for _ in range(distance):
-        frontier = {w[:i] + w[i + 1:] for w in frontier for i in range(len(w))}
-        found |= frontier
-    return found
-
-
-def _edit_distance(a: str, b: str) -> int:
-    """Optimal-string-alignment distance (transpositions count once)."""
-    previous2: list[int] = []
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        current = [i] + [0] * len(b)
-        for j, cb in enumerate(b, 1):
-            cost = 0 if ca == cb else 1
-            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
-            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
-                current[j] = min(current[j], previous2[j - 2] + 1)
-        previous2, previous = previous, current
-    return previous[-1]
 
 
 def _corrected_spans(span: list[str], options: list[list[str]]) -> Iterable[list[str]]:
@@ -574,25 +452,3 @@ def _corrected_spans(span: list[str], options: list[list[str]]) -> Iterable[list
         if len(results) > 64:
             break
     return [r for r in results if r != span and len(r) == len(span)]
-
-
-def _one_word_changed(span: list[str], options: list[list[str]]) -> Iterable[tuple[int, list[str]]]:
-    """``span`` with one of its words replaced by one of its options (the others as written), and where."""
-    for position, alternatives in enumerate(options):
-        for alternative in alternatives[:4]:
-            yield position, [*span[:position], alternative, *span[position + 1:]]
-
-
-_VOWELS = re.compile(r"[aeiouy]")
-_TITLE_WORD = re.compile(r"[A-Za-z]+")
-# Words of chat, never a piece of a name split in two ("my mum pls", "low lol ate", "meds care plan").
-_CHAT_WORDS = frozenset("pls plz omg lol lmao btw idk imo tbh thx ty ur ya yr yrs wk wks hrs mins meds bc cuz smh fyi "
-                        "asap ok okay tho".split())
-
-
-def _misspelt_as(name_word: str, written: str) -> bool:
-    """Whether ``written``, an everyday word one edit from ``name_word``, may be that word misspelt: the same consonants
-    with other vowels within the word ("eaten", "eton" for "eaton"); not another word ("mold" for "cold", "span" for
-    "scan", "pain" for "paine"), nor the same word in the other number ("drug reaction" is not the page "Drug
-    reactions": found so, that general page came first for a question about two medicines' reaction, LiveQA dev)."""
-    return name_word[-1] == written[-1] and _VOWELS.sub("", name_word) == _VOWELS.sub("", written)
