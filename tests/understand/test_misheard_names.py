@@ -83,6 +83,7 @@ def test_a_name_in_the_other_number_is_not_a_misspelling() -> None:
     # Words are not joined across punctuation or with chat words, nor read as an abbreviation once joined.
     ("he takes insulin. omg the cost", []),
     ("we planted a fir. daps of colour everywhere", []),
+    ("we planted a fir\ndaps of colour everywhere", []),
     ("can someone help my mum pls", []),
     ("meds care plan", []),
     ("cmt dia", []),
@@ -96,3 +97,11 @@ def test_the_understanding_answers_about_the_misheard_name() -> None:
                             INDEX)
     assert [m.name for m in understood.focus] == ["Lambert-Eaton syndrome"]
     assert understood.focus[0].corrected
+
+
+def test_a_title_in_capitals_says_nothing_of_a_person_s_name() -> None:
+    """"Breast Lift" capitalises every word, so "left" is not swapped for "Lift" as it is for "Eaton"."""
+    index = NameIndex([(1, "Breast Lift", "title"), (2, "Lambert-Eaton syndrome", "title")],
+                      dictionary={"breast", "left", "lift", "lambert", "eaton", "eaten"})
+    assert [m.name for m in index.find("lump in my breast left side")] == []
+    assert [(m.name, m.corrected) for m in index.find("lambert eaten")] == [("Lambert-Eaton syndrome", True)]

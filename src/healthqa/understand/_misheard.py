@@ -31,7 +31,8 @@ class MisheardNames:
         """``tokens`` and ``originals`` with the pieces a name was split into joined ("fir daps", "amy fam pridine",
         "lamb ert eaton": speech-to-text and hurried typing split what they do not know), and the positions joined.
 
-        Two or three neighbouring words with only spaces between them (``spaced``: each word's) that are no name
+        Two or three neighbouring words with only spaces or a hyphen between them on one line (``spaced``: each
+        word's) that are no name
         together are joined when one of them is no everyday word and together they spell a name's word or a
         misspelling of it by one letter: "lamb ert" is "lambert", "fir daps" is "firdapse"; "phone line" and "mean
         les" (everyday words) stay as written, and so do letters, words in capitals ("x ray", "intravenous IV"), chat
@@ -108,6 +109,9 @@ class MisheardNames:
         "eton"). A common word of a name is not swapped in: "typical pneumonia" is not "Atypical pneumonia", "fatal
         alcohol" not "Fetal alcohol", "long cancer" not "Lung cancer"."""
         titled = _TITLE_WORD.findall(without_accents(self._display[key]))
+        # In a title of capitalised words ("Breast Lift"), a capital says nothing of a person's name.
+        if all(written[:1].isupper() for written in titled[1:] if len(written) > 3):
+            return False
         return position > 0 and any(written[:1].isupper() and written.lower() == word for written in titled[1:])
 
     def _beside_names(self, tokens: list[str], position: int) -> list[str]:

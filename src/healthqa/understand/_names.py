@@ -238,11 +238,13 @@ class NameIndex(MisheardNames):
         said = without_accents(text).replace("\u2019", "'")
         tokens: list[str] = []
         originals: list[str] = []
-        # Whether each word follows the one before with nothing but spaces between ("insulin. omg" are two sentences).
+        # Whether each word follows the one before on the same line with nothing but spaces (or a hyphen) between:
+        # "insulin. omg" and "insulin" at a line's end with "omg" below are two sentences.
         spaced: list[bool] = []
         end = 0
         for found in _WORD.finditer(said):
-            follows = not said[end:found.start()].strip()
+            gap = said[end:found.start()]
+            follows = not gap.strip() and "\n" not in gap
             end = found.end()
             for piece in found.group(0).replace("-", " ").split():
                 token = piece.lower().strip("'")
