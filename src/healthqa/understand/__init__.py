@@ -357,10 +357,9 @@ def with_learned_type(understood: Understanding, model: learned_asked_type.Asked
     no cue word typed ("husband has to do an emg next wk for suspected X, what does that involve": exams and tests)
     or overrules a cue word when sure enough, and confirms a cue word's type of the three when as sure as that: a type
     confirmed, or decided as surely (the model's ``cued_threshold``), then counts as the question's own
-    (``type_phrased``). Either way ``type_learned`` is set. A question that
-    names nothing the knowledge base knows keeps its reading, and a message in distress is never made a support-group
-    question. ``vector_of`` gives a text's sentence vector, for a model that reads one (without it such a model
-    decides nothing)."""
+    (``type_phrased``). Either way ``type_learned`` is set. A question that names nothing the knowledge base knows
+    keeps its reading, and a message in distress is never made a support-group question. ``vector_of`` gives a text's
+    sentence vector, for a model that reads one (without it such a model decides nothing)."""
     model = model or learned_asked_type.shipped()
     # "support" alone is no question.
     if model is None or understood.type_phrased or not understood.focus:

@@ -261,12 +261,18 @@ class NameIndex(MisheardNames):
         tokens, originals, joined = self._joined(tokens, originals, spaced)
         corrected = [self._corrections(t) for t in tokens]
         # An everyday word beside a name's word may be that name's word mistyped ("lambert eaten"): offered only
-        # inside a name of several words, never alone ("eaten" is no name).
-        beside = [self._beside_names(tokens, i) for i in range(len(tokens))]
+        # inside a name of several words, never alone ("eaten" is no name) nor as its first word (a person's name
+        # after the first: MisheardNames._an_eponym_of), so it widens no reach. Looked up only for a span not found.
+        beside: dict[int, list[str]] = {}
+
+        def near(position: int) -> list[str]:
+            if position not in beside:
+                beside[position] = self._beside_names(tokens, position)
+            return beside[position]
         used = [False] * len(tokens)
         # The longest span worth looking up from each position, by its word and that word's corrections.
-        reach = [max(self._longest_from.get(word, 0) for word in (token, *alternatives, *near))
-                 for token, alternatives, near in zip(tokens, corrected, beside, strict=True)]
+        reach = [max(self._longest_from.get(word, 0) for word in (token, *alternatives))
+                 for token, alternatives in zip(tokens, corrected, strict=True)]
         matches: list[FocusMatch] = []
         for size in range(min(self.max_words, len(tokens)), 0, -1):
             for start in range(len(tokens) - size + 1):
@@ -284,9 +290,11 @@ class NameIndex(MisheardNames):
                         if match is not None:
                             was_corrected = True
                             break
-                if match is None and size > 1 and any(beside[start:start + size]):
-                    match = self._swapped(span, beside[start:start + size])
-                    was_corrected = match is not None
+                if match is None and size > 1:
+                    options = [[], *(near(i) for i in range(start + 1, start + size))]
+                    if any(options):
+                        match = self._swapped(span, options)
+                        was_corrected = match is not None
                 if match is None:
                     continue
                 key, docs = match
