@@ -113,7 +113,7 @@ def test_the_rebuild_command_fits_chooses_and_writes_a_small_model(
     probability = model.probabilities("is there a forum for X people", vector)
     assert max(probability, key=lambda kind: probability[kind]) == SectionType.SUPPORT_GROUPS.value
     assert sum(probability.values()) == pytest.approx(1.0)
-    # Small: most of it is the record of the 180 settings tried, beside 6 KB of vector coefficients when chosen.
+    # Small: most of it is the record of the 540 settings tried, beside the vector's coefficients when it is read.
     assert sum(p.stat().st_size for p in out.iterdir()) < 120_000
 
 

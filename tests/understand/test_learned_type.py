@@ -172,8 +172,8 @@ def test_a_model_without_the_three_types_is_refused() -> None:
     (f"Living in Ohio with {DMPS}: do in-person meetups for patients and families happen here?",
      SectionType.SUPPORT_GROUPS),
     (f"can {DMPS} affect breathing? scared for my husband", SectionType.COMPLICATIONS),
-    # Session 27 (batches 83-106 in the training files): a cue word's type overruled where the question asks a risk of
-    # the condition or why a test is done.
+    # Session 27 (refitted on batches 1-122): the type of a question that asks a risk of the condition or why a test is
+    # done, and look-alikes of causes and treatment that must keep their type.
     (f"my dad has {DMPS} and needs an operation next month, is the anaesthetic risky for him?",
      SectionType.COMPLICATIONS),
     (f"why would the neurologist order a chest CT after diagnosing {DMPS}?", SectionType.EXAMS_AND_TESTS),
