@@ -61,6 +61,21 @@ def threshold(read: SectionType, unread: float, cued: float) -> float | None:
     return None if read in TYPES or needed > 1 else needed
 
 
+def decision_from(probability: dict[str, float], read: SectionType, unread: float,
+                  cued: float) -> tuple[SectionType, bool] | None:
+    """The type decided from the class probabilities of a question read as ``read`` (by cue words, not a phrasing), and
+    whether as surely as a confirmation must be (``cued``); None when the reading stays as it is. The rule of
+    :meth:`AskedTypeModel.decision`, which its training scores with (:mod:`healthqa.mediqa.asked_type_training`)."""
+    needed = threshold(read, unread, cued)
+    if needed is None:
+        return None
+    best = max(TYPES, key=lambda kind: probability[kind.value])
+    if probability[best.value] < needed:
+        return None
+    # A probability never exceeds 1, so a cued threshold above 1 (never overrule a cue word) is never reached.
+    return best, probability[best.value] >= cued
+
+
 @dataclass(frozen=True)
 class AskedTypeModel:
     """The classifier and the two probabilities it must reach to decide a question's type."""
@@ -119,25 +134,14 @@ class AskedTypeModel:
         return read in TYPES and self.confirming and \
             self.probabilities(names_x, vector)[read.value] >= self.cued_threshold
 
-    def decide(self, names_x: str, read: SectionType,
-               vector: npt.NDArray[np.float32] | None = None) -> SectionType | None:
-        """The type the model decides for a question read as ``read`` (by cue words, not a phrasing), or None when
-        it leaves the reading as it is."""
-        decision = self.decision(names_x, read, vector)
-        return None if decision is None else decision[0]
-
     def decision(self, names_x: str, read: SectionType, vector: npt.NDArray[np.float32] | None = None,
                  ) -> tuple[SectionType, bool] | None:
-        """What :meth:`decide` decides, and whether as surely as a confirmation must be (:attr:`cued_threshold`,
-        never when that is above 1); None when it leaves the reading as it is."""
-        needed = threshold(read, self.unread_threshold, self.cued_threshold)
-        if needed is None:
+        """The type the model decides for a question read as ``read`` (by cue words, not a phrasing), and whether as
+        surely as a confirmation must be (:attr:`cued_threshold`, never when that is above 1); None when it leaves the
+        reading as it is (:func:`decision_from`)."""
+        if not self.reads(read):  # spares the probabilities
             return None
-        probability = self.probabilities(names_x, vector)
-        best = max(TYPES, key=lambda kind: probability[kind.value])
-        if probability[best.value] < needed:
-            return None
-        return best, self.confirming and probability[best.value] >= self.cued_threshold
+        return decision_from(self.probabilities(names_x, vector), read, self.unread_threshold, self.cued_threshold)
 
 
 def read(folder: Traversable | Path) -> AskedTypeModel:

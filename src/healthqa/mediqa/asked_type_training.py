@@ -246,12 +246,10 @@ def out_of_fold(questions: Sequence[Question], c: float, founding_weight: float,
 
 def decided(q: Question, probability: dict[str, float], unread: float, cued: float) -> str:
     """The reading (one of the three types or "other") with the model at these thresholds, by the rule of
-    :meth:`healthqa.learned.asked_type.AskedTypeModel.decide` (a confirmation changes no type: not scored here)."""
-    threshold = learned_asked_type.threshold(SectionType(q.read), unread, cued)
-    if q.phrased or not q.named or threshold is None:
-        return as_read(q.read)
-    best = max(_CLASSES, key=lambda kind: probability[kind])
-    return best if probability[best] >= threshold else as_read(q.read)
+    :func:`healthqa.learned.asked_type.decision_from` (a confirmation changes no type: not scored here)."""
+    decision = None if q.phrased or not q.named else learned_asked_type.decision_from(
+        probability, SectionType(q.read), unread, cued)
+    return as_read(q.read) if decision is None else decision[0].value
 
 
 def score(questions: Sequence[Question], probabilities: Sequence[dict[str, float]], unread: float,

@@ -32,12 +32,12 @@ class MisheardNames:
         "lamb ert eaton": speech-to-text and hurried typing split what they do not know), and the positions joined.
 
         Two or three neighbouring words with only spaces or a hyphen between them on one line (``spaced``: each
-        word's) that are no name
-        together are joined when one of them is no everyday word and together they spell a name's word or a
-        misspelling of it by one letter: "lamb ert" is "lambert", "fir daps" is "firdapse"; "phone line" and "mean
-        les" (everyday words) stay as written, and so do letters, words in capitals ("x ray", "intravenous IV"), chat
-        words ("my mum pls" is not "mumps") and words across punctuation ("insulin. omg"). A word that names
-        something on its own may still be a piece ("gastro esophageal reflux disease", "lymph edema")."""
+        word's) that are no name together are joined when one of them is no everyday word and together they spell a
+        name's word or a misspelling of it by one letter: "lamb ert" is "lambert", "fir daps" is "firdapse"; "phone
+        line" and "mean les" (everyday words) stay as written, and so do letters, words in capitals ("x ray",
+        "intravenous IV"), chat words ("my mum pls" is not "mumps") and words across punctuation ("insulin. omg"). A
+        word that names something on its own may still be a piece ("gastro esophageal reflux disease", "lymph
+        edema")."""
         if len(tokens) < 2:
             return tokens, originals, set()
         words: list[str] = []
@@ -75,8 +75,7 @@ class MisheardNames:
         # names' words' deletions, as a correction is, but not kept: most pairs of a long message spell nothing.
         # A real word joined ("meth amphetamines") is corrected into no name, and its pieces would be lost.
         return together in self._vocabulary or (not self._is_real_word(together) and any(
-            edit_distance(together, word) == 1
-            for word in _mapped_names.words_of(self._deletes, deletes(together, 1))))
+            self._names_words_one_edit_from(together)))
 
     def _in_a_name(self, tokens: list[str], start: int, end: int) -> bool:
         """Whether ``tokens[start:end]`` as written are in a name of the question ("immune globulin" in "respiratory
@@ -127,14 +126,23 @@ class MisheardNames:
         # An everyday word only: "microcytic anemia" is not a misspelling of "macrocytic anemia".
         if word not in self._everyday:
             return []
-        key = "\0" + word  # kept beside the corrections, told apart by a character no word holds
+        # Kept beside the corrections, told apart by a character no word holds.
+        return self._remembered("\0" + word, lambda: sorted(
+            {candidate for candidate in self._names_words_one_edit_from(word) if _misspelt_as(candidate, word)}))
+
+    def _names_words_one_edit_from(self, word: str) -> Iterable[str]:
+        """The names' words one edit from ``word``, looked up by their deletions as a correction is."""
+        return (candidate for candidate in _mapped_names.words_of(self._deletes, deletes(word, 1))
+                if edit_distance(word, candidate) == 1)
+
+    def _remembered(self, key: str, find: Callable[[], list[str]]) -> list[str]:
+        """``find()``'s words for ``key``, kept: the same words recur in every question (a bounded cache, emptied
+        when :data:`healthqa.understand._edits.CORRECTIONS_KEPT` are held)."""
         cached = self._corrected.get(key)
         if cached is None:
             if len(self._corrected) >= CORRECTIONS_KEPT:
                 self._corrected.clear()
-            found = {candidate for candidate in _mapped_names.words_of(self._deletes, deletes(word, 1))
-                     if edit_distance(word, candidate) == 1 and _misspelt_as(candidate, word)}
-            cached = self._corrected[key] = sorted(found)
+            cached = self._corrected[key] = find()
         return cached
 
 

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from healthqa.understand import _mapped_names
-from healthqa.understand._edits import CORRECTIONS_KEPT, deletes, edit_distance
+from healthqa.understand._edits import deletes, edit_distance
 from healthqa.understand._misheard import MisheardNames
 from healthqa.understand._words import _CHAT_SPELLINGS, _WORD, STOPWORDS, american_spelling, normalise, without_accents
 
@@ -189,12 +189,7 @@ class NameIndex(MisheardNames):
     def _corrections(self, word: str) -> list[str]:
         if word in self._vocabulary or len(word) < 4 or word in STOPWORDS or word in _CHAT_SPELLINGS:
             return []
-        cached = self._corrected.get(word)
-        if cached is None:
-            if len(self._corrected) >= CORRECTIONS_KEPT:
-                self._corrected.clear()
-            cached = self._corrected[word] = self._find_corrections(word)
-        return cached
+        return self._remembered(word, lambda: self._find_corrections(word))
 
     def _find_corrections(self, word: str) -> list[str]:
         """The names' words nearest ``word`` (one edit, or two for a long word), unless it is a real word
