@@ -3,6 +3,7 @@ knowledge base built here: the pages of every name it recognises, not only of th
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 
 import pytest
@@ -62,3 +63,80 @@ def test_a_specific_name_still_keeps_other_conditions_pages_out(answerer: Answer
     answer = answerer.ask("how is quellitis treated?")
     assert answer.answers
     assert {item.title for item in answer.answers} == {"Quellitis"}
+
+
+MORVANE_COMPLICATIONS = "Complications of Morvane syndrome include falls and trouble swallowing."
+MORVANE_EXAMS = "Morvane syndrome is confirmed by a nerve conduction study and a blood test for antibodies."
+
+
+def _morvane_documents() -> list[ParsedDocument]:
+    # Morvane syndrome has pages from three sources, each naming it in every passage: by its passages it reads as
+    # less specific than tessaly cancer, yet every passage that names it is one of its own pages.
+    pages = [make_document(f"morvane{n}", "Morvane syndrome", ["MRVS"], [
+        (SectionType.INFORMATION, f"What is Morvane syndrome ({n})?",
+         f"Morvane syndrome is a rare nerve disorder ({n})."),
+        (SectionType.SYMPTOMS, f"What are the symptoms of Morvane syndrome ({n})?",
+         f"Morvane syndrome weakens the legs ({n})."),
+        (SectionType.TREATMENT, f"How is Morvane syndrome treated ({n})?",
+         f"Morvane syndrome is treated with rest ({n})."),
+        (SectionType.EXAMS_AND_TESTS, f"How is Morvane syndrome diagnosed ({n})?", f"{MORVANE_EXAMS} ({n})"),
+        (SectionType.COMPLICATIONS, f"What are the complications of Morvane syndrome ({n})?",
+         f"{MORVANE_COMPLICATIONS} ({n})"),
+    ]) for n in range(1, 4)]
+    tessaly = make_document("tessaly", "Tessaly cancer", [], [
+        (SectionType.INFORMATION, "What is tessaly cancer?", "Tessaly cancer is a cancer of the tessal gland."),
+        (SectionType.EXAMS_AND_TESTS, "How is tessaly cancer diagnosed?", "Tessaly cancer is found on a PET scan."),
+    ])
+    others = [make_document(f"zorbel{n}", f"Zorbel disorder {n}", [], [
+        (SectionType.INFORMATION, f"What is zorbel disorder {n}?", f"Zorbel disorder {n} affects the skin.")])
+        for n in range(1, 31)]
+    return [*pages, tessaly, *others]
+
+
+@pytest.fixture(scope="module")
+def morvane(tmp_path_factory: pytest.TempPathFactory, kb_backend: KnowledgeBases) -> Iterator[Answerer]:
+    store = open_store(kb_backend.build(tmp_path_factory.mktemp("morvane") / "kb.db", _morvane_documents(),
+                                        embed=True))
+    yield Answerer(store)
+    store.close()
+
+
+def test_a_condition_with_many_pages_of_its_own_is_answered_beside_a_specific_one(morvane: Answerer) -> None:
+    """A question naming tessaly cancer and Morvane syndrome was answered from tessaly cancer's pages alone: Morvane
+    syndrome's fifteen passages made it read as an everyday name (the founding pages do that to LEMS). Counted beside
+    its own pages it names something specific, and its complications answer a complications question."""
+    question = "I have tessaly cancer and Morvane syndrome, what complications can I get?"
+    understood = morvane.understand(question)
+    by_name = {m.name: m for m in understood.focus}
+    assert set(by_name) == {"Tessaly cancer", "Morvane syndrome"}
+    assert morvane.ranker.specificity(by_name["Morvane syndrome"].matched) < morvane.thresholds.specific_name
+    assert morvane.ranker.specificity_beside_own_pages(by_name["Morvane syndrome"]) == 1.0
+    answer = morvane.ask(question)
+    assert answer.type == SectionType.COMPLICATIONS.value
+    assert answer.answers[0].text.startswith(MORVANE_COMPLICATIONS)
+
+
+def test_a_name_guessed_from_lower_case_is_answered_beside_a_specific_one(morvane: Answerer) -> None:
+    """"mrvs" in lower case is a guess at MRVS (it restricts no answer), but beside a name that does restrict, its
+    pages are kept: the exams passage of the condition the question asks about comes first."""
+    question = "is a PET scan needed to look for tessaly cancer when you have mrvs?"
+    understood = morvane.understand(question)
+    assert [(m.name, m.corrected) for m in understood.focus] == [("Tessaly cancer", False), ("MRVS", True)]
+    answer = morvane.ask(question)
+    assert answer.type == SectionType.EXAMS_AND_TESTS.value
+    assert answer.answers[0].section == SectionType.EXAMS_AND_TESTS.value
+    assert any(item.text.startswith(MORVANE_EXAMS) for item in answer.answers)
+
+
+def test_type_before_tier_holds_among_the_pages_kept(morvane: Answerer) -> None:
+    """After the answer keeps only the named conditions' pages, the best passage of the asked type among them
+    comes first (Ranker.type_first), unless the first holds what is asked."""
+    understood = morvane.understand("how do doctors diagnose Morvane syndrome?")
+    assert understood.qtype is SectionType.EXAMS_AND_TESTS
+    ranked = morvane.ranker.rank(understood)
+    overview = next(s for s in ranked if s.passage.section == SectionType.INFORMATION.value)
+    exams = next(s for s in ranked if s.passage.section == SectionType.EXAMS_AND_TESTS.value)
+    assert morvane.ranker.type_first([overview, exams], understood) == [exams, overview]
+    holding = dataclasses.replace(overview, holds_asked=True)
+    assert morvane.ranker.type_first([holding, exams], understood) == [holding, exams]
+    assert morvane.ranker.type_first([exams, overview], understood) == [exams, overview]

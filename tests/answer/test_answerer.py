@@ -328,13 +328,20 @@ EVERYDAY_PAGES = [
     ("sleep", "Sleep problems", "Exercise early in the day helps many people fall asleep at night."),
     ("mood", "Low mood", "Exercise and time outdoors can lift low mood in mild cases."),
     ("bones", "Bone health", "Weight-bearing exercise keeps bones strong as people age."),
+    ("sugar", "Blood sugar", "Exercise helps the muscles take up sugar from the blood."),
+    ("weight", "Healthy weight", "Exercise and a balanced diet help keep a healthy weight."),
+    ("lungs", "Lung health", "Exercise that makes you breathe harder trains the breathing muscles."),
+    ("balance", "Falls in older adults", "Balance exercise such as tai chi lowers the chance of a fall."),
+    ("stress", "Stress", "Exercise is one of the ways many people ease stress."),
+    ("pregnancy", "Pregnancy and activity", "Moderate exercise is safe for most people during pregnancy."),
 ]
 
 
 def test_an_everyday_name_does_not_restrict_the_answer_to_its_own_page(
     tmp_path: Path, kb_backend: KnowledgeBases,
 ) -> None:
-    # "Exercise" is a page title, but most pages mention exercise: naming it is not naming a condition.
+    # "Exercise" is a page title, but most pages mention exercise: naming it is not naming a condition, and its
+    # page is not one of the pages the answer keeps beside a specific name's.
     exercise = make_document("exercise", "Exercise", [], [
         (SectionType.INFORMATION, "What is exercise?", "Exercise is planned physical activity, done on purpose."),
     ])
@@ -346,6 +353,7 @@ def test_an_everyday_name_does_not_restrict_the_answer_to_its_own_page(
         assert answerer.ranker.specificity("exercise") < answerer.thresholds.specific_name
         everyday = answerer.understand("does exercise lower blood pressure?")
         assert [m.name for m in everyday.focus] == ["Exercise"]
+        assert answerer.ranker.specificity_beside_own_pages(everyday.focus[0]) < answerer.thresholds.specific_name
         ranked = answerer.ranker.rank(everyday)
         assert {"Exercise", "Heart health"} <= {s.passage.title for s in ranked}
         assert answerer._about_named_condition(ranked, everyday) == ranked  # nothing dropped

@@ -344,11 +344,16 @@ class Answerer:
         subject = understood.effect_of
         if subject is not None and not subject.corrected and subject not in named:
             named.append(subject)
+        # The other names it recognises stay answered though they restrict nothing: a guess ("lems" in lower case)
+        # and a name that reads as less specific only because the knowledge base has many pages about it ("does
+        # LEMS make paraneoplastic cerebellar degeneration more likely?": LEMS's pages as well as that one's).
+        named += [m for m in understood.focus if m not in named and (
+            m.corrected or self.ranker.specificity_beside_own_pages(m) >= self.thresholds.specific_name)]
         documents = frozenset().union(*(m.document_ids for m in named))
         names = {normalise(name) for m in named for name in (m.name, m.matched)} - {""}
         about = [s for s in trusted if s.passage.document_id in documents
                  or any(name in normalise(s.passage.title) for name in names)]
-        return about or trusted
+        return self.ranker.type_first(about, understood) if about else trusted
 
     def _each_side(self, trusted: list[Scored], understood: Understanding, top: int) -> list[Scored]:
         """The best ``top`` of ``trusted``, with the best passage about each condition a comparison names among

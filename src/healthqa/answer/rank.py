@@ -36,7 +36,7 @@ from healthqa.retrieve.passages import PassageTable, mapped_tables
 from healthqa.retrieve.phrases import phrase_counter
 from healthqa.retrieve.vectors import _BLAS, VectorIndex, build_vectors
 from healthqa.store.base import PassageRecord, QuestionRecord, Store
-from healthqa.understand import Understanding, normalise
+from healthqa.understand import FocusMatch, Understanding, normalise
 
 # Where they were defined before dense retrieval moved to healthqa.retrieve.vectors; importers still use them.
 __all__ = ["VectorIndex", "build_vectors"]
@@ -149,6 +149,7 @@ class Ranker:
         # Counted on this machine (a database server's full-text index would cost a round trip per name).
         self.phrases = phrase_counter(store)
         self._specificity: dict[str, float] = {}
+        self._beside_own: dict[tuple[str, frozenset[int]], float] = {}
         self._titles: dict[str, str] = {}  # passage titles normalised, kept across questions
         self._text_keys: dict[int, int] = {}  # a digest of each passage's text, words case-folded
         self._answered: frozenset[str] | None = None  # public ids that stored questions name, when held here
@@ -156,15 +157,35 @@ class Ranker:
     def specificity(self, name: str) -> float:
         """1 for a name few passages mention (a rare disease), toward 0 for an everyday word ("exercise")."""
         if name not in self._specificity:
-            frequency = max(self.phrases.phrase_frequency(name), 1)
-            floor = min(5, self._passages)
-            value = 1.0
-            if self._passages > floor:
-                value = math.log(self._passages / frequency) / math.log(self._passages / floor)
+            value = self._specificity_of(max(self.phrases.phrase_frequency(name), 1))
             if len(self._specificity) > 50_000:
                 self._specificity.clear()
-            self._specificity[name] = max(0.1, min(1.0, value))
+            self._specificity[name] = value
         return self._specificity[name]
+
+    def _specificity_of(self, frequency: int) -> float:
+        """1 for a name in at most 5 passages, falling with the log of the passages it is in, at least 0.1."""
+        floor = min(5, self._passages)
+        value = 1.0
+        if self._passages > floor:
+            value = math.log(self._passages / frequency) / math.log(self._passages / floor)
+        return max(0.1, min(1.0, value))
+
+    def specificity_beside_own_pages(self, match: FocusMatch) -> float:
+        """:meth:`specificity` of a recognised name counting only the passages beside its own documents' (at most
+        its mentions less their passages): a rare condition that the knowledge base has many pages about names
+        something specific all the same ("LEMS": 48 passages mention it, 64 are about it; 0.73 by
+        :meth:`specificity`, 1 here), where an everyday word stays everyday ("chronic", "pain")."""
+        key = (match.matched, match.document_ids)
+        value = self._beside_own.get(key)
+        if value is None:
+            frequency = max(self.phrases.phrase_frequency(match.matched), 1)
+            own = len(self.passages.of_documents(sorted(match.document_ids), limit=frequency)) if frequency > 1 else 0
+            value = self._specificity_of(max(frequency - own, 1))
+            if len(self._beside_own) > 50_000:
+                self._beside_own.clear()
+            self._beside_own[key] = value
+        return value
 
     def specific_keywords(self, understood: Understanding, least: float = SPECIFIC_NAME) -> list[str]:
         """The question's keywords at least ``least`` specific: words that name something (see SPECIFIC_NAME)."""
@@ -300,16 +321,9 @@ class Ranker:
         # question's words, "what complications can X cause?": a causes passage, does not widen the margin), not
         # authority (issue 16: authority orders answers of equal relevance, it never lifts a wrong-type passage).
         first_right = next((i for i, row in enumerate(rows) if row[2] in right_type), 0)
-        # A type read from a phrasing ("what problems can X cause?") is surer than one read from a cue word in a
-        # long message, whose type is often misread (LiveQA training messages: 0.545 of first types right).
-        margin = math.inf if understood.type_phrased else self.weights.type_first_margin
-        if first_right:
-            # A passage that answers no stored question (a saved page's section) cannot match the question's
-            # wording on one: the two are compared without that feature.
-            unasked = rows[first_right][3][QUESTION_AT] == 0.0 and not self._answers_a_question(
-                candidates[rows[first_right][2]])
-            if self._relevance(rows[first_right], unasked) >= self._relevance(rows[0], unasked) - margin:
-                rows.insert(0, rows.pop(first_right))
+        if first_right and self._answers_first(rows[first_right], rows[0], candidates[rows[first_right][2]],
+                                               understood):
+            rows.insert(0, rows.pop(first_right))
         first = rows[0][2] if rows else None
         rows, holder = self._asked_first(rows, candidates, understood)
         lifted = holder is not None and holder != first
@@ -332,6 +346,34 @@ class Ranker:
             scored.append(Scored(passage, -negative_score, dict(zip(FEATURES, values, strict=True)), question,
                                  holds_asked=rowid == holder, asked_lifted=lifted and rowid == holder))
         return scored
+
+    def _answers_first(self, right: Row, first: Row, passage: PassageRecord, understood: Understanding) -> bool:
+        """Whether ``right`` (the best passage of the asked type about the focus, ``passage``) answers, and so
+        comes before ``first``: its relevance is within the margin of the first's."""
+        # A type read from a phrasing ("what problems can X cause?") is surer than one read from a cue word in a
+        # long message, whose type is often misread (LiveQA training messages: 0.545 of first types right).
+        margin = math.inf if understood.type_phrased else self.weights.type_first_margin
+        # A passage that answers no stored question (a saved page's section) cannot match the question's wording
+        # on one: the two are compared without that feature.
+        unasked = right[3][QUESTION_AT] == 0.0 and not self._answers_a_question(passage)
+        return self._relevance(right, unasked) >= self._relevance(first, unasked) - margin
+
+    def type_first(self, scored: list[Scored], understood: Understanding) -> list[Scored]:
+        """``scored`` (in ranking order) with type before tier applied as :meth:`rank` applies it to all candidates:
+        for a list narrowed after ranking, such as the passages about the conditions a question names, whose first
+        may be of another type than the best passage of the asked type left in it ("is a PET scan needed to look
+        for small cell lung cancer in LEMS?": the lung cancer exams passage was first of all, a LEMS overview is
+        first of LEMS's). A first passage that holds what is asked (:meth:`_asked_first`) stays first."""
+        primary = understood.qtype.value
+        if not scored or primary == SectionType.INFORMATION.value or scored[0].holds_asked:
+            return scored
+        least = max(self.weights.type_first_specificity, 1e-9)
+        right = next((s for s in scored[1:] if s.passage.section == primary
+                      and max(s.features.get("focus", 0.0), s.features.get("title_focus", 0.0)) >= least), None)
+        if right is None or scored[0].passage.section == primary or not self._answers_first(
+                _row(right), _row(scored[0]), right.passage, understood):
+            return scored
+        return [right, *(s for s in scored if s is not right)]
 
     def _asked_first(self, rows: list[Row], candidates: dict[int, PassageRecord], understood: Understanding,
                      ) -> tuple[list[Row], int | None]:
@@ -475,3 +517,9 @@ def _lead_in_only(text: str) -> bool:
     include:", a saved page whose list items were not kept): it answers nothing, however well it matches."""
     said = without_omission(text)
     return said.endswith(":") and not _CLAUSE_END.search(said[:-1])
+
+
+def _row(scored: Scored) -> Row:
+    """A scored passage as the ranking's row (its features in FEATURES order)."""
+    return (-scored.score, scored.passage.public_id, scored.passage.rowid,
+            tuple(scored.features.get(name, 0.0) for name in FEATURES))
