@@ -75,7 +75,8 @@ COVERAGE_DEPTH = 30
 # mouth?", "can celiac disease cause anemia?" ask what the condition causes (its symptoms, its complications), where
 # "what causes LEMS?" (nothing asked beyond the topic) asks its causes.
 _ASKED_ALSO: dict[str, set[str]] = {"causes": {"symptoms", "complications"}}
-# A word this specific (Ranker.specificity: LEMS 1.0, loperamide 0.87; "asthma" 0.58, "pain" 0.25) names something:
+# A word this specific (Ranker.specificity over MedQuAD and the founding pages: loperamide 0.87; LEMS 0.73, in its
+# many own pages, see Ranker.specificity_beside_own_pages; "asthma" 0.58, "pain" 0.25) names something:
 # a question that names no known topic but such a word asks about it (see Ranker._asked_first and
 # healthqa.answer.answerer.Thresholds.specific_name).
 SPECIFIC_NAME = 0.8
