@@ -276,3 +276,29 @@ def test_a_medicine_is_never_said_to_be_treated(answerer: Answerer) -> None:
     assert [item.kind for item in answer.structured] == ["drug"]
     assert answer.gap is not None
     assert (answer.gap.type, answer.gap.topic) == (SectionType.INDICATION.value, "why Zorvex is prescribed")
+
+
+@pytest.mark.parametrize("question", [
+    "that pricey pill for dravelin palsy, starts with Z i think, what is it called?",
+    "what's the generic name of the tablet they give for Dravelin palsy?",
+    "brand name of the potassium channel blocker for DVP?",
+])
+def test_asking_what_the_medicine_for_a_condition_is_called_gets_its_pages_drug_table(
+    answerer: Answerer, question: str,
+) -> None:
+    """The question names no medicine, only the condition and that a medicine's name is asked: the drug table of
+    the condition's page answers it, cited like a passage."""
+    answer = answerer.ask(question)
+    assert [(i.kind, i.fields, i.title) for i in answer.structured] == [
+        ("drug", {"brand": "Zorvex", "generic": "amifampridine phosphate"}, "Dravelin palsy")]
+
+
+@pytest.mark.parametrize("question", [
+    "what is the name of the test for Dravelin palsy?",
+    "which pills help dravelin palsy?",
+    "how is Dravelin palsy treated?",
+])
+def test_a_condition_s_drug_table_does_not_answer_what_asks_no_medicine_s_name(
+    answerer: Answerer, question: str,
+) -> None:
+    assert not [item for item in answerer.ask(question).structured if item.kind == "drug"]

@@ -25,7 +25,13 @@ from healthqa.answer.gap import AnswerGap, find_gap
 from healthqa.answer.lead import choose_lead
 from healthqa.answer.lead import key_sentences as lead_sentences
 from healthqa.answer.rank import SPECIFIC_NAME, Ranker, Scored, Weights
-from healthqa.answer.structured import StructuredItem, drug_items, organisation_items
+from healthqa.answer.structured import (
+    StructuredItem,
+    asks_a_medicines_name,
+    condition_drug_items,
+    drug_items,
+    organisation_items,
+)
 from healthqa.answer.template_type import MAX_WORDS as SHORT_QUESTION_WORDS
 from healthqa.answer.template_type import TemplateTypes
 from healthqa.answer.wording import DISCLAIMER, EMERGENCY_GUIDANCE, EmergencyAction, emergency_actions, mentioned_only
@@ -317,9 +323,13 @@ class Answerer:
         )
 
     def _structured(self, understood: Understanding) -> list[StructuredItem]:
-        """The drug-table rows of the brand names the question mentions, and, for a question asking for
-        support groups, the organisations listed by the pages about its focus."""
+        """The drug-table rows of the brand names the question mentions (or, when it asks what the medicine for a
+        condition is called, the rows of the condition's pages), and, for a question asking for support groups,
+        the organisations listed by the pages about its focus."""
         items = drug_items(self.store, self.drug_mentions, [m.name for m in understood.focus if m.generic])
+        brand_names = understood.qtype in (SectionType.BRAND_NAMES, SectionType.BRAND_NAMES_OF_COMBINATIONS)
+        if not items and understood.focus and asks_a_medicines_name(understood.keywords, brand_names):
+            items = condition_drug_items(self.store, self.drug_mentions, sorted(understood.focus_documents)[:40])
         if understood.qtype is SectionType.SUPPORT_GROUPS and understood.focus:
             items += organisation_items(self.store, sorted(understood.focus_documents)[:40])
         return items

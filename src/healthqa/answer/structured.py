@@ -1,17 +1,17 @@
 """Structured items as answers: the support organisations and the drug-table rows of ingested pages.
 
-A page may list organisations (name, address, phone, email, web address) and a table of drugs (brand name,
-generic name) beside its passages; ingestion stores them (see :class:`healthqa.records.Organisation` and
-:class:`healthqa.records.DrugMention`). :func:`organisation_items` answers "are there support groups for X?"
-with the organisations of the documents about X; :func:`drug_items` answers "what is <brand>?" with the table
-rows naming the brand. Every field is the page's own words; the labels are ours and only say what the field
-is. Each item is cited like a passage: source, title, link (or "saved copy" for a page read from a saved
-file, which has none) and date.
+A page may list organisations (name, address, phone, email, web address) and a table of drugs (brand name, generic
+name) beside its passages; ingestion stores them (see :class:`healthqa.records.Organisation` and
+:class:`healthqa.records.DrugMention`). :func:`organisation_items` answers "are there support groups for X?" with
+the organisations of the documents about X; :func:`drug_items` answers "what is <brand>?" with the table rows naming
+the brand, and :func:`condition_drug_items` "what is the drug for X called?" with the rows of X's pages. Every field
+is the page's own words; the labels are ours and only say what the field is. Each item is cited like a passage:
+source, title, link (or "saved copy" for a page read from a saved file, which has none) and date.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -104,15 +104,45 @@ def drug_items(store: Store, mentions: Iterable[tuple[int, str, str]], names: It
     "amifampridine phosphate"); one item per row."""
     wanted = {normalise(name) for name in names} - {""}
 
-    def named(brand: str, generic: str) -> bool:
+    def named(document_id: int, brand: str, generic: str) -> bool:
         written = normalise(generic)
         return normalise(brand) in wanted or written in wanted or written.split(" ")[0] in wanted
 
-    chosen = [document_id for document_id, brand, generic in mentions if named(brand, generic)]
+    return _drug_rows(store, mentions, named)
+
+
+def condition_drug_items(store: Store, mentions: Iterable[tuple[int, str, str]],
+                         document_ids: Iterable[int]) -> list[StructuredItem]:
+    """The drug-table rows among ``mentions`` listed by the pages ``document_ids`` (a condition's pages): what
+    "what is the pill for X called?" asks, where the question names no medicine (see
+    :func:`asks_a_medicines_name`)."""
+    pages = frozenset(document_ids)
+    return _drug_rows(store, mentions, lambda document_id, brand, generic: document_id in pages)
+
+
+def asks_a_medicines_name(keywords: Iterable[str], brand_names_asked: bool) -> bool:
+    """Whether a question asks what a medicine is called: its type is brand names (``brand_names_asked``), or its
+    words ask for a brand or generic name, or for a name and speak of a medicine ("the pill for LEMS that starts
+    with F, what is it called?"; not "what is the name of this rash?")."""
+    words = set(keywords)
+    return brand_names_asked or not words.isdisjoint(_BRAND_WORDS) or (
+        not words.isdisjoint(_NAME_WORDS) and not words.isdisjoint(_MEDICINE_WORDS))
+
+
+_BRAND_WORDS = frozenset({"brand", "brands", "generic", "generics"})
+_NAME_WORDS = frozenset({"name", "names", "named", "called"})
+_MEDICINE_WORDS = frozenset({"drug", "drugs", "medicine", "medicines", "medication", "medications", "pill", "pills",
+                             "tablet", "tablets", "capsule", "capsules"})
+
+
+def _drug_rows(store: Store, mentions: Iterable[tuple[int, str, str]],
+               keep: Callable[[int, str, str], bool]) -> list[StructuredItem]:
+    """One item per drug-table row that ``keep`` keeps ((document id, brand, generic) of the row)."""
+    chosen = [document_id for document_id, brand, generic in mentions if keep(document_id, brand, generic)]
     items: list[StructuredItem] = []
     for document in _documents(store, chosen):
         for number, row in enumerate(document.drugs, start=1):
-            if named(row.brand, row.generic):
+            if keep(document.id, row.brand, row.generic):
                 items.append(_item(document, "drug", number, "Brand name and generic name",
                                    {"brand": row.brand, "generic": row.generic}, _DRUG_FIELDS))
     return items
