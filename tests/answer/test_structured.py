@@ -278,27 +278,19 @@ def test_a_medicine_is_never_said_to_be_treated(answerer: Answerer) -> None:
     assert (answer.gap.type, answer.gap.topic) == (SectionType.INDICATION.value, "why Zorvex is prescribed")
 
 
-@pytest.mark.parametrize("question", [
-    "that pricey pill for dravelin palsy, starts with Z i think, what is it called?",
-    "what's the generic name of the tablet they give for Dravelin palsy?",
-    "brand name of the potassium channel blocker for DVP?",
+@pytest.mark.parametrize(("question", "asks_its_name"), [
+    ("that pricey pill for dravelin palsy, starts with Z i think, what is it called?", True),
+    ("what's the generic name of the tablet they give for Dravelin palsy?", True),
+    ("brand name of the potassium channel blocker for DVP?", True),
+    ("what is the name of the test for Dravelin palsy?", False),
+    ("which pills help dravelin palsy?", False),
+    ("how is Dravelin palsy treated?", False),
 ])
 def test_asking_what_the_medicine_for_a_condition_is_called_gets_its_pages_drug_table(
-    answerer: Answerer, question: str,
+    answerer: Answerer, question: str, asks_its_name: bool,
 ) -> None:
-    """The question names no medicine, only the condition and that a medicine's name is asked: the drug table of
-    the condition's page answers it, cited like a passage."""
-    answer = answerer.ask(question)
-    assert [(i.kind, i.fields, i.title) for i in answer.structured] == [
-        ("drug", {"brand": "Zorvex", "generic": "amifampridine phosphate"}, "Dravelin palsy")]
-
-
-@pytest.mark.parametrize("question", [
-    "what is the name of the test for Dravelin palsy?",
-    "which pills help dravelin palsy?",
-    "how is Dravelin palsy treated?",
-])
-def test_a_condition_s_drug_table_does_not_answer_what_asks_no_medicine_s_name(
-    answerer: Answerer, question: str,
-) -> None:
-    assert not [item for item in answerer.ask(question).structured if item.kind == "drug"]
+    """A question that names no medicine, only the condition, and asks a medicine's name: the drug table of the
+    condition's page answers it, cited like a passage. A question that asks no medicine's name does not get it."""
+    drugs = [(i.kind, i.fields, i.title) for i in answerer.ask(question).structured if i.kind == "drug"]
+    assert drugs == ([("drug", {"brand": "Zorvex", "generic": "amifampridine phosphate"}, "Dravelin palsy")]
+                     if asks_its_name else [])
