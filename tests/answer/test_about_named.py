@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from healthqa.answer.answerer import Answerer
+from healthqa.answer.answerer import Answerer, _names_in
 from healthqa.records import ParsedDocument, SectionType
 from healthqa.store import open_store
 from kb_builders import KnowledgeBases, make_document
@@ -140,3 +140,12 @@ def test_type_before_tier_holds_among_the_pages_kept(morvane: Answerer) -> None:
     holding = dataclasses.replace(overview, holds_asked=True)
     assert morvane.ranker.type_first([holding, exams], understood) == [holding, exams]
     assert morvane.ranker.type_first([exams, overview], understood) == [exams, overview]
+
+
+def test_a_name_matches_a_title_as_whole_words_the_last_maybe_plural() -> None:
+    """A passage is about a name its title holds: "lems" (a guess kept beside a specific name) is no part of the
+    "swallowing problems" pages' title."""
+    assert _names_in("cochlear implant", "cochlear implants")
+    assert _names_in("lems", "lems and anesthesia")
+    assert not _names_in("lems", "swallowing problems")
+    assert not _names_in("gout", "gouty arthritis")

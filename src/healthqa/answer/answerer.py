@@ -129,8 +129,9 @@ class Thresholds:
     min_semantic_without_focus: float = 0.62
     min_semantic_with_focus: float = 0.25
     min_score: float = 1.2
-    # A name this specific (few passages mention it: LEMS 1.0, loperamide 0.87; "asthma" 0.58, "pain" 0.25)
-    # names what the question is about, so answers must be about it (see Answerer._about_named_condition).
+    # A name this specific (few passages mention it: loperamide 0.87; LEMS 0.73 by its mentions, 1.0 beside its own
+    # pages; "asthma" 0.58, "pain" 0.25) names what the question is about, so answers must be about it (see
+    # Answerer._about_named_condition).
     specific_name: float = SPECIFIC_NAME
 
 
@@ -329,6 +330,7 @@ class Answerer:
         items = drug_items(self.store, self.drug_mentions, [m.name for m in understood.focus if m.generic])
         brand_names = understood.qtype in (SectionType.BRAND_NAMES, SectionType.BRAND_NAMES_OF_COMBINATIONS)
         if not items and understood.focus and asks_a_medicines_name(understood.keywords, brand_names):
+            # Guessed names too ("lems", "lamburt eaton"): the table is shown beside the passages, restricting nothing.
             items = condition_drug_items(self.store, self.drug_mentions, sorted(understood.focus_documents)[:40])
         if understood.qtype is SectionType.SUPPORT_GROUPS and understood.focus:
             items += organisation_items(self.store, sorted(understood.focus_documents)[:40])
@@ -342,7 +344,8 @@ class Answerer:
     def _about_named_condition(self, trusted: list[Scored], understood: Understanding) -> list[Scored]:
         """Only the passages about the conditions the question names, when it names a specific one and such
         passages are there: "Is LEMS inherited?" is not answered by another syndrome's inheritance page,
-        however closely its wording matches. Everyday names ("pain", "exercise") filter nothing."""
+        however closely its wording matches. Everyday names ("pain", "exercise") filter nothing; the pages of its
+        other names are kept beside the specific ones' (see below), with type before tier among those kept."""
         # A comparison is about each condition it names, however common.
         named = [m for m in understood.focus if not m.corrected and (
             understood.compares or self.ranker.specificity(m.matched) >= self.thresholds.specific_name)]
@@ -362,7 +365,7 @@ class Answerer:
         documents = frozenset().union(*(m.document_ids for m in named))
         names = {normalise(name) for m in named for name in (m.name, m.matched)} - {""}
         about = [s for s in trusted if s.passage.document_id in documents
-                 or any(name in normalise(s.passage.title) for name in names)]
+                 or any(_names_in(name, normalise(s.passage.title)) for name in names)]
         return self.ranker.type_first(about, understood) if about else trusted
 
     def _each_side(self, trusted: list[Scored], understood: Understanding, top: int) -> list[Scored]:
@@ -384,7 +387,7 @@ class Answerer:
     @staticmethod
     def _is_about(scored: Scored, match: FocusMatch) -> bool:
         return scored.passage.document_id in match.document_ids or (
-            bool(match.name) and normalise(match.name) in normalise(scored.passage.title))
+            bool(match.name) and _names_in(normalise(match.name), normalise(scored.passage.title)))
 
     def _trustworthy(self, scored: Scored, understood: Understanding, names_something: bool = False) -> bool:
         t = self.thresholds
@@ -578,3 +581,10 @@ def _as_written(question: str, keywords: list[str]) -> str:
         found = re.search(rf"[\w,.'-]*{re.escape(word)}[\w'-]*", question, re.IGNORECASE)
         written.append(found.group(0).strip(",.'-") if found else word)
     return " ".join(dict.fromkeys(written))
+
+
+def _names_in(name: str, title: str) -> bool:
+    """Whether a normalised ``title`` holds the normalised ``name`` as whole words, the last one maybe plural
+    ("cochlear implant" is in "cochlear implants"; "lems" is not in "swallowing problems")."""
+    spaced = f" {title} "
+    return f" {name} " in spaced or f" {name}s " in spaced

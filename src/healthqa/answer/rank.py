@@ -173,10 +173,11 @@ class Ranker:
         return max(0.1, min(1.0, value))
 
     def specificity_beside_own_pages(self, match: FocusMatch) -> float:
-        """:meth:`specificity` of a recognised name counting only the passages beside its own documents' (at most
-        its mentions less their passages): a rare condition that the knowledge base has many pages about names
-        something specific all the same ("LEMS": 48 passages mention it, 64 are about it; 0.73 by
-        :meth:`specificity`, 1 here), where an everyday word stays everyday ("chronic", "pain")."""
+        """:meth:`specificity` of a recognised name counting its mentions less the passages of its own documents
+        (all of them, whether they write the name or not: so at least as specific as it is beside its own pages): a
+        rare condition that the knowledge base has many pages about names something specific all the same ("LEMS":
+        48 passages mention it, 64 are about it; 0.73 by :meth:`specificity`, 1 here), where an everyday word stays
+        everyday ("chronic" 0.33, "pain" 0.25)."""
         key = (match.matched, match.document_ids)
         value = self._beside_own.get(key)
         if value is None:
@@ -369,9 +370,9 @@ class Ranker:
         if not scored or primary == SectionType.INFORMATION.value or scored[0].holds_asked:
             return scored
         least = max(self.weights.type_first_specificity, 1e-9)
-        right = next((s for s in scored[1:] if s.passage.section == primary
+        right = next((s for s in scored if s.passage.section == primary
                       and max(s.features.get("focus", 0.0), s.features.get("title_focus", 0.0)) >= least), None)
-        if right is None or scored[0].passage.section == primary or not self._answers_first(
+        if right is None or right is scored[0] or not self._answers_first(
                 _row(right), _row(scored[0]), right.passage, understood):
             return scored
         return [right, *(s for s in scored if s is not right)]

@@ -112,12 +112,12 @@ def drug_items(store: Store, mentions: Iterable[tuple[int, str, str]], names: It
 
 
 def condition_drug_items(store: Store, mentions: Iterable[tuple[int, str, str]],
-                         document_ids: Iterable[int]) -> list[StructuredItem]:
-    """The drug-table rows among ``mentions`` listed by the pages ``document_ids`` (a condition's pages): what
-    "what is the pill for X called?" asks, where the question names no medicine (see
+                         document_ids: Iterable[int], limit: int = 10) -> list[StructuredItem]:
+    """The drug-table rows among ``mentions`` listed by the pages ``document_ids`` (a condition's pages), at most
+    ``limit``: what "what is the pill for X called?" asks, where the question names no medicine (see
     :func:`asks_a_medicines_name`)."""
     pages = frozenset(document_ids)
-    return _drug_rows(store, mentions, lambda document_id, brand, generic: document_id in pages)
+    return _drug_rows(store, mentions, lambda document_id, brand, generic: document_id in pages)[:limit]
 
 
 def asks_a_medicines_name(keywords: Iterable[str], brand_names_asked: bool) -> bool:
