@@ -27,6 +27,7 @@ from healthqa.answer._scoring import QUESTION_AT, SUMMED_FEATURES, TIER_AT, TIER
 from healthqa.answer._scoring import Scored as Scored
 from healthqa.answer._scoring import Weights as Weights
 from healthqa.answer.asked import asked_terms, name_terms
+from healthqa.answer.structured import NAME_WORDS
 from healthqa.learned import ranker as learned_ranker
 from healthqa.records import SectionType, without_omission
 from healthqa.retrieve.derived import Derived
@@ -62,9 +63,8 @@ _NEAR_TYPES: dict[str, set[str]] = {
 
 # A list of a drug's brand names answers a question about its names and nothing else ("can I take cipro
 # with milk?" is not answered by "- Cipro Oral Suspension - Cipro Tablets"). The brand-name question type,
-# or a word about names ("what is it called"), asks for one.
+# or a word about names ("what is it called": structured.NAME_WORDS), asks for one.
 _NAME_LISTS = frozenset({SectionType.BRAND_NAMES.value, SectionType.BRAND_NAMES_OF_COMBINATIONS.value})
-_NAME_WORDS = frozenset({"brand", "brands", "generic", "generics", "name", "names", "named", "called", "sold"})
 
 
 _WORDS = re.compile(r"[a-z0-9]+")
@@ -149,7 +149,7 @@ class Ranker:
         self._passages = max(store.passage_count(), 1)
         # Counted on this machine (a database server's full-text index would cost a round trip per name).
         self.phrases = phrase_counter(store)
-        self._specificity: dict[str, float] = {}
+        self._mentions: dict[str, int] = {}  # passages that mention a name (at least 1), kept across questions
         self._beside_own: dict[tuple[str, frozenset[int]], float] = {}
         self._titles: dict[str, str] = {}  # passage titles normalised, kept across questions
         self._text_keys: dict[int, int] = {}  # a digest of each passage's text, words case-folded
@@ -157,12 +157,16 @@ class Ranker:
 
     def specificity(self, name: str) -> float:
         """1 for a name few passages mention (a rare disease), toward 0 for an everyday word ("exercise")."""
-        if name not in self._specificity:
-            value = self._specificity_of(max(self.phrases.phrase_frequency(name), 1))
-            if len(self._specificity) > 50_000:
-                self._specificity.clear()
-            self._specificity[name] = value
-        return self._specificity[name]
+        return self._specificity_of(self._mentioned_in(name))
+
+    def _mentioned_in(self, name: str) -> int:
+        """How many passages mention ``name`` (at least 1), counted once."""
+        mentions = self._mentions.get(name)
+        if mentions is None:
+            if len(self._mentions) > 50_000:
+                self._mentions.clear()
+            mentions = self._mentions[name] = max(self.phrases.phrase_frequency(name), 1)
+        return mentions
 
     def _specificity_of(self, frequency: int) -> float:
         """1 for a name in at most 5 passages, falling with the log of the passages it is in, at least 0.1."""
@@ -181,9 +185,9 @@ class Ranker:
         key = (match.matched, match.document_ids)
         value = self._beside_own.get(key)
         if value is None:
-            frequency = max(self.phrases.phrase_frequency(match.matched), 1)
-            own = len(self.passages.of_documents(sorted(match.document_ids), limit=frequency)) if frequency > 1 else 0
-            value = self._specificity_of(max(frequency - own, 1))
+            mentions = self._mentioned_in(match.matched)
+            own = len(self.passages.of_documents(sorted(match.document_ids), limit=mentions)) if mentions > 1 else 0
+            value = self._specificity_of(max(mentions - own, 1))
             if len(self._beside_own) > 50_000:
                 self._beside_own.clear()
             self._beside_own[key] = value
@@ -272,7 +276,7 @@ class Ranker:
         primary = understood.qtype.value
         others = {t.value for t in understood.qtypes[1:]}
         near = _NEAR_TYPES.get(primary, set())
-        names_asked = bool(_NAME_LISTS & ({primary} | others)) or not _NAME_WORDS.isdisjoint(understood.keywords)
+        names_asked = bool(_NAME_LISTS & ({primary} | others)) or not NAME_WORDS.isdisjoint(understood.keywords)
         titles = self._titles  # bounded by the knowledge base's titles
         focus_of: dict[int, float] = {}  # the most specific recognised name of each document
         for weight, match in weighted_focus:

@@ -131,6 +131,8 @@ def asks_a_medicines_name(keywords: Iterable[str], brand_names_asked: bool) -> b
 
 _BRAND_WORDS = frozenset({"brand", "brands", "generic", "generics"})
 _NAME_WORDS = frozenset({"name", "names", "named", "called"})
+# Words that ask about a medicine's names, for the ranking too (a brand-name list answers only such a question).
+NAME_WORDS = _BRAND_WORDS | _NAME_WORDS | {"sold"}
 _MEDICINE_WORDS = frozenset({"drug", "drugs", "medicine", "medicines", "medication", "medications", "pill", "pills",
                              "tablet", "tablets", "capsule", "capsules"})
 
