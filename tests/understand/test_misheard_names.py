@@ -21,11 +21,11 @@ NAMES = [
 ]
 BRANDS = [(3, "Firdapse", "amifampridine phosphate")]
 # Everyday words, as the shipped dictionary holds them (a proper name such as "lambert" or "eaton" among them).
-DICTIONARY = {"lambert", "eaton", "eaten", "eton", "lamb", "fir", "amy", "mold", "cold", "pain", "pains", "phone",
-              "line", "mean", "les", "urinary", "tract", "infection", "exposure", "syndrome", "chest", "ray", "back",
-              "anemia", "virus", "immune", "see", "speak", "call", "cell", "typical", "fatal", "alcohol", "long",
-              "heal", "heel", "past", "mum", "care", "plan", "cost", "help", "the", "takes", "poison", "control",
-              "medicine"}
+DICTIONARY = {"lambert", "lamberts", "eaton", "eaten", "eton", "lamb", "fir", "amy", "mold", "cold", "pain", "pains",
+              "phone", "line", "mean", "les", "urinary", "tract", "infection", "exposure", "syndrome", "chest", "ray",
+              "back", "anemia", "virus", "immune", "see", "speak", "call", "cell", "typical", "fatal", "alcohol",
+              "long", "heal", "heel", "past", "mum", "care", "plan", "cost", "help", "the", "takes", "poison",
+              "control", "medicine"}
 # Words the knowledge base's texts use (never corrected into a name: "microcytic" is no typo of "macrocytic").
 CORPUS = {"microcytic", "myasthenia"}
 INDEX = NameIndex(NAMES, known_word=CORPUS.__contains__, dictionary=DICTIONARY, brands=BRANDS,
@@ -51,6 +51,14 @@ def test_a_name_split_into_pieces_is_found_as_a_guess(question: str, name: str) 
 ])
 def test_a_word_of_a_long_name_typed_as_another_word_is_found_as_a_guess(question: str) -> None:
     assert found(question) == [("Lambert-Eaton syndrome", True)]
+
+
+@pytest.mark.parametrize("question", [
+    "are there support groups for lamberts eaton", "lambert eatons syndrome and falls", "lambert's eaton syndrome",
+])
+def test_a_possessive_before_another_word_of_a_name_is_that_name_not_a_guess(question: str) -> None:
+    """Apostrophes are often left out; "lamberts" is a real word (the unit) and so is never corrected."""
+    assert found(question) == [("Lambert-Eaton syndrome", False)]
 
 
 def test_a_name_in_the_other_number_is_not_a_misspelling() -> None:
