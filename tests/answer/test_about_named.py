@@ -149,3 +149,16 @@ def test_a_name_matches_a_title_as_whole_words_the_last_maybe_plural() -> None:
     assert _names_in("lems", "lems and anesthesia")
     assert not _names_in("lems", "swallowing problems")
     assert not _names_in("gout", "gouty arthritis")
+
+
+def test_type_before_tier_holds_for_a_guessed_name_among_the_passages_trusted(morvane: Answerer) -> None:
+    """With only a guessed name ("mrvs" in lower case) nothing is narrowed, but the passages shown are still in type
+    before tier's order: where the answer's trust floors drop the ranking's first exams passage (a saved page whose
+    lists were lost), the next exams passage about the focus comes before an overview."""
+    understood = morvane.understand("how do doctors diagnose mrvs?")
+    assert [(m.name, m.corrected) for m in understood.focus] == [("MRVS", True)]
+    assert understood.qtype is SectionType.EXAMS_AND_TESTS
+    ranked = morvane.ranker.rank(understood)
+    overview = next(s for s in ranked if s.passage.section == SectionType.INFORMATION.value)
+    exams = next(s for s in ranked if s.passage.section == SectionType.EXAMS_AND_TESTS.value)
+    assert morvane._about_named_condition([overview, exams], understood) == [exams, overview]

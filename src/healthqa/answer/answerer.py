@@ -350,7 +350,10 @@ class Answerer:
         named = [m for m in understood.focus if not m.corrected and (
             understood.compares or self.ranker.specificity(m.matched) >= self.thresholds.specific_name)]
         if not named:
-            return trusted
+            # Type before tier holds for the passages shown too: where the ranking's first passage of the asked
+            # type was not trusted (a saved page's exams passage whose lists were lost, for "lems" in lower case, a
+            # guess), the next one of that type about the focus still comes before the other types.
+            return self.ranker.type_first(trusted, understood)
         # What a named thing causes is answered from its pages too ("can LEMS cause swallowing problems?", where the
         # founding pages mention LEMS so often that it reads as less specific than "swallowing problems"): its
         # complications, or the passage that names what is asked.
