@@ -21,11 +21,11 @@ NAMES = [
 ]
 BRANDS = [(3, "Firdapse", "amifampridine phosphate")]
 # Everyday words, as the shipped dictionary holds them (a proper name such as "lambert" or "eaton" among them).
-DICTIONARY = {"lambert", "lamberts", "eaton", "eaten", "eton", "lamb", "fir", "amy", "mold", "cold", "pain", "pains",
-              "phone", "line", "mean", "les", "urinary", "tract", "infection", "exposure", "syndrome", "chest", "ray",
-              "back", "anemia", "virus", "immune", "see", "speak", "call", "cell", "typical", "fatal", "alcohol",
-              "long", "heal", "heel", "past", "mum", "care", "plan", "cost", "help", "the", "takes", "poison",
-              "control", "medicine"}
+DICTIONARY = {"lambert", "lamberts", "eaton", "eaten", "eton", "lamb", "bert", "art", "fir", "amy", "mold", "cold",
+              "pain", "pains", "phone", "line", "mean", "les", "urinary", "tract", "infection", "exposure", "syndrome",
+              "chest", "ray", "back", "anemia", "virus", "immune", "see", "speak", "call", "cell", "typical", "fatal",
+              "alcohol", "long", "heal", "heel", "past", "mum", "care", "plan", "cost", "help", "the", "takes",
+              "poison", "control", "medicine"}
 # Words the knowledge base's texts use (never corrected into a name: "microcytic" is no typo of "macrocytic").
 CORPUS = {"microcytic", "myasthenia"}
 INDEX = NameIndex(NAMES, known_word=CORPUS.__contains__, dictionary=DICTIONARY, brands=BRANDS,
@@ -44,6 +44,17 @@ def found(question: str) -> list[tuple[str, bool]]:
 ])
 def test_a_name_split_into_pieces_is_found_as_a_guess(question: str, name: str) -> None:
     assert found(question) == [(name, True)]
+
+
+@pytest.mark.parametrize("question", [
+    "is there a facebook group for lamb bert eaton patients",
+    "can the blood work for lamb art eaton come back negative",
+])
+def test_everyday_words_that_misspell_a_name_s_word_beside_its_next_word_are_found_as_a_guess(question: str) -> None:
+    """Speech-to-text writes a name it does not know as everyday words: "lamb bert" is one letter from "lambert",
+    and "eaton" beside it makes the name. Everyday words alone are never joined ("mean les" is no "measles")."""
+    assert found(question) == [("Lambert-Eaton syndrome", True)]
+    assert found("lamb bert and lamb art") == []
 
 
 @pytest.mark.parametrize("question", [

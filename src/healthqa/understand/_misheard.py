@@ -48,7 +48,8 @@ class MisheardNames:
             for size in (3, 2):
                 pieces = tokens[position:position + size]
                 if (len(pieces) == size and all(spaced[position + 1:position + size])
-                        and self._spells_a_name_word(pieces, originals[position:position + size])
+                        and self._spells_a_name_word(pieces, originals[position:position + size],
+                                                     self._neighbours(tokens, spaced, position, position + size))
                         and not self._in_a_name(tokens, position, position + size)):
                     joined.add(len(words))
                     words.append("".join(pieces))
@@ -61,12 +62,20 @@ class MisheardNames:
                 position += 1
         return words, written, joined
 
-    def _spells_a_name_word(self, pieces: list[str], written: list[str]) -> bool:
+    def _spells_a_name_word(self, pieces: list[str], written: list[str],
+                            neighbours: tuple[str, str] = ("", "")) -> bool:
+        """Whether ``pieces`` joined spell a name's word or a misspelling of one. Everyday words ("phone line", "mean
+        les") only misspell one, and only where it makes a name with a word written beside them (``neighbours``, the
+        words before and after): "lamb bert eaton", "lamb art eaton" are "Lambert-Eaton" misheard; "second hand
+        smoke" and "rib cage pain" are ways of writing those words, read as written."""
         # "x ray", "hormone TSH", "intravenous IV": a letter or an abbreviation is a word of its own.
         if any(len(piece) < 2 or not piece.isalpha() or piece in STOPWORDS or piece in _CHAT_WORDS
                for piece in pieces):
             return False
-        if any(word.isupper() for word in written) or all(piece in self._everyday for piece in pieces):
+        if any(word.isupper() for word in written):
+            return False
+        everyday = all(piece in self._everyday for piece in pieces)
+        if everyday and not any(neighbours):
             return False
         together = "".join(pieces)
         if len(together) < 6:
@@ -74,8 +83,23 @@ class MisheardNames:
         # One edit at most ("leg edema" is two from "lipedema", "tampon use" two from "tamponade"), looked up by the
         # names' words' deletions, as a correction is, but not kept: most pairs of a long message spell nothing.
         # A real word joined ("meth amphetamines") is corrected into no name, and its pieces would be lost.
-        return together in self._vocabulary or (not self._is_real_word(together) and any(
-            self._names_words_one_edit_from(together)))
+        if together in self._vocabulary:
+            spelt = [] if everyday else [together]
+        elif self._is_real_word(together):
+            return False
+        else:
+            spelt = list(self._names_words_one_edit_from(together))
+        if not everyday:
+            return bool(spelt)
+        before, after = neighbours
+        return any(f"{before} {word}" in self._names or f"{word} {after}" in self._names for word in spelt)
+
+    @staticmethod
+    def _neighbours(tokens: list[str], spaced: list[bool], start: int, end: int) -> tuple[str, str]:
+        """The words right before and after ``tokens[start:end]`` on the same line ("" where there is none)."""
+        before = tokens[start - 1] if start > 0 and spaced[start] else ""
+        after = tokens[end] if end < len(tokens) and spaced[end] else ""
+        return before, after
 
     def _in_a_name(self, tokens: list[str], start: int, end: int) -> bool:
         """Whether ``tokens[start:end]`` as written are in a name of the question ("immune globulin" in "respiratory
