@@ -64,10 +64,7 @@ _TYPE_CUES: list[tuple[SectionType, str]] = [
     (SectionType.SIDE_EFFECTS, r"side[ -]?effects?|adverse|reaction to|make me (feel|sick)"),
     (SectionType.INTERACTIONS_WITH_MEDICATIONS, r"interact\w*|take (it )?(with|together)|mix(ed|ing)? with|"
      r"combine\w* with|alcohol with"),
-    # "MG" or "Mg" without a number before it is myasthenia gravis or magnesium ("does MGFA cover LEMS or only MG"),
-    # not milligrams.
-    (SectionType.DOSE, r"\bdos(e|es|age|ing)\b|how much .* take|how many (mg|pills|tablets)|(?-i:\bmg\b)|"
-     r"(?<=\d )mg\b"),
+    (SectionType.DOSE, r"\bdos(e|es|age|ing)\b|how much .* take|how many (mg|pills|tablets)|\bmg\b"),
     (SectionType.FREQUENCY, r"how common|how rare|how many (people|cases|americans|children|women|men)|"
      r"prevalen\w*|incidence"),
     (SectionType.OUTLOOK, r"prognos\w*|outlook|life expectancy|surviv\w*|how long .* (live|last)|"
