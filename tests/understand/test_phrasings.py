@@ -158,6 +158,8 @@ DMPS = "dravelin myasthenic palsy syndrome"
     (f"Are there serious dangers with {DMPS} I should know about, like trouble swallowing or falls?",
      SectionType.COMPLICATIONS),
     (f"What further health issues might my father develop because of his {DMPS}?", SectionType.COMPLICATIONS),
+    # Session 29: the question told rather than asked.
+    (f"tell me what an EMG shows in {DMPS}", SectionType.EXAMS_AND_TESTS),
 ])
 def test_fresh_wordings_read_as_what_they_ask(text: str, expected: SectionType) -> None:
     understood = understand(text, NAMES)
