@@ -18,6 +18,7 @@ NAMES = [
     (19, "Atypical pneumonia", "title"), (20, "Pneumonia", "title"), (21, "Fetal alcohol syndrome", "title"),
     (22, "Lung cancer", "title"), (23, "Heel pain", "title"), (24, "Insulinoma", "title"), (25, "Mumps", "title"),
     (26, "Medicare", "title"), (27, "Postpolio syndrome", "title"), (28, "Polio", "title"), (29, "CMTDIA", "title"),
+    (30, "Autoimmune Addison's disease", "title"), (31, "Addison disease", "title"),
 ]
 BRANDS = [(3, "Firdapse", "amifampridine phosphate")]
 # Everyday words, as the shipped dictionary holds them (a proper name such as "lambert" or "eaton" among them).
@@ -55,6 +56,9 @@ def test_everyday_words_that_misspell_a_name_s_word_beside_its_next_word_are_fou
     and "eaton" beside it makes the name. Everyday words alone are never joined ("mean les" is no "measles")."""
     assert found(question) == [("Lambert-Eaton syndrome", True)]
     assert found("lamb bert and lamb art") == []
+    # Not across punctuation or a line: "eaton" is beside them only on the same line with nothing but spaces between.
+    assert found("lamb bert. eaton") == []
+    assert found("lamb bert\neaton") == []
 
 
 @pytest.mark.parametrize("question", [
@@ -64,12 +68,18 @@ def test_a_word_of_a_long_name_typed_as_another_word_is_found_as_a_guess(questio
     assert found(question) == [("Lambert-Eaton syndrome", True)]
 
 
-@pytest.mark.parametrize("question", [
-    "are there support groups for lamberts eaton", "lambert eatons syndrome and falls", "lambert's eaton syndrome",
+@pytest.mark.parametrize(("question", "expected"), [
+    # Apostrophes are often left out; "lamberts" is a real word (the unit), so it is never corrected. Without the
+    # apostrophe the "s" may be a verb's ("what lowers back pain"): a guess.
+    ("are there support groups for lamberts eaton", [("Lambert-Eaton syndrome", True)]),
+    ("lambert eatons syndrome and falls", [("Lambert-Eaton syndrome", True)]),
+    # "addison's" is a name's word of its own ("Autoimmune Addison's disease"), and still the possessive of "addison".
+    ("addison's disease symptoms", [("Addison disease", False)]),
+    ("addisons disease symptoms", [("Addison disease", True)]),
 ])
-def test_a_possessive_before_another_word_of_a_name_is_that_name_not_a_guess(question: str) -> None:
-    """Apostrophes are often left out; "lamberts" is a real word (the unit) and so is never corrected."""
-    assert found(question) == [("Lambert-Eaton syndrome", False)]
+def test_a_possessive_before_another_word_of_a_name_is_that_name(question: str,
+                                                                 expected: list[tuple[str, bool]]) -> None:
+    assert found(question) == expected
 
 
 def test_a_name_in_the_other_number_is_not_a_misspelling() -> None:

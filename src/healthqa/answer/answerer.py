@@ -345,7 +345,7 @@ class Answerer:
         """Only the passages about the conditions the question names, when it names a specific one and such
         passages are there: "Is LEMS inherited?" is not answered by another syndrome's inheritance page,
         however closely its wording matches. Everyday names ("pain", "exercise") filter nothing; the pages of its
-        other names are kept beside the specific ones' (see below), with type before tier among those kept."""
+        other names are kept beside the specific ones' (see below). Either way, type before tier orders the list."""
         # A comparison is about each condition it names, however common.
         named = [m for m in understood.focus if not m.corrected and (
             understood.compares or self.ranker.specificity(m.matched) >= self.thresholds.specific_name)]
@@ -369,7 +369,7 @@ class Answerer:
         names = {normalise(name) for m in named for name in (m.name, m.matched)} - {""}
         about = [s for s in trusted if s.passage.document_id in documents
                  or any(_names_in(name, normalise(s.passage.title)) for name in names)]
-        return self.ranker.type_first(about, understood) if about else trusted
+        return self.ranker.type_first(about or trusted, understood)
 
     def _each_side(self, trusted: list[Scored], understood: Understanding, top: int) -> list[Scored]:
         """The best ``top`` of ``trusted``, with the best passage about each condition a comparison names among

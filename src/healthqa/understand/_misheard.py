@@ -33,8 +33,9 @@ class MisheardNames:
 
         Two or three neighbouring words with only spaces or a hyphen between them on one line (``spaced``: each
         word's) that are no name together are joined when one of them is no everyday word and together they spell a
-        name's word or a misspelling of it by one letter: "lamb ert" is "lambert", "fir daps" is "firdapse"; "phone
-        line" and "mean les" (everyday words) stay as written, and so do letters, words in capitals ("x ray",
+        name's word or a misspelling of it by one letter: "lamb ert" is "lambert", "fir daps" is "firdapse". Everyday
+        words are joined only where they misspell a name's word that makes a name with the word written beside them
+        ("lamb bert eaton"); "phone line" and "mean les" stay as written, and so do letters, words in capitals ("x ray",
         "intravenous IV"), chat words ("my mum pls" is not "mumps") and words across punctuation ("insulin. omg"). A
         word that names something on its own may still be a piece ("gastro esophageal reflux disease", "lymph
         edema")."""
@@ -62,8 +63,7 @@ class MisheardNames:
                 position += 1
         return words, written, joined
 
-    def _spells_a_name_word(self, pieces: list[str], written: list[str],
-                            neighbours: tuple[str, str] = ("", "")) -> bool:
+    def _spells_a_name_word(self, pieces: list[str], written: list[str], neighbours: tuple[str, str]) -> bool:
         """Whether ``pieces`` joined spell a name's word or a misspelling of one. Everyday words ("phone line", "mean
         les") only misspell one, and only where it makes a name with a word written beside them (``neighbours``, the
         words before and after): "lamb bert eaton", "lamb art eaton" are "Lambert-Eaton" misheard; "second hand
@@ -83,6 +83,9 @@ class MisheardNames:
         # One edit at most ("leg edema" is two from "lipedema", "tampon use" two from "tamponade"), looked up by the
         # names' words' deletions, as a correction is, but not kept: most pairs of a long message spell nothing.
         # A real word joined ("meth amphetamines") is corrected into no name, and its pieces would be lost.
+        # Everyday words that spell a name's word exactly are how people write it ("second hand smoke", "rib cage
+        # pain"): joined, they were read as those names, and MEDIQA questions about second-hand smoke and AMD got the
+        # smoke pages first (session 29). Misspelling one, they are a name misheard.
         if together in self._vocabulary:
             spelt = [] if everyday else [together]
         elif self._is_real_word(together):
@@ -96,7 +99,8 @@ class MisheardNames:
 
     @staticmethod
     def _neighbours(tokens: list[str], spaced: list[bool], start: int, end: int) -> tuple[str, str]:
-        """The words right before and after ``tokens[start:end]`` on the same line ("" where there is none)."""
+        """The words right before and after ``tokens[start:end]`` on the same line ("" where there is none); the word
+        before is as written, a piece of an earlier join, since a name rarely follows one."""
         before = tokens[start - 1] if start > 0 and spaced[start] else ""
         after = tokens[end] if end < len(tokens) and spaced[end] else ""
         return before, after

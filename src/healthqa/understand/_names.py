@@ -211,6 +211,7 @@ class NameIndex(MisheardNames):
         """The name's word that ``word`` is with "'s" or a bare "s" added, or "" when it is none."""
         for ending in ("'s", "s"):
             stem = word.removesuffix(ending)
+            # Not "glass", "stress": no word "glas" or "stres" is meant.
             if stem != word and len(stem) >= 3 and not stem.endswith("s") and stem in self._vocabulary:
                 return stem
         return ""
@@ -265,8 +266,9 @@ class NameIndex(MisheardNames):
         corrected = [self._corrections(t) for t in tokens]
         # Before another word of a name, a word with "'s" or a bare "s" is that name's word: a possessive
         # ("lamberts eaton", "addison's disease", "lambert eatons syndrome": apostrophes are often left out), though
-        # "lamberts" is a real word (the unit) and "addison's" a name's word of its own ("autoimmune addison's"); no
-        # guess. A name's last word is never read in the other number ("back pains" is no "Back pain"; see below).
+        # "lamberts" is a real word (the unit) and "addison's" a name's word of its own ("autoimmune addison's"). With
+        # "'s" it is no guess; a bare "s" is one. A name's last word is never read in the other number ("back pains"
+        # is no "Back pain"; see below).
         bare = [self._bare_word(t) for t in tokens]
         # An everyday word beside a name's word may be that name's word mistyped ("lambert eaten"): offered only
         # inside a name of several words, never alone ("eaten" is no name) nor as its first word (a person's name
@@ -279,9 +281,8 @@ class NameIndex(MisheardNames):
             return beside[position]
         used = [False] * len(tokens)
         # The longest span worth looking up from each position, by its word and that word's corrections.
-        reach = [max(self._longest_from.get(word, 0) for word in (token, *alternatives, *plain[:1]))
-                 for token, alternatives, plain in zip(tokens, corrected, ([b] if b else [] for b in bare),
-                                                       strict=True)]
+        reach = [max(self._longest_from.get(word, 0) for word in (token, *alternatives, name_word))
+                 for token, alternatives, name_word in zip(tokens, corrected, bare, strict=True)]
         matches: list[FocusMatch] = []
         for size in range(min(self.max_words, len(tokens)), 0, -1):
             for start in range(len(tokens) - size + 1):
@@ -292,12 +293,15 @@ class NameIndex(MisheardNames):
                 # Words joined are a guess, and a guess never reads as an abbreviation ("cmt dia" is no CMTDIA).
                 match = self._lookup(span, None if shouting else originals[start:start + size],
                                      as_written=not has_joined)
-                if match is None and size > 1 and any(bare[start:start + size - 1]):
-                    plain = [*(b or word for b, word in zip(bare[start:start + size - 1], span, strict=False)),
-                             span[-1]]
-                    match = self._lookup(plain, None if shouting else originals[start:start + size],
-                                         as_written=not has_joined)
                 was_corrected = False
+                if match is None and size > 1 and any(bare[start:start + size - 1]):
+                    possessive = [*(name_word or word for name_word, word in zip(bare[start:start + size - 1],
+                                                                                span[:-1], strict=True)), span[-1]]
+                    match = self._lookup(possessive, None if shouting else originals[start:start + size],
+                                         as_written=not has_joined)
+                    # A bare "s" may be a verb's ("what lowers back pain"): a guess, where "'s" is none.
+                    was_corrected = match is not None and any(
+                        tokens[i] != f"{bare[i]}'s" for i in range(start, start + size - 1) if bare[i])
                 if match is None and any(corrected[start:start + size]):
                     for candidate in _corrected_spans(span, corrected[start:start + size]):
                         match = self._lookup(candidate, None, as_written=False)

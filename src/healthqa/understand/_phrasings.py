@@ -387,7 +387,8 @@ _CONDITION_CUES: list[tuple[SectionType, re.Pattern[str]]] = [
         r"goes) (with|along with) (?-i:X)\b",
         re.IGNORECASE)),
     # Whether or what a test can show: "can an EMG show LEMS?", "will a blood test detect it?", "what does a nerve
-    # conduction study show in X?" (not a result told: "the biopsy shows ..."; not a research study).
+    # conduction study show in X?", told: "tell me what an EMG shows in X" (not a result told: "the biopsy shows
+    # ..."; not a research study).
     (SectionType.EXAMS_AND_TESTS, re.compile(
         rf"\b(can|could|will|would|does|do|did|should) (an? |the |any |my )?{_TEST_NAMES}( with [\w -]{{1,40}}?)?"
         rf"( still| really| always| reliably)? (show|detect|diagnose|"
