@@ -85,6 +85,11 @@ def test_inverted_names_and_common_words(names: NameIndex) -> None:
         ("what is the brand name of ciprofloxacin", SectionType.BRAND_NAMES),
         ("is there a generic version of zocor", SectionType.BRAND_NAMES),
         ("can you die from shingles", SectionType.OUTLOOK),
+        ("kindly tell how lambert eaton is diagnosed, my mother has weak legs", SectionType.EXAMS_AND_TESTS),
+        ("how long after she was diagnosed did the weakness start", SectionType.INFORMATION),
+        ("does the MGFA help people with LEMS or only MG", SectionType.INFORMATION),
+        ("is 10 MG of it too much", SectionType.DOSE),
+        ("is 10 mg too much", SectionType.DOSE),
     ],
 )
 def test_question_types(text: str, expected: SectionType) -> None:

@@ -64,7 +64,10 @@ _TYPE_CUES: list[tuple[SectionType, str]] = [
     (SectionType.SIDE_EFFECTS, r"side[ -]?effects?|adverse|reaction to|make me (feel|sick)"),
     (SectionType.INTERACTIONS_WITH_MEDICATIONS, r"interact\w*|take (it )?(with|together)|mix(ed|ing)? with|"
      r"combine\w* with|alcohol with"),
-    (SectionType.DOSE, r"\bdos(e|es|age|ing)\b|how much .* take|how many (mg|pills|tablets)|\bmg\b"),
+    # "MG" or "Mg" without a number before it is myasthenia gravis or magnesium ("does MGFA cover LEMS or only MG"),
+    # not milligrams.
+    (SectionType.DOSE, r"\bdos(e|es|age|ing)\b|how much .* take|how many (mg|pills|tablets)|(?-i:\bmg\b)|"
+     r"(?<=\d )mg\b"),
     (SectionType.FREQUENCY, r"how common|how rare|how many (people|cases|americans|children|women|men)|"
      r"prevalen\w*|incidence"),
     (SectionType.OUTLOOK, r"prognos\w*|outlook|life expectancy|surviv\w*|how long .* (live|last)|"
@@ -73,9 +76,11 @@ _TYPE_CUES: list[tuple[SectionType, str]] = [
     (SectionType.PREVENTION, r"prevent\w*|avoid\w*|reduce (the |my )?risk|protect\w*"),
     (SectionType.SUSCEPTIBILITY, r"who (gets|is at risk|can get)|at risk|risk factors?|more likely"),
     (SectionType.COMPLICATIONS, r"complication\w*|lead to|long[- ]term effects?|can it cause|damage"),
-    # "was diagnosed with" tells a story; "how is it diagnosed" asks about tests.
+    # "was diagnosed with" tells a story; "how is it diagnosed" asks about tests, and so does the same question told
+    # ("tell me how lambert eaton is diagnosed"; not "how long after she was diagnosed").
     (SectionType.EXAMS_AND_TESTS, r"\btest(s|ed|ing)?\b|diagnos(is|e|ing|tic)\b|how (is|are|was|do you|does one)"
-     r" .{0,40}diagnosed|detect\w*|screen\w*|\bscan\w*|biopsy|x-?ray|\bmri\b|blood work|"
+     r" .{0,40}diagnosed|\bhow( [\w'-]+){1,5} (is|are|gets?) diagnosed|detect\w*|screen\w*|\bscan\w*|biopsy|"
+     r"x-?ray|\bmri\b|blood work|"
      r"how (do|can) (you|i|doctors?) (tell|know|find out)|confirm"),
     (SectionType.TREATMENT, r"treat\w*|\bcure\w*|therap\w*|medication\w*|medicine\w*|\bdrugs? for|surgery|"
      r"surgical|manag\w*|remed\w*|get rid|relie\w*|help (with|for)|\bheal(s|ing|ed)?\b|"
