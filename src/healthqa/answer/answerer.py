@@ -26,6 +26,7 @@ from healthqa.answer.lead import choose_lead
 from healthqa.answer.lead import key_sentences as lead_sentences
 from healthqa.answer.rank import SPECIFIC_NAME, Ranker, Scored, Weights
 from healthqa.answer.structured import (
+    NAME_TYPES,
     StructuredItem,
     asks_a_medicines_name,
     condition_drug_items,
@@ -328,7 +329,7 @@ class Answerer:
         condition is called, the rows of the condition's pages), and, for a question asking for support groups,
         the organisations listed by the pages about its focus."""
         items = drug_items(self.store, self.drug_mentions, [m.name for m in understood.focus if m.generic])
-        brand_names = understood.qtype in (SectionType.BRAND_NAMES, SectionType.BRAND_NAMES_OF_COMBINATIONS)
+        brand_names = understood.qtype.value in NAME_TYPES
         if not items and understood.focus and asks_a_medicines_name(understood.keywords, brand_names):
             # Guessed names too ("lems", "lamburt eaton"): the table is shown beside the passages, restricting nothing.
             items = condition_drug_items(self.store, self.drug_mentions, sorted(understood.focus_documents)[:40])

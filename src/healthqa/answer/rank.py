@@ -27,7 +27,7 @@ from healthqa.answer._scoring import QUESTION_AT, SUMMED_FEATURES, TIER_AT, TIER
 from healthqa.answer._scoring import Scored as Scored
 from healthqa.answer._scoring import Weights as Weights
 from healthqa.answer.asked import asked_terms, name_terms
-from healthqa.answer.structured import NAME_WORDS
+from healthqa.answer.structured import NAME_TYPES, NAME_WORDS
 from healthqa.learned import ranker as learned_ranker
 from healthqa.records import SectionType, without_omission
 from healthqa.retrieve.derived import Derived
@@ -62,9 +62,8 @@ _NEAR_TYPES: dict[str, set[str]] = {
 
 
 # A list of a drug's brand names answers a question about its names and nothing else ("can I take cipro
-# with milk?" is not answered by "- Cipro Oral Suspension - Cipro Tablets"). The brand-name question type,
-# or a word about names ("what is it called": structured.NAME_WORDS), asks for one.
-_NAME_LISTS = frozenset({SectionType.BRAND_NAMES.value, SectionType.BRAND_NAMES_OF_COMBINATIONS.value})
+# with milk?" is not answered by "- Cipro Oral Suspension - Cipro Tablets"). The brand-name question type
+# (structured.NAME_TYPES), or a word about names ("what is it called": structured.NAME_WORDS), asks for one.
 
 
 _WORDS = re.compile(r"[a-z0-9]+")
@@ -276,7 +275,7 @@ class Ranker:
         primary = understood.qtype.value
         others = {t.value for t in understood.qtypes[1:]}
         near = _NEAR_TYPES.get(primary, set())
-        names_asked = bool(_NAME_LISTS & ({primary} | others)) or not NAME_WORDS.isdisjoint(understood.keywords)
+        names_asked = bool(NAME_TYPES & ({primary} | others)) or not NAME_WORDS.isdisjoint(understood.keywords)
         titles = self._titles  # bounded by the knowledge base's titles
         focus_of: dict[int, float] = {}  # the most specific recognised name of each document
         for weight, match in weighted_focus:
@@ -290,7 +289,7 @@ class Ranker:
         type_first = primary != SectionType.INFORMATION.value
         type_first_focus = max(self.weights.type_first_specificity, 1e-9)
         for rowid, passage in candidates.items():
-            if (passage.section in _NAME_LISTS and not names_asked) or _lead_in_only(passage.text):
+            if (passage.section in NAME_TYPES and not names_asked) or _lead_in_only(passage.text):
                 continue
             agreement = by_document.get(passage.document_id)
             if agreement is None:

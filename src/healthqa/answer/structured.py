@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from healthqa.errors import NotFoundError
-from healthqa.records import Organisation
+from healthqa.records import Organisation, SectionType
 from healthqa.store.base import DocumentRecord, Store
 from healthqa.understand import normalise
 
@@ -129,6 +129,8 @@ def asks_a_medicines_name(keywords: Iterable[str], brand_names_asked: bool) -> b
         not words.isdisjoint(_NAME_WORDS) and not words.isdisjoint(_MEDICINE_WORDS))
 
 
+# The question types that ask for a medicine's names, as section values (a brand-name list answers only them).
+NAME_TYPES = frozenset({SectionType.BRAND_NAMES.value, SectionType.BRAND_NAMES_OF_COMBINATIONS.value})
 _BRAND_WORDS = frozenset({"brand", "brands", "generic", "generics"})
 _NAME_WORDS = frozenset({"name", "names", "named", "called"})
 # Words that ask about a medicine's names, for the ranking too (a brand-name list answers only such a question).

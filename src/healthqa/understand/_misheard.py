@@ -87,13 +87,12 @@ class MisheardNames:
         # pain"): joined, they were read as those names, and MEDIQA questions about second-hand smoke and AMD got the
         # smoke pages first (session 29). Misspelling one, they are a name misheard.
         if together in self._vocabulary:
-            spelt = [] if everyday else [together]
-        elif self._is_real_word(together):
+            return not everyday
+        if self._is_real_word(together):
             return False
-        else:
-            spelt = list(self._names_words_one_edit_from(together))
+        spelt = self._names_words_one_edit_from(together)
         if not everyday:
-            return bool(spelt)
+            return any(spelt)
         before, after = neighbours
         return any(f"{before} {word}" in self._names or f"{word} {after}" in self._names for word in spelt)
 
