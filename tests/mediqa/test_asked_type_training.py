@@ -15,6 +15,7 @@ from healthqa.answer.answerer import Answerer
 from healthqa.errors import BadInputError, ConfigError
 from healthqa.learned import asked_type
 from healthqa.mediqa.asked_type_training import (
+    GRID_SWAP,
     Question,
     chosen_setting,
     fit,
@@ -94,14 +95,19 @@ def test_the_rebuild_command_fits_chooses_and_writes_a_small_model(
                  "--liveqa", str(files["liveqa"]), "--medquad", str(files["medquad"]), "--data", str(files["data"]),
                  "--out", str(out)]) == 0
     report = json.loads(capsys.readouterr().out)["asked-type"]
-    assert len(report["grid"]) == 3 * 3 * 3 * 5 * 4 and report["chosen"] == chosen_setting(report["grid"])
+    assert len(report["grid"]) == 3 * 3 * 3 * 5 * 4
+    # The swap threshold is chosen after the rest, for the chosen fit and thresholds, by the same caution.
+    first = chosen_setting(report["grid"])
+    assert [row["swap_threshold"] for row in report["swap_grid"]] == list(GRID_SWAP)
+    assert all(row[key] == first[key] for row in report["swap_grid"] for key in ("C", "unread_threshold"))
+    assert report["chosen"] == most_cautious(report["swap_grid"])
     assert report["trained_on"] == {"founding": 16, "liveqa": 5, "medquad": 6, "other": 6, "unlabelled": 4}
     assert report["left_out_holding_a_liveqa_dev_question"] == 1
     assert report["trained_on_files"] == ["founding.txt", "other.txt", "messages.xml", "medquad/invented-set",
                                           "rqe-train-amia2016.xml", "qa-train2-alexa.xml"]
     model = asked_type.read(out)
-    assert (model.unread_threshold, model.cued_threshold) == (report["chosen"]["unread_threshold"],
-                                                              report["chosen"]["cued_threshold"])
+    assert (model.unread_threshold, model.cued_threshold, model.swap_threshold) == (
+        report["chosen"]["unread_threshold"], report["chosen"]["cued_threshold"], report["chosen"]["swap_threshold"])
     # The sentence vector is read when the cross-validation gave it a weight (the scale folded into its coefficients).
     assert model.reads_vectors == (report["chosen"]["vector_scale"] > 0)
     assert {row["vector_scale"] for row in report["grid"]} == {0.0, 1.0, 2.0}

@@ -4,6 +4,7 @@ The names are made up."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -23,7 +24,7 @@ DMPS = "dravelin myasthenic palsy syndrome"
 _CLASSES = ("complications", "exams and tests", "other", "support groups")
 
 
-def _model(unread: float = 0.5, cued: float = 1.01) -> asked_type.AskedTypeModel:
+def _model(unread: float = 0.5, cued: float = 1.01, swap: float = asked_type.NEVER) -> asked_type.AskedTypeModel:
     """A model that reads the made-up word "blorp" as support groups and "zint" as exams and tests, anything else as
     other (no cue or phrasing reads them)."""
     vocabulary = {"w:blorp": 0, "w:zint": 1, "w:x": 2}
@@ -31,7 +32,7 @@ def _model(unread: float = 0.5, cued: float = 1.01) -> asked_type.AskedTypeModel
     coef[3, 0] = coef[1, 1] = 8.0
     intercept = np.asarray([0.0, 0.0, 1.0, 0.0], dtype=np.float32)
     classifier = TypeClassifier(_CLASSES, vocabulary, np.ones(3, dtype=np.float32), coef, intercept)
-    return asked_type.AskedTypeModel(classifier, unread, cued)
+    return asked_type.AskedTypeModel(classifier, unread, cued, swap_threshold=swap)
 
 
 def test_an_unread_question_takes_the_type_the_model_is_sure_of() -> None:
@@ -87,10 +88,30 @@ def test_a_phrasing_or_one_of_the_three_types_read_already_is_never_overruled() 
     phrased = understand(f"what problems can {DMPS} cause later in life?", NAMES)
     assert phrased.type_phrased
     assert with_learned_type(phrased, _model(unread=0.0, cued=0.0)) is phrased
-    # "blorp" reads as support groups to the model, but a cue word's complications is only confirmed or left.
+    # "blorp" reads as support groups to the model, but a cue word's complications is only confirmed or left
+    # (unless the model may swap one of the three for another: below).
     cued = understand(f"blorp: {DMPS} complications", NAMES)
     assert cued.qtype is SectionType.COMPLICATIONS and not cued.type_phrased
     assert with_learned_type(cued, _model(cued=0.0)).qtype is SectionType.COMPLICATIONS
+    assert with_learned_type(phrased, _model(unread=0.0, cued=0.0, swap=0.0)) is phrased
+
+
+def test_one_of_the_three_types_read_by_a_cue_word_is_swapped_for_another_only_at_the_swap_threshold() -> None:
+    """"blorp: X complications": the cue word reads complications, the model support groups (p 0.98; complications
+    0.007)."""
+    cued = understand(f"blorp: {DMPS} complications", NAMES)
+    swapped = with_learned_type(cued, _model(cued=0.9, swap=0.95))
+    assert swapped.qtype is SectionType.SUPPORT_GROUPS and swapped.qtypes[:2] == [SectionType.SUPPORT_GROUPS,
+                                                                                  SectionType.COMPLICATIONS]
+    assert swapped.type_learned and swapped.type_phrased  # as sure as a cue word is overruled
+    assert not with_learned_type(cued, _model(cued=0.99, swap=0.95)).type_phrased
+    # Not sure enough, or never: the cue word's type stands.
+    assert with_learned_type(cued, _model(cued=0.9, swap=0.99)) is cued
+    assert with_learned_type(cued, _model(cued=0.9)) is cued
+    # Nor into a support-group reading of a message in distress.
+    distress = understand(f"I want to die. blorp: {DMPS} complications", NAMES)
+    assert distress.qtype is SectionType.COMPLICATIONS
+    assert with_learned_type(distress, _model(cued=0.9, swap=0.0)) is distress
 
 
 def test_a_message_in_distress_keeps_its_reading() -> None:
@@ -150,6 +171,14 @@ def test_the_vector_coefficients_are_saved_beside_the_model_and_a_words_only_mod
         asked_type.read(tmp_path)
     with pytest.raises(ConfigError, match="one finite row a class"):
         asked_type.AskedTypeModel(_model().classifier, 0.5, 0.9, np.zeros((3, 2), dtype=np.float32))
+    # The swap threshold is saved with the others; a model fitted before it had one never swaps.
+    asked_type.save(_model(swap=0.97), tmp_path)
+    assert asked_type.read(tmp_path).swap_threshold == 0.97
+    record = tmp_path / "asked_type.json"
+    meta = json.loads(record.read_text(encoding="utf-8"))
+    del meta["meta"]["swap_threshold"]
+    record.write_text(json.dumps(meta), encoding="utf-8")
+    assert asked_type.read(tmp_path).swap_threshold == asked_type.NEVER
     # A folder not made yet (the training command's --out) is made, not refused after the fit.
     asked_type.save(_vector_model(), tmp_path / "not" / "made")
     assert asked_type.read(tmp_path / "not" / "made").reads_vectors

@@ -12,7 +12,9 @@ similarity): "what complications can X cause long term" had an outlook passage 1
 decides as surely (session 26: "are there medicines that can make X suddenly much worse?", decided as complications
 over its cue word, had a treatment passage first). A type it decides less surely counts in the ranking as a cue
 word's type does (``Understanding.type_cued``): type before tier within its margin, and which passages a question's
-own words may lift.
+own words may lift. A cue word's type of the three may also be read as another of them, when the model is as sure as
+:attr:`AskedTypeModel.swap_threshold` ("since my LEMS diagnosis, what other problems could show up?": complications,
+not exams and tests; session 30).
 
 Beside the words, the model may read the question's sentence vector (the encoder's, of the same text with its names
 as "X"): a new wording of a type ("is there anyone with this I could talk to", "can u choke") is near the wordings it
@@ -53,26 +55,31 @@ OTHER = "other"
 TYPES = (SectionType.EXAMS_AND_TESTS, SectionType.SUPPORT_GROUPS, SectionType.COMPLICATIONS)
 
 
-def threshold(read: SectionType, unread: float, cued: float) -> float | None:
+# A threshold above 1 is never reached: a probability never exceeds 1.
+NEVER = 1.01
+
+
+def threshold(read: SectionType, unread: float, cued: float, swap: float = NEVER) -> float | None:
     """The probability the model must reach to decide the type of a question read as ``read``: ``unread`` when the
-    reading found no specific type, ``cued`` when a cue word decided it; None when it may not decide (one of its
-    types read already, or a threshold above 1)."""
-    needed = unread if read is SectionType.INFORMATION else cued
-    return None if read in TYPES or needed > 1 else needed
+    reading found no specific type, ``cued`` when a cue word decided another type, ``swap`` when a cue word decided
+    one of its three; None when it may not decide (a threshold above 1)."""
+    needed = unread if read is SectionType.INFORMATION else swap if read in TYPES else cued
+    return None if needed > 1 else needed
 
 
 def decision_from(probability: dict[str, float], read: SectionType, unread: float,
-                  cued: float) -> tuple[SectionType, bool] | None:
+                  cued: float, swap: float = NEVER) -> tuple[SectionType, bool] | None:
     """The type decided from the class probabilities of a question read as ``read`` (by cue words, not a phrasing), and
-    whether as surely as a confirmation must be (``cued``); None when the reading stays as it is. The rule of
+    whether as surely as a confirmation must be (``cued``); None when the reading stays as it is. A question a cue word
+    read as one of the three types is read as another of them only at ``swap`` ("since my LEMS diagnosis, what other
+    problems could show up down the line?": "diagnosis" is the cue word of exams and tests). The rule of
     :meth:`AskedTypeModel.decision`, which its training scores with (:mod:`healthqa.mediqa.asked_type_training`)."""
-    needed = threshold(read, unread, cued)
+    needed = threshold(read, unread, cued, swap)
     if needed is None:
         return None
-    best = max(TYPES, key=lambda kind: probability[kind.value])
+    best = max((kind for kind in TYPES if kind is not read), key=lambda kind: probability[kind.value])
     if probability[best.value] < needed:
         return None
-    # A probability never exceeds 1, so a cued threshold above 1 (never overrule a cue word) is never reached.
     return best, probability[best.value] >= cued
 
 
@@ -85,6 +92,9 @@ class AskedTypeModel:
     cued_threshold: float  # to overrule a cue word's type, or confirm one of the three (above 1: never)
     # Classes x vector dimensions, in the classifier's class order; None: the model reads words only.
     vector_coef: npt.NDArray[np.float32] | None = None
+    # To read a question a cue word read as one of the three types as another of them (above 1: never; a model
+    # fitted before session 30 has none).
+    swap_threshold: float = NEVER
 
     def __post_init__(self) -> None:
         expected = {OTHER, *(kind.value for kind in TYPES)}
@@ -126,7 +136,7 @@ class AskedTypeModel:
 
     def reads(self, read: SectionType) -> bool:
         """Whether the model may decide the type of a question read as ``read`` (by cue words, not a phrasing)."""
-        return threshold(read, self.unread_threshold, self.cued_threshold) is not None
+        return threshold(read, self.unread_threshold, self.cued_threshold, self.swap_threshold) is not None
 
     def confirms(self, names_x: str, read: SectionType, vector: npt.NDArray[np.float32] | None = None) -> bool:
         """Whether the model reads a question that cue words read as one of its types as that type, as surely as it
@@ -141,7 +151,8 @@ class AskedTypeModel:
         reading as it is (:func:`decision_from`)."""
         if not self.reads(read):  # spares the probabilities
             return None
-        return decision_from(self.probabilities(names_x, vector), read, self.unread_threshold, self.cued_threshold)
+        return decision_from(self.probabilities(names_x, vector), read, self.unread_threshold, self.cued_threshold,
+                             self.swap_threshold)
 
 
 def read(folder: Traversable | Path) -> AskedTypeModel:
@@ -161,7 +172,8 @@ def read(folder: Traversable | Path) -> AskedTypeModel:
                               f"({error!r}); retrain with `python -m healthqa.mediqa.training asked-type`") from error
     try:
         return AskedTypeModel(classifier, float(classifier.meta["unread_threshold"]),
-                              float(classifier.meta["cued_threshold"]), vector_coef)
+                              float(classifier.meta["cued_threshold"]), vector_coef,
+                              float(classifier.meta.get("swap_threshold", NEVER)))
     except (KeyError, TypeError, ValueError) as error:
         raise ConfigError(f"the asked-type model in {folder} has no thresholds ({error!r}); retrain with "
                           "`python -m healthqa.mediqa.training asked-type`") from error
@@ -174,7 +186,7 @@ def save(model: AskedTypeModel, folder: Path | None = None) -> Path:
     vectors = target / VECTOR_FILE
     meta = {key: value for key, value in model.classifier.meta.items() if key != "vector_sha256"}
     meta.update(unread_threshold=model.unread_threshold, cued_threshold=model.cued_threshold,
-                reads_vectors=model.reads_vectors)
+                swap_threshold=model.swap_threshold, reads_vectors=model.reads_vectors)
     if model.vector_coef is not None:
         buffer = io.BytesIO()
         np.save(buffer, model.vector_coef.astype(np.float32), allow_pickle=False)

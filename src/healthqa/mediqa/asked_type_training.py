@@ -26,14 +26,16 @@ out: the LiveQA dev file (``test-questions-dev.xml`` beside the training folder)
 
 A multinomial logistic regression over :func:`healthqa.learned.qtype.tokens` (TF-IDF) and, scaled by a chosen weight
 (0: not read), the question's sentence vector as ``ask`` encodes it (``Answerer.type_vector``). The regularisation, the
-weight of a founding wording, the vector's weight and the two thresholds are chosen by cross-validation in
+weight of a founding wording, the vector's weight and the three thresholds are chosen by cross-validation in
 :data:`FOLDS` folds (each founding batch, each helper's block of ``--other`` questions, each LiveQA message and each
 MEDIQA question in one fold; MedQuAD always fitted). The score counts the out-of-fold questions whose reading (as one
 of the three types or "other") the model makes right, less those it makes wrong; a LiveQA or ``--other`` question
 counts :data:`OTHERS_WEIGHT` times (a new wrong reading of another person's question costs more than a founding wording
 read right gains), and every change of a MEDIQA training question's reading counts once against. The fit (penalty,
 founding weight, vector weight) whose best thresholds score best is chosen, then, of its thresholds within one standard
-error of that score, the ones that change the fewest readings (:func:`chosen_setting`). Caution over the whole grid
+error of that score, the ones that change the fewest readings (:func:`chosen_setting`); then, for that fit and those
+thresholds, the swap threshold (:data:`GRID_SWAP`) by the same caution: it reads only questions a cue word read as one
+of the three types, which the other thresholds leave as they are (session 30). Caution over the whole grid
 (:func:`most_cautious` alone, sessions 24-26) swapped the fit itself between a words-only and a vector model as the
 training names changed (BENCHMARKS.md, issue 16, session 27).
 """
@@ -74,6 +76,8 @@ GRID_UNREAD = (0.5, 0.6, 0.7, 0.8, 0.9)
 # Above 1: a cue word's type is never overruled (nor confirmed: the same threshold confirms a cue word's type of the
 # three at run time, which changes no type and so no score here; BENCHMARKS.md, session 24, measures it).
 GRID_CUED = (0.9, 0.95, 0.98, 1.01)
+# To read a question a cue word read as one of the three types as another of them (1.01: never; session 30).
+GRID_SWAP = (0.95, 0.98, 0.99, 1.01)
 # How much the sentence vector (unit length) weighs beside the words (their TF-IDF row, unit length too); 0: not read.
 GRID_VECTOR_SCALE = (0.0, 1.0, 2.0)
 OTHERS_WEIGHT = 3.0
@@ -244,22 +248,23 @@ def out_of_fold(questions: Sequence[Question], c: float, founding_weight: float,
     return found
 
 
-def decided(q: Question, probability: dict[str, float], unread: float, cued: float) -> str:
+def decided(q: Question, probability: dict[str, float], unread: float, cued: float,
+            swap: float = learned_asked_type.NEVER) -> str:
     """The reading (one of the three types or "other") with the model at these thresholds, by the rule of
     :func:`healthqa.learned.asked_type.decision_from` (a confirmation changes no type: not scored here)."""
     decision = None if q.phrased or not q.named else learned_asked_type.decision_from(
-        probability, SectionType(q.read), unread, cued)
+        probability, SectionType(q.read), unread, cued, swap)
     return as_read(q.read) if decision is None else decision[0].value
 
 
 def score(questions: Sequence[Question], probabilities: Sequence[dict[str, float]], unread: float,
-          cued: float) -> dict[str, int | float]:
+          cued: float, swap: float = learned_asked_type.NEVER) -> dict[str, int | float]:
     """What the model changes out of fold: readings made right and made wrong by source, all changes, the score."""
     tally: Counter[str] = Counter()
     for q, probability in zip(questions, probabilities, strict=True):
         if q.fold < 0:
             continue
-        read, now = as_read(q.read), decided(q, probability, unread, cued)
+        read, now = as_read(q.read), decided(q, probability, unread, cued, swap)
         before, after = read == q.label, now == q.label
         if before != after:
             tally[f"{q.source} {'made right' if after else 'made wrong'}"] += 1
@@ -276,6 +281,10 @@ def score(questions: Sequence[Question], probabilities: Sequence[dict[str, float
     return {**dict(sorted(tally.items())), "changed": changed, "score": value}
 
 
+# What names a fit and its thresholds in a row of the grid (the rest is its score).
+_SETTING = ("C", "founding_weight", "vector_scale", "unread_threshold", "cued_threshold")
+
+
 def most_cautious(results: Sequence[dict[str, Any]]) -> dict[str, Any]:
     """Of the settings whose score is within one standard error of the best (the square root of the best setting's
     changed readings, as for a count), the one that changes the fewest readings; then the surest thresholds, the
@@ -283,7 +292,8 @@ def most_cautious(results: Sequence[dict[str, Any]]) -> dict[str, Any]:
     the one that leaves more readings as they are is chosen."""
     top = max(results, key=lambda r: r["score"])
     near = [r for r in results if r["score"] >= top["score"] - math.sqrt(top["changed"])]
-    return min(near, key=lambda r: (r["changed"], -r["cued_threshold"], -r["unread_threshold"], r["founding_weight"],
+    return min(near, key=lambda r: (r["changed"], -r.get("swap_threshold", learned_asked_type.NEVER),
+                                    -r["cued_threshold"], -r["unread_threshold"], r["founding_weight"],
                                     r.get("vector_scale", 0.0), r["C"]))
 
 
@@ -304,6 +314,7 @@ def train_asked_type(kb: Path, founding: Path, other: Path, liveqa: Path, medqua
                      grid: tuple[Sequence[float], Sequence[float], Sequence[float], Sequence[float],
                                  Sequence[float]] = (GRID_C, GRID_FOUNDING_WEIGHT, GRID_UNREAD, GRID_CUED,
                                                      GRID_VECTOR_SCALE),
+                     swaps: Sequence[float] = GRID_SWAP,
                      folds: int = FOLDS, per_type: int = PER_TYPE) -> learned_asked_type.AskedTypeModel:
     """Chooses the model by cross-validation, fits it on every training question and writes it."""
     from healthqa.answer.answerer import Answerer
@@ -318,12 +329,21 @@ def train_asked_type(kb: Path, founding: Path, other: Path, liveqa: Path, medqua
     vectors = np.vstack([answerer.type_vector(q.names_x) for q in questions]) if any(grid[4]) else \
         np.zeros((len(questions), 0), dtype=np.float32)
     results = []
+    fitted_probabilities = {}
     for c, weight, scale in itertools.product(grid[0], grid[1], grid[4]):
         probabilities = out_of_fold(questions, c, weight, vectors, scale, folds)
+        fitted_probabilities[c, weight, scale] = probabilities
         for unread, cued in itertools.product(grid[2], grid[3]):
             results.append({"C": c, "founding_weight": weight, "vector_scale": scale, "unread_threshold": unread,
                             "cued_threshold": cued, **score(questions, probabilities, unread, cued)})
-    best = chosen_setting(results)
+    chosen = chosen_setting(results)
+    # The swap threshold reads only questions a cue word read as one of the three types, which the other two
+    # thresholds never change: it is chosen after them, for the chosen fit, by the same caution.
+    probabilities = fitted_probabilities[chosen["C"], chosen["founding_weight"], chosen["vector_scale"]]
+    swap_results = [{**{key: value for key, value in chosen.items() if key in _SETTING}, "swap_threshold": swap,
+                     **score(questions, probabilities, chosen["unread_threshold"], chosen["cued_threshold"], swap)}
+                    for swap in swaps]
+    best = most_cautious(swap_results)
     meta = {
         "trained_on_files": [founding.name, other.name, *sorted(p.name for p in liveqa.glob("*.xml")),
                              *(f"medquad/{p.name}" for p in sorted(medquad.iterdir()) if p.is_dir()),
@@ -335,9 +355,10 @@ def train_asked_type(kb: Path, founding: Path, other: Path, liveqa: Path, medqua
                      f"messages and MEDIQA questions in folds; MedQuAD always fitted); score = founding readings made "
                      f"right - made wrong + {OTHERS_WEIGHT:g} x (the same for LiveQA and other questions) - MEDIQA "
                      "training questions read differently",
-        "grid": results, "chosen": best,
+        "grid": results, "swap_grid": swap_results, "chosen": best,
         "rule": "the fit whose best thresholds score best; of its thresholds within one standard error of that "
-                "score, the ones that change the fewest readings (chosen_setting)",
+                "score, the ones that change the fewest readings (chosen_setting); then, for that fit and those "
+                "thresholds, the swap threshold by the same caution (most_cautious)",
         "command": "python -m healthqa.mediqa.training asked-type --kb KB",
         # The vectors' encoder and text, which ask must read the same way (Answerer.type_vector).
         "vector_model": answerer.encoder.name if answerer.encoder is not None else None,
@@ -346,7 +367,8 @@ def train_asked_type(kb: Path, founding: Path, other: Path, liveqa: Path, medqua
     fitted = fit(questions, float(best["C"]), float(best["founding_weight"]), vectors, float(best["vector_scale"]),
                  meta)
     model = dataclasses.replace(fitted, unread_threshold=float(best["unread_threshold"]),
-                                cued_threshold=float(best["cued_threshold"]))
+                                cued_threshold=float(best["cued_threshold"]),
+                                swap_threshold=float(best["swap_threshold"]))
     learned_asked_type.save(model, folder)
     return model
 

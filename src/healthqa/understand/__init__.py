@@ -360,11 +360,13 @@ def with_learned_type(understood: Understanding, model: learned_asked_type.Asked
     """``understood`` with what the learned reading of three types (:mod:`healthqa.learned.asked_type`; ``model``,
     else the shipped one) decides, where no phrasing decided the type; else ``understood`` itself. It types a question
     no cue word typed ("husband has to do an emg next wk for suspected X, what does that involve": exams and tests)
-    or overrules a cue word when sure enough, and confirms a cue word's type of the three when as sure as that: a type
-    confirmed, or decided as surely (the model's ``cued_threshold``), then counts as the question's own
-    (``type_phrased``). Either way ``type_learned`` is set. A question that names nothing the knowledge base knows
-    keeps its reading, and a message in distress is never made a support-group question. ``vector_of`` gives a text's
-    sentence vector, for a model that reads one (without it such a model decides nothing)."""
+    or overrules a cue word when sure enough (a cue word's type of the three only at the model's ``swap_threshold``:
+    "since my LEMS diagnosis, what other problems could show up?"), and confirms a cue word's type of the three when as
+    sure as a cue word is overruled: a type confirmed, or decided as surely (the model's ``cued_threshold``), then
+    counts as the question's own (``type_phrased``). Either way ``type_learned`` is set. A question that names nothing
+    the knowledge base knows keeps its reading, and a message in distress is never made a support-group question.
+    ``vector_of`` gives a text's sentence vector, for a model that reads one (without it such a model decides
+    nothing)."""
     model = model or learned_asked_type.shipped()
     # "support" alone is no question.
     if model is None or understood.type_phrased or not understood.focus:
@@ -372,15 +374,14 @@ def with_learned_type(understood: Understanding, model: learned_asked_type.Asked
     if model.reads_vectors and vector_of is None:
         return understood
     confirmable = understood.qtype in learned_asked_type.TYPES
-    if not (model.confirming if confirmable else model.reads(understood.qtype)):
+    if not ((confirmable and model.confirming) or model.reads(understood.qtype)):
         return understood
     names_x = names_as_x(asked_text(understood.concise, understood.sub_questions), understood.focus)
     vector = vector_of(names_x) if model.reads_vectors and vector_of is not None else None
-    if confirmable:
-        # "what complications can X cause long term" had an outlook passage first, 1.37 ahead of the complications one
-        # (type before tier's margin for a cue word is 0.7).
-        confirmed = model.confirms(names_x, understood.qtype, vector)
-        if not confirmed or _in_distress(understood, understood.qtype):
+    # "what complications can X cause long term" had an outlook passage first, 1.37 ahead of the complications one
+    # (type before tier's margin for a cue word is 0.7).
+    if confirmable and model.confirms(names_x, understood.qtype, vector):
+        if _in_distress(understood, understood.qtype):
             return understood
         return dataclasses.replace(understood, type_phrased=True, type_learned=True)
     decision = model.decision(names_x, understood.qtype, vector)
