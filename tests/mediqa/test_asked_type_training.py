@@ -97,10 +97,14 @@ def test_the_rebuild_command_fits_chooses_and_writes_a_small_model(
     report = json.loads(capsys.readouterr().out)["asked-type"]
     assert len(report["grid"]) == 3 * 3 * 3 * 5 * 4
     # The swap threshold is chosen after the rest, for the chosen fit and thresholds, by the same caution.
-    first = chosen_setting(report["grid"])
+    # The shipped model's setting is the incumbent, kept while within one standard error of the best.
+    assert report["incumbent"] == {key: asked_type.shipped().classifier.meta["chosen"][key]  # type: ignore[union-attr]
+                                   for key in ("C", "founding_weight", "vector_scale", "unread_threshold",
+                                               "cued_threshold")}
+    first = chosen_setting(report["grid"], report["incumbent"])
     assert [row["swap_threshold"] for row in report["swap_grid"]] == list(GRID_SWAP)
     assert all(row[key] == first[key] for row in report["swap_grid"] for key in ("C", "unread_threshold"))
-    assert report["chosen"] == most_cautious(report["swap_grid"])
+    assert report["chosen"] == most_cautious(report["swap_grid"], baseline=first)
     assert report["trained_on"] == {"founding": 16, "liveqa": 5, "medquad": 6, "other": 6, "unlabelled": 4}
     assert report["left_out_holding_a_liveqa_dev_question"] == 1
     assert report["trained_on_files"] == ["founding.txt", "other.txt", "messages.xml", "medquad/invented-set",
@@ -156,6 +160,22 @@ def test_the_most_cautious_setting_near_the_best_changes_the_fewest_readings() -
     assert most_cautious(results) == results[1]
 
 
+def test_the_swap_threshold_is_chosen_by_the_error_of_its_gain_over_never_swapping() -> None:
+    """Session 30's refit: never swapping scores 1,065 with 1,280 readings changed; a swap at 0.95 adds 35 changes (34
+    made right, one LiveQA message made wrong) for 31 points. The whole setting's error (sqrt(1,315) = 36) would keep
+    never swapping; the gain's (sqrt(35) = 5.9) keeps the surest swap within it."""
+    never = {"C": 10.0, "founding_weight": 16.0, "unread_threshold": 0.9, "cued_threshold": 0.98, "changed": 1280,
+             "score": 1065.0}
+    rows = [{**never, "swap_threshold": swap, "changed": changed, "score": score}
+            for swap, changed, score in ((0.95, 1315, 1096.0), (0.98, 1312, 1093.0), (0.99, 1310, 1091.0),
+                                         (1.01, 1280, 1065.0))]
+    assert most_cautious(rows)["swap_threshold"] == 1.01
+    assert most_cautious(rows, baseline=never)["swap_threshold"] == 0.99
+    # A gain within the error of its own changes is no gain: never swapping stays.
+    rows[0]["score"] = rows[1]["score"] = rows[2]["score"] = 1066.0
+    assert most_cautious(rows, baseline=never)["swap_threshold"] == 1.01
+
+
 def test_the_chosen_fit_is_the_best_scoring_one_and_only_its_thresholds_are_chosen_cautiously() -> None:
     def result(c: float, scale: float, unread: float, changed: int, score: float) -> dict[str, float]:
         return {"C": c, "founding_weight": 16.0, "vector_scale": scale, "unread_threshold": unread,
@@ -169,6 +189,21 @@ def test_the_chosen_fit_is_the_best_scoring_one_and_only_its_thresholds_are_chos
     cautious_words = [result(3.0, 0.0, 0.9, 5, 95.0)]
     assert most_cautious([*cautious_words, *vector]) == cautious_words[0]
     assert chosen_setting([*cautious_words, *vector]) == vector[0]
+
+
+def test_the_incumbent_setting_is_kept_while_within_one_standard_error_of_the_best() -> None:
+    def result(c: float, scale: float, changed: int, score: float) -> dict[str, float]:
+        return {"C": c, "founding_weight": 16.0, "vector_scale": scale, "unread_threshold": 0.9,
+                "cued_threshold": 0.98, "changed": changed, "score": score}
+    words_only, vector = result(10.0, 0.0, 1291, 1093.0), result(10.0, 1.0, 1280, 1065.0)
+    incumbent = {key: vector[key] for key in ("C", "founding_weight", "vector_scale", "unread_threshold",
+                                              "cued_threshold")}
+    # 1,065 is within sqrt(1,291) = 35.9 of 1,093: the shipped setting stays.
+    assert chosen_setting([words_only, vector]) == words_only
+    assert chosen_setting([words_only, vector], incumbent) == vector
+    # Further below, or not in the grid at all, it gives way.
+    assert chosen_setting([words_only, {**vector, "score": 1050.0}], incumbent) == words_only
+    assert chosen_setting([words_only], incumbent) == words_only
 
 
 def test_a_broken_model_file_is_refused_with_its_name(tmp_path: Path) -> None:
