@@ -74,6 +74,7 @@ def test_the_asked_type_model_reads_words_and_the_encoders_vector_and_records_it
         f"asked_type.json reads other features: {retrain}"
     chosen = model.classifier.meta["chosen"]
     assert (model.unread_threshold, model.cued_threshold) == (chosen["unread_threshold"], chosen["cued_threshold"])
+    assert model.swap_threshold == chosen.get("swap_threshold", asked_type.NEVER)
     assert model.reads_vectors == (chosen["vector_scale"] > 0)
     if model.vector_coef is not None:
         assert model.vector_coef.shape == (len(model.classifier.classes), DIMENSIONS), retrain

@@ -214,6 +214,16 @@ def test_a_model_without_the_three_types_is_refused() -> None:
     (f"is {DMPS} inherited?", SectionType.INHERITANCE),
     (f"does {DMPS} shorten life expectancy?", SectionType.OUTLOOK),
     (f"my wife was just told she has {DMPS}. what does that even mean?", SectionType.INFORMATION),
+    # Session 30 (the swap threshold): one of the three types read by a cue word ("diagnosis", "specialist") is read as
+    # another when the model is sure; a cue word's type it does not doubt stays.
+    (f"since my {DMPS} diagnosis I have trouble swallowing. what other problems could show up down the line?",
+     SectionType.COMPLICATIONS),
+    (f"I feel really alone since my {DMPS} diagnosis - where can I find others going through the same thing?",
+     SectionType.SUPPORT_GROUPS),
+    (f"which specialist tests for {DMPS} and what's involved in the nerve conduction study?",
+     SectionType.EXAMS_AND_TESTS),
+    (f"what tests confirm a {DMPS} diagnosis?", SectionType.EXAMS_AND_TESTS),
+    (f"is there a {DMPS} support group? just got the diagnosis", SectionType.SUPPORT_GROUPS),
 ])
 def test_the_shipped_model_reads_what_no_cue_reads_and_leaves_other_types(
     text: str, expected: SectionType, query_vector: Callable[[str], npt.NDArray[np.float32]],
