@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from healthqa.answer.answerer import Answerer, _names_in
+from healthqa.answer.rank import Scored
 from healthqa.records import ParsedDocument, SectionType
 from healthqa.store import open_store
 from kb_builders import KnowledgeBases, make_document
@@ -162,3 +163,22 @@ def test_type_before_tier_holds_for_a_guessed_name_among_the_passages_trusted(mo
     overview = next(s for s in ranked if s.passage.section == SectionType.INFORMATION.value)
     exams = next(s for s in ranked if s.passage.section == SectionType.EXAMS_AND_TESTS.value)
     assert morvane._about_named_condition([overview, exams], understood) == [exams, overview]
+
+
+def test_a_passage_of_the_asked_type_holding_every_word_asked_is_trusted_however_unlike_it_reads(
+        morvane: Answerer) -> None:
+    """"repetitive nerve stimulation lems": the saved page's exams passage held every word and was dropped for its
+    sentence similarity (0.22), as a guess's passages are below the floor; holding every content word of the question
+    as written, it answers. Not a passage of another type, nor one that holds only some of the words."""
+    understood = morvane.understand("how do doctors diagnose mrvs?")
+    assert [(m.name, m.corrected) for m in understood.focus] == [("MRVS", True)]
+    ranked = morvane.ranker.rank(understood)
+    exams = next(s for s in ranked if s.passage.section == SectionType.EXAMS_AND_TESTS.value)
+    overview = next(s for s in ranked if s.passage.section == SectionType.INFORMATION.value)
+
+    def unlike(scored: Scored, coverage: float) -> Scored:
+        return dataclasses.replace(scored, score=3.0, features={**scored.features, "focus": 0.7, "semantic": 0.1,
+                                                                "coverage": coverage})
+    assert morvane._trustworthy(unlike(exams, 1.0), understood)
+    assert not morvane._trustworthy(unlike(exams, 0.75), understood)
+    assert not morvane._trustworthy(unlike(overview, 1.0), understood)

@@ -413,13 +413,15 @@ class Answerer:
             # confirmed?" and a saved page's exams passage whose lists were lost (semantic 0.21). Short: a long
             # message's cued type is often wrong (LiveQA training messages typed by a cue: right for 0.69 of those of
             # at most 20 words, 0.56 of longer ones); a phrased type is read from the question as a whole, at any
-            # length ("What happens during the nerve stimulation study they want to do to see if she has X?").
-            if (understood.qtype is not SectionType.INFORMATION
-                    and (understood.type_phrased
+            # length ("What happens during the nerve stimulation study they want to do to see if she has X?"). So
+            # does one that holds every content word of the question as written, a guessed name too ("repetitive
+            # nerve stimulation lems": the saved page's "Diagnostic Tests", semantic 0.22).
+            if understood.qtype is not SectionType.INFORMATION and scored.passage.section == understood.qtype.value \
+                    and (features.get("coverage", 0.0) >= 1.0 or (
+                        (understood.type_phrased
                          or len((understood.concise or understood.text).split()) <= SHORT_QUESTION_WORDS)
-                    and scored.passage.section == understood.qtype.value
-                    and any(scored.passage.document_id in m.document_ids
-                            for m in understood.focus if not m.corrected)):
+                        and any(scored.passage.document_id in m.document_ids
+                                for m in understood.focus if not m.corrected))):
                 return True
             return not semantic or features["semantic"] >= t.min_semantic_with_focus
         if not semantic:
