@@ -160,6 +160,11 @@ DMPS = "dravelin myasthenic palsy syndrome"
     (f"What further health issues might my father develop because of his {DMPS}?", SectionType.COMPLICATIONS),
     # Session 29: the question told rather than asked.
     (f"tell me what an EMG shows in {DMPS}", SectionType.EXAMS_AND_TESTS),
+    # Session 30: why a named test is done; what a test named before tells ("study" is then no research).
+    (f"why did they order a PET scan for my mom right after she got diagnosed w {DMPS}", SectionType.EXAMS_AND_TESTS),
+    (f"why do i need a chest CT if i have {DMPS}", SectionType.EXAMS_AND_TESTS),
+    (f"neuro wants a nerve conduction study with repetitive stimulation for {DMPS}, what does that tell them",
+     SectionType.EXAMS_AND_TESTS),
 ])
 def test_fresh_wordings_read_as_what_they_ask(text: str, expected: SectionType) -> None:
     understood = understand(text, NAMES)
@@ -191,6 +196,8 @@ def test_what_a_worse_or_untreated_condition_causes_reads_first_as_its_complicat
     # A rule-out told, not asked; a time of day, not a test; symptoms to watch for.
     (f"they ruled out {DMPS} last year, what else could cause weak legs?", SectionType.EXAMS_AND_TESTS),
     (f"what happens during the night with {DMPS}?", SectionType.EXAMS_AND_TESTS),
+    (f"why is my {DMPS} worse after the MRI?", SectionType.EXAMS_AND_TESTS),
+    (f"why would a {DMPS} study need more volunteers?", SectionType.EXAMS_AND_TESTS),
     (f"what symptoms should I watch for with {DMPS}?", SectionType.COMPLICATIONS),
     (f"what are the dangers of {DMPS} surgery if it gets worse?", SectionType.COMPLICATIONS),
     (f"what are the risks of getting {DMPS} if untreated?", SectionType.COMPLICATIONS),

@@ -397,6 +397,15 @@ _CONDITION_CUES: list[tuple[SectionType, re.Pattern[str]]] = [
         rf"{_TEST_NAMES})? (shows?|detects?|finds?|reveals?|"
         r"tells?|looks? for|measures?)\b|"
         rf"\b(show|shows|showed) up (on|in) (an? |the |my |any )?{_TEST_NAMES}s?\b|"
+        # Why a named test is done; what it, named just before, tells ("neuro wants a nerve conduction study with
+        # repetitive stimulation, what does that tell them"; "... the report says increment after exercise. What
+        # does this mean for X?"): a test's "study" is no research.
+        rf"\bwhy (do|does|did|would|will|is|are|was|were) ([\w'-]+ ){{0,3}}?(order(ed|ing)?|do(ing|ne)?|want(ed|ing)?|"
+        rf"need(ed|ing)?|run(ning)?|perform(ed|ing)?|recommend(ed|ing)?|request(ed|ing)?|schedul(e|ed|ing)) "
+        rf"(an? |the |my |his |her |their |another )?([\w-]+ )?({_TEST_NAMES}|ct|pet|mri)\b|"
+        rf"\b{_TEST_NAMES}\b[^?]{{0,150}}?\bwhat (does|do|did|will|would|can|could|might) (that|it|this|these|those|"
+        r"they|the results?|the report|the findings?) (show|shows|tell|tells|find|detect|reveal|mean|indicate|"
+        r"suggest|look for)\b|"
         rf"\bwhat (results|findings|signs|changes) (on|in|from) (an? |the |my )?{_TEST_NAMES} (point to|suggest|"
         r"indicate|show|mean)\b|"
         # Checking for it; a result that leaves it open; what is done to find it (X: a recognised name).
