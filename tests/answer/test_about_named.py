@@ -182,3 +182,19 @@ def test_a_passage_of_the_asked_type_holding_every_word_asked_is_trusted_however
     assert morvane._trustworthy(unlike(exams, 1.0), understood)
     assert not morvane._trustworthy(unlike(exams, 0.75), understood)
     assert not morvane._trustworthy(unlike(overview, 1.0), understood)
+
+
+def test_a_passage_of_the_asked_type_about_a_guessed_name_of_several_words_is_trusted(morvane: Answerer) -> None:
+    """"can lamber eaton cause bladder problems ...?": a name of two words misspelled is a guess, but a surer one than a
+    lower-case abbreviation: the asked type's passage about it answers a short or phrased question however unlike the
+    question it reads, as one about a name written right does; a guessed one-word name ("mrvs") does not."""
+    guessed = morvane.understand("how do doctors diagnose morvene syndrome?")
+    assert [(m.name, m.corrected) for m in guessed.focus] == [("Morvane syndrome", True)]
+    abbreviation = morvane.understand("how do doctors diagnose mrvs?")
+    assert [(m.name, m.corrected) for m in abbreviation.focus] == [("MRVS", True)]
+    for understood, trusted in ((guessed, True), (abbreviation, False)):
+        exams = next(s for s in morvane.ranker.rank(understood)
+                     if s.passage.section == SectionType.EXAMS_AND_TESTS.value)
+        unlike = dataclasses.replace(exams, score=3.0, features={**exams.features, "focus": 0.7, "semantic": 0.1,
+                                                                 "coverage": 0.5})
+        assert morvane._trustworthy(unlike, understood) is trusted

@@ -408,7 +408,7 @@ class Answerer:
         semantic = self.encoder is not None and (
             not self.unembedded or scored.passage.rowid in self.ranker.index.position)
         if features["focus"] or features["title_focus"]:
-            # A passage of the type a short question asks, about a condition it names (not a guessed name),
+            # A passage of the type a short question asks, about a condition it names (not a guessed one-word name),
             # answers however unlike the question it reads as a whole (type before tier, issue 16): "how is LEMS
             # confirmed?" and a saved page's exams passage whose lists were lost (semantic 0.21). Short: a long
             # message's cued type is often wrong (LiveQA training messages typed by a cue: right for 0.69 of those of
@@ -421,7 +421,7 @@ class Answerer:
                         (understood.type_phrased
                          or len((understood.concise or understood.text).split()) <= SHORT_QUESTION_WORDS)
                         and any(scored.passage.document_id in m.document_ids
-                                for m in understood.focus if not m.corrected))):
+                                for m in understood.focus if not m.corrected or " " in m.matched.strip()))):
                 return True
             return not semantic or features["semantic"] >= t.min_semantic_with_focus
         if not semantic:
