@@ -420,8 +420,8 @@ class Answerer:
                     and (features.get("coverage", 0.0) >= 1.0 or (
                         (understood.type_phrased
                          or len((understood.concise or understood.text).split()) <= SHORT_QUESTION_WORDS)
-                        and any(scored.passage.document_id in m.document_ids
-                                for m in understood.focus if not m.corrected or " " in m.matched.strip()))):
+                        and any(scored.passage.document_id in m.document_ids for m in understood.focus
+                                if not m.corrected or len(m.matched.replace("-", " ").split()) > 1))):
                 return True
             return not semantic or features["semantic"] >= t.min_semantic_with_focus
         if not semantic:

@@ -398,8 +398,8 @@ _CONDITION_CUES: list[tuple[SectionType, re.Pattern[str]]] = [
         r"tells?|looks? for|measures?)\b|"
         rf"\b(show|shows|showed) up (on|in) (an? |the |my |any )?{_TEST_NAMES}s?\b|"
         # Why a named test is done; what it, named just before, tells ("neuro wants a nerve conduction study with
-        # repetitive stimulation, what does that tell them"; "... the report says increment after exercise. What
-        # does this mean for X?"): a test's "study" is no research.
+        # repetitive stimulation, what does that tell them"; across sentences where the question names nothing: "She
+        # had a nerve conduction study for X. What does it show?"): a test's "study" is no research.
         rf"\bwhy (do|does|did|would|will|is|are|was|were) ([\w'-]+ ){{0,3}}?(order(ed|ing)?|do(ing|ne)?|want(ed|ing)?|"
         rf"need(ed|ing)?|run(ning)?|perform(ed|ing)?|recommend(ed|ing)?|request(ed|ing)?|schedul(e|ed|ing)) "
         rf"(an? |the |my |his |her |their |another )?([\w-]+ )?({_TEST_NAMES}|ct|pet|mri)\b|"
