@@ -37,9 +37,8 @@ error of that score, the ones that change the fewest readings (:func:`chosen_set
 setting (the incumbent) scores within one standard error of the best: then it is kept; then, for that fit and those
 thresholds, the swap threshold (:data:`GRID_SWAP`) by the same caution, with the error of its gain over never swapping:
 it reads only questions a cue word read as one of the three types, which the other thresholds leave as they are
-(session 30). Caution over the whole grid
-(:func:`most_cautious` alone, sessions 24-26) swapped the fit itself between a words-only and a vector model as the
-training names changed (BENCHMARKS.md, issue 16, session 27).
+(session 30). Caution over the whole grid (:func:`most_cautious` alone, sessions 24-26) swapped the fit itself between
+a words-only and a vector model as the training names changed (BENCHMARKS.md, issue 16, session 27).
 """
 
 from __future__ import annotations
