@@ -416,13 +416,13 @@ class Answerer:
             # length ("What happens during the nerve stimulation study they want to do to see if she has X?"). So
             # does one that holds every content word of the question as written, a guessed name too ("repetitive
             # nerve stimulation lems": the saved page's "Diagnostic Tests", semantic 0.22).
-            if understood.qtype is not SectionType.INFORMATION and scored.passage.section == understood.qtype.value \
-                    and (features.get("coverage", 0.0) >= 1.0 or (
-                        (understood.type_phrased
-                         or len((understood.concise or understood.text).split()) <= SHORT_QUESTION_WORDS)
-                        and any(scored.passage.document_id in m.document_ids for m in understood.focus
-                                if not m.corrected or len(m.matched.replace("-", " ").split()) > 1))):
-                return True
+            if understood.qtype is not SectionType.INFORMATION and scored.passage.section == understood.qtype.value:
+                short = understood.type_phrased or len(
+                    (understood.concise or understood.text).split()) <= SHORT_QUESTION_WORDS
+                if features.get("coverage", 0.0) >= 1.0 or (short and any(
+                        scored.passage.document_id in m.document_ids for m in understood.focus
+                        if not m.corrected or len(m.matched.replace("-", " ").split()) > 1)):
+                    return True
             return not semantic or features["semantic"] >= t.min_semantic_with_focus
         if not semantic:
             return features["question_lexical"] >= 0.8

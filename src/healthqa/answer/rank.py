@@ -61,11 +61,6 @@ _NEAR_TYPES: dict[str, set[str]] = {
 }
 
 
-# A list of a drug's brand names answers a question about its names and nothing else ("can I take cipro
-# with milk?" is not answered by "- Cipro Oral Suspension - Cipro Tablets"). The brand-name question type
-# (structured.NAME_TYPES), or a word about names ("what is it called": structured.NAME_WORDS), asks for one.
-
-
 _WORDS = re.compile(r"[a-z0-9]+")
 _CLAUSE_END = re.compile(r"[.!?:;]\s|\n")
 # How many of the best candidates get their coverage computed (tokenized) for a question.
@@ -275,6 +270,9 @@ class Ranker:
         primary = understood.qtype.value
         others = {t.value for t in understood.qtypes[1:]}
         near = _NEAR_TYPES.get(primary, set())
+        # A list of a drug's brand names answers a question about its names and nothing else ("can I take cipro
+        # with milk?" is not answered by "- Cipro Oral Suspension - Cipro Tablets"): the brand-name question type or
+        # a word about names ("what is it called") asks for one.
         names_asked = bool(NAME_TYPES & ({primary} | others)) or not NAME_WORDS.isdisjoint(understood.keywords)
         titles = self._titles  # bounded by the knowledge base's titles
         focus_of: dict[int, float] = {}  # the most specific recognised name of each document

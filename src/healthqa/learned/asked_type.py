@@ -73,7 +73,7 @@ def decision_from(probability: dict[str, float], read: SectionType, unread: floa
     whether as surely as a confirmation must be (``cued``); None when the reading stays as it is. A question a cue word
     read as one of the three types is read as another of them only at ``swap`` ("since my LEMS diagnosis, what other
     problems could show up down the line?": "diagnosis" is the cue word of exams and tests). The rule of
-    :meth:`AskedTypeModel.decision`, which its training scores with (:mod:`healthqa.mediqa.asked_type_training`)."""
+    :meth:`AskedTypeModel.reading`, which its training scores with (:mod:`healthqa.mediqa.asked_type_training`)."""
     needed = threshold(read, unread, cued, swap)
     if needed is None:
         return None
@@ -130,29 +130,27 @@ class AskedTypeModel:
 
     @property
     def confirming(self) -> bool:
-        """Whether the model may confirm a cue word's type of the three (:meth:`confirms`; not when it never
-        overrules a cue word)."""
+        """Whether the model may confirm a cue word's type of the three (not when it never overrules a cue word)."""
         return self.cued_threshold <= 1
 
     def reads(self, read: SectionType) -> bool:
-        """Whether the model may decide the type of a question read as ``read`` (by cue words, not a phrasing)."""
-        return threshold(read, self.unread_threshold, self.cued_threshold, self.swap_threshold) is not None
+        """Whether the model may confirm or change the type of a question read as ``read`` (by cue words, not a
+        phrasing): what :meth:`reading` needs before a sentence vector is worth encoding."""
+        return (read in TYPES and self.confirming) or \
+            threshold(read, self.unread_threshold, self.cued_threshold, self.swap_threshold) is not None
 
-    def confirms(self, names_x: str, read: SectionType, vector: npt.NDArray[np.float32] | None = None) -> bool:
-        """Whether the model reads a question that cue words read as one of its types as that type, as surely as it
-        must be to overrule a cue word (:attr:`cued_threshold`; never when that is above 1)."""
-        return read in TYPES and self.confirming and \
-            self.probabilities(names_x, vector)[read.value] >= self.cued_threshold
-
-    def decision(self, names_x: str, read: SectionType, vector: npt.NDArray[np.float32] | None = None,
-                 ) -> tuple[SectionType, bool] | None:
-        """The type the model decides for a question read as ``read`` (by cue words, not a phrasing), and whether as
-        surely as a confirmation must be (:attr:`cued_threshold`, never when that is above 1); None when it leaves the
-        reading as it is (:func:`decision_from`)."""
-        if not self.reads(read):  # spares the probabilities
+    def reading(self, names_x: str, read: SectionType, vector: npt.NDArray[np.float32] | None = None,
+                ) -> tuple[SectionType, bool] | None:
+        """What the model reads a question read as ``read`` (by cue words, not a phrasing) as, and whether as surely as
+        it must be to overrule a cue word (:attr:`cued_threshold`): ``(read, True)`` when it confirms a cue word's
+        type of the three that surely, else the type it decides (:func:`decision_from`); None when the reading stays.
+        The probabilities are worked out once for both."""
+        if not self.reads(read):
             return None
-        return decision_from(self.probabilities(names_x, vector), read, self.unread_threshold, self.cued_threshold,
-                             self.swap_threshold)
+        probability = self.probabilities(names_x, vector)
+        if read in TYPES and self.confirming and probability[read.value] >= self.cued_threshold:
+            return read, True
+        return decision_from(probability, read, self.unread_threshold, self.cued_threshold, self.swap_threshold)
 
 
 def read(folder: Traversable | Path) -> AskedTypeModel:

@@ -371,23 +371,18 @@ def with_learned_type(understood: Understanding, model: learned_asked_type.Asked
     # "support" alone is no question.
     if model is None or understood.type_phrased or not understood.focus:
         return understood
-    if model.reads_vectors and vector_of is None:
-        return understood
-    confirmable = understood.qtype in learned_asked_type.TYPES
-    if not ((confirmable and model.confirming) or model.reads(understood.qtype)):
+    if (model.reads_vectors and vector_of is None) or not model.reads(understood.qtype):
         return understood
     names_x = names_as_x(asked_text(understood.concise, understood.sub_questions), understood.focus)
     vector = vector_of(names_x) if model.reads_vectors and vector_of is not None else None
-    # "what complications can X cause long term" had an outlook passage first, 1.37 ahead of the complications one
-    # (type before tier's margin for a cue word is 0.7).
-    if confirmable and model.confirms(names_x, understood.qtype, vector):
-        if _in_distress(understood, understood.qtype):
-            return understood
-        return dataclasses.replace(understood, type_phrased=True, type_learned=True)
-    decision = model.decision(names_x, understood.qtype, vector)
-    if decision is None or _in_distress(understood, decision[0]):
+    reading = model.reading(names_x, understood.qtype, vector)
+    if reading is None or _in_distress(understood, reading[0]):
         return understood
-    decided, surely = decision
+    decided, surely = reading
+    if decided is understood.qtype:
+        # Confirmed: "what complications can X cause long term" had an outlook passage first, 1.37 ahead of the
+        # complications one (type before tier's margin for a cue word is 0.7).
+        return dataclasses.replace(understood, type_phrased=True, type_learned=True)
     # Decided as surely as a confirmation must be, the type counts as the question's own as a confirmed one does.
     return dataclasses.replace(understood, qtype=decided, qtypes=[decided, *(t for t in understood.qtypes
                                                                              if t is not decided)],
