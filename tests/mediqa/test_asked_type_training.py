@@ -56,6 +56,14 @@ _TYPED = [("exams and tests", "How to diagnose Gout ?"), ("complications", "What
           ("causes", "What causes Gout ?"), ("information", "What is (are) Gout ?")]
 
 
+# Subject lines of the consumer messages: bare topics (one repeated: read once) or the question itself.
+_SUBJECTS = {0: "gout knee", 2: "gout forum", 3: "gout knee", 4: "what can I take for my gout"}
+
+
+def _subject(index: int) -> str:
+    return f"<SUBJECT>{_SUBJECTS[index]}</SUBJECT>" if index in _SUBJECTS else ""
+
+
 def _write_fixtures(root: Path) -> dict[str, Path]:
     founding = root / "founding.txt"
     founding.write_text("".join(f"# {batch}\n" + "".join(f"{kind}\t{text}\n" for kind, text in lines)
@@ -64,8 +72,8 @@ def _write_fixtures(root: Path) -> dict[str, Path]:
     other.write_text("# other kinds\n" + "".join(f"other\t{text}\n" for text in _OTHER), encoding="utf-8")
     consumer = root / "consumer"
     consumer.mkdir()
-    messages = "".join(f"<NLM-QUESTION><MESSAGE>{message}</MESSAGE><TYPE>{kind}</TYPE></NLM-QUESTION>"
-                       for kind, message in _CONSUMER)
+    messages = "".join(f"<NLM-QUESTION>{_subject(index)}<MESSAGE>{message}</MESSAGE><TYPE>{kind}</TYPE></NLM-QUESTION>"
+                       for index, (kind, message) in enumerate(_CONSUMER))
     (consumer / "messages.xml").write_text(f"<fixture>{messages}</fixture>", encoding="utf-8")
     # A dev file beside the training folder, one of whose questions a training message repeats word for word.
     (root / "test-questions-dev.xml").write_text(
@@ -105,7 +113,9 @@ def test_the_rebuild_command_fits_chooses_and_writes_a_small_model(
     assert [row["swap_threshold"] for row in report["swap_grid"]] == list(GRID_SWAP)
     assert all(row[key] == first[key] for row in report["swap_grid"] for key in ("C", "unread_threshold"))
     assert report["chosen"] == most_cautious(report["swap_grid"], baseline=first)
-    assert report["trained_on"] == {"founding": 16, "liveqa": 5, "medquad": 6, "other": 6, "unlabelled": 4}
+    # Each distinct subject line is a training question of its own, with its message's label.
+    assert report["trained_on"] == {"founding": 16, "liveqa": 5, "liveqa subject": 3, "medquad": 6, "other": 6,
+                                    "unlabelled": 4}
     assert report["left_out_holding_a_liveqa_dev_question"] == 1
     assert report["trained_on_files"] == ["founding.txt", "other.txt", "messages.xml", "medquad/invented-set",
                                           "rqe-train-amia2016.xml", "qa-train2-alexa.xml"]

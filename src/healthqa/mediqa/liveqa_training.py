@@ -15,6 +15,7 @@ class LiveQATrainingQuestion:
     types: list[str]  # NLM's annotated types, every sub-question's, lower case
     answers: list[str]  # NLM's reference answers
     asked: list[tuple[str, str]]  # (focus, type) of each sub-question with a focus: its first of each
+    subject: str = ""  # the SUBJECT line alone (often a bare topic: "testis pain")
 
 
 def read_liveqa_training(folder: Path) -> list[LiveQATrainingQuestion]:
@@ -39,5 +40,6 @@ def read_liveqa_training(folder: Path) -> list[LiveQATrainingQuestion]:
                 [text(t).lower() for t in node.iter("TYPE") if text(t)],
                 [text(a) for a in node.iter("ANSWER") if text(a)],
                 [(focus, kind) for focus, kind in asked if focus],
+                subject,
             ))
     return found
