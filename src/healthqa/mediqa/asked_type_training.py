@@ -42,8 +42,8 @@ it reads only questions a cue word read as one of the three types, which the oth
 a words-only and a vector model as the training names changed (BENCHMARKS.md, issue 16, session 27).
 
 The shipped model must be what this command gives on the files in the repository and ``../shared/data``: rebuild it
-into a folder (``--out DIR``, with the benchmarks' knowledge base, ``benchmarks/.cache/kb.db``) and compare the files
-(``cmp``; session 31's rebuild was byte for byte the same). The model reads a question's words with its names as "X",
+into a folder (``--out DIR``, with the knowledge base ``scripts/start`` builds: its names are what the model reads)
+and compare the files (``cmp``; session 31's rebuild was byte for byte the same). The model reads a question's words with its names as "X",
 so a change to how names are read changes what it reads: refit after one (sessions 29-30 shipped a model no command
 gave any more).
 """
