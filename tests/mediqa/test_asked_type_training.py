@@ -72,8 +72,8 @@ def _write_fixtures(root: Path) -> dict[str, Path]:
     other.write_text("# other kinds\n" + "".join(f"other\t{text}\n" for text in _OTHER), encoding="utf-8")
     consumer = root / "consumer"
     consumer.mkdir()
-    messages = "".join(f"<NLM-QUESTION>{_subject(index)}<MESSAGE>{message}</MESSAGE><TYPE>{kind}</TYPE></NLM-QUESTION>"
-                       for index, (kind, message) in enumerate(_CONSUMER))
+    messages = "".join(f"<NLM-QUESTION>{_subject(index)}<MESSAGE>{message}</MESSAGE><TYPE>{kind}</TYPE>"
+                       "</NLM-QUESTION>" for index, (kind, message) in enumerate(_CONSUMER))
     (consumer / "messages.xml").write_text(f"<fixture>{messages}</fixture>", encoding="utf-8")
     # A dev file beside the training folder, one of whose questions a training message repeats word for word.
     (root / "test-questions-dev.xml").write_text(

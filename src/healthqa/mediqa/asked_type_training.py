@@ -43,9 +43,9 @@ a words-only and a vector model as the training names changed (BENCHMARKS.md, is
 
 The shipped model must be what this command gives on the files in the repository and ``../shared/data``: rebuild it
 into a folder (``--out DIR``, with the knowledge base ``scripts/start`` builds: its names are what the model reads)
-and compare the files (``cmp``; session 31's rebuild was byte for byte the same). The model reads a question's words with its names as "X",
-so a change to how names are read changes what it reads: refit after one (sessions 29-30 shipped a model no command
-gave any more).
+and compare the files (``cmp``; session 31's rebuild was byte for byte the same). The model reads a question's words
+with its names as "X", so a change to how names are read changes what it reads: refit after one (sessions 29-30
+shipped a model no command gave any more).
 """
 
 from __future__ import annotations
@@ -199,8 +199,8 @@ def read_questions(answerer: Answerer, founding: Path, other: Path, liveqa: Path
         found.append(question(kept[index].text, as_read(kind.value), "liveqa", position % folds))
         # The subject line alone, as people type a bare topic into a search box ("testis pain", "Tetanus immunity"):
         # it asks what its message asks, which is seldom one of the three types; without these the fit read short
-        # topics as complications (BENCHMARKS.md, issue 16, session 31).
-        # Each subject once (the two files repeat some), so that no fold tests a text another fold fits.
+        # topics as complications (BENCHMARKS.md, issue 16, session 31). Each subject once (the two files repeat
+        # some), so that no fold tests a text another fold fits.
         subject = _normalised(kept[index].subject)
         if subject and subject not in subjects and not holds_dev(subject):
             subjects.add(subject)
@@ -237,8 +237,8 @@ def fit(questions: Sequence[Question], c: float, founding_weight: float, vectors
     vocabulary, idf, matrix = vectorised(examples, cues=False)
     if vector_scale:
         matrix = scipy.sparse.hstack([matrix, scipy.sparse.csr_matrix(vectors * vector_scale)]).tocsr()
-    weights = np.asarray([LIVEQA_WEIGHT if q.source.startswith("liveqa") else founding_weight if q.source == "founding" else 1.0
-                          for q in questions])
+    weights = np.asarray([LIVEQA_WEIGHT if q.source.startswith("liveqa") else
+                          founding_weight if q.source == "founding" else 1.0 for q in questions])
     model = LogisticRegression(C=c, max_iter=5000)
     model.fit(matrix, [q.label for q in questions], sample_weight=weights)
     coef = np.asarray(model.coef_, dtype=np.float32)
