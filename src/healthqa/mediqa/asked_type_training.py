@@ -98,6 +98,8 @@ LIVEQA_DEV = "test-questions-dev.xml"
 # Files that hold LiveQA dev questions: never read as training questions.
 _DEV_FILES = (LIVEQA_DEV, "qa-train1-liveqa-dev.xml")
 _CLASSES = {kind.value for kind in learned_asked_type.TYPES}
+# A LiveQA training message, and its subject line read alone: weighed and scored alike.
+_LIVEQA_SOURCES = ("liveqa", "liveqa subject")
 _QUESTION_TAGS = {"chq", "faq", "QuestionText"}
 _FOUNDING_CLASSES = {"tests": SectionType.EXAMS_AND_TESTS.value, "support": SectionType.SUPPORT_GROUPS.value,
                      "complications": SectionType.COMPLICATIONS.value, "brand": learned_asked_type.OTHER}
@@ -233,11 +235,11 @@ def fit(questions: Sequence[Question], c: float, founding_weight: float, vectors
     import scipy.sparse
     from sklearn.linear_model import LogisticRegression
 
-    examples = [Example(q.names_x, (), q.label, q.source.startswith("liveqa")) for q in questions]
+    examples = [Example(q.names_x, (), q.label, q.source in _LIVEQA_SOURCES) for q in questions]
     vocabulary, idf, matrix = vectorised(examples, cues=False)
     if vector_scale:
         matrix = scipy.sparse.hstack([matrix, scipy.sparse.csr_matrix(vectors * vector_scale)]).tocsr()
-    weights = np.asarray([LIVEQA_WEIGHT if q.source.startswith("liveqa") else
+    weights = np.asarray([LIVEQA_WEIGHT if q.source in _LIVEQA_SOURCES else
                           founding_weight if q.source == "founding" else 1.0 for q in questions])
     model = LogisticRegression(C=c, max_iter=5000)
     model.fit(matrix, [q.label for q in questions], sample_weight=weights)
@@ -292,10 +294,9 @@ def score(questions: Sequence[Question], probabilities: Sequence[dict[str, float
         return tally[f"{source} made right"] - tally[f"{source} made wrong"]
     changed = sum(tally.values())
     # A MEDIQA training question's label is its reading: any change counts against.
-    unlabelled = changed - sum(tally[f"{s} {c}"] for s in ("founding", "other", "liveqa", "liveqa subject")
+    unlabelled = changed - sum(tally[f"{s} {c}"] for s in ("founding", "other", *_LIVEQA_SOURCES)
                                for c in ("made right", "made wrong", "still wrong"))
-    value = gained("founding") + OTHERS_WEIGHT * (gained("liveqa") + gained("liveqa subject") + gained("other")) \
-        - unlabelled
+    value = gained("founding") + OTHERS_WEIGHT * (sum(map(gained, _LIVEQA_SOURCES)) + gained("other")) - unlabelled
     return {**dict(sorted(tally.items())), "changed": changed, "score": value}
 
 
