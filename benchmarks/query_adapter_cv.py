@@ -2,7 +2,7 @@
 
 The shipped adapter (``python -m healthqa.mediqa.training query-adapter``) is trained on the LiveQA 2017 training
 questions, so benchmarks/liveqa_train.py scores it on its own training data. This script splits the 164
-scored questions in two by number, trains an adapter (the same recipe, ``healthqa.mediqa.training.
+scored questions in two by number, trains an adapter (the same recipe, ``healthqa.mediqa.query_adapter_training.
 fit_query_adapter``) on the sub-questions of every training question but one half's, and ranks that half
 with it; then the other way round. It prints MAP@10, MRR@10 and success@10 over the 164 questions of
 liveqa_train.py, with no adapter and with the held-out adapters, in the same run.
@@ -23,7 +23,7 @@ import liveqa_train
 from _common import DEFAULT_DATA, DEFAULT_KB, BM25Index, build_kb, evaluate
 from healthqa.answer.answerer import Answerer
 from healthqa.learned import QueryAdapter
-from healthqa.mediqa import training
+from healthqa.mediqa import query_adapter_training
 
 METRICS = ("MAP@10", "MRR@10", "success@10")
 
@@ -43,7 +43,7 @@ def main() -> None:
     numbers = sorted(questions)
 
     # Every training pair, read and encoded as the shipped adapter's training reads it.
-    pairs = training.liveqa_training_pairs(train_folder)
+    pairs = query_adapter_training.liveqa_training_pairs(train_folder)
     said = [answerer.understand(message).expanded[:1000] for message, _ in pairs]
     queries = np.stack([answerer.encoder.encode_query(text) for text in said])
     targets = answerer.encoder.encode([faq for _, faq in pairs], max_tokens=64)
@@ -59,8 +59,8 @@ def main() -> None:
     for fold in (0, 1):
         scored = {n for n in numbers if n % 2 == fold}
         keep = np.asarray([number_of.get(message, 0) not in scored for message, _ in pairs])
-        matrix = training.fit_query_adapter(queries[keep], targets[keep], corpus)
-        scale, shift = training.similarity_scale(queries[keep], matrix, corpus)
+        matrix = query_adapter_training.fit_query_adapter(queries[keep], targets[keep], corpus)
+        scale, shift = query_adapter_training.similarity_scale(queries[keep], matrix, corpus)
         answerer.ranker.adapter = QueryAdapter(matrix, answerer.encoder.name, scale, shift)
         held_out.update(rank([n for n in numbers if n % 2 == fold]))
         print(f"fold {fold}: trained on {int(keep.sum())} of {len(pairs)} pairs", file=sys.stderr)

@@ -6,6 +6,8 @@ Where the data live (read each time they are needed):
   data directory).
 - ``HEALTHQA_SOURCES``: a local folder laid out like ``shared/data`` (``medquad/``, ``orphanet/`` ...),
   where ``healthqa fetch`` writes and the set-up command reads.
+- ``HEALTHQA_LEARNED``: a folder of rebuilt models (``python -m healthqa.mediqa.rebuild --out DIR``), read in place
+  of the shipped ones it holds (see :func:`healthqa.learned.model_file`); unset: the shipped models.
 
 The HTTP server's settings (:class:`Settings`, read once when the server starts):
 

@@ -18,7 +18,7 @@ from healthqa import learned
 from healthqa.mediqa import entail, rerank, training
 from healthqa.retrieve.encoder import DIMENSIONS, MODEL_NAME, QUERY_TOKENS
 
-RETRAIN = "retrain with `python -m healthqa.mediqa.training all` (see healthqa/mediqa/training.py)"
+RETRAIN = "retrain with `python -m healthqa.mediqa.training mediqa` (see healthqa/mediqa/training.py)"
 RETRAIN_ADAPTER = "retrain with `python -m healthqa.mediqa.training query-adapter --kb KB`"
 LINEAR = {"entail": entail.FEATURES, "rerank": rerank.FEATURES}
 

@@ -11,7 +11,7 @@ import pytest
 from healthqa import learned
 from healthqa.errors import ConfigError
 from healthqa.learned import QueryAdapter
-from healthqa.mediqa import training
+from healthqa.mediqa import query_adapter_training, training
 from healthqa.retrieve.encoder import DIMENSIONS, MODEL_NAME
 
 
@@ -63,12 +63,13 @@ def test_fitting_brings_each_query_nearest_its_target() -> None:
         return int(((adapted @ corpus.T).argmax(axis=1) == np.arange(40)).sum())
 
     before = hits(np.eye(32, dtype=np.float32))
-    matrix = training.fit_query_adapter(queries, targets, corpus, steps=300, penalty=0.0)
+    matrix = query_adapter_training.fit_query_adapter(queries, targets, corpus, steps=300, penalty=0.0)
     assert matrix.shape == (32, 32)
     # Corpus rows equal to a target are the target question itself: not negatives. So every query finds it.
     assert hits(matrix) == 40 > before
     # The same data gives the same matrix.
-    assert np.array_equal(matrix, training.fit_query_adapter(queries, targets, corpus, steps=300, penalty=0.0))
+    again = query_adapter_training.fit_query_adapter(queries, targets, corpus, steps=300, penalty=0.0)
+    assert np.array_equal(matrix, again)
 
 
 def test_the_similarity_scale_matches_the_plain_cosines_of_the_nearest_rows() -> None:
@@ -76,7 +77,7 @@ def test_the_similarity_scale_matches_the_plain_cosines_of_the_nearest_rows() ->
     corpus = _unit(rng.standard_normal((500, 16)) + 2.0)  # a common direction, as sentence vectors have
     queries = _unit(rng.standard_normal((30, 16)) + 2.0)
     centring = np.eye(16, dtype=np.float32) - np.full((16, 16), 1 / 16, dtype=np.float32)  # removes it
-    scale, shift = training.similarity_scale(queries, centring, corpus, nearest=20)
+    scale, shift = query_adapter_training.similarity_scale(queries, centring, corpus, nearest=20)
     plain = -np.sort(-(queries @ corpus.T), axis=1)[:, :20]
     moved = -np.sort(-(_unit(queries @ centring.T) @ corpus.T), axis=1)[:, :20]
     assert float((scale * moved + shift).mean()) == pytest.approx(float(plain.mean()), abs=1e-4)
@@ -93,7 +94,7 @@ def test_training_pairs_read_the_annotated_sub_questions(tmp_path: Path) -> None
 </SUB-QUESTIONS></NLM-QUESTION>
 <NLM-QUESTION questionid="Q2"><SUBJECT></SUBJECT><MESSAGE>  </MESSAGE></NLM-QUESTION>
 </NLM-QUESTIONS>""", encoding="utf-8")
-    assert training.liveqa_training_pairs(tmp_path) == [
+    assert query_adapter_training.liveqa_training_pairs(tmp_path) == [
         ("gout. my toe hurts, what can I take?", "What are the treatments for gout ?"),
         ("gout. my toe hurts, what can I take?", "What is (are) gout ?"),
     ]

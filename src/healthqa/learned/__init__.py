@@ -4,20 +4,26 @@ query adapter (a 384 x 384 matrix in ``query_adapter.npy``, its description in `
 JSON rather than pickles: a weights file is data that anyone can read, diff and review, and loading
 it runs no code (the adapter's matrix is read with ``allow_pickle=False``, which runs none either). Each
 file names its features in order, so a model trained on another feature list is refused instead of
-silently mis-scoring. Files are written by :mod:`healthqa.mediqa.training`.
+silently mis-scoring. Files are written by :mod:`healthqa.mediqa.training`; ``python -m healthqa.mediqa.rebuild``
+rebuilds them all.
+
+Every model is read through :func:`model_file`: from the package, or from a folder of rebuilt models that holds the
+file (``HEALTHQA_LEARNED``, or :func:`reading_from` while a rebuild reads the models it has just written).
 """
 
 from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -25,6 +31,56 @@ import numpy.typing as npt
 from healthqa.errors import ConfigError
 
 Matrix = npt.NDArray[np.float64]
+
+# The folder :func:`reading_from` names while it is in effect; it comes before ``HEALTHQA_LEARNED``.
+_READ_FROM: list[Path] = []
+
+
+def model_file(file_name: str) -> Traversable:
+    """Where the learned model file ``file_name`` ("rerank.json", "qtype.npz") is read: in the folder of rebuilt
+    models that :func:`reading_from` or ``HEALTHQA_LEARNED`` names when that folder holds it, else in the package.
+    A folder of rebuilt models is tried before its files replace the shipped ones; a model it lacks stays the
+    shipped one. Models are read once per process: set the variable before the first question."""
+    configured = os.environ.get("HEALTHQA_LEARNED")
+    for folder in (*_READ_FROM[-1:], *([Path(configured)] if configured else [])):
+        if (folder / file_name).is_file():
+            return folder / file_name
+    return resources.files(__name__).joinpath(file_name)
+
+
+@contextmanager
+def reading_from(folder: Path) -> Iterator[None]:
+    """Within the block, the models in ``folder`` are read in place of the shipped ones (see :func:`model_file`):
+    a rebuild into a folder fits each model on the ones it has rebuilt before, as a rebuild into the package does.
+    The models read before are forgotten on entry and on exit."""
+    _READ_FROM.append(folder)
+    forget_read_models()
+    try:
+        yield
+    finally:
+        _READ_FROM.pop()
+        forget_read_models()
+
+
+def forget_read_models() -> None:
+    """Forgets every model read so far in this process: the next use reads its file again."""
+    for clear in _FORGETTERS:
+        clear()
+
+
+class _ReadOnce(Protocol):
+    def cache_clear(self) -> None: ...
+
+
+ReadOnce = TypeVar("ReadOnce", bound=_ReadOnce)
+# The cache_clear of every model read once per process (see :func:`read_once`).
+_FORGETTERS: list[Callable[[], None]] = []
+
+
+def read_once(cached: ReadOnce) -> ReadOnce:
+    """Marks a model reader cached with ``functools.lru_cache`` as one :func:`forget_read_models` clears."""
+    _FORGETTERS.append(cached.cache_clear)
+    return cached
 
 
 @dataclass(frozen=True)
@@ -94,10 +150,11 @@ class LinearModel:
             raise ConfigError(f"linear model JSON is incomplete or malformed: {error!r}") from error
 
 
+@read_once
 @lru_cache(maxsize=8)
 def load(name: str) -> LinearModel:
     """The shipped model ``name`` (``rerank`` or ``entail``), read once per process."""
-    resource = resources.files(__name__).joinpath(f"{name}.json")
+    resource = model_file(f"{name}.json")
     try:
         data = json.loads(resource.read_text(encoding="utf-8"))
     except (OSError, ValueError) as error:
@@ -161,7 +218,7 @@ T = TypeVar("T")
 def _read_counted(name: str, key: str, read: Callable[[Any], T]) -> T:
     """``read`` of the ``key`` list of the counted file ``name`` (question words, question templates); a file that
     is missing or malformed is a ConfigError that names it and the command that counts it again."""
-    resource = resources.files(__name__).joinpath(f"{name}.json")
+    resource = model_file(f"{name}.json")
     try:
         return read(json.loads(resource.read_text(encoding="utf-8"))[key])
     except (OSError, ValueError, KeyError, TypeError) as error:
@@ -177,6 +234,7 @@ def _write_counted(name: str, key: str, values: list[Any], meta: dict[str, Any],
     return target
 
 
+@read_once
 @lru_cache(maxsize=1)
 def question_words() -> frozenset[str]:
     """The words of question templates ("caus", "affect", "symptom": index terms as the full-text search stems
@@ -190,6 +248,7 @@ def save_question_words(words: list[str], meta: dict[str, Any], path: Path | Non
     return target
 
 
+@read_once
 @lru_cache(maxsize=1)
 def question_templates() -> tuple[tuple[str, str], ...]:
     """MedQuAD's question templates with their types (("What are the complications of X ?", "complications"),
@@ -204,10 +263,12 @@ def save_question_templates(templates: list[dict[str, Any]], meta: dict[str, Any
     return target
 
 
+@read_once
 @lru_cache(maxsize=1)
 def query_adapter() -> QueryAdapter:
-    """The shipped query adapter, read once per process."""
-    return read_query_adapter(resources.files(__name__))
+    """The shipped query adapter (or a rebuilt one, see :func:`model_file`), read once per process."""
+    matrix = model_file("query_adapter.npy")
+    return read_query_adapter(matrix.parent if isinstance(matrix, Path) else resources.files(__name__))
 
 
 def read_query_adapter(folder: Traversable | Path) -> QueryAdapter:

@@ -44,6 +44,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
+from healthqa import learned
 from healthqa.errors import ConfigError
 from healthqa.learned import qtype as learned_qtype
 from healthqa.records import SectionType
@@ -197,10 +198,12 @@ def save(model: AskedTypeModel, folder: Path | None = None) -> Path:
     return written
 
 
+@learned.read_once
 @lru_cache(maxsize=1)
 def shipped() -> AskedTypeModel | None:
-    """The shipped model, read once per process; None when none ships (the reading stands then)."""
-    folder = resources.files("healthqa.learned")
-    if not folder.joinpath(f"{NAME}.npz").is_file():
+    """The shipped model (or a rebuilt one, see :func:`healthqa.learned.model_file`), read once per process; None
+    when none ships (the reading stands then)."""
+    model = learned.model_file(f"{NAME}.npz")
+    if not model.is_file():
         return None
-    return read(folder)
+    return read(model.parent if isinstance(model, Path) else resources.files("healthqa.learned"))

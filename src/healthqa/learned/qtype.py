@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from healthqa import learned
 from healthqa.errors import ConfigError
 
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
@@ -144,10 +145,12 @@ def save(model: TypeClassifier, folder: Path | None = None, name: str = NAME) ->
     return target / f"{name}.npz"
 
 
+@learned.read_once
 @lru_cache(maxsize=1)
 def shipped() -> TypeClassifier | None:
-    """The shipped model, read once per process; None when none ships (the type cues decide then)."""
-    folder = resources.files("healthqa.learned")
-    if not folder.joinpath(f"{NAME}.npz").is_file():
+    """The shipped model (or a rebuilt one, see :func:`healthqa.learned.model_file`), read once per process; None
+    when none ships (the type cues decide then)."""
+    model = learned.model_file(f"{NAME}.npz")
+    if not model.is_file():
         return None
-    return read(folder)
+    return read(model.parent if isinstance(model, Path) else resources.files("healthqa.learned"))

@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -62,10 +61,12 @@ def read(path: Path) -> LearnedRanker:
     return from_model(model)
 
 
+@learned.read_once
 @lru_cache(maxsize=1)
 def shipped() -> LearnedRanker | None:
-    """The shipped learned ranker, or None when the package holds none."""
-    resource = resources.files(learned.__name__).joinpath(f"{NAME}.json")
+    """The shipped learned ranker (or a rebuilt one, see :func:`healthqa.learned.model_file`), or None when the
+    package holds none."""
+    resource = learned.model_file(f"{NAME}.json")
     if not resource.is_file():
         return None
     return from_model(learned.load(NAME))

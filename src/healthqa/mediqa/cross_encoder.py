@@ -26,12 +26,12 @@ import random
 import threading
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
-from importlib import resources
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from healthqa import learned
 from healthqa.errors import ConfigError
 
 FloatArray = npt.NDArray[np.float64]
@@ -210,11 +210,13 @@ def to_bytes(model: CrossEncoder) -> bytes:
     return buffer.getvalue()
 
 
+@learned.read_once
 @lru_cache(maxsize=1)
 def load_shipped() -> CrossEncoder:
-    """The shipped cross-encoder (``healthqa/learned/mediqa_cross.npz``), loaded once per process."""
+    """The shipped cross-encoder (``healthqa/learned/mediqa_cross.npz``, or a rebuilt one: see
+    :func:`healthqa.learned.model_file`), loaded once per process."""
     try:
-        data = resources.files("healthqa.learned").joinpath(MODEL_FILE).read_bytes()
+        data = learned.model_file(MODEL_FILE).read_bytes()
     except FileNotFoundError as error:
         raise ConfigError(f"healthqa/learned/{MODEL_FILE} is missing: rebuild it "
                           "(python -m healthqa.mediqa.training rerank)") from error

@@ -1,8 +1,14 @@
 """Training of the learned scorers, written as small files into :mod:`healthqa.learned`.
 
-One command re-trains the two MEDIQA scorers (entailment first: the re-ranker uses its score as a feature)::
+Every shipped model is rebuilt, in the order they depend on each other, by one command (see
+:mod:`healthqa.mediqa.rebuild`)::
 
-    python -m healthqa.mediqa.training all [--data DIR]
+    python -m healthqa.mediqa.rebuild --kb /var/lib/healthqa/healthqa.db --medquad-kb benchmarks/.cache/kb.db
+
+The commands below rebuild one model each. The two MEDIQA scorers (entailment first: the re-ranker uses its score as
+a feature)::
+
+    python -m healthqa.mediqa.training mediqa [--data DIR]
 
 or one of them: ``python -m healthqa.mediqa.training entail`` / ``python -m healthqa.mediqa.training rerank``.
 The query adapter of the ranking (see :func:`fit_query_adapter`) is trained on its own, from the LiveQA 2017
@@ -40,7 +46,7 @@ else ``../shared/data/mediqa-2019`` beside the repository. Only these files are 
   that maximises accuracy on out-of-fold predictions of a 5-fold split of these files by question.
 
 Training needs scikit-learn; using the shipped weights does not. Encoding the training texts with
-MiniLM takes a few minutes per model on an idle two-core CPU (``all`` took 26 minutes on a busy one). Since
+MiniLM takes a few minutes per model on an idle two-core CPU (``mediqa`` took 26 minutes on a busy one). Since
 session 18 the re-ranker's rebuild also trains its cross-encoder (:mod:`healthqa.mediqa.cross_encoder`) three
 times, twice on half the questions and once on all: ``rerank`` took 28 minutes on two cores.
 
@@ -67,7 +73,6 @@ import numpy.typing as npt
 from healthqa import learned
 from healthqa.learned import LinearModel
 from healthqa.mediqa import cross_encoder, entail, rerank
-from healthqa.mediqa.liveqa_training import read_liveqa_training
 from healthqa.retrieve.encoder import Encoder, default_encoder
 
 Matrix = npt.NDArray[np.float64]
@@ -394,128 +399,9 @@ def _ranked(model: LinearModel, dataset: RerankData, index: int) -> list[rerank.
     return rerank.rank_by_scores(dataset.questions[index], [float(s) for s in scores], model.threshold)
 
 
-# The MedQuAD question each annotated LiveQA question type asks, as MedQuAD words it ("{}": the focus).
-FAQ_TEMPLATES: dict[str, str] = {
-    "information": "What is (are) {} ?", "treatment": "What are the treatments for {} ?",
-    "cause": "What causes {} ?", "diagnosis": "How to diagnose {} ?", "prognosis": "What is the outlook for {} ?",
-    "symptom": "What are the symptoms of {} ?", "susceptibility": "Who is at risk for {}? ?",
-    "inheritance": "Is {} inherited ?", "complication": "What are the complications of {} ?",
-    "prevention": "How to prevent {} ?", "organization": "Where to find support for people with {} ?",
-    "side effects": "What are the side effects or risks of {} ?",
-    "usage": "How should {} be used and what is the dosage ?",
-    "dosage": "How should {} be used and what is the dosage ?",
-    "indication": "Who should get {} and why is it prescribed ?",
-    "contraindication": "Are there safety concerns or special precautions about {} ?",
-    "interaction": "Are there safety concerns or special precautions about {} ?",
-    "storage and disposal": "What should I know about storage and disposal of {} ?",
-    "genetic changes": "What are the genetic changes related to {} ?",
-}
-ADAPTER_STEPS = 200
-ADAPTER_PENALTY = 0.001  # on the squared distance of the matrix from the identity
-ADAPTER_TEMPERATURE = 0.05
-SAME_QUESTION = 0.9  # cosine above which a knowledge-base question is the target question itself
-
-
-def liveqa_training_pairs(folder: Path) -> list[tuple[str, str]]:
-    """(message, the FAQ question it asks) for every annotated sub-question of the LiveQA training files:
-    the message as "SUBJECT. MESSAGE", the FAQ question from its annotated focus and type."""
-    return [(question.text, FAQ_TEMPLATES.get(kind, FAQ_TEMPLATES["information"]).format(focus))
-            for question in read_liveqa_training(folder) for focus, kind in question.asked]
-
-
-def fit_query_adapter(queries: npt.NDArray[np.floating[Any]], targets: npt.NDArray[np.floating[Any]],
-                      corpus: npt.NDArray[np.floating[Any]], steps: int = ADAPTER_STEPS,
-                      penalty: float = ADAPTER_PENALTY) -> npt.NDArray[np.float32]:
-    """The matrix W that brings each normalised ``W @ query`` nearest its target among all targets and all
-    ``corpus`` vectors (the knowledge base's FAQ questions): softmax cross-entropy at temperature 0.05, full
-    batch (the same data gives the same matrix), Adam, ``penalty`` times the squared distance from the
-    identity. Rows that are the target question itself (cosine above 0.9) are no negatives."""
-    import torch
-
-    query, target, known = (torch.from_numpy(np.array(m, dtype=np.float32))
-                            for m in (queries, targets, corpus))
-    identity = torch.eye(query.shape[1])
-    weights = torch.nn.Parameter(identity.clone())
-    optimiser = torch.optim.Adam([weights], lr=1e-3)
-    same_target = (target @ target.T) > SAME_QUESTION
-    same_target.fill_diagonal_(False)
-    mask = torch.cat([same_target, (target @ known.T) > SAME_QUESTION], dim=1)
-    candidates = torch.cat([target, known])
-    labels = torch.arange(len(query))
-    for _ in range(steps):
-        adapted = torch.nn.functional.normalize(query @ weights.T, dim=1)
-        logits = (adapted @ candidates.T / ADAPTER_TEMPERATURE).masked_fill(mask, -1e4)
-        loss = torch.nn.functional.cross_entropy(logits, labels) + penalty * ((weights - identity) ** 2).sum()
-        optimiser.zero_grad()
-        loss.backward()  # type: ignore[no-untyped-call]
-        optimiser.step()
-    matrix: npt.NDArray[np.float32] = weights.detach().numpy().astype(np.float32)
-    return matrix
-
-
-def similarity_scale(queries: npt.NDArray[np.floating[Any]], matrix: npt.NDArray[np.float32],
-                     corpus: npt.NDArray[np.floating[Any]],
-                     nearest: int = 100) -> tuple[float, float]:
-    """(scale, shift) that give the adapted cosines of the queries' ``nearest`` corpus vectors the mean and
-    spread of the plain cosines of theirs: see :class:`healthqa.learned.QueryAdapter`."""
-    adapted = queries @ matrix.T
-    adapted /= np.linalg.norm(adapted, axis=1, keepdims=True)
-
-    def top(similarities: Matrix) -> Matrix:
-        count = min(nearest, similarities.shape[1])
-        top_values: Matrix = -np.partition(-similarities, count - 1, axis=1)[:, :count]
-        return top_values
-
-    plain, moved = top(queries @ corpus.T), top(adapted @ corpus.T)
-    scale = float(plain.std() / max(float(moved.std()), 1e-6))
-    return round(scale, 6), round(float(plain.mean()) - scale * float(moved.mean()), 6)
-
-
-def train_query_adapter(liveqa: Path, kb: Path, encoder: Encoder | None = None,
-                        write: bool = True) -> learned.QueryAdapter:
-    """The query adapter from the LiveQA training questions (read as the ranker reads questions: the
-    understood message with its abbreviations expanded, encoded as a query) and the FAQ question vectors
-    of the knowledge base at ``kb``."""
-    from healthqa.answer.answerer import name_index
-    from healthqa.answer.rank import build_vectors
-    from healthqa.retrieve.encoder import QUERY_TOKENS
-    from healthqa.store import SQLiteStore
-    from healthqa.understand import understand
-
-    encoder = encoder or default_encoder()
-    pairs = liveqa_training_pairs(liveqa)
-    if not pairs:
-        raise SystemExit(f"{liveqa}: no annotated LiveQA training questions")
-    store = SQLiteStore(kb)
-    try:
-        build_vectors(store, encoder)
-        names = name_index(store)
-        _, blobs = store.load_vectors(encoder.name)
-        corpus = np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(blobs), -1)
-        said = [understand(message, names).expanded[:1000] for message, _ in pairs]
-    finally:
-        store.close()
-    encoder.prepare_queries()
-    queries = np.stack([encoder.encode_query(text) for text in said])
-    targets = encoder.encode([faq for _, faq in pairs], max_tokens=64)
-    matrix = fit_query_adapter(queries, targets, corpus)
-    scale, shift = similarity_scale(queries, matrix, corpus)
-    adapter = learned.QueryAdapter(matrix, encoder.name, scale, shift, {
-        "trained_on": f"{len(pairs)} annotated sub-questions of the LiveQA 2017 training files; "
-                      f"negatives: the {len(corpus)} FAQ question vectors of {kb.name}",
-        "query_tokens": QUERY_TOKENS, "steps": ADAPTER_STEPS, "penalty": ADAPTER_PENALTY,
-        "temperature": ADAPTER_TEMPERATURE,
-        "command": "python -m healthqa.mediqa.training query-adapter --kb KB",
-        "distance_from_identity": round(float(np.linalg.norm(matrix - np.eye(len(matrix)))), 4),
-    })
-    if write:
-        learned.save_query_adapter(adapter)
-    return adapter
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m healthqa.mediqa.training", description=__doc__.split("\n")[0])
-    parser.add_argument("model", choices=("all", "entail", "rerank", "query-adapter", "qtype", "asked-type",
+    parser.add_argument("model", choices=("mediqa", "entail", "rerank", "query-adapter", "qtype", "asked-type",
                                           "question-words", "question-templates"))
     parser.add_argument("--data", type=Path, default=None, help="folder of the MEDIQA 2019 XML files")
     parser.add_argument("--liveqa", type=Path, default=None, help="folder of the LiveQA 2017 training XML files")
@@ -528,8 +414,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--medquad", type=Path, default=None,
                         help="the MedQuAD folder (qtype, question-words, question-templates)")
     parser.add_argument("--out", type=Path, default=None,
-                        help="write the qtype model, the entailment model or the re-ranker and its cross-encoder (a "
-                             "folder), or the question words or templates (a file) here, not in the package")
+                        help="write the qtype model, the query adapter, the entailment model or the re-ranker and its "
+                             "cross-encoder (a folder), or the question words or templates (a file) here, not in "
+                             "the package")
     args = parser.parse_args(argv)
     data: Path = args.data or default_data_dir()
     if args.model == "question-words":  # the words of question templates: see healthqa.mediqa.question_words
@@ -572,13 +459,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.kb is None or not args.kb.is_file():
             parser.error("query-adapter needs --kb, a knowledge base file holding MedQuAD")
         liveqa = args.liveqa or data.parent / "liveqa-med-2017" / "train"
-        adapter = train_query_adapter(liveqa, args.kb, encoder)
-        report["query-adapter"] = {"written": str(learned.source_path("query_adapter")), **adapter.meta}
-    if args.model in ("all", "entail"):
+        from healthqa.mediqa.query_adapter_training import train_query_adapter
+
+        adapter = train_query_adapter(liveqa, args.kb, encoder, folder=args.out)
+        report["query-adapter"] = {"written": str(args.out or learned.source_path("query_adapter").parent),
+                                   **adapter.meta}
+    if args.model in ("mediqa", "entail"):
         model = train_entail(data, encoder, folder=args.out)
         written = args.out / "entail.json" if args.out is not None else learned.source_path("entail")
         report["entail"] = {"written": str(written), **model.meta}
-    if args.model in ("all", "rerank"):
+    if args.model in ("mediqa", "rerank"):
         model = train_rerank(data, encoder, folder=args.out)
         report["rerank"] = {"written": str(args.out or learned.source_path("rerank").parent),
                             "threshold": model.threshold, **model.meta}

@@ -44,13 +44,13 @@ import threading
 import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from healthqa import learned
 from healthqa.symptoms.index import DEFAULTS, SymptomIndex
 from healthqa.symptoms.knowledge import DEFINITION, ORPHANET
 
@@ -263,8 +263,9 @@ class SymptomReranker:
         return result
 
     def to_json(self) -> dict[str, Any]:
+        # Rounded, as healthqa.learned.LinearModel's are: a refit on another machine differs in the 12th digit.
         return {"features": list(self.features), "depth": self.depth, "penalty": self.penalty,
-                "mean": self.mean.tolist(), "scale": self.scale.tolist(), "weights": self.weights.tolist(),
+                "mean": _rounded(self.mean), "scale": _rounded(self.scale), "weights": _rounded(self.weights),
                 "meta": dict(self.meta)}
 
     @classmethod
@@ -277,10 +278,16 @@ class SymptomReranker:
                    dict(data.get("meta", {})), features)
 
 
+def _rounded(values: FloatArray) -> list[float]:
+    return [round(float(value), 8) for value in values]
+
+
+@learned.read_once
 @functools.lru_cache(maxsize=1)
 def load_reranker() -> SymptomReranker:
-    """The shipped model (``healthqa/learned/symptom_rerank.json``), read once per process."""
-    text = resources.files("healthqa.learned").joinpath(MODEL_FILE).read_text(encoding="utf-8")
+    """The shipped model (``healthqa/learned/symptom_rerank.json``, or a rebuilt one: see
+    :func:`healthqa.learned.model_file`), read once per process."""
+    text = learned.model_file(MODEL_FILE).read_text(encoding="utf-8")
     return SymptomReranker.from_json(json.loads(text))
 
 
