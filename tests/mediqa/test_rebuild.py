@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from healthqa import learned
-from healthqa.errors import BadInputError
+from healthqa.errors import BadInputError, ConfigError
 from healthqa.learned import asked_type, ranker
 from healthqa.learned import qtype as learned_qtype
 from healthqa.mediqa import cross_encoder, rebuild
@@ -164,6 +164,13 @@ def test_a_folder_named_by_the_setting_is_read_where_it_holds_the_model(tmp_path
         monkeypatch.delenv("HEALTHQA_LEARNED")
         learned.forget_read_models()
     assert learned.load("rerank") != rebuilt
+
+
+def test_a_setting_naming_no_folder_is_refused_not_read_as_the_shipped_models(tmp_path: Path,
+                                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HEALTHQA_LEARNED", str(tmp_path / "nowhere"))
+    with pytest.raises(ConfigError, match=r"HEALTHQA_LEARNED=.*nowhere: no such folder"):
+        learned.model_file("rerank.json")
 
 
 def test_missing_inputs_are_named_before_anything_is_written(tmp_path: Path) -> None:

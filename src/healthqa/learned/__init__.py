@@ -42,6 +42,9 @@ def model_file(file_name: str) -> Traversable:
     A folder of rebuilt models is tried before its files replace the shipped ones; a model it lacks stays the
     shipped one. Models are read once per process: set the variable before the first question."""
     configured = os.environ.get("HEALTHQA_LEARNED")
+    if configured and not Path(configured).is_dir():
+        # Not the shipped models in silence: a benchmark run would report them as the rebuilt ones.
+        raise ConfigError(f"HEALTHQA_LEARNED={configured}: no such folder of rebuilt models")
     for folder in (*_READ_FROM[-1:], *([Path(configured)] if configured else [])):
         if (folder / file_name).is_file():
             return folder / file_name
