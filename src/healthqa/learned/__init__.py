@@ -51,6 +51,12 @@ def model_file(file_name: str) -> Traversable:
     return resources.files(__name__).joinpath(file_name)
 
 
+def model_folder(file_name: str) -> Traversable:
+    """The folder :func:`model_file` reads ``file_name`` from: for a model of several files, read together."""
+    found = model_file(file_name)
+    return found.parent if isinstance(found, Path) else resources.files(__name__)
+
+
 @contextmanager
 def reading_from(folder: Path) -> Iterator[None]:
     """Within the block, the models in ``folder`` are read in place of the shipped ones (see :func:`model_file`):
@@ -270,8 +276,7 @@ def save_question_templates(templates: list[dict[str, Any]], meta: dict[str, Any
 @lru_cache(maxsize=1)
 def query_adapter() -> QueryAdapter:
     """The shipped query adapter (or a rebuilt one, see :func:`model_file`), read once per process."""
-    matrix = model_file("query_adapter.npy")
-    return read_query_adapter(matrix.parent if isinstance(matrix, Path) else resources.files(__name__))
+    return read_query_adapter(model_folder("query_adapter.npy"))
 
 
 def read_query_adapter(folder: Traversable | Path) -> QueryAdapter:

@@ -37,7 +37,6 @@ import io
 import math
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
 
@@ -203,7 +202,6 @@ def save(model: AskedTypeModel, folder: Path | None = None) -> Path:
 def shipped() -> AskedTypeModel | None:
     """The shipped model (or a rebuilt one, see :func:`healthqa.learned.model_file`), read once per process; None
     when none ships (the reading stands then)."""
-    model = learned.model_file(f"{NAME}.npz")
-    if not model.is_file():
+    if not learned.model_file(f"{NAME}.npz").is_file():
         return None
-    return read(model.parent if isinstance(model, Path) else resources.files("healthqa.learned"))
+    return read(learned.model_folder(f"{NAME}.npz"))

@@ -18,7 +18,6 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
@@ -150,7 +149,6 @@ def save(model: TypeClassifier, folder: Path | None = None, name: str = NAME) ->
 def shipped() -> TypeClassifier | None:
     """The shipped model (or a rebuilt one, see :func:`healthqa.learned.model_file`), read once per process; None
     when none ships (the type cues decide then)."""
-    model = learned.model_file(f"{NAME}.npz")
-    if not model.is_file():
+    if not learned.model_file(f"{NAME}.npz").is_file():
         return None
-    return read(model.parent if isinstance(model, Path) else resources.files("healthqa.learned"))
+    return read(learned.model_folder(f"{NAME}.npz"))
