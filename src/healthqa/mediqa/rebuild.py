@@ -17,8 +17,8 @@ model is written into that folder and read from there (:func:`healthqa.learned.r
 are left as they are, and ``HEALTHQA_LEARNED=DIR`` tries the rebuilt models before they replace them. Without it
 the package's files are rewritten: ``git status`` then shows which rebuilt model differs from the shipped one.
 
-About 90 minutes on two CPU cores (the re-ranker's cross-encoder, trained three times, takes half of it; see
-BENCHMARKS.md). Each model can also be rebuilt alone by the command of its own module, which the report names.
+About 45 minutes on two CPU cores: 26 for the re-ranker's cross-encoder (trained three times), 12 for the learned
+reading of three types (BENCHMARKS.md, issue 16, session 32). Each model can also be rebuilt alone by the command of its own module, which the report names.
 """
 
 from __future__ import annotations
