@@ -106,8 +106,11 @@ def test_every_model_is_rebuilt_into_the_folder_asked_and_read_from_it(tmp_path:
                if path.suffix in (".json", ".npz", ".npy")}
     out = tmp_path / "models"
     report = rebuild.rebuild(_inputs(tmp_path), out)
+    compared = report.pop("against the shipped files")
     assert list(report) == list(rebuild.STEP_NAMES)
     assert all(record["seconds"] >= 0 for record in report.values())
+    # Fitted on the fixture, every model differs from the shipped one, and the report says so file by file.
+    assert compared == dict.fromkeys(sorted(shipped), "differs")
     # Every model file the package ships was written again, and nothing else.
     assert sorted(path.name for path in out.iterdir()) == sorted(shipped)
     with learned.reading_from(out):
@@ -171,6 +174,14 @@ def test_a_setting_naming_no_folder_is_refused_not_read_as_the_shipped_models(tm
     monkeypatch.setenv("HEALTHQA_LEARNED", str(tmp_path / "nowhere"))
     with pytest.raises(ConfigError, match=r"HEALTHQA_LEARNED=.*nowhere: no such folder"):
         learned.model_file("rerank.json")
+
+
+def test_the_comparison_tells_a_shipped_file_from_another(tmp_path: Path) -> None:
+    (tmp_path / "rerank.json").write_bytes(learned.shipped_file("rerank.json").read_bytes())
+    (tmp_path / "entail.json").write_text("{}", encoding="utf-8")
+    (tmp_path / "notes.txt").write_text("a rebuild's log", encoding="utf-8")
+    assert rebuild.against_shipped(tmp_path) == {"entail.json": "differs", "notes.txt": "not shipped",
+                                                 "rerank.json": "same"}
 
 
 def test_missing_inputs_are_named_before_anything_is_written(tmp_path: Path) -> None:

@@ -48,6 +48,11 @@ def model_file(file_name: str) -> Traversable:
     for folder in (*_READ_FROM[-1:], *([Path(configured)] if configured else [])):
         if (folder / file_name).is_file():
             return folder / file_name
+    return shipped_file(file_name)
+
+
+def shipped_file(file_name: str) -> Traversable:
+    """The package's own model file ``file_name``, whatever folder of rebuilt models is read in its place."""
     return resources.files(__name__).joinpath(file_name)
 
 
