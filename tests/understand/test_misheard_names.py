@@ -47,6 +47,35 @@ def test_a_name_split_into_pieces_is_found_as_a_guess(question: str, name: str) 
     assert found(question) == [(name, True)]
 
 
+@pytest.mark.parametrize(("question", "written"), [
+    ("what exactly is the active ingredient in fear dapse", "fear dapse"),
+    ("what is inside the fur dap sea tablets", "fur dap sea"),
+    ("um what is fire daps used for", "fire daps"),
+])
+def test_a_name_heard_in_pieces_that_sound_like_it_is_found_as_a_guess(question: str, written: str) -> None:
+    """Speech-to-text writes a name it does not know as pieces that sound like it, one of them no word ("dapse"):
+    the same consonants as heard, spelt within a few letters of the name."""
+    assert [(match.name, match.matched, match.corrected) for match in INDEX.find(question)] == [
+        ("Firdapse", written, True)]
+
+
+@pytest.mark.parametrize("question", [
+    "the fire taps were leaking",  # everyday words only: read as written
+    "fur dapsex pills",  # no longer sounds like it
+    "fear dapsoneish",  # sounds otherwise, and too far to spell it
+])
+def test_words_that_do_not_sound_like_a_name_and_spell_it_closely_are_read_as_written(question: str) -> None:
+    assert INDEX.find(question) == []
+
+
+def test_a_misspelt_word_in_a_name_of_as_many_words_is_not_taken_for_another_name_heard() -> None:
+    """Heard in as many pieces as the name has words, a span is a misspelling, the corrections' to read, not a name
+    split by speech-to-text: "lysis syndrome" sounds like "Lyell's syndrome", "rinne test" like "urine test"."""
+    index = NameIndex([(1, "Lyell's syndrome", "title"), (2, "Urine test", "title")], dictionary=DICTIONARY)
+    assert index.find("how do you manage tumor lysis syndrome") == []
+    assert index.find("the weber and rinne test") == []
+
+
 @pytest.mark.parametrize("question", [
     "is there a facebook group for lamb bert eaton patients",
     "can the blood work for lamb art eaton come back negative",

@@ -40,6 +40,7 @@ QUESTIONS = [
     "systemic lupus erythematosis", "congenitle myasthenic syndrome", "arthritis's pain", "lactaton",
     "fir daps or amy fam pridine", "lamb ert eaton myasthenic syndrome", "eaton lambert syndromes",
     "lambert eaten myasthenic syndrome", "lambert eaten and lambert eaten myasthenic syndrome",
+    "what is in fear dapse", "fur dap sea tablets",
 ]
 
 

@@ -4,6 +4,7 @@ eaten"): :class:`MisheardNames`, the part of the index that offers such spans as
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Collection, Iterable, Mapping, Set
 
@@ -27,7 +28,7 @@ class MisheardNames:
     _lookup: Callable[..., tuple[str, Set[int]] | None]
 
     def _joined(self, tokens: list[str], originals: list[str],
-                spaced: list[bool]) -> tuple[list[str], list[str], set[int]]:
+                spaced: list[bool]) -> tuple[list[str], list[str], set[int], list[bool]]:
         """``tokens`` and ``originals`` with the pieces a name was split into joined ("fir daps", "amy fam pridine",
         "lamb ert eaton": speech-to-text and hurried typing split what they do not know), and the positions joined.
 
@@ -40,10 +41,11 @@ class MisheardNames:
         word that names something on its own may still be a piece ("gastro esophageal reflux disease", "lymph
         edema")."""
         if len(tokens) < 2:
-            return tokens, originals, set()
+            return tokens, originals, set(), spaced
         words: list[str] = []
         written: list[str] = []
         joined: set[int] = set()
+        follows: list[bool] = []  # each word's ``spaced``: a joined word's is its first piece's
         position = 0
         while position < len(tokens):
             for size in (3, 2):
@@ -55,13 +57,15 @@ class MisheardNames:
                     joined.add(len(words))
                     words.append("".join(pieces))
                     written.append(" ".join(originals[position:position + size]))
+                    follows.append(spaced[position])
                     position += size
                     break
             else:
                 words.append(tokens[position])
                 written.append(originals[position])
+                follows.append(spaced[position])
                 position += 1
-        return words, written, joined
+        return words, written, joined, follows
 
     def _spells_a_name_word(self, pieces: list[str], written: list[str], neighbours: tuple[str, str]) -> bool:
         """Whether ``pieces`` joined spell a name's word or a misspelling of one. Everyday words ("phone line", "mean
@@ -157,6 +161,65 @@ class MisheardNames:
         return self._remembered("\0" + word, lambda: sorted(
             {candidate for candidate in self._names_words_one_edit_from(word) if _misspelt_as(candidate, word)}))
 
+    def _heard_alike(self, tokens: list[str], originals: list[str], spaced: list[bool],
+                     used: list[bool]) -> list[tuple[int, int, str]]:
+        """(start, end, name key) of each span of two to four words on one line, none in a name found, that sounds
+        like a name written as one word and is spelt within a few letters of it: "fear dapse", "fur dap see"
+        (Firdapse), "lamb burt eaton", "lamb or eaton" (Lambert-Eaton), as speech-to-text writes a name it does not
+        know. Sounding alike is having the same consonants as heard (:func:`sound_key`: vowels, doubled letters and
+        the letters that sound alike as one); spelt within a few letters is an edit distance of at most
+        :data:`HEARD_EDITS` of the length. A span of everyday words names nothing it does not sound like and
+        nearly spell ("fire taps" is three edits from "firdapse", "lamb or eaton" two from "lamberteaton")."""
+        found: list[tuple[int, int, str]] = []
+        position = 0
+        while position < len(tokens) - 1:
+            for size in (4, 3, 2):
+                end = position + size
+                pieces = tokens[position:end]
+                if (end > len(tokens) or any(used[position:end]) or not all(spaced[position + 1:end])
+                        or not all(piece.isalpha() for piece in pieces)
+                        or pieces[0] in STOPWORDS or pieces[-1] in STOPWORDS
+                        or any(word.isupper() and len(word) > 1 for word in originals[position:end])):
+                    continue
+                # A span of words the reader knows (everyday or of the corpus: "annual exam", "abdominal bruit",
+                # "lysis syndrome") is read as written; speech-to-text leaves a piece that is no word ("dapse").
+                if all(self._is_real_word(piece) or piece in STOPWORDS for piece in pieces):
+                    continue
+                together = "".join(pieces)
+                key = self._heard_as(together)
+                # Heard in more pieces than the name has words: split as speech-to-text splits what it does not
+                # know. A word misspelt within a name of as many words ("lysis syndrome", "Rinne' test") is the
+                # corrections' to read, and they do not take it for Lyell's syndrome or a urine test.
+                if key is not None and len(pieces) > len(key.split()):
+                    found.append((position, end, key))
+                    position = end
+                    break
+            else:
+                position += 1
+        return found
+
+    def _heard_as(self, together: str) -> str | None:
+        """The name key (several words or one) that ``together``, words run together, sounds like and nearly spells."""
+        sound = sound_key(together)
+        if len(together) < 6 or len(sound) < 4:
+            return None
+        best: tuple[int, str] | None = None
+        for key in self._sounds.get(sound, ()):
+            distance = edit_distance(together, key.replace(" ", ""))
+            if distance <= HEARD_EDITS * len(together) and (best is None or distance < best[0]):
+                best = (distance, key)
+        return best[1] if best is not None else None
+
+    @functools.cached_property
+    def _sounds(self) -> dict[str, list[str]]:
+        """The names of six letters or more by :func:`sound_key` of their words run together (built on first use)."""
+        sounds: dict[str, list[str]] = {}
+        for key in self._names:
+            together = key.replace(" ", "")
+            if len(together) >= 6 and together.isalpha():
+                sounds.setdefault(sound_key(together), []).append(key)
+        return sounds
+
     def _names_words_one_edit_from(self, word: str) -> Iterable[str]:
         """The names' words one edit from ``word``, looked up by their deletions as a correction is."""
         return (candidate for candidate in _mapped_names.words_of(self._deletes, deletes(word, 1))
@@ -181,6 +244,22 @@ def _one_word_changed(span: list[str], options: list[list[str]]) -> Iterable[tup
 
 
 _VOWELS = re.compile(r"[aeiouy]")
+# A span heard as a name is spelt at most this share of its letters away from it (see MisheardNames._heard_alike).
+HEARD_EDITS = 0.3
+_SOFT_C = re.compile(r"c(?=[eiy])")
+_SOFT_G = re.compile(r"g(?=[eiy])")
+_NOT_HEARD = re.compile(r"[aeiouyhw]")
+_DOUBLED = re.compile(r"(.)\1+")
+_SOUNDS_ALIKE = str.maketrans("dzvcq", "tsfkk")
+
+
+def sound_key(text: str) -> str:
+    """The consonants of ``text`` (letters only) as heard: "ph" as "f", a soft c as "s", a soft g as "j", d as t, z as
+    s, v as f, c and q as k; vowels, h, w and y unheard; a sound repeated heard once. "firdapse", "fear dapse" and
+    "fur dap see" are all "frtps"."""
+    letters = "".join(c for c in text.lower() if "a" <= c <= "z").replace("ph", "f").replace("x", "ks")
+    letters = _SOFT_G.sub("j", _SOFT_C.sub("s", letters)).translate(_SOUNDS_ALIKE)
+    return _DOUBLED.sub(r"\1", _NOT_HEARD.sub("", letters))
 _TITLE_WORD = re.compile(r"[A-Za-z]+")
 # Words of chat, never a piece of a name split in two ("my mum pls", "low lol ate", "meds care plan").
 _CHAT_WORDS = frozenset("pls plz omg lol lmao btw idk imo tbh thx ty ur ya yr yrs wk wks hrs mins meds bc cuz smh fyi "

@@ -262,7 +262,7 @@ class NameIndex(MisheardNames):
         # In a message typed in capitals, "ALL" or "LES" is no abbreviation.
         letters = [o for o in originals if o.isalpha()]
         shouting = len(letters) > 3 and sum(o.isupper() for o in letters) > len(letters) / 2
-        tokens, originals, joined = self._joined(tokens, originals, spaced)
+        tokens, originals, joined, spaced = self._joined(tokens, originals, spaced)
         corrected = [self._corrections(t) for t in tokens]
         # Before another word of a name, a word with "'s" or a bare "s" is that name's word: a possessive
         # ("lamberts eaton", "addison's disease", "lambert eatons syndrome": apostrophes are often left out), though
@@ -321,12 +321,18 @@ class NameIndex(MisheardNames):
                     was_corrected = True
                 for i in range(start, start + size):
                     used[i] = True
-                generic = self._generic_of.get(key, "")
-                matches.append(FocusMatch(self._display[key], " ".join(originals[start:start + size]),
-                                          self._same_condition(docs), was_corrected,
-                                          generic if generic and normalise(generic) != key
-                                          else self._expansion(key, docs), generic))
+                matches.append(self._match(key, docs, " ".join(originals[start:start + size]), was_corrected))
+        # Last, what is left may be a name heard, not read: a guess, as a correction is.
+        for start, end, key in self._heard_alike(tokens, originals, spaced, used):
+            heard = self._names.get(key) or set()
+            if heard or key in self._generic_of:
+                matches.append(self._match(key, heard, " ".join(originals[start:end]), True))
         return matches
+
+    def _match(self, key: str, docs: Set[int], written: str, corrected: bool) -> FocusMatch:
+        generic = self._generic_of.get(key, "")
+        return FocusMatch(self._display[key], written, self._same_condition(docs), corrected,
+                          generic if generic and normalise(generic) != key else self._expansion(key, docs), generic)
 
     def _same_condition(self, documents: Set[int], generic: int = 30) -> frozenset[int]:
         """The documents plus every document sharing one of their specific names (one hop).
