@@ -164,12 +164,11 @@ class MisheardNames:
     def _heard_alike(self, tokens: list[str], originals: list[str], spaced: list[bool],
                      used: list[bool]) -> list[tuple[int, int, str]]:
         """(start, end, name key) of each span of two to four words on one line, none in a name found, that sounds
-        like a name written as one word and is spelt within a few letters of it: "fear dapse", "fur dap see"
-        (Firdapse), "lamb burt eaton", "lamb or eaton" (Lambert-Eaton), as speech-to-text writes a name it does not
-        know. Sounding alike is having the same consonants as heard (:func:`sound_key`: vowels, doubled letters and
-        the letters that sound alike as one); spelt within a few letters is an edit distance of at most
-        :data:`HEARD_EDITS` of the length. A span of everyday words names nothing it does not sound like and
-        nearly spell ("fire taps" is three edits from "firdapse", "lamb or eaton" two from "lamberteaton")."""
+        like a name written as one word and is spelt within a few letters of it: "fear dapse", "fire daps", "fur dap
+        see" (Firdapse), as speech-to-text writes a name it does not know. Sounding alike is having the same
+        consonants as heard (:func:`sound_key`); spelt within a few letters is an edit distance of at most
+        :data:`HEARD_EDITS` of the length ("fire taps" is three edits from "firdapse": no). A span of words all known
+        (everyday or of the corpus) is read as written, so "lamb burt eaton" is not read here either."""
         found: list[tuple[int, int, str]] = []
         position = 0
         while position < len(tokens) - 1:
@@ -244,6 +243,20 @@ def _one_word_changed(span: list[str], options: list[list[str]]) -> Iterable[tup
 
 
 _VOWELS = re.compile(r"[aeiouy]")
+_TITLE_WORD = re.compile(r"[A-Za-z]+")
+# Words of chat, never a piece of a name split in two ("my mum pls", "low lol ate", "meds care plan").
+_CHAT_WORDS = frozenset("pls plz omg lol lmao btw idk imo tbh thx ty ur ya yr yrs wk wks hrs mins meds bc cuz smh fyi "
+                        "asap ok okay tho".split())
+
+
+def _misspelt_as(name_word: str, written: str) -> bool:
+    """Whether ``written``, an everyday word one edit from ``name_word``, may be that word misspelt: the same consonants
+    with other vowels within the word ("eaten", "eton" for "eaton"); not another word ("mold" for "cold", "span" for
+    "scan", "pain" for "paine"), nor the same word in the other number ("drug reaction" is not the page "Drug
+    reactions": found so, that general page came first for a question about two medicines' reaction, LiveQA dev)."""
+    return name_word[-1] == written[-1] and _VOWELS.sub("", name_word) == _VOWELS.sub("", written)
+
+
 # A span heard as a name is spelt at most this share of its letters away from it (see MisheardNames._heard_alike).
 HEARD_EDITS = 0.3
 _SOFT_C = re.compile(r"c(?=[eiy])")
@@ -260,15 +273,3 @@ def sound_key(text: str) -> str:
     letters = "".join(c for c in text.lower() if "a" <= c <= "z").replace("ph", "f").replace("x", "ks")
     letters = _SOFT_G.sub("j", _SOFT_C.sub("s", letters)).translate(_SOUNDS_ALIKE)
     return _DOUBLED.sub(r"\1", _NOT_HEARD.sub("", letters))
-_TITLE_WORD = re.compile(r"[A-Za-z]+")
-# Words of chat, never a piece of a name split in two ("my mum pls", "low lol ate", "meds care plan").
-_CHAT_WORDS = frozenset("pls plz omg lol lmao btw idk imo tbh thx ty ur ya yr yrs wk wks hrs mins meds bc cuz smh fyi "
-                        "asap ok okay tho".split())
-
-
-def _misspelt_as(name_word: str, written: str) -> bool:
-    """Whether ``written``, an everyday word one edit from ``name_word``, may be that word misspelt: the same consonants
-    with other vowels within the word ("eaten", "eton" for "eaton"); not another word ("mold" for "cold", "span" for
-    "scan", "pain" for "paine"), nor the same word in the other number ("drug reaction" is not the page "Drug
-    reactions": found so, that general page came first for a question about two medicines' reaction, LiveQA dev)."""
-    return name_word[-1] == written[-1] and _VOWELS.sub("", name_word) == _VOWELS.sub("", written)
