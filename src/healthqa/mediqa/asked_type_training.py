@@ -43,7 +43,9 @@ a words-only and a vector model as the training names changed (BENCHMARKS.md, is
 
 The shipped model must be what this command gives on the files in the repository and ``../shared/data``: rebuild it
 into a folder (``--out DIR``, with the knowledge base ``scripts/start`` builds: its names are what the model reads)
-and compare the files (``cmp``; session 31's rebuild was byte for byte the same). The model reads a question's words
+and compare the files (``python -m healthqa.mediqa.rebuild --out DIR`` reports it for every model). On one machine
+the rebuild is byte for byte the same; another machine's may differ slightly (session 32: the same setting, CV score
+1128 -> 1131). The model reads a question's words
 with its names as "X", so a change to how names are read changes what it reads: refit after one (sessions 29-30
 shipped a model no command gave any more).
 """
@@ -408,15 +410,22 @@ def train_asked_type(kb: Path, founding: Path, other: Path, liveqa: Path, medqua
     return model
 
 
+def refit(kb: Path, founding: Path, other: Path, liveqa: Path, medquad: Path, mediqa: Path,
+          folder: Path | None = None) -> learned_asked_type.AskedTypeModel:
+    """The model fitted and written into ``folder`` (default: the package) with the model in place as the incumbent
+    (``mediqa``: the MEDIQA data folder, whose training questions are read unlabelled)."""
+    shipped = learned_asked_type.shipped()
+    # The shipped model's setting is the incumbent (chosen_setting); a model fitted before session 30 records it too.
+    incumbent = shipped.classifier.meta.get("chosen") if shipped is not None else None
+    return train_asked_type(kb, founding, other, liveqa, medquad, [mediqa / name for name in UNLABELLED_FILES], folder,
+                            incumbent=incumbent)
+
+
 def command_line(args: argparse.Namespace, mediqa: Path) -> dict[str, Any]:
     """Trains and writes the model as ``python -m healthqa.mediqa.training asked-type`` asks (``mediqa``: the MEDIQA
     data folder); returns what it wrote and its record."""
     data = mediqa.parent
-    shipped = learned_asked_type.shipped()
-    # The shipped model's setting is the incumbent (chosen_setting); a model fitted before session 30 records it too.
-    incumbent = shipped.classifier.meta.get("chosen") if shipped is not None else None
-    model = train_asked_type(args.kb, args.founding or DEFAULT_FOUNDING, args.other or DEFAULT_OTHER,
-                             args.liveqa or data / "liveqa-med-2017" / "train", args.medquad or data / "medquad",
-                             [mediqa / name for name in UNLABELLED_FILES], args.out, incumbent=incumbent)
+    model = refit(args.kb, args.founding or DEFAULT_FOUNDING, args.other or DEFAULT_OTHER,
+                  args.liveqa or data / "liveqa-med-2017" / "train", args.medquad or data / "medquad", mediqa, args.out)
     written = args.out or Path(learned_asked_type.__file__).resolve().parent
     return {"written": str(written), "features": len(model.classifier.vocabulary), **model.classifier.meta}

@@ -125,21 +125,16 @@ def _ltr(inputs: Inputs, out: Path | None) -> dict[str, Any]:
 
 
 def _asked_type(inputs: Inputs, out: Path | None) -> dict[str, Any]:
-    from healthqa.learned import asked_type
-    from healthqa.mediqa.asked_type_training import UNLABELLED_FILES, train_asked_type
+    from healthqa.mediqa.asked_type_training import refit
 
-    shipped = asked_type.shipped()
-    # The model in place (shipped, or rebuilt before into ``out``) records its setting: the incumbent of the choice.
-    incumbent = shipped.classifier.meta.get("chosen") if shipped is not None else None
-    model = train_asked_type(inputs.kb, inputs.founding, inputs.other, inputs.liveqa, inputs.medquad,
-                             [inputs.mediqa / name for name in UNLABELLED_FILES], out, incumbent=incumbent)
+    model = refit(inputs.kb, inputs.founding, inputs.other, inputs.liveqa, inputs.medquad, inputs.mediqa, out)
     return {"features": len(model.classifier.vocabulary), **model.classifier.meta}
 
 
 def _symptom_rerank(inputs: Inputs, out: Path | None) -> dict[str, Any]:
     from healthqa.symptoms import rerank
 
-    target = (out or Path(rerank.__file__).resolve().parents[1] / "learned") / rerank.MODEL_FILE
+    target = out / rerank.MODEL_FILE if out else rerank.SHIPPED_MODEL
     model = rerank.refit(inputs.cases, inputs.packets, target)
     return {"written": str(target), "depth": model.depth, "penalty": model.penalty}
 

@@ -11,8 +11,8 @@ a feature)::
     python -m healthqa.mediqa.training mediqa [--data DIR]
 
 or one of them: ``python -m healthqa.mediqa.training entail`` / ``python -m healthqa.mediqa.training rerank``.
-The query adapter of the ranking (see :func:`fit_query_adapter`) is trained on its own, from the LiveQA 2017
-training questions and a knowledge base holding MedQuAD (e.g. ``benchmarks/.cache/kb.db``)::
+The query adapter of the ranking (see :mod:`healthqa.mediqa.query_adapter_training`) is trained on its own, from
+the LiveQA 2017 training questions and a knowledge base holding MedQuAD (e.g. ``benchmarks/.cache/kb.db``)::
 
     python -m healthqa.mediqa.training query-adapter --kb KB [--liveqa DIR]
 

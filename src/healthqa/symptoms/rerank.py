@@ -71,6 +71,8 @@ DEPTHS = (20, 50, 100)
 CHOICE_FOLDS = 4
 CHOICE_SEED = 1000
 MODEL_FILE = "symptom_rerank.json"
+# Where a refit writes it unless told otherwise: the source tree's copy, which ships.
+SHIPPED_MODEL = Path(__file__).resolve().parents[1] / "learned" / MODEL_FILE
 # Simulated patients in the fit (session 14): drawn from SIMULATED_DISORDERS random disorders' own annotations (seed
 # SIMULATED_SEED; the simulated benchmark draws with seed 0), each in the four conditions, each weighing
 # SIMULATED_WEIGHT against a real case's 1. Without them the model cost a third of the first places of patients
@@ -485,7 +487,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="Refit the symptom search's second stage (issue 18).")
     parser.add_argument("--cases", type=Path, default=shared / "phenopackets" / "dev-cases.jsonl")
     parser.add_argument("--data", type=Path, default=shared / "orphanet" / "orphapackets-2025-12.jsonl.gz")
-    parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parents[1] / "learned" / MODEL_FILE)
+    parser.add_argument("--out", type=Path, default=SHIPPED_MODEL)
     parser.add_argument("--all-features", action="store_true", help="read all FEATURES, not MODEL_FEATURES")
     args = parser.parse_args()
     model = refit(args.cases, args.data, args.out, FEATURES if args.all_features else MODEL_FEATURES)
